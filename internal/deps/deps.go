@@ -1,0 +1,19 @@
+package deps
+import (
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/fileio"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	_ "github.com/parquet-go/parquet-go"
+	_ "github.com/ua-parser/uap-go/uaparser"
+	_ "github.com/hashicorp/golang-lru/v2"
+	_ "github.com/fsouza/fake-gcs-server/fakestorage"
+	_ "github.com/google/uuid"
+	_ "github.com/vmihailenco/msgpack/v5"
+	_ "go4.org/netipx"
+	_ "github.com/goccy/go-json"
+)

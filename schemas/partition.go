@@ -1,0 +1,24 @@
+package schemas
+
+import "time"
+
+// Partitioned is implemented by every row type: it returns the value of the
+// table's partitioning column.
+type Partitioned interface {
+	PartitionDate() time.Time
+}
+
+// PartitionDate returns event_date.
+func (e Event) PartitionDate() time.Time { return e.EventDate }
+
+// PartitionDate returns event_date.
+func (b BotEvent) PartitionDate() time.Time { return b.EventDate }
+
+// PartitionDate returns dead_letter_date.
+func (d DeadLetter) PartitionDate() time.Time { return d.DeadLetterDate }
+
+// DateOf returns the UTC calendar date of t, as midnight UTC.
+func DateOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

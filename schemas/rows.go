@@ -1,0 +1,147 @@
+package schemas
+
+import "time"
+
+// Record is one raw record as a source delivers it, before parsing: a line of
+// a file or the body of a Pub/Sub message.
+type Record struct {
+	// Source names where the record came from: a file path or URL, or
+	// "pubsub:<subscription>".
+	Source string
+	// Line is the 1-based line number in a file, 0 for a message.
+	Line int64
+	// Data is the record's bytes, cut at the reader's size limit.
+	Data []byte
+	// Size is the record's full size in bytes (larger than len(Data) when cut).
+	Size int64
+	// ReadError is set when the record could not be read whole, e.g.
+	// "too_large" or "corrupt_gzip"; it names a dead-letter reason.
+	ReadError string
+	// ReadDetail explains ReadError in words.
+	ReadDetail string
+	// Arrived is when the transport received the record: the Pub/Sub publish
+	// time, or for a file the date in its path (else its modification time).
+	// It dates records that carry no usable received_at.
+	Arrived time.Time
+	// Attributes are the Pub/Sub message attributes, if any.
+	Attributes map[string]string
+}
+
+// Bot rules, in the order they are tried.
+const (
+	BotRuleUserAgent = "user_agent"
+	BotRuleIP        = "ip"
+	BotRuleRate      = "rate"
+)
+
+// Event is one accepted event: a row of fact_events, and the element that
+// flows between the pipeline's transforms. Fields tagged parquet:"-" are
+// working state that is not stored in fact_events.
+//
+// Optional strings are stored as NULL when empty; optional numbers are
+// pointers so that 0 and NULL stay distinct.
+type Event struct {
+	EventID         string    `parquet:"event_id" msgpack:"a"`
+	EventType       string    `parquet:"event_type" msgpack:"b"`
+	EventDate       time.Time `parquet:"event_date,date" msgpack:"c"`
+	EventTime       time.Time `parquet:"event_time,timestamp(microsecond)" msgpack:"d"`
+	TimeSource      string    `parquet:"time_source" msgpack:"e"`
+	CreatedAt       time.Time `parquet:"created_at,timestamp(microsecond)" msgpack:"f"`
+	SentAt          time.Time `parquet:"sent_at,optional,timestamp(microsecond)" msgpack:"g"`
+	ReceivedAt      time.Time `parquet:"received_at,optional,timestamp(microsecond)" msgpack:"h"`
+	DeviceID        string    `parquet:"device_id" msgpack:"i"`
+	UserKey         string    `parquet:"user_key,optional" msgpack:"j"`
+	ClientSessionID string    `parquet:"client_session_id,optional" msgpack:"k"`
+	Platform        string    `parquet:"platform,optional" msgpack:"l"`
+
+	PageURL     string `parquet:"page_url,optional" msgpack:"m"`
+	PageHost    string `parquet:"page_host,optional" msgpack:"n"`
+	PagePath    string `parquet:"page_path,optional" msgpack:"o"`
+	PageQuery   string `parquet:"page_query,optional" msgpack:"p"`
+	UTMSource   string `parquet:"utm_source,optional" msgpack:"q"`
+	UTMMedium   string `parquet:"utm_medium,optional" msgpack:"r"`
+	UTMCampaign string `parquet:"utm_campaign,optional" msgpack:"s"`
+	UTMTerm     string `parquet:"utm_term,optional" msgpack:"t"`
+	UTMContent  string `parquet:"utm_content,optional" msgpack:"u"`
+	GCLID       string `parquet:"gclid,optional" msgpack:"v"`
+	MSCLKID     string `parquet:"msclkid,optional" msgpack:"w"`
+	FBCLID      string `parquet:"fbclid,optional" msgpack:"x"`
+
+	Referrer     string `parquet:"referrer,optional" msgpack:"y"`
+	ReferrerHost string `parquet:"referrer_host,optional" msgpack:"z"`
+	TrafficClass string `parquet:"traffic_class" msgpack:"A"`
+
+	UserAgent      string `parquet:"user_agent,optional" msgpack:"B"`
+	DeviceType     string `parquet:"device_type" msgpack:"C"`
+	Browser        string `parquet:"browser,optional" msgpack:"D"`
+	BrowserVersion string `parquet:"browser_version,optional" msgpack:"E"`
+	OS             string `parquet:"os,optional" msgpack:"F"`
+	OSVersion      string `parquet:"os_version,optional" msgpack:"G"`
+	IP             string `parquet:"ip,optional" msgpack:"H"`
+
+	ProductID   string   `parquet:"product_id,optional" msgpack:"I"`
+	CategoryID  string   `parquet:"category_id,optional" msgpack:"J"`
+	SearchQuery string   `parquet:"search_query,optional" msgpack:"K"`
+	Price       *float64 `parquet:"price,optional" msgpack:"L"`
+	Quantity    *int64   `parquet:"quantity,optional" msgpack:"M"`
+	Currency    string   `parquet:"currency,optional" msgpack:"N"`
+	OrderID     string   `parquet:"order_id,optional" msgpack:"O"`
+	Revenue     *float64 `parquet:"revenue,optional" msgpack:"P"`
+
+	Source      string `parquet:"source" msgpack:"Q"`
+	SourceLine  int64  `parquet:"source_line" msgpack:"R"`
+	BeaconIndex int64  `parquet:"beacon_index" msgpack:"S"`
+
+	// BotRule and BotDetail are set when a bot rule matched (see BotRule*).
+	BotRule   string `parquet:"-" msgpack:"T"`
+	BotDetail string `parquet:"-" msgpack:"U"`
+}
+
+// BotEvent is a row of bot_events: an event that a bot rule removed from the
+// facts, with the rule and what it matched.
+type BotEvent struct {
+	EventID     string    `parquet:"event_id"`
+	EventType   string    `parquet:"event_type"`
+	EventDate   time.Time `parquet:"event_date,date"`
+	EventTime   time.Time `parquet:"event_time,timestamp(microsecond)"`
+	DeviceID    string    `parquet:"device_id"`
+	Platform    string    `parquet:"platform,optional"`
+	PageURL     string    `parquet:"page_url,optional"`
+	UserAgent   string    `parquet:"user_agent,optional"`
+	IP          string    `parquet:"ip,optional"`
+	BotRule     string    `parquet:"bot_rule"`
+	BotDetail   string    `parquet:"bot_detail"`
+	Source      string    `parquet:"source"`
+	SourceLine  int64     `parquet:"source_line"`
+	BeaconIndex int64     `parquet:"beacon_index"`
+}
+
+// NewBotEvent builds the bot_events row for an event a bot rule matched.
+func NewBotEvent(e Event) BotEvent {
+	return BotEvent{
+		EventID: e.EventID, EventType: e.EventType, EventDate: e.EventDate, EventTime: e.EventTime,
+		DeviceID: e.DeviceID, Platform: e.Platform, PageURL: e.PageURL, UserAgent: e.UserAgent,
+		IP: e.IP, BotRule: e.BotRule, BotDetail: e.BotDetail,
+		Source: e.Source, SourceLine: e.SourceLine, BeaconIndex: e.BeaconIndex,
+	}
+}
+
+// DeadLetter is a row of dead_letter: a record that could not be read or
+// breaks the raw event contract, with the reason and where it came from.
+type DeadLetter struct {
+	// DeadLetterDate is the date the record was received: its received_at
+	// when that parses, else the transport's arrival date (Record.Arrived).
+	DeadLetterDate time.Time `parquet:"dead_letter_date,date"`
+	Reason         string    `parquet:"reason"`
+	Detail         string    `parquet:"detail"`
+	// Payload is the record as received, with IPs and user ids pseudonymized
+	// like in fact_events, cut at a safe length.
+	Payload      string `parquet:"payload"`
+	PayloadBytes int64  `parquet:"payload_bytes"`
+	Attributes   string `parquet:"attributes,optional"`
+	EventID      string `parquet:"event_id,optional"`
+	DeviceID     string `parquet:"device_id,optional"`
+	Source       string `parquet:"source"`
+	SourceLine   int64  `parquet:"source_line"`
+	BeaconIndex  int64  `parquet:"beacon_index"`
+}
