@@ -8,32 +8,33 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// Rows cross shuffles in a compact binary form (MessagePack with one-letter
-// keys) instead of Beam's reflective schema coder, which cannot encode
-// time.Time and costs more per element.
+// compact marks the types that cross shuffles as MessagePack (with one-letter
+// keys on the hot types) instead of Beam's reflective schema coder, which
+// cannot encode time.Time and costs more per element.
+type compact interface{ compact() }
+
+func (Record) compact()     {}
+func (Event) compact()      {}
+func (EventBatch) compact() {}
+func (BotEvent) compact()   {}
+func (DeadLetter) compact() {}
+
 func init() {
-	registerCoder[Event]()
-	registerCoder[BotEvent]()
-	registerCoder[DeadLetter]()
-	registerCoder[Record]()
+	beam.RegisterCoder(reflect.TypeFor[compact](), encodeCompact, decodeCompact)
 }
 
-func registerCoder[T any]() {
-	beam.RegisterCoder(reflect.TypeFor[T](), encode[T], decode[T])
-}
-
-func encode[T any](v T) ([]byte, error) {
-	b, err := msgpack.Marshal(&v)
+func encodeCompact(t reflect.Type, v compact) ([]byte, error) {
+	b, err := msgpack.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("encode %T: %w", v, err)
+		return nil, fmt.Errorf("encode %v: %w", t, err)
 	}
 	return b, nil
 }
 
-func decode[T any](b []byte) (T, error) {
-	var v T
-	if err := msgpack.Unmarshal(b, &v); err != nil {
-		return v, fmt.Errorf("decode %T: %w", v, err)
+func decodeCompact(t reflect.Type, b []byte) (compact, error) {
+	v := reflect.New(t)
+	if err := msgpack.Unmarshal(b, v.Interface()); err != nil {
+		return nil, fmt.Errorf("decode %v: %w", t, err)
 	}
-	return v, nil
+	return v.Elem().Interface().(compact), nil
 }

@@ -22,3 +22,9 @@ func DateOf(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// TallyKey breaks the bots count down by rule.
+func (b BotEvent) TallyKey() string { return b.BotRule }
+
+// TallyKey breaks the dead-letter count down by reason.
+func (d DeadLetter) TallyKey() string { return d.Reason }

@@ -145,3 +145,26 @@ type DeadLetter struct {
 	SourceLine   int64  `parquet:"source_line"`
 	BeaconIndex  int64  `parquet:"beacon_index"`
 }
+
+// Dead-letter reasons, in the order they are tried (see raw_event.md).
+const (
+	ReasonTooLarge        = "too_large"
+	ReasonCorruptGzip     = "corrupt_gzip"
+	ReasonBadJSON         = "bad_json"
+	ReasonBadBeacon       = "bad_beacon"
+	ReasonBadEvent        = "bad_event"
+	ReasonWrongType       = "wrong_type"
+	ReasonMissingEventID  = "missing_event_id"
+	ReasonMissingDeviceID = "missing_device_id"
+	ReasonMissingCreated  = "missing_created_at"
+	ReasonMissingType     = "missing_event_type"
+	ReasonBadTimestamp    = "bad_timestamp"
+	ReasonAbsurdTimestamp = "absurd_timestamp"
+)
+
+// EventBatch is a group of events that crosses a shuffle as one element:
+// Beam's per-element cost dominates on the local runner, so the batch
+// pipeline shuffles batches, not single events.
+type EventBatch struct {
+	Events []Event `msgpack:"e"`
+}

@@ -1,0 +1,111 @@
+// Command clickstream is the clickstream pipeline: raw events in, a
+// partitioned star schema out. It is one flag-based binary because Beam
+// re-executes it as the worker on remote runners.
+//
+//	clickstream --input='data/raw/*/*.jsonl*' --output=warehouse
+//
+// Run it with --help for every flag.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/example/clickstream/io/files"
+	"github.com/example/clickstream/pipelines"
+)
+
+var (
+	input   = flag.String("input", "", "Comma-separated file globs to read: local paths or gs:// URLs; files may be gzip-compressed (detected from content). Required.")
+	dates   = flag.String("dates", "", "Event dates the run owns and replaces, e.g. 2026-11-01 or 2026-11-01..2026-11-07. Default: every date in the input (see README, Run scope).")
+	output  = flag.String("output", "warehouse", "Local warehouse directory (Hive-partitioned Parquet).")
+	runID   = flag.String("run_id", "", "Run id (staging and summary names). Default: UTC time plus a random suffix.")
+	maxRec  = flag.Int("max_record_bytes", files.DefaultMaxRecordBytes, "Longest accepted line in bytes; longer lines are dead-lettered as too_large.")
+	hashKey = flag.String("hash_key", "env:CLICKSTREAM_HASH_KEY", "Where the pseudonymization key is: env:NAME or file:PATH. The key itself never goes into flags or the job graph.")
+	ipMode  = flag.String("ip_mode", "truncate", "How IPs are stored: truncate (IPv4 /24, IPv6 /48), hash (keyed HMAC) or raw.")
+	domains = flag.String("internal_domains", "", "Comma-separated domains of the site itself (with subdomains); referrers from them are traffic class internal. The page's own host always is.")
+	botUA   = flag.String("bot_ua_file", "", "File of extra bot user-agent patterns (RE2, one per line, # comments), added to the built-in crawler list.")
+	botIP   = flag.String("bot_ip_file", "", "File of IPs/CIDRs whose traffic is bot traffic (one per line, # comments).")
+	rateN   = flag.Int("bot_rate_limit", 200, "A device sending more than this many events within --bot_rate_window is a bot for that UTC day.")
+	rateW   = flag.Duration("bot_rate_window", time.Minute, "Window of the rate rule: any half-open interval [t, t+window).")
+	shards  = flag.Int("shards", 512, "Device groups in the per-device stage; raise it for very large runs (~1 per million events).")
+)
+
+func main() {
+	flag.Usage = usage
+	flag.Parse()
+	beam.Init()
+
+	c, err := config()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "clickstream: %v\nRun with --help for the flags.\n", err)
+		os.Exit(2)
+	}
+	sum, err := pipelines.Run(context.Background(), c)
+	if err != nil {
+		slog.Error("run failed", "err", err)
+		os.Exit(1)
+	}
+	sum.Print(os.Stdout)
+	if !sum.Reconciled {
+		os.Exit(3)
+	}
+}
+
+func config() (pipelines.Config, error) {
+	owned, err := pipelines.ParseDates(*dates)
+	if err != nil {
+		return pipelines.Config{}, err
+	}
+	return pipelines.Config{
+		Input:            splitList(*input),
+		Dates:            owned,
+		Output:           *output,
+		RunID:            *runID,
+		MaxRecordBytes:   *maxRec,
+		HashKeyRef:       *hashKey,
+		IPMode:           *ipMode,
+		InternalDomains:  splitList(*domains),
+		BotUserAgentFile: *botUA,
+		BotIPFile:        *botIP,
+		BotRateLimit:     *rateN,
+		BotRateWindow:    *rateW,
+		Shards:           *shards,
+	}, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// usage lists the pipeline's own flags first; Beam's runner flags follow.
+func usage() {
+	out := flag.CommandLine.Output()
+	fmt.Fprintf(out, "Usage: clickstream --input=GLOB[,GLOB...] [flags]\n\nPipeline flags:\n")
+	own := map[string]bool{}
+	for _, name := range []string{"input", "dates", "output", "run_id", "max_record_bytes", "hash_key", "ip_mode",
+		"internal_domains", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards"} {
+		own[name] = true
+		f := flag.Lookup(name)
+		fmt.Fprintf(out, "  --%s (default %q)\n      %s\n", f.Name, f.DefValue, f.Usage)
+	}
+	fmt.Fprintf(out, "\nRunner flags (Apache Beam): --runner defaults to prism, Beam's local runner.\n")
+	flag.VisitAll(func(f *flag.Flag) {
+		if !own[f.Name] {
+			fmt.Fprintf(out, "  --%s (default %q)\n      %s\n", f.Name, f.DefValue, f.Usage)
+		}
+	})
+}

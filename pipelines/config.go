@@ -1,0 +1,85 @@
+package pipelines
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/google/uuid"
+)
+
+// Config is everything a run needs; main fills it from flags, tests directly.
+type Config struct {
+	// Input are the file globs to read (local paths or gs:// URLs).
+	Input []string
+	// Dates are the event dates the run owns; empty means every date in the
+	// input.
+	Dates []time.Time
+	// Output is the local warehouse directory.
+	Output string
+	// RunID names the run (staging, summary); empty means a fresh one.
+	RunID string
+
+	// MaxRecordBytes is the line-size limit of the reader.
+	MaxRecordBytes int
+	// HashKeyRef is where the pseudonymization key is, e.g.
+	// env:CLICKSTREAM_HASH_KEY or file:/path.
+	HashKeyRef string
+	// IPMode is truncate, hash or raw.
+	IPMode string
+	// InternalDomains are the site's own domains for the referrer class.
+	InternalDomains []string
+
+	// BotUserAgentFile and BotIPFile extend the bot filter's user-agent list
+	// and give its IP/CIDR deny list.
+	BotUserAgentFile string
+	BotIPFile        string
+	// BotRateLimit events in BotRateWindow make a device-day a bot.
+	BotRateLimit  int
+	BotRateWindow time.Duration
+	// Shards is the number of device groups in the per-device stage.
+	Shards int
+
+	// BeforeSinks, when set, is applied to the accepted events just before
+	// they are written. It runs while the graph is built and exists for tests
+	// that inject a fault (it is not a flag).
+	BeforeSinks func(s beam.Scope, events beam.PCollection) beam.PCollection
+}
+
+// withDefaults fills in what was left empty.
+func (c Config) withDefaults() Config {
+	if c.RunID == "" {
+		c.RunID = NewRunID(time.Now())
+	}
+	if c.Output == "" {
+		c.Output = "warehouse"
+	}
+	if c.BotRateLimit == 0 {
+		c.BotRateLimit = 200
+	}
+	if c.BotRateWindow == 0 {
+		c.BotRateWindow = time.Minute
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	if len(c.Input) == 0 {
+		return fmt.Errorf("no input: give --input")
+	}
+	if c.HashKeyRef == "" {
+		return fmt.Errorf("no hash key reference: give --hash_key")
+	}
+	return nil
+}
+
+// NewRunID returns a sortable, unique run id such as 20261124T063000Z-1a2b3c4d.
+func NewRunID(now time.Time) string {
+	return now.UTC().Format("20060102T150405Z") + "-" + uuid.NewString()[:8]
+}
+
+// stagingDir is where a run's tallies go before the commit.
+func (c Config) tallyDir() string {
+	return filepath.Join(c.Output, "_staging", c.RunID, "_tallies")
+}

@@ -1,0 +1,34 @@
+package pipelines
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ParseDates parses a comma-separated list of dates and inclusive ranges,
+// e.g. "2026-11-01,2026-11-03..2026-11-05".
+func ParseDates(s string) ([]time.Time, error) {
+	var out []time.Time
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		from, to, isRange := strings.Cut(part, "..")
+		first, err := time.Parse(time.DateOnly, from)
+		if err != nil {
+			return nil, fmt.Errorf("date %q: want YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD", part)
+		}
+		last := first
+		if isRange {
+			if last, err = time.Parse(time.DateOnly, to); err != nil || last.Before(first) {
+				return nil, fmt.Errorf("date range %q: want YYYY-MM-DD..YYYY-MM-DD, first <= last", part)
+			}
+		}
+		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}

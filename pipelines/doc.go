@@ -1,0 +1,17 @@
+// Package pipelines builds the clickstream pipeline's graph and drives a run.
+//
+// Batch data flow (one way, top to bottom):
+//
+//	files.Read          raw lines (local or gs:// globs), counted as input_records
+//	parse.Parse         -> events | dead letters (reason, payload, source, line)
+//	botfilter.Mark      user-agent and IP rules (needs the raw IP)
+//	enrich.Enrich       URL, UTM, referrer class, device/browser/OS; IP anonymized
+//	runscope.Filter     records of dates the run does not own -> out_of_range
+//	bydevice.Apply      per device: dedup -> duplicates, rate rule -> bots
+//	warehouse.Write     fact_events, bot_events, dead_letter (staged)
+//	tally.Write         every outcome's count, as data
+//
+// Run then commits the staged partitions, reads them back and writes the run
+// summary; the run is reconciled only when every input record is accounted
+// for exactly once and every table holds the rows counted for it.
+package pipelines

@@ -1,0 +1,88 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+
+	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/tally"
+)
+
+// Run runs the batch pipeline on the runner named by --runner (Prism by
+// default), commits the warehouse partitions the run owns, reads them back,
+// and returns and stores the run summary. A run that is not reconciled
+// returns its summary and no error: the caller decides (main exits non-zero).
+func Run(ctx context.Context, c Config) (*Summary, error) {
+	c = c.withDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	if err := warehouse.Recover(c.Output); err != nil {
+		return nil, fmt.Errorf("recover warehouse %s: %w", c.Output, err)
+	}
+	started := time.Now()
+	slog.Info("run starting", "run_id", c.RunID, "input", c.Input, "output", c.Output)
+
+	p, s := beam.NewPipelineWithRoot()
+	Build(s, c)
+	if err := beamx.Run(ctx, p); err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+
+	totals, err := tally.Read(ctx, c.tallyDir())
+	if err != nil {
+		return nil, err
+	}
+	owned := c.Dates
+	if len(owned) == 0 {
+		if owned, err = stagedDates(c); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := warehouse.Commit(c.Output, c.RunID, owned); err != nil {
+		return nil, fmt.Errorf("commit warehouse: %w", err)
+	}
+	readBack := map[string]int64{}
+	for _, table := range []string{"fact_events", "bot_events", "dead_letter"} {
+		rows, err := warehouse.CountRows(c.Output, table, owned)
+		if err != nil {
+			return nil, fmt.Errorf("read back %s: %w", table, err)
+		}
+		for _, n := range rows {
+			readBack[table] += n
+		}
+	}
+	sum := newSummary(c, owned, totals, readBack, started, time.Now())
+	if err := sum.Save(c.Output); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// stagedDates is every partition date the run staged, in any table: by
+// default a run owns every date in its input.
+func stagedDates(c Config) ([]time.Time, error) {
+	seen := map[time.Time]bool{}
+	for _, t := range schemas.Tables() {
+		dates, err := warehouse.StagedDates(c.Output, c.RunID, t.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range dates {
+			seen[d] = true
+		}
+	}
+	var out []time.Time
+	for d := range seen {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out, nil
+}

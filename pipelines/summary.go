@@ -1,0 +1,159 @@
+package pipelines
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/example/clickstream/transforms/tally"
+)
+
+// Summary is the account of one run, stored as <output>/_runs/<run_id>.json.
+type Summary struct {
+	RunID      string    `json:"run_id"`
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished"`
+	Seconds    float64   `json:"seconds"`
+	Input      []string  `json:"input"`
+	OwnedDates []string  `json:"owned_dates"`
+
+	InputRecords int64            `json:"input_records"`
+	Events       int64            `json:"events"`
+	Duplicates   int64            `json:"duplicates"`
+	Bots         map[string]int64 `json:"bots"`
+	DeadLetter   map[string]int64 `json:"dead_letter"`
+	OutOfRange   int64            `json:"out_of_range"`
+
+	// Tables holds, per table, the rows counted by the pipeline and the rows
+	// read back from the committed partitions.
+	Tables map[string]TableCheck `json:"tables"`
+	// Reconciled is true only if input_records equals the sum of the
+	// outcomes and every table holds exactly the rows counted for it.
+	Reconciled bool `json:"reconciled"`
+	// Problems says why a run is not reconciled.
+	Problems []string `json:"problems,omitempty"`
+}
+
+// TableCheck compares a table's counted and stored rows.
+type TableCheck struct {
+	Counted  int64 `json:"counted"`
+	ReadBack int64 `json:"read_back"`
+}
+
+func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string]int64, started, finished time.Time) *Summary {
+	s := &Summary{
+		RunID:        c.RunID,
+		Started:      started.UTC(),
+		Finished:     finished.UTC(),
+		Seconds:      finished.Sub(started).Seconds(),
+		Input:        c.Input,
+		InputRecords: t.Sum(tally.InputRecords),
+		Events:       t.Sum(tally.Events),
+		Duplicates:   t.Sum(tally.Duplicates),
+		Bots:         t.ByKey(tally.Bots),
+		DeadLetter:   t.ByKey(tally.DeadLetter),
+		OutOfRange:   t.Sum(tally.OutOfRange),
+	}
+	for _, d := range owned {
+		s.OwnedDates = append(s.OwnedDates, d.Format(time.DateOnly))
+	}
+	s.Tables = map[string]TableCheck{
+		"fact_events": {Counted: s.Events, ReadBack: readBack["fact_events"]},
+		"bot_events":  {Counted: sum(s.Bots), ReadBack: readBack["bot_events"]},
+		"dead_letter": {Counted: sum(s.DeadLetter), ReadBack: readBack["dead_letter"]},
+	}
+	s.reconcile()
+	return s
+}
+
+func (s *Summary) reconcile() {
+	outcomes := s.Events + s.Duplicates + sum(s.Bots) + sum(s.DeadLetter) + s.OutOfRange
+	if outcomes != s.InputRecords {
+		s.Problems = append(s.Problems, fmt.Sprintf(
+			"input_records %d != events + duplicates + bots + dead_letter + out_of_range = %d (%+d)",
+			s.InputRecords, outcomes, outcomes-s.InputRecords))
+	}
+	for _, name := range sortedKeys(s.Tables) {
+		if c := s.Tables[name]; c.Counted != c.ReadBack {
+			s.Problems = append(s.Problems, fmt.Sprintf("%s: counted %d rows, read back %d", name, c.Counted, c.ReadBack))
+		}
+	}
+	s.Reconciled = len(s.Problems) == 0
+}
+
+// Save writes the summary to <output>/_runs/<run_id>.json.
+func (s *Summary) Save(output string) error {
+	dir := filepath.Join(output, "_runs")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("save summary: %w", err)
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save summary: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, s.RunID+".json"), append(b, '\n'), 0o644)
+}
+
+// Print writes the summary as a readable table.
+func (s *Summary) Print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	row := func(name string, n int64, note string) {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t\n", name, n, note)
+	}
+	fmt.Fprintf(w, "\nRun %s: %s in %.1fs", s.RunID, strings.Join(s.OwnedDates, ", "), s.Seconds)
+	if s.Seconds > 0 {
+		fmt.Fprintf(w, " (%.0f records/s)", float64(s.InputRecords)/s.Seconds)
+	}
+	fmt.Fprintln(w)
+	row("input_records", s.InputRecords, "")
+	row("events", s.Events, pct(s.Events, s.InputRecords))
+	row("duplicates", s.Duplicates, pct(s.Duplicates, s.InputRecords))
+	row("bots", sum(s.Bots), pct(sum(s.Bots), s.InputRecords))
+	for _, k := range sortedKeys(s.Bots) {
+		row("  "+k, s.Bots[k], "")
+	}
+	row("dead_letter", sum(s.DeadLetter), pct(sum(s.DeadLetter), s.InputRecords))
+	for _, k := range sortedKeys(s.DeadLetter) {
+		row("  "+k, s.DeadLetter[k], "")
+	}
+	row("out_of_range", s.OutOfRange, pct(s.OutOfRange, s.InputRecords))
+	tw.Flush()
+	for _, name := range sortedKeys(s.Tables) {
+		c := s.Tables[name]
+		fmt.Fprintf(w, "table %-12s counted %d, read back %d\n", name, c.Counted, c.ReadBack)
+	}
+	fmt.Fprintf(w, "reconciled: %t\n", s.Reconciled)
+	for _, p := range s.Problems {
+		fmt.Fprintf(w, "  problem: %s\n", p)
+	}
+}
+
+func pct(n, of int64) string {
+	if of == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.2f%%", 100*float64(n)/float64(of))
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

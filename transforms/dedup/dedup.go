@@ -1,0 +1,48 @@
+// Package dedup removes retried copies of events.
+//
+// SDKs retry a beacon when they get no answer, and collectors may write a
+// line twice, so the same event arrives more than once with the same
+// event_id. Exactly one copy survives: the one received first (ties broken by
+// source, line and position, so the choice is the same on every run). The
+// other copies are duplicates: counted, not stored.
+//
+// Copies are matched on (device_id, event_id). A retry always comes from the
+// device that created the event; the same event_id on two devices is an id
+// collision (a broken UUID generator, a replayed test fixture), not a retry,
+// and dropping one of them would lose a real event.
+package dedup
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/example/clickstream/schemas"
+)
+
+// Earliest deduplicates the events of one device. It reorders events in
+// place and returns the surviving copies (a prefix of events' backing array,
+// sorted by event_id) and the number of duplicates removed.
+func Earliest(events []schemas.Event) (kept []schemas.Event, duplicates int) {
+	slices.SortFunc(events, compare)
+	kept = events[:0]
+	for i := range events {
+		if i > 0 && events[i].EventID == events[i-1].EventID {
+			duplicates++
+			continue
+		}
+		kept = append(kept, events[i])
+	}
+	return kept, duplicates
+}
+
+// compare orders copies of an event by when they were received, then by
+// where they were read.
+func compare(a, b schemas.Event) int {
+	return cmp.Or(
+		cmp.Compare(a.EventID, b.EventID),
+		a.ReceivedAt.Compare(b.ReceivedAt),
+		cmp.Compare(a.Source, b.Source),
+		cmp.Compare(a.SourceLine, b.SourceLine),
+		cmp.Compare(a.BeaconIndex, b.BeaconIndex),
+	)
+}

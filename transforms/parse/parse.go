@@ -1,0 +1,337 @@
+package parse
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/pseudonymize"
+)
+
+func init() {
+	register.DoFn4x1[context.Context, schemas.Record, func(schemas.Event), func(schemas.DeadLetter), error](&parseFn{})
+	register.Emitter1[schemas.Event]()
+	register.Emitter1[schemas.DeadLetter]()
+}
+
+// Parse turns PCollection<schemas.Record> into PCollection<schemas.Event>
+// (accepted events) and PCollection<schemas.DeadLetter> (everything else).
+// A configuration error (e.g. no hash key) fails the job at start-up; a bad
+// record never does.
+func Parse(s beam.Scope, records beam.PCollection, opts Options) (events, deadLetters beam.PCollection) {
+	s = s.Scope("parse.Parse")
+	return beam.ParDo2(s, &parseFn{Options: opts}, records)
+}
+
+// Options configures Parse.
+type Options struct {
+	// HashKeyRef names where the pseudonymization key is (see
+	// pseudonymize.LoadKey); the key itself never enters the job graph.
+	HashKeyRef string
+	// IPMode is how IPs in dead-letter payloads are treated (as in events).
+	IPMode string
+	// MaxPayloadBytes cuts dead-letter payloads (default 16 KiB).
+	MaxPayloadBytes int
+}
+
+// DefaultMaxPayloadBytes is the default cut of a dead-letter payload.
+const DefaultMaxPayloadBytes = 16 << 10
+
+type parseFn struct {
+	Options Options
+
+	parser     *Parser
+	events     beam.Counter
+	deadLetter beam.Counter
+}
+
+func (fn *parseFn) Setup() error {
+	p, err := NewParser(fn.Options)
+	if err != nil {
+		return err
+	}
+	fn.parser = p
+	fn.events = beam.NewCounter("parse", "events")
+	fn.deadLetter = beam.NewCounter("parse", "dead_letter")
+	return nil
+}
+
+func (fn *parseFn) ProcessElement(ctx context.Context, r schemas.Record, emit func(schemas.Event), dead func(schemas.DeadLetter)) error {
+	fn.parser.Parse(r, func(e schemas.Event) {
+		fn.events.Inc(ctx, 1)
+		emit(e)
+	}, func(d schemas.DeadLetter) {
+		fn.deadLetter.Inc(ctx, 1)
+		dead(d)
+	})
+	return nil
+}
+
+// Parser is the per-record logic of Parse, usable without Beam.
+type Parser struct {
+	maxPayload int
+	pseudo     *pseudonymize.Pseudonymizer
+}
+
+// NewParser loads the hash key and returns a Parser.
+func NewParser(o Options) (*Parser, error) {
+	key, err := pseudonymize.LoadKey(o.HashKeyRef)
+	if err != nil {
+		return nil, fmt.Errorf("parse: hash key: %w", err)
+	}
+	mode, err := pseudonymize.ParseIPMode(o.IPMode)
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	pseudo, err := pseudonymize.New(key, mode)
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	maxPayload := o.MaxPayloadBytes
+	if maxPayload <= 0 {
+		maxPayload = DefaultMaxPayloadBytes
+	}
+	return &Parser{maxPayload: maxPayload, pseudo: pseudo}, nil
+}
+
+// rawEvent is one event as the contract allows it on the wire.
+type rawEvent struct {
+	EventID     string   `json:"event_id"`
+	EventType   string   `json:"event_type"`
+	DeviceID    string   `json:"device_id"`
+	UserID      string   `json:"user_id"`
+	SessionID   string   `json:"session_id"`
+	Platform    string   `json:"platform"`
+	CreatedAt   rawTime  `json:"created_at"`
+	SentAt      rawTime  `json:"sent_at"`
+	ReceivedAt  rawTime  `json:"received_at"`
+	PageURL     string   `json:"page_url"`
+	Referrer    string   `json:"referrer"`
+	UserAgent   string   `json:"user_agent"`
+	IP          string   `json:"ip"`
+	ProductID   string   `json:"product_id"`
+	CategoryID  string   `json:"category_id"`
+	SearchQuery string   `json:"search_query"`
+	Price       *float64 `json:"price"`
+	Quantity    *int64   `json:"quantity"`
+	Currency    string   `json:"currency"`
+	OrderID     string   `json:"order_id"`
+	Revenue     *float64 `json:"revenue"`
+}
+
+// line is a whole line: a single event, or a beacon envelope.
+type line struct {
+	rawEvent
+	Events json.RawMessage `json:"events"`
+}
+
+// failure is why a record went to the dead letter.
+type failure struct {
+	reason, detail string
+}
+
+// Parse calls emit for every event in r and dead for every record of r that
+// breaks the contract.
+func (p *Parser) Parse(r schemas.Record, emit func(schemas.Event), dead func(schemas.DeadLetter)) {
+	if r.ReadError != "" {
+		dead(p.deadLetter(r, r.Data, 0, nil, failure{r.ReadError, r.ReadDetail}))
+		return
+	}
+	if t := bytes.TrimLeft(r.Data, " \t\r\n"); len(t) > 0 && t[0] != '{' {
+		detail := "not a JSON object"
+		if !json.Valid(t) {
+			detail = jsonDetail(json.Unmarshal(t, new(any)))
+		}
+		dead(p.deadLetter(r, r.Data, 0, nil, failure{schemas.ReasonBadJSON, detail}))
+		return
+	}
+	var l line
+	err := json.Unmarshal(r.Data, &l)
+	var typeErr *json.UnmarshalTypeError
+	if err != nil && !errors.As(err, &typeErr) {
+		dead(p.deadLetter(r, r.Data, 0, nil, failure{schemas.ReasonBadJSON, jsonDetail(err)}))
+		return
+	}
+	if l.Events == nil {
+		if err != nil {
+			dead(p.deadLetter(r, r.Data, 0, &l.rawEvent, failure{schemas.ReasonWrongType, typeDetail(typeErr)}))
+			return
+		}
+		p.accept(r, r.Data, 0, &l.rawEvent, emit, dead)
+		return
+	}
+	// A beacon: only its sent_at and received_at matter, so type errors in
+	// other envelope fields are ignored.
+	var elems []json.RawMessage
+	if err := json.Unmarshal(l.Events, &elems); err != nil || len(elems) == 0 {
+		detail := "events is empty"
+		if err != nil {
+			detail = "events is not an array"
+		}
+		dead(p.deadLetter(r, r.Data, 0, &l.rawEvent, failure{schemas.ReasonBadBeacon, detail}))
+		return
+	}
+	for i, raw := range elems {
+		if len(raw) == 0 || raw[0] != '{' {
+			dead(p.deadLetter(r, raw, i, &l.rawEvent, failure{schemas.ReasonBadEvent, fmt.Sprintf("events[%d] is not an object", i)}))
+			continue
+		}
+		var ev rawEvent
+		err := json.Unmarshal(raw, &ev)
+		if ev.SentAt == nil {
+			ev.SentAt = l.SentAt
+		}
+		if ev.ReceivedAt == nil {
+			ev.ReceivedAt = l.ReceivedAt
+		}
+		if err != nil {
+			var typeErr *json.UnmarshalTypeError
+			errors.As(err, &typeErr)
+			dead(p.deadLetter(r, raw, i, &ev, failure{schemas.ReasonWrongType, typeDetail(typeErr)}))
+			continue
+		}
+		p.accept(r, raw, i, &ev, emit, dead)
+	}
+}
+
+// accept validates one decoded event and emits it, or its dead letter.
+func (p *Parser) accept(r schemas.Record, raw []byte, index int, ev *rawEvent, emit func(schemas.Event), dead func(schemas.DeadLetter)) {
+	e, fail := p.event(ev)
+	if fail != nil {
+		dead(p.deadLetter(r, raw, index, ev, *fail))
+		return
+	}
+	e.Source, e.SourceLine, e.BeaconIndex = r.Source, r.Line, int64(index)
+	emit(e)
+}
+
+func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
+	switch {
+	case blank(ev.EventID):
+		return schemas.Event{}, &failure{schemas.ReasonMissingEventID, "event_id is missing"}
+	case blank(ev.DeviceID):
+		return schemas.Event{}, &failure{schemas.ReasonMissingDeviceID, "device_id is missing"}
+	case len(ev.CreatedAt) == 0:
+		return schemas.Event{}, &failure{schemas.ReasonMissingCreated, "created_at is missing"}
+	case blank(ev.EventType):
+		return schemas.Event{}, &failure{schemas.ReasonMissingType, "event_type is missing"}
+	}
+	created, err := ev.CreatedAt.parse()
+	if errors.Is(err, errNoTime) {
+		return schemas.Event{}, &failure{schemas.ReasonMissingCreated, "created_at is missing"}
+	}
+	if err != nil {
+		return schemas.Event{}, &failure{schemas.ReasonBadTimestamp, "created_at: " + err.Error()}
+	}
+	sent, err := optionalTime(ev.SentAt)
+	if err != nil {
+		return schemas.Event{}, &failure{schemas.ReasonBadTimestamp, "sent_at: " + err.Error()}
+	}
+	received, err := optionalTime(ev.ReceivedAt)
+	if err != nil {
+		return schemas.Event{}, &failure{schemas.ReasonBadTimestamp, "received_at: " + err.Error()}
+	}
+	t, source, ok := EventTime(created, sent, received)
+	if !ok {
+		return schemas.Event{}, &failure{schemas.ReasonAbsurdTimestamp,
+			fmt.Sprintf("%s %s is outside [2000-01-01, 2100-01-01)", source, t.Format(time.RFC3339))}
+	}
+	e := schemas.Event{
+		EventID:         strings.TrimSpace(ev.EventID),
+		EventType:       strings.ToLower(strings.TrimSpace(ev.EventType)),
+		EventDate:       schemas.DateOf(t),
+		EventTime:       t,
+		TimeSource:      source,
+		CreatedAt:       created,
+		SentAt:          sent,
+		ReceivedAt:      received,
+		DeviceID:        strings.TrimSpace(ev.DeviceID),
+		ClientSessionID: ev.SessionID,
+		Platform:        strings.ToLower(strings.TrimSpace(ev.Platform)),
+		PageURL:         ev.PageURL,
+		Referrer:        ev.Referrer,
+		UserAgent:       ev.UserAgent,
+		IP:              strings.TrimSpace(ev.IP),
+		ProductID:       ev.ProductID,
+		CategoryID:      ev.CategoryID,
+		SearchQuery:     ev.SearchQuery,
+		Price:           ev.Price,
+		Quantity:        ev.Quantity,
+		Currency:        strings.ToUpper(strings.TrimSpace(ev.Currency)),
+		OrderID:         ev.OrderID,
+		Revenue:         ev.Revenue,
+	}
+	if !blank(ev.UserID) {
+		e.UserKey = p.pseudo.UserKey(strings.TrimSpace(ev.UserID))
+	}
+	return e, nil
+}
+
+func optionalTime(t rawTime) (time.Time, error) {
+	ts, err := t.parse()
+	if errors.Is(err, errNoTime) {
+		return time.Time{}, nil
+	}
+	return ts, err
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// deadLetter builds the dead-letter row for one failed record. ev holds what
+// could be decoded of it (nil when nothing could).
+func (p *Parser) deadLetter(r schemas.Record, raw []byte, index int, ev *rawEvent, f failure) schemas.DeadLetter {
+	size := int64(len(raw))
+	if len(raw) == len(r.Data) {
+		size = r.Size // the whole line, which the reader may have cut
+	}
+	d := schemas.DeadLetter{
+		DeadLetterDate: schemas.DateOf(r.Arrived),
+		Reason:         f.reason,
+		Detail:         f.detail,
+		Payload:        p.pseudo.Payload(raw, p.maxPayload),
+		PayloadBytes:   size,
+		Attributes:     attributes(r.Attributes),
+		Source:         r.Source,
+		SourceLine:     r.Line,
+		BeaconIndex:    int64(index),
+	}
+	if ev != nil {
+		d.EventID, d.DeviceID = strings.TrimSpace(ev.EventID), strings.TrimSpace(ev.DeviceID)
+		if received, err := ev.ReceivedAt.parse(); err == nil && inBounds(received) {
+			d.DeadLetterDate = schemas.DateOf(received)
+		}
+	}
+	return d
+}
+
+func attributes(a map[string]string) string {
+	if len(a) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(a) // a map of strings always encodes
+	return string(b)
+}
+
+func jsonDetail(err error) string {
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		return fmt.Sprintf("invalid JSON at byte %d: %v", syntax.Offset, err)
+	}
+	return "not a JSON object: " + err.Error()
+}
+
+func typeDetail(err *json.UnmarshalTypeError) string {
+	if err == nil {
+		return "a field has the wrong type"
+	}
+	field := err.Field[strings.LastIndex(err.Field, ".")+1:]
+	return fmt.Sprintf("%s: got JSON %s, want %s", field, err.Value, err.Type)
+}

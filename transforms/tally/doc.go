@@ -1,0 +1,11 @@
+// Package tally counts where every input record went, as data.
+//
+// Beam counters are for watching a job; they are best-effort on some runners
+// and cannot be read back reliably after a run. The run's reconciliation
+// needs exact numbers, so each transform that decides an outcome also emits
+// Tally elements (pre-aggregated per bundle), and Write stores them as JSON
+// lines under a directory (local or gs://) that the driver sums after the
+// run:
+//
+//	input_records = events + duplicates + bots + dead_letter + out_of_range
+package tally
