@@ -1,0 +1,290 @@
+package files
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
+	"github.com/fsouza/fake-gcs-server/fakestorage"
+
+	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/parse"
+	"github.com/example/clickstream/transforms/tally"
+)
+
+func init() {
+	register.Function1x1(recordKey)
+	register.Function1x1(deadLetterKey)
+	register.Function1x1(tallyCount)
+	register.Function2x0(dropTruncatedFileLines)
+	register.Emitter1[string]()
+}
+
+func TestMain(m *testing.M) { ptest.Main(m) }
+
+func gz(t testing.TB, s string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// lines returns n numbered JSON lines.
+func lines(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, `{"event_id":"e%d","n":"%s"}`+"\n", i, strings.Repeat("x", i%50))
+	}
+	return b.String()
+}
+
+type got struct {
+	records []schemas.Record
+	blanks  int
+}
+
+func scan(t *testing.T, data []byte, maxBytes int) (got, error) {
+	t.Helper()
+	var g got
+	err := scanLines(bytes.NewReader(data), maxBytes, func(r schemas.Record) {
+		g.records = append(g.records, r)
+	}, func() { g.blanks++ })
+	return g, err
+}
+
+func TestScanLines(t *testing.T) {
+	big := strings.Repeat("y", 300)
+	tests := []struct {
+		name       string
+		data       []byte
+		maxBytes   int
+		wantLines  []int64
+		wantErrors map[int64]string
+		wantBlanks int
+	}{
+		{"plain, no final newline", []byte("a\nb\nc"), 100, []int64{1, 2, 3}, nil, 0},
+		{"CRLF and blank lines", []byte("a\r\n\r\n  \nb\r\n"), 100, []int64{1, 4}, nil, 2},
+		{"too large keeps counting lines", []byte("a\n" + big + "\nb\n"), 100, []int64{1, 2, 3}, map[int64]string{2: schemas.ReasonTooLarge}, 0},
+		{"gzip", gz(t, "a\nb\n"), 100, []int64{1, 2}, nil, 0},
+		{"concatenated gzip members", append(gz(t, "a\n"), gz(t, "b\n")...), 100, []int64{1, 2}, nil, 0},
+		{"gzip with a broken header", []byte{0x1f, 0x8b, 0x00, 0x01}, 100, []int64{1}, map[int64]string{1: schemas.ReasonCorruptGzip}, 0},
+		{"empty file", nil, 100, nil, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := scan(t, tt.data, tt.maxBytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.blanks != tt.wantBlanks {
+				t.Errorf("blank lines = %d, want %d", g.blanks, tt.wantBlanks)
+			}
+			if len(g.records) != len(tt.wantLines) {
+				t.Fatalf("got %d records, want %d: %+v", len(g.records), len(tt.wantLines), g.records)
+			}
+			for i, r := range g.records {
+				if r.Line != tt.wantLines[i] {
+					t.Errorf("record %d: line %d, want %d", i, r.Line, tt.wantLines[i])
+				}
+				if r.ReadError != tt.wantErrors[r.Line] {
+					t.Errorf("line %d: read error %q, want %q", r.Line, r.ReadError, tt.wantErrors[r.Line])
+				}
+				if r.ReadError == schemas.ReasonTooLarge && (len(r.Data) != tt.maxBytes || r.Size != int64(len(big))) {
+					t.Errorf("too large line: kept %d bytes of %d, want %d of %d", len(r.Data), r.Size, tt.maxBytes, len(big))
+				}
+			}
+		})
+	}
+}
+
+// TestTruncatedGzip cuts a gzip file at many points: every time, the reader
+// returns exactly the complete lines the standard library can decompress
+// before the break, then one corrupt_gzip record for the tail.
+func TestTruncatedGzip(t *testing.T) {
+	full := gz(t, lines(2000))
+	for _, cut := range []int{len(full) / 10, len(full) / 3, len(full) / 2, len(full) - 20, len(full) - 1} {
+		t.Run(fmt.Sprint(cut), func(t *testing.T) {
+			g, err := scan(t, full[:cut], 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			readable := completeLines(t, full[:cut])
+			if len(g.records) != readable+1 {
+				t.Fatalf("got %d records, want %d readable lines + 1 tail", len(g.records), readable)
+			}
+			tail := g.records[len(g.records)-1]
+			if tail.ReadError != schemas.ReasonCorruptGzip || tail.Line != int64(readable+1) {
+				t.Errorf("tail = line %d %q, want line %d %q", tail.Line, tail.ReadError, readable+1, schemas.ReasonCorruptGzip)
+			}
+			for i, r := range g.records[:readable] {
+				if r.ReadError != "" || r.Line != int64(i+1) {
+					t.Errorf("record %d: line %d error %q", i, r.Line, r.ReadError)
+				}
+			}
+		})
+	}
+}
+
+// completeLines decompresses what it can with the standard library alone and
+// counts the lines that end in a newline.
+func completeLines(t *testing.T, data []byte) int {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return 0
+	}
+	var out bytes.Buffer
+	_, _ = out.ReadFrom(zr) // stops at the break; what came before is in out
+	return bytes.Count(out.Bytes(), []byte("\n"))
+}
+
+func TestRecordsIn(t *testing.T) {
+	tests := []struct {
+		data string
+		want int
+	}{
+		{`{"event_id":"a"}`, 1},
+		{`{"events":[{"a":1},{"b":2},3]}`, 3},
+		{`{"events":[]}`, 1},
+		{`{"events":"x"}`, 1},
+		{`{"events":[{"a":1}`, 1},
+		{`[1,2,3]`, 1},
+		{`garbage`, 1},
+	}
+	for _, tt := range tests {
+		if got := RecordsIn(schemas.Record{Data: []byte(tt.data)}); got != tt.want {
+			t.Errorf("RecordsIn(%s) = %d, want %d", tt.data, got, tt.want)
+		}
+	}
+	if got := RecordsIn(schemas.Record{ReadError: schemas.ReasonCorruptGzip, Data: []byte(`{"events":[1,2]}`)}); got != 1 {
+		t.Errorf("a read error counts %d records, want 1", got)
+	}
+}
+
+func TestArrivalDate(t *testing.T) {
+	mod := time.Date(2026, 3, 4, 15, 0, 0, 0, time.UTC)
+	tests := map[string]string{
+		"gs://b/raw/dt=2026-11-01/part-000.jsonl.gz": "2026-11-01",
+		"/data/2026/11/02/14/events.jsonl":           "2026-11-02",
+		"/data/events-20261103.jsonl":                "2026-11-03",
+		"/data/events.jsonl":                         "2026-03-04",
+		"/data/2025-01-01/later/2026-11-05.jsonl":    "2026-11-05",
+	}
+	for path, want := range tests {
+		if got := arrivalDate(path, mod).Format(time.DateOnly); got != want {
+			t.Errorf("arrivalDate(%s) = %s, want %s", path, got, want)
+		}
+	}
+}
+
+func recordKey(r schemas.Record) string {
+	return fmt.Sprintf("%s:%d:%s", filepath.Base(r.Source), r.Line, r.ReadError)
+}
+
+func deadLetterKey(d schemas.DeadLetter) string {
+	return fmt.Sprintf("%s:%d[%d]:%s", d.Source, d.SourceLine, d.BeaconIndex, d.Reason)
+}
+
+func tallyCount(t tally.Tally) int64 { return t.N }
+
+// dropTruncatedFileLines keeps the dead letters of TestReadGCS other than
+// the readable lines of its truncated file.
+func dropTruncatedFileLines(key string, emit func(string)) {
+	if !strings.Contains(key, "dt=2026-11-02") || strings.HasSuffix(key, "corrupt_gzip") {
+		emit(key)
+	}
+}
+
+// TestReadLocal reads plain and gzip files through a local glob on the local
+// runner and checks every record and the input_records count.
+func TestReadLocal(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.jsonl", []byte("{\"events\":[{},{}]}\n\n{}\n"))
+	write("b.jsonl.gz", gz(t, "{}\n{}\n"))
+	write("c.jsonl", gz(t, "{}\n")) // gzip without the extension
+
+	p, s := beam.NewPipelineWithRoot()
+	records, counts := Read(s, []string{filepath.Join(dir, "*.jsonl*")})
+	passert.Equals(s, beam.ParDo(s, recordKey, records), "a.jsonl:1:", "a.jsonl:3:", "b.jsonl.gz:1:", "b.jsonl.gz:2:", "c.jsonl:1:")
+	passert.Equals(s, stats.Sum(s, beam.ParDo(s, tallyCount, counts)), int64(6))
+	ptest.RunAndValidate(t, p)
+}
+
+// TestReadGCS reads gzip and plain files from fake-gcs-server through gs://
+// globs, with a truncated gzip file and bad lines, and checks that dead
+// letters carry their gs:// source and line numbers.
+func TestReadGCS(t *testing.T) {
+	port := freePort(t)
+	server, err := fakestorage.NewServerWithOptions(fakestorage.Options{
+		Scheme: "http", Host: "127.0.0.1", Port: uint16(port), PublicHost: fmt.Sprintf("127.0.0.1:%d", port),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Stop()
+	t.Setenv("STORAGE_EMULATOR_HOST", fmt.Sprintf("127.0.0.1:%d", port))
+	t.Setenv("CLICKSTREAM_TEST_HASH_KEY", "k")
+
+	valid := `{"event_id":"e%d","event_type":"page_view","device_id":"d1","created_at":"2026-11-01T10:00:00Z"}` + "\n"
+	plain := fmt.Sprintf(valid, 1) + "not json\n" + fmt.Sprintf(valid, 2)
+	truncated := gz(t, lines(3000))
+	truncated = truncated[:len(truncated)/2]
+	server.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "landing"})
+	for name, data := range map[string][]byte{
+		"raw/dt=2026-11-01/part-000.jsonl":    []byte(plain),
+		"raw/dt=2026-11-01/part-001.jsonl.gz": gz(t, fmt.Sprintf(valid, 3)+"{\"events\":[]}\n"),
+		"raw/dt=2026-11-02/part-000.jsonl.gz": truncated,
+		"other/ignored.jsonl":                 []byte("not read\n"),
+	} {
+		server.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "landing", Name: name}, Content: data})
+	}
+	readable := completeLines(t, truncated)
+
+	p, s := beam.NewPipelineWithRoot()
+	records, counts := Read(s, []string{"gs://landing/raw/*/*.jsonl*"})
+	_, dead := parse.Parse(s, records, parse.Options{HashKeyRef: "env:CLICKSTREAM_TEST_HASH_KEY"})
+	// Every readable line of the truncated file is a dead letter too (its
+	// lines are not events), then comes its broken tail.
+	want := []any{
+		"gs://landing/raw/dt=2026-11-01/part-000.jsonl:2[0]:bad_json",
+		"gs://landing/raw/dt=2026-11-01/part-001.jsonl.gz:2[0]:bad_beacon",
+		fmt.Sprintf("gs://landing/raw/dt=2026-11-02/part-000.jsonl.gz:%d[0]:corrupt_gzip", readable+1),
+	}
+	keys := beam.ParDo(s, deadLetterKey, dead)
+	passert.Equals(s, beam.ParDo(s, dropTruncatedFileLines, keys), want...)
+	passert.Count(s, keys, "dead letters", 2+readable+1)
+	passert.Equals(s, stats.Sum(s, beam.ParDo(s, tallyCount, counts)), int64(3+2+readable+1))
+	ptest.RunAndValidate(t, p)
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
