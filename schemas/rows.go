@@ -130,7 +130,8 @@ func NewBotEvent(e Event) BotEvent {
 // breaks the raw event contract, with the reason and where it came from.
 type DeadLetter struct {
 	// DeadLetterDate is the date the record was received: its received_at
-	// when that parses, else the transport's arrival date (Record.Arrived).
+	// when that parses and lies in [2000-01-01, 2100-01-01), else the
+	// transport's arrival date (Record.Arrived).
 	DeadLetterDate time.Time `parquet:"dead_letter_date,date"`
 	Reason         string    `parquet:"reason"`
 	Detail         string    `parquet:"detail"`

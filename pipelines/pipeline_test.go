@@ -1,0 +1,367 @@
+package pipelines
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/schemas"
+)
+
+func init() {
+	register.Function2x0(dropEveryTenth)
+	register.Emitter1[schemas.Event]()
+}
+
+func TestMain(m *testing.M) { ptest.Main(m) }
+
+// truthRecord is one line of the generator's truth.jsonl.gz.
+type truthRecord struct {
+	File           string `json:"file"`
+	Line           int64  `json:"line"`
+	Index          int64  `json:"index"`
+	EventID        string `json:"event_id"`
+	Outcome        string `json:"outcome"`
+	BotRule        string `json:"bot_rule"`
+	Reason         string `json:"reason"`
+	EventDate      string `json:"event_date"`
+	DeadLetterDate string `json:"dead_letter_date"`
+}
+
+func (r truthRecord) key() string { return fmt.Sprintf("%s:%d:%d", r.File, r.Line, r.Index) }
+
+// generated is a sample made by tools/generate, shared by the tests of this
+// package (generating takes a few seconds).
+type generated struct {
+	dir   string
+	truth []truthRecord
+}
+
+var sample *generated
+
+func generate(t *testing.T) *generated {
+	t.Helper()
+	if sample != nil {
+		return sample
+	}
+	dir, err := os.MkdirTemp("", "clickstream-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "generate")
+	if out, err := exec.Command("go", "build", "-o", bin, "../tools/generate").CombinedOutput(); err != nil {
+		t.Fatalf("build generator: %v\n%s", err, out)
+	}
+	data := filepath.Join(dir, "data")
+	cmd := exec.Command(bin, "--seed", "11", "--events", "40000", "--days", "2", "--out", data)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("generate: %v\n%s", err, out)
+	}
+	sample = &generated{dir: data, truth: readTruth(t, filepath.Join(data, "truth.jsonl.gz"))}
+	return sample
+}
+
+func readTruth(t *testing.T, path string) []truthRecord {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []truthRecord
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r truthRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("truth: %v", err)
+		}
+		out = append(out, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func (g *generated) config(t *testing.T) Config {
+	t.Setenv("CLICKSTREAM_E2E_KEY", "e2e-test-key")
+	return Config{
+		Input:      []string{filepath.Join(g.dir, "raw", "*", "*")},
+		Output:     t.TempDir(),
+		HashKeyRef: "env:CLICKSTREAM_E2E_KEY",
+		BotIPFile:  filepath.Join(g.dir, "bot_ip_denylist.txt"),
+		Shards:     16,
+	}
+}
+
+// outcome is where the pipeline put one input record.
+type outcome struct{ kind, detail, date string }
+
+// TestEndToEndGroundTruth runs the batch pipeline on generated data and
+// checks every record's outcome against the generator's ground truth, which
+// is computed without any of the pipeline's code.
+func TestEndToEndGroundTruth(t *testing.T) {
+	g := generate(t)
+	c := g.config(t)
+	sum, err := Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Reconciled {
+		t.Fatalf("run not reconciled: %v", sum.Problems)
+	}
+	if want := int64(len(g.truth)); sum.InputRecords != want {
+		t.Errorf("input_records = %d, truth has %d records", sum.InputRecords, want)
+	}
+
+	got := outcomes(t, c.Output, g.dir)
+	wantCounts := map[string]int64{}
+	mismatches := 0
+	for _, r := range g.truth {
+		wantCounts[r.Outcome]++
+		var want outcome
+		switch r.Outcome {
+		case "event":
+			want = outcome{"event", "", r.EventDate}
+		case "bot":
+			want = outcome{"bot", r.BotRule, r.EventDate}
+		case "dead_letter":
+			want = outcome{"dead_letter", r.Reason, r.DeadLetterDate}
+		case "duplicate":
+			if _, stored := got[r.key()]; stored {
+				t.Errorf("%s: a duplicate was stored as %+v", r.key(), got[r.key()])
+			}
+			continue
+		default:
+			t.Fatalf("unknown truth outcome %q", r.Outcome)
+		}
+		if g := got[r.key()]; g != want {
+			if mismatches++; mismatches <= 20 {
+				t.Errorf("%s (%s): got %+v, want %+v", r.key(), r.EventID, g, want)
+			}
+		}
+		delete(got, r.key())
+	}
+	if mismatches > 0 {
+		t.Errorf("%d records disagree with the truth", mismatches)
+	}
+	if len(got) > 0 {
+		t.Errorf("%d stored rows have no truth record, e.g. %v", len(got), firstKeys(got, 5))
+	}
+	if sum.Duplicates != wantCounts["duplicate"] {
+		t.Errorf("duplicates = %d, truth %d", sum.Duplicates, wantCounts["duplicate"])
+	}
+	for _, kind := range []string{"event", "bot", "dead_letter", "duplicate"} {
+		if wantCounts[kind] == 0 {
+			t.Errorf("the sample has no %s records: the test proves nothing about them", kind)
+		}
+	}
+	t.Logf("truth: %v; summary: events %d, duplicates %d, bots %v, dead letter %v",
+		wantCounts, sum.Events, sum.Duplicates, sum.Bots, sum.DeadLetter)
+}
+
+// outcomes reads back every committed row, keyed by the record it came from.
+func outcomes(t *testing.T, out, dataDir string) map[string]outcome {
+	t.Helper()
+	got := map[string]outcome{}
+	put := func(source string, line, index int64, o outcome) {
+		rel, err := filepath.Rel(dataDir, source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), line, index)
+		if prev, dup := got[key]; dup {
+			t.Errorf("%s stored twice: %+v and %+v", key, prev, o)
+		}
+		got[key] = o
+	}
+	events, err := warehouse.ReadRows[schemas.Event](out, "fact_events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		put(e.Source, e.SourceLine, e.BeaconIndex, outcome{"event", "", e.EventDate.Format(time.DateOnly)})
+	}
+	bots, err := warehouse.ReadRows[schemas.BotEvent](out, "bot_events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bots {
+		put(b.Source, b.SourceLine, b.BeaconIndex, outcome{"bot", b.BotRule, b.EventDate.Format(time.DateOnly)})
+	}
+	dead, err := warehouse.ReadRows[schemas.DeadLetter](out, "dead_letter", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dead {
+		put(d.Source, d.SourceLine, d.BeaconIndex, outcome{"dead_letter", d.Reason, d.DeadLetterDate.Format(time.DateOnly)})
+	}
+	return got
+}
+
+func firstKeys(m map[string]outcome, n int) []string {
+	var out []string
+	for k := range m {
+		if len(out) == n {
+			break
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// dropEveryTenth is the fault injected by TestFaultIsNotReconciled.
+func dropEveryTenth(e schemas.Event, emit func(schemas.Event)) {
+	if strings.HasSuffix(e.EventID, "0") {
+		return
+	}
+	emit(e)
+}
+
+// TestFaultIsNotReconciled drops events between the per-device stage and
+// the sink: the summary must say the run is not reconciled.
+func TestFaultIsNotReconciled(t *testing.T) {
+	c := generate(t).config(t)
+	c.BeforeSinks = func(s beam.Scope, events beam.PCollection) beam.PCollection {
+		return beam.ParDo(s.Scope("fault"), dropEveryTenth, events)
+	}
+	sum, err := Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Reconciled {
+		t.Fatal("records were dropped, yet the run says it is reconciled")
+	}
+	check := sum.Tables["fact_events"]
+	if check.ReadBack >= check.Counted {
+		t.Errorf("fact_events: read back %d, counted %d; want fewer read back", check.ReadBack, check.Counted)
+	}
+	saved, err := os.ReadFile(filepath.Join(c.Output, "_runs", sum.RunID+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(saved), `"reconciled": false`) {
+		t.Errorf("saved summary does not say reconciled: false:\n%s", saved)
+	}
+}
+
+// TestRerunIsIdempotent runs the same input twice into one warehouse: the
+// second run replaces the partitions with identical rows and leaves nothing
+// behind.
+func TestRerunIsIdempotent(t *testing.T) {
+	g := generate(t)
+	c := g.config(t)
+	first, err := Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := outcomes(t, c.Output, g.dir)
+	c.RunID = ""
+	second, err := Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Reconciled || !second.Reconciled {
+		t.Fatalf("runs not reconciled: %v / %v", first.Problems, second.Problems)
+	}
+	after := outcomes(t, c.Output, g.dir)
+	if len(after) != len(before) {
+		t.Fatalf("second run stored %d rows, first %d", len(after), len(before))
+	}
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s: %+v after the re-run, %+v before", k, after[k], v)
+		}
+	}
+	staging, _ := filepath.Glob(filepath.Join(c.Output, "_staging", "*"))
+	leftovers, _ := filepath.Glob(filepath.Join(c.Output, "*", "*.old-*"))
+	if len(staging)+len(leftovers) > 0 {
+		t.Errorf("left behind: %v %v", staging, leftovers)
+	}
+}
+
+// TestRunScope owns one date only: the other dates' records are out of range
+// and their partitions are not written.
+func TestRunScope(t *testing.T) {
+	g := generate(t)
+	c := g.config(t)
+	day := "2026-11-02"
+	owned, err := ParseDates(day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Dates = owned
+	sum, err := Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Reconciled {
+		t.Fatalf("run not reconciled: %v", sum.Problems)
+	}
+	var wantEvents, wantBots, wantDead int64
+	for _, r := range g.truth {
+		switch {
+		case r.Outcome == "event" && r.EventDate == day:
+			wantEvents++
+		case r.Outcome == "bot" && r.EventDate == day:
+			wantBots++
+		case r.Outcome == "dead_letter" && r.DeadLetterDate == day:
+			wantDead++
+		}
+	}
+	if sum.Events != wantEvents || sum.Tables["bot_events"].ReadBack != wantBots || sum.Tables["dead_letter"].ReadBack != wantDead {
+		t.Errorf("events/bots/dead letters = %d/%d/%d, truth for %s %d/%d/%d", sum.Events,
+			sum.Tables["bot_events"].ReadBack, sum.Tables["dead_letter"].ReadBack, day, wantEvents, wantBots, wantDead)
+	}
+	if sum.OutOfRange == 0 {
+		t.Error("no record was out of range, but the input spans several dates")
+	}
+	for _, table := range []string{"fact_events", "bot_events", "dead_letter"} {
+		dates, err := warehouse.Dates(c.Output, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dates {
+			if d.Format(time.DateOnly) != day {
+				t.Errorf("%s has partition %s, the run owns only %s", table, d.Format(time.DateOnly), day)
+			}
+		}
+	}
+}
+
+func TestParseDates(t *testing.T) {
+	got, err := ParseDates("2026-11-01, 2026-11-03..2026-11-05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s []string
+	for _, d := range got {
+		s = append(s, d.Format(time.DateOnly))
+	}
+	if want := "2026-11-01 2026-11-03 2026-11-04 2026-11-05"; strings.Join(s, " ") != want {
+		t.Errorf("ParseDates = %v, want %s", s, want)
+	}
+	for _, bad := range []string{"2026-13-01", "2026-11-05..2026-11-01", "yesterday"} {
+		if _, err := ParseDates(bad); err == nil {
+			t.Errorf("ParseDates(%q) did not fail", bad)
+		}
+	}
+}
