@@ -20,6 +20,15 @@ func (BotEvent) compact()   {}
 func (DeadLetter) compact() {}
 
 func init() {
+	// Registering the concrete types lets a worker rebuild them by name:
+	// otherwise Prism may hand the coder an anonymous struct of the same
+	// shape, which does not implement compact.
+	for _, t := range []reflect.Type{
+		reflect.TypeFor[Record](), reflect.TypeFor[Event](), reflect.TypeFor[EventBatch](),
+		reflect.TypeFor[BotEvent](), reflect.TypeFor[DeadLetter](),
+	} {
+		beam.RegisterType(t)
+	}
 	beam.RegisterCoder(reflect.TypeFor[compact](), encodeCompact, decodeCompact)
 }
 

@@ -1,0 +1,420 @@
+package warehouse
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/example/clickstream/schemas"
+	"github.com/parquet-go/parquet-go"
+)
+
+// ErrNotStaged is returned by Commit for a run that has no staging directory:
+// its pipeline never ran Write, or the run was already committed.
+var ErrNotStaged = errors.New("warehouse: run has no staging directory")
+
+// CommitResult is what a commit changed, table by table. It is also the
+// commit's journal, kept in the run's staging directory until the commit is
+// complete.
+type CommitResult struct {
+	RunID string `json:"run_id"`
+	// Tables has one entry per warehouse table, sorted by name.
+	Tables []TableCommit `json:"tables"`
+}
+
+// TableCommit is what a commit changed in one table.
+type TableCommit struct {
+	Table string `json:"table"`
+	// Replaced are the partitions the run owns, sorted by date: each now holds
+	// exactly the rows the run staged for it. One with no files had no rows
+	// in the run, and any previous partition for its date was removed.
+	Replaced []Partition `json:"replaced,omitempty"`
+	// Discarded are partitions the run staged but does not own, sorted by
+	// date: their rows were dropped and the warehouse's partition, if any, was
+	// left as it was.
+	Discarded []Partition `json:"discarded,omitempty"`
+}
+
+// Partition is one partition of a commit.
+type Partition struct {
+	Date  time.Time `json:"date"`
+	Rows  int64     `json:"rows"`
+	Files int       `json:"files"`
+}
+
+// Rows returns the rows of each partition of table that the commit replaced.
+func (r CommitResult) Rows(table string) map[time.Time]int64 {
+	rows := make(map[time.Time]int64)
+	for _, t := range r.Tables {
+		if t.Table != table {
+			continue
+		}
+		for _, p := range t.Replaced {
+			rows[p.Date] = p.Rows
+		}
+	}
+	return rows
+}
+
+// Commit makes the rows that runID staged visible, after its pipeline has
+// finished. For every table, the partitions it replaces are the owned dates,
+// or every date the run staged for that table when owned is nil. A replaced
+// partition holds exactly the rows the run staged for it; an owned date the
+// run staged no rows for is removed; staged dates that are not owned are
+// dropped (see CommitResult.Discarded); other partitions are not touched.
+//
+// Each partition is swapped with two renames, so readers see the old files
+// or the new ones, never a mix (for a moment, none). The commit is recorded in
+// a journal first: if it is interrupted, calling Commit again with the same
+// runID, or Recover, completes it as recorded. Commit returns ErrNotStaged
+// when the run has no staging directory (e.g. it was already committed).
+//
+// One process at a time may write to a warehouse.
+func Commit(out, runID string, owned []time.Time) (CommitResult, error) {
+	c, err := beginCommit(out, runID, owned)
+	if err != nil {
+		return CommitResult{}, err
+	}
+	if err := c.finish(); err != nil {
+		return CommitResult{}, fmt.Errorf("warehouse: commit %s: %w", runID, err)
+	}
+	return c.result, nil
+}
+
+// committer carries out one commit as a sequence of single filesystem steps,
+// each of which leaves the warehouse in a state that resumeCommit can
+// complete.
+type committer struct {
+	out    string
+	result CommitResult
+	parts  []pendingPartition
+	next   int // index of the first partition that may not be done
+	phase  int // 0: partitions, 1: remove staged data, 2: remove journal, 3: done
+}
+
+// pendingPartition is one replaced partition of a commit.
+type pendingPartition struct {
+	table  string
+	name   string // <column>=<date>
+	staged bool   // the run staged files for it
+}
+
+// beginCommit plans the commit of runID and records it in its journal, or
+// resumes the commit a journal already records.
+func beginCommit(out, runID string, owned []time.Time) (*committer, error) {
+	if err := checkRunID(runID); err != nil {
+		return nil, err
+	}
+	switch ok, err := exists(journalPath(out, runID)); {
+	case err != nil:
+		return nil, fmt.Errorf("warehouse: commit %s: %w", runID, err)
+	case ok:
+		return resumeCommit(out, runID)
+	}
+	result, err := planCommit(out, runID, owned)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: commit %s: %w", runID, err)
+	}
+	if err := writeJournal(out, result); err != nil {
+		return nil, fmt.Errorf("warehouse: commit %s: %w", runID, err)
+	}
+	return newCommitter(out, result)
+}
+
+// resumeCommit returns the committer of the commit recorded in runID's
+// journal.
+func resumeCommit(out, runID string) (*committer, error) {
+	b, err := os.ReadFile(journalPath(out, runID))
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: resume commit %s: %w", runID, err)
+	}
+	var result CommitResult
+	if err := json.Unmarshal(b, &result); err != nil {
+		return nil, fmt.Errorf("warehouse: resume commit %s: journal: %w", runID, err)
+	}
+	if result.RunID != runID {
+		return nil, fmt.Errorf("warehouse: resume commit %s: journal is for run %q", runID, result.RunID)
+	}
+	return newCommitter(out, result)
+}
+
+func newCommitter(out string, result CommitResult) (*committer, error) {
+	c := &committer{out: out, result: result}
+	for _, tc := range result.Tables {
+		t, err := lookupTable(tc.Table)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range tc.Replaced {
+			c.parts = append(c.parts, pendingPartition{
+				table:  tc.Table,
+				name:   partitionName(t.column, p.Date),
+				staged: p.Files > 0,
+			})
+		}
+	}
+	return c, nil
+}
+
+// planCommit lists and checks what runID staged and decides which partitions
+// the commit replaces. It changes nothing.
+func planCommit(out, runID string, owned []time.Time) (CommitResult, error) {
+	dir := runDir(out, runID)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return CommitResult{}, fmt.Errorf("%w: %s", ErrNotStaged, dir)
+	}
+	if err != nil {
+		return CommitResult{}, fmt.Errorf("list staging: %w", err)
+	}
+	for _, e := range entries {
+		if name := e.Name(); name != tmpDir && name != oldDir && name != journalName+".tmp" {
+			if _, err := lookupTable(name); err != nil {
+				return CommitResult{}, fmt.Errorf("staging %s: %w", dir, err)
+			}
+		}
+	}
+	var ownedSet map[time.Time]bool
+	if owned != nil {
+		ownedSet = make(map[time.Time]bool, len(owned))
+		for _, d := range owned {
+			ownedSet[schemas.DateOf(d)] = true
+		}
+	}
+	result := CommitResult{RunID: runID}
+	for _, name := range tableNames() {
+		t, err := lookupTable(name)
+		if err != nil {
+			return CommitResult{}, err
+		}
+		tc, err := planTable(out, runID, t, ownedSet)
+		if err != nil {
+			return CommitResult{}, err
+		}
+		result.Tables = append(result.Tables, tc)
+	}
+	return result, nil
+}
+
+// planTable decides the partitions of one table; a nil owned set owns every
+// staged date.
+func planTable(out, runID string, t *table, owned map[time.Time]bool) (TableCommit, error) {
+	tc := TableCommit{Table: t.name}
+	dates, err := partitionDates(filepath.Join(runDir(out, runID), t.name), t.column)
+	if err != nil {
+		return tc, err
+	}
+	staged := make(map[time.Time]Partition, len(dates))
+	for _, d := range dates {
+		p, err := checkStaged(stagedDir(out, runID, t.name, partitionName(t.column, d)), t)
+		if err != nil {
+			return tc, err
+		}
+		p.Date = d
+		staged[d] = p
+		if owned != nil && !owned[d] {
+			tc.Discarded = append(tc.Discarded, p)
+		}
+	}
+	replace := dates
+	if owned != nil {
+		replace = make([]time.Time, 0, len(owned))
+		for d := range owned {
+			replace = append(replace, d)
+		}
+		slices.SortFunc(replace, time.Time.Compare)
+	}
+	for _, d := range replace {
+		p, ok := staged[d]
+		if !ok {
+			p = Partition{Date: d}
+		}
+		tc.Replaced = append(tc.Replaced, p)
+	}
+	return tc, nil
+}
+
+// checkStaged checks that every file of a staged partition is a complete
+// Parquet file of the table's schema and counts its rows, so that a bad
+// staging fails the commit before anything visible changes.
+func checkStaged(dir string, t *table) (Partition, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return Partition{}, fmt.Errorf("list %s: %w", dir, err)
+	}
+	files, err := partFiles(dir)
+	if err != nil {
+		return Partition{}, err
+	}
+	if len(files) != len(entries) {
+		return Partition{}, fmt.Errorf("staged partition %s holds files that are not %s*%s", dir, partPrefix, partSuffix)
+	}
+	p := Partition{Files: len(files)}
+	for _, path := range files {
+		n, err := footerRows(path, t.codec.schema)
+		if err != nil {
+			return Partition{}, err
+		}
+		p.Rows += n
+	}
+	if err := syncDir(dir); err != nil {
+		return Partition{}, err
+	}
+	return p, nil
+}
+
+// footerRows returns the row count in the footer of a Parquet file, after
+// checking its schema.
+func footerRows(path string, schema *parquet.Schema) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer closeRead(f)
+	info, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	pf, err := parquet.OpenFile(f, info.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	if !parquet.EqualNodes(pf.Schema(), schema) {
+		return 0, fmt.Errorf("%s: schema %v, want %v", path, pf.Schema(), schema)
+	}
+	return pf.NumRows(), nil
+}
+
+// writeJournal records a planned commit, atomically.
+func writeJournal(out string, result CommitResult) error {
+	b, err := json.MarshalIndent(result, "", "  ")
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	path := journalPath(out, result.RunID)
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	return rename(tmp, path)
+}
+
+// finish runs the remaining steps of the commit.
+func (c *committer) finish() error {
+	for {
+		done, err := c.step()
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// step takes the next single step of the commit (one rename or one removal)
+// and reports whether the commit is complete. Every step is decided from
+// what is on disk, so a committer resumed after a crash at any point carries
+// on where the crashed one stopped.
+func (c *committer) step() (done bool, err error) {
+	for c.next < len(c.parts) {
+		act, err := c.partitionStep(c.parts[c.next])
+		if err != nil {
+			return false, err
+		}
+		if act != nil {
+			return false, act()
+		}
+		c.next++
+	}
+	dir := runDir(c.out, c.result.RunID)
+	switch c.phase {
+	case 0:
+		// Staged data first, journal last: a run directory without a journal
+		// is never half committed.
+		c.phase++
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return false, fmt.Errorf("list staging: %w", err)
+		}
+		for _, e := range entries {
+			if e.Name() == journalName {
+				continue
+			}
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return false, fmt.Errorf("remove staging: %w", err)
+			}
+		}
+		return false, nil
+	case 1:
+		c.phase++
+		if err := os.RemoveAll(dir); err != nil {
+			return false, fmt.Errorf("remove staging: %w", err)
+		}
+		return false, removeIfEmpty(stagingRoot(c.out))
+	}
+	return true, nil
+}
+
+// partitionStep returns the next step for one partition, or nil when the
+// partition is done. A partition is swapped in three steps: the visible
+// directory (F) is renamed to the run's backup (O), the staged directory (S)
+// is renamed to F, and O is removed. An owned partition that the run did not
+// stage is removed the same way, without the second step.
+func (c *committer) partitionStep(p pendingPartition) (func() error, error) {
+	final := finalDir(c.out, p.table, p.name)
+	staged := stagedDir(c.out, c.result.RunID, p.table, p.name)
+	old := backupDir(c.out, c.result.RunID, p.table, p.name)
+	f, err := exists(final)
+	if err != nil {
+		return nil, err
+	}
+	o, err := exists(old)
+	if err != nil {
+		return nil, err
+	}
+	s := false
+	if p.staged {
+		if s, err = exists(staged); err != nil {
+			return nil, err
+		}
+	}
+	removeOld := func() error {
+		if err := os.RemoveAll(old); err != nil {
+			return fmt.Errorf("remove replaced partition: %w", err)
+		}
+		return nil
+	}
+	switch {
+	case f && o:
+		// Swapped (or an earlier attempt left a backup): drop the backup.
+		return removeOld, nil
+	case f && (s || !p.staged):
+		return func() error { return rename(final, old) }, nil
+	case s:
+		return func() error { return rename(staged, final) }, nil
+	case o && !p.staged:
+		return removeOld, nil
+	case o:
+		// The staged files are gone without having been swapped in: keep the
+		// previous partition rather than none.
+		return func() error { return rename(old, final) }, nil
+	}
+	return nil, nil
+}

@@ -1,0 +1,77 @@
+// Package warehouse is the embedded local warehouse: Hive-partitioned Parquet
+// files under one directory (DefaultDir, ./warehouse, unless told otherwise),
+// which DuckDB reads and BigQuery loads as they are.
+//
+// # Layout
+//
+//	<out>/<table>/<column>=YYYY-MM-DD/part-<uuid>.parquet   committed partitions
+//	<out>/_staging/<run>/<table>/<column>=YYYY-MM-DD/...      a run's staged partitions
+//	<out>/_staging/<run>/_tmp/                                files being written
+//	<out>/_staging/<run>/_old/<table>/<column>=YYYY-MM-DD/    partitions being replaced
+//	<out>/_staging/<run>/COMMIT.json                          a commit's journal
+//
+// The tables are those of schemas/tables, each stored from its row type:
+// fact_events from schemas.Event, bot_events from schemas.BotEvent and
+// dead_letter from schemas.DeadLetter. A table is partitioned by day on its
+// time-partitioning column (schemas.Table.TimePartitioning.Field), which the
+// files also hold, so each file loads into BigQuery on its own:
+//
+//	SELECT * FROM read_parquet('warehouse/fact_events/*/*.parquet', hive_partitioning = true)
+//
+// DATE columns are Parquet DATE, TIMESTAMP columns TIMESTAMP(MICROS, UTC)
+// (DuckDB: TIMESTAMP WITH TIME ZONE), optional columns are NULL when the
+// field is empty ("" or a zero time.Time) or a nil pointer. Everything the
+// writer keeps out of the table directories starts with "_", so a reader's
+// glob never meets a half-written or replaced file.
+//
+// # Contract
+//
+// A run writes in two phases, so that replacing a partition is atomic and
+// running the same input again gives the same warehouse:
+//
+//  1. Inside the pipeline, Write stages rows: one file per bundle and
+//     partition date, streamed as rows arrive and renamed into the run's
+//     staging when the bundle finishes. Nothing visible changes.
+//  2. After the pipeline has finished, the driver calls Commit with the dates
+//     the run owns. Each owned partition is replaced whole by what the run
+//     staged for it, or removed when the run staged nothing for it; other
+//     partitions are not touched.
+//
+// Recover runs first in every run: it completes commits that were cut short
+// and deletes the staging of runs that never committed. One process at a time
+// may write to a warehouse; readers may read at any time.
+//
+//	if err := warehouse.Recover(out); err != nil { ... }
+//	warehouse.Write(s, out, runID, "fact_events", events)  // while building the graph
+//	... run the pipeline ...
+//	res, err := warehouse.Commit(out, runID, ownedDates)
+//
+// # Crash windows
+//
+// What a reader sees, and what Recover does, if the process dies:
+//
+//   - While the pipeline runs, or after it and before Commit: only the run's
+//     staging has changed. Readers see the previous warehouse; Recover deletes
+//     the staging. A bundle that fails leaves only files in _tmp, never a file
+//     in a staged partition; its retry writes new files.
+//   - While Commit checks the staged files and writes its journal (a
+//     temporary file renamed into place): nothing visible has changed; without
+//     the journal Recover deletes the staging as above.
+//   - Once the journal is in place the commit is decided: Recover (or Commit
+//     called again with the same run id) completes it from the journal. Each
+//     partition is swapped in three steps: the visible directory is renamed to
+//     the run's _old, the staged directory is renamed to the visible name, and
+//     _old is removed. Between the two renames the partition is absent (a
+//     reader sees no rows for that date); at every other moment it is either
+//     the complete old partition or the complete new one, never a mix.
+//     Partitions are swapped one after another, so until the commit completes
+//     some owned dates may show the new rows and others the old.
+//   - Last, the run's staging is removed, the journal after everything else.
+//
+// Files and renames are synced to disk before the step that depends on them.
+//
+// A bundle whose files were renamed into staging but which the runner then
+// retries anyway (its completion was lost) would stage its rows twice; a
+// local Prism run fails the job rather than retry, so this is not guarded
+// against.
+package warehouse

@@ -1,0 +1,191 @@
+package warehouse
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/example/clickstream/schemas"
+	"github.com/parquet-go/parquet-go"
+)
+
+// Dates lists the committed partitions of table, sorted.
+func Dates(out, table string) ([]time.Time, error) {
+	t, err := lookupTable(table)
+	if err != nil {
+		return nil, err
+	}
+	dates, err := partitionDates(tableDir(out, table), t.column)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: dates of %s: %w", table, err)
+	}
+	return dates, nil
+}
+
+// StagedDates lists the partitions of table that runID has staged and not
+// yet committed, sorted. A driver whose run owns every date of its input can
+// pass their union over the tables to Commit.
+func StagedDates(out, runID, table string) ([]time.Time, error) {
+	if err := checkRunID(runID); err != nil {
+		return nil, err
+	}
+	t, err := lookupTable(table)
+	if err != nil {
+		return nil, err
+	}
+	dates, err := partitionDates(filepath.Join(runDir(out, runID), table), t.column)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: staged dates of %s: %w", table, err)
+	}
+	return dates, nil
+}
+
+// CountRows reads the committed rows of table in the partitions of dates
+// (every partition when dates is nil) and returns how many each holds; a
+// date without a partition counts 0. Every row is decoded, so a damaged file
+// is an error rather than a count taken from its footer.
+func CountRows(out, table string, dates []time.Time) (map[time.Time]int64, error) {
+	t, dates, err := readPlan(out, table, dates)
+	if err != nil {
+		return nil, err
+	}
+	counts := make(map[time.Time]int64, len(dates))
+	for _, d := range dates {
+		files, err := partFiles(finalDir(out, table, partitionName(t.column, d)))
+		if err != nil {
+			return nil, fmt.Errorf("warehouse: count %s: %w", table, err)
+		}
+		counts[d] = 0
+		for _, path := range files {
+			n, err := countFile(path)
+			if err != nil {
+				return nil, fmt.Errorf("warehouse: count %s: %w", table, err)
+			}
+			counts[d] += n
+		}
+	}
+	return counts, nil
+}
+
+// ReadRows reads the committed rows of table in the partitions of dates
+// (every partition when dates is nil), ordered by date and then as stored. T
+// is normally the table's row type; another struct reads the columns its
+// parquet tags name. It is meant for tests and tools: every row is held in
+// memory.
+func ReadRows[T any](out, table string, dates []time.Time) ([]T, error) {
+	t, dates, err := readPlan(out, table, dates)
+	if err != nil {
+		return nil, err
+	}
+	var rows []T
+	for _, d := range dates {
+		files, err := partFiles(finalDir(out, table, partitionName(t.column, d)))
+		if err != nil {
+			return nil, fmt.Errorf("warehouse: read %s: %w", table, err)
+		}
+		for _, path := range files {
+			if rows, err = readFile(path, rows); err != nil {
+				return nil, fmt.Errorf("warehouse: read %s: %w", table, err)
+			}
+		}
+	}
+	return rows, nil
+}
+
+// readPlan returns the table and the dates to read, normalized and sorted.
+func readPlan(out, table string, dates []time.Time) (*table, []time.Time, error) {
+	t, err := lookupTable(table)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dates == nil {
+		if dates, err = Dates(out, table); err != nil {
+			return nil, nil, err
+		}
+		return t, dates, nil
+	}
+	norm := make([]time.Time, len(dates))
+	for i, d := range dates {
+		norm[i] = schemas.DateOf(d)
+	}
+	slices.SortFunc(norm, time.Time.Compare)
+	return t, slices.Compact(norm), nil
+}
+
+func openParquet(path string) (*os.File, *parquet.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		closeRead(f)
+		return nil, nil, err
+	}
+	pf, err := parquet.OpenFile(f, info.Size())
+	if err != nil {
+		closeRead(f)
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return f, pf, nil
+}
+
+func countFile(path string) (int64, error) {
+	f, pf, err := openParquet(path)
+	if err != nil {
+		return 0, err
+	}
+	defer closeRead(f)
+	r := parquet.NewReader(pf)
+	defer closeRead(r)
+	buf := make([]parquet.Row, 1024)
+	var n int64
+	for {
+		k, err := r.ReadRows(buf)
+		n += int64(k)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+	if n != pf.NumRows() {
+		return 0, fmt.Errorf("read %s: %d rows, footer says %d", path, n, pf.NumRows())
+	}
+	return n, nil
+}
+
+func readFile[T any](path string, rows []T) (_ []T, err error) {
+	f, pf, err := openParquet(path)
+	if err != nil {
+		return rows, err
+	}
+	defer closeRead(f)
+	defer func() {
+		// parquet-go panics when T cannot be read from the file's schema.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("read %s as %T: %v", path, *new(T), r)
+		}
+	}()
+	r := parquet.NewGenericReader[T](pf)
+	defer closeRead(r)
+	buf := make([]T, 256)
+	for {
+		// The reader may write through pointers left in buf by the last
+		// read, which rows now shares.
+		clear(buf)
+		k, err := r.Read(buf)
+		rows = append(rows, buf[:k]...)
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return rows, fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+}

@@ -1,0 +1,224 @@
+package warehouse
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/example/clickstream/schemas"
+	"github.com/google/uuid"
+	"github.com/parquet-go/parquet-go"
+)
+
+func init() {
+	register.DoFn1x1[[]byte, error](&beginFn{})
+	register.DoFn2x1[context.Context, beam.X, error](&stageFn{})
+}
+
+// Write stages rows, a PCollection of the row type of table (schemas.Event
+// for fact_events, schemas.BotEvent for bot_events, schemas.DeadLetter for
+// dead_letter), under <out>/_staging/<runID>/<table>/<column>=<date>/ as
+// Parquet files, one per bundle and partition date. Nothing is visible in the
+// warehouse until the driver calls Commit after the pipeline has finished.
+//
+// Write panics while the graph is built when table is not a warehouse table,
+// rows is not of its row type, or runID is not a plain path element.
+func Write(s beam.Scope, out, runID, table string, rows beam.PCollection) {
+	s = s.Scope("warehouse.Write")
+	t := mustTable(table)
+	if err := checkRunID(runID); err != nil {
+		panic(err)
+	}
+	if got := rows.Type().Type(); got != t.rowType {
+		panic(fmt.Sprintf("warehouse.Write: table %s stores %v, got a PCollection of %v", table, t.rowType, got))
+	}
+	// Workers may not share the driver's working directory.
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		panic(fmt.Sprintf("warehouse.Write: output directory %q: %v", out, err))
+	}
+	beam.ParDo0(s, &beginFn{Out: abs, RunID: runID}, beam.Impulse(s))
+	beam.ParDo0(s, &stageFn{Out: abs, RunID: runID, Table: table}, rows)
+}
+
+// beginFn creates the run's staging directory once per Write, so that
+// Commit can tell a run that staged no rows from one that never ran or was
+// already committed.
+type beginFn struct {
+	// Out is the warehouse directory (absolute).
+	Out string
+	// RunID names the run's staging directory.
+	RunID string
+}
+
+func (f *beginFn) ProcessElement(_ []byte) error {
+	if err := os.MkdirAll(runDir(f.Out, f.RunID), 0o755); err != nil {
+		return fmt.Errorf("warehouse: begin run %s: %w", f.RunID, err)
+	}
+	return nil
+}
+
+// stageFn writes the rows of a bundle into one Parquet file per partition
+// date, streaming them into the file as they arrive. A file is written under
+// the run's _tmp directory and renamed into its staged partition only when
+// complete, in FinishBundle; a failed bundle leaves only temporary files,
+// which the next bundle, Teardown or the commit removes.
+type stageFn struct {
+	// Out is the warehouse directory (absolute).
+	Out string
+	// RunID names the run's staging directory.
+	RunID string
+	// Table is the table the rows belong to.
+	Table string
+
+	table  *table
+	staged beam.Counter
+	parts  map[time.Time]*partWriter
+	row    parquet.Row
+}
+
+func (f *stageFn) Setup() error {
+	t, err := lookupTable(f.Table)
+	if err != nil {
+		return err
+	}
+	f.table = t
+	f.staged = beam.NewCounter("warehouse", f.Table+"_rows_staged")
+	return nil
+}
+
+func (f *stageFn) StartBundle(_ context.Context) error {
+	f.abort()
+	f.parts = make(map[time.Time]*partWriter)
+	return nil
+}
+
+func (f *stageFn) ProcessElement(_ context.Context, elem beam.X) error {
+	row, ok := elem.(schemas.Partitioned)
+	if !ok {
+		return fmt.Errorf("warehouse: table %s: element of type %T has no partition date", f.Table, elem)
+	}
+	if row.PartitionDate().IsZero() {
+		return fmt.Errorf("warehouse: table %s: row has no %s", f.Table, f.table.column)
+	}
+	date := schemas.DateOf(row.PartitionDate())
+	p, ok := f.parts[date]
+	if !ok {
+		var err error
+		if p, err = f.open(date); err != nil {
+			return err
+		}
+		f.parts[date] = p
+	}
+	f.row = f.table.codec.encode(f.row, elem)
+	if err := p.write(f.row); err != nil {
+		return fmt.Errorf("warehouse: stage %s: %w", p.final, err)
+	}
+	return nil
+}
+
+func (f *stageFn) FinishBundle(ctx context.Context) error {
+	for date, p := range f.parts {
+		if err := p.commit(); err != nil {
+			return fmt.Errorf("warehouse: stage %s: %w", p.final, err)
+		}
+		f.staged.Inc(ctx, p.rows)
+		delete(f.parts, date)
+	}
+	return nil
+}
+
+func (f *stageFn) Teardown() error {
+	f.abort()
+	return nil
+}
+
+// abort drops the files of a bundle that did not finish.
+func (f *stageFn) abort() {
+	for date, p := range f.parts {
+		p.abort()
+		delete(f.parts, date)
+	}
+}
+
+func (f *stageFn) open(date time.Time) (*partWriter, error) {
+	tmp := filepath.Join(runDir(f.Out, f.RunID), tmpDir)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse: stage: %w", err)
+	}
+	name := partPrefix + uuid.NewString() + partSuffix
+	final := filepath.Join(stagedDir(f.Out, f.RunID, f.Table, partitionName(f.table.column, date)), name)
+	p, err := newPartWriter(filepath.Join(tmp, name), final, f.table.codec.schema)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: stage %s: %w", final, err)
+	}
+	return p, nil
+}
+
+// maxRowsPerRowGroup bounds the rows a writer holds in memory before it
+// flushes a row group to its file.
+const maxRowsPerRowGroup = 64 * 1024
+
+// partWriter streams rows into one Parquet file under a temporary name.
+type partWriter struct {
+	tmp, final string
+	file       *os.File
+	buf        *bufio.Writer
+	w          *parquet.GenericWriter[any]
+	rows       int64
+	batch      []parquet.Row
+}
+
+func newPartWriter(tmp, final string, schema *parquet.Schema) (*partWriter, error) {
+	file, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	buf := bufio.NewWriterSize(file, 64<<10)
+	w := parquet.NewGenericWriter[any](buf, schema,
+		parquet.Compression(&parquet.Snappy),
+		parquet.MaxRowsPerRowGroup(maxRowsPerRowGroup),
+		parquet.CreatedBy("clickstream io/warehouse", "", ""),
+	)
+	return &partWriter{tmp: tmp, final: final, file: file, buf: buf, w: w, batch: make([]parquet.Row, 1)}, nil
+}
+
+func (p *partWriter) write(row parquet.Row) error {
+	p.batch[0] = row
+	if _, err := p.w.WriteRows(p.batch); err != nil {
+		return err
+	}
+	p.rows++
+	return nil
+}
+
+// commit completes the file and moves it into its staged partition.
+func (p *partWriter) commit() error {
+	err := p.w.Close()
+	if err == nil {
+		err = p.buf.Flush()
+	}
+	if err == nil {
+		err = p.file.Sync()
+	}
+	if cerr := p.file.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(p.tmp)
+		return err
+	}
+	return rename(p.tmp, p.final)
+}
+
+// abort drops the file. Errors are ignored: the run's _tmp directory is
+// removed with its staging anyway.
+func (p *partWriter) abort() {
+	_ = p.file.Close()
+	_ = os.Remove(p.tmp)
+}
