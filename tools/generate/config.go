@@ -1,0 +1,85 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Config is what one run generates.
+type Config struct {
+	Seed        int64
+	Events      int       // approximate number of events to simulate
+	Start       time.Time // first day, midnight UTC
+	Days        int
+	Out         string
+	FilesPerDay int
+	Gzip        float64 // fraction of files gzip-compressed
+	BadRate     float64 // fraction of records made malformed
+	DupRate     float64 // fraction of sends retried
+}
+
+const usageText = `Usage: go run ./tools/generate --out DIR [flags]
+
+Writes a deterministic synthetic clickstream as the collector lands it
+(DIR/raw/dt=YYYY-MM-DD/part-NNN.jsonl[.gz]), the bot IP deny list
+(DIR/bot_ip_denylist.txt) and the ground truth for every record
+(DIR/truth.jsonl.gz, DIR/truth_summary.json). See tools/generate/README.md.
+
+Flags:
+`
+
+func parseFlags(args []string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	var start string
+	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed; the same seed and flags give byte-identical output")
+	fs.IntVar(&cfg.Events, "events", 200000, "approximate number of events to simulate (records land within ~10% of it: retries add, malformed lines remove)")
+	fs.StringVar(&start, "start", "2026-11-01", "first simulated day (UTC, YYYY-MM-DD)")
+	fs.IntVar(&cfg.Days, "days", 1, "number of simulated days; late beacons and visits past midnight may land on the day after")
+	fs.StringVar(&cfg.Out, "out", "", "output directory (required); earlier generator output in it is replaced")
+	fs.IntVar(&cfg.FilesPerDay, "files_per_day", 4, "raw files per received day, each covering an equal slice of the day (1-1000)")
+	fs.Float64Var(&cfg.Gzip, "gzip", 0.5, "fraction of raw files written gzip-compressed; one of them is truncated (corrupt_gzip) when --bad_rate > 0")
+	fs.Float64Var(&cfg.BadRate, "bad_rate", 0.02, "fraction of records made malformed (each with exactly one dead-letter reason)")
+	fs.Float64Var(&cfg.DupRate, "dup_rate", 0.03, "fraction of sends (beacons and single events that carry sent_at) retried later; a tenth of that rate of lines are also written twice by the collector")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	}
+	t, err := time.Parse(time.DateOnly, start)
+	if err != nil {
+		return cfg, fmt.Errorf("--start: %w", err)
+	}
+	cfg.Start = t
+	return cfg, cfg.validate()
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Out == "":
+		return fmt.Errorf("--out is required")
+	case c.Events < 1:
+		return fmt.Errorf("--events must be positive")
+	case c.Days < 1 || c.Days > 366:
+		return fmt.Errorf("--days must be in [1, 366]")
+	case c.FilesPerDay < 1 || c.FilesPerDay > 1000:
+		return fmt.Errorf("--files_per_day must be in [1, 1000]")
+	case c.Gzip < 0 || c.Gzip > 1:
+		return fmt.Errorf("--gzip must be in [0, 1]")
+	case c.BadRate < 0 || c.BadRate > 0.5:
+		return fmt.Errorf("--bad_rate must be in [0, 0.5]")
+	case c.DupRate < 0 || c.DupRate > 1:
+		return fmt.Errorf("--dup_rate must be in [0, 1]")
+	case c.Start.Year() < 2001 || c.Start.Year() > 2098:
+		return fmt.Errorf("--start must lie in 2001-2098")
+	}
+	return nil
+}

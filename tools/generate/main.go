@@ -1,0 +1,58 @@
+// Command generate writes a synthetic e-commerce clickstream as the collector
+// lands it, and the ground truth of what the pipeline must do with every
+// record of it. It shares no code with the pipeline, so that the truth is an
+// independent specification. See README.md for the layout and the rules.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+)
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "generate:", err)
+		os.Exit(2)
+	}
+	began := time.Now()
+	sum, err := Generate(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "generate:", err)
+		os.Exit(1)
+	}
+	printSummary(os.Stdout, cfg, sum, time.Since(began))
+}
+
+func printSummary(w io.Writer, cfg Config, s *Summary, took time.Duration) {
+	fmt.Fprintf(w, "wrote %s in %.1fs\n", cfg.Out, took.Seconds())
+	fmt.Fprintf(w, "  files %d (%d gzip), lines %d, records %d\n", s.Files, s.GzipFiles, s.Lines, s.Records)
+	fmt.Fprintf(w, "  world: %d persons, %d devices, %d events, %d visits (%.1f%% with a purchase)\n",
+		s.Persons, s.Devices, s.Events, s.Visits, 100*float64(s.PurchaseVisits)/float64(max(1, s.Visits)))
+	fmt.Fprintf(w, "  outcomes:")
+	for _, o := range outcomeNames[1:] {
+		fmt.Fprintf(w, " %s %d", o, s.Outcomes[o])
+	}
+	fmt.Fprintf(w, "\n  sessions %d\n  bot rules:", s.Sessions)
+	for _, r := range botRuleNames[1:] {
+		fmt.Fprintf(w, " %s %d", r, s.BotRules[r])
+	}
+	fmt.Fprintf(w, "\n  dead letters:")
+	reasons := make([]string, 0, len(s.DeadLetterReasons))
+	for r := range s.DeadLetterReasons {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(w, " %s %d", r, s.DeadLetterReasons[r])
+	}
+	fmt.Fprintln(w)
+}
