@@ -79,7 +79,8 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + uuid.NewString()[:8]
 }
 
-// stagingDir is where a run's tallies go before the commit.
+// tallyDir is where the pipeline writes a run's tallies; the driver sums
+// them into the run summary and removes them.
 func (c Config) tallyDir() string {
-	return filepath.Join(c.Output, "_staging", c.RunID, "_tallies")
+	return filepath.Join(c.Output, "_runs", c.RunID+".tallies")
 }

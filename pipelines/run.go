@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"time"
 
@@ -39,6 +40,9 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	totals, err := tally.Read(ctx, c.tallyDir())
 	if err != nil {
 		return nil, err
+	}
+	if err := os.RemoveAll(c.tallyDir()); err != nil {
+		return nil, fmt.Errorf("remove tallies: %w", err)
 	}
 	owned := c.Dates
 	if len(owned) == 0 {

@@ -59,7 +59,7 @@ func (fn *filterFn) Setup() error {
 	return nil
 }
 
-func (fn *filterFn) StartBundle() { fn.dropped = 0 }
+func (fn *filterFn) StartBundle(_ func(beam.T), _ func(tally.Tally)) { fn.dropped = 0 }
 
 func (fn *filterFn) ProcessElement(ctx context.Context, elem beam.T, emit func(beam.T), _ func(tally.Tally)) {
 	if len(fn.owned) == 0 || fn.owned[elem.(schemas.Partitioned).PartitionDate()] {

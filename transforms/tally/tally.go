@@ -60,7 +60,7 @@ type countFn struct {
 	counts map[string]int64
 }
 
-func (fn *countFn) StartBundle() { fn.counts = map[string]int64{} }
+func (fn *countFn) StartBundle(_ func(Tally)) { fn.counts = map[string]int64{} }
 
 func (fn *countFn) ProcessElement(elem beam.T, _ func(Tally)) {
 	key := ""
