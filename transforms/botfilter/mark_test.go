@@ -1,0 +1,158 @@
+package botfilter
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/example/clickstream/schemas"
+)
+
+func TestMain(m *testing.M) {
+	ptest.Main(m)
+}
+
+func init() {
+	register.Function1x1(formatMarked)
+}
+
+// formatMarked reduces an event to what Mark may change, plus its IP (which
+// it must not change).
+func formatMarked(e schemas.Event) string {
+	return e.EventID + "|" + e.IP + "|" + e.BotRule + "|" + e.BotDetail
+}
+
+const (
+	chromeUA    = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+	googlebotUA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+	headlessUA  = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.6099.109 Safari/537.36"
+)
+
+func TestMark(t *testing.T) {
+	events := []schemas.Event{
+		{EventID: "human", UserAgent: chromeUA, IP: "192.0.2.10"},
+		{EventID: "no-ua", IP: "192.0.2.11"},
+		{EventID: "googlebot", UserAgent: googlebotUA, IP: "192.0.2.12"},
+		{EventID: "headless-on-denied-ip", UserAgent: headlessUA, IP: "203.0.113.5"},
+		{EventID: "browser-on-denied-ip", UserAgent: chromeUA, IP: "203.0.113.77"},
+		{EventID: "browser-on-denied-ipv6", UserAgent: chromeUA, IP: "2001:db8:bad:1::9"},
+		{EventID: "own-monitor", UserAgent: "AcmeMonitor/2.1", IP: "192.0.2.13"},
+		{EventID: "already-marked", UserAgent: googlebotUA, IP: "203.0.113.5", BotRule: schemas.BotRuleRate, BotDetail: "earlier"},
+	}
+	tests := []struct {
+		name         string
+		opts         Options
+		want         []string
+		wantCounters map[string]int64
+	}{
+		{
+			name: "user-agent and IP rules",
+			opts: Options{UserAgentFile: "testdata/user_agent_patterns.txt", IPFile: "testdata/ip_deny.txt", UACacheSize: 16},
+			want: []string{
+				"human|192.0.2.10||",
+				"no-ua|192.0.2.11||",
+				"googlebot|192.0.2.12|user_agent|crawler-user-agents: Googlebot\\/",
+				"headless-on-denied-ip|203.0.113.5|user_agent|crawler-user-agents: HeadlessChrome",
+				"browser-on-denied-ip|203.0.113.77|ip|203.0.113.0/24",
+				"browser-on-denied-ipv6|2001:db8:bad:1::9|ip|2001:db8:bad::/48",
+				"own-monitor|192.0.2.13|user_agent|file: ^AcmeMonitor/",
+				"already-marked|203.0.113.5|rate|earlier",
+			},
+			wantCounters: map[string]int64{"marked_user_agent": 3, "marked_ip": 2, "already_marked": 1, "not_marked": 2},
+		},
+		{
+			name: "built-in rules only",
+			opts: Options{},
+			want: []string{
+				"human|192.0.2.10||",
+				"no-ua|192.0.2.11||",
+				"googlebot|192.0.2.12|user_agent|crawler-user-agents: Googlebot\\/",
+				"headless-on-denied-ip|203.0.113.5|user_agent|crawler-user-agents: HeadlessChrome",
+				"browser-on-denied-ip|203.0.113.77||",
+				"browser-on-denied-ipv6|2001:db8:bad:1::9||",
+				"own-monitor|192.0.2.13||",
+				"already-marked|203.0.113.5|rate|earlier",
+			},
+			wantCounters: map[string]int64{"marked_user_agent": 2, "already_marked": 1, "not_marked": 5},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, s := beam.NewPipelineWithRoot()
+			in := beam.CreateList(s, events)
+			out := Mark(s, in, tt.opts)
+			passert.Equals(s, beam.ParDo(s, formatMarked, out), toAny(tt.want)...)
+			res, err := ptest.RunWithMetrics(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int64{}
+			for _, c := range res.Metrics().Query(func(r metrics.SingleResult) bool { return r.Namespace() == "botfilter" }).Counters() {
+				got[c.Name()] += c.Result()
+			}
+			for name, want := range tt.wantCounters {
+				if got[name] != want {
+					t.Errorf("counter %s = %d, want %d (all: %v)", name, got[name], want, got)
+				}
+			}
+		})
+	}
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func TestMarkBadOptions(t *testing.T) {
+	defer func() {
+		r := recover()
+		if r == nil || !strings.Contains(r.(error).Error(), "UACacheSize") {
+			t.Errorf("Mark with UACacheSize -1: recovered %v, want a panic naming UACacheSize", r)
+		}
+	}()
+	_, s := beam.NewPipelineWithRoot()
+	Mark(s, beam.Create(s, schemas.Event{}), Options{UACacheSize: -1})
+}
+
+func TestNewMarkerErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{name: "missing UA file", opts: Options{UserAgentFile: filepath.Join(dir, "nope.txt")}, want: "UserAgentFile"},
+		{name: "bad pattern", opts: Options{UserAgentFile: write("ua.txt", "ok\nbot(?=x)\n")}, want: "line 2"},
+		{name: "missing IP file", opts: Options{IPFile: filepath.Join(dir, "nope.txt")}, want: "IPFile"},
+		{name: "bad IP entry", opts: Options{IPFile: write("ip.txt", "10.0.0.0/8\n10.0.0.0/40\n")}, want: "line 2"},
+		{name: "unregistered scheme", opts: Options{IPFile: "hdfs://x/deny.txt"}, want: `scheme "hdfs" not registered`},
+		{name: "negative cache", opts: Options{UACacheSize: -5}, want: "UACacheSize is -5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewMarker(context.Background(), tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("NewMarker error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,230 @@
+package botfilter
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strings"
+	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/ua-parser/uap-go/uaparser"
+)
+
+// Where a user-agent pattern comes from; BotDetail starts with it.
+const (
+	SourceCrawlerList = "crawler-user-agents"
+	SourceBuiltin     = "builtin"
+	SourceFile        = "file"
+	SourceUAP         = "uap-core"
+)
+
+// uapSpiderDetail is the BotDetail of a user agent that only uap-core's
+// device parser recognises.
+const uapSpiderDetail = SourceUAP + ": device family Spider"
+
+//go:embed data/crawler-user-agents.json
+var crawlerListJSON []byte
+
+//go:embed data/extra_user_agents.txt
+var builtinPatternText string
+
+type uaPattern struct {
+	source string
+	expr   string
+	re     *regexp.Regexp
+}
+
+func (p uaPattern) detail() string { return p.source + ": " + p.expr }
+
+// builtinPatterns compiles the embedded patterns once per process: the
+// regexps are immutable and safe to share between DoFn instances.
+var builtinPatterns = sync.OnceValues(func() ([]uaPattern, error) {
+	list, err := parseCrawlerList(crawlerListJSON)
+	if err != nil {
+		return nil, err
+	}
+	extra, err := parsePatternLines(strings.NewReader(builtinPatternText), SourceBuiltin)
+	if err != nil {
+		return nil, fmt.Errorf("builtin patterns: %w", err)
+	}
+	return append(list, extra...), nil
+})
+
+// uapParser builds uap-core's parser once per process: it compiles about a
+// thousand regexps. Only its device parser is used, which is safe for
+// concurrent use.
+var uapParser = sync.OnceValue(func() *uaparser.Parser {
+	// The verdict cache in front of it makes the parser's own cache
+	// redundant; it cannot be disabled, so keep it minimal.
+	p, err := uaparser.New(uaparser.WithCacheSize(1))
+	if err != nil {
+		panic(fmt.Sprintf("botfilter: uap-core parser: %v", err)) // never happens: New always returns nil
+	}
+	return p
+})
+
+func parseCrawlerList(b []byte) ([]uaPattern, error) {
+	var list []struct {
+		Pattern string `json:"pattern"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("crawler list: %w", err)
+	}
+	out := make([]uaPattern, 0, len(list))
+	for i, c := range list {
+		re, err := regexp.Compile(c.Pattern)
+		if err != nil {
+			return nil, fmt.Errorf("crawler list entry %d: %w", i, err)
+		}
+		out = append(out, uaPattern{source: SourceCrawlerList, expr: c.Pattern, re: re})
+	}
+	return out, nil
+}
+
+// parsePatternLines reads one RE2 pattern per line. Blank lines and lines
+// whose first non-blank character is # are skipped; a # inside a pattern is
+// part of it (URLs in user agents contain #).
+func parsePatternLines(text io.Reader, source string) ([]uaPattern, error) {
+	var out []uaPattern
+	sc := bufio.NewScanner(text)
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		re, err := regexp.Compile(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		out = append(out, uaPattern{source: source, expr: line, re: re})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// patternSet finds the first pattern, in order, that matches a user agent,
+// running only the regexps whose required literal occurs in it.
+type patternSet struct {
+	patterns []uaPattern
+	// index maps the first three (lower-cased) bytes of a required literal
+	// to the literals starting with them.
+	index map[uint32][]indexEntry
+	// pairs has a bit set for the first two bytes of every indexed literal,
+	// to skip most positions without a map lookup.
+	pairs [1 << 16 / 64]uint64
+	// always lists the patterns without a usable literal.
+	always []int32
+}
+
+type indexEntry struct {
+	lit     []byte
+	pattern int32
+}
+
+func newPatternSet(patterns []uaPattern) *patternSet {
+	s := &patternSet{patterns: patterns, index: make(map[uint32][]indexEntry)}
+	for i, p := range patterns {
+		parsed, err := syntax.Parse(p.expr, syntax.Perl)
+		var lits []string
+		if err == nil {
+			lits = requiredLiterals(parsed.Simplify())
+		}
+		if lits == nil {
+			s.always = append(s.always, int32(i))
+			continue
+		}
+		for _, l := range lits {
+			k := key3(l[0], l[1], l[2])
+			s.index[k] = append(s.index[k], indexEntry{lit: []byte(l), pattern: int32(i)})
+			pair := uint32(l[0])<<8 | uint32(l[1])
+			s.pairs[pair/64] |= 1 << (pair % 64)
+		}
+	}
+	return s
+}
+
+func key3(a, b, c byte) uint32 { return uint32(a)<<16 | uint32(b)<<8 | uint32(c) }
+
+// first returns the first pattern in order that matches ua.
+func (s *patternSet) first(ua string) (uaPattern, bool) {
+	lower := appendLowerASCII(make([]byte, 0, len(ua)), ua)
+	cands := slices.Clone(s.always)
+	for i := 0; i+minLiteralLen <= len(lower); i++ {
+		pair := uint32(lower[i])<<8 | uint32(lower[i+1])
+		if s.pairs[pair/64]&(1<<(pair%64)) == 0 {
+			continue
+		}
+		for _, e := range s.index[key3(lower[i], lower[i+1], lower[i+2])] {
+			if bytes.HasPrefix(lower[i:], e.lit) {
+				cands = append(cands, e.pattern)
+			}
+		}
+	}
+	slices.Sort(cands)
+	for i, c := range cands {
+		if i > 0 && cands[i-1] == c {
+			continue
+		}
+		if p := s.patterns[c]; p.re.MatchString(ua) {
+			return p, true
+		}
+	}
+	return uaPattern{}, false
+}
+
+// uaRule is the user-agent rule: the pattern set, then uap-core's Spider
+// device family, with verdicts cached per distinct user agent.
+type uaRule struct {
+	set *patternSet
+	// cache maps a user agent to its BotDetail, "" for not a bot.
+	cache *lru.Cache[string, string]
+}
+
+func newUARule(extra []uaPattern, cacheSize int) (*uaRule, error) {
+	builtin, err := builtinPatterns()
+	if err != nil {
+		return nil, err
+	}
+	return newUARuleFrom(append(slices.Clip(builtin), extra...), cacheSize)
+}
+
+func newUARuleFrom(patterns []uaPattern, cacheSize int) (*uaRule, error) {
+	cache, err := lru.New[string, string](cacheSize)
+	if err != nil {
+		return nil, fmt.Errorf("user-agent cache: %w", err)
+	}
+	return &uaRule{set: newPatternSet(patterns), cache: cache}, nil
+}
+
+// check returns the BotDetail for ua, or "" when ua is not a bot's.
+func (r *uaRule) check(ua string) string {
+	if ua == "" {
+		return ""
+	}
+	if d, ok := r.cache.Get(ua); ok {
+		return d
+	}
+	d := r.evaluate(ua)
+	r.cache.Add(ua, d)
+	return d
+}
+
+func (r *uaRule) evaluate(ua string) string {
+	if p, ok := r.set.first(ua); ok {
+		return p.detail()
+	}
+	if uapParser().ParseDevice(ua).Family == "Spider" {
+		return uapSpiderDetail
+	}
+	return ""
+}

@@ -1,0 +1,104 @@
+package enrich
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/example/clickstream/schemas"
+)
+
+func TestMain(m *testing.M) {
+	ptest.Main(m)
+}
+
+func init() {
+	register.Function1x1(formatEnriched)
+}
+
+// formatEnriched reduces an event to the fields Enrich sets.
+func formatEnriched(e schemas.Event) string {
+	return strings.Join([]string{e.EventID, e.PageHost, e.PagePath, e.UTMSource, e.UTMMedium, e.GCLID, e.FBCLID,
+		e.ReferrerHost, e.TrafficClass, e.DeviceType, e.Browser, e.BrowserVersion, e.OS, e.OSVersion, e.IP}, "|")
+}
+
+func TestEnrich(t *testing.T) {
+	t.Setenv("ENRICH_PIPELINE_KEY", "test-key-0123456789abcdef0123456")
+	events := []schemas.Event{
+		{
+			EventID: "ad-click", IP: "198.51.100.23",
+			PageURL:   "https://shop.example.com/p/sku-123?utm_source=google&utm_medium=cpc&gclid=abc",
+			Referrer:  "https://www.google.com/",
+			UserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+		},
+		{
+			EventID: "instagram", IP: "2001:db8:1234:5678::9",
+			PageURL:   "https://shop.example.com/?fbclid=IwAR2x",
+			Referrer:  "https://l.instagram.com/",
+			UserAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 312.1.0.34.111 (iPhone15,2; iOS 17_2; en_US; en; scale=3.00; 1179x2556; 546596093)",
+		},
+		{
+			EventID: "internal", IP: "not-an-ip",
+			PageURL:   "https://shop.example.com/cart",
+			Referrer:  "https://help.example.com/faq",
+			UserAgent: "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+		},
+		{EventID: "app-screen", PageURL: "app://shop/home", UserAgent: "Shop/4.21.0 CFNetwork/1490.0.4 Darwin/23.2.0"},
+	}
+	tests := []struct {
+		name string
+		opts Options
+		want []string
+	}{
+		{
+			name: "truncate mode",
+			opts: Options{InternalDomains: []string{"example.com"}},
+			want: []string{
+				"ad-click|shop.example.com|/p/sku-123|google|cpc|abc||www.google.com|paid|desktop|Chrome|131.0|Windows|10|198.51.100.0",
+				"instagram|shop.example.com|/||||IwAR2x|l.instagram.com|social|mobile|Instagram|312.1|iOS|17.2|2001:db8:1234::",
+				"internal|shop.example.com|/cart|||||help.example.com|internal|tablet|Chrome|131.0|Android|10|",
+				"app-screen|shop|/home||||||direct|mobile|Shop|4.21|iOS|17.2|",
+			},
+		},
+		{
+			name: "hash mode, no internal domains",
+			opts: Options{IPMode: "hash", HashKeyRef: "env:ENRICH_PIPELINE_KEY"},
+			want: []string{
+				"ad-click|shop.example.com|/p/sku-123|google|cpc|abc||www.google.com|paid|desktop|Chrome|131.0|Windows|10|h:854fc9d95ffaaf94",
+				"instagram|shop.example.com|/||||IwAR2x|l.instagram.com|social|mobile|Instagram|312.1|iOS|17.2|h:78285cb83c44a86f",
+				"internal|shop.example.com|/cart|||||help.example.com|referral|tablet|Chrome|131.0|Android|10|",
+				"app-screen|shop|/home||||||direct|mobile|Shop|4.21|iOS|17.2|",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, s := beam.NewPipelineWithRoot()
+			out := Enrich(s, beam.CreateList(s, events), tt.opts)
+			passert.Equals(s, beam.ParDo(s, formatEnriched, out), toAny(tt.want)...)
+			ptest.RunAndValidate(t, p)
+		})
+	}
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func TestEnrichBadOptions(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(error).Error(), "needs HashKeyRef") {
+			t.Errorf("Enrich in hash mode without a key reference: recovered %v, want a panic", r)
+		}
+	}()
+	_, s := beam.NewPipelineWithRoot()
+	Enrich(s, beam.Create(s, schemas.Event{}), Options{IPMode: "hash"})
+}

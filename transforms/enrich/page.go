@@ -1,0 +1,177 @@
+package enrich
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/example/clickstream/transforms/pseudonymize"
+)
+
+// MaxURLBytes is where URLs and the strings taken from them are cut (on a
+// UTF-8 boundary) before they are stored.
+const MaxURLBytes = 2048
+
+// Page is what a page URL says.
+type Page struct {
+	Host  string `json:"host"`  // lower-cased, without port or trailing dot
+	Path  string `json:"path"`  // as sent (still escaped), without query and fragment; "/" when empty
+	Query string `json:"query"` // the raw query string, without "?"
+
+	UTMSource   string `json:"utm_source"`
+	UTMMedium   string `json:"utm_medium"`
+	UTMCampaign string `json:"utm_campaign"`
+	UTMTerm     string `json:"utm_term"`
+	UTMContent  string `json:"utm_content"`
+	GCLID       string `json:"gclid"`
+	MSCLKID     string `json:"msclkid"`
+	FBCLID      string `json:"fbclid"`
+	// OtherClickID is set when the URL carries another Google Ads click id
+	// (gbraid, wbraid, dclid): not stored, but it makes the visit paid.
+	OtherClickID bool `json:"other_click_id"`
+}
+
+// ParsePage splits a page URL into host, path and query and reads the UTM
+// parameters and click ids from the query. Parsing is lenient: any string
+// gives a result, and a URL without a scheme has no host (a relative one is
+// all path).
+func ParsePage(raw string) Page {
+	var p Page
+	var rest string
+	p.Host, rest = splitHost(raw)
+	path, query, _ := strings.Cut(rest, "?")
+	p.Path, p.Query = path, query
+	if p.Host != "" && p.Path == "" {
+		p.Path = "/"
+	}
+	for query != "" {
+		var pair string
+		pair, query, _ = strings.Cut(query, "&")
+		key, value, _ := strings.Cut(pair, "=")
+		dst := p.param(key)
+		if dst == nil {
+			if isOtherClickID(key) && value != "" {
+				p.OtherClickID = true
+			}
+			continue
+		}
+		if *dst != "" { // the first non-empty value wins
+			continue
+		}
+		if v, err := url.QueryUnescape(value); err == nil {
+			value = v
+		}
+		*dst = cut(strings.TrimSpace(value))
+	}
+	p.Path, p.Query = cut(p.Path), cut(p.Query)
+	return p
+}
+
+// param returns the field a query parameter fills, or nil. Keys are matched
+// case-insensitively (UTM_Source happens).
+func (p *Page) param(key string) *string {
+	if len(key) < 5 || len(key) > 12 {
+		return nil // fast path: no wanted key has another length
+	}
+	switch strings.ToLower(key) {
+	case "utm_source":
+		return &p.UTMSource
+	case "utm_medium":
+		return &p.UTMMedium
+	case "utm_campaign":
+		return &p.UTMCampaign
+	case "utm_term":
+		return &p.UTMTerm
+	case "utm_content":
+		return &p.UTMContent
+	case "gclid":
+		return &p.GCLID
+	case "msclkid":
+		return &p.MSCLKID
+	case "fbclid":
+		return &p.FBCLID
+	}
+	return nil
+}
+
+func isOtherClickID(key string) bool {
+	return strings.EqualFold(key, "dclid") || strings.EqualFold(key, "gbraid") || strings.EqualFold(key, "wbraid")
+}
+
+// splitHost returns the lower-cased host of a URL (or of an app referrer such
+// as android-app://com.google.android.gm/) and what follows it, without the
+// fragment. A string without "scheme://" or "//" has no host.
+func splitHost(raw string) (host, rest string) {
+	s := strings.TrimSpace(raw)
+	if i := strings.IndexByte(s, '#'); i >= 0 {
+		s = s[:i]
+	}
+	switch i := strings.Index(s, "//"); {
+	case i == 0:
+		s = s[2:]
+	case i > 0 && s[i-1] == ':' && isScheme(s[:i-1]):
+		s = s[i+2:]
+	default:
+		return "", s
+	}
+	end := strings.IndexAny(s, "/?")
+	if end < 0 {
+		end = len(s)
+	}
+	authority, rest := s[:end], s[end:]
+	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+		authority = authority[i+1:] // drop user info
+	}
+	return normalizeHost(authority), rest
+}
+
+// normalizeHost drops the port and a trailing dot and lower-cases.
+func normalizeHost(h string) string {
+	if strings.HasPrefix(h, "[") { // IPv6 literal
+		if i := strings.IndexByte(h, ']'); i > 0 {
+			return strings.ToLower(h[1:i])
+		}
+	} else if i := strings.LastIndexByte(h, ':'); i >= 0 && allDigits(h[i+1:]) {
+		h = h[:i]
+	}
+	h = strings.TrimSuffix(h, ".")
+	if needsLower(h) {
+		h = strings.ToLower(h)
+	}
+	return cut(h)
+}
+
+func isScheme(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func needsLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' || s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+func cut(s string) string { return pseudonymize.Truncate(s, MaxURLBytes) }
