@@ -18,6 +18,7 @@ func (Event) compact()      {}
 func (EventBatch) compact() {}
 func (BotEvent) compact()   {}
 func (DeadLetter) compact() {}
+func (Session) compact()    {}
 
 func init() {
 	// Registering the concrete types lets a worker rebuild them by name:
@@ -25,7 +26,7 @@ func init() {
 	// shape, which does not implement compact.
 	for _, t := range []reflect.Type{
 		reflect.TypeFor[Record](), reflect.TypeFor[Event](), reflect.TypeFor[EventBatch](),
-		reflect.TypeFor[BotEvent](), reflect.TypeFor[DeadLetter](),
+		reflect.TypeFor[BotEvent](), reflect.TypeFor[DeadLetter](), reflect.TypeFor[Session](),
 	} {
 		beam.RegisterType(t)
 	}

@@ -17,6 +17,9 @@ func (b BotEvent) PartitionDate() time.Time { return b.EventDate }
 // PartitionDate returns dead_letter_date.
 func (d DeadLetter) PartitionDate() time.Time { return d.DeadLetterDate }
 
+// PartitionDate returns session_date.
+func (s Session) PartitionDate() time.Time { return s.SessionDate }
+
 // DateOf returns the UTC calendar date of t, as midnight UTC.
 func DateOf(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()

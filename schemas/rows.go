@@ -52,12 +52,14 @@ type Event struct {
 	DeviceID        string    `parquet:"device_id" msgpack:"i"`
 	UserKey         string    `parquet:"user_key,optional" msgpack:"j"`
 	ClientSessionID string    `parquet:"client_session_id,optional" msgpack:"k"`
+	SessionID       string    `parquet:"session_id,optional" msgpack:"W"`
 	Platform        string    `parquet:"platform,optional" msgpack:"l"`
 
 	PageURL     string `parquet:"page_url,optional" msgpack:"m"`
 	PageHost    string `parquet:"page_host,optional" msgpack:"n"`
 	PagePath    string `parquet:"page_path,optional" msgpack:"o"`
 	PageQuery   string `parquet:"page_query,optional" msgpack:"p"`
+	PageKey     string `parquet:"page_key,optional" msgpack:"V"`
 	UTMSource   string `parquet:"utm_source,optional" msgpack:"q"`
 	UTMMedium   string `parquet:"utm_medium,optional" msgpack:"r"`
 	UTMCampaign string `parquet:"utm_campaign,optional" msgpack:"s"`
@@ -168,4 +170,49 @@ const (
 // pipeline shuffles batches, not single events.
 type EventBatch struct {
 	Events []Event `msgpack:"e"`
+}
+
+// Session is a row of fact_sessions (see tables/fact_sessions.json).
+type Session struct {
+	SessionID        string    `parquet:"session_id"`
+	SessionDate      time.Time `parquet:"session_date,date"`
+	DeviceID         string    `parquet:"device_id"`
+	UserKey          string    `parquet:"user_key,optional"`
+	ResolvedUserKey  string    `parquet:"resolved_user_key,optional"`
+	SessionStart     time.Time `parquet:"session_start,timestamp(microsecond)"`
+	SessionEnd       time.Time `parquet:"session_end,timestamp(microsecond)"`
+	DurationSeconds  float64   `parquet:"duration_seconds"`
+	EventCount       int64     `parquet:"event_count"`
+	PageViews        int64     `parquet:"page_views"`
+	ProductViews     int64     `parquet:"product_views"`
+	Searches         int64     `parquet:"searches"`
+	AddToCarts       int64     `parquet:"add_to_carts"`
+	CheckoutStarts   int64     `parquet:"checkout_starts"`
+	Purchases        int64     `parquet:"purchases"`
+	HadPurchase      bool      `parquet:"had_purchase"`
+	Revenue          float64   `parquet:"revenue"`
+	LandingPagePath  string    `parquet:"landing_page_path,optional"`
+	LandingPageKey   string    `parquet:"landing_page_key,optional"`
+	ExitPagePath     string    `parquet:"exit_page_path,optional"`
+	ExitPageKey      string    `parquet:"exit_page_key,optional"`
+	PagePathSequence []string  `parquet:"page_path_sequence,list"`
+	Referrer         string    `parquet:"referrer,optional"`
+	ReferrerHost     string    `parquet:"referrer_host,optional"`
+	TrafficClass     string    `parquet:"traffic_class"`
+	UTMSource        string    `parquet:"utm_source,optional"`
+	UTMMedium        string    `parquet:"utm_medium,optional"`
+	UTMCampaign      string    `parquet:"utm_campaign,optional"`
+	UTMTerm          string    `parquet:"utm_term,optional"`
+	UTMContent       string    `parquet:"utm_content,optional"`
+	GCLID            string    `parquet:"gclid,optional"`
+	MSCLKID          string    `parquet:"msclkid,optional"`
+	FBCLID           string    `parquet:"fbclid,optional"`
+	DeviceType       string    `parquet:"device_type"`
+	Browser          string    `parquet:"browser,optional"`
+	OS               string    `parquet:"os,optional"`
+	Platform         string    `parquet:"platform,optional"`
+	IsBounce         bool      `parquet:"is_bounce"`
+	IsEngaged        bool      `parquet:"is_engaged"`
+	IsRunaway        bool      `parquet:"is_runaway"`
+	Version          int64     `parquet:"version"`
 }

@@ -30,6 +30,7 @@ func Example() {
 	// bot_events 2026-11-01: 0 rows in 0 files
 	// dead_letter 2026-11-01: 0 rows in 0 files
 	// fact_events 2026-11-01: 2 rows in 1 files
+	// fact_sessions 2026-11-01: 0 rows in 0 files
 	// read back: 2
 }
 

@@ -16,9 +16,10 @@ import (
 // rowTypes maps every table of schemas/tables to the Go row type stored in
 // it. A test checks it against schemas.Tables() column by column.
 var rowTypes = map[string]reflect.Type{
-	"fact_events": reflect.TypeFor[schemas.Event](),
-	"bot_events":  reflect.TypeFor[schemas.BotEvent](),
-	"dead_letter": reflect.TypeFor[schemas.DeadLetter](),
+	"fact_events":   reflect.TypeFor[schemas.Event](),
+	"bot_events":    reflect.TypeFor[schemas.BotEvent](),
+	"dead_letter":   reflect.TypeFor[schemas.DeadLetter](),
+	"fact_sessions": reflect.TypeFor[schemas.Session](),
 }
 
 // tableNames returns the warehouse's tables, sorted.

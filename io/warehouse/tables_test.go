@@ -42,6 +42,9 @@ func TestRowTypesMatchTables(t *testing.T) {
 				if got := mode(f); got != col.Mode {
 					t.Errorf("%s is %s, want %s", col.Name, got, col.Mode)
 				}
+				if isList(f) {
+					f = f.Fields()[0].Fields()[0] // LIST -> repeated group "list" -> "element"
+				}
 				if got := bigQueryType(f.Type()); got != col.Type {
 					t.Errorf("%s is stored as %v (%s), want %s", col.Name, f.Type(), got, col.Type)
 				}
@@ -56,9 +59,20 @@ func TestRowTypesMatchTables(t *testing.T) {
 	}
 }
 
+// isList reports whether f is a Parquet LIST, which BigQuery loads (with
+// list inference) and DuckDB reads as a repeated column.
+func isList(f parquet.Field) bool {
+	lt := f.Type().LogicalType()
+	if lt == nil {
+		return false
+	}
+	_, ok := lt.Value.(*format.ListType)
+	return ok
+}
+
 func mode(f parquet.Field) string {
 	switch {
-	case f.Repeated():
+	case f.Repeated() || isList(f):
 		return "REPEATED"
 	case f.Optional():
 		return "NULLABLE"
