@@ -103,10 +103,11 @@ func Generate(cfg Config) (*Summary, error) {
 
 func newGen(cfg Config) *gen {
 	g := &gen{
-		cfg:   cfg,
-		rng:   rand.New(rand.NewPCG(uint64(cfg.Seed), 0x636c69636b)),
-		start: cfg.Start.UnixMilli(),
-		ids:   map[string]struct{}{},
+		cfg:    cfg,
+		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), 0x636c69636b)),
+		start:  cfg.Start.UnixMilli(),
+		ids:    map[string]struct{}{},
+		uaPool: map[form][]uaChoice{},
 	}
 	g.end = g.start + int64(cfg.Days)*msDay
 	g.cat = newCatalog(g.rng)

@@ -146,6 +146,7 @@ type gen struct {
 	lines   []line
 
 	ids            map[string]struct{}
+	uaPool         map[form][]uaChoice
 	orders         int32
 	users          int
 	humanVisits    int
@@ -218,6 +219,47 @@ var zones = []*time.Location{
 	time.FixedZone("", -5*3600), time.FixedZone("", 19800), time.FixedZone("", 0),
 }
 
+// uaChoice is a user agent and what goes with it (app version or screen).
+type uaChoice struct{ ua, extra string }
+
+// uaConcentration sets how often a new device brings a user agent not seen
+// before (see userAgent): about uaConcentration*ln(1+n/uaConcentration)
+// distinct agents per form among n devices.
+const uaConcentration = 600
+
+// userAgent picks a device's user agent the way real traffic spreads over
+// them: a few agents (the current Chrome on Windows, the current iPhone
+// Safari) are shared by many devices, with a long tail of rare ones. It is a
+// Chinese restaurant process: a new agent with probability a/(n+a),
+// otherwise the agent of a uniformly chosen earlier device of the same form.
+func (g *gen) userAgent(f form) uaChoice {
+	rng := g.rng
+	pool := g.uaPool[f]
+	if n := len(pool); n > 0 && rng.Float64() >= uaConcentration/float64(n+uaConcentration) {
+		c := pool[rng.IntN(n)]
+		g.uaPool[f] = append(pool, c)
+		return c
+	}
+	var c uaChoice
+	switch f {
+	case formIOSApp:
+		c.ua, c.extra = appUA(rng, true)
+	case formAndroidApp:
+		c.ua, c.extra = appUA(rng, false)
+	case formDesktop:
+		c.ua = desktopUA(rng)
+		c.extra = oneOf(rng, []string{"1920x1080", "1920x1080", "2560x1440", "1536x864", "1440x900", "1366x768", "1280x720", "3840x2160", "1680x1050"})
+	case formMobileWeb:
+		c.ua = mobileWebUA(rng, rng.Float64() < 0.2)
+		c.extra = oneOf(rng, []string{"390x844", "393x873", "412x915", "360x800", "430x932", "375x812", "414x896", "384x854"})
+	case formTablet:
+		c.ua = tabletUA(rng)
+		c.extra = oneOf(rng, []string{"820x1180", "810x1080", "1024x1366", "800x1280", "1280x800"})
+	}
+	g.uaPool[f] = append(pool, c)
+	return c
+}
+
 // newDevice starts a device; its events are the ones appended until
 // finishDevice, so a device's events are contiguous in g.events.
 func (g *gen) newDevice(k kind, f form) (*device, int32) {
@@ -244,21 +286,8 @@ func (g *gen) newDevice(k kind, f form) (*device, int32) {
 	if d.ts == tsOffset {
 		d.zone = oneOf(rng, zones)
 	}
-	switch f {
-	case formIOSApp:
-		d.ua, d.extra = appUA(rng, true)
-	case formAndroidApp:
-		d.ua, d.extra = appUA(rng, false)
-	case formDesktop:
-		d.ua = desktopUA(rng)
-		d.extra = oneOf(rng, []string{"1920x1080", "1920x1080", "2560x1440", "1536x864", "1440x900", "1366x768", "1280x720", "3840x2160", "1680x1050"})
-	case formMobileWeb:
-		d.ua = mobileWebUA(rng, rng.Float64() < 0.2)
-		d.extra = oneOf(rng, []string{"390x844", "393x873", "412x915", "360x800", "430x932", "375x812", "414x896", "384x854"})
-	case formTablet:
-		d.ua = tabletUA(rng)
-		d.extra = oneOf(rng, []string{"820x1180", "810x1080", "1024x1366", "800x1280", "1280x800"})
-	}
+	c := g.userAgent(f)
+	d.ua, d.extra = c.ua, c.extra
 	d.ip = residentialIP(rng, f == formMobileWeb || f.app())
 	g.devices = append(g.devices, d)
 	return &g.devices[len(g.devices)-1], int32(len(g.devices) - 1)

@@ -76,8 +76,6 @@ func NewMarker(ctx context.Context, opts Options) (*Marker, error) {
 			return nil, fmt.Errorf("botfilter: IPFile %s: %w", opts.IPFile, err)
 		}
 	}
-	// Build the shared uap-core parser now rather than on the first element.
-	uapParser()
 	return m, nil
 }
 

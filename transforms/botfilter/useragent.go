@@ -14,7 +14,8 @@ import (
 	"sync"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-	"github.com/ua-parser/uap-go/uaparser"
+
+	"github.com/example/clickstream/transforms/enrich"
 )
 
 // Where a user-agent pattern comes from; BotDetail starts with it.
@@ -55,19 +56,6 @@ var builtinPatterns = sync.OnceValues(func() ([]uaPattern, error) {
 		return nil, fmt.Errorf("builtin patterns: %w", err)
 	}
 	return append(list, extra...), nil
-})
-
-// uapParser builds uap-core's parser once per process: it compiles about a
-// thousand regexps. Only its device parser is used, which is safe for
-// concurrent use.
-var uapParser = sync.OnceValue(func() *uaparser.Parser {
-	// The verdict cache in front of it makes the parser's own cache
-	// redundant; it cannot be disabled, so keep it minimal.
-	p, err := uaparser.New(uaparser.WithCacheSize(1))
-	if err != nil {
-		panic(fmt.Sprintf("botfilter: uap-core parser: %v", err)) // never happens: New always returns nil
-	}
-	return p
 })
 
 func parseCrawlerList(b []byte) ([]uaPattern, error) {
@@ -223,7 +211,7 @@ func (r *uaRule) evaluate(ua string) string {
 	if p, ok := r.set.first(ua); ok {
 		return p.detail()
 	}
-	if uapParser().ParseDevice(ua).Family == "Spider" {
+	if enrich.IsSpider(ua) {
 		return uapSpiderDetail
 	}
 	return ""
