@@ -3,7 +3,6 @@ package parse
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	json "github.com/goccy/go-json"
 
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/pseudonymize"
