@@ -16,12 +16,15 @@ import (
 
 // Summary is the account of one run, stored as <output>/_runs/<run_id>.json.
 type Summary struct {
-	RunID      string    `json:"run_id"`
-	Started    time.Time `json:"started"`
-	Finished   time.Time `json:"finished"`
-	Seconds    float64   `json:"seconds"`
-	Input      []string  `json:"input"`
-	OwnedDates []string  `json:"owned_dates"`
+	RunID    string    `json:"run_id"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	Seconds  float64   `json:"seconds"`
+	// PeakRSSMB is the process's peak resident memory (Linux only; the local
+	// runner runs in the same process, so it covers the whole run).
+	PeakRSSMB  int64    `json:"peak_rss_mb,omitempty"`
+	Input      []string `json:"input"`
+	OwnedDates []string `json:"owned_dates"`
 
 	InputRecords int64            `json:"input_records"`
 	Events       int64            `json:"events"`
@@ -52,6 +55,7 @@ func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string
 		Started:      started.UTC(),
 		Finished:     finished.UTC(),
 		Seconds:      finished.Sub(started).Seconds(),
+		PeakRSSMB:    peakRSSMB(),
 		Input:        c.Input,
 		InputRecords: t.Sum(tally.InputRecords),
 		Events:       t.Sum(tally.Events),
@@ -110,6 +114,9 @@ func (s *Summary) Print(w io.Writer) {
 	if s.Seconds > 0 {
 		fmt.Fprintf(w, " (%.0f records/s)", float64(s.InputRecords)/s.Seconds)
 	}
+	if s.PeakRSSMB > 0 {
+		fmt.Fprintf(w, ", peak memory %d MB", s.PeakRSSMB)
+	}
 	fmt.Fprintln(w)
 	row("input_records", s.InputRecords, "")
 	row("events", s.Events, pct(s.Events, s.InputRecords))
@@ -156,4 +163,21 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// peakRSSMB reads the peak resident set size (VmHWM) from /proc, or 0 where
+// there is no /proc.
+func peakRSSMB() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
 }

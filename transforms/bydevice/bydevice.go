@@ -71,7 +71,9 @@ type batchFn struct {
 	pending map[int][]schemas.Event
 }
 
-func (fn *batchFn) StartBundle(_ func(int, schemas.EventBatch)) { fn.pending = map[int][]schemas.Event{} }
+func (fn *batchFn) StartBundle(_ func(int, schemas.EventBatch)) {
+	fn.pending = map[int][]schemas.Event{}
+}
 
 func (fn *batchFn) ProcessElement(e schemas.Event, emit func(int, schemas.EventBatch)) {
 	shard := Shard(e.DeviceID, fn.Shards)

@@ -62,7 +62,7 @@ func (fn *filterFn) Setup() error {
 func (fn *filterFn) StartBundle(_ func(beam.T), _ func(tally.Tally)) { fn.dropped = 0 }
 
 func (fn *filterFn) ProcessElement(ctx context.Context, elem beam.T, emit func(beam.T), _ func(tally.Tally)) {
-	if len(fn.owned) == 0 || fn.owned[elem.(schemas.Partitioned).PartitionDate()] {
+	if len(fn.owned) == 0 || fn.owned[schemas.DateOf(elem.(schemas.Partitioned).PartitionDate())] {
 		emit(elem)
 		return
 	}
