@@ -39,8 +39,6 @@ func appendUUID(b []byte, id [16]byte) []byte {
 	return b
 }
 
-func uuidString(id [16]byte) string { return string(appendUUID(nil, id)) }
-
 func appendUTC(b []byte, ms int64) []byte {
 	return time.UnixMilli(ms).UTC().AppendFormat(b, tsLayout)
 }

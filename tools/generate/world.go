@@ -802,7 +802,7 @@ func (g *gen) humanVisit(d *device, di int32, start int64, p visitPlan) (int64, 
 				purchased = true
 			}
 		}
-		next := pgExit
+		var next pageKind
 		switch {
 		case pg.kind == pgProduct && rng.Float64() < 0.13:
 			qty := uint8(1)

@@ -157,8 +157,8 @@ func TestParsePipeline(t *testing.T) {
 
 	pipe, s := beam.NewPipelineWithRoot()
 	events, dead := Parse(s, beam.CreateList(s, records), Options{HashKeyRef: "env:" + testKeyEnv, IPMode: "truncate"})
-	passert.Equals(s, beam.ParDo(s, eventKey, events), keys(wantEvents, func(e schemas.Event) string { return eventKey(e) })...)
-	passert.Equals(s, beam.ParDo(s, deadKey, dead), keys(wantDead, func(d schemas.DeadLetter) string { return deadKey(d) })...)
+	passert.Equals(s, beam.ParDo(s, eventKey, events), keys(wantEvents, eventKey)...)
+	passert.Equals(s, beam.ParDo(s, deadKey, dead), keys(wantDead, deadKey)...)
 	ptest.RunAndValidate(t, pipe)
 }
 
