@@ -20,20 +20,33 @@ func Build(s beam.Scope, c Config) {
 	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
 	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})
 
-	events, eventsOutOfRange := runscope.Filter(s, c.Dates, events)
-	dead, deadOutOfRange := runscope.Filter(s, c.Dates, dead)
-
-	kept, bots, deviceCounts := bydevice.Apply(s, events, bydevice.Options{
-		Shards: c.Shards, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow,
+	kept, duplicates, bots, sessions := bydevice.Apply(s, events, bydevice.Options{
+		Shards: c.Shards, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow, Sessions: c.Sessions,
 	})
+
+	// The run scope applies after sessionization: a session that started on
+	// an owned date keeps its events after midnight, and the events of a
+	// session that started the day before get that session's id.
+	kept, keptOut := runscope.Filter(s, c.Dates, kept)
+	duplicates, duplicatesOut := runscope.Filter(s, c.Dates, duplicates)
+	bots, botsOut := runscope.Filter(s, c.Dates, bots)
+	dead, deadOut := runscope.Filter(s, c.Dates, dead)
+	sessions, _ = runscope.Filter(s, c.Dates, sessions) // sessions are not input records
+
+	// Outcomes are counted where they are decided; the run then checks that
+	// the tables hold what was counted.
+	tally.Write(s, c.tallyDir(), inputCounts, keptOut, duplicatesOut, botsOut, deadOut,
+		tally.Count(s, tally.Events, kept),
+		tally.Count(s, tally.Duplicates, duplicates),
+		tally.Count(s, tally.Bots, bots),
+		tally.Count(s, tally.DeadLetter, dead),
+		tally.Count(s, tally.Sessions, sessions))
+
 	if c.BeforeSinks != nil {
 		kept = c.BeforeSinks(s, kept)
 	}
-
 	warehouse.Write(s, c.Output, c.RunID, "fact_events", kept)
+	warehouse.Write(s, c.Output, c.RunID, "fact_sessions", sessions)
 	warehouse.Write(s, c.Output, c.RunID, "bot_events", bots)
 	warehouse.Write(s, c.Output, c.RunID, "dead_letter", dead)
-
-	tally.Write(s, c.tallyDir(), inputCounts, eventsOutOfRange, deadOutOfRange, deviceCounts,
-		tally.Count(s, tally.DeadLetter, dead))
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/google/uuid"
+
+	"github.com/example/clickstream/transforms/sessionize"
 )
 
 // Config is everything a run needs; main fills it from flags, tests directly.
@@ -40,6 +42,8 @@ type Config struct {
 	BotRateWindow time.Duration
 	// Shards is the number of device groups in the per-device stage.
 	Shards int
+	// Sessions are the session rules (gap, maximum length, lateness).
+	Sessions sessionize.Options
 
 	// BeforeSinks, when set, is applied to the accepted events just before
 	// they are written. It runs while the graph is built and exists for tests
@@ -67,6 +71,9 @@ func (c Config) withDefaults() Config {
 func (c Config) validate() error {
 	if len(c.Input) == 0 {
 		return fmt.Errorf("no input: give --input")
+	}
+	if err := c.Sessions.Validate(); err != nil {
+		return err
 	}
 	if c.HashKeyRef == "" {
 		return fmt.Errorf("no hash key reference: give --hash_key")

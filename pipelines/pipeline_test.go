@@ -39,6 +39,7 @@ type truthRecord struct {
 	Reason         string `json:"reason"`
 	EventDate      string `json:"event_date"`
 	DeadLetterDate string `json:"dead_letter_date"`
+	Session        string `json:"session"`
 }
 
 func (r truthRecord) key() string { return fmt.Sprintf("%s:%d:%d", r.File, r.Line, r.Index) }
@@ -176,6 +177,76 @@ func TestEndToEndGroundTruth(t *testing.T) {
 	}
 	t.Logf("truth: %v; summary: events %d, duplicates %d, bots %v, dead letter %v",
 		wantCounts, sum.Events, sum.Duplicates, sum.Bots, sum.DeadLetter)
+	checkSessions(t, c.Output, g)
+}
+
+// checkSessions compares the sessions with the truth: the same number, and
+// each truth session's events are exactly the events of one session_id
+// (membership, including sessions across midnight, runaway splits and
+// devices of multi-device users), whose fact_sessions row counts them.
+func checkSessions(t *testing.T, out string, g *generated) {
+	t.Helper()
+	events, err := warehouse.ReadRows[schemas.Event](out, "fact_events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessionOf := map[string]string{}
+	for _, e := range events {
+		rel, _ := filepath.Rel(g.dir, e.Source)
+		sessionOf[fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), e.SourceLine, e.BeaconIndex)] = e.SessionID
+	}
+	truthToPipeline := map[string]string{}
+	pipelineToTruth := map[string]string{}
+	truthSize := map[string]int64{}
+	bad := 0
+	for _, r := range g.truth {
+		if r.Outcome != "event" {
+			continue
+		}
+		truthSize[r.Session]++
+		got := sessionOf[r.key()]
+		if prev, ok := truthToPipeline[r.Session]; ok && prev != got || got == "" {
+			if bad++; bad <= 10 {
+				t.Errorf("truth session %s: event %s is in session %q, others in %q", r.Session, r.key(), got, prev)
+			}
+			continue
+		}
+		truthToPipeline[r.Session] = got
+		if prev, ok := pipelineToTruth[got]; ok && prev != r.Session {
+			if bad++; bad <= 10 {
+				t.Errorf("session %s mixes truth sessions %s and %s", got, prev, r.Session)
+			}
+		}
+		pipelineToTruth[got] = r.Session
+	}
+	rows, err := warehouse.ReadRows[schemas.Session](out, "fact_sessions", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(truthSize) {
+		t.Errorf("fact_sessions has %d rows, the truth %d sessions", len(rows), len(truthSize))
+	}
+	runaway, acrossMidnight := 0, 0
+	for _, row := range rows {
+		if !schemas.DateOf(row.SessionStart).Equal(schemas.DateOf(row.SessionEnd)) {
+			acrossMidnight++
+		}
+		truth, ok := pipelineToTruth[row.SessionID]
+		if !ok {
+			t.Errorf("session %s has no truth session", row.SessionID)
+			continue
+		}
+		if row.EventCount != truthSize[truth] {
+			t.Errorf("session %s (truth %s): event_count %d, truth %d", row.SessionID, truth, row.EventCount, truthSize[truth])
+		}
+		if row.IsRunaway {
+			runaway++
+		}
+	}
+	if runaway == 0 || acrossMidnight == 0 {
+		t.Errorf("%d runaway rows, %d sessions across midnight: the sample must exercise both", runaway, acrossMidnight)
+	}
+	t.Logf("sessions: %d, matching the truth one to one (%d runaway rows, %d across midnight)", len(rows), runaway, acrossMidnight)
 }
 
 // outcomes reads back every committed row, keyed by the record it came from.

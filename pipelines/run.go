@@ -54,7 +54,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		return nil, fmt.Errorf("commit warehouse: %w", err)
 	}
 	readBack := map[string]int64{}
-	for _, table := range []string{"fact_events", "bot_events", "dead_letter"} {
+	for _, table := range []string{"fact_events", "fact_sessions", "bot_events", "dead_letter"} {
 		rows, err := warehouse.CountRows(c.Output, table, owned)
 		if err != nil {
 			return nil, fmt.Errorf("read back %s: %w", table, err)

@@ -33,6 +33,8 @@ type Summary struct {
 	Bots         map[string]int64 `json:"bots"`
 	DeadLetter   map[string]int64 `json:"dead_letter"`
 	OutOfRange   int64            `json:"out_of_range"`
+	// Sessions is the number of fact_sessions rows the run wrote.
+	Sessions int64 `json:"sessions"`
 
 	// Tables holds, per table, the rows counted by the pipeline and the rows
 	// read back from the committed partitions.
@@ -64,14 +66,16 @@ func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string
 		Bots:         t.ByKey(tally.Bots),
 		DeadLetter:   t.ByKey(tally.DeadLetter),
 		OutOfRange:   t.Sum(tally.OutOfRange),
+		Sessions:     t.Sum(tally.Sessions),
 	}
 	for _, d := range owned {
 		s.OwnedDates = append(s.OwnedDates, d.Format(time.DateOnly))
 	}
 	s.Tables = map[string]TableCheck{
-		"fact_events": {Counted: s.Events, ReadBack: readBack["fact_events"]},
-		"bot_events":  {Counted: sum(s.Bots), ReadBack: readBack["bot_events"]},
-		"dead_letter": {Counted: sum(s.DeadLetter), ReadBack: readBack["dead_letter"]},
+		"fact_events":   {Counted: s.Events, ReadBack: readBack["fact_events"]},
+		"fact_sessions": {Counted: s.Sessions, ReadBack: readBack["fact_sessions"]},
+		"bot_events":    {Counted: sum(s.Bots), ReadBack: readBack["bot_events"]},
+		"dead_letter":   {Counted: sum(s.DeadLetter), ReadBack: readBack["dead_letter"]},
 	}
 	s.reconcile()
 	return s
@@ -131,6 +135,7 @@ func (s *Summary) Print(w io.Writer) {
 		row("  "+k, s.DeadLetter[k], "")
 	}
 	row("out_of_range", s.OutOfRange, pct(s.OutOfRange, s.InputRecords))
+	row("sessions", s.Sessions, "")
 	tw.Flush()
 	for _, name := range sortedKeys(s.Tables) {
 		c := s.Tables[name]

@@ -1,9 +1,11 @@
 // Package bydevice is the batch execution of the per-device rules.
 //
-// Deduplication and the bot filter's rate rule look at all the events of one
-// device (and sessionization at all of one device's events in time order).
-// In batch the pipeline groups events by device once and applies these rules
-// to each device's events in memory, instead of a shuffle per rule.
+// Deduplication, the bot filter's rate rule and sessionization all look at
+// all the events of one device. In batch the pipeline groups events by device
+// once and applies, to each device's events in memory: dedup.Earliest, then
+// botfilter.MarkRate, then sessionize.Split on what is left (the same
+// session accumulator that the windowed streaming execution uses), instead
+// of a shuffle per rule.
 //
 // Devices are hashed into Shards groups, and events cross the shuffle in
 // batches (schemas.EventBatch): the local runner pays a fixed cost per
@@ -16,6 +18,7 @@ package bydevice
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"hash/fnv"
 	"slices"
 	"time"
@@ -26,14 +29,15 @@ import (
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/dedup"
-	"github.com/example/clickstream/transforms/tally"
+	"github.com/example/clickstream/transforms/sessionize"
 )
 
 func init() {
 	register.DoFn2x0[schemas.Event, func(int, schemas.EventBatch)](&batchFn{})
-	register.DoFn6x0[context.Context, int, func(*schemas.EventBatch) bool, func(schemas.Event), func(schemas.BotEvent), func(tally.Tally)](&applyFn{})
+	register.DoFn7x0[context.Context, int, func(*schemas.EventBatch) bool, func(schemas.Event), func(schemas.Event), func(schemas.BotEvent), func(schemas.Session)](&applyFn{})
 	register.Emitter2[int, schemas.EventBatch]()
 	register.Emitter1[schemas.BotEvent]()
+	register.Emitter1[schemas.Session]()
 	register.Iter1[schemas.EventBatch]()
 }
 
@@ -45,21 +49,27 @@ type Options struct {
 	// RateLimit events in RateWindow make a device-day a bot.
 	RateLimit  int
 	RateWindow time.Duration
+	// Sessions configures sessionize.Split.
+	Sessions sessionize.Options
 }
 
 // Apply takes PCollection<schemas.Event> (parsed, enriched, possibly marked
-// by the bot filter's per-event rules) and returns the events that survive
-// (deduplicated, not bots) as PCollection<schemas.Event>, the bot events as
-// PCollection<schemas.BotEvent>, and PCollection<tally.Tally> counting
-// events, duplicates and bots.
-func Apply(s beam.Scope, events beam.PCollection, o Options) (kept, bots, tallies beam.PCollection) {
+// by the bot filter's per-event rules) and returns, as PCollections: the
+// events that survive (deduplicated, not bots, with their session_id), the
+// duplicates removed (schemas.Event), the bot events (schemas.BotEvent) and
+// the sessions (schemas.Session).
+func Apply(s beam.Scope, events beam.PCollection, o Options) (kept, duplicates, bots, sessions beam.PCollection) {
 	s = s.Scope("bydevice.Apply")
 	if o.Shards <= 0 {
 		o.Shards = 512
 	}
+	if err := o.Sessions.Validate(); err != nil {
+		panic(fmt.Sprintf("bydevice: %v", err))
+	}
 	batches := beam.ParDo(s, &batchFn{Shards: o.Shards}, events)
 	groups := beam.GroupByKey(s, batches)
-	return beam.ParDo3(s, &applyFn{RateLimit: o.RateLimit, RateWindow: o.RateWindow}, groups)
+	outs := beam.ParDoN(s, &applyFn{RateLimit: o.RateLimit, RateWindow: o.RateWindow, Sessions: o.Sessions}, groups)
+	return outs[0], outs[1], outs[2], outs[3]
 }
 
 // maxBatch bounds a batch so a bundle's buffer stays small.
@@ -104,6 +114,7 @@ func Shard(deviceID string, shards int) int {
 type applyFn struct {
 	RateLimit  int
 	RateWindow time.Duration
+	Sessions   sessionize.Options
 
 	devices beam.Counter
 }
@@ -111,7 +122,7 @@ type applyFn struct {
 func (fn *applyFn) Setup() { fn.devices = beam.NewCounter("bydevice", "devices") }
 
 func (fn *applyFn) ProcessElement(ctx context.Context, _ int, batches func(*schemas.EventBatch) bool,
-	emit func(schemas.Event), emitBot func(schemas.BotEvent), count func(tally.Tally)) {
+	emit, emitDuplicate func(schemas.Event), emitBot func(schemas.BotEvent), emitSession func(schemas.Session)) {
 	var events []schemas.Event
 	for {
 		var b schemas.EventBatch
@@ -122,32 +133,37 @@ func (fn *applyFn) ProcessElement(ctx context.Context, _ int, batches func(*sche
 	}
 	slices.SortFunc(events, func(a, b schemas.Event) int { return cmp.Compare(a.DeviceID, b.DeviceID) })
 
-	var kept, duplicates, bots int64
-	botRules := map[string]int64{}
 	for start := 0; start < len(events); {
 		end := start + 1
 		for end < len(events) && events[end].DeviceID == events[start].DeviceID {
 			end++
 		}
-		device, dups := dedup.Earliest(events[start:end])
-		duplicates += int64(dups)
-		botfilter.MarkRate(device, fn.RateLimit, fn.RateWindow)
-		for _, e := range device {
-			if e.BotRule != "" {
-				bots++
-				botRules[e.BotRule]++
-				emitBot(schemas.NewBotEvent(e))
-				continue
-			}
-			kept++
-			emit(e)
-		}
+		fn.device(events[start:end], emit, emitDuplicate, emitBot, emitSession)
 		fn.devices.Inc(ctx, 1)
 		start = end
 	}
-	count(tally.Tally{Name: tally.Events, N: kept})
-	count(tally.Tally{Name: tally.Duplicates, N: duplicates})
-	for rule, n := range botRules {
-		count(tally.Tally{Name: tally.Bots, Key: rule, N: n})
+}
+
+// device applies the rules to the events of one device.
+func (fn *applyFn) device(events []schemas.Event,
+	emit, emitDuplicate func(schemas.Event), emitBot func(schemas.BotEvent), emitSession func(schemas.Session)) {
+	kept, duplicates := dedup.Earliest(events)
+	for _, d := range duplicates {
+		emitDuplicate(d)
+	}
+	botfilter.MarkRate(kept, fn.RateLimit, fn.RateWindow)
+	humans := kept[:0]
+	for _, e := range kept {
+		if e.BotRule != "" {
+			emitBot(schemas.NewBotEvent(e))
+			continue
+		}
+		humans = append(humans, e)
+	}
+	for _, row := range sessionize.Split(humans, fn.Sessions) {
+		emitSession(row)
+	}
+	for _, e := range humans {
+		emit(e)
 	}
 }

@@ -9,33 +9,41 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/tally"
+	"github.com/example/clickstream/transforms/sessionize"
 )
 
 func init() {
-	register.Function1x1(eventID)
+	register.Function1x1(eventSession)
+	register.Function1x1(duplicateKey)
 	register.Function1x1(botKey)
-	register.Function1x2(tallyKV)
-	register.Function2x1(formatTotal)
+	register.Function1x1(sessionKey)
 }
 
 func TestMain(m *testing.M) { ptest.Main(m) }
 
-func eventID(e schemas.Event) string         { return e.EventID }
-func botKey(b schemas.BotEvent) string       { return b.BotRule + ":" + b.DeviceID }
-func tallyKV(t tally.Tally) (string, int64)  { return t.Name + "/" + t.Key, t.N }
-func formatTotal(key string, n int64) string { return fmt.Sprintf("%s=%d", key, n) }
-func at(min, sec int) time.Time              { return time.Date(2026, 11, 1, 10, min, sec, 0, time.UTC) }
+func eventSession(e schemas.Event) string { return e.EventID + "@" + e.SessionID }
+func botKey(b schemas.BotEvent) string    { return b.BotRule + ":" + b.DeviceID }
+func duplicateKey(e schemas.Event) string {
+	return e.EventID + "+" + e.ReceivedAt.Sub(e.EventTime).String()
+}
+func sessionKey(r schemas.Session) string {
+	return fmt.Sprintf("%s:%s:%d", r.DeviceID, r.SessionID, r.EventCount)
+}
+
+// session is the id of the session that starts with e.
+func session(e schemas.Event) string {
+	return sessionize.SessionID(e.DeviceID, e.EventTime.UnixMicro(), e.EventID)
+}
+func at(min, sec int) time.Time { return time.Date(2026, 11, 1, 10, min, sec, 0, time.UTC) }
 func event(device, id string, t time.Time, received time.Duration) schemas.Event {
 	return schemas.Event{DeviceID: device, EventID: id, EventTime: t, EventDate: schemas.DateOf(t), ReceivedAt: t.Add(received)}
 }
 
 // TestApply: per device, duplicates are removed (the earliest received copy
-// survives), a device over the rate limit becomes a bot, and every outcome
-// is counted.
+// survives), a device over the rate limit becomes a bot, and the remaining
+// events form sessions and carry their session_id.
 func TestApply(t *testing.T) {
 	in := []schemas.Event{
 		event("human", "h1", at(0, 0), time.Second),
@@ -48,12 +56,12 @@ func TestApply(t *testing.T) {
 		in = append(in, event("scripted", fmt.Sprintf("s%d", i), at(1, i*10), 0))
 	}
 	p, s := beam.NewPipelineWithRoot()
-	kept, bots, tallies := Apply(s, beam.CreateList(s, in), Options{Shards: 3, RateLimit: 4, RateWindow: time.Minute})
-	passert.Equals(s, beam.ParDo(s, eventID, kept), "h1", "h2")
+	kept, duplicates, bots, sessions := Apply(s, beam.CreateList(s, in), Options{Shards: 3, RateLimit: 4, RateWindow: time.Minute})
+	passert.Equals(s, beam.ParDo(s, eventSession, kept), "h1@"+session(in[0]), "h2@"+session(in[0]))
+	passert.Equals(s, beam.ParDo(s, duplicateKey, duplicates), "h1+1m0s")
 	passert.Equals(s, beam.ParDo(s, botKey, bots), "user_agent:ua-bot",
 		"rate:scripted", "rate:scripted", "rate:scripted", "rate:scripted", "rate:scripted")
-	totals := stats.SumPerKey(s, beam.ParDo(s, tallyKV, tallies))
-	passert.Equals(s, beam.ParDo(s, formatTotal, totals), "events/=2", "duplicates/=1", "bots/user_agent=1", "bots/rate=5")
+	passert.Equals(s, beam.ParDo(s, sessionKey, sessions), "human:"+session(in[0])+":2")
 	ptest.RunAndValidate(t, p)
 }
 

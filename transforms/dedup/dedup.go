@@ -21,16 +21,16 @@ import (
 
 // Earliest deduplicates the events of one device. It reorders events in
 // place and returns the surviving copies (a prefix of events' backing array,
-// sorted by event_id) and the number of duplicates removed.
-func Earliest(events []schemas.Event) (kept []schemas.Event, duplicates int) {
+// sorted by event_id) and the duplicates removed (a new slice).
+func Earliest(events []schemas.Event) (kept, duplicates []schemas.Event) {
 	slices.SortFunc(events, compare)
 	kept = events[:0]
 	for i := range events {
 		if i > 0 && events[i].EventID == events[i-1].EventID {
-			duplicates++
+			duplicates = append(duplicates, events[i])
 			continue
 		}
-		kept = append(kept, events[i])
+		kept = append(kept, events[i]) // writes at an index <= i: already read
 	}
 	return kept, duplicates
 }

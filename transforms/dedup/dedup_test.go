@@ -1,6 +1,7 @@
 package dedup
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -29,8 +30,13 @@ func TestEarliest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			kept, dups := Earliest(tt.in)
-			if dups != tt.wantDups {
-				t.Errorf("duplicates = %d, want %d", dups, tt.wantDups)
+			if len(dups) != tt.wantDups {
+				t.Errorf("duplicates = %d, want %d", len(dups), tt.wantDups)
+			}
+			for _, d := range dups {
+				if !slices.ContainsFunc(kept, func(k schemas.Event) bool { return k.EventID == d.EventID }) {
+					t.Errorf("duplicate %s has no surviving copy", d.EventID)
+				}
 			}
 			if len(kept) != len(tt.wantKept) {
 				t.Fatalf("kept %d events, want %d", len(kept), len(tt.wantKept))

@@ -18,7 +18,9 @@ import (
 	"github.com/google/uuid"
 )
 
-// Outcome names. Every input record ends in exactly one of the last five.
+// Outcome names. Every input record ends in exactly one of events,
+// duplicates, bots, dead_letter and out_of_range; sessions are derived rows,
+// counted to check their table.
 const (
 	InputRecords = "input_records"
 	Events       = "events"
@@ -26,6 +28,7 @@ const (
 	Bots         = "bots"
 	DeadLetter   = "dead_letter"
 	OutOfRange   = "out_of_range"
+	Sessions     = "sessions"
 )
 
 // Tally is a count of records under a name, optionally broken down by key

@@ -1,0 +1,496 @@
+package sessionize
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/example/clickstream/schemas"
+)
+
+// t0 is the start of the tests' timelines: 2026-11-01 10:00 UTC.
+var t0 = time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+
+// ev is a page_view of device "d" at t0+at whose path is "/"+id.
+func ev(id string, at time.Duration, opts ...func(*schemas.Event)) schemas.Event {
+	e := schemas.Event{
+		EventID: id, EventType: "page_view", DeviceID: "d",
+		EventTime: t0.Add(at), EventDate: schemas.DateOf(t0.Add(at)),
+		PagePath: "/" + id, PageKey: "k/" + id, TrafficClass: "direct", DeviceType: "desktop",
+	}
+	for _, o := range opts {
+		o(&e)
+	}
+	return e
+}
+
+// Options of ev.
+func typ(t string) func(*schemas.Event)  { return func(e *schemas.Event) { e.EventType = t } }
+func user(u string) func(*schemas.Event) { return func(e *schemas.Event) { e.UserKey = u } }
+
+func path(p string) func(*schemas.Event) {
+	return func(e *schemas.Event) { e.PagePath, e.PageKey = p, "k"+p }
+}
+
+func device(d string) func(*schemas.Event) {
+	return func(e *schemas.Event) { e.DeviceID = d }
+}
+
+func referrer(r string) func(*schemas.Event) {
+	return func(e *schemas.Event) { e.Referrer = r }
+}
+
+func revenue(v float64) func(*schemas.Event) {
+	return func(e *schemas.Event) { e.EventType, e.Revenue = "purchase", &v }
+}
+
+// shape describes a row by what the splitting decides: its range relative to
+// t0, its events (by id, in order of the input) and whether it is a runaway.
+func shape(r schemas.Session, events []schemas.Event) string {
+	var ids []string
+	for _, e := range events {
+		if e.SessionID == r.SessionID {
+			ids = append(ids, e.EventID)
+		}
+	}
+	s := fmt.Sprintf("%v..%v %s", r.SessionStart.Sub(t0), r.SessionEnd.Sub(t0), strings.Join(ids, ","))
+	if len(ids) > 6 {
+		s = fmt.Sprintf("%v..%v %d events", r.SessionStart.Sub(t0), r.SessionEnd.Sub(t0), len(ids))
+	}
+	if r.IsRunaway {
+		s += " runaway"
+	}
+	return s
+}
+
+// every returns n events of device "d", one each step from t0.
+func every(n int, step time.Duration) []schemas.Event {
+	events := make([]schemas.Event, n)
+	for i := range events {
+		events[i] = ev(fmt.Sprintf("e%03d", i), time.Duration(i)*step)
+	}
+	return events
+}
+
+func TestSplitBoundaries(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   Options
+		events []schemas.Event
+		want   []string
+	}{
+		{
+			name:   "gap of exactly 30 min starts a new session",
+			events: []schemas.Event{ev("a", 0), ev("b", 30*time.Minute)},
+			want:   []string{"0s..0s a", "30m0s..30m0s b"},
+		},
+		{
+			name:   "gap of 29:59 does not",
+			events: []schemas.Event{ev("a", 0), ev("b", 29*time.Minute+59*time.Second)},
+			want:   []string{"0s..29m59s a,b"},
+		},
+		{
+			name:   "gap of 29:59.999 does not",
+			events: []schemas.Event{ev("a", 0), ev("b", 30*time.Minute-time.Millisecond)},
+			want:   []string{"0s..29m59.999s a,b"},
+		},
+		{
+			name: "gaps are measured on milliseconds",
+			// 29:59.9992 apart, but 30:00.000 apart on millisecond timestamps.
+			events: []schemas.Event{ev("a", 900*time.Microsecond), ev("b", 30*time.Minute+100*time.Microsecond)},
+			want:   []string{"900µs..900µs a", "30m0.0001s..30m0.0001s b"},
+		},
+		{
+			name:   "a custom gap",
+			opts:   Options{Gap: 10 * time.Minute},
+			events: []schemas.Event{ev("a", 0), ev("b", 9*time.Minute), ev("c", 19*time.Minute)},
+			want:   []string{"0s..9m0s a,b", "19m0s..19m0s c"},
+		},
+		{
+			name:   "runaway device: every 5 min for 30 h is split at 24 h",
+			events: every(360, 5*time.Minute),
+			want:   []string{"0s..23h55m0s 288 events runaway", "24h0m0s..29h55m0s 72 events runaway"},
+		},
+		{
+			name: "a row ends before the first event MaxLength after its start",
+			opts: Options{MaxLength: time.Hour},
+			events: []schemas.Event{
+				ev("a", 0), ev("b", 25*time.Minute), ev("c", 50*time.Minute), ev("d", 60*time.Minute),
+				ev("e", 80*time.Minute), ev("f", 100*time.Minute), ev("g", 120*time.Minute),
+				ev("h", 4*time.Hour),
+			},
+			want: []string{
+				"0s..50m0s a,b,c runaway", "1h0m0s..1h40m0s d,e,f runaway", "2h0m0s..2h0m0s g runaway",
+				"4h0m0s..4h0m0s h",
+			},
+		},
+		{
+			name: "equal timestamps are ordered by event_id",
+			events: []schemas.Event{
+				ev("c", 0), ev("b", 0), ev("a", 0), ev("x", 40*time.Minute), ev("w", 40*time.Minute),
+			},
+			want: []string{"0s..0s c,b,a", "40m0s..40m0s x,w"},
+		},
+		{
+			name:   "events in any order",
+			events: []schemas.Event{ev("c", 50*time.Minute), ev("a", 0), ev("d", 2*time.Hour), ev("b", 25*time.Minute)},
+			want:   []string{"0s..50m0s c,a,b", "2h0m0s..2h0m0s d"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			events := slices.Clone(tt.events)
+			rows := Split(events, tt.opts)
+			var got []string
+			for _, r := range rows {
+				got = append(got, shape(r, events))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("rows:\n got %q\nwant %q", got, tt.want)
+			}
+			for i, e := range events {
+				if e.SessionID == "" {
+					t.Errorf("event %s has no session id", e.EventID)
+				}
+				if e.EventID != tt.events[i].EventID {
+					t.Errorf("Split reordered the events: %s at %d", e.EventID, i)
+				}
+			}
+		})
+	}
+}
+
+func TestSplitRow(t *testing.T) {
+	first := func(e *schemas.Event) {
+		e.Referrer, e.ReferrerHost, e.TrafficClass = "https://www.google.com/", "www.google.com", "paid_search"
+		e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent = "google", "cpc", "bf", "shoes", "ad1"
+		e.GCLID, e.MSCLKID, e.FBCLID = "g1", "m1", "f1"
+		e.DeviceType, e.Browser, e.OS, e.Platform = "mobile", "Safari", "iOS", "web"
+	}
+	events := []schemas.Event{
+		ev("e01", 0, path("/home"), first),
+		ev("e02", 10*time.Second, path("/home"), user("u1")),
+		ev("e03", 20*time.Second, path("/p/1"), typ("product_view"), referrer("https://other.example/")),
+		ev("e04", 30*time.Second, path(""), typ("search")),
+		ev("e05", 40*time.Second, path("/p/1"), typ("add_to_cart")),
+		ev("e06", 50*time.Second, path("/checkout"), typ("checkout_start"), user("u2")),
+		ev("e07", 60*time.Second, path("/thanks"), revenue(10.5)),
+		ev("e08", 70*time.Second, path("/thanks"), revenue(4.25)),
+		ev("e09", 80*time.Second, path(""), typ("purchase")),
+		ev("e10", 90*time.Second, path(""), typ("login"), user("")),
+	}
+	want := schemas.Session{
+		SessionID:        SessionID("d", t0.UnixMicro(), "e01"),
+		SessionDate:      time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+		DeviceID:         "d",
+		UserKey:          "u2",
+		ResolvedUserKey:  "u2",
+		SessionStart:     t0,
+		SessionEnd:       t0.Add(90 * time.Second),
+		DurationSeconds:  90,
+		EventCount:       10,
+		PageViews:        2,
+		ProductViews:     1,
+		Searches:         1,
+		AddToCarts:       1,
+		CheckoutStarts:   1,
+		Purchases:        3,
+		HadPurchase:      true,
+		Revenue:          14.75,
+		LandingPagePath:  "/home",
+		LandingPageKey:   "k/home",
+		ExitPagePath:     "/thanks",
+		ExitPageKey:      "k/thanks",
+		PagePathSequence: []string{"/home", "/p/1", "/checkout", "/thanks"},
+		Referrer:         "https://www.google.com/", ReferrerHost: "www.google.com", TrafficClass: "paid_search",
+		UTMSource: "google", UTMMedium: "cpc", UTMCampaign: "bf", UTMTerm: "shoes", UTMContent: "ad1",
+		GCLID: "g1", MSCLKID: "m1", FBCLID: "f1",
+		DeviceType: "mobile", Browser: "Safari", OS: "iOS", Platform: "web",
+		IsEngaged: true,
+		Version:   1,
+	}
+	rows := Split(events, Options{})
+	if len(rows) != 1 || !reflect.DeepEqual(rows[0], want) {
+		t.Errorf("Split:\n got %+v\nwant %+v", rows, want)
+	}
+}
+
+func TestSplitFlags(t *testing.T) {
+	tests := []struct {
+		name                         string
+		events                       []schemas.Event
+		wantBounce, wantEngaged      bool
+		wantLanding, wantExit        string
+		wantDuration                 float64
+		wantPageViews, wantPurchases int64
+	}{
+		{
+			name:        "one event is a bounce",
+			events:      []schemas.Event{ev("a", 0)},
+			wantBounce:  true,
+			wantLanding: "/a", wantExit: "/a", wantPageViews: 1,
+		},
+		{
+			name:        "one purchase is a bounce and engaged",
+			events:      []schemas.Event{ev("a", 0, revenue(1))},
+			wantBounce:  true,
+			wantEngaged: true, wantLanding: "/a", wantExit: "/a", wantPurchases: 1,
+		},
+		{
+			name:        "10 s is not engaged",
+			events:      []schemas.Event{ev("a", 0, typ("search")), ev("b", 10*time.Second, typ("search"), path(""))},
+			wantLanding: "/a", wantExit: "/a", wantDuration: 10,
+		},
+		{
+			name:         "10.001 s is engaged",
+			events:       []schemas.Event{ev("a", 0, typ("search"), path("")), ev("b", 10*time.Second+time.Millisecond, typ("search"))},
+			wantEngaged:  true,
+			wantLanding:  "/b",
+			wantExit:     "/b",
+			wantDuration: 10.001,
+		},
+		{
+			name:        "two page views at once are engaged",
+			events:      []schemas.Event{ev("a", 0), ev("b", 0, typ("product_view"))},
+			wantEngaged: true, wantLanding: "/a", wantExit: "/b", wantPageViews: 1,
+		},
+		{
+			name:         "no page at all",
+			events:       []schemas.Event{ev("a", 0, typ("login"), path("")), ev("b", time.Second, typ("logout"), path(""))},
+			wantDuration: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := Split(tt.events, Options{})
+			if len(rows) != 1 {
+				t.Fatalf("got %d rows, want 1", len(rows))
+			}
+			r := rows[0]
+			if r.IsBounce != tt.wantBounce || r.IsEngaged != tt.wantEngaged || r.LandingPagePath != tt.wantLanding ||
+				r.ExitPagePath != tt.wantExit || r.DurationSeconds != tt.wantDuration ||
+				r.PageViews != tt.wantPageViews || r.Purchases != tt.wantPurchases {
+				t.Errorf("got bounce=%v engaged=%v landing=%q exit=%q duration=%v page_views=%d purchases=%d",
+					r.IsBounce, r.IsEngaged, r.LandingPagePath, r.ExitPagePath, r.DurationSeconds, r.PageViews, r.Purchases)
+			}
+		})
+	}
+}
+
+func TestSplitPathSequence(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  Options
+		paths []string
+		want  []string
+	}{
+		{name: "consecutive repeats collapse", paths: []string{"/a", "/a", "/b", "", "/b", "/a"}, want: []string{"/a", "/b", "/a"}},
+		{name: "no paths", paths: []string{"", ""}, want: nil},
+		{name: "capped", opts: Options{MaxPathLength: 3}, paths: []string{"/a", "/b", "/b", "/c", "/d", "/e"}, want: []string{"/a", "/b", "/c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var events []schemas.Event
+			for i, p := range tt.paths {
+				events = append(events, ev(fmt.Sprint(i), time.Duration(i)*time.Second, path(p)))
+			}
+			if got := Split(events, tt.opts)[0].PagePathSequence; !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	t.Run("default cap is 50", func(t *testing.T) {
+		var events []schemas.Event
+		for i := range 80 {
+			events = append(events, ev(fmt.Sprint(i), time.Duration(i)*time.Second))
+		}
+		seq := Split(events, Options{})[0].PagePathSequence
+		if len(seq) != 50 || seq[0] != "/0" || seq[49] != "/49" {
+			t.Errorf("got %d paths %q..%q, want 50 paths /0../49", len(seq), seq[0], seq[len(seq)-1])
+		}
+	})
+}
+
+func TestSplitAcrossMidnight(t *testing.T) {
+	before := time.Date(2026, 11, 1, 23, 50, 0, 0, time.UTC)
+	events := []schemas.Event{
+		ev("a", before.Sub(t0)), ev("b", before.Add(15*time.Minute).Sub(t0)), ev("c", before.Add(40*time.Minute).Sub(t0)),
+	}
+	rows := Split(events, Options{})
+	if len(rows) != 1 {
+		t.Fatalf("got %d rows, want one session across midnight", len(rows))
+	}
+	if want := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC); !rows[0].SessionDate.Equal(want) {
+		t.Errorf("session_date = %v, want %v (the start's date)", rows[0].SessionDate, want)
+	}
+	if !events[2].EventDate.Equal(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)) || events[2].SessionID != rows[0].SessionID {
+		t.Errorf("the event after midnight has event_date %v and session %s, want 2026-11-02 and %s",
+			events[2].EventDate, events[2].SessionID, rows[0].SessionID)
+	}
+}
+
+func TestSplitStableIDs(t *testing.T) {
+	events := randomEvents(rand.New(rand.NewPCG(7, 7)), "dev", 20)
+	events = append(events, every(400, 4*time.Minute)...) // a runaway device, "d"
+	for i := range events {
+		if i%3 == 0 { // equal times, ordered by event id
+			events[i].EventTime = events[max(i-1, 0)].EventTime
+		}
+	}
+	want := Split(slices.Clone(events), Options{})
+	sessionOf := map[string]string{}
+	for _, e := range splitEvents(events) {
+		sessionOf[e.DeviceID+"|"+e.EventID] = e.SessionID
+	}
+	for seed := range uint64(5) {
+		shuffled := slices.Clone(events)
+		rand.New(rand.NewPCG(seed, 1)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		if got := Split(shuffled, Options{}); !reflect.DeepEqual(got, want) {
+			t.Fatalf("shuffle %d: rows differ", seed)
+		}
+		for _, e := range shuffled {
+			if e.SessionID != sessionOf[e.DeviceID+"|"+e.EventID] {
+				t.Fatalf("shuffle %d: event %s in session %s, want %s", seed, e.EventID, e.SessionID, sessionOf[e.DeviceID+"|"+e.EventID])
+			}
+		}
+	}
+	for _, r := range want {
+		var first schemas.Event
+		for _, e := range splitEvents(events) {
+			if e.SessionID == r.SessionID {
+				first = e
+				break
+			}
+		}
+		sum := sha256.Sum256(fmt.Appendf(nil, "%s|%d|%s", r.DeviceID, r.SessionStart.UnixMicro(), first.EventID))
+		if r.SessionID != hex.EncodeToString(sum[:])[:32] {
+			t.Errorf("session %s is not the hash of %s|%d|%s", r.SessionID, r.DeviceID, r.SessionStart.UnixMicro(), first.EventID)
+		}
+	}
+	if got := SessionID("d-7b1e0c", 1793527200000000, "5f0c6a1e"); got != "90ae0d515463e942026f45a4ffd96843" {
+		t.Errorf("SessionID = %s: the id of existing sessions changed", got)
+	}
+}
+
+// splitEvents returns the events, sorted by (device, time, id), with their
+// SessionID set by Split.
+func splitEvents(events []schemas.Event) []schemas.Event {
+	events = slices.Clone(events)
+	Split(events, Options{})
+	slices.SortStableFunc(events, func(a, b schemas.Event) int {
+		return cmp.Or(strings.Compare(a.DeviceID, b.DeviceID), a.EventTime.Compare(b.EventTime), strings.Compare(a.EventID, b.EventID))
+	})
+	return events
+}
+
+func TestSplitDevices(t *testing.T) {
+	events := []schemas.Event{
+		ev("a", 0, device("d2")), ev("b", 0, device("d1")), ev("c", time.Minute, device("d2")), ev("d", time.Hour, device("d1")),
+	}
+	rows := Split(events, Options{})
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.DeviceID+" "+shape(r, events))
+	}
+	want := []string{"d1 0s..0s b", "d1 1h0m0s..1h0m0s d", "d2 0s..1m0s a,c"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if Split(nil, Options{}) != nil {
+		t.Error("Split(nil) returned rows")
+	}
+}
+
+func TestOptions(t *testing.T) {
+	bad := []Options{
+		{Gap: -time.Minute},
+		{Gap: 30*time.Minute + time.Microsecond},
+		{MaxLength: -1},
+		{AllowedLateness: -time.Hour},
+		{MaxPathLength: -1},
+	}
+	for _, o := range bad {
+		if o.Validate() == nil {
+			t.Errorf("Validate(%+v) = nil, want an error", o)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Split with %+v did not panic", o)
+				}
+			}()
+			Split([]schemas.Event{ev("a", 0)}, o)
+		}()
+	}
+	want := Options{Gap: 30 * time.Minute, MaxLength: 24 * time.Hour, AllowedLateness: 6 * time.Hour, MaxPathLength: 50}
+	if got := mustOptions(Options{}); got != want {
+		t.Errorf("defaults = %+v, want %+v", got, want)
+	}
+}
+
+func TestAccumulator(t *testing.T) {
+	events := every(200, 40*time.Second)
+	for i := range events {
+		events[i].EventType = eventTypes[i%len(eventTypes)]
+		events[i].Referrer = referrers[i/50%len(referrers)]
+		if events[i].EventType == "purchase" {
+			v := float64(i)
+			events[i].Revenue = &v
+		}
+	}
+	want := Split(slices.Clone(events), Options{})
+
+	// Merging accumulators of any partition of the events gives the same rows.
+	var a, b, c Accumulator
+	for i, e := range events {
+		[]*Accumulator{&a, &b, &c}[i%3].Add(e)
+	}
+	b.Merge(c)
+	a.Merge(b)
+	if got := a.Rows(Options{}); !reflect.DeepEqual(got, want) {
+		t.Errorf("rows of merged accumulators differ from Split's")
+	}
+
+	// The coder round-trips.
+	enc, err := encodeAccumulator(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := decodeAccumulator(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(dec, a) {
+		t.Errorf("decoded accumulator differs")
+	}
+	if got := dec.Rows(Options{}); !reflect.DeepEqual(got, want) {
+		t.Errorf("rows of a decoded accumulator differ from Split's")
+	}
+	if len(a.Attrs) >= len(a.Hits) {
+		t.Errorf("%d attributions for %d events: equal attributions are not shared", len(a.Attrs), len(a.Hits))
+	}
+	t.Logf("%d events: %d bytes encoded (%d attributions)", len(a.Hits), len(enc), len(a.Attrs))
+}
+
+func BenchmarkSplit(b *testing.B) {
+	events := randomEvents(rand.New(rand.NewPCG(1, 1)), "bench", 1000)
+	devices := map[string][]schemas.Event{}
+	for _, e := range events {
+		devices[e.DeviceID] = append(devices[e.DeviceID], e)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, d := range devices {
+			Split(d, Options{})
+		}
+	}
+	b.ReportMetric(float64(len(events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
