@@ -43,10 +43,11 @@ test:
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./transforms/parse/
 
-# bench: parse+enrich micro-benchmarks, then the batch pipeline end to end on
+# bench: micro-benchmarks (parse+enrich per event, cold and warm user-agent
+# caches; sessionization), then the batch pipeline end to end on
 # $(BENCH_EVENTS) generated events (events/s and peak memory in the summary).
 bench: build
-	$(GO) test -run='^$$' -bench=. -benchmem ./transforms/enrich/ ./transforms/parse/
+	$(GO) test -run='^$$' -bench=. -benchmem ./pipelines/ ./transforms/enrich/ ./transforms/sessionize/
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	@if [ ! -f $(BENCH_DATA)/.done-$(BENCH_EVENTS) ]; then rm -rf $(BENCH_DATA) && \
 		$(BIN)/generate --seed 7 --events $(BENCH_EVENTS) --days 3 --files_per_day 8 --out $(BENCH_DATA) && \

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/enrich/enrichtest"
 )
 
 func TestParsePage(t *testing.T) {
@@ -210,7 +211,7 @@ func TestEnricherConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := benchEvents(syntheticUserAgents(40))
+	events := benchEvents(enrichtest.UserAgents(40))
 	want := make([]schemas.Event, len(events))
 	for i, e := range events {
 		en.Apply(&e)

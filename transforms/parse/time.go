@@ -48,8 +48,8 @@ func (t rawTime) parse() (time.Time, error) {
 		return time.Time{}, errNoTime
 	}
 	if t[0] == '"' {
-		var s string
-		if err := json.Unmarshal(t, &s); err != nil {
+		s, err := unquote(t)
+		if err != nil {
 			return time.Time{}, err
 		}
 		if s == "" {
@@ -69,6 +69,17 @@ func (t rawTime) parse() (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%s is not epoch milliseconds", t)
 	}
 	return time.UnixMilli(int64(ms)).UTC(), nil
+}
+
+// unquote returns the string a JSON string literal holds, without a JSON
+// decoder on the common path (a timestamp has no escapes).
+func unquote(t rawTime) (string, error) {
+	if len(t) >= 2 && t[len(t)-1] == '"' && bytes.IndexByte(t, '\\') < 0 {
+		return string(t[1 : len(t)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(t, &s)
+	return s, err
 }
 
 func inBounds(t time.Time) bool { return !t.Before(minTime) && t.Before(maxTime) }
