@@ -19,6 +19,11 @@
 // referrer and every string taken from them are cut to MaxURLBytes (2048)
 // bytes on a UTF-8 boundary, after parsing.
 //
+// page_key (PageKey) is the conformed page key shared with fact_sessions and
+// dim_pages: a hash of page_host and page_path. PageTypes classifies paths
+// into home, category, product, search, cart, checkout, confirmation or
+// other by ordered, configurable rules (data/page_types.txt).
+//
 // # Traffic class
 //
 // referrer_host is parsed like page_host (android-app://PACKAGE/ referrers

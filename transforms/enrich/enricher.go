@@ -64,6 +64,7 @@ func canonicalIP(ip string) string {
 func (en *Enricher) Apply(e *schemas.Event) (ipDropped bool) {
 	page := ParsePage(e.PageURL)
 	e.PageHost, e.PagePath, e.PageQuery = page.Host, page.Path, page.Query
+	e.PageKey = PageKey(page.Host, page.Path)
 	e.UTMSource, e.UTMMedium, e.UTMCampaign = page.UTMSource, page.UTMMedium, page.UTMCampaign
 	e.UTMTerm, e.UTMContent = page.UTMTerm, page.UTMContent
 	e.GCLID, e.MSCLKID, e.FBCLID = page.GCLID, page.MSCLKID, page.FBCLID

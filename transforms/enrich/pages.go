@@ -1,0 +1,91 @@
+package enrich
+
+import (
+	"bufio"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+)
+
+// Page types (dim_pages.page_type).
+const (
+	PageHome         = "home"
+	PageCategory     = "category"
+	PageProduct      = "product"
+	PageSearch       = "search"
+	PageCart         = "cart"
+	PageCheckout     = "checkout"
+	PageConfirmation = "confirmation"
+	PageOther        = "other"
+)
+
+// PageKey is the conformed key of a page, shared by fact_events,
+// fact_sessions (landing and exit pages) and dim_pages: the first 16 hex
+// digits of sha256("<host>|<path>"). It is empty for an event without a page.
+func PageKey(host, path string) string {
+	if host == "" && path == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(host + "|" + path))
+	return hex.EncodeToString(sum[:8])
+}
+
+//go:embed data/page_types.txt
+var defaultPageTypes string
+
+// PageTypes classifies page paths by an ordered list of rules.
+type PageTypes struct {
+	rules []pageRule
+}
+
+type pageRule struct {
+	kind string
+	re   *regexp.Regexp
+}
+
+// DefaultPageTypes returns the built-in rules (data/page_types.txt).
+func DefaultPageTypes() *PageTypes {
+	pt, err := ParsePageTypes(strings.NewReader(defaultPageTypes))
+	if err != nil {
+		panic(fmt.Sprintf("enrich: built-in page types: %v", err)) // embedded: a bug
+	}
+	return pt
+}
+
+// ParsePageTypes reads rules, one per line: a type, spaces, an RE2 pattern
+// matched against the path; blank lines and # comments are skipped.
+func ParsePageTypes(r io.Reader) (*PageTypes, error) {
+	var pt PageTypes
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		kind, pattern, ok := strings.Cut(line, " ")
+		pattern = strings.TrimSpace(pattern)
+		if !ok || pattern == "" {
+			return nil, fmt.Errorf("page types line %d: want \"<type> <pattern>\", got %q", n, line)
+		}
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return nil, fmt.Errorf("page types line %d: %w", n, err)
+		}
+		pt.rules = append(pt.rules, pageRule{kind: kind, re: re})
+	}
+	return &pt, sc.Err()
+}
+
+// Type returns the type of the first rule matching path, or PageOther.
+func (pt *PageTypes) Type(path string) string {
+	for _, r := range pt.rules {
+		if r.re.MatchString(path) {
+			return r.kind
+		}
+	}
+	return PageOther
+}
