@@ -36,7 +36,7 @@ var (
 	botIP    = flag.String("bot_ip_file", "", "File of IPs/CIDRs whose traffic is bot traffic (one per line, # comments).")
 	rateN    = flag.Int("bot_rate_limit", 200, "A device sending more than this many events within --bot_rate_window is a bot for that UTC day.")
 	rateW    = flag.Duration("bot_rate_window", time.Minute, "Window of the rate rule: any half-open interval [t, t+window).")
-	shards   = flag.Int("shards", 512, "Device groups in the per-device stage; raise it for very large runs (~1 per million events).")
+	shards   = flag.Int("shards", 512, "Device groups in the per-device stage; each group is held in memory by one worker, so keep events/shards under ~1M (e.g. 1024 for a 600M-event day).")
 	gap      = flag.Duration("session_gap", sessionize.DefaultGap, "Inactivity that ends a session: an event this long or longer after the previous one starts a new session.")
 	maxLen   = flag.Duration("max_session_length", sessionize.DefaultMaxLength, "Longest session; longer ones (devices that never pause) are split and flagged is_runaway.")
 	lateness = flag.Duration("allowed_lateness", sessionize.DefaultAllowedLateness, "How late an event may arrive and still update its session in streaming (session windows); batch re-reads the lateness horizon instead (see README, Run scope).")
