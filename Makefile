@@ -14,11 +14,12 @@ FUZZTIME      ?= 45s
 BENCH_DATA   ?= /tmp/clickstream-bench
 BENCH_EVENTS ?= 1000000
 
-.PHONY: run test fuzz bench fmt lint tools build generate clean
+.PHONY: run test fuzz bench fmt lint tools build generate funnel clean
 
 build:
 	$(GO) build -o $(BIN)/clickstream ./pipelines/clickstream
 	$(GO) build -o $(BIN)/generate ./tools/generate
+	$(GO) build -o $(BIN)/query ./tools/query
 
 # Generated sample (about a day of traffic), made once per seed and size.
 $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): | build
@@ -29,11 +30,17 @@ $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): | build
 generate: $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS)
 
 # run: generate a sample, run the batch pipeline on Beam's local runner (Prism),
-# write the local warehouse and print the run summary.
+# write the local warehouse, print the run summary and the daily funnel.
 run: build generate
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	$(BIN)/clickstream --input='$(SAMPLE)/raw/*/*' --output=$(WAREHOUSE) \
 		--hash_key=file:$(HASH_KEY_FILE) --bot_ip_file=$(SAMPLE)/bot_ip_denylist.txt
+	@echo
+	$(BIN)/query --warehouse=$(WAREHOUSE) --query=daily_funnel
+
+# funnel: the daily purchase funnel (sql/daily_funnel.sql) from the local warehouse.
+funnel: build
+	$(BIN)/query --warehouse=$(WAREHOUSE) --query=daily_funnel
 
 test:
 	$(GO) test -count=1 -timeout 30m ./...

@@ -1,0 +1,75 @@
+-- First-touch and last-touch attribution: which traffic classes and
+-- campaign sources brought the purchasers, crediting each conversion (a
+-- purchasing session) and its revenue to the source of the purchaser's
+-- first session in the lookback window (first touch) and to that of the
+-- converting session itself (last touch).
+--
+-- A purchaser's journey is keyed by resolved_user_key, so it spans the
+-- user's sessions on all devices, including anonymous sessions the identity
+-- bridge resolved to the user; an anonymous purchaser (no resolved user)
+-- falls back to the device. Touches are the journey's sessions that started
+-- no later than the converting session and on or after its session_date
+-- minus @lookback_days (ties on start broken by session_id). A session's
+-- source is that of its first event. cross_device_conversions counts
+-- conversions whose credited session was on another device than the
+-- purchase (always 0 for last touch).
+--
+-- Parameters: @start_date, @end_date (DATE, inclusive): session_date range
+-- of the converting sessions; @lookback_days (INT64): how many days before
+-- a conversion's day its touches may start (reads session_date from
+-- @start_date - @lookback_days).
+-- Grain: one row per (model, traffic_class, utm_source), model being
+-- first_touch or last_touch; each model credits every conversion once.
+WITH sessions AS (
+  SELECT
+    COALESCE(resolved_user_key, CONCAT('device:', device_id)) AS journey_key,
+    session_id,
+    session_date,
+    session_start,
+    device_id,
+    traffic_class,
+    COALESCE(utm_source, '(none)') AS utm_source,
+    had_purchase,
+    revenue
+  FROM fact_sessions
+  WHERE session_date BETWEEN @start_date - @lookback_days AND @end_date
+),
+conversions AS (
+  SELECT journey_key, session_id, session_date, session_start, device_id, traffic_class, utm_source, revenue
+  FROM sessions
+  WHERE had_purchase AND session_date BETWEEN @start_date AND @end_date
+),
+touches AS (
+  SELECT
+    c.session_id AS conversion_id,
+    c.revenue AS conversion_revenue,
+    t.device_id <> c.device_id AS other_device,
+    t.traffic_class,
+    t.utm_source,
+    ROW_NUMBER() OVER (PARTITION BY c.session_id ORDER BY t.session_start, t.session_id) AS from_first
+  FROM conversions AS c
+  JOIN sessions AS t
+    ON t.journey_key = c.journey_key
+    AND t.session_start <= c.session_start
+    AND t.session_date >= c.session_date - @lookback_days
+),
+credited AS (
+  SELECT 'first_touch' AS model, conversion_id, conversion_revenue, other_device, traffic_class, utm_source
+  FROM touches
+  WHERE from_first = 1
+  UNION ALL
+  SELECT 'last_touch' AS model, session_id AS conversion_id, revenue AS conversion_revenue, FALSE AS other_device, traffic_class, utm_source
+  FROM conversions
+)
+SELECT
+  model,
+  traffic_class,
+  utm_source,
+  COUNT(*) AS conversions,
+  ROUND(COUNT(*) / SUM(COUNT(*)) OVER (PARTITION BY model), 4) AS share_of_conversions,
+  ROUND(SUM(conversion_revenue), 2) AS revenue,
+  ROUND(SUM(conversion_revenue) / NULLIF(SUM(SUM(conversion_revenue)) OVER (PARTITION BY model), 0), 4) AS share_of_revenue,
+  COUNT(CASE WHEN other_device THEN 1 END) AS cross_device_conversions
+FROM credited
+GROUP BY model, traffic_class, utm_source
+ORDER BY model, conversions DESC, revenue DESC, traffic_class, utm_source

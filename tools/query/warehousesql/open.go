@@ -1,0 +1,206 @@
+package warehousesql
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/schemas"
+)
+
+// Warehouse is an in-memory DuckDB database with one view per warehouse
+// table (schemas.Tables), named like the table, over that table's Parquet
+// files.
+type Warehouse struct {
+	db        *sql.DB
+	connector *duckdb.Connector
+	dir       string
+	tables    []Table
+}
+
+// Table is what Open found for one table.
+type Table struct {
+	Name string
+	// PartitionColumn is the DATE column the table is partitioned by.
+	PartitionColumn string
+	// Files is the number of Parquet files the view reads; 0 means the view
+	// is empty (no committed partition yet).
+	Files int
+	// Dates are the partition dates present, ascending.
+	Dates []time.Time
+	// MissingColumns are schema columns no file has (files written before
+	// the column existed); the view gives NULL for them.
+	MissingColumns []string
+}
+
+// Open opens an in-memory DuckDB database, sets its time zone to UTC (the
+// warehouse's TIMESTAMP columns read as TIMESTAMPTZ, and DATE casts and
+// output must not depend on the machine's zone), and creates a view per
+// table over dir/<table>/*/*.parquet. Each view has the table's schema
+// columns in schema order, whatever subset the files hold; a table without
+// files is an empty view of the same columns. dir need not exist.
+func Open(ctx context.Context, dir string) (*Warehouse, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse %s: %w", dir, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("warehouse %s: not a directory", dir)
+	}
+	connector, err := duckdb.NewConnector("", func(conn driver.ExecerContext) error {
+		// Per connection: database/sql may open several.
+		_, err := conn.ExecContext(context.Background(), "SET TimeZone = 'UTC'", nil)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	w := &Warehouse{db: sql.OpenDB(connector), connector: connector, dir: abs}
+	for _, t := range schemas.Tables() {
+		info, err := w.createView(ctx, t)
+		if err != nil {
+			_ = w.Close()
+			return nil, fmt.Errorf("view %s: %w", t.Name, err)
+		}
+		w.tables = append(w.tables, info)
+	}
+	return w, nil
+}
+
+// Close closes the database.
+func (w *Warehouse) Close() error {
+	return errors.Join(w.db.Close(), w.connector.Close())
+}
+
+// DB is the underlying database, for queries Run does not cover.
+func (w *Warehouse) DB() *sql.DB { return w.db }
+
+// Dir is the warehouse directory (absolute).
+func (w *Warehouse) Dir() string { return w.dir }
+
+// Tables is what Open found, by table name.
+func (w *Warehouse) Tables() []Table { return w.tables }
+
+// DateRange is the first and last partition date of any table, and false
+// when the warehouse has no partitions.
+func (w *Warehouse) DateRange() (first, last Date, ok bool) {
+	for _, t := range w.tables {
+		if len(t.Dates) == 0 {
+			continue
+		}
+		lo, hi := DateOf(t.Dates[0]), DateOf(t.Dates[len(t.Dates)-1])
+		if !ok || lo.Before(first.Time) {
+			first = lo
+		}
+		if !ok || hi.After(last.Time) {
+			last = hi
+		}
+		ok = true
+	}
+	return first, last, ok
+}
+
+func (w *Warehouse) createView(ctx context.Context, t schemas.Table) (Table, error) {
+	info := Table{Name: t.Name, PartitionColumn: t.TimePartitioning.Field}
+	pattern := filepath.Join(w.dir, t.Name, "*", "*.parquet")
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		return info, err
+	}
+	info.Files = len(files)
+	if len(files) > 0 {
+		if info.Dates, err = warehouse.Dates(w.dir, t.Name); err != nil {
+			return info, err
+		}
+	}
+	have := map[string]bool{}
+	var source string
+	if len(files) > 0 {
+		// union_by_name: partitions written before a column existed lack it.
+		source = fmt.Sprintf("read_parquet(%s, hive_partitioning = false, union_by_name = true)", quoteString(pattern))
+		rows, err := w.db.QueryContext(ctx, "DESCRIBE SELECT * FROM "+source)
+		if err != nil {
+			return info, err
+		}
+		defer func() { _ = rows.Close() }() // a read: errors surface in rows.Err
+		cols, err := rows.Columns()
+		if err != nil {
+			return info, err
+		}
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return info, err
+			}
+			have[fmt.Sprint(vals[0])] = true // column_name
+		}
+		if err := rows.Err(); err != nil {
+			return info, err
+		}
+	}
+	var sel []string
+	for _, c := range t.Schema {
+		typ, err := duckType(c)
+		if err != nil {
+			return info, err
+		}
+		if have[c.Name] {
+			sel = append(sel, quoteIdent(c.Name))
+			continue
+		}
+		sel = append(sel, fmt.Sprintf("CAST(NULL AS %s) AS %s", typ, quoteIdent(c.Name)))
+		if len(files) > 0 {
+			info.MissingColumns = append(info.MissingColumns, c.Name)
+		}
+	}
+	var view string
+	if len(files) > 0 {
+		view = fmt.Sprintf("CREATE VIEW %s AS SELECT %s FROM %s", quoteIdent(t.Name), strings.Join(sel, ", "), source)
+	} else {
+		view = fmt.Sprintf("CREATE VIEW %s AS SELECT %s WHERE false", quoteIdent(t.Name), strings.Join(sel, ", "))
+	}
+	if _, err := w.db.ExecContext(ctx, view); err != nil {
+		return info, err
+	}
+	sort.Strings(info.MissingColumns)
+	return info, nil
+}
+
+// duckType is the DuckDB type of a schema column, as DuckDB reads the
+// Parquet the warehouse writes.
+func duckType(c schemas.Column) (string, error) {
+	types := map[string]string{
+		"STRING":    "VARCHAR",
+		"INT64":     "BIGINT",
+		"FLOAT64":   "DOUBLE",
+		"BOOL":      "BOOLEAN",
+		"DATE":      "DATE",
+		"TIMESTAMP": "TIMESTAMPTZ",
+	}
+	typ, ok := types[c.Type]
+	if !ok {
+		return "", fmt.Errorf("column %s: no DuckDB type for %s", c.Name, c.Type)
+	}
+	if c.Mode == "REPEATED" {
+		typ += "[]"
+	}
+	return typ, nil
+}
+
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -1,0 +1,872 @@
+package warehousesql_test
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/example/clickstream/pipelines"
+	"github.com/example/clickstream/tools/query/warehousesql"
+)
+
+func TestMain(m *testing.M) {
+	code := ptest.MainRet(m)
+	if tmpRoot != "" {
+		_ = os.RemoveAll(tmpRoot)
+	}
+	os.Exit(code)
+}
+
+// sqlDir holds the queries under test.
+const sqlDir = "../../../sql"
+
+// truthRecord is one line of the generator's truth.jsonl.gz.
+type truthRecord struct {
+	File      string    `json:"file"`
+	Line      int64     `json:"line"`
+	Index     int64     `json:"index"`
+	EventID   string    `json:"event_id"`
+	DeviceID  string    `json:"device_id"`
+	UserID    *string   `json:"user_id"`
+	Outcome   string    `json:"outcome"`
+	EventTime time.Time `json:"event_time"`
+	EventDate string    `json:"event_date"`
+	Session   string    `json:"session"`
+}
+
+func (r truthRecord) key() string { return fmt.Sprintf("%s:%d:%d", r.File, r.Line, r.Index) }
+
+// rawEvent is what the test reads of an event in the raw files: the truth
+// does not carry event types or payloads.
+type rawEvent struct {
+	EventType   string   `json:"event_type"`
+	PageURL     string   `json:"page_url"`
+	SearchQuery string   `json:"search_query"`
+	ProductID   string   `json:"product_id"`
+	CategoryID  string   `json:"category_id"`
+	Price       *float64 `json:"price"`
+	Quantity    *int64   `json:"quantity"`
+	Revenue     *float64 `json:"revenue"`
+}
+
+// event is an accepted event: the truth's time, date and session, and the
+// raw file's payload.
+type event struct {
+	truthRecord
+	rawEvent
+}
+
+// session is a truth session: its events in time order.
+type session struct {
+	id     string // the truth's <device_id>#<n>
+	date   string // UTC date of its first event
+	device string
+	events []*event
+}
+
+func (s *session) start() time.Time { return s.events[0].EventTime }
+
+func (s *session) count(eventType string) int {
+	n := 0
+	for _, e := range s.events {
+		if e.EventType == eventType {
+			n++
+		}
+	}
+	return n
+}
+
+// anonymous says whether no event of the session carried a user_id.
+func (s *session) anonymous() bool {
+	for _, e := range s.events {
+		if e.UserID != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *session) revenue() float64 {
+	sum := 0.0
+	for _, e := range s.events {
+		if e.EventType == "purchase" && e.Revenue != nil {
+			sum += *e.Revenue
+		}
+	}
+	return sum
+}
+
+// firstPage is the first event with a page URL, or nil.
+func (s *session) firstPage() *event {
+	for _, e := range s.events {
+		if e.PageURL != "" {
+			return e
+		}
+	}
+	return nil
+}
+
+// paths is the page paths in order, consecutive repeats collapsed, at most 50.
+func (s *session) paths() []string {
+	var out []string
+	for _, e := range s.events {
+		p := pagePath(e.PageURL)
+		if p != "" && len(out) < 50 && (len(out) == 0 || out[len(out)-1] != p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// utmSource is the utm_source of the first event's page URL, or (none).
+func (s *session) utmSource() string {
+	if u, err := url.Parse(s.events[0].PageURL); err == nil {
+		if v := u.Query().Get("utm_source"); v != "" {
+			return v
+		}
+	}
+	return "(none)"
+}
+
+func pagePath(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Path
+}
+
+// sample is a warehouse built by the real pipeline from generated data, and
+// the generator's truth about that data.
+type sample struct {
+	dir       string // generated data
+	warehouse string
+	sessions  []*session
+	// pipelineSession and journeyKey map a truth session to its
+	// fact_sessions row's session_id and journey key (resolved_user_key, or
+	// the device), read from the warehouse for the attribution check only.
+	pipelineSession map[string]string
+	journeyKey      map[string]string
+	first, last     warehousesql.Date
+}
+
+var (
+	shared  *sample
+	tmpRoot string // removed after the tests
+)
+
+// build generates two days of data, runs the batch pipeline into a fresh
+// warehouse and reads the truth. Shared by the tests (it takes seconds).
+func build(t *testing.T) *sample {
+	t.Helper()
+	if shared != nil {
+		return shared
+	}
+	tmp, err := os.MkdirTemp("", "clickstream-sql-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpRoot = tmp
+	bin := filepath.Join(tmp, "generate")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../generate").CombinedOutput(); err != nil {
+		t.Fatalf("build generator: %v\n%s", err, out)
+	}
+	data := filepath.Join(tmp, "data")
+	if out, err := exec.Command(bin, "--seed", "11", "--events", "40000", "--days", "2", "--out", data).CombinedOutput(); err != nil {
+		t.Fatalf("generate: %v\n%s", err, out)
+	}
+	t.Setenv("CLICKSTREAM_SQL_TEST_KEY", "sql-test-key")
+	s := &sample{dir: data, warehouse: filepath.Join(tmp, "warehouse")}
+	sum, err := pipelines.Run(context.Background(), pipelines.Config{
+		Input:      []string{filepath.Join(data, "raw", "*", "*")},
+		Output:     s.warehouse,
+		HashKeyRef: "env:CLICKSTREAM_SQL_TEST_KEY",
+		BotIPFile:  filepath.Join(data, "bot_ip_denylist.txt"),
+		Shards:     16,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Reconciled {
+		t.Fatalf("pipeline run not reconciled: %v", sum.Problems)
+	}
+	s.readTruth(t)
+	shared = s
+	return s
+}
+
+// readTruth reads the truth's accepted events, their payloads from the raw
+// files, and groups them into the truth's sessions.
+func (s *sample) readTruth(t *testing.T) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(s.dir, "truth.jsonl.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []*event
+	need := map[string]map[int64]bool{} // file -> lines
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r truthRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("truth: %v", err)
+		}
+		if r.Outcome != "event" {
+			continue
+		}
+		events = append(events, &event{truthRecord: r})
+		if need[r.File] == nil {
+			need[r.File] = map[int64]bool{}
+		}
+		need[r.File][r.Line] = true
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string][]byte{}
+	for file, want := range need {
+		readLines(t, filepath.Join(s.dir, filepath.FromSlash(file)), want, func(n int64, line []byte) {
+			lines[fmt.Sprintf("%s:%d", file, n)] = line
+		})
+	}
+	bySession := map[string]*session{}
+	for _, e := range events {
+		line, ok := lines[fmt.Sprintf("%s:%d", e.File, e.Line)]
+		if !ok {
+			t.Fatalf("%s: line not found in the raw file", e.key())
+		}
+		raw, err := eventAt(line, e.Index)
+		if err != nil {
+			t.Fatalf("%s: %v", e.key(), err)
+		}
+		if err := json.Unmarshal(raw, &e.rawEvent); err != nil {
+			t.Fatalf("%s: %v", e.key(), err)
+		}
+		e.EventType = strings.ToLower(e.EventType)
+		ss := bySession[e.Session]
+		if ss == nil {
+			ss = &session{id: e.Session, device: e.DeviceID}
+			bySession[e.Session] = ss
+			s.sessions = append(s.sessions, ss)
+		}
+		ss.events = append(ss.events, e)
+	}
+	for _, ss := range s.sessions {
+		sort.Slice(ss.events, func(i, j int) bool {
+			a, b := ss.events[i], ss.events[j]
+			if !a.EventTime.Equal(b.EventTime) {
+				return a.EventTime.Before(b.EventTime)
+			}
+			return a.EventID < b.EventID
+		})
+		ss.date = ss.events[0].EventDate
+	}
+	sort.Slice(s.sessions, func(i, j int) bool { return s.sessions[i].id < s.sessions[j].id })
+	dates := map[string]bool{}
+	for _, e := range events {
+		dates[e.EventDate] = true
+	}
+	var sorted []string
+	for d := range dates {
+		sorted = append(sorted, d)
+	}
+	sort.Strings(sorted)
+	s.first, _ = warehousesql.ParseDate(sorted[0])
+	s.last, _ = warehousesql.ParseDate(sorted[len(sorted)-1])
+}
+
+// readLines calls fn with each wanted line of a raw file, gzip or not
+// (detected from the content). A truncated gzip file yields the lines before
+// the cut, which are all the truth refers to.
+func readLines(t *testing.T, path string, want map[int64]bool, fn func(int64, []byte)) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<16)
+	var r io.Reader = br
+	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		r = zr
+	}
+	lr := bufio.NewReaderSize(r, 1<<16)
+	for n := int64(1); ; n++ {
+		line, err := lr.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return // the cut of a truncated gzip file
+		}
+		if want[n] && len(line) > 0 {
+			fn(n, bytes.TrimRight(line, "\r\n"))
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// eventAt is the index-th event of a raw line: the line itself, or an
+// element of a beacon's events.
+func eventAt(line []byte, index int64) (json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(line, &obj); err != nil {
+		return nil, err
+	}
+	batch, ok := obj["events"]
+	if !ok {
+		if index != 0 {
+			return nil, fmt.Errorf("index %d of a single event", index)
+		}
+		return line, nil
+	}
+	var events []json.RawMessage
+	if err := json.Unmarshal(batch, &events); err != nil {
+		return nil, err
+	}
+	if index >= int64(len(events)) {
+		return nil, fmt.Errorf("beacon has %d events", len(events))
+	}
+	return events[index], nil
+}
+
+// figures is one row of figures, by column name; rows are keyed by the
+// text of their key columns.
+type figures map[string]float64
+
+type table map[string]figures
+
+func (tb table) add(key string, f figures) {
+	row := tb[key]
+	if row == nil {
+		row = figures{}
+		tb[key] = row
+	}
+	for k, v := range f {
+		row[k] += v
+	}
+}
+
+// fromResult reads the named columns of a result, keyed by keyCols. Rows
+// with the same key are summed (a coarser grain than the query's); _rows
+// counts them.
+func fromResult(t *testing.T, res *warehousesql.Result, keyCols, cols []string) table {
+	t.Helper()
+	tb := table{}
+	for _, row := range res.Rows {
+		var key []string
+		for _, c := range keyCols {
+			i := res.Column(c)
+			if i < 0 {
+				t.Fatalf("no column %s in %v", c, res.Columns)
+			}
+			key = append(key, cell(row[i]))
+		}
+		f := figures{"_rows": 1}
+		for _, c := range cols {
+			i := res.Column(c)
+			if i < 0 {
+				t.Fatalf("no column %s in %v", c, res.Columns)
+			}
+			f[c] = number(t, c, row[i])
+		}
+		tb.add(strings.Join(key, "|"), f)
+	}
+	return tb
+}
+
+func cell(v any) string {
+	if d, ok := v.(time.Time); ok {
+		return d.Format(time.DateOnly)
+	}
+	return fmt.Sprint(v)
+}
+
+func number(t *testing.T, col string, v any) float64 {
+	switch v := v.(type) {
+	case nil:
+		return 0
+	case int64:
+		return float64(v)
+	case float64:
+		return v
+	}
+	t.Fatalf("column %s: %T is not a number", col, v)
+	return 0
+}
+
+// compare checks the query's figures against the truth's, row by row: the
+// same keys, counts equal, money within the rounding of the summed rows,
+// rates within their rounding to 4 decimals.
+func compare(t *testing.T, got, want table) {
+	t.Helper()
+	bad := 0
+	report := func(format string, args ...any) {
+		if bad++; bad <= 15 {
+			t.Errorf(format, args...)
+		}
+	}
+	var keys []string
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		g, ok := got[k]
+		if !ok {
+			report("row %q: missing from the query's result, truth %v", k, want[k])
+			continue
+		}
+		for col, w := range want[k] {
+			if math.Abs(g[col]-w) > tolerance(col, g["_rows"]) {
+				report("row %q: %s = %v, truth %v", k, col, g[col], w)
+			}
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			report("row %q: in the query's result %v, not in the truth", k, got[k])
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d differences from the truth", bad)
+	}
+}
+
+func tolerance(col string, rows float64) float64 {
+	switch {
+	case strings.Contains(col, "revenue"):
+		return 0.006*max(rows, 1) + 1e-9
+	case strings.Contains(col, "rate") || strings.Contains(col, "share"):
+		return 0.00006
+	case strings.HasPrefix(col, "avg_"):
+		return 0.006
+	}
+	return 0
+}
+
+func round(x float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(x*p) / p
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0 // NULL reads as 0
+	}
+	return round(a/b, 4)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *sample) run(t *testing.T, w *warehousesql.Warehouse, name string, p warehousesql.Params) *warehousesql.Result {
+	t.Helper()
+	res, err := w.RunFile(context.Background(), warehousesql.QueryPath(sqlDir, name), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) == 0 {
+		t.Fatalf("%s returned no rows", name)
+	}
+	return res
+}
+
+func (s *sample) dates() warehousesql.Params {
+	return warehousesql.Params{"start_date": s.first, "end_date": s.last, "lookback_days": int64(30)}
+}
+
+// TestQueriesAgainstTruth runs every query of sql/ on a warehouse the
+// pipeline built from generated data, and compares its key figures with
+// figures computed from the generator's truth and the raw files alone.
+func TestQueriesAgainstTruth(t *testing.T) {
+	s := build(t)
+	w, err := warehousesql.Open(context.Background(), s.warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if first, last, _ := w.DateRange(); first != s.first || last != s.last {
+		t.Errorf("warehouse dates %s..%s, truth %s..%s", first, last, s.first, s.last)
+	}
+	s.readPipelineSessions(t, w)
+	checks := map[string]func(*testing.T, *warehousesql.Warehouse){
+		"daily_funnel":                 s.checkDailyFunnel,
+		"conversion_by_source_device":  s.checkConversionBySource,
+		"cart_abandonment":             s.checkCartAbandonment,
+		"landing_pages":                s.checkLandingPages,
+		"top_paths_to_purchase":        s.checkTopPaths,
+		"attribution_first_last_touch": s.checkAttribution,
+		"product_performance":          s.checkProductPerformance,
+		"search_terms":                 s.checkSearchTerms,
+	}
+	names, err := warehousesql.Queries(sqlDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		check, ok := checks[name]
+		if !ok {
+			t.Errorf("sql/%s.sql has no check against the truth here", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) { check(t, w) })
+	}
+}
+
+// readPipelineSessions maps each truth session to the pipeline's session_id
+// through its events' source records, and reads each session's journey key
+// (resolved_user_key, else the device) as attribution uses it. Which user a
+// session resolves to is the identity bridge's business, tested with the
+// pipeline; here it only tells which sessions attribution may join.
+func (s *sample) readPipelineSessions(t *testing.T, w *warehousesql.Warehouse) {
+	t.Helper()
+	rows, err := w.Run(context.Background(), `
+		SELECT e.source, e.source_line, e.beacon_index, e.session_id,
+		       COALESCE(s.resolved_user_key, CONCAT('device:', s.device_id)) AS journey_key
+		FROM fact_events AS e
+		JOIN fact_sessions AS s ON s.session_id = e.session_id
+		WHERE e.event_date BETWEEN @start_date AND @end_date`, s.dates())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRecord := map[string][2]string{}
+	for _, r := range rows.Rows {
+		rel, err := filepath.Rel(s.dir, r[0].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		byRecord[fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), r[1], r[2])] = [2]string{r[3].(string), r[4].(string)}
+	}
+	s.pipelineSession = map[string]string{}
+	s.journeyKey = map[string]string{}
+	for _, ss := range s.sessions {
+		p, ok := byRecord[ss.events[0].key()]
+		if !ok {
+			t.Fatalf("truth session %s: its first event %s has no session in the warehouse", ss.id, ss.events[0].key())
+		}
+		s.pipelineSession[ss.id], s.journeyKey[ss.id] = p[0], p[1]
+	}
+}
+
+func (s *sample) checkDailyFunnel(t *testing.T, w *warehousesql.Warehouse) {
+	identified := map[string]bool{} // devices with a login in the data
+	for _, ss := range s.sessions {
+		if !ss.anonymous() {
+			identified[ss.device] = true
+		}
+	}
+	want, anonymous := table{}, table{}
+	for _, ss := range s.sessions {
+		want.add(ss.date, figures{
+			"sessions":               1,
+			"product_view_sessions":  b2f(ss.count("product_view") > 0),
+			"add_to_cart_sessions":   b2f(ss.count("add_to_cart") > 0),
+			"checkout_sessions":      b2f(ss.count("checkout_start") > 0),
+			"converting_sessions":    b2f(ss.count("purchase") > 0),
+			"revenue":                ss.revenue(),
+			"avg_events_per_session": float64(len(ss.events)),
+		})
+		// The identity bridge may resolve an anonymous session of a device
+		// that logs in at some point, never one of a device that does not.
+		anonymous.add(ss.date, figures{"most": b2f(ss.anonymous()), "least": b2f(ss.anonymous() && !identified[ss.device])})
+	}
+	for day, f := range want {
+		f["conversion_rate"] = ratio(f["converting_sessions"], f["sessions"])
+		f["avg_events_per_session"] = round(f["avg_events_per_session"]/f["sessions"], 2)
+		f["revenue"] = round(f["revenue"], 2)
+		t.Logf("%s: %v sessions, %v converting, %v-%v anonymous", day, f["sessions"], f["converting_sessions"], anonymous[day]["least"], anonymous[day]["most"])
+	}
+	cols := []string{"sessions", "product_view_sessions", "add_to_cart_sessions", "checkout_sessions",
+		"converting_sessions", "conversion_rate", "avg_events_per_session", "revenue"}
+	got := fromResult(t, s.run(t, w, "daily_funnel", s.dates()), []string{"day"}, append(cols, "anonymous_sessions"))
+	compare(t, got, want)
+	for day, a := range anonymous {
+		if n := got[day]["anonymous_sessions"]; n < a["least"] || n > a["most"] {
+			t.Errorf("%s: %v anonymous sessions, truth between %v and %v", day, n, a["least"], a["most"])
+		}
+	}
+
+	// One day only: the partition filter selects exactly that day's sessions.
+	p := s.dates()
+	p["start_date"], p["end_date"] = s.last, s.last
+	compare(t, fromResult(t, s.run(t, w, "daily_funnel", p), []string{"day"}, cols), table{s.last.String(): want[s.last.String()]})
+}
+
+// checkConversionBySource compares sessions, conversions and revenue per
+// utm_source (of the session's first event, read from the raw URL). Traffic
+// class and device type are the pipeline's classification of referrers and
+// user agents, which the truth does not know: the query's rows are summed
+// over them.
+func (s *sample) checkConversionBySource(t *testing.T, w *warehousesql.Warehouse) {
+	want := table{}
+	for _, ss := range s.sessions {
+		want.add(ss.utmSource(), figures{"sessions": 1, "converting_sessions": b2f(ss.count("purchase") > 0), "revenue": ss.revenue()})
+	}
+	res := s.run(t, w, "conversion_by_source_device", s.dates())
+	compare(t, fromResult(t, res, []string{"utm_source"}, []string{"sessions", "converting_sessions", "revenue"}), want)
+}
+
+func (s *sample) checkCartAbandonment(t *testing.T, w *warehousesql.Warehouse) {
+	want := table{}
+	for _, ss := range s.sessions {
+		cart, bought := ss.count("add_to_cart") > 0, ss.count("purchase") > 0
+		want.add(ss.date, figures{
+			"cart_sessions":         b2f(cart),
+			"abandoned_sessions":    b2f(cart && !bought),
+			"abandoned_in_checkout": b2f(cart && !bought && ss.count("checkout_start") > 0),
+		})
+	}
+	res := s.run(t, w, "cart_abandonment", s.dates())
+	compare(t, fromResult(t, res, []string{"day"}, []string{"cart_sessions", "abandoned_sessions", "abandoned_in_checkout"}), want)
+}
+
+// checkLandingPages compares sessions, bounces, conversions and revenue per
+// landing page exactly. Engagement (over 10 s) is compared within bounds:
+// the truth has true times, the pipeline skew-corrected ones that are up to
+// 0.8 s later per send, so a session within a second of 10 s may go either way.
+func (s *sample) checkLandingPages(t *testing.T, w *warehousesql.Warehouse) {
+	want, engaged := table{}, table{}
+	for _, ss := range s.sessions {
+		landing := "(none)"
+		if e := ss.firstPage(); e != nil {
+			landing = pagePath(e.PageURL)
+		}
+		want.add(landing, figures{
+			"sessions":            1,
+			"bounces":             b2f(len(ss.events) == 1),
+			"converting_sessions": b2f(ss.count("purchase") > 0),
+			"revenue":             ss.revenue(),
+		})
+		d := ss.events[len(ss.events)-1].EventTime.Sub(ss.start()).Seconds()
+		sure := d > 11 || ss.count("page_view")+ss.count("product_view") >= 2 || ss.count("purchase") > 0
+		engaged.add(landing, figures{"sure": b2f(sure), "maybe": b2f(sure || d > 9)})
+	}
+	res := s.run(t, w, "landing_pages", s.dates())
+	got := fromResult(t, res, []string{"landing_page_path"}, []string{"sessions", "bounces", "converting_sessions", "revenue", "engaged_sessions"})
+	compare(t, got, want)
+	for page, e := range engaged {
+		if n := got[page]["engaged_sessions"]; n < e["sure"] || n > e["maybe"] {
+			t.Errorf("%s: %v engaged sessions, truth between %v and %v", page, n, e["sure"], e["maybe"])
+		}
+	}
+}
+
+func (s *sample) checkTopPaths(t *testing.T, w *warehousesql.Warehouse) {
+	all := table{}
+	for _, ss := range s.sessions {
+		if ss.count("purchase") == 0 {
+			continue
+		}
+		paths := ss.paths()
+		all.add(strings.Join(paths[:min(5, len(paths))], " > "), figures{
+			"purchasing_sessions": 1, "revenue": ss.revenue(), "avg_path_length": float64(len(paths)),
+		})
+	}
+	var keys []string
+	total := 0.0
+	for k, f := range all {
+		keys = append(keys, k)
+		total += f["purchasing_sessions"]
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := all[keys[i]]["purchasing_sessions"], all[keys[j]]["purchasing_sessions"]
+		if a != b {
+			return a > b
+		}
+		return keys[i] < keys[j]
+	})
+	want := table{}
+	for _, k := range keys[:min(100, len(keys))] {
+		f := all[k]
+		f["avg_path_length"] = round(f["avg_path_length"]/f["purchasing_sessions"], 2)
+		f["share_of_purchasing_sessions"] = ratio(f["purchasing_sessions"], total)
+		f["revenue"] = round(f["revenue"], 2)
+		want[k] = f
+	}
+	res := s.run(t, w, "top_paths_to_purchase", s.dates())
+	compare(t, fromResult(t, res, []string{"path_prefix"}, []string{"purchasing_sessions", "share_of_purchasing_sessions", "avg_path_length", "revenue"}), want)
+	t.Logf("%v purchasing sessions, %d distinct prefixes; top: %q (%v)", total, len(keys), keys[0], all[keys[0]]["purchasing_sessions"])
+}
+
+// checkAttribution credits each truth purchasing session to its own
+// utm_source (last touch) and to that of the first session of its journey
+// within the lookback window (first touch), with a lookback of 30 days and
+// of 0 (the conversion's own day). The query's rows are summed over
+// traffic_class (the pipeline's referrer classification).
+func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
+	byJourney := map[string][]*session{}
+	for _, ss := range s.sessions {
+		byJourney[s.journeyKey[ss.id]] = append(byJourney[s.journeyKey[ss.id]], ss)
+	}
+	for _, lookback := range []int{30, 0} {
+		t.Run(fmt.Sprintf("lookback_%d", lookback), func(t *testing.T) {
+			want := table{}
+			crossDevice := 0
+			for _, c := range s.sessions {
+				if c.count("purchase") == 0 {
+					continue
+				}
+				cDate, _ := warehousesql.ParseDate(c.date)
+				first := c
+				for _, ss := range byJourney[s.journeyKey[c.id]] {
+					d, _ := warehousesql.ParseDate(ss.date)
+					if ss.start().After(c.start()) || d.Before(cDate.AddDays(-lookback).Time) {
+						continue
+					}
+					if ss.start().Before(first.start()) || ss.start().Equal(first.start()) && s.pipelineSession[ss.id] < s.pipelineSession[first.id] {
+						first = ss
+					}
+				}
+				other := b2f(first.device != c.device)
+				crossDevice += int(other)
+				want.add("first_touch|"+first.utmSource(), figures{"conversions": 1, "revenue": c.revenue(), "cross_device_conversions": other})
+				want.add("last_touch|"+c.utmSource(), figures{"conversions": 1, "revenue": c.revenue(), "cross_device_conversions": 0})
+			}
+			p := s.dates()
+			p["lookback_days"] = int64(lookback)
+			res := s.run(t, w, "attribution_first_last_touch", p)
+			compare(t, fromResult(t, res, []string{"model", "utm_source"}, []string{"conversions", "revenue", "cross_device_conversions"}), want)
+			t.Logf("first touch on another device than the purchase: %d conversions", crossDevice)
+		})
+	}
+}
+
+// checkProductPerformance replays each truth session's cart: units added
+// minus units removed since the previous purchase are bought by the next
+// purchase, as the generator's shopper does.
+func (s *sample) checkProductPerformance(t *testing.T, w *warehousesql.Warehouse) {
+	want := table{}
+	key := func(e *event) string {
+		if e.CategoryID == "" {
+			return e.ProductID + "|(none)"
+		}
+		return e.ProductID + "|" + e.CategoryID
+	}
+	for _, ss := range s.sessions {
+		viewed, carted, purchased := map[string]bool{}, map[string]bool{}, map[string]bool{}
+		units, value := map[string]float64{}, map[string]float64{}
+		for _, e := range ss.events {
+			qty, price := 1.0, 0.0
+			if e.Quantity != nil {
+				qty = float64(*e.Quantity)
+			}
+			if e.Price != nil {
+				price = *e.Price
+			}
+			switch {
+			case e.EventType == "purchase":
+				for k, n := range units {
+					if n > 0 {
+						want.add(k, figures{"units_purchased": n, "item_revenue": value[k]})
+						purchased[k] = true
+					}
+				}
+				units, value = map[string]float64{}, map[string]float64{}
+			case e.ProductID == "":
+			case e.EventType == "product_view":
+				want.add(key(e), figures{"product_views": 1})
+				viewed[key(e)] = true
+			case e.EventType == "add_to_cart":
+				want.add(key(e), figures{"add_to_carts": 1, "units_added": qty})
+				carted[key(e)] = true
+				units[key(e)] += qty
+				value[key(e)] += qty * price
+			case e.EventType == "remove_from_cart":
+				units[key(e)] -= qty
+				value[key(e)] -= qty * price
+			}
+		}
+		for k := range viewed {
+			want.add(k, figures{"viewing_sessions": 1})
+		}
+		for k := range carted {
+			want.add(k, figures{"cart_sessions": 1})
+		}
+		for k := range purchased {
+			want.add(k, figures{"purchasing_sessions": 1})
+		}
+	}
+	// The query's rows are products with a view, an add or a removal.
+	for k, f := range want {
+		for _, c := range []string{"product_views", "viewing_sessions", "add_to_carts", "units_added", "cart_sessions", "units_purchased", "purchasing_sessions", "item_revenue"} {
+			f[c] += 0
+		}
+		f["item_revenue"] = round(f["item_revenue"], 2)
+		f["view_to_purchase_rate"] = ratio(f["purchasing_sessions"], f["viewing_sessions"])
+		want[k] = f
+	}
+	res := s.run(t, w, "product_performance", s.dates())
+	cols := []string{"product_views", "viewing_sessions", "add_to_carts", "units_added", "cart_sessions",
+		"units_purchased", "purchasing_sessions", "item_revenue", "view_to_purchase_rate"}
+	compare(t, fromResult(t, res, []string{"product_id", "category_id"}, cols), want)
+	bought := 0.0
+	for _, f := range want {
+		bought += f["units_purchased"]
+	}
+	t.Logf("%d products, %v units bought", len(want), bought)
+}
+
+func (s *sample) checkSearchTerms(t *testing.T, w *warehousesql.Warehouse) {
+	want := table{}
+	for _, ss := range s.sessions {
+		firstSearch := map[string]time.Time{}
+		searches := map[string]float64{}
+		var lastPurchase time.Time
+		for _, e := range ss.events {
+			switch e.EventType {
+			case "search":
+				term := strings.ToLower(strings.Trim(e.SearchQuery, " "))
+				if term == "" {
+					continue
+				}
+				if _, ok := firstSearch[term]; !ok {
+					firstSearch[term] = e.EventTime
+				}
+				searches[term]++
+			case "purchase":
+				lastPurchase = e.EventTime
+			}
+		}
+		for term, at := range firstSearch {
+			want.add(term, figures{"searches": searches[term], "sessions": 1, "sessions_followed_by_purchase": b2f(lastPurchase.After(at))})
+		}
+	}
+	for _, f := range want {
+		f["purchase_share"] = ratio(f["sessions_followed_by_purchase"], f["sessions"])
+	}
+	res := s.run(t, w, "search_terms", s.dates())
+	compare(t, fromResult(t, res, []string{"search_term"}, []string{"searches", "sessions", "sessions_followed_by_purchase", "purchase_share"}), want)
+}
