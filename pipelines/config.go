@@ -2,12 +2,14 @@ package pipelines
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/google/uuid"
 
+	"github.com/example/clickstream/transforms/enrich"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
@@ -44,6 +46,11 @@ type Config struct {
 	Shards int
 	// Sessions are the session rules (gap, maximum length, lateness).
 	Sessions sessionize.Options
+	// StitchWindow is how long before a device's first login its anonymous
+	// sessions resolve to that user (identity.DefaultStitchWindow if 0).
+	StitchWindow time.Duration
+	// PageTypesFile replaces the built-in page-type rules of dim_pages.
+	PageTypesFile string
 
 	// BeforeSinks, when set, is applied to the accepted events just before
 	// they are written. It runs while the graph is built and exists for tests
@@ -84,6 +91,23 @@ func (c Config) validate() error {
 // NewRunID returns a sortable, unique run id such as 20261124T063000Z-1a2b3c4d.
 func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + uuid.NewString()[:8]
+}
+
+// pageTypes loads the page-type rules: PageTypesFile, else the built-in ones.
+func (c Config) pageTypes() (*enrich.PageTypes, error) {
+	if c.PageTypesFile == "" {
+		return enrich.DefaultPageTypes(), nil
+	}
+	f, err := os.Open(c.PageTypesFile)
+	if err != nil {
+		return nil, fmt.Errorf("page types: %w", err)
+	}
+	defer f.Close()
+	pt, err := enrich.ParsePageTypes(f)
+	if err != nil {
+		return nil, fmt.Errorf("page types %s: %w", c.PageTypesFile, err)
+	}
+	return pt, nil
 }
 
 // tallyDir is where the pipeline writes a run's tallies; the driver sums

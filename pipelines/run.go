@@ -13,12 +13,17 @@ import (
 
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/identity"
+	"github.com/example/clickstream/transforms/pages"
 	"github.com/example/clickstream/transforms/tally"
 )
 
 // Run runs the batch pipeline on the runner named by --runner (Prism by
-// default), commits the warehouse partitions the run owns, reads them back,
-// and returns and stores the run summary. A run that is not reconciled
+// default), commits the warehouse partitions the run owns, runs the identity
+// step (identity.Apply: rebuilds the dimensions and rewrites the
+// fact_sessions partitions whose resolved_user_key changed, also those of
+// earlier runs), reads the owned partitions back, and returns and stores the
+// run summary. A run that is not reconciled
 // returns its summary and no error: the caller decides (main exits non-zero).
 func Run(ctx context.Context, c Config) (*Summary, error) {
 	c = c.withDefaults()
@@ -53,6 +58,20 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	if _, err := warehouse.Commit(c.Output, c.RunID, owned); err != nil {
 		return nil, fmt.Errorf("commit warehouse: %w", err)
 	}
+	// Identity runs on the committed warehouse, after the commit: a login in
+	// this run may resolve sessions that earlier runs wrote.
+	id, err := identity.Apply(c.Output, c.RunID+"-identity", identity.Options{StitchWindow: c.StitchWindow})
+	if err != nil {
+		return nil, err
+	}
+	pageTypes, err := c.pageTypes()
+	if err != nil {
+		return nil, err
+	}
+	pageCount, err := pages.Apply(c.Output, c.RunID+"-pages", pageTypes)
+	if err != nil {
+		return nil, err
+	}
 	readBack := map[string]int64{}
 	for _, table := range []string{"fact_events", "fact_sessions", "bot_events", "dead_letter"} {
 		rows, err := warehouse.CountRows(c.Output, table, owned)
@@ -64,6 +83,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		}
 	}
 	sum := newSummary(c, owned, totals, readBack, started, time.Now())
+	sum.setDimensions(id, pageCount)
 	if err := sum.Save(c.Output); err != nil {
 		return sum, err
 	}

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/example/clickstream/transforms/identity"
 	"github.com/example/clickstream/transforms/tally"
 )
 
@@ -35,6 +36,11 @@ type Summary struct {
 	OutOfRange   int64            `json:"out_of_range"`
 	// Sessions is the number of fact_sessions rows the run wrote.
 	Sessions int64 `json:"sessions"`
+	// Dimensions are the rows of the rebuilt dimension tables, and
+	// SessionsRewritten the fact_sessions partitions (of this or earlier
+	// runs) whose resolved_user_key the identity step changed.
+	Dimensions        map[string]int `json:"dimensions"`
+	SessionsRewritten []string       `json:"sessions_rewritten,omitempty"`
 
 	// Tables holds, per table, the rows counted by the pipeline and the rows
 	// read back from the committed partitions.
@@ -79,6 +85,17 @@ func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string
 	}
 	s.reconcile()
 	return s
+}
+
+// setDimensions records what the identity and pages steps did.
+func (s *Summary) setDimensions(id identity.Result, pages int) {
+	s.Dimensions = map[string]int{
+		"dim_device_users": id.DeviceUsers, "dim_devices": id.Devices, "dim_users": id.Users, "dim_pages": pages,
+	}
+	for _, r := range id.Rewritten {
+		s.SessionsRewritten = append(s.SessionsRewritten,
+			fmt.Sprintf("%s (%d of %d sessions resolved anew)", r.Date.Format(time.DateOnly), r.Changed, r.Sessions))
+	}
 }
 
 func (s *Summary) reconcile() {
@@ -140,6 +157,12 @@ func (s *Summary) Print(w io.Writer) {
 	for _, name := range sortedKeys(s.Tables) {
 		c := s.Tables[name]
 		fmt.Fprintf(w, "table %-12s counted %d, read back %d\n", name, c.Counted, c.ReadBack)
+	}
+	for _, name := range sortedKeys(s.Dimensions) {
+		fmt.Fprintf(w, "table %-12s %d rows (rebuilt)\n", name, s.Dimensions[name])
+	}
+	for _, r := range s.SessionsRewritten {
+		fmt.Fprintf(w, "identity: rewrote fact_sessions %s\n", r)
 	}
 	fmt.Fprintf(w, "reconciled: %t\n", s.Reconciled)
 	for _, p := range s.Problems {

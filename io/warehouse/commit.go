@@ -153,7 +153,7 @@ func newCommitter(out string, result CommitResult) (*committer, error) {
 		for _, p := range tc.Replaced {
 			c.parts = append(c.parts, pendingPartition{
 				table:  tc.Table,
-				name:   partitionName(t.column, p.Date),
+				name:   t.partition(p.Date),
 				staged: p.Files > 0,
 			})
 		}
@@ -202,16 +202,20 @@ func planCommit(out, runID string, owned []time.Time) (CommitResult, error) {
 }
 
 // planTable decides the partitions of one table; a nil owned set owns every
-// staged date.
+// staged date. An unpartitioned table is replaced whole when the run staged
+// it, whatever the owned dates, and left alone otherwise.
 func planTable(out, runID string, t *table, owned map[time.Time]bool) (TableCommit, error) {
 	tc := TableCommit{Table: t.name}
-	dates, err := partitionDates(filepath.Join(runDir(out, runID), t.name), t.column)
+	dates, err := t.dates(filepath.Join(runDir(out, runID), t.name))
 	if err != nil {
 		return tc, err
 	}
+	if !t.partitioned() {
+		owned = nil
+	}
 	staged := make(map[time.Time]Partition, len(dates))
 	for _, d := range dates {
-		p, err := checkStaged(stagedDir(out, runID, t.name, partitionName(t.column, d)), t)
+		p, err := checkStaged(stagedDir(out, runID, t.name, t.partition(d)), t)
 		if err != nil {
 			return tc, err
 		}

@@ -5,18 +5,28 @@
 // # Layout
 //
 //	<out>/<table>/<column>=YYYY-MM-DD/part-<uuid>.parquet   committed partitions
+//	<out>/<table>/part-<uuid>.parquet                         an unpartitioned table
 //	<out>/_staging/<run>/<table>/<column>=YYYY-MM-DD/...      a run's staged partitions
 //	<out>/_staging/<run>/_tmp/                                files being written
 //	<out>/_staging/<run>/_old/<table>/<column>=YYYY-MM-DD/    partitions being replaced
 //	<out>/_staging/<run>/COMMIT.json                          a commit's journal
 //
 // The tables are those of schemas/tables, each stored from its row type:
-// fact_events from schemas.Event, bot_events from schemas.BotEvent and
-// dead_letter from schemas.DeadLetter. A table is partitioned by day on its
-// time-partitioning column (schemas.Table.TimePartitioning.Field), which the
-// files also hold, so each file loads into BigQuery on its own:
+// fact_events from schemas.Event, bot_events from schemas.BotEvent,
+// dead_letter from schemas.DeadLetter, fact_sessions from schemas.Session,
+// and the dimensions dim_device_users, dim_devices and dim_users from
+// schemas.DeviceUser, schemas.Device and schemas.User. A table with time
+// partitioning (schemas.Table.TimePartitioning.Field) is partitioned by day
+// on that column, which the files also hold, so each file loads into
+// BigQuery on its own:
 //
 //	SELECT * FROM read_parquet('warehouse/fact_events/*/*.parquet', hive_partitioning = true)
+//
+// A table without time partitioning (the dimensions) keeps its files in the
+// table directory itself and is replaced whole: to the commit, the table
+// directory is its one partition, swapped like any other.
+//
+//	SELECT * FROM read_parquet('warehouse/dim_devices/*.parquet')
 //
 // DATE columns are Parquet DATE, TIMESTAMP columns TIMESTAMP(MICROS, UTC)
 // (DuckDB: TIMESTAMP WITH TIME ZONE), optional columns are NULL when the
@@ -36,6 +46,13 @@
 //     the run owns. Each owned partition is replaced whole by what the run
 //     staged for it, or removed when the run staged nothing for it; other
 //     partitions are not touched.
+//
+// A step that runs in the driver after the pipeline's commit and rewrites
+// what the warehouse holds (the identity step: dimensions, and the
+// fact_sessions partitions whose resolution changed) stages its rows with
+// Stage under its own run id and commits them with Commit(out, runID, nil),
+// which replaces exactly the partitions and unpartitioned tables it staged,
+// with the same journal, swaps and recovery.
 //
 // Recover runs first in every run: it completes commits that were cut short
 // and deletes the staging of runs that never committed. One process at a time

@@ -13,10 +13,11 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// Dates lists the committed partitions of table, sorted.
+// Dates lists the committed partitions of table, sorted; an unpartitioned
+// table has none.
 func Dates(out, table string) ([]time.Time, error) {
 	t, err := lookupTable(table)
-	if err != nil {
+	if err != nil || !t.partitioned() {
 		return nil, err
 	}
 	dates, err := partitionDates(tableDir(out, table), t.column)
@@ -27,14 +28,15 @@ func Dates(out, table string) ([]time.Time, error) {
 }
 
 // StagedDates lists the partitions of table that runID has staged and not
-// yet committed, sorted. A driver whose run owns every date of its input can
-// pass their union over the tables to Commit.
+// yet committed, sorted; an unpartitioned table has none. A driver whose run
+// owns every date of its input can pass their union over the tables to
+// Commit.
 func StagedDates(out, runID, table string) ([]time.Time, error) {
 	if err := checkRunID(runID); err != nil {
 		return nil, err
 	}
 	t, err := lookupTable(table)
-	if err != nil {
+	if err != nil || !t.partitioned() {
 		return nil, err
 	}
 	dates, err := partitionDates(filepath.Join(runDir(out, runID), table), t.column)
@@ -46,7 +48,8 @@ func StagedDates(out, runID, table string) ([]time.Time, error) {
 
 // CountRows reads the committed rows of table in the partitions of dates
 // (every partition when dates is nil) and returns how many each holds; a
-// date without a partition counts 0. Every row is decoded, so a damaged file
+// date without a partition counts 0. An unpartitioned table is counted whole,
+// under the zero date, whatever dates says. Every row is decoded, so a damaged file
 // is an error rather than a count taken from its footer.
 func CountRows(out, table string, dates []time.Time) (map[time.Time]int64, error) {
 	t, dates, err := readPlan(out, table, dates)
@@ -55,7 +58,7 @@ func CountRows(out, table string, dates []time.Time) (map[time.Time]int64, error
 	}
 	counts := make(map[time.Time]int64, len(dates))
 	for _, d := range dates {
-		files, err := partFiles(finalDir(out, table, partitionName(t.column, d)))
+		files, err := partFiles(finalDir(out, table, t.partition(d)))
 		if err != nil {
 			return nil, fmt.Errorf("warehouse: count %s: %w", table, err)
 		}
@@ -72,7 +75,8 @@ func CountRows(out, table string, dates []time.Time) (map[time.Time]int64, error
 }
 
 // ReadRows reads the committed rows of table in the partitions of dates
-// (every partition when dates is nil), ordered by date and then as stored. T
+// (every partition when dates is nil), ordered by date and then as stored; an
+// unpartitioned table is read whole, whatever dates says. T
 // is normally the table's row type; another struct reads the columns its
 // parquet tags name. It is meant for tests and tools: every row is held in
 // memory.
@@ -83,7 +87,7 @@ func ReadRows[T any](out, table string, dates []time.Time) ([]T, error) {
 	}
 	var rows []T
 	for _, d := range dates {
-		files, err := partFiles(finalDir(out, table, partitionName(t.column, d)))
+		files, err := partFiles(finalDir(out, table, t.partition(d)))
 		if err != nil {
 			return nil, fmt.Errorf("warehouse: read %s: %w", table, err)
 		}
@@ -101,6 +105,9 @@ func readPlan(out, table string, dates []time.Time) (*table, []time.Time, error)
 	t, err := lookupTable(table)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !t.partitioned() {
+		return t, []time.Time{{}}, nil
 	}
 	if dates == nil {
 		if dates, err = Dates(out, table); err != nil {

@@ -76,22 +76,33 @@ func restoreBackups(out, runID string) error {
 		return fmt.Errorf("list backups: %w", err)
 	}
 	for _, t := range tables {
+		if tbl, err := lookupTable(t.Name()); err == nil && !tbl.partitioned() {
+			// The backup of an unpartitioned table is the table directory.
+			if err := restoreBackup(out, runID, t.Name(), ""); err != nil {
+				return err
+			}
+			continue
+		}
 		parts, err := os.ReadDir(filepath.Join(root, t.Name()))
 		if err != nil {
 			return fmt.Errorf("list backups: %w", err)
 		}
 		for _, p := range parts {
-			final := finalDir(out, t.Name(), p.Name())
-			ok, err := exists(final)
-			if err != nil {
+			if err := restoreBackup(out, runID, t.Name(), p.Name()); err != nil {
 				return err
-			}
-			if !ok {
-				if err := rename(backupDir(out, runID, t.Name(), p.Name()), final); err != nil {
-					return err
-				}
 			}
 		}
 	}
 	return nil
+}
+
+// restoreBackup renames the backup of one partition back to its place when
+// the partition is missing.
+func restoreBackup(out, runID, table, partition string) error {
+	final := finalDir(out, table, partition)
+	ok, err := exists(final)
+	if err != nil || ok {
+		return err
+	}
+	return rename(backupDir(out, runID, table, partition), final)
 }

@@ -20,6 +20,12 @@ var rowTypes = map[string]reflect.Type{
 	"bot_events":    reflect.TypeFor[schemas.BotEvent](),
 	"dead_letter":   reflect.TypeFor[schemas.DeadLetter](),
 	"fact_sessions": reflect.TypeFor[schemas.Session](),
+
+	// Unpartitioned tables, replaced whole.
+	"dim_device_users": reflect.TypeFor[schemas.DeviceUser](),
+	"dim_devices":      reflect.TypeFor[schemas.Device](),
+	"dim_users":        reflect.TypeFor[schemas.User](),
+	"dim_pages":        reflect.TypeFor[schemas.Page](),
 }
 
 // tableNames returns the warehouse's tables, sorted.
@@ -35,7 +41,7 @@ func tableNames() []string {
 // table is what the warehouse needs to know about one table.
 type table struct {
 	name    string
-	column  string // partition column
+	column  string // partition column; "" for an unpartitioned table
 	rowType reflect.Type
 	codec   *rowCodec
 }
@@ -47,7 +53,8 @@ var (
 )
 
 // lookupTable returns the named table, or an error when it is not a
-// warehouse table or its row type does not implement schemas.Partitioned.
+// warehouse table or, for a partitioned table, its row type does not
+// implement schemas.Partitioned.
 func lookupTable(name string) (*table, error) {
 	tablesOnce.Do(func() {
 		tables = make(map[string]*table, len(rowTypes))
@@ -81,21 +88,46 @@ func mustTable(name string) *table {
 }
 
 func newTable(name string, rowType reflect.Type) (*table, error) {
-	if !rowType.Implements(reflect.TypeFor[schemas.Partitioned]()) {
-		return nil, fmt.Errorf("warehouse: table %s: %v does not implement schemas.Partitioned", name, rowType)
-	}
 	column := schemas.MustTable(name).TimePartitioning.Field
-	if column == "" {
-		return nil, fmt.Errorf("warehouse: table %s has no time partitioning field", name)
+	if column != "" && !rowType.Implements(reflect.TypeFor[schemas.Partitioned]()) {
+		return nil, fmt.Errorf("warehouse: table %s: %v does not implement schemas.Partitioned", name, rowType)
 	}
 	codec, err := newRowCodec(rowType)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: table %s: %w", name, err)
 	}
-	if _, ok := codec.schema.Lookup(column); !ok {
+	if _, ok := codec.schema.Lookup(column); column != "" && !ok {
 		return nil, fmt.Errorf("warehouse: table %s: partition column %s is not a field of %v", name, column, rowType)
 	}
 	return &table{name: name, column: column, rowType: rowType, codec: codec}, nil
+}
+
+// partitioned reports whether the table is partitioned by day; an
+// unpartitioned table is one directory of files, replaced whole.
+func (t *table) partitioned() bool { return t.column != "" }
+
+// partition is the directory name of the partition of date, relative to the
+// table's directory: "" for an unpartitioned table, whose files sit in the
+// table directory itself, so that the same directory swap replaces it whole.
+func (t *table) partition(date time.Time) string {
+	if !t.partitioned() {
+		return ""
+	}
+	return partitionName(t.column, date)
+}
+
+// dates lists the partitions of the table under dir (the table's directory,
+// final or staged), sorted. An unpartitioned table has one, dated zero, when
+// dir exists.
+func (t *table) dates(dir string) ([]time.Time, error) {
+	if t.partitioned() {
+		return partitionDates(dir, t.column)
+	}
+	ok, err := exists(dir)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return []time.Time{{}}, nil
 }
 
 // rowCodec turns rows of one Go type into Parquet rows.

@@ -49,6 +49,12 @@ func TestRowTypesMatchTables(t *testing.T) {
 					t.Errorf("%s is stored as %v (%s), want %s", col.Name, f.Type(), got, col.Type)
 				}
 			}
+			if tbl.column != want.TimePartitioning.Field {
+				t.Errorf("partitioned by %q, the table by %q", tbl.column, want.TimePartitioning.Field)
+			}
+			if !tbl.partitioned() {
+				return
+			}
 			if c, ok := want.Column(tbl.column); !ok || c.Type != "DATE" || c.Mode != "REQUIRED" {
 				t.Errorf("partition column %s is %+v, want a REQUIRED DATE", tbl.column, c)
 			}

@@ -99,14 +99,10 @@ func (f *stageFn) StartBundle(_ context.Context) error {
 }
 
 func (f *stageFn) ProcessElement(_ context.Context, elem beam.X) error {
-	row, ok := elem.(schemas.Partitioned)
-	if !ok {
-		return fmt.Errorf("warehouse: table %s: element of type %T has no partition date", f.Table, elem)
+	date, err := f.table.partitionDate(elem)
+	if err != nil {
+		return err
 	}
-	if row.PartitionDate().IsZero() {
-		return fmt.Errorf("warehouse: table %s: row has no %s", f.Table, f.table.column)
-	}
-	date := schemas.DateOf(row.PartitionDate())
 	p, ok := f.parts[date]
 	if !ok {
 		var err error
@@ -152,12 +148,28 @@ func (f *stageFn) open(date time.Time) (*partWriter, error) {
 		return nil, fmt.Errorf("warehouse: stage: %w", err)
 	}
 	name := partPrefix + uuid.NewString() + partSuffix
-	final := filepath.Join(stagedDir(f.Out, f.RunID, f.Table, partitionName(f.table.column, date)), name)
+	final := filepath.Join(stagedDir(f.Out, f.RunID, f.Table, f.table.partition(date)), name)
 	p, err := newPartWriter(filepath.Join(tmp, name), final, f.table.codec.schema)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: stage %s: %w", final, err)
 	}
 	return p, nil
+}
+
+// partitionDate returns the date of the partition row belongs to; the zero
+// date for an unpartitioned table.
+func (t *table) partitionDate(row any) (time.Time, error) {
+	if !t.partitioned() {
+		return time.Time{}, nil
+	}
+	p, ok := row.(schemas.Partitioned)
+	if !ok {
+		return time.Time{}, fmt.Errorf("warehouse: table %s: element of type %T has no partition date", t.name, row)
+	}
+	if p.PartitionDate().IsZero() {
+		return time.Time{}, fmt.Errorf("warehouse: table %s: row has no %s", t.name, t.column)
+	}
+	return schemas.DateOf(p.PartitionDate()), nil
 }
 
 // maxRowsPerRowGroup bounds the rows a writer holds in memory before it

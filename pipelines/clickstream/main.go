@@ -20,26 +20,29 @@ import (
 
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/pipelines"
+	"github.com/example/clickstream/transforms/identity"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
 var (
-	input    = flag.String("input", "", "Comma-separated file globs to read: local paths or gs:// URLs; files may be gzip-compressed (detected from content). Required.")
-	dates    = flag.String("dates", "", "Event dates the run owns and replaces, e.g. 2026-11-01 or 2026-11-01..2026-11-07. Default: every date in the input (see README, Run scope).")
-	output   = flag.String("output", "warehouse", "Local warehouse directory (Hive-partitioned Parquet).")
-	runID    = flag.String("run_id", "", "Run id (staging and summary names). Default: UTC time plus a random suffix.")
-	maxRec   = flag.Int("max_record_bytes", files.DefaultMaxRecordBytes, "Longest accepted line in bytes; longer lines are dead-lettered as too_large.")
-	hashKey  = flag.String("hash_key", "env:CLICKSTREAM_HASH_KEY", "Where the pseudonymization key is: env:NAME or file:PATH. The key itself never goes into flags or the job graph.")
-	ipMode   = flag.String("ip_mode", "truncate", "How IPs are stored: truncate (IPv4 /24, IPv6 /48), hash (keyed HMAC) or raw.")
-	domains  = flag.String("internal_domains", "", "Comma-separated domains of the site itself (with subdomains); referrers from them are traffic class internal. The page's own host always is.")
-	botUA    = flag.String("bot_ua_file", "", "File of extra bot user-agent patterns (RE2, one per line, # comments), added to the built-in crawler list.")
-	botIP    = flag.String("bot_ip_file", "", "File of IPs/CIDRs whose traffic is bot traffic (one per line, # comments).")
-	rateN    = flag.Int("bot_rate_limit", 200, "A device sending more than this many events within --bot_rate_window is a bot for that UTC day.")
-	rateW    = flag.Duration("bot_rate_window", time.Minute, "Window of the rate rule: any half-open interval [t, t+window).")
-	shards   = flag.Int("shards", 512, "Device groups in the per-device stage; each group is held in memory by one worker, so keep events/shards under ~1M (e.g. 1024 for a 600M-event day).")
-	gap      = flag.Duration("session_gap", sessionize.DefaultGap, "Inactivity that ends a session: an event this long or longer after the previous one starts a new session.")
-	maxLen   = flag.Duration("max_session_length", sessionize.DefaultMaxLength, "Longest session; longer ones (devices that never pause) are split and flagged is_runaway.")
-	lateness = flag.Duration("allowed_lateness", sessionize.DefaultAllowedLateness, "How late an event may arrive and still update its session in streaming (session windows); batch re-reads the lateness horizon instead (see README, Run scope).")
+	input     = flag.String("input", "", "Comma-separated file globs to read: local paths or gs:// URLs; files may be gzip-compressed (detected from content). Required.")
+	dates     = flag.String("dates", "", "Event dates the run owns and replaces, e.g. 2026-11-01 or 2026-11-01..2026-11-07. Default: every date in the input (see README, Run scope).")
+	output    = flag.String("output", "warehouse", "Local warehouse directory (Hive-partitioned Parquet).")
+	runID     = flag.String("run_id", "", "Run id (staging and summary names). Default: UTC time plus a random suffix.")
+	maxRec    = flag.Int("max_record_bytes", files.DefaultMaxRecordBytes, "Longest accepted line in bytes; longer lines are dead-lettered as too_large.")
+	hashKey   = flag.String("hash_key", "env:CLICKSTREAM_HASH_KEY", "Where the pseudonymization key is: env:NAME or file:PATH. The key itself never goes into flags or the job graph.")
+	ipMode    = flag.String("ip_mode", "truncate", "How IPs are stored: truncate (IPv4 /24, IPv6 /48), hash (keyed HMAC) or raw.")
+	domains   = flag.String("internal_domains", "", "Comma-separated domains of the site itself (with subdomains); referrers from them are traffic class internal. The page's own host always is.")
+	botUA     = flag.String("bot_ua_file", "", "File of extra bot user-agent patterns (RE2, one per line, # comments), added to the built-in crawler list.")
+	botIP     = flag.String("bot_ip_file", "", "File of IPs/CIDRs whose traffic is bot traffic (one per line, # comments).")
+	rateN     = flag.Int("bot_rate_limit", 200, "A device sending more than this many events within --bot_rate_window is a bot for that UTC day.")
+	rateW     = flag.Duration("bot_rate_window", time.Minute, "Window of the rate rule: any half-open interval [t, t+window).")
+	shards    = flag.Int("shards", 512, "Device groups in the per-device stage; each group is held in memory by one worker, so keep events/shards under ~1M (e.g. 1024 for a 600M-event day).")
+	gap       = flag.Duration("session_gap", sessionize.DefaultGap, "Inactivity that ends a session: an event this long or longer after the previous one starts a new session.")
+	maxLen    = flag.Duration("max_session_length", sessionize.DefaultMaxLength, "Longest session; longer ones (devices that never pause) are split and flagged is_runaway.")
+	stitch    = flag.Duration("stitch_window", identity.DefaultStitchWindow, "Anonymous sessions of a device resolve to the user of its first login if that login comes at most this long after them (see README, Identity).")
+	pageTypes = flag.String("page_types_file", "", "File of page-type rules for dim_pages (\"<type> <RE2 on the path>\" per line, first match wins), replacing the built-in ones.")
+	lateness  = flag.Duration("allowed_lateness", sessionize.DefaultAllowedLateness, "How late an event may arrive and still update its session in streaming (session windows); batch re-reads the lateness horizon instead (see README, Run scope).")
 )
 
 func main() {
@@ -83,6 +86,8 @@ func config() (pipelines.Config, error) {
 		BotRateWindow:    *rateW,
 		Shards:           *shards,
 		Sessions:         sessionize.Options{Gap: *gap, MaxLength: *maxLen, AllowedLateness: *lateness},
+		StitchWindow:     *stitch,
+		PageTypesFile:    *pageTypes,
 	}, nil
 }
 
@@ -103,7 +108,7 @@ func usage() {
 	own := map[string]bool{}
 	for _, name := range []string{"input", "dates", "output", "run_id", "max_record_bytes", "hash_key", "ip_mode",
 		"internal_domains", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
-		"session_gap", "max_session_length", "allowed_lateness"} {
+		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file"} {
 		own[name] = true
 		f := flag.Lookup(name)
 		fmt.Fprintf(out, "  --%s (default %q)\n      %s\n", f.Name, f.DefValue, f.Usage)

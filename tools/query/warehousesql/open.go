@@ -46,7 +46,8 @@ type Table struct {
 // Open opens an in-memory DuckDB database, sets its time zone to UTC (the
 // warehouse's TIMESTAMP columns read as TIMESTAMPTZ, and DATE casts and
 // output must not depend on the machine's zone), and creates a view per
-// table over dir/<table>/*/*.parquet. Each view has the table's schema
+// table over dir/<table>/*/*.parquet (dir/<table>/*.parquet for an
+// unpartitioned dimension). Each view has the table's schema
 // columns in schema order, whatever subset the files hold; a table without
 // files is an empty view of the same columns. dir need not exist.
 func Open(ctx context.Context, dir string) (*Warehouse, error) {
@@ -113,6 +114,9 @@ func (w *Warehouse) DateRange() (first, last Date, ok bool) {
 func (w *Warehouse) createView(ctx context.Context, t schemas.Table) (Table, error) {
 	info := Table{Name: t.Name, PartitionColumn: t.TimePartitioning.Field}
 	pattern := filepath.Join(w.dir, t.Name, "*", "*.parquet")
+	if info.PartitionColumn == "" { // dimensions keep their files in the table's directory
+		pattern = filepath.Join(w.dir, t.Name, "*.parquet")
+	}
 	files, err := filepath.Glob(pattern)
 	if err != nil {
 		return info, err

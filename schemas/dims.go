@@ -1,0 +1,42 @@
+package schemas
+
+import "time"
+
+// DeviceUser is a row of dim_device_users, the time-ranged identity bridge:
+// one period during which UserKey is the user of DeviceID (see
+// tables/dim_device_users.json and transforms/identity).
+type DeviceUser struct {
+	DeviceID  string    `parquet:"device_id"`
+	UserKey   string    `parquet:"user_key"`
+	ValidFrom time.Time `parquet:"valid_from,timestamp(microsecond)"`
+	// ValidTo is exclusive; the zero time (NULL) marks the device's current
+	// period.
+	ValidTo time.Time `parquet:"valid_to,optional,timestamp(microsecond)"`
+}
+
+// Device is a row of dim_devices (see tables/dim_devices.json).
+type Device struct {
+	DeviceID         string    `parquet:"device_id"`
+	FirstSeenAt      time.Time `parquet:"first_seen_at,timestamp(microsecond)"`
+	LastSeenAt       time.Time `parquet:"last_seen_at,timestamp(microsecond)"`
+	Platform         string    `parquet:"platform,optional"`
+	DeviceType       string    `parquet:"device_type"`
+	LastLoginUserKey string    `parquet:"last_login_user_key,optional"`
+	LoginCount       int64     `parquet:"login_count"`
+}
+
+// User is a row of dim_users (see tables/dim_users.json).
+type User struct {
+	UserKey     string    `parquet:"user_key"`
+	FirstSeenAt time.Time `parquet:"first_seen_at,timestamp(microsecond)"`
+	LastSeenAt  time.Time `parquet:"last_seen_at,timestamp(microsecond)"`
+	DeviceCount int64     `parquet:"device_count"`
+}
+
+// Page is a row of dim_pages (see tables/dim_pages.json).
+type Page struct {
+	PageKey  string `parquet:"page_key"`
+	Host     string `parquet:"host,optional"`
+	Path     string `parquet:"path,optional"`
+	PageType string `parquet:"page_type"`
+}

@@ -1,0 +1,113 @@
+package identity
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/example/clickstream/schemas"
+)
+
+var t0 = time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+const day = 24 * time.Hour
+
+func ev(device, user string, at time.Time, typ string) Event {
+	return Event{EventID: device + at.Format(time.RFC3339Nano), EventType: typ, EventTime: at, DeviceID: device,
+		UserKey: user, Platform: "web", DeviceType: "desktop"}
+}
+
+// A shared device: A logs in, logs out, B browses anonymously and logs in,
+// then A again. Each period maps to the right user, anonymous events do not
+// end a period, and the last period is open.
+func TestBridgeSharedDevice(t *testing.T) {
+	events := []Event{
+		ev("d1", "", at(0), "page_view"),
+		ev("d1", "A", at(time.Hour), "login"),
+		ev("d1", "A", at(2*time.Hour), "page_view"),
+		ev("d1", "", at(3*time.Hour), "page_view"), // after A's logout
+		ev("d1", "B", at(4*time.Hour), "login"),
+		ev("d1", "A", at(day), "login"),
+		ev("d1", "A", at(day+time.Hour), "purchase"),
+		ev("d2", "A", at(2*day), "login"),
+		ev("d3", "", at(0), "page_view"),
+	}
+	// Input order must not matter.
+	for i, j := 0, len(events)-1; i < j; i, j = i+1, j-1 {
+		events[i], events[j] = events[j], events[i]
+	}
+	got := BuildDims(events)
+	wantBridge := []schemas.DeviceUser{
+		{DeviceID: "d1", UserKey: "A", ValidFrom: at(time.Hour), ValidTo: at(4 * time.Hour)},
+		{DeviceID: "d1", UserKey: "B", ValidFrom: at(4 * time.Hour), ValidTo: at(day)},
+		{DeviceID: "d1", UserKey: "A", ValidFrom: at(day)},
+		{DeviceID: "d2", UserKey: "A", ValidFrom: at(2 * day)},
+	}
+	if !reflect.DeepEqual(got.DeviceUsers, wantBridge) {
+		t.Errorf("bridge\n%+v\nwant\n%+v", got.DeviceUsers, wantBridge)
+	}
+	wantDevices := []schemas.Device{
+		{DeviceID: "d1", FirstSeenAt: at(0), LastSeenAt: at(day + time.Hour), Platform: "web", DeviceType: "desktop", LastLoginUserKey: "A", LoginCount: 3},
+		{DeviceID: "d2", FirstSeenAt: at(2 * day), LastSeenAt: at(2 * day), Platform: "web", DeviceType: "desktop", LastLoginUserKey: "A", LoginCount: 1},
+		{DeviceID: "d3", FirstSeenAt: at(0), LastSeenAt: at(0), Platform: "web", DeviceType: "desktop"},
+	}
+	if !reflect.DeepEqual(got.Devices, wantDevices) {
+		t.Errorf("devices\n%+v\nwant\n%+v", got.Devices, wantDevices)
+	}
+	wantUsers := []schemas.User{
+		{UserKey: "A", FirstSeenAt: at(time.Hour), LastSeenAt: at(2 * day), DeviceCount: 2},
+		{UserKey: "B", FirstSeenAt: at(4 * time.Hour), LastSeenAt: at(4 * time.Hour), DeviceCount: 1},
+	}
+	if !reflect.DeepEqual(got.Users, wantUsers) {
+		t.Errorf("users\n%+v\nwant\n%+v", got.Users, wantUsers)
+	}
+
+	r := NewResolver(got.DeviceUsers, DefaultStitchWindow)
+	for _, tt := range []struct {
+		name  string
+		start time.Time
+		want  string
+	}{
+		{"before the first login, same day", at(0), "A"},
+		{"in A's first period, after the logout", at(3 * time.Hour), "A"},
+		{"at the start of B's period", at(4 * time.Hour), "B"},
+		{"in B's period", at(20 * time.Hour), "B"},
+		{"at the end of B's period (exclusive)", at(day), "A"},
+		{"in the open last period, much later", at(30 * day), "A"},
+	} {
+		if got := r.Resolve("d1", "", tt.start); got != tt.want {
+			t.Errorf("%s: resolved %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The stitching rule's edges.
+func TestResolve(t *testing.T) {
+	login := at(8 * day)
+	bridge := []schemas.DeviceUser{
+		{DeviceID: "d1", UserKey: "U", ValidFrom: login, ValidTo: at(10 * day)},
+		{DeviceID: "d1", UserKey: "V", ValidFrom: at(10 * day)},
+	}
+	r := NewResolver(bridge, 7*day)
+	for _, tt := range []struct {
+		name         string
+		device, user string
+		start        time.Time
+		want         string
+	}{
+		{"anonymous 6 days before the login", "d1", "", login.Add(-6 * day), "U"},
+		{"anonymous exactly 7 days before", "d1", "", login.Add(-7 * day), "U"},
+		{"anonymous 8 days before the login", "d1", "", login.Add(-8 * day), ""},
+		{"anonymous inside U's period", "d1", "", login.Add(time.Hour), "U"},
+		{"anonymous inside V's period", "d1", "", at(11 * day), "V"},
+		{"logged in keeps its own key", "d1", "W", login.Add(-8 * day), "W"},
+		{"logged in inside another user's period", "d1", "W", login.Add(time.Hour), "W"},
+		{"device with no login", "d2", "", login, ""},
+	} {
+		if got := r.Resolve(tt.device, tt.user, tt.start); got != tt.want {
+			t.Errorf("%s: resolved %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
