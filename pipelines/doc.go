@@ -12,7 +12,10 @@
 //	warehouse.Write     fact_events, fact_sessions, bot_events, dead_letter (staged)
 //	tally.Write         every outcome's count, as data
 //
-// Run then commits the staged partitions, reads them back and writes the run
-// summary; the run is reconciled only when every input record is accounted
-// for exactly once and every table holds the rows counted for it.
+// Run then commits the staged partitions, runs the identity step
+// (identity.Apply: the device->user bridge and dimensions, retroactive
+// stitching of earlier sessions) and the pages step (pages.Apply: dim_pages)
+// on the committed warehouse, reads the owned partitions back and writes the
+// run summary; the run is reconciled only when every input record is
+// accounted for exactly once and every table holds the rows counted for it.
 package pipelines
