@@ -1,8 +1,6 @@
 package pipelines
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/tools/generate/groundtruth"
 	"github.com/example/clickstream/transforms/identity"
 	"github.com/example/clickstream/transforms/pseudonymize"
 )
@@ -290,47 +289,6 @@ func TestIdentityAcrossRuns(t *testing.T) {
 	}
 }
 
-// identityTruth is what the identity test reads of a truth record.
-type identityTruth struct {
-	File      string    `json:"file"`
-	Line      int64     `json:"line"`
-	Index     int64     `json:"index"`
-	DeviceID  string    `json:"device_id"`
-	UserID    *string   `json:"user_id"`
-	PersonID  string    `json:"person_id"`
-	Outcome   string    `json:"outcome"`
-	EventTime time.Time `json:"event_time"`
-}
-
-func readIdentityTruth(t *testing.T, path string) []identityTruth {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []identityTruth
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var r identityTruth
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("truth: %v", err)
-		}
-		if r.Outcome == "event" {
-			out = append(out, r)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // On generated data, anonymous sessions before a device's first login
 // (within the stitch window) resolve to the key of the person who logs in,
 // sessions of devices that never log in stay unresolved, and a person's
@@ -349,7 +307,12 @@ func TestIdentityGroundTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	truth := readIdentityTruth(t, filepath.Join(g.dir, "truth.jsonl.gz"))
+	var truth []groundtruth.Record
+	for _, r := range g.truth {
+		if r.Outcome == "event" {
+			truth = append(truth, r)
+		}
+	}
 
 	events, err := warehouse.ReadRows[schemas.Event](c.Output, "fact_events", nil)
 	if err != nil {

@@ -1,13 +1,9 @@
 package pipelines
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,6 +15,7 @@ import (
 
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 func init() {
@@ -28,27 +25,11 @@ func init() {
 
 func TestMain(m *testing.M) { ptest.Main(m) }
 
-// truthRecord is one line of the generator's truth.jsonl.gz.
-type truthRecord struct {
-	File           string `json:"file"`
-	Line           int64  `json:"line"`
-	Index          int64  `json:"index"`
-	EventID        string `json:"event_id"`
-	Outcome        string `json:"outcome"`
-	BotRule        string `json:"bot_rule"`
-	Reason         string `json:"reason"`
-	EventDate      string `json:"event_date"`
-	DeadLetterDate string `json:"dead_letter_date"`
-	Session        string `json:"session"`
-}
-
-func (r truthRecord) key() string { return fmt.Sprintf("%s:%d:%d", r.File, r.Line, r.Index) }
-
 // generated is a sample made by tools/generate, shared by the tests of this
 // package (generating takes a few seconds).
 type generated struct {
 	dir   string
-	truth []truthRecord
+	truth []groundtruth.Record
 }
 
 var sample *generated
@@ -62,44 +43,9 @@ func generate(t *testing.T) *generated {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "generate")
-	if out, err := exec.Command("go", "build", "-o", bin, "../tools/generate").CombinedOutput(); err != nil {
-		t.Fatalf("build generator: %v\n%s", err, out)
-	}
-	data := filepath.Join(dir, "data")
-	cmd := exec.Command(bin, "--seed", "11", "--events", "40000", "--days", "2", "--out", data)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("generate: %v\n%s", err, out)
-	}
-	sample = &generated{dir: data, truth: readTruth(t, filepath.Join(data, "truth.jsonl.gz"))}
+	groundtruth.Generate(t, dir, "--seed", "11", "--events", "40000", "--days", "2")
+	sample = &generated{dir: dir, truth: groundtruth.Read(t, dir)}
 	return sample
-}
-
-func readTruth(t *testing.T, path string) []truthRecord {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []truthRecord
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var r truthRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("truth: %v", err)
-		}
-		out = append(out, r)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func (g *generated) config(t *testing.T) Config {
@@ -147,19 +93,19 @@ func TestEndToEndGroundTruth(t *testing.T) {
 		case "dead_letter":
 			want = outcome{"dead_letter", r.Reason, r.DeadLetterDate}
 		case "duplicate":
-			if _, stored := got[r.key()]; stored {
-				t.Errorf("%s: a duplicate was stored as %+v", r.key(), got[r.key()])
+			if _, stored := got[r.Key()]; stored {
+				t.Errorf("%s: a duplicate was stored as %+v", r.Key(), got[r.Key()])
 			}
 			continue
 		default:
 			t.Fatalf("unknown truth outcome %q", r.Outcome)
 		}
-		if g := got[r.key()]; g != want {
+		if g := got[r.Key()]; g != want {
 			if mismatches++; mismatches <= 20 {
-				t.Errorf("%s (%s): got %+v, want %+v", r.key(), r.EventID, g, want)
+				t.Errorf("%s (%s): got %+v, want %+v", r.Key(), r.EventID, g, want)
 			}
 		}
-		delete(got, r.key())
+		delete(got, r.Key())
 	}
 	if mismatches > 0 {
 		t.Errorf("%d records disagree with the truth", mismatches)
@@ -204,10 +150,10 @@ func checkSessions(t *testing.T, out string, g *generated) {
 			continue
 		}
 		truthSize[r.Session]++
-		got := sessionOf[r.key()]
+		got := sessionOf[r.Key()]
 		if prev, ok := truthToPipeline[r.Session]; ok && prev != got || got == "" {
 			if bad++; bad <= 10 {
-				t.Errorf("truth session %s: event %s is in session %q, others in %q", r.Session, r.key(), got, prev)
+				t.Errorf("truth session %s: event %s is in session %q, others in %q", r.Session, r.Key(), got, prev)
 			}
 			continue
 		}

@@ -12,7 +12,6 @@ import (
 	"math"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
 	"github.com/example/clickstream/pipelines"
+	"github.com/example/clickstream/tools/generate/groundtruth"
 	"github.com/example/clickstream/tools/query/warehousesql"
 )
 
@@ -35,22 +35,6 @@ func TestMain(m *testing.M) {
 
 // sqlDir holds the queries under test.
 const sqlDir = "../../../sql"
-
-// truthRecord is one line of the generator's truth.jsonl.gz.
-type truthRecord struct {
-	File      string    `json:"file"`
-	Line      int64     `json:"line"`
-	Index     int64     `json:"index"`
-	EventID   string    `json:"event_id"`
-	DeviceID  string    `json:"device_id"`
-	UserID    *string   `json:"user_id"`
-	Outcome   string    `json:"outcome"`
-	EventTime time.Time `json:"event_time"`
-	EventDate string    `json:"event_date"`
-	Session   string    `json:"session"`
-}
-
-func (r truthRecord) key() string { return fmt.Sprintf("%s:%d:%d", r.File, r.Line, r.Index) }
 
 // rawEvent is what the test reads of an event in the raw files: the truth
 // does not carry event types or payloads.
@@ -68,7 +52,7 @@ type rawEvent struct {
 // event is an accepted event: the truth's time, date and session, and the
 // raw file's payload.
 type event struct {
-	truthRecord
+	groundtruth.Record
 	rawEvent
 }
 
@@ -186,14 +170,8 @@ func build(t *testing.T) *sample {
 		t.Fatal(err)
 	}
 	tmpRoot = tmp
-	bin := filepath.Join(tmp, "generate")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../generate").CombinedOutput(); err != nil {
-		t.Fatalf("build generator: %v\n%s", err, out)
-	}
 	data := filepath.Join(tmp, "data")
-	if out, err := exec.Command(bin, "--seed", "11", "--events", "40000", "--days", "2", "--out", data).CombinedOutput(); err != nil {
-		t.Fatalf("generate: %v\n%s", err, out)
-	}
+	groundtruth.Generate(t, data, "--seed", "11", "--events", "40000", "--days", "2")
 	t.Setenv("CLICKSTREAM_SQL_TEST_KEY", "sql-test-key")
 	s := &sample{dir: data, warehouse: filepath.Join(tmp, "warehouse")}
 	sum, err := pipelines.Run(context.Background(), pipelines.Config{
@@ -218,35 +196,17 @@ func build(t *testing.T) *sample {
 // files, and groups them into the truth's sessions.
 func (s *sample) readTruth(t *testing.T) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(s.dir, "truth.jsonl.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var events []*event
 	need := map[string]map[int64]bool{} // file -> lines
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var r truthRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("truth: %v", err)
-		}
+	for _, r := range groundtruth.Read(t, s.dir) {
 		if r.Outcome != "event" {
 			continue
 		}
-		events = append(events, &event{truthRecord: r})
+		events = append(events, &event{Record: r})
 		if need[r.File] == nil {
 			need[r.File] = map[int64]bool{}
 		}
 		need[r.File][r.Line] = true
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	lines := map[string][]byte{}
 	for file, want := range need {
@@ -258,14 +218,14 @@ func (s *sample) readTruth(t *testing.T) {
 	for _, e := range events {
 		line, ok := lines[fmt.Sprintf("%s:%d", e.File, e.Line)]
 		if !ok {
-			t.Fatalf("%s: line not found in the raw file", e.key())
+			t.Fatalf("%s: line not found in the raw file", e.Key())
 		}
 		raw, err := eventAt(line, e.Index)
 		if err != nil {
-			t.Fatalf("%s: %v", e.key(), err)
+			t.Fatalf("%s: %v", e.Key(), err)
 		}
 		if err := json.Unmarshal(raw, &e.rawEvent); err != nil {
-			t.Fatalf("%s: %v", e.key(), err)
+			t.Fatalf("%s: %v", e.Key(), err)
 		}
 		e.EventType = strings.ToLower(e.EventType)
 		ss := bySession[e.Session]
@@ -573,9 +533,9 @@ func (s *sample) readPipelineSessions(t *testing.T, w *warehousesql.Warehouse) {
 	s.pipelineSession = map[string]string{}
 	s.journeyKey = map[string]string{}
 	for _, ss := range s.sessions {
-		p, ok := byRecord[ss.events[0].key()]
+		p, ok := byRecord[ss.events[0].Key()]
 		if !ok {
-			t.Fatalf("truth session %s: its first event %s has no session in the warehouse", ss.id, ss.events[0].key())
+			t.Fatalf("truth session %s: its first event %s has no session in the warehouse", ss.id, ss.events[0].Key())
 		}
 		s.pipelineSession[ss.id], s.journeyKey[ss.id] = p[0], p[1]
 	}
