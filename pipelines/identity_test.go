@@ -314,21 +314,13 @@ func TestIdentityGroundTruth(t *testing.T) {
 		}
 	}
 
-	events, err := warehouse.ReadRows[schemas.Event](c.Output, "fact_events", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessionOf := map[string]string{}
-	for _, e := range events {
-		rel, _ := filepath.Rel(g.dir, e.Source)
-		sessionOf[fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), e.SourceLine, e.BeaconIndex)] = e.SessionID
-	}
+	sessionOf := sessionsByRecord(t, c.Output, g.dir)
 	personOf := map[string]string{}         // session_id -> person
 	userOf := map[string]string{}           // person -> user_id
 	firstLogin := map[string]time.Time{}    // device -> first event with a user_id
 	persons := map[string]map[string]bool{} // device -> persons
 	for _, r := range truth {
-		personOf[sessionOf[fmt.Sprintf("%s:%d:%d", r.File, r.Line, r.Index)]] = r.PersonID
+		personOf[sessionOf[r.Key()]] = r.PersonID
 		if persons[r.DeviceID] == nil {
 			persons[r.DeviceID] = map[string]bool{}
 		}

@@ -132,15 +132,7 @@ func TestEndToEndGroundTruth(t *testing.T) {
 // devices of multi-device users), whose fact_sessions row counts them.
 func checkSessions(t *testing.T, out string, g *generated) {
 	t.Helper()
-	events, err := warehouse.ReadRows[schemas.Event](out, "fact_events", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessionOf := map[string]string{}
-	for _, e := range events {
-		rel, _ := filepath.Rel(g.dir, e.Source)
-		sessionOf[fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), e.SourceLine, e.BeaconIndex)] = e.SessionID
-	}
+	sessionOf := sessionsByRecord(t, out, g.dir)
 	truthToPipeline := map[string]string{}
 	pipelineToTruth := map[string]string{}
 	truthSize := map[string]int64{}
@@ -195,16 +187,38 @@ func checkSessions(t *testing.T, out string, g *generated) {
 	t.Logf("sessions: %d, matching the truth one to one (%d runaway rows, %d across midnight)", len(rows), runaway, acrossMidnight)
 }
 
+// recordKey is the truth's key (groundtruth.Record.Key) of the record a row
+// came from.
+func recordKey(t *testing.T, dataDir, source string, line, index int64) string {
+	t.Helper()
+	rel, err := filepath.Rel(dataDir, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), line, index)
+}
+
+// sessionsByRecord maps the truth key of every fact_events row to its
+// session_id.
+func sessionsByRecord(t *testing.T, out, dataDir string) map[string]string {
+	t.Helper()
+	events, err := warehouse.ReadRows[schemas.Event](out, "fact_events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessionOf := map[string]string{}
+	for _, e := range events {
+		sessionOf[recordKey(t, dataDir, e.Source, e.SourceLine, e.BeaconIndex)] = e.SessionID
+	}
+	return sessionOf
+}
+
 // outcomes reads back every committed row, keyed by the record it came from.
 func outcomes(t *testing.T, out, dataDir string) map[string]outcome {
 	t.Helper()
 	got := map[string]outcome{}
 	put := func(source string, line, index int64, o outcome) {
-		rel, err := filepath.Rel(dataDir, source)
-		if err != nil {
-			t.Fatal(err)
-		}
-		key := fmt.Sprintf("%s:%d:%d", filepath.ToSlash(rel), line, index)
+		key := recordKey(t, dataDir, source, line, index)
 		if prev, dup := got[key]; dup {
 			t.Errorf("%s stored twice: %+v and %+v", key, prev, o)
 		}
