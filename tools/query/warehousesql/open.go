@@ -142,12 +142,8 @@ func (w *Warehouse) createView(ctx context.Context, t schemas.Table) (Table, err
 			return info, err
 		}
 		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
+			vals, err := scanRow(rows, len(cols))
+			if err != nil {
 				return info, err
 			}
 			have[fmt.Sprint(vals[0])] = true // column_name

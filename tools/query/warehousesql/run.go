@@ -62,12 +62,8 @@ func (w *Warehouse) Run(ctx context.Context, query string, params Params) (*Resu
 		res.Types = append(res.Types, t.DatabaseTypeName())
 	}
 	for rows.Next() {
-		vals := make([]any, len(types))
-		ptrs := make([]any, len(types))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := scanRow(rows, len(types))
+		if err != nil {
 			return nil, err
 		}
 		for i, v := range vals {
@@ -177,4 +173,17 @@ func normalize(v any) any {
 		return v
 	}
 	return v
+}
+
+// scanRow scans the current row of n columns into fresh values.
+func scanRow(rows *sql.Rows, n int) ([]any, error) {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	return vals, nil
 }
