@@ -19,6 +19,7 @@ func (Event) compact()      {}
 func (BotEvent) compact()   {}
 func (DeadLetter) compact() {}
 func (Session) compact()    {}
+func (Delivery) compact()   {}
 
 func init() {
 	// Registering the concrete types lets a worker rebuild them by name:
@@ -27,6 +28,7 @@ func init() {
 	for _, t := range []reflect.Type{
 		reflect.TypeFor[Record](), reflect.TypeFor[Event](), reflect.TypeFor[EventBatch](),
 		reflect.TypeFor[BotEvent](), reflect.TypeFor[DeadLetter](), reflect.TypeFor[Session](),
+		reflect.TypeFor[Delivery](),
 	} {
 		beam.RegisterType(t)
 	}

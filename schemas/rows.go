@@ -25,6 +25,25 @@ type Record struct {
 	Arrived time.Time
 	// Attributes are the Pub/Sub message attributes, if any.
 	Attributes map[string]string
+	// AckID is the Pub/Sub ack id of the message, empty for a file and on
+	// Dataflow (which acknowledges on its own checkpoints).
+	AckID string
+	// Watermark is the reader's watermark when it emitted the record (zero
+	// for a file): the runner's watermark is never behind it, so an event
+	// older than Watermark minus the allowed lateness is too late for its
+	// session window.
+	Watermark time.Time
+}
+
+// Delivery travels with every row that comes from a Pub/Sub message, so that
+// the message is acknowledged only once all of its rows have been written.
+// It is the zero value for rows read from files.
+type Delivery struct {
+	// AckID is the message's ack id.
+	AckID string `msgpack:"a"`
+	// Rows is how many outcome rows the message produced (events and dead
+	// letters); the message is acknowledged when that many are written.
+	Rows int `msgpack:"b"`
 }
 
 // Bot rules, in the order they are tried.
@@ -97,6 +116,8 @@ type Event struct {
 	// BotRule and BotDetail are set when a bot rule matched (see BotRule*).
 	BotRule   string `parquet:"-" msgpack:"T"`
 	BotDetail string `parquet:"-" msgpack:"U"`
+	// Delivery is the Pub/Sub message the event came from (streaming only).
+	Delivery Delivery `parquet:"-" msgpack:"X,omitempty"`
 }
 
 // BotEvent is a row of bot_events: an event that a bot rule removed from the
@@ -116,6 +137,8 @@ type BotEvent struct {
 	Source      string    `parquet:"source"`
 	SourceLine  int64     `parquet:"source_line"`
 	BeaconIndex int64     `parquet:"beacon_index"`
+	// Delivery is the Pub/Sub message the event came from (streaming only).
+	Delivery Delivery `parquet:"-"`
 }
 
 // NewBotEvent builds the bot_events row for an event a bot rule matched.
@@ -125,6 +148,7 @@ func NewBotEvent(e Event) BotEvent {
 		DeviceID: e.DeviceID, Platform: e.Platform, PageURL: e.PageURL, UserAgent: e.UserAgent,
 		IP: e.IP, BotRule: e.BotRule, BotDetail: e.BotDetail,
 		Source: e.Source, SourceLine: e.SourceLine, BeaconIndex: e.BeaconIndex,
+		Delivery: e.Delivery,
 	}
 }
 
@@ -147,6 +171,8 @@ type DeadLetter struct {
 	Source       string `parquet:"source"`
 	SourceLine   int64  `parquet:"source_line"`
 	BeaconIndex  int64  `parquet:"beacon_index"`
+	// Delivery is the Pub/Sub message the record came from (streaming only).
+	Delivery Delivery `parquet:"-"`
 }
 
 // Dead-letter reasons, in the order they are tried (see raw_event.md).

@@ -1,0 +1,46 @@
+package bigquery
+
+import (
+	"fmt"
+
+	bq "cloud.google.com/go/bigquery"
+
+	"github.com/example/clickstream/schemas"
+)
+
+// Schema is the BigQuery schema of a table definition from schemas/tables:
+// the one conversion every BigQuery path (table checks, load jobs, the
+// Storage Write API) uses.
+func Schema(t schemas.Table) (bq.Schema, error) {
+	out := make(bq.Schema, 0, len(t.Schema))
+	for _, c := range t.Schema {
+		f := &bq.FieldSchema{Name: c.Name, Description: c.Description}
+		switch c.Type {
+		case "STRING":
+			f.Type = bq.StringFieldType
+		case "INT64", "INTEGER":
+			f.Type = bq.IntegerFieldType
+		case "FLOAT64", "FLOAT":
+			f.Type = bq.FloatFieldType
+		case "BOOL", "BOOLEAN":
+			f.Type = bq.BooleanFieldType
+		case "DATE":
+			f.Type = bq.DateFieldType
+		case "TIMESTAMP":
+			f.Type = bq.TimestampFieldType
+		default:
+			return nil, fmt.Errorf("table %s column %s: unsupported type %q", t.Name, c.Name, c.Type)
+		}
+		switch c.Mode {
+		case "REQUIRED":
+			f.Required = true
+		case "REPEATED":
+			f.Repeated = true
+		case "NULLABLE", "":
+		default:
+			return nil, fmt.Errorf("table %s column %s: unsupported mode %q", t.Name, c.Name, c.Mode)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
