@@ -44,7 +44,30 @@ type Delivery struct {
 	// Rows is how many outcome rows the message produced (events and dead
 	// letters); the message is acknowledged when that many are written.
 	Rows int `msgpack:"b"`
+	// Published is the message's publish time: streaming reconciliation
+	// counts a message's records and their outcomes in its publish minute.
+	Published time.Time `msgpack:"c"`
+	// Watermark is the reader's watermark when it read the message (see
+	// Record.Watermark).
+	Watermark time.Time `msgpack:"d"`
 }
+
+// Delivered is implemented by the rows that carry a Delivery.
+type Delivered interface {
+	DeliveryOf() Delivery
+}
+
+// DeliveryOf returns the message the event came from.
+func (e Event) DeliveryOf() Delivery { return e.Delivery }
+
+// DeliveryOf returns the message the bot event came from.
+func (b BotEvent) DeliveryOf() Delivery { return b.Delivery }
+
+// DeliveryOf returns the message the dead letter came from.
+func (d DeadLetter) DeliveryOf() Delivery { return d.Delivery }
+
+// DeliveryOf returns the delivery itself.
+func (d Delivery) DeliveryOf() Delivery { return d }
 
 // Bot rules, in the order they are tried.
 const (

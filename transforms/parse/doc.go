@@ -22,4 +22,9 @@
 // (IPs anonymized, user ids hashed), cut at MaxPayloadBytes, and are dated by
 // the record's received_at when it is usable, else by the arrival date of its
 // source.
+//
+// Every row parsed from a Pub/Sub message (a Record with Line 0) carries the
+// message's schemas.Delivery: its ack id, the number of rows it produced, its
+// publish time and the reader's watermark. The sinks pass it on so that the
+// message is acknowledged only once all those rows are written.
 package parse

@@ -65,6 +65,10 @@ func (fn *parseFn) Setup() error {
 }
 
 func (fn *parseFn) ProcessElement(ctx context.Context, r schemas.Record, emit func(schemas.Event), dead func(schemas.DeadLetter)) error {
+	if r.Line == 0 {
+		fn.message(ctx, r, emit, dead)
+		return nil
+	}
 	fn.parser.Parse(r, func(e schemas.Event) {
 		fn.events.Inc(ctx, 1)
 		emit(e)
@@ -73,6 +77,30 @@ func (fn *parseFn) ProcessElement(ctx context.Context, r schemas.Record, emit fu
 		dead(d)
 	})
 	return nil
+}
+
+// message parses a Pub/Sub message: every row it produces carries the
+// message's Delivery, with the number of rows, so that the message is
+// acknowledged once they are all written.
+func (fn *parseFn) message(ctx context.Context, r schemas.Record, emit func(schemas.Event), dead func(schemas.DeadLetter)) {
+	var events []schemas.Event
+	var letters []schemas.DeadLetter
+	fn.parser.Parse(r,
+		func(e schemas.Event) { events = append(events, e) },
+		func(d schemas.DeadLetter) { letters = append(letters, d) })
+	delivery := schemas.Delivery{
+		AckID: r.AckID, Rows: len(events) + len(letters), Published: r.Arrived, Watermark: r.Watermark,
+	}
+	for _, e := range events {
+		e.Delivery = delivery
+		fn.events.Inc(ctx, 1)
+		emit(e)
+	}
+	for _, d := range letters {
+		d.Delivery = delivery
+		fn.deadLetter.Inc(ctx, 1)
+		dead(d)
+	}
 }
 
 // Parser is the per-record logic of Parse, usable without Beam.
