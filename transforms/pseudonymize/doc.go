@@ -11,6 +11,17 @@
 //
 //	env:NAME   the value of environment variable NAME
 //	file:PATH  the contents of file PATH, surrounding white space trimmed
+//	secret:projects/P/secrets/S/versions/V
+//	           a Secret Manager secret version, read with the worker's
+//	           default credentials (on Dataflow: its service account, which
+//	           needs roles/secretmanager.secretAccessor on the secret);
+//	           surrounding white space trimmed, the payload's CRC32C checked
+//
+// Name a version number, not "latest": workers resolve the reference when
+// they start, so a version added during a job would give the workers started
+// after it another key. When [SecretManagerEndpointEnv] is set, "secret:"
+// references go to that host:port without TLS or credentials (tests,
+// emulators).
 //
 // Use at least 32 random bytes (e.g. `openssl rand -hex 32`). Changing the key
 // changes every user_key and hashed IP: rows written before and after a
