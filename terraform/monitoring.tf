@@ -1,0 +1,110 @@
+locals {
+  streaming_job = "resource.type = \"dataflow_job\" AND resource.labels.job_name = \"${var.streaming_job_name}\""
+
+  # Beam counters reach Cloud Monitoring as dataflow.googleapis.com/job/user_counter,
+  # the counter's name in the metric_name label; parse.Parse counts "events"
+  # and "dead_letter".
+  user_counter = "dataflow_googleapis_com:job_user_counter{monitored_resource=\"dataflow_job\",job_name=\"${var.streaming_job_name}\""
+}
+
+resource "google_monitoring_alert_policy" "backlog_age" {
+  display_name          = "${var.name_prefix}: subscription backlog age"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "The oldest unacknowledged message on ${google_pubsub_subscription.pipeline.name} is older than ${var.backlog_age_alert_minutes} minutes: the streaming job is down, stuck or too small. Check the job (make deploy starts it; the Dataflow console shows its errors and autoscaling). Messages are kept ${var.subscription_retention_days} days."
+  }
+
+  conditions {
+    display_name = "oldest unacked message older than ${var.backlog_age_alert_minutes} min"
+    condition_threshold {
+      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = \"${google_pubsub_subscription.pipeline.name}\" AND metric.type = \"pubsub.googleapis.com/subscription/oldest_unacked_message_age\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.backlog_age_alert_minutes * 60
+      duration        = "300s"
+
+      aggregations {
+        alignment_period   = "60s"
+        per_series_aligner = "ALIGN_MAX"
+      }
+    }
+  }
+
+  depends_on = [google_project_service.service]
+}
+
+# BigQuery has no freshness metric. The streaming job's data watermark is the
+# event time up to which every step, the fact_events write included, has
+# processed all data; its age is how stale fact_events is. Its absence means
+# no streaming job of that name is running.
+resource "google_monitoring_alert_policy" "fact_events_freshness" {
+  display_name          = "${var.name_prefix}: fact_events freshness"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "fact_events is more than ${var.freshness_alert_minutes} minutes behind event time, or the streaming job ${var.streaming_job_name} reports no watermark (not running). Measured as the job's data watermark age, not in BigQuery."
+  }
+
+  conditions {
+    display_name = "data watermark older than ${var.freshness_alert_minutes} min"
+    condition_threshold {
+      filter          = "${local.streaming_job} AND metric.type = \"dataflow.googleapis.com/job/data_watermark_age\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.freshness_alert_minutes * 60
+      duration        = "300s"
+
+      aggregations {
+        alignment_period   = "60s"
+        per_series_aligner = "ALIGN_MAX"
+      }
+    }
+  }
+
+  conditions {
+    display_name = "no data watermark for 15 min (streaming job not running)"
+    condition_absent {
+      filter   = "${local.streaming_job} AND metric.type = \"dataflow.googleapis.com/job/data_watermark_age\""
+      duration = "900s"
+
+      aggregations {
+        alignment_period   = "300s"
+        per_series_aligner = "ALIGN_MAX"
+      }
+    }
+  }
+
+  depends_on = [google_project_service.service]
+}
+
+# user_counter is a gauge of each counter's running total, so the rate is
+# taken in PromQL: dead letters over everything parse.Parse classified.
+resource "google_monitoring_alert_policy" "dead_letter_rate" {
+  display_name          = "${var.name_prefix}: dead-letter rate"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "More than ${var.dead_letter_alert_ratio * 100}% of the records the streaming job parsed over 15 minutes went to the dead_letter table. Group dead_letter by reason for the day to see what changed (a client release, a collector change)."
+  }
+
+  conditions {
+    display_name = "dead letters above ${var.dead_letter_alert_ratio * 100}% of parsed records"
+    condition_prometheus_query_language {
+      query               = <<-EOT
+        sum(rate(${local.user_counter},metric_name="dead_letter"}[15m]))
+        /
+        (sum(rate(${local.user_counter},metric_name="events"}[15m])) + sum(rate(${local.user_counter},metric_name="dead_letter"}[15m])))
+        > ${var.dead_letter_alert_ratio}
+      EOT
+      duration            = "300s"
+      evaluation_interval = "60s"
+    }
+  }
+
+  depends_on = [google_project_service.service]
+}

@@ -1,0 +1,76 @@
+output "topic" {
+  description = "Pub/Sub topic the collectors publish raw events to (--topic)."
+  value       = google_pubsub_topic.events.id
+}
+
+output "subscription" {
+  description = "The streaming pipeline's subscription (make deploy SUBSCRIPTION=...)."
+  value       = google_pubsub_subscription.pipeline.id
+}
+
+output "staging_bucket" {
+  description = "Bucket for Dataflow staging and the Flex Template spec (make ... STAGING_BUCKET=...)."
+  value       = google_storage_bucket.staging.name
+}
+
+output "temp_bucket" {
+  description = "Bucket for Dataflow temp files (make ... TEMP_BUCKET=...)."
+  value       = google_storage_bucket.temp.name
+}
+
+output "archive_bucket" {
+  description = "Raw archive bucket: every Pub/Sub message under raw/YYYY-MM-DD/hh/ (make backfill ARCHIVE_BUCKET=...)."
+  value       = google_storage_bucket.raw["archive"].name
+}
+
+output "landing_bucket" {
+  description = "Landing bucket for uploaded raw files under raw/YYYY-MM-DD/ (make backfill LANDING_BUCKET=...)."
+  value       = google_storage_bucket.raw["landing"].name
+}
+
+output "dataset" {
+  description = "BigQuery dataset of the star schema (--bq_dataset)."
+  value       = google_bigquery_dataset.clickstream.dataset_id
+}
+
+output "tables" {
+  description = "Tables created from schemas/tables."
+  value       = sort([for t in google_bigquery_table.table : t.table_id])
+}
+
+output "views" {
+  description = "Views created from sql/views."
+  value       = sort([for v in google_bigquery_table.view : v.table_id])
+}
+
+output "worker_service_account" {
+  description = "Service account of the Dataflow workers and the template launcher (make ... SERVICE_ACCOUNT=...)."
+  value       = google_service_account.worker.email
+}
+
+output "hash_key_secret" {
+  description = "Secret Manager secret of the pseudonymization key; add a version, then pass --hash_key=secret:<this>/versions/N."
+  value       = google_secret_manager_secret.hash_key.id
+}
+
+output "template_repository" {
+  description = "Artifact Registry repository for the Flex Template image (make template IMAGE_REPO=...)."
+  value       = "${google_artifact_registry_repository.templates.location}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.templates.repository_id}"
+}
+
+output "make_variables" {
+  description = "The make variables for the deploy targets, ready to paste or eval."
+  value = join(" ", [
+    "PROJECT=${var.project_id}",
+    "REGION=${var.region}",
+    "STAGING_BUCKET=${google_storage_bucket.staging.name}",
+    "TEMP_BUCKET=${google_storage_bucket.temp.name}",
+    "ARCHIVE_BUCKET=${google_storage_bucket.raw["archive"].name}",
+    "LANDING_BUCKET=${google_storage_bucket.raw["landing"].name}",
+    "SUBSCRIPTION=${google_pubsub_subscription.pipeline.id}",
+    "DATASET=${google_bigquery_dataset.clickstream.dataset_id}",
+    "SERVICE_ACCOUNT=${google_service_account.worker.email}",
+    "HASH_KEY_SECRET=${google_secret_manager_secret.hash_key.id}",
+    "IMAGE_REPO=${google_artifact_registry_repository.templates.location}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.templates.repository_id}",
+  ])
+}

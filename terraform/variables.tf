@@ -1,0 +1,202 @@
+variable "project_id" {
+  description = "Google Cloud project that holds every resource of the pipeline."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a project ID (6-30 lower-case letters, digits and hyphens), not a project name or number."
+  }
+}
+
+variable "region" {
+  description = "Region of the buckets, the BigQuery dataset's location and the Dataflow jobs, e.g. europe-west1."
+  type        = string
+  default     = "europe-west1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]+$", var.region))
+    error_message = "region must be a single Google Cloud region such as europe-west1 (BigQuery multi-regions are not used: Dataflow and the buckets live in one region)."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (topic, subscriptions, buckets after the project ID, service account, secret)."
+  type        = string
+  default     = "clickstream"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 3-20 lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "dataset_id" {
+  description = "BigQuery dataset of the star schema and its views."
+  type        = string
+  default     = "clickstream"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]{0,1023}$", var.dataset_id))
+    error_message = "dataset_id may hold only letters, digits and underscores."
+  }
+}
+
+variable "partition_expiration_days" {
+  description = "Days after which a partition of every partitioned table is deleted by BigQuery; null keeps partitions forever."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.partition_expiration_days == null || try(var.partition_expiration_days >= 1 && floor(var.partition_expiration_days) == var.partition_expiration_days, false)
+    error_message = "partition_expiration_days must be a whole number of days, at least 1, or null."
+  }
+}
+
+variable "partition_expiration_overrides" {
+  description = "Per-table partition expiration in days, overriding partition_expiration_days, e.g. { dead_letter = 90 }. Keys are table names from schemas/tables."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for d in values(var.partition_expiration_overrides) : d >= 1 && floor(d) == d])
+    error_message = "Every partition_expiration_overrides value must be a whole number of days, at least 1."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Refuse to destroy the BigQuery tables (set to false only to tear a test environment down)."
+  type        = bool
+  default     = true
+}
+
+variable "ack_deadline_seconds" {
+  description = "Ack deadline of the pipeline's subscription; the reader extends it while it holds a message."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.ack_deadline_seconds >= 10 && var.ack_deadline_seconds <= 600
+    error_message = "ack_deadline_seconds must be between 10 and 600 (Pub/Sub's limits)."
+  }
+}
+
+variable "subscription_retention_days" {
+  description = "How long the pipeline's subscription keeps unacknowledged messages (a stopped job can catch up within this)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.subscription_retention_days >= 1 && var.subscription_retention_days <= 7 && floor(var.subscription_retention_days) == var.subscription_retention_days
+    error_message = "subscription_retention_days must be a whole number from 1 to 7 (Pub/Sub's maximum for a subscription)."
+  }
+}
+
+variable "archive_file_max_minutes" {
+  description = "The raw archive closes a Cloud Storage file after this many minutes (or 100 MB), so files land in the folder of the hour they were received in."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.archive_file_max_minutes >= 1 && var.archive_file_max_minutes <= 10
+    error_message = "archive_file_max_minutes must be between 1 and 10 (Pub/Sub's limits for Cloud Storage subscriptions)."
+  }
+}
+
+variable "archive_nearline_after_days" {
+  description = "Raw archive and landing objects move to Nearline storage after this many days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.archive_nearline_after_days >= 1
+    error_message = "archive_nearline_after_days must be at least 1."
+  }
+}
+
+variable "archive_coldline_after_days" {
+  description = "Raw archive and landing objects move to Coldline storage after this many days."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.archive_coldline_after_days >= 1
+    error_message = "archive_coldline_after_days must be at least 1."
+  }
+}
+
+variable "archive_retention_days" {
+  description = "Raw archive and landing objects are deleted after this many days: the window in which a backfill can rebuild the tables from raw data."
+  type        = number
+  default     = 400
+
+  validation {
+    condition     = var.archive_retention_days >= 7
+    error_message = "archive_retention_days must be at least 7: the daily batch reads the previous days' files."
+  }
+}
+
+variable "temp_retention_days" {
+  description = "Objects in the Dataflow temp bucket (load-job staging files, shuffle spill) are deleted after this many days."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.temp_retention_days >= 1
+    error_message = "temp_retention_days must be at least 1."
+  }
+}
+
+variable "streaming_job_name" {
+  description = "Name of the streaming Dataflow job (make deploy JOB_NAME=...); the freshness and dead-letter alerts watch it."
+  type        = string
+  default     = "clickstream-streaming"
+
+  validation {
+    condition     = can(regex("^[a-z]([-a-z0-9]*[a-z0-9])?$", var.streaming_job_name))
+    error_message = "streaming_job_name must be a valid Dataflow job name: lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "notification_channels" {
+  description = "Cloud Monitoring notification channel IDs (projects/P/notificationChannels/N) that every alert notifies."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.notification_channels : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", c))])
+    error_message = "Each notification channel must be a full ID: projects/P/notificationChannels/N."
+  }
+}
+
+variable "backlog_age_alert_minutes" {
+  description = "Alert when the oldest unacknowledged message on the pipeline's subscription is older than this."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.backlog_age_alert_minutes >= 1
+    error_message = "backlog_age_alert_minutes must be at least 1."
+  }
+}
+
+variable "freshness_alert_minutes" {
+  description = "Alert when the streaming job's data watermark, up to which fact_events holds every event, is older than this."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.freshness_alert_minutes >= 1
+    error_message = "freshness_alert_minutes must be at least 1."
+  }
+}
+
+variable "dead_letter_alert_ratio" {
+  description = "Alert when dead letters exceed this share of the records the streaming job parsed (events + dead letters) over 15 minutes."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.dead_letter_alert_ratio > 0 && var.dead_letter_alert_ratio < 1
+    error_message = "dead_letter_alert_ratio must be a fraction between 0 and 1."
+  }
+}
