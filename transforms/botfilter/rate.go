@@ -97,3 +97,45 @@ func busiest(events []schemas.Event, day []int, window time.Duration) (count int
 func formatWindow(w time.Duration) string {
 	return strconv.FormatFloat(w.Seconds(), 'f', -1, 64) + "s"
 }
+
+// AddRecent is the rate rule over a sliding window, for streaming, where a
+// device's day is never complete. recent holds the Unix-millisecond event
+// times of the device's current UTC day less than window before the
+// newest, sorted; AddRecent inserts t, drops what slid out, and returns the
+// new list with, when an interval [u, u+window) containing t now holds more
+// than limit events, the detail the batch rule would write for it.
+//
+// Unlike MarkRate it cannot mark the events before the burst (they are
+// already written): the caller marks t and the device's later events of the
+// same day. An event at least window older than the newest is not counted.
+func AddRecent(recent []int64, t time.Time, limit int, window time.Duration) ([]int64, string) {
+	if limit <= 0 {
+		limit = DefaultRateLimit
+	}
+	if window <= 0 {
+		window = DefaultRateWindow
+	}
+	ms, w := t.UnixMilli(), window.Milliseconds()
+	i, _ := slices.BinarySearch(recent, ms)
+	recent = slices.Insert(recent, i, ms)
+	newest := recent[len(recent)-1]
+	if cut, _ := slices.BinarySearch(recent, newest-w+1); cut > 0 {
+		recent = slices.Delete(recent, 0, cut)
+	}
+	if len(recent) <= limit {
+		return recent, ""
+	}
+	// Intervals containing t start in (t-window, t]; two pointers over them.
+	lo, _ := slices.BinarySearch(recent, ms-w+1)
+	j := lo
+	for k := lo; k < len(recent) && recent[k] <= ms; k++ {
+		for j < len(recent) && recent[j] < recent[k]+w {
+			j++
+		}
+		if n := j - k; n > limit {
+			return recent, fmt.Sprintf("%d events in %s from %s", n, formatWindow(window),
+				time.UnixMilli(recent[k]).UTC().Format(time.RFC3339Nano))
+		}
+	}
+	return recent, ""
+}

@@ -205,3 +205,28 @@ func BenchmarkMarkRate(b *testing.B) {
 		MarkRate(work, DefaultRateLimit, DefaultRateWindow)
 	}
 }
+
+// TestAddRecent checks the sliding-window rate rule against MarkRate's
+// definition: more than limit events in one half-open interval [u, u+window).
+func TestAddRecent(t *testing.T) {
+	base := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	var recent []int64
+	var detail string
+	for i, offset := range []time.Duration{0, 20 * time.Second, 40 * time.Second} {
+		if recent, detail = AddRecent(recent, base.Add(offset), 3, time.Minute); detail != "" {
+			t.Fatalf("event %d: flagged too early: %s", i, detail)
+		}
+	}
+	// 60 s after the first: [0, 60s) holds 3, [20s, 80s) holds 3 with it.
+	if recent, detail = AddRecent(recent, base.Add(time.Minute), 3, time.Minute); detail != "" {
+		t.Fatalf("interval is half-open, got %s", detail)
+	}
+	if len(recent) != 3 {
+		t.Fatalf("recent = %v, want the first time dropped", recent)
+	}
+	// An out-of-order event at 30 s: [20s, 80s) now holds 4.
+	_, detail = AddRecent(recent, base.Add(30*time.Second), 3, time.Minute)
+	if want := "4 events in 60s from 2026-11-01T10:00:20Z"; detail != want {
+		t.Fatalf("detail = %q, want %q", detail, want)
+	}
+}
