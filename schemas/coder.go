@@ -14,12 +14,13 @@ import (
 // cannot encode time.Time and costs more per element.
 type compact interface{ compact() }
 
-func (Record) compact()     {}
-func (Event) compact()      {}
-func (BotEvent) compact()   {}
-func (DeadLetter) compact() {}
-func (Session) compact()    {}
-func (Delivery) compact()   {}
+func (Record) compact()         {}
+func (Event) compact()          {}
+func (BotEvent) compact()       {}
+func (DeadLetter) compact()     {}
+func (Session) compact()        {}
+func (Delivery) compact()       {}
+func (Reconciliation) compact() {}
 
 func init() {
 	// Registering the concrete types lets a worker rebuild them by name:
@@ -28,7 +29,7 @@ func init() {
 	for _, t := range []reflect.Type{
 		reflect.TypeFor[Record](), reflect.TypeFor[Event](), reflect.TypeFor[EventBatch](),
 		reflect.TypeFor[BotEvent](), reflect.TypeFor[DeadLetter](), reflect.TypeFor[Session](),
-		reflect.TypeFor[Delivery](),
+		reflect.TypeFor[Delivery](), reflect.TypeFor[Reconciliation](),
 	} {
 		beam.RegisterType(t)
 	}

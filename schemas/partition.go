@@ -20,6 +20,9 @@ func (d DeadLetter) PartitionDate() time.Time { return d.DeadLetterDate }
 // PartitionDate returns session_date.
 func (s Session) PartitionDate() time.Time { return s.SessionDate }
 
+// PartitionDate returns interval_date.
+func (r Reconciliation) PartitionDate() time.Time { return r.IntervalDate }
+
 // DateOf returns the UTC calendar date of t, as midnight UTC.
 func DateOf(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()

@@ -265,3 +265,21 @@ type Session struct {
 	IsRunaway        bool      `parquet:"is_runaway"`
 	Version          int64     `parquet:"version"`
 }
+
+// Reconciliation is a row of reconciliation: a partial count of a streaming
+// job's records in, or of one of their outcomes, for one publish minute.
+type Reconciliation struct {
+	IntervalDate  time.Time `parquet:"interval_date,date"`
+	IntervalStart time.Time `parquet:"interval_start,timestamp(microsecond)"`
+	RunID         string    `parquet:"run_id"`
+	Outcome       string    `parquet:"outcome"`
+	Detail        string    `parquet:"detail,optional"`
+	Records       int64     `parquet:"records"`
+	WrittenAt     time.Time `parquet:"written_at,timestamp(microsecond)"`
+}
+
+// DeliveryOf returns the record's message as a Delivery (no row count: the
+// record is not parsed yet).
+func (r Record) DeliveryOf() Delivery {
+	return Delivery{AckID: r.AckID, Published: r.Arrived, Watermark: r.Watermark}
+}

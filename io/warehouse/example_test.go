@@ -31,6 +31,7 @@ func Example() {
 	// dead_letter 2026-11-01: 0 rows in 0 files
 	// fact_events 2026-11-01: 2 rows in 1 files
 	// fact_sessions 2026-11-01: 0 rows in 0 files
+	// reconciliation 2026-11-01: 0 rows in 0 files
 	// read back: 2
 }
 

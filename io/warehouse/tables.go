@@ -16,10 +16,11 @@ import (
 // rowTypes maps every table of schemas/tables to the Go row type stored in
 // it. A test checks it against schemas.Tables() column by column.
 var rowTypes = map[string]reflect.Type{
-	"fact_events":   reflect.TypeFor[schemas.Event](),
-	"bot_events":    reflect.TypeFor[schemas.BotEvent](),
-	"dead_letter":   reflect.TypeFor[schemas.DeadLetter](),
-	"fact_sessions": reflect.TypeFor[schemas.Session](),
+	"fact_events":    reflect.TypeFor[schemas.Event](),
+	"bot_events":     reflect.TypeFor[schemas.BotEvent](),
+	"dead_letter":    reflect.TypeFor[schemas.DeadLetter](),
+	"fact_sessions":  reflect.TypeFor[schemas.Session](),
+	"reconciliation": reflect.TypeFor[schemas.Reconciliation](),
 
 	// Unpartitioned tables, replaced whole.
 	"dim_device_users": reflect.TypeFor[schemas.DeviceUser](),
