@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/parquet-go/parquet-go"
 )
 
 // Stage stages rows of table from the driver, outside a pipeline: one file
@@ -47,7 +46,7 @@ func Stage[T any](out, runID, table string, rows []T) error {
 		}
 		name := partPrefix + uuid.NewString() + partSuffix
 		final := filepath.Join(stagedDir(out, runID, table, t.partition(date)), name)
-		p, err := newPartWriter(filepath.Join(runDir(out, runID), tmpDir, name), final, t.codec.schema)
+		p, err := newPartWriter(filepath.Join(runDir(out, runID), tmpDir, name), final, t)
 		if err != nil {
 			return nil, fmt.Errorf("warehouse: stage %s: %w", final, err)
 		}
@@ -59,7 +58,6 @@ func Stage[T any](out, runID, table string, rows []T) error {
 			return err
 		}
 	}
-	var row parquet.Row
 	for _, r := range rows {
 		date, err := t.partitionDate(r)
 		if err != nil {
@@ -71,8 +69,7 @@ func Stage[T any](out, runID, table string, rows []T) error {
 			abort()
 			return err
 		}
-		row = t.codec.encode(row, r)
-		if err := p.write(row); err != nil {
+		if err := p.write(r); err != nil {
 			abort()
 			return fmt.Errorf("warehouse: stage %s: %w", p.final, err)
 		}

@@ -12,7 +12,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/example/clickstream/schemas"
 	"github.com/google/uuid"
-	"github.com/parquet-go/parquet-go"
 )
 
 func init() {
@@ -79,7 +78,6 @@ type stageFn struct {
 	table  *table
 	staged beam.Counter
 	parts  map[time.Time]*partWriter
-	row    parquet.Row
 }
 
 func (f *stageFn) Setup() error {
@@ -111,8 +109,7 @@ func (f *stageFn) ProcessElement(_ context.Context, elem beam.X) error {
 		}
 		f.parts[date] = p
 	}
-	f.row = f.table.codec.encode(f.row, elem)
-	if err := p.write(f.row); err != nil {
+	if err := p.write(elem); err != nil {
 		return fmt.Errorf("warehouse: stage %s: %w", p.final, err)
 	}
 	return nil
@@ -123,7 +120,7 @@ func (f *stageFn) FinishBundle(ctx context.Context) error {
 		if err := p.commit(); err != nil {
 			return fmt.Errorf("warehouse: stage %s: %w", p.final, err)
 		}
-		f.staged.Inc(ctx, p.rows)
+		f.staged.Inc(ctx, p.enc.Rows())
 		delete(f.parts, date)
 	}
 	return nil
@@ -149,7 +146,7 @@ func (f *stageFn) open(date time.Time) (*partWriter, error) {
 	}
 	name := partPrefix + uuid.NewString() + partSuffix
 	final := filepath.Join(stagedDir(f.Out, f.RunID, f.Table, f.table.partition(date)), name)
-	p, err := newPartWriter(filepath.Join(tmp, name), final, f.table.codec.schema)
+	p, err := newPartWriter(filepath.Join(tmp, name), final, f.table)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: stage %s: %w", final, err)
 	}
@@ -172,53 +169,35 @@ func (t *table) partitionDate(row any) (time.Time, error) {
 	return schemas.DateOf(p.PartitionDate()), nil
 }
 
-// maxRowsPerRowGroup bounds the rows a writer holds in memory before it
-// flushes a row group to its file.
-const maxRowsPerRowGroup = 64 * 1024
-
 // partWriter streams rows into one Parquet file under a temporary name.
 type partWriter struct {
 	tmp, final string
-	file       *os.File
+	dst        *os.File
 	buf        *bufio.Writer
-	w          *parquet.GenericWriter[any]
-	rows       int64
-	batch      []parquet.Row
+	enc        *FileWriter
 }
 
-func newPartWriter(tmp, final string, schema *parquet.Schema) (*partWriter, error) {
-	file, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+func newPartWriter(tmp, final string, t *table) (*partWriter, error) {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	buf := bufio.NewWriterSize(file, 64<<10)
-	w := parquet.NewGenericWriter[any](buf, schema,
-		parquet.Compression(&parquet.Snappy),
-		parquet.MaxRowsPerRowGroup(maxRowsPerRowGroup),
-		parquet.CreatedBy("clickstream io/warehouse", "", ""),
-	)
-	return &partWriter{tmp: tmp, final: final, file: file, buf: buf, w: w, batch: make([]parquet.Row, 1)}, nil
+	buf := bufio.NewWriterSize(f, 64<<10)
+	return &partWriter{tmp: tmp, final: final, dst: f, buf: buf, enc: newFileWriter(buf, t)}, nil
 }
 
-func (p *partWriter) write(row parquet.Row) error {
-	p.batch[0] = row
-	if _, err := p.w.WriteRows(p.batch); err != nil {
-		return err
-	}
-	p.rows++
-	return nil
-}
+func (p *partWriter) write(row any) error { return p.enc.Write(row) }
 
 // commit completes the file and moves it into its staged partition.
 func (p *partWriter) commit() error {
-	err := p.w.Close()
+	err := p.enc.Close()
 	if err == nil {
 		err = p.buf.Flush()
 	}
 	if err == nil {
-		err = p.file.Sync()
+		err = p.dst.Sync()
 	}
-	if cerr := p.file.Close(); err == nil {
+	if cerr := p.dst.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
@@ -231,6 +210,6 @@ func (p *partWriter) commit() error {
 // abort drops the file. Errors are ignored: the run's _tmp directory is
 // removed with its staging anyway.
 func (p *partWriter) abort() {
-	_ = p.file.Close()
+	_ = p.dst.Close()
 	_ = os.Remove(p.tmp)
 }
