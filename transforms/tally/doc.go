@@ -1,5 +1,9 @@
 // Package tally counts where every input record went, as data.
 //
+// In streaming, ByMinute counts per publish minute instead (Rows turns those
+// tallies into reconciliation table rows), so that a job that never ends can
+// still be reconciled interval by interval.
+//
 // Beam counters are for watching a job; they are best-effort on some runners
 // and cannot be read back reliably after a run. The run's reconciliation
 // needs exact numbers, so each transform that decides an outcome also emits

@@ -1,0 +1,91 @@
+package tally
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/example/clickstream/schemas"
+)
+
+// LateForSessions counts, in streaming, events that came later than the
+// allowed lateness: they are also counted under Events (they are in
+// fact_events) but their session windows had closed.
+const LateForSessions = "late_for_sessions"
+
+func init() {
+	register.DoFn3x0[context.Context, beam.T, func(Tally)](&minuteFn{})
+	register.DoFn2x0[Tally, func(schemas.Reconciliation)](&rowFn{})
+	register.Emitter1[schemas.Reconciliation]()
+}
+
+// ByMinute is Count for a job that never ends: it counts the elements of col
+// (rows of Pub/Sub messages, implementing schemas.Delivered) under name per
+// publish minute of their message, so that every record and its outcomes
+// fall into the same interval whenever they are decided. The Tally key is
+// the minute in RFC 3339, followed by a space and the element's TallyKey
+// when it implements Keyed (see SplitKey).
+func ByMinute(s beam.Scope, name string, col beam.PCollection) beam.PCollection {
+	s = s.Scope("tally.ByMinute")
+	return beam.ParDo(s, &minuteFn{Name: name}, col)
+}
+
+type minuteFn struct {
+	Name   string
+	counts map[string]int64
+}
+
+func (fn *minuteFn) StartBundle(_ context.Context, _ func(Tally)) { fn.counts = map[string]int64{} }
+
+func (fn *minuteFn) ProcessElement(_ context.Context, elem beam.T, _ func(Tally)) {
+	d, ok := elem.(schemas.Delivered)
+	if !ok {
+		panic(fmt.Sprintf("tally.ByMinute: %T is not schemas.Delivered", elem))
+	}
+	key := d.DeliveryOf().Published.UTC().Truncate(time.Minute).Format(time.RFC3339)
+	if k, ok := elem.(Keyed); ok && k.TallyKey() != "" {
+		key += " " + k.TallyKey()
+	}
+	fn.counts[key]++
+}
+
+func (fn *minuteFn) FinishBundle(_ context.Context, emit func(Tally)) {
+	for key, n := range fn.counts {
+		emit(Tally{Name: fn.Name, Key: key, N: n})
+	}
+}
+
+// SplitKey splits a ByMinute key into its minute and detail.
+func SplitKey(key string) (minute time.Time, detail string, err error) {
+	stamp, detail, _ := strings.Cut(key, " ")
+	minute, err = time.Parse(time.RFC3339, stamp)
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("tally: not a per-minute key: %q", key)
+	}
+	return minute, detail, nil
+}
+
+// Rows turns ByMinute tallies into rows of the reconciliation table.
+func Rows(s beam.Scope, runID string, tallies beam.PCollection) beam.PCollection {
+	s = s.Scope("tally.Rows")
+	return beam.ParDo(s, &rowFn{RunID: runID}, tallies)
+}
+
+type rowFn struct {
+	RunID string
+}
+
+func (fn *rowFn) ProcessElement(t Tally, emit func(schemas.Reconciliation)) {
+	minute, detail, err := SplitKey(t.Key)
+	if err != nil {
+		panic(err) // only ByMinute tallies reach Rows: a wrong key is a bug in the graph
+	}
+	emit(schemas.Reconciliation{
+		IntervalDate: schemas.DateOf(minute), IntervalStart: minute, RunID: fn.RunID,
+		Outcome: t.Name, Detail: detail, Records: t.N, WrittenAt: time.Now().UTC(),
+	})
+}
