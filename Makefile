@@ -73,6 +73,11 @@ lint: tools
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GOBIN)/golangci-lint run ./...
+	$(GOBIN)/tofu fmt -check -recursive -diff terraform
+	$(GOBIN)/tflint --chdir=terraform
 
 clean:
 	rm -rf $(BIN) $(SAMPLE) $(WAREHOUSE)
+
+# Operations on Google Cloud (template, deploy, drain, update, backfill, daily).
+include deploy/deploy.mk

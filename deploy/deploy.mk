@@ -1,0 +1,145 @@
+# Operations on Google Cloud: build the Flex Template, run, drain and update
+# the streaming job, run batch jobs over a date range. Included by the
+# Makefile; the resources they use come from terraform/ (README, "Deploy to
+# Google Cloud"). Jobs are launched here, never by Terraform.
+#
+#   make template                          build the worker binary and image, upload the template
+#   make deploy                            start the streaming job JOB_NAME
+#   make drain                             drain the streaming job JOB_NAME
+#   make update [TRANSFORM_MAPPING=...]    replace the running streaming job in place
+#   make backfill DATES=D[..D]             batch job replacing those dates from the raw data
+#   make daily [DAY=D]                     the daily batch: backfill of DAY (default yesterday, UTC)
+#
+# Variables (only PROJECT is required; the defaults are Terraform's names,
+# `tofu -chdir=terraform output -raw make_variables` prints them all):
+#   PROJECT            Google Cloud project ID
+#   REGION             region of the jobs and resources (europe-west1)
+#   PREFIX             Terraform's name_prefix (clickstream)
+#   STAGING_BUCKET     Dataflow staging and template specs ($(PROJECT)-$(PREFIX)-staging)
+#   TEMP_BUCKET        Dataflow temp files ($(PROJECT)-$(PREFIX)-temp)
+#   ARCHIVE_BUCKET     raw archive written by Pub/Sub ($(PROJECT)-$(PREFIX)-archive)
+#   LANDING_BUCKET     uploaded raw files ($(PROJECT)-$(PREFIX)-landing)
+#   BACKFILL_BUCKETS   buckets a batch reads raw/YYYY-MM-DD/ from (both of the above)
+#   SUBSCRIPTION       the streaming job's subscription (projects/$(PROJECT)/subscriptions/$(PREFIX)-pipeline)
+#   DATASET            BigQuery dataset (clickstream)
+#   SERVICE_ACCOUNT    worker and launcher account ($(PREFIX)-worker@$(PROJECT).iam.gserviceaccount.com)
+#   HASH_KEY_VERSION   Secret Manager version of the hashing key (1)
+#   HASH_KEY           --hash_key (secret:projects/$(PROJECT)/secrets/$(PREFIX)-hash-key/versions/$(HASH_KEY_VERSION))
+#   IMAGE_REPO         Artifact Registry repository ($(REGION)-docker.pkg.dev/$(PROJECT)/$(PREFIX))
+#   TAG                image tag (the git commit, with -dirty for local changes)
+#   TEMPLATE           template spec (gs://$(STAGING_BUCKET)/templates/clickstream.json)
+#   JOB_NAME           streaming job name ($(PREFIX)-streaming; Terraform's alerts watch it)
+#   TRANSFORM_MAPPING  update only: renamed transforms, old=new[,old=new...]
+#   DATES              backfill: YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD
+#   DAY                daily: the date to close (yesterday, UTC)
+#   BATCH_JOB_NAME     batch job name ($(PREFIX)-batch-<dates>-<time>)
+#   MAX_WORKERS        autoscaling ceiling (10)
+#   MACHINE_TYPE       worker machine type (Dataflow's default when empty)
+#   SUBNETWORK         workers' subnetwork, e.g. regions/R/subnetworks/S (default network when empty)
+#   PARAMS             more template parameters, name=value separated by spaces (see deploy/metadata.json)
+
+PROJECT          ?=
+REGION           ?= europe-west1
+PREFIX           ?= clickstream
+STAGING_BUCKET   ?= $(PROJECT)-$(PREFIX)-staging
+TEMP_BUCKET      ?= $(PROJECT)-$(PREFIX)-temp
+ARCHIVE_BUCKET   ?= $(PROJECT)-$(PREFIX)-archive
+LANDING_BUCKET   ?= $(PROJECT)-$(PREFIX)-landing
+BACKFILL_BUCKETS ?= $(ARCHIVE_BUCKET) $(LANDING_BUCKET)
+SUBSCRIPTION     ?= projects/$(PROJECT)/subscriptions/$(PREFIX)-pipeline
+DATASET          ?= clickstream
+SERVICE_ACCOUNT  ?= $(PREFIX)-worker@$(PROJECT).iam.gserviceaccount.com
+HASH_KEY_VERSION ?= 1
+HASH_KEY         ?= secret:projects/$(PROJECT)/secrets/$(PREFIX)-hash-key/versions/$(HASH_KEY_VERSION)
+IMAGE_REPO       ?= $(REGION)-docker.pkg.dev/$(PROJECT)/$(PREFIX)
+TAG              ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+IMAGE            ?= $(IMAGE_REPO)/clickstream:$(TAG)
+TEMPLATE         ?= gs://$(STAGING_BUCKET)/templates/clickstream.json
+JOB_NAME         ?= $(PREFIX)-streaming
+TRANSFORM_MAPPING ?=
+DATES            ?=
+DAY              ?= $(shell date -u -d yesterday +%F)
+BATCH_JOB_NAME   ?= $(PREFIX)-batch-$(subst ..,-to-,$(DATES))-$(shell date -u +%H%M%S)
+MAX_WORKERS      ?= 10
+MACHINE_TYPE     ?=
+SUBNETWORK       ?=
+PARAMS           ?=
+
+FLEX_DIR := $(BIN)/flex
+# The binary inside the image: the launcher runs it, and it stages itself as
+# the worker.
+FLEX_BINARY := /template/clickstream
+
+# gcloud's --parameters with "~" between parameters (gcloud's ^~^ escape), so
+# values may hold commas (input globs, domains). Double quotes: the batch
+# input is a shell variable.
+empty :=
+space := $(empty) $(empty)
+params = --parameters="^~^$(subst $(space),~,$(strip $(1) $(PARAMS)))"
+
+# Parameters of every job: the launcher, the key, the BigQuery sink.
+job_params = worker_binary=$(FLEX_BINARY) execute_async=true hash_key=$(HASH_KEY) \
+	sink=bigquery bq_project=$(PROJECT) bq_dataset=$(DATASET) create_tables=false
+
+# The job environment, common to every launch.
+run_flags = --project=$(PROJECT) --region=$(REGION) --template-file-gcs-location=$(TEMPLATE) \
+	--service-account-email=$(SERVICE_ACCOUNT) \
+	--staging-location=gs://$(STAGING_BUCKET)/staging --temp-location=gs://$(TEMP_BUCKET)/tmp \
+	--max-workers=$(MAX_WORKERS) \
+	$(if $(MACHINE_TYPE),--worker-machine-type=$(MACHINE_TYPE)) \
+	$(if $(SUBNETWORK),--subnetwork=$(SUBNETWORK))
+
+streaming_params = mode=streaming subscription=$(SUBSCRIPTION) $(job_params)
+
+need = $(foreach v,$(1),$(if $($(v)),,$(error $(v) is not set: see the top of deploy/deploy.mk)))
+
+.PHONY: template deploy drain update backfill daily
+
+# template: a static linux/amd64 build (no cgo: the image has no C library to
+# match, and Beam stages this same file as the worker), an image built by
+# Cloud Build from deploy/Dockerfile (no local docker needed), then the
+# template spec pointing at that image.
+template:
+	$(call need,PROJECT)
+	rm -rf $(FLEX_DIR) && mkdir -p $(FLEX_DIR)
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -o $(FLEX_DIR)/clickstream ./pipelines/clickstream
+	$(GO) version -m $(FLEX_DIR)/clickstream | grep -q 'CGO_ENABLED=0'
+	cp deploy/Dockerfile $(FLEX_DIR)/Dockerfile
+	gcloud builds submit $(FLEX_DIR) --project=$(PROJECT) --tag=$(IMAGE)
+	gcloud dataflow flex-template build $(TEMPLATE) --project=$(PROJECT) \
+		--image=$(IMAGE) --sdk-language=GO --metadata-file=deploy/metadata.json
+
+deploy:
+	$(call need,PROJECT)
+	gcloud dataflow flex-template run $(JOB_NAME) $(run_flags) --enable-streaming-engine \
+		$(call params,$(streaming_params))
+
+# update: replaces the running job of the same name, keeping its state and
+# unacknowledged messages. Dataflow refuses it when the new graph is not
+# compatible; TRANSFORM_MAPPING maps renamed transforms (old=new,...).
+update:
+	$(call need,PROJECT)
+	gcloud dataflow flex-template run $(JOB_NAME) $(run_flags) --enable-streaming-engine \
+		--update $(if $(TRANSFORM_MAPPING),--transform-name-mappings='$(TRANSFORM_MAPPING)') \
+		$(call params,$(streaming_params))
+
+# drain: stop reading, finish what is in flight (every open window fires),
+# then stop. The subscription keeps what arrives meanwhile.
+drain:
+	$(call need,PROJECT)
+	id=$$(gcloud dataflow jobs list --project=$(PROJECT) --region=$(REGION) --status=active \
+		--filter='name=$(JOB_NAME)' --format='value(id)' --limit=1) && \
+	if [ -z "$$id" ]; then echo "no active job named $(JOB_NAME) in $(REGION)" >&2; exit 1; fi && \
+	gcloud dataflow jobs drain "$$id" --project=$(PROJECT) --region=$(REGION)
+
+# backfill: a batch job that replaces the DATES partitions of every table from
+# the raw data (idempotent: load jobs truncate exactly those partitions).
+backfill:
+	$(call need,PROJECT DATES)
+	input=$$(deploy/backfill-inputs.sh '$(DATES)' $(BACKFILL_BUCKETS)) && \
+	gcloud dataflow flex-template run $(BATCH_JOB_NAME) $(run_flags) \
+		$(call params,mode=batch dates=$(DATES) input=$$input $(job_params))
+
+# daily: close DAY once its lateness horizon has passed (see README).
+daily:
+	$(MAKE) --no-print-directory backfill DATES=$(DAY) BATCH_JOB_NAME=$(PREFIX)-daily-$(DAY)

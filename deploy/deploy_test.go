@@ -1,0 +1,500 @@
+package deploy
+
+import (
+	"bytes"
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+type parameter struct {
+	Name       string   `json:"name"`
+	Label      string   `json:"label"`
+	HelpText   string   `json:"helpText"`
+	IsOptional *bool    `json:"isOptional"`
+	Regexes    []string `json:"regexes"`
+	GroupName  string   `json:"groupName"`
+}
+
+type metadata struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Parameters  []parameter `json:"parameters"`
+}
+
+// notParameters are the pipeline's flags a Flex Template does not offer, and why.
+var notParameters = map[string]string{
+	"output":          "the local warehouse directory: the local sink only, meaningless on Dataflow workers",
+	"page_types_file": "opened with os.Open while the graph is built, i.e. inside the launcher's container, where no such file is",
+}
+
+func loadMetadata(t *testing.T) metadata {
+	t.Helper()
+	b, err := os.ReadFile("metadata.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m metadata
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		t.Fatalf("metadata.json: %v", err)
+	}
+	return m
+}
+
+// flagArg is the position of the flag name in each flag-defining function of
+// package flag.
+var flagArg = map[string]int{
+	"String": 0, "Bool": 0, "Int": 0, "Int64": 0, "Uint": 0, "Uint64": 0, "Float64": 0, "Duration": 0,
+	"Func": 0, "BoolFunc": 0,
+	"StringVar": 1, "BoolVar": 1, "IntVar": 1, "Int64Var": 1, "UintVar": 1, "Uint64Var": 1,
+	"Float64Var": 1, "DurationVar": 1, "Var": 1, "TextVar": 1,
+}
+
+// definedFlags returns the flags the Go files of dir define with package
+// flag (flag.X("name", ...) and flag.XVar(p, "name", ...)).
+func definedFlags(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := map[string]bool{}
+	fset := token.NewFileSet()
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, e.Name()), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			pkg, ok := sel.X.(*ast.Ident)
+			i, known := flagArg[sel.Sel.Name]
+			if !ok || pkg.Name != "flag" || !known || len(call.Args) <= i {
+				return true
+			}
+			if lit, ok := call.Args[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				if name, err := strconv.Unquote(lit.Value); err == nil {
+					flags[name] = true
+				}
+			}
+			return true
+		})
+	}
+	return flags
+}
+
+// binaryFlags returns the flags of the pipeline binary: those defined by the
+// packages of this module and of Apache Beam that it links.
+func binaryFlags(t *testing.T) map[string]bool {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-f",
+		`{{with .Module}}{{if or (eq .Path "github.com/example/clickstream") (eq .Path "github.com/apache/beam/sdks/v2")}}{{$.Dir}}{{end}}{{end}}`,
+		"./pipelines/clickstream")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	flags := map[string]bool{}
+	for _, dir := range strings.Fields(string(out)) {
+		for name := range definedFlags(t, dir) {
+			flags[name] = true
+		}
+	}
+	return flags
+}
+
+func TestMetadataMatchesPipelineFlags(t *testing.T) {
+	m := loadMetadata(t)
+	if m.Name == "" || m.Description == "" {
+		t.Error("metadata.json needs a name and a description")
+	}
+	flags := binaryFlags(t)
+	// Beam's flags for Dataflow that the deployment relies on, checked here
+	// so that a Beam upgrade renaming one fails this test.
+	for _, f := range []string{"runner", "project", "region", "staging_location", "temp_location",
+		"worker_binary", "execute_async", "job_name", "update", "transform_name_mapping",
+		"service_account_email", "max_num_workers", "subnetwork"} {
+		if !flags[f] {
+			t.Errorf("the pipeline binary has no --%s flag (Beam's Dataflow runner defines it)", f)
+		}
+	}
+
+	seen := map[string]bool{}
+	for _, p := range m.Parameters {
+		if seen[p.Name] {
+			t.Errorf("parameter %s listed twice", p.Name)
+		}
+		seen[p.Name] = true
+		if !flags[p.Name] {
+			t.Errorf("parameter %s is not a flag of the pipeline binary", p.Name)
+		}
+		if p.Label == "" || p.HelpText == "" || p.IsOptional == nil || len(p.Regexes) == 0 {
+			t.Errorf("parameter %s needs a label, helpText, isOptional and regexes", p.Name)
+		}
+		for _, re := range p.Regexes {
+			if _, err := regexp.Compile(re); err != nil || !strings.HasPrefix(re, "^") || !strings.HasSuffix(re, "$") {
+				t.Errorf("parameter %s: regex %q must compile and be anchored (^...$): %v", p.Name, re, err)
+			}
+		}
+	}
+
+	own := definedFlags(t, "../pipelines/clickstream")
+	if len(own) == 0 {
+		t.Fatal("found no flags in pipelines/clickstream")
+	}
+	for name := range own {
+		if _, why := notParameters[name]; !why && !seen[name] {
+			t.Errorf("pipeline flag --%s is not a template parameter: add it to metadata.json (or to notParameters, with the reason)", name)
+		}
+	}
+	for name := range notParameters {
+		if seen[name] {
+			t.Errorf("%s is both a template parameter and excluded", name)
+		}
+	}
+}
+
+// matches reports whether value matches every regex of the parameter, whole.
+func matches(p parameter, value string) bool {
+	for _, expr := range p.Regexes {
+		re, err := regexp.Compile(expr)
+		if err != nil || !re.MatchString(value) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestMetadataRegexes(t *testing.T) {
+	byName := map[string]parameter{}
+	for _, p := range loadMetadata(t).Parameters {
+		byName[p.Name] = p
+	}
+	tests := []struct {
+		param, value string
+		ok           bool
+	}{
+		{"mode", "streaming", true},
+		{"mode", "batch", true},
+		{"mode", "stream", false},
+		{"dates", "2026-11-01", true},
+		{"dates", "2026-11-01..2026-11-07", true},
+		{"dates", "2026-11-01..", false},
+		{"input", "gs://p-clickstream-archive/raw/2026-11-01/**,gs://p-clickstream-landing/raw/2026-11-01/**", true},
+		{"input", "/data/raw/*", false},
+		{"subscription", "projects/my-proj-1/subscriptions/clickstream-pipeline", true},
+		{"subscription", "projects/my-proj-1/topics/clickstream-events", false},
+		{"hash_key", "secret:projects/my-proj-1/secrets/clickstream-hash-key/versions/3", true},
+		{"hash_key", "secret:projects/my-proj-1/secrets/clickstream-hash-key/versions/latest", false},
+		{"hash_key", "env:CLICKSTREAM_HASH_KEY", false},
+		{"hash_key", "0123456789abcdef", false},
+		{"allowed_lateness", "6h", true},
+		{"allowed_lateness", "1h30m", true},
+		{"allowed_lateness", "6 hours", false},
+		{"bot_ip_file", "gs://p-config/bot_ips.txt", true},
+		{"bot_ip_file", "bot_ips.txt", false},
+		{"shards", "1024", true},
+		{"shards", "0", false},
+		{"sink", "bigquery", true},
+		{"sink", "local", false},
+		{"execute_async", "true", true},
+		{"worker_binary", "/template/clickstream", true},
+	}
+	for _, tt := range tests {
+		p, ok := byName[tt.param]
+		if !ok {
+			t.Errorf("no parameter %s", tt.param)
+			continue
+		}
+		if got := matches(p, tt.value); got != tt.ok {
+			t.Errorf("%s=%q matches = %v, want %v", tt.param, tt.value, got, tt.ok)
+		}
+	}
+}
+
+// makeN prints the commands of a make target without running them.
+func makeN(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("make", append([]string{"-n", "--no-print-directory", "-C", ".."}, args...)...)
+	cmd.Env = append(os.Environ(), "MAKEFLAGS=", "MAKELEVEL=")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+var paramsFlag = regexp.MustCompile(`--parameters="\^~\^([^"]*)"`)
+
+// launchParams returns the template parameters of the one gcloud launch in out.
+func launchParams(t *testing.T, out string) map[string]string {
+	t.Helper()
+	all := paramsFlag.FindAllStringSubmatch(out, -1)
+	if len(all) != 1 {
+		t.Fatalf("want one --parameters in:\n%s", out)
+	}
+	params := map[string]string{}
+	for _, kv := range strings.Split(all[0][1], "~") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			t.Fatalf("parameter %q has no value", kv)
+		}
+		params[k] = v
+	}
+	return params
+}
+
+func TestMakeTargets(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	meta := map[string]parameter{}
+	for _, p := range loadMetadata(t).Parameters {
+		meta[p.Name] = p
+	}
+	dockerBinary := dockerfileBinary(t)
+	vars := []string{"PROJECT=my-proj-1", "REGION=europe-west4"}
+	env := []string{
+		"--project=my-proj-1", "--region=europe-west4",
+		"--template-file-gcs-location=gs://my-proj-1-clickstream-staging/templates/clickstream.json",
+		"--service-account-email=clickstream-worker@my-proj-1.iam.gserviceaccount.com",
+		"--staging-location=gs://my-proj-1-clickstream-staging/staging",
+		"--temp-location=gs://my-proj-1-clickstream-temp/tmp",
+	}
+	common := map[string]string{
+		"worker_binary": dockerBinary, "execute_async": "true",
+		"hash_key": "secret:projects/my-proj-1/secrets/clickstream-hash-key/versions/1",
+		"sink":     "bigquery", "bq_project": "my-proj-1", "bq_dataset": "clickstream", "create_tables": "false",
+	}
+	with := func(extra map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range common {
+			out[k] = v
+		}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	streaming := with(map[string]string{"mode": "streaming", "subscription": "projects/my-proj-1/subscriptions/clickstream-pipeline"})
+
+	tests := []struct {
+		name   string
+		args   []string
+		want   []string          // substrings of the commands
+		params map[string]string // the launch's template parameters, all of them
+	}{
+		{
+			name: "template",
+			args: []string{"template"},
+			want: []string{
+				"CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -o bin/flex/clickstream ./pipelines/clickstream",
+				"cp deploy/Dockerfile bin/flex/Dockerfile",
+				"gcloud builds submit bin/flex --project=my-proj-1 --tag=europe-west4-docker.pkg.dev/my-proj-1/clickstream/clickstream:v9",
+				"gcloud dataflow flex-template build gs://my-proj-1-clickstream-staging/templates/clickstream.json --project=my-proj-1",
+				"--image=europe-west4-docker.pkg.dev/my-proj-1/clickstream/clickstream:v9 --sdk-language=GO --metadata-file=deploy/metadata.json",
+			},
+		},
+		{
+			name:   "deploy",
+			args:   []string{"deploy"},
+			want:   append([]string{"gcloud dataflow flex-template run clickstream-streaming ", "--enable-streaming-engine"}, env...),
+			params: streaming,
+		},
+		{
+			name: "update with a transform mapping",
+			args: []string{"update", "TRANSFORM_MAPPING=sessionize.Windowed=sessionize.Sessions"},
+			want: append([]string{"gcloud dataflow flex-template run clickstream-streaming ",
+				"--update --transform-name-mappings='sessionize.Windowed=sessionize.Sessions'"}, env...),
+			params: streaming,
+		},
+		{
+			name: "drain",
+			args: []string{"drain", "JOB_NAME=cs-stream"},
+			want: []string{
+				"gcloud dataflow jobs list --project=my-proj-1 --region=europe-west4 --status=active",
+				"--filter='name=cs-stream'",
+				`gcloud dataflow jobs drain "$id" --project=my-proj-1 --region=europe-west4`,
+			},
+		},
+		{
+			name: "backfill",
+			args: []string{"backfill", "DATES=2026-11-01..2026-11-07", "BATCH_JOB_NAME=cs-backfill", "PARAMS=shards=1024 ip_mode=hash"},
+			want: append([]string{
+				"deploy/backfill-inputs.sh '2026-11-01..2026-11-07' my-proj-1-clickstream-archive my-proj-1-clickstream-landing",
+				"gcloud dataflow flex-template run cs-backfill ",
+			}, env...),
+			params: with(map[string]string{"mode": "batch", "dates": "2026-11-01..2026-11-07", "input": "$input", "shards": "1024", "ip_mode": "hash"}),
+		},
+		{
+			name: "daily",
+			args: []string{"daily", "DAY=2026-11-05"},
+			want: append([]string{
+				"deploy/backfill-inputs.sh '2026-11-05' my-proj-1-clickstream-archive my-proj-1-clickstream-landing",
+				"gcloud dataflow flex-template run clickstream-daily-2026-11-05 ",
+			}, env...),
+			params: with(map[string]string{"mode": "batch", "dates": "2026-11-05", "input": "$input"}),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := makeN(t, append(append(tt.args, vars...), "TAG=v9")...)
+			if err != nil {
+				t.Fatalf("make -n %v: %v\n%s", tt.args, err, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("missing %q in:\n%s", w, out)
+				}
+			}
+			if tt.params == nil {
+				return
+			}
+			got := launchParams(t, out)
+			for k, v := range got {
+				p, ok := meta[k]
+				if !ok {
+					t.Errorf("launch passes %s, which metadata.json does not declare", k)
+					continue
+				}
+				if v != "$input" && !matches(p, v) {
+					t.Errorf("launch passes %s=%q, which metadata.json's regexes reject", k, v)
+				}
+			}
+			for name, p := range meta {
+				if !*p.IsOptional && got[name] == "" {
+					t.Errorf("launch lacks required parameter %s", name)
+				}
+			}
+			if !mapsEqual(got, tt.params) {
+				t.Errorf("parameters %v, want %v", got, tt.params)
+			}
+		})
+	}
+
+	t.Run("required variables", func(t *testing.T) {
+		for _, args := range [][]string{{"deploy"}, {"backfill", "PROJECT=my-proj-1"}} {
+			out, err := makeN(t, args...)
+			if err == nil || !strings.Contains(out, "is not set: see the top of deploy/deploy.mk") {
+				t.Errorf("make -n %v: err %v, want a missing-variable error; output:\n%s", args, err, out)
+			}
+		}
+	})
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// dockerfileBinary checks the Dockerfile's shape and returns the binary the
+// launcher runs.
+func dockerfileBinary(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var from, copyTo, env string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "ARG" && strings.HasPrefix(f[1], "BASE_IMAGE="):
+			from = strings.TrimPrefix(f[1], "BASE_IMAGE=")
+		case len(f) == 3 && f[0] == "COPY" && f[1] == "clickstream":
+			copyTo = f[2]
+		case len(f) == 2 && f[0] == "ENV":
+			if v, ok := strings.CutPrefix(f[1], "FLEX_TEMPLATE_GO_BINARY="); ok {
+				env = v
+			}
+		}
+	}
+	if !strings.HasPrefix(from, "gcr.io/dataflow-templates-base/go-template-launcher-base") {
+		t.Errorf("base image %q, want Google's Go launcher gcr.io/dataflow-templates-base/go-template-launcher-base", from)
+	}
+	if !slices.Contains(strings.Split(string(b), "\n"), "FROM ${BASE_IMAGE}") {
+		t.Error("Dockerfile does not build FROM ${BASE_IMAGE}")
+	}
+	if copyTo == "" || env != copyTo {
+		t.Errorf("FLEX_TEMPLATE_GO_BINARY=%q, want the path the binary is copied to (%q)", env, copyTo)
+	}
+	return env
+}
+
+func TestBackfillInputs(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{
+		"archive/raw/2026-10-31/23/05_00Z-a.jsonl",
+		"archive/raw/2026-11-01/00/00_00Z-b.jsonl",
+		"archive/raw/2026-11-02/06/55_00Z-c.jsonl",
+		"archive/raw/2026-11-03/00/00_00Z-d.jsonl", // beyond the day after: not read
+		"landing/raw/2026-11-01/collector-1.jsonl.gz",
+	} {
+		p := filepath.Join(root, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("{}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A stand-in for `gcloud storage ls gs://B/raw/D/**` over root/B/raw/D.
+	ls := filepath.Join(t.TempDir(), "ls")
+	script := "#!/usr/bin/env bash\nset -e\np=${1#gs://}\nfind \"" + root + "/${p%/\\*\\*}\" -type f | grep .\n"
+	if err := os.WriteFile(ls, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		dates, want string
+		code        int
+	}{
+		{dates: "2026-11-01", want: "gs://archive/raw/2026-10-31/**,gs://archive/raw/2026-11-01/**,gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**"},
+		{dates: "2026-11-02..2026-11-03", want: "gs://archive/raw/2026-11-01/**,gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**,gs://archive/raw/2026-11-03/**"},
+		{dates: "2026-12-01", code: 1},
+		{dates: "2026-11-1", code: 2},
+		{dates: "2026-11-03..2026-11-01", code: 2},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command("./backfill-inputs.sh", tt.dates, "archive", "landing")
+		cmd.Env = append(os.Environ(), "BACKFILL_LS="+ls)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		code := 0
+		if exit, ok := err.(*exec.ExitError); ok {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tt.code || strings.TrimSpace(string(out)) != tt.want {
+			t.Errorf("backfill-inputs.sh %s = %q (exit %d, %s), want %q (exit %d)", tt.dates, out, code, stderr.String(), tt.want, tt.code)
+		}
+	}
+}
