@@ -1,0 +1,198 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/google/uuid"
+
+	"github.com/example/clickstream/schemas"
+)
+
+func init() {
+	register.DoFn4x1[context.Context, beam.EventTime, beam.X, func(beam.EventTime, schemas.Delivery), error](&appendFn{})
+	register.Emitter2[beam.EventTime, schemas.Delivery]()
+}
+
+// Append is the streaming sink: it adds rows, a PCollection of the row type
+// of table, to the visible partitions, one Parquet file per bundle and
+// partition date, named part-stream-<runID>-<uuid>.parquet. A file is
+// written under the run's _tmp directory and renamed into its partition
+// when the bundle finishes, so readers see whole files or none.
+//
+// It returns PCollection<schemas.Delivery>: the Delivery of every row
+// written (rows of Pub/Sub messages), emitted once the row's file is in
+// place, for acknowledging the messages. Rows without a Delivery (sessions,
+// reconciliation rows) emit nothing.
+//
+// Appended files are not journaled: a batch run that owns a date replaces
+// the partition whole, streaming files included (that is how the batch run
+// repairs a streamed day). Like Write, it assumes one writer per warehouse.
+func Append(s beam.Scope, out, runID, table string, rows beam.PCollection) beam.PCollection {
+	s = s.Scope("warehouse.Append")
+	t := mustTable(table)
+	if err := checkRunID(runID); err != nil {
+		panic(err)
+	}
+	if got := rows.Type().Type(); got != t.rowType {
+		panic(fmt.Sprintf("warehouse.Append: table %s stores %v, got a PCollection of %v", table, t.rowType, got))
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		panic(fmt.Sprintf("warehouse.Append: output directory %q: %v", out, err))
+	}
+	return beam.ParDo(s, &appendFn{Out: abs, RunID: runID, Table: table}, rows)
+}
+
+// delivered is a row's delivery with the row's timestamp, held until the
+// row's file is in place.
+type delivered struct {
+	at beam.EventTime
+	d  schemas.Delivery
+}
+
+type appendFn struct {
+	// Out is the warehouse directory (absolute).
+	Out string
+	// RunID names the run's files and its _tmp directory.
+	RunID string
+	// Table is the table the rows belong to.
+	Table string
+
+	table   *table
+	written beam.Counter
+	parts   map[time.Time]*partWriter
+	pending []delivered
+}
+
+func (f *appendFn) Setup() error {
+	t, err := lookupTable(f.Table)
+	if err != nil {
+		return err
+	}
+	f.table = t
+	f.written = beam.NewCounter("warehouse", f.Table+"_rows_appended")
+	return nil
+}
+
+func (f *appendFn) StartBundle(_ context.Context, _ func(beam.EventTime, schemas.Delivery)) error {
+	f.abort()
+	f.parts = make(map[time.Time]*partWriter)
+	return nil
+}
+
+func (f *appendFn) ProcessElement(_ context.Context, ts beam.EventTime, elem beam.X, _ func(beam.EventTime, schemas.Delivery)) error {
+	date, err := f.table.partitionDate(elem)
+	if err != nil {
+		return err
+	}
+	p, ok := f.parts[date]
+	if !ok {
+		if p, err = f.open(date); err != nil {
+			return err
+		}
+		f.parts[date] = p
+	}
+	if err := p.write(elem); err != nil {
+		return fmt.Errorf("warehouse: append %s: %w", p.final, err)
+	}
+	if d, ok := elem.(schemas.Delivered); ok && d.DeliveryOf().AckID != "" {
+		f.pending = append(f.pending, delivered{at: ts, d: d.DeliveryOf()})
+	}
+	return nil
+}
+
+func (f *appendFn) FinishBundle(ctx context.Context, emit func(beam.EventTime, schemas.Delivery)) error {
+	for date, p := range f.parts {
+		if err := p.commit(); err != nil {
+			return fmt.Errorf("warehouse: append %s: %w", p.final, err)
+		}
+		f.written.Inc(ctx, p.enc.Rows())
+		delete(f.parts, date)
+	}
+	for _, d := range f.pending {
+		emit(d.at, d.d)
+	}
+	f.pending = nil
+	return nil
+}
+
+func (f *appendFn) Teardown() error {
+	f.abort()
+	return nil
+}
+
+func (f *appendFn) abort() {
+	for date, p := range f.parts {
+		p.abort()
+		delete(f.parts, date)
+	}
+	f.pending = nil
+}
+
+func (f *appendFn) open(date time.Time) (*partWriter, error) {
+	tmp := filepath.Join(runDir(f.Out, f.RunID), tmpDir)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse: append: %w", err)
+	}
+	dir := filepath.Join(f.Out, f.Table)
+	if f.table.partitioned() {
+		dir = finalDir(f.Out, f.Table, f.table.partition(date))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse: append: %w", err)
+	}
+	name := appendedPrefix(f.RunID) + uuid.NewString() + partSuffix
+	p, err := newPartWriter(filepath.Join(tmp, name), filepath.Join(dir, name), f.table)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: append %s: %w", name, err)
+	}
+	return p, nil
+}
+
+// appendedPrefix starts the names of the files a streaming run appends.
+func appendedPrefix(runID string) string { return partPrefix + "stream-" + runID + "-" }
+
+// CountAppended counts the rows of table in the files that the streaming
+// run runID appended, in every partition.
+func CountAppended(out, runID, table string) (int64, error) {
+	t, err := lookupTable(table)
+	if err != nil {
+		return 0, err
+	}
+	dirs := []string{tableDir(out, table)}
+	if t.partitioned() {
+		dates, err := Dates(out, table)
+		if err != nil {
+			return 0, err
+		}
+		dirs = dirs[:0]
+		for _, d := range dates {
+			dirs = append(dirs, finalDir(out, table, t.partition(d)))
+		}
+	}
+	var n int64
+	for _, dir := range dirs {
+		files, err := partFiles(dir)
+		if err != nil {
+			return 0, err
+		}
+		for _, path := range files {
+			if !strings.HasPrefix(filepath.Base(path), appendedPrefix(runID)) {
+				continue
+			}
+			rows, err := countFile(path)
+			if err != nil {
+				return 0, err
+			}
+			n += rows
+		}
+	}
+	return n, nil
+}
