@@ -1,0 +1,162 @@
+package pubsub
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
+	"cloud.google.com/go/pubsub/v2/pstest"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/example/clickstream/io/files"
+	"github.com/example/clickstream/schemas"
+)
+
+func init() {
+	register.DoFn3x1[context.Context, schemas.Record, func(schemas.Delivery), error](&sinkFn{})
+	register.Emitter1[schemas.Delivery]()
+}
+
+const testProject = "p"
+
+// fake is a pstest server with one topic and subscription, recording when
+// each message was acknowledged.
+type fake struct {
+	*pstest.Server
+	topic, sub string
+
+	mu    sync.Mutex
+	acked map[string][]time.Time // message id -> ack request times
+}
+
+// ackRecorder sees every Acknowledge request before pstest handles it.
+type ackRecorder struct{ f *fake }
+
+func (a ackRecorder) React(req any) (bool, any, error) {
+	now := time.Now()
+	a.f.mu.Lock()
+	defer a.f.mu.Unlock()
+	for _, id := range req.(*pubsubpb.AcknowledgeRequest).AckIds {
+		msg := id[:strings.LastIndex(id, ":")]
+		a.f.acked[msg] = append(a.f.acked[msg], now)
+	}
+	return false, nil, nil
+}
+
+// newFake starts a pstest server with a topic and a subscription whose ack
+// deadline is ackDeadline.
+func newFake(t testing.TB, ackDeadline time.Duration) *fake {
+	t.Helper()
+	f := &fake{acked: map[string][]time.Time{}}
+	f.Server = pstest.NewServer(pstest.ServerReactorOption{FuncName: "Acknowledge", Reactor: ackRecorder{f}})
+	t.Cleanup(func() { f.Close() })
+	f.topic = "projects/" + testProject + "/topics/events"
+	f.sub = "projects/" + testProject + "/subscriptions/events-sub"
+	ctx := context.Background()
+	if _, err := f.GServer.CreateTopic(ctx, &pubsubpb.Topic{Name: f.topic}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.GServer.CreateSubscription(ctx, &pubsubpb.Subscription{
+		Name: f.sub, Topic: f.topic, AckDeadlineSeconds: int32(ackDeadline / time.Second),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fake) options() ReadOptions {
+	return ReadOptions{Project: testProject, Subscription: "events-sub", Endpoint: f.Addr}
+}
+
+// ackTimes returns the times message id was acknowledged.
+func (f *fake) ackTimes(id string) []time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.acked[id]
+}
+
+// store is a test sink's memory: the rows written per message (keyed by the
+// message body) and failures to inject.
+type store struct {
+	mu      sync.Mutex
+	records map[string]schemas.Record
+	writes  map[string][]time.Time
+	failing map[string]int // body -> failures left to inject
+}
+
+var (
+	storesMu sync.Mutex
+	stores   = map[string]*store{}
+)
+
+// newStore registers a store under the test's name.
+func newStore(t testing.TB) (string, *store) {
+	t.Helper()
+	name := t.Name()
+	st := &store{records: map[string]schemas.Record{}, writes: map[string][]time.Time{}, failing: map[string]int{}}
+	storesMu.Lock()
+	stores[name] = st
+	storesMu.Unlock()
+	t.Cleanup(func() {
+		storesMu.Lock()
+		delete(stores, name)
+		storesMu.Unlock()
+	})
+	return name, st
+}
+
+func (st *store) snapshot() (map[string]schemas.Record, map[string][]time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	recs := make(map[string]schemas.Record, len(st.records))
+	writes := make(map[string][]time.Time, len(st.writes))
+	for k, v := range st.records {
+		recs[k] = v
+	}
+	for k, v := range st.writes {
+		writes[k] = append([]time.Time(nil), v...)
+	}
+	return recs, writes
+}
+
+// sinkFn is a test sink: it writes one row per beacon element of a record
+// (files.RecordsIn) into its store, then emits one Delivery per row, the way
+// the pipeline's sinks report written rows.
+type sinkFn struct {
+	Store string
+}
+
+func (fn *sinkFn) ProcessElement(_ context.Context, r schemas.Record, emit func(schemas.Delivery)) error {
+	storesMu.Lock()
+	st := stores[fn.Store]
+	storesMu.Unlock()
+	key := string(r.Data)
+	rows := files.RecordsIn(r)
+	st.mu.Lock()
+	if st.failing[key] > 0 {
+		st.failing[key]--
+		st.mu.Unlock()
+		return fmt.Errorf("injected write failure for %q", key)
+	}
+	st.records[key] = r
+	for range rows {
+		st.writes[key] = append(st.writes[key], time.Now())
+	}
+	st.mu.Unlock()
+	for range rows {
+		emit(schemas.Delivery{AckID: r.AckID, Rows: rows, Published: r.Arrived, Watermark: r.Watermark})
+	}
+	return nil
+}
+
+// readAndAck builds Read -> sink -> Acknowledge and returns the ack counts.
+func readAndAck(s beam.Scope, o ReadOptions, storeName string) beam.PCollection {
+	records := Read(s, o)
+	delivered := beam.ParDo(s, &sinkFn{Store: storeName}, records)
+	return Acknowledge(s, o, delivered)
+}

@@ -1,0 +1,201 @@
+package pubsub
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	gpubsub "cloud.google.com/go/pubsub/v2"
+	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+)
+
+const (
+	// maxLease is how long a message's lease is extended at most: a
+	// message whose rows never all arrive is redelivered after that.
+	maxLease = time.Hour
+	// maxAckIDs is the most ack ids one Acknowledge or ModifyAckDeadline
+	// request carries (the service's request size limit).
+	maxAckIDs = 2500
+)
+
+// leaseKeeper extends the ack deadlines of the messages the reader emitted
+// until Acknowledge reports them acked or maxLease passes. There is one per
+// subscription and endpoint in a process, shared by the reader and the
+// acknowledger (see doc.go for what happens when they do not share one).
+type leaseKeeper struct {
+	sub, project, endpoint string
+	deadline               time.Duration
+
+	mu       sync.Mutex
+	run      string               // the read whose leases are held
+	leases   map[string]time.Time // ack id -> when it was first leased
+	running  bool
+	extended int64 // extensions sent, not yet reported to a counter
+	expired  int64 // leases given up at maxLease, not yet reported
+}
+
+var (
+	keepersMu sync.Mutex
+	keepers   = map[string]*leaseKeeper{}
+)
+
+// keeperFor returns the process's lease keeper for the subscription of o
+// (o.withDefaults() applied).
+func keeperFor(o ReadOptions) *leaseKeeper {
+	key := effectiveEndpoint(o.Endpoint) + "|" + o.Subscription
+	keepersMu.Lock()
+	defer keepersMu.Unlock()
+	k := keepers[key]
+	if k == nil {
+		k = &leaseKeeper{sub: o.Subscription, project: o.Project, endpoint: o.Endpoint, leases: map[string]time.Time{}}
+		keepers[key] = k
+	}
+	k.mu.Lock()
+	k.deadline = o.AckDeadline
+	k.mu.Unlock()
+	return k
+}
+
+// hold starts extending the leases of ackIDs, received at now.
+func (k *leaseKeeper) hold(ackIDs []string, now time.Time) {
+	if len(ackIDs) == 0 {
+		return
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, id := range ackIDs {
+		k.leases[id] = now
+	}
+	if !k.running {
+		k.running = true
+		go k.keep()
+	}
+}
+
+// release stops extending the leases of ackIDs (acked, or given back).
+func (k *leaseKeeper) release(ackIDs []string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, id := range ackIDs {
+		delete(k.leases, id)
+	}
+}
+
+// takeCounts returns the extensions sent and leases given up since the last
+// call: the keeper runs outside any bundle, so DoFns report them.
+func (k *leaseKeeper) takeCounts() (extended, expired int64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	extended, expired = k.extended, k.expired
+	k.extended, k.expired = 0, 0
+	return extended, expired
+}
+
+// begin tells the keeper which read (one job run) holds leases now. When a
+// new read starts in this process, the leases of the earlier one are given
+// back: messages whose rows never completed (e.g. its job failed) become
+// available again at once instead of being held until maxLease.
+func (k *leaseKeeper) begin(ctx context.Context, c *gpubsub.Client, run string) error {
+	k.mu.Lock()
+	if k.run == run {
+		k.mu.Unlock()
+		return nil
+	}
+	k.run = run
+	ids := slices.Collect(maps.Keys(k.leases))
+	clear(k.leases)
+	k.mu.Unlock()
+	return modifyDeadline(ctx, c, k.sub, ids, 0)
+}
+
+// keep extends the leases every third of the ack deadline while any are
+// held.
+func (k *leaseKeeper) keep() {
+	ctx := context.Background()
+	c, err := newClient(ctx, k.project, k.endpoint)
+	if err != nil {
+		slog.Error("pubsub lease keeper: no client; leases will lapse", "subscription", k.sub, "err", err)
+		k.mu.Lock()
+		k.running = false
+		k.mu.Unlock()
+		return
+	}
+	defer c.Close()
+	for {
+		k.mu.Lock()
+		period := k.deadline / 3
+		k.mu.Unlock()
+		time.Sleep(period)
+		ids, deadline := k.due(time.Now())
+		if ids == nil {
+			return
+		}
+		if err := modifyDeadline(ctx, c, k.sub, ids, deadline); err != nil {
+			// The next round retries; a lease that lapses meanwhile only
+			// causes a redelivery.
+			slog.Warn("pubsub lease keeper: extending leases", "subscription", k.sub, "err", err)
+			continue
+		}
+		k.mu.Lock()
+		k.extended += int64(len(ids))
+		k.mu.Unlock()
+	}
+}
+
+// due drops the leases held longer than maxLease and returns the others with
+// the deadline to extend them by; nil (and running set to false) when none
+// is left.
+func (k *leaseKeeper) due(now time.Time) ([]string, time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var ids []string
+	for id, since := range k.leases {
+		if now.Sub(since) >= maxLease {
+			delete(k.leases, id)
+			k.expired++
+			continue
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		k.running = false
+		return nil, 0
+	}
+	return ids, k.deadline
+}
+
+// modifyDeadline sets the ack deadline of ackIDs (0 gives them back), in
+// requests of at most maxAckIDs.
+func modifyDeadline(ctx context.Context, c *gpubsub.Client, sub string, ackIDs []string, d time.Duration) error {
+	for batch := range slices.Chunk(ackIDs, maxAckIDs) {
+		err := c.SubscriptionAdminClient.ModifyAckDeadline(ctx, &pubsubpb.ModifyAckDeadlineRequest{
+			Subscription: sub, AckIds: batch, AckDeadlineSeconds: int32(d / time.Second),
+		})
+		if err != nil {
+			return fmt.Errorf("modify ack deadline of %d messages on %s: %w", len(batch), sub, err)
+		}
+	}
+	return nil
+}
+
+// acknowledge acknowledges ackIDs in requests of at most maxAckIDs.
+func acknowledge(ctx context.Context, c *gpubsub.Client, sub string, ackIDs []string) error {
+	for batch := range slices.Chunk(ackIDs, maxAckIDs) {
+		err := c.SubscriptionAdminClient.Acknowledge(ctx, &pubsubpb.AcknowledgeRequest{Subscription: sub, AckIds: batch})
+		if err != nil {
+			return fmt.Errorf("acknowledge %d messages on %s: %w", len(batch), sub, err)
+		}
+	}
+	return nil
+}
+
+// leaseCounters are the counters of the lease keeper's work, reported by the
+// DoFns that share it.
+func leaseCounters() (extensions, expired beam.Counter) {
+	return beam.NewCounter("pubsub", "lease_extensions"), beam.NewCounter("pubsub", "leases_expired")
+}

@@ -1,0 +1,59 @@
+package pubsub
+
+import (
+	"context"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/pubsubio"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	pb "google.golang.org/genproto/googleapis/pubsub/v1"
+
+	"github.com/example/clickstream/schemas"
+)
+
+func init() {
+	register.DoFn3x0[context.Context, *pb.PubsubMessage, func(schemas.Record)](&nativeFn{})
+	register.Emitter1[schemas.Record]()
+}
+
+// readNative reads with Beam's pubsubio, which only Dataflow runs: Dataflow
+// timestamps the elements (from the attribute or the publish time) and
+// acknowledges on its own checkpoints.
+func readNative(s beam.Scope, o ReadOptions) beam.PCollection {
+	msgs := pubsubio.Read(s, o.Project, pubsubio.ReadOptions{
+		Subscription:       subscriptionID(o.Subscription),
+		TimestampAttribute: o.TimestampAttribute,
+		WithAttributes:     true,
+	})
+	return beam.ParDo(s, &nativeFn{Options: o}, msgs)
+}
+
+// nativeFn converts pubsubio's messages into records (no AckID, no
+// Watermark: Dataflow keeps both to itself).
+type nativeFn struct {
+	// Options are the read's options, defaults applied.
+	Options ReadOptions
+
+	messages, bytes, tooLarge, badTimestamp beam.Counter
+}
+
+func (fn *nativeFn) Setup() {
+	fn.messages = beam.NewCounter("pubsub", "messages")
+	fn.bytes = beam.NewCounter("pubsub", "bytes")
+	fn.tooLarge = beam.NewCounter("pubsub", "too_large")
+	fn.badTimestamp = beam.NewCounter("pubsub", "bad_timestamp_attribute")
+}
+
+func (fn *nativeFn) ProcessElement(ctx context.Context, m *pb.PubsubMessage, emit func(schemas.Record)) {
+	r, _, badTS := toRecord(message{Data: m.GetData(), Attributes: m.GetAttributes(), Published: m.GetPublishTime().AsTime()},
+		fn.Options.Subscription, fn.Options.MaxRecordBytes, fn.Options.TimestampAttribute)
+	fn.messages.Inc(ctx, 1)
+	fn.bytes.Inc(ctx, r.Size)
+	if r.ReadError != "" {
+		fn.tooLarge.Inc(ctx, 1)
+	}
+	if badTS {
+		fn.badTimestamp.Inc(ctx, 1)
+	}
+	emit(r)
+}

@@ -1,0 +1,35 @@
+package pubsub
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
+)
+
+// CreateSubscription creates the subscription id (short, in o.Project, or a
+// full name) on topic (short, in o.Project, or a full name) with
+// o.AckDeadline, and returns its short id. It is for runs given a topic
+// without a subscription.
+func CreateSubscription(ctx context.Context, o ReadOptions, topic, id string) (string, error) {
+	o.Subscription = id
+	o = o.withDefaults()
+	if !strings.HasPrefix(topic, "projects/") {
+		topic = fmt.Sprintf("projects/%s/topics/%s", o.Project, topic)
+	}
+	c, err := newClient(ctx, o.Project, o.Endpoint)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_, err = c.SubscriptionAdminClient.CreateSubscription(ctx, &pubsubpb.Subscription{
+		Name:               o.Subscription,
+		Topic:              topic,
+		AckDeadlineSeconds: int32(o.AckDeadline.Seconds()),
+	})
+	if err != nil {
+		return "", fmt.Errorf("create subscription %s on %s: %w", o.Subscription, topic, err)
+	}
+	return subscriptionID(o.Subscription), nil
+}
