@@ -17,8 +17,10 @@ type Options struct {
 	// DefaultMaxBatchRows); a request is also kept under the API's 10 MB
 	// limit.
 	MaxBatchRows int
-	// MaxAttempts is how many times a request that fails with a transient
-	// error is sent before the bundle fails (default DefaultMaxAttempts).
+	// MaxAttempts is how many rounds of sends a bundle makes while some of
+	// its requests keep failing with transient errors, with backoff between
+	// rounds (default DefaultMaxAttempts); then the bundle fails and the
+	// runner retries it.
 	MaxAttempts int
 }
 

@@ -113,6 +113,16 @@ func (s *Server) Rows(table string) []Row {
 	return slices.Clone(s.rows[table])
 }
 
+// TakeRows returns the rows appended to table and forgets them, so that a
+// long test or benchmark does not hold every row.
+func (s *Server) TakeRows(table string) []Row {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := s.rows[table]
+	delete(s.rows, table)
+	return rows
+}
+
 // Requests returns how many AppendRows requests the server has received,
 // failed or not.
 func (s *Server) Requests() int {

@@ -173,6 +173,9 @@ func TestAppendRowsSchema(t *testing.T) {
 	if srv.Requests() != 2 {
 		t.Errorf("Requests() = %d, want 2", srv.Requests())
 	}
+	if taken := srv.TakeRows("bot_events"); len(taken) != 2 || len(srv.Rows("bot_events")) != 0 {
+		t.Errorf("TakeRows took %d rows and left %d, want 2 and 0", len(taken), len(srv.Rows("bot_events")))
+	}
 }
 
 func TestAppendRowsProtocol(t *testing.T) {
