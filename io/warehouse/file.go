@@ -1,7 +1,6 @@
 package warehouse
 
 import (
-	"fmt"
 	"io"
 	"reflect"
 	"time"
@@ -45,11 +44,10 @@ func newFileWriter(w io.Writer, t *table) *FileWriter {
 	return &FileWriter{table: t, w: pw, batch: make([]parquet.Row, 1)}
 }
 
-// Write appends row, a value of the table's row type (see RowType).
+// Write appends row, a value of the table's row type (see RowType) or of a
+// struct type of the same fields (a runner may decode an unregistered row
+// type as such).
 func (f *FileWriter) Write(row any) error {
-	if got := reflect.TypeOf(row); got != f.table.rowType {
-		return fmt.Errorf("warehouse: table %s stores %v, got %v", f.table.name, f.table.rowType, got)
-	}
 	f.row = f.table.codec.encode(f.row, row)
 	f.batch[0] = f.row
 	if _, err := f.w.WriteRows(f.batch); err != nil {

@@ -1,0 +1,458 @@
+package bqfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	bqv2 "google.golang.org/api/bigquery/v2"
+	"google.golang.org/api/option"
+)
+
+// Server is an in-process BigQuery REST API for one project. It is safe for
+// concurrent use.
+type Server struct {
+	project string
+	http    *httptest.Server
+
+	mu       sync.Mutex
+	datasets map[string]*dataset
+	jobs     map[string]*bqv2.Job
+	jobOrder []string
+	requests []string
+	lose     int // job inserts whose answer is lost (LoseJobInsertResponses)
+}
+
+type dataset struct {
+	meta   *bqv2.Dataset
+	tables map[string]*table
+}
+
+type table struct {
+	meta *bqv2.Table
+	// partitions holds the rows by partition id: YYYYMMDD, __NULL__ for a
+	// NULL partition column, or "" for an unpartitioned table.
+	partitions map[string][]map[string]any
+}
+
+// NewServer starts a server for project. Close it when done.
+func NewServer(project string) *Server {
+	s := &Server{project: project, datasets: map[string]*dataset{}, jobs: map[string]*bqv2.Job{}}
+	mux := http.NewServeMux()
+	// The client puts the API's path under the endpoint it is given; also
+	// accept Google's /bigquery/v2 prefix.
+	for _, prefix := range []string{"", "/bigquery/v2"} {
+		mux.HandleFunc("GET "+prefix+"/projects/{project}/datasets/{dataset}", s.getDataset)
+		mux.HandleFunc("GET "+prefix+"/projects/{project}/datasets/{dataset}/tables/{table}", s.getTable)
+		mux.HandleFunc("POST "+prefix+"/projects/{project}/datasets/{dataset}/tables", s.insertTable)
+		mux.HandleFunc("DELETE "+prefix+"/projects/{project}/datasets/{dataset}/tables/{table}", s.deleteTable)
+		mux.HandleFunc("POST "+prefix+"/projects/{project}/jobs", s.insertJob)
+		mux.HandleFunc("GET "+prefix+"/projects/{project}/jobs/{job}", s.getJob)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotImplemented, "notImplemented", fmt.Sprintf("bqfake: %s %s is not implemented", r.Method, r.URL.Path))
+	})
+	s.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests = append(s.requests, r.Method+" "+r.URL.Path)
+		s.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
+	return s
+}
+
+// URL is the server's base URL, for option.WithEndpoint.
+func (s *Server) URL() string { return s.http.URL }
+
+// ClientOptions connect a BigQuery client to the server.
+func (s *Server) ClientOptions() []option.ClientOption {
+	return []option.ClientOption{option.WithEndpoint(s.URL()), option.WithoutAuthentication()}
+}
+
+// Close shuts the server down.
+func (s *Server) Close() { s.http.Close() }
+
+// AddDataset creates an empty dataset in location (e.g. "US").
+func (s *Server) AddDataset(name, location string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.datasets[name] = &dataset{
+		meta: &bqv2.Dataset{
+			Kind:             "bigquery#dataset",
+			Id:               s.project + ":" + name,
+			DatasetReference: &bqv2.DatasetReference{ProjectId: s.project, DatasetId: name},
+			Location:         location,
+		},
+		tables: map[string]*table{},
+	}
+}
+
+// Table returns a table's metadata as the server holds it (what tables.insert
+// received, with the types in the API's legacy names), or false.
+func (s *Server) Table(dataset, name string) (*bqv2.Table, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.lookupTable(dataset, name)
+	if t == nil {
+		return nil, false
+	}
+	return clone(t.meta), true
+}
+
+// Rows returns a table's rows ordered by partition id, then as loaded.
+// Values are nil (NULL), string, int64, float64, bool, time.Time (DATE as
+// midnight UTC, TIMESTAMP in UTC), []byte, or []any for a REPEATED column.
+func (s *Server) Rows(dataset, name string) []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.lookupTable(dataset, name)
+	if t == nil {
+		return nil
+	}
+	var out []map[string]any
+	for _, id := range sortedKeys(t.partitions) {
+		out = append(out, t.partitions[id]...)
+	}
+	return out
+}
+
+// Partitions returns the number of rows in each non-empty partition of a
+// table, by partition id (YYYYMMDD, __NULL__, or "" for an unpartitioned
+// table).
+func (s *Server) Partitions(dataset, name string) map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.lookupTable(dataset, name)
+	if t == nil {
+		return nil
+	}
+	out := map[string]int{}
+	for id, rows := range t.partitions {
+		if len(rows) > 0 {
+			out[id] = len(rows)
+		}
+	}
+	return out
+}
+
+// Jobs returns every job the server accepted, in order: the configuration
+// received, with its final status and statistics.
+func (s *Server) Jobs() []*bqv2.Job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*bqv2.Job, 0, len(s.jobOrder))
+	for _, id := range s.jobOrder {
+		out = append(out, clone(s.jobs[id]))
+	}
+	return out
+}
+
+// Requests returns every request received, as "METHOD /path", in order.
+func (s *Server) Requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// LoseJobInsertResponses makes the server run the next n jobs it is sent
+// and then answer 503 backendError instead of the job, as when a response is
+// lost on the way: the client retries the insert and meets its own job.
+func (s *Server) LoseJobInsertResponses(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lose = n
+}
+
+func (s *Server) lookupTable(dataset, name string) *table {
+	ds, ok := s.datasets[dataset]
+	if !ok {
+		return nil
+	}
+	return ds.tables[name]
+}
+
+// checkProject answers 404 for another project than the server's.
+func (s *Server) checkProject(w http.ResponseWriter, r *http.Request) bool {
+	if p := r.PathValue("project"); p != s.project {
+		writeError(w, http.StatusNotFound, "notFound", "Not found: Project "+p)
+		return false
+	}
+	return true
+}
+
+func (s *Server) getDataset(w http.ResponseWriter, r *http.Request) {
+	if !s.checkProject(w, r) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ds, ok := s.datasets[r.PathValue("dataset")]
+	if !ok {
+		writeError(w, http.StatusNotFound, "notFound", fmt.Sprintf("Not found: Dataset %s:%s", s.project, r.PathValue("dataset")))
+		return
+	}
+	writeJSON(w, ds.meta)
+}
+
+func (s *Server) getTable(w http.ResponseWriter, r *http.Request) {
+	if !s.checkProject(w, r) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.lookupTable(r.PathValue("dataset"), r.PathValue("table"))
+	if t == nil {
+		writeError(w, http.StatusNotFound, "notFound", s.notFoundTable(r.PathValue("dataset"), r.PathValue("table")))
+		return
+	}
+	writeJSON(w, t.meta)
+}
+
+func (s *Server) notFoundTable(dataset, name string) string {
+	return fmt.Sprintf("Not found: Table %s:%s.%s", s.project, dataset, name)
+}
+
+func (s *Server) insertTable(w http.ResponseWriter, r *http.Request) {
+	if !s.checkProject(w, r) {
+		return
+	}
+	var t bqv2.Table
+	if err := json.NewDecoder(r.Body).Decode(&t); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", "bqfake: table: "+err.Error())
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dsName := r.PathValue("dataset")
+	ds, ok := s.datasets[dsName]
+	if !ok {
+		writeError(w, http.StatusNotFound, "notFound", fmt.Sprintf("Not found: Dataset %s:%s", s.project, dsName))
+		return
+	}
+	if t.TableReference == nil || t.TableReference.TableId == "" {
+		writeError(w, http.StatusBadRequest, "invalid", "bqfake: table: no tableReference.tableId")
+		return
+	}
+	name := t.TableReference.TableId
+	if _, ok := ds.tables[name]; ok {
+		writeError(w, http.StatusConflict, "duplicate", fmt.Sprintf("Already Exists: Table %s:%s.%s", s.project, dsName, name))
+		return
+	}
+	if err := checkTable(&t); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	t.Kind = "bigquery#table"
+	t.Id = fmt.Sprintf("%s:%s.%s", s.project, dsName, name)
+	t.TableReference.ProjectId, t.TableReference.DatasetId = s.project, dsName
+	t.Type = "TABLE"
+	t.Location = ds.meta.Location
+	t.CreationTime = time.Now().UnixMilli()
+	ds.tables[name] = &table{meta: &t, partitions: map[string][]map[string]any{}}
+	writeJSON(w, &t)
+}
+
+// checkTable checks what BigQuery checks of a new table that this fake
+// relies on, and writes column types and modes as the API reports them.
+func checkTable(t *bqv2.Table) error {
+	if t.Schema == nil || len(t.Schema.Fields) == 0 {
+		return fmt.Errorf("bqfake: table %s: no schema", t.TableReference.TableId)
+	}
+	cols := map[string]*bqv2.TableFieldSchema{}
+	for _, f := range t.Schema.Fields {
+		f.Type = legacyType(f.Type)
+		if f.Mode == "" {
+			f.Mode = "NULLABLE"
+		}
+		cols[strings.ToLower(f.Name)] = f
+	}
+	if p := t.TimePartitioning; p != nil {
+		if p.Type != "" && p.Type != "DAY" || p.Field == "" {
+			return fmt.Errorf("bqfake: only day partitioning on a column is implemented (type %q, field %q)", p.Type, p.Field)
+		}
+		c, ok := cols[strings.ToLower(p.Field)]
+		if !ok {
+			return failf("invalid", "The field specified for time partitioning cannot be found in the schema: %s", p.Field)
+		}
+		if c.Type != "DATE" && c.Type != "TIMESTAMP" || c.Mode == "REPEATED" {
+			return failf("invalid", "The field specified for time partitioning can only be of type TIMESTAMP, DATE or DATETIME. The type found is: %s %s", c.Mode, c.Type)
+		}
+	}
+	if c := t.Clustering; c != nil {
+		if len(c.Fields) > 4 {
+			return failf("invalid", "Too many clustering fields: %d, only 4 are allowed", len(c.Fields))
+		}
+		for _, name := range c.Fields {
+			if _, ok := cols[strings.ToLower(name)]; !ok {
+				return failf("invalid", "The field specified for clustering cannot be found in the schema. Invalid field: %s", name)
+			}
+		}
+	}
+	return nil
+}
+
+// legacyType is the name the API reports for a column type.
+func legacyType(t string) string {
+	switch strings.ToUpper(t) {
+	case "INT64":
+		return "INTEGER"
+	case "FLOAT64":
+		return "FLOAT"
+	case "BOOL":
+		return "BOOLEAN"
+	}
+	return strings.ToUpper(t)
+}
+
+func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) {
+	if !s.checkProject(w, r) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dsName := r.PathValue("dataset")
+	name, decorator, partition := strings.Cut(r.PathValue("table"), "$")
+	t := s.lookupTable(dsName, name)
+	if t == nil {
+		writeError(w, http.StatusNotFound, "notFound", s.notFoundTable(dsName, name))
+		return
+	}
+	if !partition {
+		delete(s.datasets[dsName].tables, name)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if err := checkDecorator(t, decorator); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	delete(t.partitions, decorator)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// checkDecorator checks a partition decorator of a day-partitioned table.
+func checkDecorator(t *table, decorator string) error {
+	if t.meta.TimePartitioning == nil {
+		return failf("invalid", "Cannot read partition information from a table that is not partitioned: %s$%s", t.meta.TableReference.TableId, decorator)
+	}
+	if _, err := time.Parse("20060102", decorator); err != nil || len(decorator) != 8 {
+		return failf("invalid", "Invalid partition decorator %q: want YYYYMMDD for a table partitioned by day", decorator)
+	}
+	return nil
+}
+
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
+	if !s.checkProject(w, r) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := r.PathValue("job")
+	job, ok := s.jobs[id]
+	// Jobs outside the US and EU multi-regions are found only with their
+	// location.
+	if !ok || !locationMatches(job.JobReference.Location, r.URL.Query().Get("location")) {
+		writeError(w, http.StatusNotFound, "notFound", fmt.Sprintf("Not found: Job %s:%s", s.project, id))
+		return
+	}
+	writeJSON(w, job)
+}
+
+func locationMatches(job, asked string) bool {
+	if asked == "" {
+		return job == "" || strings.EqualFold(job, "US") || strings.EqualFold(job, "EU")
+	}
+	return strings.EqualFold(job, asked)
+}
+
+func (s *Server) insertJob(w http.ResponseWriter, r *http.Request) {
+	if !s.checkProject(w, r) {
+		return
+	}
+	var job bqv2.Job
+	if err := json.NewDecoder(r.Body).Decode(&job); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", "bqfake: job: "+err.Error())
+		return
+	}
+	if job.Configuration == nil || job.Configuration.Load == nil {
+		writeError(w, http.StatusNotImplemented, "notImplemented", "bqfake: only load jobs are implemented")
+		return
+	}
+	if job.JobReference == nil || job.JobReference.JobId == "" {
+		writeError(w, http.StatusNotImplemented, "notImplemented", "bqfake: jobs without a client-chosen job id are not implemented")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := job.JobReference.JobId
+	if _, ok := s.jobs[id]; ok {
+		writeError(w, http.StatusConflict, "duplicate", fmt.Sprintf("Already Exists: Job %s:%s.%s", s.project, job.JobReference.Location, id))
+		return
+	}
+	job.JobReference.ProjectId = s.project
+	if job.JobReference.Location == "" {
+		// A job without a location runs where its destination is.
+		job.JobReference.Location = "US"
+		if dst := job.Configuration.Load.DestinationTable; dst != nil && s.datasets[dst.DatasetId] != nil {
+			job.JobReference.Location = s.datasets[dst.DatasetId].meta.Location
+		}
+	}
+	job.Kind = "bigquery#job"
+	job.Id = fmt.Sprintf("%s:%s.%s", s.project, job.JobReference.Location, id)
+	s.runLoad(r.Context(), &job)
+	s.jobs[id] = &job
+	s.jobOrder = append(s.jobOrder, id)
+	if s.lose > 0 {
+		s.lose--
+		writeError(w, http.StatusServiceUnavailable, "backendError", "bqfake: the job ran, its response was lost")
+		return
+	}
+	writeJSON(w, &job)
+}
+
+// writeJSON answers 200 with v.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers with the API's error format, which the client decodes
+// into a *googleapi.Error.
+func writeError(w http.ResponseWriter, code int, reason, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"error": map[string]any{
+			"code":    code,
+			"message": message,
+			"errors":  []map[string]string{{"reason": reason, "message": message}},
+		},
+	})
+}
+
+// clone deep-copies an API message through JSON.
+func clone[T any](v *T) *T {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("bqfake: %v", err))
+	}
+	out := new(T)
+	if err := json.Unmarshal(b, out); err != nil {
+		panic(fmt.Sprintf("bqfake: %v", err))
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
