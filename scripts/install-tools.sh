@@ -10,7 +10,16 @@ TFLINT_VERSION=v0.61.0
 gobin="$(go env GOPATH)/bin"
 mkdir -p "$gobin"
 
-if ! "$gobin/golangci-lint" version 2>/dev/null | grep -q "${GOLANGCI_LINT_VERSION#v}"; then
+# has TOOL PATTERN [ARGS...]: whether `TOOL ARGS` prints a line matching
+# PATTERN. The output is captured first: `tool | grep -q` would fail under
+# pipefail when grep stops reading early.
+has() {
+  local out
+  out=$("$gobin/$1" "${@:3}" 2>/dev/null) || return 1
+  grep -q "$2" <<<"$out"
+}
+
+if ! has golangci-lint "${GOLANGCI_LINT_VERSION#v}" version; then
   echo "installing golangci-lint $GOLANGCI_LINT_VERSION into $gobin"
   go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION"
 fi
@@ -18,7 +27,7 @@ fi
 # OpenTofu (tofu fmt) cannot be installed with `go install`: its go.mod has a
 # replace directive, which `go install pkg@version` refuses. Build it inside a
 # writable copy of its module directory instead (about 5 minutes on 2 cores).
-if ! "$gobin/tofu" version 2>/dev/null | grep -q "^OpenTofu $OPENTOFU_VERSION\$"; then
+if ! has tofu "^OpenTofu $OPENTOFU_VERSION\$" version; then
   echo "building OpenTofu $OPENTOFU_VERSION into $gobin"
   moddir=$(go mod download -json "github.com/opentofu/opentofu@$OPENTOFU_VERSION" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
@@ -31,7 +40,7 @@ if ! "$gobin/tofu" version 2>/dev/null | grep -q "^OpenTofu $OPENTOFU_VERSION\$"
     -o "$gobin/tofu" ./cmd/tofu)
 fi
 
-if ! "$gobin/tflint" --version 2>/dev/null | grep -q "^TFLint version ${TFLINT_VERSION#v}\$"; then
+if ! has tflint "^TFLint version ${TFLINT_VERSION#v}\$" --version; then
   echo "installing tflint $TFLINT_VERSION into $gobin"
   go install "github.com/terraform-linters/tflint@$TFLINT_VERSION"
 fi
