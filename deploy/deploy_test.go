@@ -35,6 +35,8 @@ type metadata struct {
 var notParameters = map[string]string{
 	"output":          "the local warehouse directory: the local sink only, meaningless on Dataflow workers",
 	"page_types_file": "opened with os.Open while the graph is built, i.e. inside the launcher's container, where no such file is",
+	"max_messages":    "ends a streaming run on the local runner; a Dataflow job is drained instead",
+	"max_duration":    "ends a streaming run on the local runner; a Dataflow job is drained instead",
 }
 
 func loadMetadata(t *testing.T) metadata {
