@@ -23,6 +23,7 @@
 #   SUBSCRIPTION       the streaming job's subscription (projects/$(PROJECT)/subscriptions/$(PREFIX)-pipeline)
 #   DATASET            BigQuery dataset (clickstream)
 #   SERVICE_ACCOUNT    worker and launcher account ($(PREFIX)-worker@$(PROJECT).iam.gserviceaccount.com)
+#   BUILD_SERVICE_ACCOUNT  template image build account ($(PREFIX)-builder@$(PROJECT).iam.gserviceaccount.com)
 #   HASH_KEY_VERSION   Secret Manager version of the hashing key (1)
 #   HASH_KEY           --hash_key (secret:projects/$(PROJECT)/secrets/$(PREFIX)-hash-key/versions/$(HASH_KEY_VERSION))
 #   IMAGE_REPO         Artifact Registry repository ($(REGION)-docker.pkg.dev/$(PROJECT)/$(PREFIX))
@@ -49,6 +50,7 @@ BACKFILL_BUCKETS ?= $(ARCHIVE_BUCKET) $(LANDING_BUCKET)
 SUBSCRIPTION     ?= projects/$(PROJECT)/subscriptions/$(PREFIX)-pipeline
 DATASET          ?= clickstream
 SERVICE_ACCOUNT  ?= $(PREFIX)-worker@$(PROJECT).iam.gserviceaccount.com
+BUILD_SERVICE_ACCOUNT ?= $(PREFIX)-builder@$(PROJECT).iam.gserviceaccount.com
 HASH_KEY_VERSION ?= 1
 HASH_KEY         ?= secret:projects/$(PROJECT)/secrets/$(PREFIX)-hash-key/versions/$(HASH_KEY_VERSION)
 IMAGE_REPO       ?= $(REGION)-docker.pkg.dev/$(PROJECT)/$(PREFIX)
@@ -105,7 +107,9 @@ template:
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -o $(FLEX_DIR)/clickstream ./pipelines/clickstream
 	$(GO) version -m $(FLEX_DIR)/clickstream | grep -q 'CGO_ENABLED=0'
 	cp deploy/Dockerfile $(FLEX_DIR)/Dockerfile
-	gcloud builds submit $(FLEX_DIR) --project=$(PROJECT) --tag=$(IMAGE)
+	gcloud builds submit $(FLEX_DIR) --project=$(PROJECT) --tag=$(IMAGE) \
+		--service-account=projects/$(PROJECT)/serviceAccounts/$(BUILD_SERVICE_ACCOUNT) \
+		--gcs-source-staging-dir=gs://$(STAGING_BUCKET)/build/source --gcs-log-dir=gs://$(STAGING_BUCKET)/build/logs
 	gcloud dataflow flex-template build $(TEMPLATE) --project=$(PROJECT) \
 		--image=$(IMAGE) --sdk-language=GO --metadata-file=deploy/metadata.json
 

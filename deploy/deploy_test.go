@@ -312,6 +312,8 @@ func TestMakeTargets(t *testing.T) {
 				"CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -o bin/flex/clickstream ./pipelines/clickstream",
 				"cp deploy/Dockerfile bin/flex/Dockerfile",
 				"gcloud builds submit bin/flex --project=my-proj-1 --tag=europe-west4-docker.pkg.dev/my-proj-1/clickstream/clickstream:v9",
+				"--service-account=projects/my-proj-1/serviceAccounts/clickstream-builder@my-proj-1.iam.gserviceaccount.com",
+				"--gcs-source-staging-dir=gs://my-proj-1-clickstream-staging/build/source --gcs-log-dir=gs://my-proj-1-clickstream-staging/build/logs",
 				"gcloud dataflow flex-template build gs://my-proj-1-clickstream-staging/templates/clickstream.json --project=my-proj-1",
 				"--image=europe-west4-docker.pkg.dev/my-proj-1/clickstream/clickstream:v9 --sdk-language=GO --metadata-file=deploy/metadata.json",
 			},

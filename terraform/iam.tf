@@ -62,3 +62,26 @@ resource "google_artifact_registry_repository_iam_member" "worker" {
   role       = "roles/artifactregistry.reader"
   member     = local.worker
 }
+
+# The identity of `make template`'s image build (Cloud Build): it pushes to
+# the template repository and keeps its source and logs in the staging
+# bucket, so new projects need no grants to Cloud Build's default account.
+resource "google_service_account" "builder" {
+  account_id   = "${var.name_prefix}-builder"
+  display_name = "Clickstream template image builder"
+
+  depends_on = [google_project_service.service]
+}
+
+resource "google_artifact_registry_repository_iam_member" "builder" {
+  location   = google_artifact_registry_repository.templates.location
+  repository = google_artifact_registry_repository.templates.name
+  role       = "roles/artifactregistry.writer"
+  member     = "serviceAccount:${google_service_account.builder.email}"
+}
+
+resource "google_storage_bucket_iam_member" "builder" {
+  bucket = google_storage_bucket.staging.name
+  role   = "roles/storage.objectAdmin"
+  member = "serviceAccount:${google_service_account.builder.email}"
+}

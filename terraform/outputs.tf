@@ -48,6 +48,11 @@ output "worker_service_account" {
   value       = google_service_account.worker.email
 }
 
+output "builder_service_account" {
+  description = "Service account of the template image build (make template BUILD_SERVICE_ACCOUNT=...)."
+  value       = google_service_account.builder.email
+}
+
 output "hash_key_secret" {
   description = "Secret Manager secret of the pseudonymization key; add a version, then pass --hash_key=secret:<this>/versions/N."
   value       = google_secret_manager_secret.hash_key.id
@@ -70,6 +75,7 @@ output "make_variables" {
     "SUBSCRIPTION=${google_pubsub_subscription.pipeline.id}",
     "DATASET=${google_bigquery_dataset.clickstream.dataset_id}",
     "SERVICE_ACCOUNT=${google_service_account.worker.email}",
+    "BUILD_SERVICE_ACCOUNT=${google_service_account.builder.email}",
     "HASH_KEY_SECRET=${google_secret_manager_secret.hash_key.id}",
     "IMAGE_REPO=${google_artifact_registry_repository.templates.location}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.templates.repository_id}",
   ])

@@ -6,11 +6,12 @@ resource "google_storage_bucket" "staging" {
   public_access_prevention    = "enforced"
   labels                      = local.labels
 
-  # Each job stages its worker binary under staging/; templates/ is kept.
+  # Each job stages its worker binary under staging/, each image build its
+  # source and logs under build/; templates/ is kept.
   lifecycle_rule {
     condition {
       age            = 30
-      matches_prefix = ["staging/"]
+      matches_prefix = ["staging/", "build/"]
     }
     action {
       type = "Delete"
