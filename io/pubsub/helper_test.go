@@ -11,15 +11,19 @@ import (
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 	"cloud.google.com/go/pubsub/v2/pstest"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/schemas"
 )
 
 func init() {
-	register.DoFn3x1[context.Context, schemas.Record, func(schemas.Delivery), error](&sinkFn{})
+	register.DoFn4x1[context.Context, beam.EventTime, schemas.Record, func(schemas.Delivery), error](&sinkFn{})
 	register.Emitter1[schemas.Delivery]()
+	register.Function1x1(recordOne)
+	register.Function3x1(formatWindowCount)
 }
 
 const testProject = "p"
@@ -85,6 +89,7 @@ func (f *fake) ackTimes(id string) []time.Time {
 type store struct {
 	mu      sync.Mutex
 	records map[string]schemas.Record
+	times   map[string]time.Time // body -> element timestamp
 	writes  map[string][]time.Time
 	failing map[string]int // body -> failures left to inject
 }
@@ -98,7 +103,7 @@ var (
 func newStore(t testing.TB) (string, *store) {
 	t.Helper()
 	name := t.Name()
-	st := &store{records: map[string]schemas.Record{}, writes: map[string][]time.Time{}, failing: map[string]int{}}
+	st := &store{records: map[string]schemas.Record{}, times: map[string]time.Time{}, writes: map[string][]time.Time{}, failing: map[string]int{}}
 	storesMu.Lock()
 	stores[name] = st
 	storesMu.Unlock()
@@ -108,6 +113,13 @@ func newStore(t testing.TB) (string, *store) {
 		storesMu.Unlock()
 	})
 	return name, st
+}
+
+// eventTime returns the element timestamp of the record with body key.
+func (st *store) eventTime(key string) time.Time {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.times[key]
 }
 
 func (st *store) snapshot() (map[string]schemas.Record, map[string][]time.Time) {
@@ -131,7 +143,7 @@ type sinkFn struct {
 	Store string
 }
 
-func (fn *sinkFn) ProcessElement(_ context.Context, r schemas.Record, emit func(schemas.Delivery)) error {
+func (fn *sinkFn) ProcessElement(_ context.Context, ts beam.EventTime, r schemas.Record, emit func(schemas.Delivery)) error {
 	storesMu.Lock()
 	st := stores[fn.Store]
 	storesMu.Unlock()
@@ -144,6 +156,7 @@ func (fn *sinkFn) ProcessElement(_ context.Context, r schemas.Record, emit func(
 		return fmt.Errorf("injected write failure for %q", key)
 	}
 	st.records[key] = r
+	st.times[key] = ts.ToTime()
 	for range rows {
 		st.writes[key] = append(st.writes[key], time.Now())
 	}
@@ -159,4 +172,50 @@ func readAndAck(s beam.Scope, o ReadOptions, storeName string) beam.PCollection 
 	records := Read(s, o)
 	delivered := beam.ParDo(s, &sinkFn{Store: storeName}, records)
 	return Acknowledge(s, o, delivered)
+}
+
+// windowCounts counts records per fixed window of size and returns
+// PCollection<string> "<window start> <count>" in the global window.
+func windowCounts(s beam.Scope, records beam.PCollection, size time.Duration) beam.PCollection {
+	ones := beam.ParDo(s, recordOne, records)
+	counted := stats.Count(s, beam.WindowInto(s, window.NewFixedWindows(size), ones))
+	return beam.WindowInto(s, window.NewGlobalWindows(), beam.ParDo(s, formatWindowCount, counted))
+}
+
+func recordOne(schemas.Record) string { return "n" }
+
+func formatWindowCount(w beam.Window, _ string, n int) string {
+	return windowCount(w.(window.IntervalWindow).Start.ToTime(), n)
+}
+
+func windowCount(start time.Time, n int) string {
+	return fmt.Sprintf("%s %d", start.UTC().Format(time.RFC3339), n)
+}
+
+// counter returns the value of pubsub/name in a run's metrics.
+func counter(res beam.PipelineResult, name string) int64 {
+	var n int64
+	for _, c := range res.Metrics().AllMetrics().Counters() {
+		if c.Namespace() == "pubsub" && c.Name() == name {
+			n += c.Result()
+		}
+	}
+	return n
+}
+
+// waitAcked waits until the messages ids are acknowledged.
+func waitAcked(t testing.TB, f *fake, ids ...string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		n := 0
+		for _, id := range ids {
+			if m := f.Message(id); m != nil && m.Acks > 0 {
+				n++
+			}
+		}
+		if n == len(ids) {
+			return
+		}
+	}
+	t.Errorf("messages %v not acknowledged in time", ids)
 }

@@ -1,6 +1,9 @@
 package pubsub
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,5 +71,214 @@ func TestReadAcknowledge(t *testing.T) {
 				t.Errorf("%s: row written at %v, not before the ack at %v", b, w, at[0])
 			}
 		}
+	}
+}
+
+func TestReadRecordFields(t *testing.T) {
+	f := newFake(t, 10*time.Second)
+	at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	type msg struct {
+		body  string
+		attrs map[string]string
+		// wantTime is the element timestamp; zero means the publish time.
+		wantTime  time.Time
+		wantError string
+		wantData  string
+	}
+	msgs := []msg{
+		{body: `{"event_id":"rfc"}`, attrs: map[string]string{"ts": at.Format(time.RFC3339Nano)}, wantTime: at},
+		{body: `{"event_id":"ms"}`, attrs: map[string]string{"ts": "1793527200123"}, wantTime: time.UnixMilli(1793527200123)},
+		{body: `{"event_id":"missing"}`},
+		{body: `{"event_id":"garbage"}`, attrs: map[string]string{"ts": "yesterday"}},
+		{body: `{"event_id":"big","pad":"` + strings.Repeat("x", 100) + `"}`, attrs: map[string]string{"ts": "1793527200000"},
+			wantTime: time.UnixMilli(1793527200000), wantError: "too_large", wantData: `{"event_id":"big","pad":"xxxxxxx`},
+	}
+	ids := map[string]string{}
+	for _, m := range msgs {
+		ids[m.body] = f.Publish(f.topic, []byte(m.body), m.attrs)
+	}
+	name, st := newStore(t)
+	o := f.options()
+	o.MaxMessages = int64(len(msgs))
+	o.TimestampAttribute = "ts"
+	o.MaxRecordBytes = 32
+
+	p, s := beam.NewPipelineWithRoot()
+	readAndAck(s, o, name)
+	res, err := ptest.RunWithMetrics(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	recs, _ := st.snapshot()
+	for _, m := range msgs {
+		key := m.body
+		if m.wantData != "" {
+			key = m.wantData
+		}
+		r, ok := recs[key]
+		if !ok {
+			t.Errorf("%s: not written", m.body)
+			continue
+		}
+		if r.ReadError != m.wantError || r.Size != int64(len(m.body)) {
+			t.Errorf("%s: ReadError %q Size %d, want %q %d", m.body, r.ReadError, r.Size, m.wantError, len(m.body))
+		}
+		if m.wantError != "" && (len(r.Data) != o.MaxRecordBytes || r.ReadDetail == "") {
+			t.Errorf("%s: cut to %d bytes (%q), want %d and a detail", m.body, len(r.Data), r.ReadDetail, o.MaxRecordBytes)
+		}
+		want := m.wantTime
+		if want.IsZero() {
+			want = f.Message(ids[m.body]).PublishTime
+		}
+		if got := st.eventTime(key); !got.Equal(want.Truncate(time.Millisecond)) {
+			t.Errorf("%s: element timestamp %v, want %v", m.body, got, want)
+		}
+		if acks := f.Message(ids[m.body]).Acks; acks != 1 {
+			t.Errorf("%s: %d acks, want 1", m.body, acks)
+		}
+	}
+	for name, want := range map[string]int64{
+		"messages": 5, "too_large": 1, "bad_timestamp_attribute": 2, "acked": 5, "pulls": 1, "empty_pulls": 0,
+	} {
+		if got := counter(res, name); got != want {
+			t.Errorf("counter %s = %d, want %d", name, got, want)
+		}
+	}
+}
+
+// TestReadIdle reads two messages, idles until the watermark advances
+// without data, then picks up two messages published later: one whose event
+// time lies behind the advanced watermark (late, so its window does not
+// count it) and one on time. MaxMessages ends the job with every window
+// flushed.
+func TestReadIdle(t *testing.T) {
+	f := newFake(t, 10*time.Second)
+	base := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	ts := func(t time.Time) map[string]string { return map[string]string{"ts": strconv.FormatInt(t.UnixMilli(), 10)} }
+	first := []string{f.Publish(f.topic, []byte("m1"), ts(base.Add(time.Second))), f.Publish(f.topic, []byte("m2"), ts(base.Add(2*time.Second)))}
+	name, st := newStore(t)
+	o := f.options()
+	o.MaxMessages = 4
+	o.TimestampAttribute = "ts"
+
+	var onTime time.Time
+	published := make(chan time.Time, 1)
+	go func() {
+		waitAcked(t, f, first...)
+		// Long enough for two empty pulls idleAfter apart.
+		time.Sleep(idleAfter + 3*resumeDelay)
+		now := time.Now()
+		f.Publish(f.topic, []byte("m3-late"), ts(base.Add(3*time.Second)))
+		f.Publish(f.topic, []byte("m4"), ts(now))
+		published <- now
+	}()
+
+	p, s := beam.NewPipelineWithRoot()
+	records := Read(s, o)
+	Acknowledge(s, o, beam.ParDo(s, &sinkFn{Store: name}, records))
+	passert.Equals(s, windowCounts(s, records, time.Minute),
+		windowCount(base, 2), windowCount(time.Now().Truncate(time.Minute), 1))
+	res, err := ptest.RunWithMetrics(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onTime = <-published
+
+	recs, _ := st.snapshot()
+	if len(recs) != 4 {
+		t.Fatalf("%d records written, want 4", len(recs))
+	}
+	for _, b := range []string{"m3-late", "m4"} {
+		// The watermark moved to about the wall clock minus idleLag while
+		// the subscription was idle.
+		if wm := recs[b].Watermark; wm.Before(onTime.Add(-idleLag - 5*time.Second)) {
+			t.Errorf("%s: reader watermark %v, want near %v", b, wm, onTime.Add(-idleLag))
+		}
+	}
+	if wm := recs["m2"].Watermark; !wm.Before(base) {
+		t.Errorf("m2: reader watermark %v before any idle time, want before %v", wm, base)
+	}
+	if n := counter(res, "empty_pulls"); n < 2 {
+		t.Errorf("%d empty pulls, want at least 2", n)
+	}
+}
+
+// TestReadMaxDuration ends a read that never reaches MaxMessages after
+// MaxDuration, with every window flushed.
+func TestReadMaxDuration(t *testing.T) {
+	f := newFake(t, 10*time.Second)
+	base := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	for i, off := range []time.Duration{0, 10 * time.Second, 3 * time.Minute} {
+		f.Publish(f.topic, []byte(fmt.Sprintf("m%d", i)), map[string]string{"ts": base.Add(off).Format(time.RFC3339)})
+	}
+	o := f.options()
+	o.TimestampAttribute = "ts"
+	o.MaxDuration = 2 * time.Second
+
+	p, s := beam.NewPipelineWithRoot()
+	records := Read(s, o)
+	passert.Equals(s, windowCounts(s, records, time.Minute), windowCount(base, 2), windowCount(base.Add(3*time.Minute), 1))
+	start := time.Now()
+	if err := ptest.Run(p); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("run took %v with MaxDuration %v", d, o.MaxDuration)
+	}
+}
+
+// TestReadRedelivery fails the first run at the write of one message: the
+// second run on the same subscription gets it again and writes it once;
+// every message ends up acknowledged exactly once, after its write.
+func TestReadRedelivery(t *testing.T) {
+	f := newFake(t, 10*time.Second)
+	bodies := []string{"a", "b", "bad", "c"}
+	ids := map[string]string{}
+	for _, b := range bodies {
+		ids[b] = f.Publish(f.topic, []byte(b), nil)
+	}
+	name, st := newStore(t)
+	st.failing["bad"] = 1
+	o := f.options()
+
+	o.MaxMessages = int64(len(bodies))
+	p, s := beam.NewPipelineWithRoot()
+	readAndAck(s, o, name)
+	if err := ptest.Run(p); err == nil || !strings.Contains(err.Error(), "injected write failure") {
+		t.Fatalf("first run: got %v, want the injected failure", err)
+	}
+	if f.Message(ids["bad"]).Acks != 0 {
+		t.Fatal("the failed message was acknowledged")
+	}
+
+	o.MaxMessages = 0
+	o.MaxDuration = 3 * time.Second
+	p, s = beam.NewPipelineWithRoot()
+	readAndAck(s, o, name)
+	if err := ptest.Run(p); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+
+	_, writes := st.snapshot()
+	if n := len(writes["bad"]); n != 1 {
+		t.Errorf("bad: written %d times, want 1", n)
+	}
+	for _, b := range bodies {
+		m := f.Message(ids[b])
+		if m.Acks != 1 {
+			t.Errorf("%s: %d acks, want 1", b, m.Acks)
+		}
+		at := f.ackTimes(ids[b])
+		if len(at) == 0 || len(writes[b]) == 0 {
+			t.Errorf("%s: %d writes, %d acks", b, len(writes[b]), len(at))
+			continue
+		}
+		if last := writes[b][len(writes[b])-1]; !last.Before(at[len(at)-1]) {
+			t.Errorf("%s: acknowledged at %v before its last write at %v", b, at[len(at)-1], last)
+		}
+	}
+	if d := f.Message(ids["bad"]).Deliveries; d != 2 {
+		t.Errorf("bad: %d deliveries, want 2", d)
 	}
 }
