@@ -4,19 +4,31 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/google/uuid"
 
+	"github.com/example/clickstream/io/pubsub"
 	"github.com/example/clickstream/transforms/enrich"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
 // Config is everything a run needs; main fills it from flags, tests directly.
 type Config struct {
+	// Mode is ModeBatch (files) or ModeStreaming (Pub/Sub).
+	Mode string
 	// Input are the file globs to read (local paths or gs:// URLs).
 	Input []string
+	// PubSub is the subscription a streaming run reads, and its stop
+	// conditions for local runs.
+	PubSub pubsub.ReadOptions
+	// Topic, in streaming without PubSub.Subscription, is the topic to
+	// create the run's own subscription on.
+	Topic string
+	// DedupHorizon bounds the event ids streaming dedup holds per device.
+	DedupHorizon time.Duration
 	// Dates are the event dates the run owns; empty means every date in the
 	// input.
 	Dates []time.Time
@@ -75,9 +87,27 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// The run modes.
+const (
+	ModeBatch     = "batch"
+	ModeStreaming = "streaming"
+)
+
 func (c Config) validate() error {
-	if len(c.Input) == 0 {
-		return fmt.Errorf("no input: give --input")
+	switch c.Mode {
+	case ModeBatch, "":
+		if len(c.Input) == 0 {
+			return fmt.Errorf("no input: give --input")
+		}
+	case ModeStreaming:
+		if c.PubSub.Subscription == "" && c.Topic == "" {
+			return fmt.Errorf("streaming needs --subscription or --topic")
+		}
+		if c.PubSub.Project == "" && !strings.HasPrefix(c.PubSub.Subscription, "projects/") {
+			return fmt.Errorf("streaming needs --project (or a full subscription name projects/P/subscriptions/S)")
+		}
+	default:
+		return fmt.Errorf("unknown --mode %q: want %s or %s", c.Mode, ModeBatch, ModeStreaming)
 	}
 	if err := c.Sessions.Validate(); err != nil {
 		return err

@@ -45,8 +45,23 @@ type Summary struct {
 	// Tables holds, per table, the rows counted by the pipeline and the rows
 	// read back from the committed partitions.
 	Tables map[string]TableCheck `json:"tables"`
+	// Streaming runs only: the messages read and acknowledged, the events
+	// too late for their session windows (also counted under events), and
+	// the reconciliation per publish minute.
+	Mode            string     `json:"mode"`
+	Messages        int64      `json:"messages,omitempty"`
+	Acked           int64      `json:"acked,omitempty"`
+	LateForSessions int64      `json:"late_for_sessions,omitempty"`
+	Intervals       []Interval `json:"intervals,omitempty"`
+	// VisibleP50 and VisibleP99 are the publish -> fact_events visible
+	// latency (within 10%).
+	VisibleP50 time.Duration `json:"visible_p50_ns,omitempty"`
+	VisibleP99 time.Duration `json:"visible_p99_ns,omitempty"`
+
 	// Reconciled is true only if input_records equals the sum of the
-	// outcomes and every table holds exactly the rows counted for it.
+	// outcomes and every table holds exactly the rows counted for it (in
+	// streaming also: every minute balances and every message read was
+	// acknowledged).
 	Reconciled bool `json:"reconciled"`
 	// Problems says why a run is not reconciled.
 	Problems []string `json:"problems,omitempty"`
@@ -65,6 +80,7 @@ func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string
 		Finished:     finished.UTC(),
 		Seconds:      finished.Sub(started).Seconds(),
 		PeakRSSMB:    peakRSSMB(),
+		Mode:         c.Mode,
 		Input:        c.Input,
 		InputRecords: t.Sum(tally.InputRecords),
 		Events:       t.Sum(tally.Events),
@@ -85,6 +101,19 @@ func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string
 	}
 	s.reconcile()
 	return s
+}
+
+// setStreaming adds what only a streaming run has and reconciles again.
+func (s *Summary) setStreaming(t tally.Totals, intervals []Interval) {
+	s.Messages = t.Sum(Messages)
+	s.Acked = t.Sum(Acked)
+	s.LateForSessions = t.Sum(tally.LateForSessions)
+	s.Intervals = intervals
+	s.VisibleP50 = tally.Percentile(t[VisibleLatency], 0.5)
+	s.VisibleP99 = tally.Percentile(t[VisibleLatency], 0.99)
+	s.Input = []string{"pubsub"}
+	s.Problems = nil
+	s.reconcile()
 }
 
 // setDimensions records what the identity and pages steps did.
@@ -109,6 +138,15 @@ func (s *Summary) reconcile() {
 		if c := s.Tables[name]; c.Counted != c.ReadBack {
 			s.Problems = append(s.Problems, fmt.Sprintf("%s: counted %d rows, read back %d", name, c.Counted, c.ReadBack))
 		}
+	}
+	for _, iv := range s.Intervals {
+		if iv.InputRecords != iv.Outcomes {
+			s.Problems = append(s.Problems, fmt.Sprintf("minute %s: input_records %d != outcomes %d",
+				iv.Start.Format(time.RFC3339), iv.InputRecords, iv.Outcomes))
+		}
+	}
+	if s.Mode == ModeStreaming && s.Acked != s.Messages {
+		s.Problems = append(s.Problems, fmt.Sprintf("messages read %d, acknowledged %d", s.Messages, s.Acked))
 	}
 	s.Reconciled = len(s.Problems) == 0
 }
@@ -153,7 +191,16 @@ func (s *Summary) Print(w io.Writer) {
 	}
 	row("out_of_range", s.OutOfRange, pct(s.OutOfRange, s.InputRecords))
 	row("sessions", s.Sessions, "")
+	if s.Mode == ModeStreaming {
+		row("late_for_sessions", s.LateForSessions, "also in events")
+		row("messages", s.Messages, "")
+		row("acked", s.Acked, "")
+	}
+	if s.VisibleP99 > 0 {
+		fmt.Fprintf(tw, "publish -> fact_events visible\tp50 %v\tp99 %v\t\n", s.VisibleP50, s.VisibleP99)
+	}
 	tw.Flush()
+	s.printIntervals(w)
 	for _, name := range sortedKeys(s.Tables) {
 		c := s.Tables[name]
 		fmt.Fprintf(w, "table %-12s counted %d, read back %d\n", name, c.Counted, c.ReadBack)
@@ -168,6 +215,29 @@ func (s *Summary) Print(w io.Writer) {
 	for _, p := range s.Problems {
 		fmt.Fprintf(w, "  problem: %s\n", p)
 	}
+}
+
+// printIntervals prints a streaming run's per-minute reconciliation, the
+// first and last minutes when there are many.
+func (s *Summary) printIntervals(w io.Writer) {
+	if len(s.Intervals) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "per publish minute (input_records = events + duplicates + bots + dead_letter):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "minute\tinput_records\toutcomes\tlate_for_sessions\tbalanced\t\n")
+	const head, tail = 10, 5
+	for i, iv := range s.Intervals {
+		if len(s.Intervals) > head+tail && i == head {
+			fmt.Fprintf(tw, "... %d more\t\t\t\t\t\n", len(s.Intervals)-head-tail)
+		}
+		if len(s.Intervals) > head+tail && i >= head && i < len(s.Intervals)-tail {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%t\t\n", iv.Start.Format("2006-01-02 15:04"),
+			iv.InputRecords, iv.Outcomes, iv.LateForSessions, iv.InputRecords == iv.Outcomes)
+	}
+	tw.Flush()
 }
 
 func pct(n, of int64) string {

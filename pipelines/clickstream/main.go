@@ -19,12 +19,15 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/example/clickstream/io/files"
+	"github.com/example/clickstream/io/pubsub"
 	"github.com/example/clickstream/pipelines"
+	"github.com/example/clickstream/transforms/bydevice"
 	"github.com/example/clickstream/transforms/identity"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
 var (
+	mode      = flag.String("mode", pipelines.ModeBatch, "batch: read files (--input). streaming: read Pub/Sub (--subscription or --topic) and write rows as they come.")
 	input     = flag.String("input", "", "Comma-separated file globs to read: local paths or gs:// URLs; files may be gzip-compressed (detected from content). Required.")
 	dates     = flag.String("dates", "", "Event dates the run owns and replaces, e.g. 2026-11-01 or 2026-11-01..2026-11-07. Default: every date in the input (see README, Run scope).")
 	output    = flag.String("output", "warehouse", "Local warehouse directory (Hive-partitioned Parquet).")
@@ -42,6 +45,12 @@ var (
 	maxLen    = flag.Duration("max_session_length", sessionize.DefaultMaxLength, "Longest session; longer ones (devices that never pause) are split and flagged is_runaway.")
 	stitch    = flag.Duration("stitch_window", identity.DefaultStitchWindow, "Anonymous sessions of a device resolve to the user of its first login if that login comes at most this long after them (see README, Identity).")
 	pageTypes = flag.String("page_types_file", "", "File of page-type rules for dim_pages (\"<type> <RE2 on the path>\" per line, first match wins), replacing the built-in ones.")
+	sub       = flag.String("subscription", "", "Streaming: the Pub/Sub subscription to read, an id in --project or projects/P/subscriptions/S. Honours PUBSUB_EMULATOR_HOST.")
+	topic     = flag.String("topic", "", "Streaming without --subscription: create a subscription on this topic for the run (development; production reads Terraform's subscription).")
+	tsAttr    = flag.String("timestamp_attribute", "", "Streaming: message attribute holding the event time (RFC 3339 or Unix ms) for the reader's watermark. Default: the publish time.")
+	maxMsgs   = flag.Int64("max_messages", 0, "Streaming on the local runner: stop reading after this many messages, flush every window and exit (0: no limit).")
+	maxDur    = flag.Duration("max_duration", 0, "Streaming on the local runner: stop reading after this long, flush every window and exit (0: no limit).")
+	dedupH    = flag.Duration("dedup_horizon", bydevice.DefaultDedupHorizon, "Streaming: how long (event time after a device's newest event) its event ids are kept for deduplication; state is ~100 B per id.")
 	lateness  = flag.Duration("allowed_lateness", sessionize.DefaultAllowedLateness, "How late an event may arrive and still update its session in streaming (session windows); batch re-reads the lateness horizon instead (see README, Run scope).")
 )
 
@@ -55,10 +64,18 @@ func main() {
 		fmt.Fprintf(os.Stderr, "clickstream: %v\nRun with --help for the flags.\n", err)
 		os.Exit(2)
 	}
-	sum, err := pipelines.Run(context.Background(), c)
+	run := pipelines.Run
+	if c.Mode == pipelines.ModeStreaming {
+		run = pipelines.RunStreaming
+	}
+	sum, err := run(context.Background(), c)
 	if err != nil {
 		slog.Error("run failed", "err", err)
 		os.Exit(1)
+	}
+	if sum == nil { // a streaming job submitted to Dataflow
+		slog.Info("streaming job submitted")
+		return
 	}
 	sum.Print(os.Stdout)
 	if !sum.Reconciled {
@@ -72,7 +89,15 @@ func config() (pipelines.Config, error) {
 		return pipelines.Config{}, err
 	}
 	return pipelines.Config{
-		Input:            splitList(*input),
+		Mode:  *mode,
+		Input: splitList(*input),
+		PubSub: pubsub.ReadOptions{
+			Project: flagValue("project"), Subscription: *sub, TimestampAttribute: *tsAttr,
+			MaxRecordBytes: *maxRec, MaxMessages: *maxMsgs, MaxDuration: *maxDur,
+			Native: flagValue("runner") == "dataflow",
+		},
+		Topic:            *topic,
+		DedupHorizon:     *dedupH,
 		Dates:            owned,
 		Output:           *output,
 		RunID:            *runID,
@@ -91,6 +116,14 @@ func config() (pipelines.Config, error) {
 	}, nil
 }
 
+// flagValue is the value of one of Beam's own flags.
+func flagValue(name string) string {
+	if f := flag.Lookup(name); f != nil {
+		return f.Value.String()
+	}
+	return ""
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, part := range strings.Split(s, ",") {
@@ -104,11 +137,13 @@ func splitList(s string) []string {
 // usage lists the pipeline's own flags first; Beam's runner flags follow.
 func usage() {
 	out := flag.CommandLine.Output()
-	fmt.Fprintf(out, "Usage: clickstream --input=GLOB[,GLOB...] [flags]\n\nPipeline flags:\n")
+	fmt.Fprintf(out, "Usage: clickstream --input=GLOB[,GLOB...] [flags]\n"+
+		"       clickstream --mode=streaming --project=P --subscription=S [flags]\n\nPipeline flags:\n")
 	own := map[string]bool{}
-	for _, name := range []string{"input", "dates", "output", "run_id", "max_record_bytes", "hash_key", "ip_mode",
+	for _, name := range []string{"mode", "input", "dates", "output", "run_id", "max_record_bytes", "hash_key", "ip_mode",
 		"internal_domains", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
-		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file"} {
+		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file",
+		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon"} {
 		own[name] = true
 		f := flag.Lookup(name)
 		fmt.Fprintf(out, "  --%s (default %q)\n      %s\n", f.Name, f.DefValue, f.Usage)

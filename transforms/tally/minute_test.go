@@ -50,3 +50,19 @@ func TestByMinute(t *testing.T) {
 		"run-1 2026-11-24 09:00/dead_letter bad_json=2", "run-1 2026-11-24 09:00/dead_letter too_large=1")
 	ptest.RunAndValidate(t, p)
 }
+
+// TestPercentile reads quantiles from a latency histogram.
+func TestPercentile(t *testing.T) {
+	hist := map[string]int64{}
+	for i := 1; i <= 100; i++ {
+		hist[fmt.Sprint(bucket(time.Duration(i)*10*time.Millisecond))]++
+	}
+	for _, c := range []struct {
+		q        float64
+		from, to time.Duration
+	}{{0.5, 500 * time.Millisecond, 550 * time.Millisecond}, {0.99, 990 * time.Millisecond, 1090 * time.Millisecond}} {
+		if got := Percentile(hist, c.q); got < c.from || got > c.to {
+			t.Errorf("p%.0f = %v, want within [%v, %v]", 100*c.q, got, c.from, c.to)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+
+	"github.com/example/clickstream/io/pubsub"
+	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/transforms/tally"
+)
+
+// RunStreaming runs the streaming pipeline. With --topic and no
+// --subscription it first creates the run's own subscription. On the local
+// runner it runs until the reader stops (PubSub.MaxMessages or MaxDuration),
+// every window has flushed and every written message is acknowledged, then
+// returns and stores the run summary with the per-minute reconciliation. On
+// Dataflow (PubSub.Native) the job runs on until drained: RunStreaming
+// returns once it is submitted, with a nil summary; the reconciliation table
+// is the job's account.
+func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
+	c = c.withDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	if c.PubSub.Subscription == "" {
+		id, err := pubsub.CreateSubscription(ctx, c.PubSub, c.Topic, "clickstream-"+c.RunID)
+		if err != nil {
+			return nil, err
+		}
+		slog.Info("created subscription", "subscription", id, "topic", c.Topic)
+		c.PubSub.Subscription = id
+	}
+	started := time.Now()
+	slog.Info("streaming run starting", "run_id", c.RunID, "subscription", c.PubSub.Subscription, "output", c.Output,
+		"max_messages", c.PubSub.MaxMessages, "max_duration", c.PubSub.MaxDuration)
+
+	p, s := beam.NewPipelineWithRoot()
+	BuildStreaming(s, c)
+	if err := beamx.Run(ctx, p); err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	if c.PubSub.Native {
+		return nil, nil
+	}
+
+	totals, err := tally.Read(ctx, c.tallyDir())
+	if err != nil {
+		return nil, err
+	}
+	if err := os.RemoveAll(c.tallyDir()); err != nil {
+		return nil, fmt.Errorf("remove tallies: %w", err)
+	}
+	readBack := map[string]int64{}
+	for _, table := range []string{"fact_events", "fact_sessions", "bot_events", "dead_letter"} {
+		if readBack[table], err = warehouse.CountAppended(c.Output, c.RunID, table); err != nil {
+			return nil, fmt.Errorf("read back %s: %w", table, err)
+		}
+	}
+	plain, intervals, err := perMinute(totals)
+	if err != nil {
+		return nil, err
+	}
+	sum := newSummary(c, nil, plain, readBack, started, time.Now())
+	sum.setStreaming(totals, intervals)
+	if err := sum.Save(c.Output); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// Interval is the reconciliation of one publish minute of a streaming run.
+type Interval struct {
+	Start        time.Time `json:"start"`
+	InputRecords int64     `json:"input_records"`
+	// Outcomes is events + duplicates + bots + dead_letter.
+	Outcomes        int64 `json:"outcomes"`
+	LateForSessions int64 `json:"late_for_sessions,omitempty"`
+}
+
+// perMinute splits tally.ByMinute totals into totals by detail alone (what
+// the batch summary shows) and the per-minute intervals.
+func perMinute(t tally.Totals) (tally.Totals, []Interval, error) {
+	plain := tally.Totals{}
+	byStart := map[time.Time]*Interval{}
+	for name, keys := range t {
+		for key, n := range keys {
+			if name == Messages || name == Acked || name == VisibleLatency || name == tally.Sessions {
+				plain.Add(tally.Tally{Name: name, Key: key, N: n})
+				continue
+			}
+			minute, detail, err := tally.SplitKey(key)
+			if err != nil {
+				return nil, nil, err
+			}
+			plain.Add(tally.Tally{Name: name, Key: detail, N: n})
+			iv := byStart[minute]
+			if iv == nil {
+				iv = &Interval{Start: minute}
+				byStart[minute] = iv
+			}
+			switch name {
+			case tally.InputRecords:
+				iv.InputRecords += n
+			case tally.LateForSessions:
+				iv.LateForSessions += n
+			default:
+				iv.Outcomes += n
+			}
+		}
+	}
+	out := make([]Interval, 0, len(byStart))
+	for _, iv := range byStart {
+		out = append(out, *iv)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return plain, out, nil
+}
