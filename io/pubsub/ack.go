@@ -41,7 +41,7 @@ func Acknowledge(s beam.Scope, o ReadOptions, delivered beam.PCollection) beam.P
 	s = s.Scope("pubsub.Acknowledge")
 	o = o.withDefaults()
 	if o.Native {
-		return beam.Create(s)
+		return beam.CreateList(s, []int64{})
 	}
 	global := beam.WindowInto(s, window.NewGlobalWindows(), delivered)
 	complete := beam.ParDo(s, &countFn{

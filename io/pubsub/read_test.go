@@ -155,7 +155,9 @@ func TestReadRecordFields(t *testing.T) {
 func TestReadIdle(t *testing.T) {
 	f := newFake(t, 10*time.Second)
 	base := time.Now().Add(-time.Hour).Truncate(time.Minute)
-	ts := func(t time.Time) map[string]string { return map[string]string{"ts": strconv.FormatInt(t.UnixMilli(), 10)} }
+	ts := func(t time.Time) map[string]string {
+		return map[string]string{"ts": strconv.FormatInt(t.UnixMilli(), 10)}
+	}
 	first := []string{f.Publish(f.topic, []byte("m1"), ts(base.Add(time.Second))), f.Publish(f.topic, []byte("m2"), ts(base.Add(2*time.Second)))}
 	name, st := newStore(t)
 	o := f.options()
