@@ -125,7 +125,7 @@ func (k *leaseKeeper) keep() {
 		k.mu.Unlock()
 		return
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	for {
 		k.mu.Lock()
 		period := k.deadline / 3

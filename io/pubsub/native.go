@@ -3,16 +3,20 @@ package pubsub
 import (
 	"context"
 
+	pbv1 "cloud.google.com/go/pubsub/apiv1/pubsubpb" //nolint:staticcheck // see pubsubioMessage
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/pubsubio"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	pb "google.golang.org/genproto/googleapis/pubsub/v1"
 
 	"github.com/example/clickstream/schemas"
 )
 
+// pubsubioMessage is the element type of pubsubio.Read: the deprecated v1
+// module's message, which Beam v2.77 still uses.
+type pubsubioMessage = pbv1.PubsubMessage //nolint:staticcheck // Beam's type, not ours to change
+
 func init() {
-	register.DoFn3x0[context.Context, *pb.PubsubMessage, func(schemas.Record)](&nativeFn{})
+	register.DoFn3x0[context.Context, *pubsubioMessage, func(schemas.Record)](&nativeFn{})
 	register.Emitter1[schemas.Record]()
 }
 
@@ -44,7 +48,7 @@ func (fn *nativeFn) Setup() {
 	fn.badTimestamp = beam.NewCounter("pubsub", "bad_timestamp_attribute")
 }
 
-func (fn *nativeFn) ProcessElement(ctx context.Context, m *pb.PubsubMessage, emit func(schemas.Record)) {
+func (fn *nativeFn) ProcessElement(ctx context.Context, m *pubsubioMessage, emit func(schemas.Record)) {
 	r, _, badTS := toRecord(message{Data: m.GetData(), Attributes: m.GetAttributes(), Published: m.GetPublishTime().AsTime()},
 		fn.Options.Subscription, fn.Options.MaxRecordBytes, fn.Options.TimestampAttribute)
 	fn.messages.Inc(ctx, 1)

@@ -11,7 +11,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
-	pb "google.golang.org/genproto/googleapis/pubsub/v1"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/example/clickstream/schemas"
@@ -23,7 +22,7 @@ func TestNativeConversion(t *testing.T) {
 	fn := &nativeFn{Options: o}
 	fn.Setup()
 	var got []schemas.Record
-	for _, m := range []*pb.PubsubMessage{
+	for _, m := range []*pubsubioMessage{
 		{Data: []byte(`{"a":1}`), Attributes: map[string]string{"ts": "1793527200000"}, PublishTime: timestamppb.New(published)},
 		{Data: []byte(`{"event_id":"long"}`), PublishTime: timestamppb.New(published)},
 	} {

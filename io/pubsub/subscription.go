@@ -22,7 +22,7 @@ func CreateSubscription(ctx context.Context, o ReadOptions, topic, id string) (s
 	if err != nil {
 		return "", err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	_, err = c.SubscriptionAdminClient.CreateSubscription(ctx, &pubsubpb.Subscription{
 		Name:               o.Subscription,
 		Topic:              topic,
