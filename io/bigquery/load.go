@@ -108,7 +108,7 @@ type LoadResult struct {
 // tables, rows is not of its row type, or an option is missing or invalid.
 func Load(s beam.Scope, o LoadOptions, table string, rows beam.PCollection) beam.PCollection {
 	s = s.Scope("bigquery.Load")
-	o, dir := mustLoadOptions(o, table, rows)
+	dir := mustStagingDir(o, table, rows)
 	partitioned := schemas.MustTable(table).TimePartitioning.Field != ""
 	var owned []string
 	if partitioned {
@@ -128,9 +128,9 @@ func Load(s beam.Scope, o LoadOptions, table string, rows beam.PCollection) beam
 // Run ids name a directory and go into job ids.
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
-// mustLoadOptions checks o for table and rows and returns it with the
-// table's staging directory.
-func mustLoadOptions(o LoadOptions, table string, rows beam.PCollection) (LoadOptions, string) {
+// mustStagingDir checks o for table and rows and returns the table's
+// staging directory.
+func mustStagingDir(o LoadOptions, table string, rows beam.PCollection) string {
 	rowType, err := warehouse.RowType(table)
 	if err != nil {
 		panic(fmt.Sprintf("bigquery.Load: %v", err))
@@ -158,7 +158,7 @@ func mustLoadOptions(o LoadOptions, table string, rows beam.PCollection) (LoadOp
 		}
 		root = abs
 	}
-	return o, strings.TrimSuffix(root, "/") + "/clickstream/" + o.RunID + "/" + table
+	return strings.TrimSuffix(root, "/") + "/clickstream/" + o.RunID + "/" + table
 }
 
 // dateKeys are the distinct dates as YYYY-MM-DD, sorted.

@@ -30,12 +30,13 @@
 //
 // DATE columns are Parquet DATE, TIMESTAMP columns TIMESTAMP(MICROS, UTC)
 // (DuckDB: TIMESTAMP WITH TIME ZONE), optional columns are NULL when the
-// field is empty ("" or a zero time.Time) or a nil pointer. FileWriter
-// writes that encoding to any io.Writer, with RowType and PartitionDate, so
-// that another sink (io/bigquery stages files for BigQuery load jobs) writes
-// the same files for the same rows. Everything the
+// field is empty ("" or a zero time.Time) or a nil pointer. Everything the
 // writer keeps out of the table directories starts with "_", so a reader's
 // glob never meets a half-written or replaced file.
+//
+// FileWriter writes that encoding to any io.Writer and, with RowType and
+// PartitionDate, lets another sink (io/bigquery, which stages files for
+// BigQuery load jobs) write the same files for the same rows.
 //
 // # Contract
 //
