@@ -43,8 +43,10 @@
 //     TimestampAttribute through a stream therefore makes them late once
 //     the stream pauses; backfills belong in batch mode.
 //
-// Record.Watermark is the reader's watermark before the pull that delivered
-// the record.
+// Record.Watermark is the reader's watermark as the runner knows it when the
+// record is emitted: the value of the reader's last checkpoint, not what
+// the current call has observed since. Stages further down may still lag
+// behind it for a moment, so lateness judged from it errs towards "late".
 //
 // # Acknowledging after the write
 //

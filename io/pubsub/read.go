@@ -34,8 +34,9 @@ const (
 	resumeDelay = time.Second
 	// pullTimeout bounds one Pull; a pull that times out counts as empty.
 	pullTimeout = 10 * time.Second
-	// bundleDuration is how long one call of the reader keeps pulling before
-	// it checkpoints, so that its output and watermark move downstream.
+	// bundleDuration is how long one call of the reader keeps pulling full
+	// batches before it checkpoints, so that its output and watermark move
+	// downstream (Prism passes a bundle's output on when the bundle ends).
 	bundleDuration = time.Second
 )
 
@@ -170,6 +171,9 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt
 	}
 	pos := rt.GetRestriction().(offsetrange.Restriction).Start
 	started := time.Now()
+	// Records carry the watermark the runner holds for the reader: the one
+	// restored from the last checkpoint, not what this call observes.
+	wm := we.CurrentWatermark()
 	for {
 		deadline := time.Time{}
 		if we.state.Deadline > 0 {
@@ -180,7 +184,8 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt
 			return fn.stop(rt, we), nil
 		}
 		fn.next.Store(pos)
-		msgs, err := fn.pull(ctx, min(int64(fn.Options.BatchSize), end-pos), deadline)
+		want := min(int64(fn.Options.BatchSize), end-pos)
+		msgs, err := fn.pull(ctx, want, deadline)
 		if err != nil {
 			return nil, err
 		}
@@ -204,7 +209,6 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt
 			fn.leaseExtensions.Inc(ctx, int64(len(ackIDs)))
 		}
 		fn.keeper.hold(ackIDs, now)
-		wm := we.CurrentWatermark()
 		times := make([]time.Time, 0, len(msgs))
 		for i, m := range msgs {
 			if !rt.TryClaim(pos) {
@@ -218,7 +222,9 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt
 		if len(times) > 0 {
 			we.observePull(times, now)
 		}
-		if time.Since(started) >= bundleDuration {
+		// A short pull means the backlog is drained and the next pull may
+		// block: end the bundle now so that its records move downstream.
+		if int64(len(msgs)) < want || time.Since(started) >= bundleDuration {
 			return sdf.ResumeProcessingIn(0), nil
 		}
 	}
