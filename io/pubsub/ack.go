@@ -95,7 +95,7 @@ func (fn *countFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp sta
 	}
 	if !seen {
 		forget := min(ts.Add(tombstoneTTL), mtime.EndOfGlobalWindowTime)
-		_ = forget
+		fn.Forget.Set(tp, forget.ToTime(), timers.WithNoOutputTimestamp())
 	}
 	n++
 	if n < int64(d.Rows) {

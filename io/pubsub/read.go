@@ -214,14 +214,15 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt
 			if !rt.TryClaim(pos) {
 				// The range was split away meanwhile: the rest is not ours.
 				fn.giveBack(ctx, ackIDs[i:])
-				break
+				if len(times) > 0 {
+					we.observePull(times, now)
+				}
+				return sdf.StopProcessing(), nil
 			}
 			pos++
 			times = append(times, fn.emit(ctx, m, wm, emit))
 		}
-		if len(times) > 0 {
-			we.observePull(times, now)
-		}
+		we.observePull(times, now)
 		// A short pull means the backlog is drained and the next pull may
 		// block: end the bundle now so that its records move downstream.
 		if int64(len(msgs)) < want || time.Since(started) >= bundleDuration {
@@ -242,7 +243,7 @@ func (fn *readFn) pull(ctx context.Context, n int64, deadline time.Time) ([]*pub
 		Subscription: fn.Options.Subscription, MaxMessages: int32(n),
 	})
 	if err != nil {
-		if ctx.Err() == nil && (errors.Is(pctx.Err(), context.DeadlineExceeded)) {
+		if ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("pull %s: %w", fn.Options.Subscription, err)
