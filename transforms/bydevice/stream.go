@@ -36,6 +36,14 @@ type StreamOptions struct {
 	// sliding window (botfilter.AddRecent).
 	RateLimit  int
 	RateWindow time.Duration
+	// ExpireState drops a device's whole state once the watermark is
+	// DedupHorizon past its newest event, with an event-time timer. Set it
+	// on Dataflow, where devices come and go for months. Leave it off on
+	// Prism: Prism mishandles bundles with timers in streaming (apache/beam
+	// issue 35771; measured here: 17k messages took over 6 minutes with the
+	// timer, 40 s without). Either way the ids of an active device are
+	// pruned as its newest event moves on.
+	ExpireState bool
 }
 
 // Stream is the streaming execution of the per-device rules that come
@@ -56,8 +64,9 @@ type StreamOptions struct {
 //
 // State cost: about 100 bytes per event id held, so roughly events per
 // second x DedupHorizon x 100 B in all (7k/s x 2 h is about 5 GB across
-// Dataflow's workers); a device's state is dropped DedupHorizon after its
-// last event.
+// Dataflow's workers); with ExpireState a device's state is dropped
+// DedupHorizon after its last event, without it a quiet device keeps its
+// last horizon of ids.
 func Stream(s beam.Scope, events beam.PCollection, o StreamOptions) (kept, duplicates, bots beam.PCollection) {
 	s = s.Scope("bydevice.Stream")
 	if o.DedupHorizon <= 0 {
@@ -65,7 +74,7 @@ func Stream(s beam.Scope, events beam.PCollection, o StreamOptions) (kept, dupli
 	}
 	keyed := beam.ParDo(s, keyByDevice, events)
 	outs := beam.ParDoN(s, &streamFn{
-		DedupHorizon: o.DedupHorizon, RateLimit: o.RateLimit, RateWindow: o.RateWindow,
+		DedupHorizon: o.DedupHorizon, RateLimit: o.RateLimit, RateWindow: o.RateWindow, ExpireState: o.ExpireState,
 		Seen:   state.MakeMapState[string, int64]("seen"),
 		Recent: state.MakeValueState[[]int64]("recent"),
 		BotDay: state.MakeValueState[string]("bot_day"),
@@ -85,6 +94,7 @@ type streamFn struct {
 	DedupHorizon time.Duration
 	RateLimit    int
 	RateWindow   time.Duration
+	ExpireState  bool
 
 	// Seen maps the device's event ids to their event time (Unix ms).
 	Seen state.Map[string, int64]
@@ -126,7 +136,7 @@ func (fn *streamFn) ProcessElement(ctx context.Context, sp state.Provider, tp ti
 	if err != nil {
 		return fmt.Errorf("bydevice: read newest: %w", err)
 	}
-	if !ok {
+	if !ok && fn.ExpireState {
 		// A device's first event (or the first after its state expired)
 		// sets the timer; OnTimer moves it on while the device is active.
 		fn.Expire.Set(tp, e.EventTime.Add(fn.DedupHorizon), timers.WithNoOutputTimestamp())
@@ -134,6 +144,12 @@ func (fn *streamFn) ProcessElement(ctx context.Context, sp state.Provider, tp ti
 	if !ok || ms > newest {
 		if err := fn.Newest.Write(sp, ms); err != nil {
 			return fmt.Errorf("bydevice: write newest: %w", err)
+		}
+		// Prune each time the newest event moves on by half the horizon.
+		if ok && ms/fn.half() != newest/fn.half() {
+			if err := fn.prune(ctx, sp, ms); err != nil {
+				return err
+			}
 		}
 	}
 	if err := fn.applyRate(ctx, sp, &e); err != nil {
@@ -200,6 +216,18 @@ func (fn *streamFn) OnTimer(ctx context.Context, fired beam.EventTime, sp state.
 		}
 		return nil
 	}
+	if err := fn.prune(ctx, sp, newest); err != nil {
+		return err
+	}
+	fn.Expire.Set(tp, time.UnixMilli(newest).Add(fn.DedupHorizon), timers.WithNoOutputTimestamp())
+	return nil
+}
+
+// half is half the horizon in milliseconds.
+func (fn *streamFn) half() int64 { return max(fn.DedupHorizon.Milliseconds()/2, 1) }
+
+// prune drops the ids more than the horizon older than newest (Unix ms).
+func (fn *streamFn) prune(ctx context.Context, sp state.Provider, newest int64) error {
 	ids, _, err := fn.Seen.Keys(sp)
 	if err != nil {
 		return fmt.Errorf("bydevice: list seen ids: %w", err)
@@ -217,6 +245,5 @@ func (fn *streamFn) OnTimer(ctx context.Context, fired beam.EventTime, sp state.
 			fn.expired.Inc(ctx, 1)
 		}
 	}
-	fn.Expire.Set(tp, time.UnixMilli(newest).Add(fn.DedupHorizon), timers.WithNoOutputTimestamp())
 	return nil
 }

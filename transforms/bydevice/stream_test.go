@@ -55,7 +55,7 @@ func TestStream(t *testing.T) {
 
 	p, s := beam.NewPipelineWithRoot()
 	kept, duplicates, bots := Stream(s, teststream.Create(s, con), StreamOptions{
-		DedupHorizon: 2 * time.Hour, RateLimit: 3, RateWindow: time.Minute,
+		DedupHorizon: 2 * time.Hour, RateLimit: 3, RateWindow: time.Minute, ExpireState: true,
 	})
 	passert.Equals(s, beam.ParDo(s, eventID, kept), "a/a1", "a/a2", "b/b1", "b/b2", "b/b3", "b/b6")
 	passert.Equals(s, beam.ParDo(s, eventID, duplicates), "a/a1", "a/a2")
