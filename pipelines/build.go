@@ -4,7 +4,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/example/clickstream/io/files"
-	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
 	"github.com/example/clickstream/transforms/enrich"
@@ -35,18 +34,19 @@ func Build(s beam.Scope, c Config) {
 
 	// Outcomes are counted where they are decided; the run then checks that
 	// the tables hold what was counted.
-	tally.Write(s, c.tallyDir(), inputCounts, keptOut, duplicatesOut, botsOut, deadOut,
+	tallies := []beam.PCollection{inputCounts, keptOut, duplicatesOut, botsOut, deadOut,
 		tally.Count(s, tally.Events, kept),
 		tally.Count(s, tally.Duplicates, duplicates),
 		tally.Count(s, tally.Bots, bots),
 		tally.Count(s, tally.DeadLetter, dead),
-		tally.Count(s, tally.Sessions, sessions))
+		tally.Count(s, tally.Sessions, sessions)}
 
 	if c.BeforeSinks != nil {
 		kept = c.BeforeSinks(s, kept)
 	}
-	warehouse.Write(s, c.Output, c.RunID, "fact_events", kept)
-	warehouse.Write(s, c.Output, c.RunID, "fact_sessions", sessions)
-	warehouse.Write(s, c.Output, c.RunID, "bot_events", bots)
-	warehouse.Write(s, c.Output, c.RunID, "dead_letter", dead)
+	tallies = append(tallies, c.writeBatch(s, "fact_events", kept)...)
+	tallies = append(tallies, c.writeBatch(s, "fact_sessions", sessions)...)
+	tallies = append(tallies, c.writeBatch(s, "bot_events", bots)...)
+	tallies = append(tallies, c.writeBatch(s, "dead_letter", dead)...)
+	tally.Write(s, c.tallyDir(), tallies...)
 }

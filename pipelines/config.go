@@ -32,8 +32,13 @@ type Config struct {
 	// Dates are the event dates the run owns; empty means every date in the
 	// input.
 	Dates []time.Time
-	// Output is the local warehouse directory.
+	// Output is the local warehouse directory (and, with the BigQuery sink,
+	// where the run's summary and tallies go).
 	Output string
+	// Sink is SinkLocal (the local warehouse) or SinkBigQuery.
+	Sink string
+	// BigQuery configures the BigQuery sink.
+	BigQuery BigQuery
 	// RunID names the run (staging, summary); empty means a fresh one.
 	RunID string
 
@@ -110,6 +115,9 @@ func (c Config) validate() error {
 		return fmt.Errorf("unknown --mode %q: want %s or %s", c.Mode, ModeBatch, ModeStreaming)
 	}
 	if err := c.Sessions.Validate(); err != nil {
+		return err
+	}
+	if err := c.validateSink(); err != nil {
 		return err
 	}
 	if c.HashKeyRef == "" {

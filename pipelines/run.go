@@ -33,6 +33,9 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	if err := warehouse.Recover(c.Output); err != nil {
 		return nil, fmt.Errorf("recover warehouse %s: %w", c.Output, err)
 	}
+	if err := c.ensureTables(ctx); err != nil {
+		return nil, err
+	}
 	started := time.Now()
 	slog.Info("run starting", "run_id", c.RunID, "input", c.Input, "output", c.Output)
 
@@ -48,6 +51,12 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	}
 	if err := os.RemoveAll(c.tallyDir()); err != nil {
 		return nil, fmt.Errorf("remove tallies: %w", err)
+	}
+	if c.Sink == SinkBigQuery {
+		// The pipeline loaded the partitions itself; the dimensions are
+		// built by the local identity and pages steps only (see README).
+		sum := newSummary(c, c.Dates, totals, totals[Loaded], started, time.Now())
+		return sum, sum.Save(c.Output)
 	}
 	owned := c.Dates
 	if len(owned) == 0 {

@@ -29,6 +29,9 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	if err := c.ensureTables(ctx); err != nil {
+		return nil, err
+	}
 	if c.PubSub.Subscription == "" {
 		id, err := pubsub.CreateSubscription(ctx, c.PubSub, c.Topic, "clickstream-"+c.RunID)
 		if err != nil {
@@ -59,6 +62,9 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 	}
 	readBack := map[string]int64{}
 	for _, table := range []string{"fact_events", "fact_sessions", "bot_events", "dead_letter"} {
+		if c.Sink == SinkBigQuery {
+			break // the Storage Write API confirmed every row; nothing to read back locally
+		}
 		if readBack[table], err = warehouse.CountAppended(c.Output, c.RunID, table); err != nil {
 			return nil, fmt.Errorf("read back %s: %w", table, err)
 		}
@@ -91,7 +97,7 @@ func perMinute(t tally.Totals) (tally.Totals, []Interval, error) {
 	byStart := map[time.Time]*Interval{}
 	for name, keys := range t {
 		for key, n := range keys {
-			if name == Messages || name == Acked || name == VisibleLatency || name == tally.Sessions {
+			if name == Messages || name == Acked || name == VisibleLatency || name == Rejected || name == tally.Sessions {
 				plain.Add(tally.Tally{Name: name, Key: key, N: n})
 				continue
 			}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/io/pubsub"
-	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
@@ -54,17 +53,21 @@ func BuildStreaming(s beam.Scope, c Config) {
 		tally.ByMinute(s, tally.DeadLetter, dead),
 		tally.ByMinute(s, tally.LateForSessions, sessionize.Late(s, kept, c.Sessions)))
 
-	writtenEvents := warehouse.Append(s, c.Output, c.RunID, "fact_events", kept)
-	written := beam.Flatten(s,
-		writtenEvents,
-		warehouse.Append(s, c.Output, c.RunID, "bot_events", bots),
-		warehouse.Append(s, c.Output, c.RunID, "dead_letter", dead),
+	writtenEvents, rejectedEvents := c.appendStream(s, "fact_events", kept)
+	writtenBots, rejectedBots := c.appendStream(s, "bot_events", bots)
+	writtenDead, _ := c.appendStream(s, "dead_letter", dead)
+	// Rows BigQuery rejects become dead letters (still counted under their
+	// first outcome); a dead letter it rejects is counted and logged by the
+	// sink, not sent round again.
+	rejected := beam.Flatten(s, rejectedEvents, rejectedBots)
+	writtenRejected, _ := c.appendStream(s, "dead_letter", rejected)
+	c.appendStream(s, "fact_sessions", sessions)
+	c.appendStream(s, "reconciliation", tally.Rows(s, c.RunID, tallies))
+	written := beam.Flatten(s, writtenEvents, writtenBots, writtenDead, writtenRejected,
 		beam.ParDo(s, deliveryOf, duplicates)) // a duplicate is settled once decided
-	warehouse.Append(s, c.Output, c.RunID, "fact_sessions", sessions)
-	warehouse.Append(s, c.Output, c.RunID, "reconciliation", tally.Rows(s, c.RunID, tallies))
 
 	acked := beam.ParDo(s, ackedTally, pubsub.Acknowledge(s, c.PubSub, written))
-	tally.Write(s, c.tallyDir(), tallies, acked,
+	tally.Write(s, c.tallyDir(), tallies, acked, tally.Count(s, Rejected, rejected),
 		tally.Latency(s, VisibleLatency, writtenEvents),
 		tally.Count(s, Messages, records),
 		tally.Count(s, tally.Sessions, beam.WindowInto(s, window.NewGlobalWindows(), sessions)))
@@ -86,6 +89,7 @@ const (
 	Messages       = "messages"
 	Acked          = "acked"
 	VisibleLatency = "visible_latency_ms"
+	Rejected       = "bigquery_rejected"
 )
 
 func ackedTally(n int64) tally.Tally { return tally.Tally{Name: Acked, N: n} }

@@ -6,10 +6,8 @@ import (
 
 	gpubsub "cloud.google.com/go/pubsub/v2"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/state"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/timers"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
@@ -17,17 +15,12 @@ import (
 
 func init() {
 	register.Function1x2(keyByAckID)
-	register.DoFn7x1[context.Context, beam.EventTime, state.Provider, timers.Provider, string, schemas.Delivery,
+	register.DoFn6x1[context.Context, beam.EventTime, state.Provider, string, schemas.Delivery,
 		func(beam.EventTime, string), error](&countFn{})
 	register.DoFn4x1[context.Context, beam.EventTime, string, func(beam.EventTime, int64), error](&ackFn{})
 	register.Emitter2[beam.EventTime, string]()
 	register.Emitter2[beam.EventTime, int64]()
 }
-
-// tombstoneTTL is how long, in event time, a message stays known as acked,
-// so that rows delivered again (a repeated pane) do not ack it twice. A
-// message is redelivered with a new ack id after maxLease at the latest.
-const tombstoneTTL = 2 * maxLease
 
 // Acknowledge acknowledges each message once all of its rows were written.
 // delivered is a PCollection<schemas.Delivery> holding one element per row
@@ -46,9 +39,8 @@ func Acknowledge(s beam.Scope, o ReadOptions, delivered beam.PCollection) beam.P
 	}
 	global := beam.WindowInto(s, window.NewGlobalWindows(), delivered)
 	complete := beam.ParDo(s, &countFn{
-		Count:  state.MakeValueState[int64]("count"),
-		Acked:  state.MakeValueState[bool]("acked"),
-		Forget: timers.InEventTime("forget"),
+		Count: state.MakeValueState[int64]("count"),
+		Acked: state.MakeValueState[bool]("acked"),
 	}, beam.ParDo(s, keyByAckID, global))
 	return beam.ParDo(s, &ackFn{Options: o}, complete)
 }
@@ -59,14 +51,15 @@ func keyByAckID(d schemas.Delivery) (string, schemas.Delivery) {
 }
 
 // countFn counts the rows of each message (keyed by ack id, global window)
-// and emits the ack id once all have arrived.
+// and emits the ack id once all have arrived. Its state lives as long as the
+// job: Acknowledge runs only off Dataflow, in local runs that end, and an
+// event-time timer to forget acked messages would cost more than the state
+// it frees, as Prism mishandles bundles with timers (apache/beam#35771).
 type countFn struct {
 	// Count is the rows seen so far.
 	Count state.Value[int64]
 	// Acked marks a message already emitted for acknowledgement.
 	Acked state.Value[bool]
-	// Forget drops the message's state tombstoneTTL after its first row.
-	Forget timers.EventTime
 
 	ignored beam.Counter
 }
@@ -75,7 +68,7 @@ func (fn *countFn) Setup() {
 	fn.ignored = beam.NewCounter("pubsub", "deliveries_ignored")
 }
 
-func (fn *countFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp state.Provider, tp timers.Provider,
+func (fn *countFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp state.Provider,
 	ackID string, d schemas.Delivery, emit func(beam.EventTime, string)) error {
 	if ackID == "" {
 		fn.ignored.Inc(ctx, 1)
@@ -89,13 +82,9 @@ func (fn *countFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp sta
 		fn.ignored.Inc(ctx, 1)
 		return nil
 	}
-	n, seen, err := fn.Count.Read(sp)
+	n, _, err := fn.Count.Read(sp)
 	if err != nil {
 		return fmt.Errorf("pubsub: read row count: %w", err)
-	}
-	if !seen {
-		forget := min(ts.Add(tombstoneTTL), mtime.EndOfGlobalWindowTime)
-		fn.Forget.Set(tp, forget.ToTime(), timers.WithNoOutputTimestamp())
 	}
 	n++
 	if n < int64(d.Rows) {
@@ -111,18 +100,6 @@ func (fn *countFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp sta
 		return fmt.Errorf("pubsub: clear row count: %w", err)
 	}
 	emit(ts, ackID)
-	return nil
-}
-
-// OnTimer forgets the message.
-func (fn *countFn) OnTimer(_ context.Context, sp state.Provider, _ timers.Provider, _ string, _ timers.Context,
-	_ func(beam.EventTime, string)) error {
-	if err := fn.Count.Clear(sp); err != nil {
-		return fmt.Errorf("pubsub: clear row count: %w", err)
-	}
-	if err := fn.Acked.Clear(sp); err != nil {
-		return fmt.Errorf("pubsub: clear acked: %w", err)
-	}
 	return nil
 }
 

@@ -62,8 +62,9 @@
 //     the global window, counts them per AckID in a stateful DoFn and, when
 //     Rows of them have arrived, acknowledges the message (Acknowledge, 2500
 //     ids per request, at the latest at the end of the bundle) and tells the
-//     lease keeper. An acked message stays known for two hours of event time
-//     so that a repeated pane cannot acknowledge it twice.
+//     lease keeper. An acked message stays known for the rest of the job so
+//     that a repeated pane cannot acknowledge it twice (a few bytes per
+//     message: local runs end; Dataflow acknowledges on its own).
 //   - A message whose rows never all arrive stays unacknowledged; its lease
 //     lapses after at most an hour and Pub/Sub redelivers it with a new ack
 //     id. That is the at-least-once contract: downstream dedup on event_id

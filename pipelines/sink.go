@@ -1,0 +1,113 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+
+	bq "cloud.google.com/go/bigquery"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"google.golang.org/api/option"
+
+	"github.com/example/clickstream/io/bigquery"
+	"github.com/example/clickstream/io/bigquery/storagewrite"
+	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/tally"
+)
+
+func init() {
+	register.Function1x1(loadedTally)
+}
+
+// The sinks.
+const (
+	SinkLocal    = "local"
+	SinkBigQuery = "bigquery"
+)
+
+// BigQuery is where the BigQuery sink writes.
+type BigQuery struct {
+	Project, Dataset string
+	// CreateTables creates missing tables (development projects; in
+	// production Terraform owns them).
+	CreateTables bool
+	// TempLocation stages the batch load files (gs://...).
+	TempLocation string
+	// Endpoint and WriteEndpoint are fake servers' addresses for tests (the
+	// REST API's base URL and the Storage Write API's host:port).
+	Endpoint, WriteEndpoint string
+}
+
+// writeBatch writes a batch table: staged into the local warehouse (the
+// driver commits it), or loaded into BigQuery partition by partition. With
+// BigQuery it returns PCollection<tally.Tally> of the rows loaded per table,
+// the read-back for the run's reconciliation; with the local warehouse the
+// driver reads back the committed partitions instead.
+func (c Config) writeBatch(s beam.Scope, table string, rows beam.PCollection) []beam.PCollection {
+	if c.Sink != SinkBigQuery {
+		warehouse.Write(s, c.Output, c.RunID, table, rows)
+		return nil
+	}
+	loaded := bigquery.Load(s, bigquery.LoadOptions{
+		Project: c.BigQuery.Project, Dataset: c.BigQuery.Dataset, TempLocation: c.BigQuery.TempLocation,
+		RunID: c.RunID, Owned: c.Dates, Endpoint: c.BigQuery.Endpoint,
+	}, table, rows)
+	return []beam.PCollection{beam.ParDo(s, loadedTally, loaded)}
+}
+
+// Loaded is the tally name of rows BigQuery load jobs wrote, by table.
+const Loaded = "loaded"
+
+func loadedTally(r bigquery.LoadResult) tally.Tally {
+	return tally.Tally{Name: Loaded, Key: r.Table, N: r.Rows}
+}
+
+// appendStream appends rows to a table as they come: local files, or the
+// BigQuery Storage Write API, whose rejected rows (schemas.DeadLetter, reason
+// bigquery_rejected) are returned for the dead-letter table. written are the
+// deliveries of the rows written.
+func (c Config) appendStream(s beam.Scope, table string, rows beam.PCollection) (written, rejected beam.PCollection) {
+	if c.Sink != SinkBigQuery {
+		return warehouse.Append(s, c.Output, c.RunID, table, rows), beam.CreateList(s, []schemas.DeadLetter{})
+	}
+	return storagewrite.Append(s, storagewrite.Options{
+		Project: c.BigQuery.Project, Dataset: c.BigQuery.Dataset, Endpoint: c.BigQuery.WriteEndpoint,
+	}, table, rows)
+}
+
+// ensureTables checks the BigQuery tables against schemas/tables before a
+// run (and creates missing ones with CreateTables).
+func (c Config) ensureTables(ctx context.Context) error {
+	if c.Sink != SinkBigQuery {
+		return nil
+	}
+	var opts []option.ClientOption
+	if c.BigQuery.Endpoint != "" {
+		opts = append(opts, option.WithEndpoint(c.BigQuery.Endpoint), option.WithoutAuthentication())
+	}
+	client, err := bq.NewClient(ctx, c.BigQuery.Project, opts...)
+	if err != nil {
+		return fmt.Errorf("bigquery client: %w", err)
+	}
+	defer client.Close()
+	return bigquery.EnsureTables(ctx, client, c.BigQuery.Dataset, schemas.Tables(), c.BigQuery.CreateTables)
+}
+
+// validateSink checks the sink settings.
+func (c Config) validateSink() error {
+	switch c.Sink {
+	case SinkLocal, "":
+		return nil
+	case SinkBigQuery:
+		if c.BigQuery.Project == "" || c.BigQuery.Dataset == "" {
+			return fmt.Errorf("--sink=bigquery needs --bq_project and --bq_dataset")
+		}
+		if c.Mode != ModeStreaming && (len(c.Dates) == 0 || c.BigQuery.TempLocation == "") {
+			return fmt.Errorf("a batch run into BigQuery needs --dates (the partitions it replaces) and --temp_location")
+		}
+		return nil
+	default:
+		return fmt.Errorf("unknown --sink %q: want %s or %s", c.Sink, SinkLocal, SinkBigQuery)
+	}
+}
