@@ -51,6 +51,10 @@ var (
 	maxMsgs   = flag.Int64("max_messages", 0, "Streaming on the local runner: stop reading after this many messages, flush every window and exit (0: no limit).")
 	maxDur    = flag.Duration("max_duration", 0, "Streaming on the local runner: stop reading after this long, flush every window and exit (0: no limit).")
 	dedupH    = flag.Duration("dedup_horizon", bydevice.DefaultDedupHorizon, "Streaming: how long (event time after a device's newest event) its event ids are kept for deduplication; state is ~100 B per id.")
+	sink      = flag.String("sink", pipelines.SinkLocal, "Where rows go: local (the --output warehouse) or bigquery (--bq_project, --bq_dataset; batch also --dates and --temp_location).")
+	bqProject = flag.String("bq_project", "", "BigQuery sink: the project of the dataset.")
+	bqDataset = flag.String("bq_dataset", "", "BigQuery sink: the dataset holding the tables of schemas/tables (Terraform creates them).")
+	bqCreate  = flag.Bool("create_tables", false, "BigQuery sink: create missing tables from schemas/tables (development projects; in production Terraform owns them). Existing tables are always checked against their definitions.")
 	lateness  = flag.Duration("allowed_lateness", sessionize.DefaultAllowedLateness, "How late an event may arrive and still update its session in streaming (session windows); batch re-reads the lateness horizon instead (see README, Run scope).")
 )
 
@@ -95,6 +99,10 @@ func config() (pipelines.Config, error) {
 			Project: flagValue("project"), Subscription: *sub, TimestampAttribute: *tsAttr,
 			MaxRecordBytes: *maxRec, MaxMessages: *maxMsgs, MaxDuration: *maxDur,
 			Native: flagValue("runner") == "dataflow",
+		},
+		Sink: *sink,
+		BigQuery: pipelines.BigQuery{
+			Project: *bqProject, Dataset: *bqDataset, CreateTables: *bqCreate, TempLocation: flagValue("temp_location"),
 		},
 		Topic:            *topic,
 		DedupHorizon:     *dedupH,
@@ -143,7 +151,8 @@ func usage() {
 	for _, name := range []string{"mode", "input", "dates", "output", "run_id", "max_record_bytes", "hash_key", "ip_mode",
 		"internal_domains", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
 		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file",
-		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon"} {
+		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon",
+		"sink", "bq_project", "bq_dataset", "create_tables"} {
 		own[name] = true
 		f := flag.Lookup(name)
 		fmt.Fprintf(out, "  --%s (default %q)\n      %s\n", f.Name, f.DefValue, f.Usage)
