@@ -35,6 +35,14 @@ type Config struct {
 	// Output is the local warehouse directory (and, with the BigQuery sink,
 	// where the run's summary and tallies go).
 	Output string
+	// Remote is true when the job runs on Dataflow: the driver submits it
+	// and returns (with --execute_async at once), so there is no local
+	// commit, read-back or summary; the BigQuery sink and the Pub/Sub
+	// reader's native mode are required.
+	Remote bool
+	// DryRun builds and prints the job (Dataflow's --dry_run) without
+	// touching any service: no table checks, no subscription created.
+	DryRun bool
 	// Sink is SinkLocal (the local warehouse) or SinkBigQuery.
 	Sink string
 	// BigQuery configures the BigQuery sink.

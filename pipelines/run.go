@@ -23,7 +23,8 @@ import (
 // step (identity.Apply: rebuilds the dimensions and rewrites the
 // fact_sessions partitions whose resolved_user_key changed, also those of
 // earlier runs), reads the owned partitions back, and returns and stores the
-// run summary. A run that is not reconciled
+// run summary. On Dataflow (c.Remote) it returns a nil summary once the
+// job is submitted. A run that is not reconciled
 // returns its summary and no error: the caller decides (main exits non-zero).
 func Run(ctx context.Context, c Config) (*Summary, error) {
 	c = c.withDefaults()
@@ -43,6 +44,9 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	Build(s, c)
 	if err := beamx.Run(ctx, p); err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	if c.Remote {
+		return nil, nil // submitted to Dataflow; the job loads BigQuery itself
 	}
 
 	totals, err := tally.Read(ctx, c.tallyDir())

@@ -21,7 +21,7 @@ import (
 // runner it runs until the reader stops (PubSub.MaxMessages or MaxDuration),
 // every window has flushed and every written message is acknowledged, then
 // returns and stores the run summary with the per-minute reconciliation. On
-// Dataflow (PubSub.Native) the job runs on until drained: RunStreaming
+// Dataflow (c.Remote) the job runs on until drained: RunStreaming
 // returns once it is submitted, with a nil summary; the reconciliation table
 // is the job's account.
 func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
@@ -32,7 +32,7 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 	if err := c.ensureTables(ctx); err != nil {
 		return nil, err
 	}
-	if c.PubSub.Subscription == "" {
+	if c.PubSub.Subscription == "" && !c.DryRun {
 		id, err := pubsub.CreateSubscription(ctx, c.PubSub, c.Topic, "clickstream-"+c.RunID)
 		if err != nil {
 			return nil, err
@@ -49,7 +49,7 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 	if err := beamx.Run(ctx, p); err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	if c.PubSub.Native {
+	if c.Remote {
 		return nil, nil
 	}
 

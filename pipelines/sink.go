@@ -45,6 +45,7 @@ type BigQuery struct {
 // the read-back for the run's reconciliation; with the local warehouse the
 // driver reads back the committed partitions instead.
 func (c Config) writeBatch(s beam.Scope, table string, rows beam.PCollection) []beam.PCollection {
+	s = s.Scope("write_" + table)
 	if c.Sink != SinkBigQuery {
 		warehouse.Write(s, c.Output, c.RunID, table, rows)
 		return nil
@@ -68,6 +69,7 @@ func loadedTally(r bigquery.LoadResult) tally.Tally {
 // bigquery_rejected) are returned for the dead-letter table. written are the
 // deliveries of the rows written.
 func (c Config) appendStream(s beam.Scope, table string, rows beam.PCollection) (written, rejected beam.PCollection) {
+	s = s.Scope("write_" + table)
 	if c.Sink != SinkBigQuery {
 		return warehouse.Append(s, c.Output, c.RunID, table, rows), beam.CreateList(s, []schemas.DeadLetter{})
 	}
@@ -79,7 +81,7 @@ func (c Config) appendStream(s beam.Scope, table string, rows beam.PCollection) 
 // ensureTables checks the BigQuery tables against schemas/tables before a
 // run (and creates missing ones with CreateTables).
 func (c Config) ensureTables(ctx context.Context) error {
-	if c.Sink != SinkBigQuery {
+	if c.Sink != SinkBigQuery || c.DryRun {
 		return nil
 	}
 	var opts []option.ClientOption
@@ -96,6 +98,9 @@ func (c Config) ensureTables(ctx context.Context) error {
 
 // validateSink checks the sink settings.
 func (c Config) validateSink() error {
+	if c.Remote && c.Sink != SinkBigQuery {
+		return fmt.Errorf("on Dataflow the local warehouse is out of reach: give --sink=bigquery")
+	}
 	switch c.Sink {
 	case SinkLocal, "":
 		return nil

@@ -38,7 +38,7 @@ func BuildStreaming(s beam.Scope, c Config) {
 
 	kept, duplicates, bots := bydevice.Stream(s, events, bydevice.StreamOptions{
 		DedupHorizon: c.DedupHorizon, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow,
-		ExpireState: c.PubSub.Native, // timers only on Dataflow: see bydevice.StreamOptions
+		ExpireState: c.Remote, // timers only on Dataflow: see bydevice.StreamOptions
 	})
 	sessions := sessionize.Windowed(s, kept, c.Sessions)
 	if c.BeforeSinks != nil {

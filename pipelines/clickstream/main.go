@@ -77,8 +77,8 @@ func main() {
 		slog.Error("run failed", "err", err)
 		os.Exit(1)
 	}
-	if sum == nil { // a streaming job submitted to Dataflow
-		slog.Info("streaming job submitted")
+	if sum == nil {
+		slog.Info("job handed to Dataflow (printed only, with --dry_run)")
 		return
 	}
 	sum.Print(os.Stdout)
@@ -92,15 +92,18 @@ func config() (pipelines.Config, error) {
 	if err != nil {
 		return pipelines.Config{}, err
 	}
+	remote := flagValue("runner") == "dataflow"
 	return pipelines.Config{
 		Mode:  *mode,
 		Input: splitList(*input),
 		PubSub: pubsub.ReadOptions{
 			Project: flagValue("project"), Subscription: *sub, TimestampAttribute: *tsAttr,
 			MaxRecordBytes: *maxRec, MaxMessages: *maxMsgs, MaxDuration: *maxDur,
-			Native: flagValue("runner") == "dataflow",
+			Native: remote,
 		},
-		Sink: *sink,
+		Remote: remote,
+		DryRun: flagValue("dry_run") == "true",
+		Sink:   *sink,
 		BigQuery: pipelines.BigQuery{
 			Project: *bqProject, Dataset: *bqDataset, CreateTables: *bqCreate, TempLocation: flagValue("temp_location"),
 		},

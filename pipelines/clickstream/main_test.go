@@ -1,0 +1,91 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// dryRun builds this binary and runs it with Dataflow's --dry_run, which
+// translates the pipeline into the Dataflow job without submitting it, and
+// returns what it printed: the Beam pipeline proto and the job.
+func dryRun(t *testing.T, flags ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "clickstream")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	worker := filepath.Join(dir, "worker")
+	if err := os.WriteFile(worker, []byte("stand-in for the linux/amd64 worker binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append([]string{
+		"--runner=dataflow", "--dry_run", "--project=demo-project", "--region=europe-west1",
+		"--staging_location=gs://demo-bucket/staging", "--temp_location=gs://demo-bucket/tmp",
+		"--worker_binary=" + worker, "--sink=bigquery", "--bq_project=demo-project", "--bq_dataset=clickstream",
+		"--hash_key=secret:projects/demo-project/secrets/clickstream-hash-key/versions/1", "--output=" + dir,
+	}, flags...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	// The proto is logged as text inside a quoted log field.
+	return strings.ReplaceAll(string(out), `\"`, `"`)
+}
+
+func mustContain(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			t.Errorf("job graph lacks %q", w)
+		}
+	}
+}
+
+// TestDryRunStreaming checks the streaming job Dataflow would run: Beam's
+// native Pub/Sub read of the subscription with the timestamp attribute, the
+// session windowing (30 min gap, 6 h allowed lateness, a late firing per
+// late event, accumulating panes), and a Storage Write API sink per table.
+func TestDryRunStreaming(t *testing.T) {
+	out := dryRun(t, "--mode=streaming", "--subscription=clickstream", "--timestamp_attribute=event_time")
+	mustContain(t, out,
+		`"JOB_TYPE_STREAMING"`,
+		`urn:"beam:transform:pubsub_read:v1"`,
+		`projects/demo-project/subscriptions/clickstream`,
+		`event_time`,
+	)
+	// The session windowing strategy: a 30-minute gap (a proto Duration of
+	// 1800 s, varint 0x88 0x0e), the end-of-window trigger with a firing per
+	// late event, accumulating panes, 6 h (21,600,000 ms) allowed lateness.
+	session := regexp.MustCompile(`window_fn:\{urn:"beam:window_fn:session_windows:v1"\s+payload:"\\\\n\\\\x03\\\\x08\\\\x88\\\\x0e"\}` +
+		`\s+merge_status:NEEDS_MERGE\s+window_coder_id:"\w+"\s+` +
+		`trigger:\{after_end_of_window:\{early_firings:\{default:\{\}\}\s+late_firings:\{always:\{\}\}\}\}\s+` +
+		`accumulation_mode:ACCUMULATING\s+output_time:END_OF_WINDOW\s+closing_behavior:EMIT_IF_NONEMPTY\s+allowed_lateness:21600000`)
+	if !session.MatchString(out) {
+		i := strings.Index(out, "session_windows:v1")
+		t.Errorf("session windowing strategy not as configured; the graph has: %.400s", out[max(i, 0):])
+	}
+	for _, table := range []string{"fact_events", "bot_events", "dead_letter", "fact_sessions", "reconciliation"} {
+		mustContain(t, out, `unique_name:"write_`+table+`/storagewrite.Append`)
+	}
+	if strings.Contains(out, "warehouse.Append") || strings.Contains(out, "pubsub.readFn") {
+		t.Error("the Dataflow job holds a local-only transform")
+	}
+}
+
+// TestDryRunBatch checks the batch job: files read with fileio, and one
+// BigQuery load per table, for the dates given.
+func TestDryRunBatch(t *testing.T) {
+	out := dryRun(t, "--input=gs://demo-landing/raw/dt=2026-11-01/*", "--dates=2026-11-01")
+	mustContain(t, out, `"JOB_TYPE_BATCH"`, `gs://demo-landing/raw/dt=2026-11-01/*`)
+	for _, table := range []string{"fact_events", "bot_events", "dead_letter", "fact_sessions"} {
+		mustContain(t, out, `unique_name:"write_`+table+`/bigquery.Load`)
+	}
+	if regexp.MustCompile(`pubsub|window_fn:session_windows`).MatchString(out) {
+		t.Error("the batch job reads Pub/Sub or uses session windows")
+	}
+}
