@@ -50,6 +50,7 @@ var (
 	lateFraction = flag.Float64("late_fraction", 0, "Fraction of messages held back and published after all others.")
 	seed         = flag.Uint64("seed", 1, "Seed for choosing the late messages.")
 	count        = flag.Bool("count", false, "Print the number of messages the input makes and exit.")
+	createOnly   = flag.Bool("create_only", false, "Create the topic and subscription and exit (so that a reader can start before the messages come).")
 )
 
 func main() {
@@ -61,6 +62,9 @@ func main() {
 }
 
 func run(ctx context.Context) error {
+	if *createOnly {
+		return setUp(ctx, func(*pubsub.Client, string) error { return nil })
+	}
 	paths, err := expand(*input)
 	if err != nil {
 		return err
@@ -73,6 +77,14 @@ func run(ctx context.Context) error {
 		fmt.Println(len(lines))
 		return nil
 	}
+	return setUp(ctx, func(client *pubsub.Client, topicName string) error {
+		return publish(ctx, client, topicName, lines)
+	})
+}
+
+// setUp connects, creates the topic and subscription unless they exist, and
+// calls then.
+func setUp(ctx context.Context, then func(*pubsub.Client, string) error) error {
 	if *project == "" {
 		return errors.New("give --project")
 	}
@@ -85,7 +97,11 @@ func run(ctx context.Context) error {
 	if err := ensure(ctx, client, topicName, *subscription); err != nil {
 		return err
 	}
+	return then(client, topicName)
+}
 
+// publish sends the lines, the late ones last, at --rate.
+func publish(ctx context.Context, client *pubsub.Client, topicName string, lines [][]byte) error {
 	order, late := withLateLast(len(lines), *lateFraction, *seed)
 	pub := client.Publisher(topicName)
 	defer pub.Stop()
