@@ -92,7 +92,7 @@ func (c Config) ensureTables(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bigquery client: %w", err)
 	}
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	return bigquery.EnsureTables(ctx, client, c.BigQuery.Dataset, schemas.Tables(), c.BigQuery.CreateTables)
 }
 

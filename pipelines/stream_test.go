@@ -169,7 +169,7 @@ func publishDay(t *testing.T, project, topic, sub, glob string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	topicName := "projects/" + project + "/topics/" + topic
 	if _, err := client.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: topicName}); err != nil {
 		t.Fatal(err)

@@ -92,7 +92,7 @@ func setUp(ctx context.Context, then func(*pubsub.Client, string) error) error {
 	if err != nil {
 		return fmt.Errorf("pubsub client: %w", err)
 	}
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	topicName := "projects/" + *project + "/topics/" + *topic
 	if err := ensure(ctx, client, topicName, *subscription); err != nil {
 		return err
