@@ -74,6 +74,9 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 		return nil, err
 	}
 	sum := newSummary(c, nil, plain, readBack, started, time.Now())
+	if c.Sink == SinkBigQuery {
+		sum.Tables = nil // no local copy to read back: a bundle ends only once BigQuery has its rows
+	}
 	sum.setStreaming(totals, intervals)
 	if err := sum.Save(c.Output); err != nil {
 		return sum, err
