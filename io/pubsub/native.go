@@ -38,26 +38,12 @@ type nativeFn struct {
 	// Options are the read's options, defaults applied.
 	Options ReadOptions
 
-	messages, bytes, tooLarge, badTimestamp beam.Counter
+	records recordMaker
 }
 
-func (fn *nativeFn) Setup() {
-	fn.messages = beam.NewCounter("pubsub", "messages")
-	fn.bytes = beam.NewCounter("pubsub", "bytes")
-	fn.tooLarge = beam.NewCounter("pubsub", "too_large")
-	fn.badTimestamp = beam.NewCounter("pubsub", "bad_timestamp_attribute")
-}
+func (fn *nativeFn) Setup() { fn.records = newRecordMaker() }
 
 func (fn *nativeFn) ProcessElement(ctx context.Context, m *pubsubioMessage, emit func(schemas.Record)) {
-	r, _, badTS := toRecord(message{Data: m.GetData(), Attributes: m.GetAttributes(), Published: m.GetPublishTime().AsTime()},
-		fn.Options.Subscription, fn.Options.MaxRecordBytes, fn.Options.TimestampAttribute)
-	fn.messages.Inc(ctx, 1)
-	fn.bytes.Inc(ctx, r.Size)
-	if r.ReadError != "" {
-		fn.tooLarge.Inc(ctx, 1)
-	}
-	if badTS {
-		fn.badTimestamp.Inc(ctx, 1)
-	}
+	r, _ := fn.records.record(ctx, message{Data: m.GetData(), Attributes: m.GetAttributes(), Published: m.GetPublishTime().AsTime()}, fn.Options)
 	emit(r)
 }

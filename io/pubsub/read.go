@@ -73,8 +73,8 @@ type readFn struct {
 	// next and lastPulled feed the end estimator of the growable range.
 	next, lastPulled atomic.Int64
 
-	messages, bytes, pulls, emptyPulls, tooLarge, badTimestamp beam.Counter
-	leaseExtensions, leasesExpired                             beam.Counter
+	records                                           recordMaker
+	pulls, emptyPulls, leaseExtensions, leasesExpired beam.Counter
 }
 
 func (fn *readFn) Setup(ctx context.Context) error {
@@ -84,12 +84,9 @@ func (fn *readFn) Setup(ctx context.Context) error {
 	}
 	fn.client = c
 	fn.keeper = keeperFor(fn.Options)
-	fn.messages = beam.NewCounter("pubsub", "messages")
-	fn.bytes = beam.NewCounter("pubsub", "bytes")
+	fn.records = newRecordMaker()
 	fn.pulls = beam.NewCounter("pubsub", "pulls")
 	fn.emptyPulls = beam.NewCounter("pubsub", "empty_pulls")
-	fn.tooLarge = beam.NewCounter("pubsub", "too_large")
-	fn.badTimestamp = beam.NewCounter("pubsub", "bad_timestamp_attribute")
 	fn.leaseExtensions, fn.leasesExpired = leaseCounters()
 	return nil
 }
@@ -254,18 +251,9 @@ func (fn *readFn) pull(ctx context.Context, n int64, deadline time.Time) ([]*pub
 // emit converts m into a record, emits it and returns its event time.
 func (fn *readFn) emit(ctx context.Context, m *pubsubpb.ReceivedMessage, wm time.Time, emit func(beam.EventTime, schemas.Record)) time.Time {
 	pm := m.GetMessage()
-	r, et, badTS := toRecord(message{Data: pm.GetData(), Attributes: pm.GetAttributes(), Published: pm.GetPublishTime().AsTime()},
-		fn.Options.Subscription, fn.Options.MaxRecordBytes, fn.Options.TimestampAttribute)
+	r, et := fn.records.record(ctx, message{Data: pm.GetData(), Attributes: pm.GetAttributes(), Published: pm.GetPublishTime().AsTime()}, fn.Options)
 	r.AckID = m.GetAckId()
 	r.Watermark = wm
-	fn.messages.Inc(ctx, 1)
-	fn.bytes.Inc(ctx, r.Size)
-	if r.ReadError != "" {
-		fn.tooLarge.Inc(ctx, 1)
-	}
-	if badTS {
-		fn.badTimestamp.Inc(ctx, 1)
-	}
 	emit(mtime.FromTime(et), r)
 	return et
 }

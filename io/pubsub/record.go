@@ -1,10 +1,12 @@
 package pubsub
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
 
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
 
 	"github.com/example/clickstream/schemas"
@@ -61,4 +63,33 @@ func parseTimestamp(v string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// recordMaker converts messages with toRecord and counts them, for both
+// readers (the project's own and Dataflow's native one).
+type recordMaker struct {
+	messages, bytes, tooLarge, badTimestamp beam.Counter
+}
+
+func newRecordMaker() recordMaker {
+	return recordMaker{
+		messages:     beam.NewCounter("pubsub", "messages"),
+		bytes:        beam.NewCounter("pubsub", "bytes"),
+		tooLarge:     beam.NewCounter("pubsub", "too_large"),
+		badTimestamp: beam.NewCounter("pubsub", "bad_timestamp_attribute"),
+	}
+}
+
+// record is toRecord for a message of the read o configures, counted.
+func (rm recordMaker) record(ctx context.Context, m message, o ReadOptions) (schemas.Record, time.Time) {
+	r, eventTime, badTS := toRecord(m, o.Subscription, o.MaxRecordBytes, o.TimestampAttribute)
+	rm.messages.Inc(ctx, 1)
+	rm.bytes.Inc(ctx, r.Size)
+	if r.ReadError != "" {
+		rm.tooLarge.Inc(ctx, 1)
+	}
+	if badTS {
+		rm.badTimestamp.Inc(ctx, 1)
+	}
+	return r, eventTime
 }

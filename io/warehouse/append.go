@@ -3,7 +3,6 @@ package warehouse
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -65,9 +64,8 @@ type appendFn struct {
 	// Table is the table the rows belong to.
 	Table string
 
-	table   *table
+	files   *bundleFiles
 	written beam.Counter
-	parts   map[time.Time]*partWriter
 	pending []delivered
 }
 
@@ -76,31 +74,25 @@ func (f *appendFn) Setup() error {
 	if err != nil {
 		return err
 	}
-	f.table = t
+	f.files = newBundleFiles(f.Out, f.RunID, t, func(date time.Time) string {
+		dir := tableDir(f.Out, f.Table)
+		if t.partitioned() {
+			dir = finalDir(f.Out, f.Table, t.partition(date))
+		}
+		return filepath.Join(dir, appendedPrefix(f.RunID)+uuid.NewString()+partSuffix)
+	})
 	f.written = beam.NewCounter("warehouse", f.Table+"_rows_appended")
 	return nil
 }
 
 func (f *appendFn) StartBundle(_ context.Context, _ func(beam.EventTime, schemas.Delivery)) error {
 	f.abort()
-	f.parts = make(map[time.Time]*partWriter)
 	return nil
 }
 
 func (f *appendFn) ProcessElement(_ context.Context, ts beam.EventTime, elem beam.X, _ func(beam.EventTime, schemas.Delivery)) error {
-	date, err := f.table.partitionDate(elem)
-	if err != nil {
+	if err := f.files.write(elem); err != nil {
 		return err
-	}
-	p, ok := f.parts[date]
-	if !ok {
-		if p, err = f.open(date); err != nil {
-			return err
-		}
-		f.parts[date] = p
-	}
-	if err := p.write(elem); err != nil {
-		return fmt.Errorf("warehouse: append %s: %w", p.final, err)
 	}
 	if d, ok := elem.(schemas.Delivered); ok && d.DeliveryOf().AckID != "" {
 		f.pending = append(f.pending, delivered{at: ts, d: d.DeliveryOf()})
@@ -109,12 +101,10 @@ func (f *appendFn) ProcessElement(_ context.Context, ts beam.EventTime, elem bea
 }
 
 func (f *appendFn) FinishBundle(ctx context.Context, emit func(beam.EventTime, schemas.Delivery)) error {
-	for date, p := range f.parts {
-		if err := p.commit(); err != nil {
-			return fmt.Errorf("warehouse: append %s: %w", p.final, err)
-		}
-		f.written.Inc(ctx, p.enc.Rows())
-		delete(f.parts, date)
+	rows, err := f.files.commit()
+	f.written.Inc(ctx, rows)
+	if err != nil {
+		return err
 	}
 	for _, d := range f.pending {
 		emit(d.at, d.d)
@@ -129,31 +119,8 @@ func (f *appendFn) Teardown() error {
 }
 
 func (f *appendFn) abort() {
-	for date, p := range f.parts {
-		p.abort()
-		delete(f.parts, date)
-	}
+	f.files.abort()
 	f.pending = nil
-}
-
-func (f *appendFn) open(date time.Time) (*partWriter, error) {
-	tmp := filepath.Join(runDir(f.Out, f.RunID), tmpDir)
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		return nil, fmt.Errorf("warehouse: append: %w", err)
-	}
-	dir := filepath.Join(f.Out, f.Table)
-	if f.table.partitioned() {
-		dir = finalDir(f.Out, f.Table, f.table.partition(date))
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("warehouse: append: %w", err)
-	}
-	name := appendedPrefix(f.RunID) + uuid.NewString() + partSuffix
-	p, err := newPartWriter(filepath.Join(tmp, name), filepath.Join(dir, name), f.table)
-	if err != nil {
-		return nil, fmt.Errorf("warehouse: append %s: %w", name, err)
-	}
-	return p, nil
 }
 
 // appendedPrefix starts the names of the files a streaming run appends.

@@ -63,10 +63,7 @@ func (f *beginFn) ProcessElement(_ []byte) error {
 }
 
 // stageFn writes the rows of a bundle into one Parquet file per partition
-// date, streaming them into the file as they arrive. A file is written under
-// the run's _tmp directory and renamed into its staged partition only when
-// complete, in FinishBundle; a failed bundle leaves only temporary files,
-// which the next bundle, Teardown or the commit removes.
+// date in the run's staging (see bundleFiles).
 type stageFn struct {
 	// Out is the warehouse directory (absolute).
 	Out string
@@ -75,9 +72,8 @@ type stageFn struct {
 	// Table is the table the rows belong to.
 	Table string
 
-	table  *table
+	files  *bundleFiles
 	staged beam.Counter
-	parts  map[time.Time]*partWriter
 }
 
 func (f *stageFn) Setup() error {
@@ -85,72 +81,94 @@ func (f *stageFn) Setup() error {
 	if err != nil {
 		return err
 	}
-	f.table = t
+	f.files = newBundleFiles(f.Out, f.RunID, t, func(date time.Time) string {
+		return filepath.Join(stagedDir(f.Out, f.RunID, f.Table, t.partition(date)), partPrefix+uuid.NewString()+partSuffix)
+	})
 	f.staged = beam.NewCounter("warehouse", f.Table+"_rows_staged")
 	return nil
 }
 
 func (f *stageFn) StartBundle(_ context.Context) error {
-	f.abort()
-	f.parts = make(map[time.Time]*partWriter)
+	f.files.abort()
 	return nil
 }
 
 func (f *stageFn) ProcessElement(_ context.Context, elem beam.X) error {
-	date, err := f.table.partitionDate(elem)
-	if err != nil {
-		return err
-	}
-	p, ok := f.parts[date]
-	if !ok {
-		var err error
-		if p, err = f.open(date); err != nil {
-			return err
-		}
-		f.parts[date] = p
-	}
-	if err := p.write(elem); err != nil {
-		return fmt.Errorf("warehouse: stage %s: %w", p.final, err)
-	}
-	return nil
+	return f.files.write(elem)
 }
 
 func (f *stageFn) FinishBundle(ctx context.Context) error {
-	for date, p := range f.parts {
-		if err := p.commit(); err != nil {
-			return fmt.Errorf("warehouse: stage %s: %w", p.final, err)
-		}
-		f.staged.Inc(ctx, p.enc.Rows())
-		delete(f.parts, date)
-	}
-	return nil
+	rows, err := f.files.commit()
+	f.staged.Inc(ctx, rows)
+	return err
 }
 
 func (f *stageFn) Teardown() error {
-	f.abort()
+	f.files.abort()
 	return nil
 }
 
-// abort drops the files of a bundle that did not finish.
-func (f *stageFn) abort() {
-	for date, p := range f.parts {
-		p.abort()
-		delete(f.parts, date)
+// bundleFiles are the Parquet files one bundle writes, one per partition
+// date: rows stream into a file under the run's _tmp directory as they
+// arrive, and the file is renamed to its final path (given by place) only
+// when the bundle finishes, so a failed bundle leaves only temporary files,
+// which the next bundle, Teardown or the commit removes.
+type bundleFiles struct {
+	table *table
+	tmp   string
+	place func(date time.Time) string
+	parts map[time.Time]*partWriter
+}
+
+func newBundleFiles(out, runID string, t *table, place func(date time.Time) string) *bundleFiles {
+	return &bundleFiles{
+		table: t, tmp: filepath.Join(runDir(out, runID), tmpDir), place: place,
+		parts: make(map[time.Time]*partWriter),
 	}
 }
 
-func (f *stageFn) open(date time.Time) (*partWriter, error) {
-	tmp := filepath.Join(runDir(f.Out, f.RunID), tmpDir)
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		return nil, fmt.Errorf("warehouse: stage: %w", err)
-	}
-	name := partPrefix + uuid.NewString() + partSuffix
-	final := filepath.Join(stagedDir(f.Out, f.RunID, f.Table, f.table.partition(date)), name)
-	p, err := newPartWriter(filepath.Join(tmp, name), final, f.table)
+// write adds row to the file of its partition date, opening it if needed.
+func (b *bundleFiles) write(row any) error {
+	date, err := b.table.partitionDate(row)
 	if err != nil {
-		return nil, fmt.Errorf("warehouse: stage %s: %w", final, err)
+		return err
 	}
-	return p, nil
+	p, ok := b.parts[date]
+	if !ok {
+		if err := os.MkdirAll(b.tmp, 0o755); err != nil {
+			return fmt.Errorf("warehouse: %w", err)
+		}
+		final := b.place(date)
+		if p, err = newPartWriter(filepath.Join(b.tmp, filepath.Base(final)), final, b.table); err != nil {
+			return fmt.Errorf("warehouse: %s: %w", final, err)
+		}
+		b.parts[date] = p
+	}
+	if err := p.write(row); err != nil {
+		return fmt.Errorf("warehouse: %s: %w", p.final, err)
+	}
+	return nil
+}
+
+// commit moves every file to its final path and returns the rows written.
+func (b *bundleFiles) commit() (int64, error) {
+	var rows int64
+	for date, p := range b.parts {
+		if err := p.commit(); err != nil {
+			return rows, fmt.Errorf("warehouse: %s: %w", p.final, err)
+		}
+		rows += p.enc.Rows()
+		delete(b.parts, date)
+	}
+	return rows, nil
+}
+
+// abort drops the files of a bundle that did not finish.
+func (b *bundleFiles) abort() {
+	for date, p := range b.parts {
+		p.abort()
+		delete(b.parts, date)
+	}
 }
 
 // partitionDate returns the date of the partition row belongs to; the zero

@@ -30,10 +30,10 @@ func Latency(s beam.Scope, name string, deliveries beam.PCollection) beam.PColle
 
 type latencyFn struct {
 	Name   string
-	counts map[string]int64
+	counts bundleCounts
 }
 
-func (fn *latencyFn) StartBundle(_ context.Context, _ func(Tally)) { fn.counts = map[string]int64{} }
+func (fn *latencyFn) StartBundle(_ context.Context, _ func(Tally)) { fn.counts.reset() }
 
 func (fn *latencyFn) ProcessElement(_ context.Context, d schemas.Delivery, _ func(Tally)) {
 	if d.Published.IsZero() {
@@ -42,11 +42,7 @@ func (fn *latencyFn) ProcessElement(_ context.Context, d schemas.Delivery, _ fun
 	fn.counts[strconv.FormatInt(bucket(time.Since(d.Published)), 10)]++
 }
 
-func (fn *latencyFn) FinishBundle(_ context.Context, emit func(Tally)) {
-	for key, n := range fn.counts {
-		emit(Tally{Name: fn.Name, Key: key, N: n})
-	}
-}
+func (fn *latencyFn) FinishBundle(_ context.Context, emit func(Tally)) { fn.counts.emit(fn.Name, emit) }
 
 // bucket is the upper bound in milliseconds of the bucket d falls in:
 // 1 ms, then 10% more each bucket.

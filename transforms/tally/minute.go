@@ -36,10 +36,10 @@ func ByMinute(s beam.Scope, name string, col beam.PCollection) beam.PCollection 
 
 type minuteFn struct {
 	Name   string
-	counts map[string]int64
+	counts bundleCounts
 }
 
-func (fn *minuteFn) StartBundle(_ context.Context, _ func(Tally)) { fn.counts = map[string]int64{} }
+func (fn *minuteFn) StartBundle(_ context.Context, _ func(Tally)) { fn.counts.reset() }
 
 func (fn *minuteFn) ProcessElement(_ context.Context, elem beam.T, _ func(Tally)) {
 	d, ok := elem.(schemas.Delivered)
@@ -53,11 +53,7 @@ func (fn *minuteFn) ProcessElement(_ context.Context, elem beam.T, _ func(Tally)
 	fn.counts[key]++
 }
 
-func (fn *minuteFn) FinishBundle(_ context.Context, emit func(Tally)) {
-	for key, n := range fn.counts {
-		emit(Tally{Name: fn.Name, Key: key, N: n})
-	}
-}
+func (fn *minuteFn) FinishBundle(_ context.Context, emit func(Tally)) { fn.counts.emit(fn.Name, emit) }
 
 // SplitKey splits a ByMinute key into its minute and detail.
 func SplitKey(key string) (minute time.Time, detail string, err error) {

@@ -60,10 +60,10 @@ func Count(s beam.Scope, name string, col beam.PCollection) beam.PCollection {
 
 type countFn struct {
 	Name   string
-	counts map[string]int64
+	counts bundleCounts
 }
 
-func (fn *countFn) StartBundle(_ func(Tally)) { fn.counts = map[string]int64{} }
+func (fn *countFn) StartBundle(_ func(Tally)) { fn.counts.reset() }
 
 func (fn *countFn) ProcessElement(elem beam.T, _ func(Tally)) {
 	key := ""
@@ -73,9 +73,17 @@ func (fn *countFn) ProcessElement(elem beam.T, _ func(Tally)) {
 	fn.counts[key]++
 }
 
-func (fn *countFn) FinishBundle(emit func(Tally)) {
-	for key, n := range fn.counts {
-		emit(Tally{Name: fn.Name, Key: key, N: n})
+func (fn *countFn) FinishBundle(emit func(Tally)) { fn.counts.emit(fn.Name, emit) }
+
+// bundleCounts pre-aggregates a bundle's counts by Tally key.
+type bundleCounts map[string]int64
+
+func (c *bundleCounts) reset() { *c = bundleCounts{} }
+
+// emit emits the counts as tallies under name.
+func (c bundleCounts) emit(name string, emit func(Tally)) {
+	for key, n := range c {
+		emit(Tally{Name: name, Key: key, N: n})
 	}
 }
 
