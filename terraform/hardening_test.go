@@ -568,7 +568,7 @@ func TestVariableValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEvaluator(load(t, ".", "..", files), testVars)
-	number := func(n int64) cty.Value { return cty.NumberIntVal(n) }
+	number := cty.NumberIntVal
 	tests := []struct {
 		name  string
 		value cty.Value

@@ -113,11 +113,11 @@ resource "google_monitoring_alert_policy" "dead_letter_rate" {
 }
 
 # storagewrite counts unwritable_rows when BigQuery refuses even the minimal
-# fallback dead-letter row of a message whose rows it rejected: the message is
-# acked and its content is only in the job's log. Any increase is a loss to
-# look at, in any job (streaming or batch, whatever its name). A counter is
-# only reported once incremented, so a series that is new within the window
-# counts as an increase too (`unless ... offset`).
+# fallback dead-letter row of a message whose rows it rejected: the message
+# is acked and in no table (the job logs its source position). Any increase
+# is a loss to look at, in any job (streaming or batch, whatever its name).
+# A counter is only reported once incremented, so a series that is new
+# within the window counts as an increase too (`unless ... offset`).
 resource "google_monitoring_alert_policy" "unwritable_rows" {
   display_name          = "${var.name_prefix}: rows BigQuery refused even as dead letters"
   combiner              = "OR"
