@@ -130,6 +130,11 @@ func checkStorage(insts []instance) []string {
 		have := got[bucket]
 		got[bucket] = rights{have.bucket || r.bucket, have.read || r.read, have.create || r.create, have.replace || r.replace}
 	}
+	for _, b := range []string{"templates", "staging", "temp"} {
+		if _, ok := find(insts, "google_storage_bucket."+b); !ok {
+			p = append(p, "no google_storage_bucket."+b+": the template, what launches stage and what workers write need a bucket each")
+		}
+	}
 	tmpl, staging, temp := got["google_storage_bucket.templates"], got["google_storage_bucket.staging"], got["google_storage_bucket.temp"]
 	if tmpl.create || tmpl.replace {
 		p = append(p, "the worker can write the templates bucket: a job could change what the next jobs run")
