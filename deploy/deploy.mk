@@ -15,20 +15,21 @@
 #   PROJECT            Google Cloud project ID
 #   REGION             region of the jobs and resources (europe-west1)
 #   PREFIX             Terraform's name_prefix (clickstream)
-#   STAGING_BUCKET     Dataflow staging and template specs ($(PROJECT)-$(PREFIX)-staging)
+#   TEMPLATE_BUCKET    template specs and image builds, read-only to jobs ($(PROJECT)-$(PREFIX)-templates)
+#   STAGING_BUCKET     where each launch stages the worker binary ($(PROJECT)-$(PREFIX)-staging)
 #   TEMP_BUCKET        Dataflow temp files ($(PROJECT)-$(PREFIX)-temp)
 #   ARCHIVE_BUCKET     raw archive written by Pub/Sub ($(PROJECT)-$(PREFIX)-archive)
 #   LANDING_BUCKET     uploaded raw files ($(PROJECT)-$(PREFIX)-landing)
 #   BACKFILL_BUCKETS   buckets a batch reads raw/YYYY-MM-DD/ from (both of the above)
 #   SUBSCRIPTION       the streaming job's subscription (projects/$(PROJECT)/subscriptions/$(PREFIX)-pipeline)
 #   DATASET            BigQuery dataset (clickstream)
-#   SERVICE_ACCOUNT    worker and launcher account ($(PREFIX)-worker@$(PROJECT).iam.gserviceaccount.com)
+#   SERVICE_ACCOUNT    account of the workers and of the template launcher VM ($(PREFIX)-worker@$(PROJECT).iam.gserviceaccount.com)
 #   BUILD_SERVICE_ACCOUNT  template image build account ($(PREFIX)-builder@$(PROJECT).iam.gserviceaccount.com)
 #   HASH_KEY_VERSION   Secret Manager version of the hashing key (1)
 #   HASH_KEY           --hash_key (secret:projects/$(PROJECT)/secrets/$(PREFIX)-hash-key/versions/$(HASH_KEY_VERSION))
 #   IMAGE_REPO         Artifact Registry repository ($(REGION)-docker.pkg.dev/$(PROJECT)/$(PREFIX))
 #   TAG                image tag (the git commit, with -dirty for local changes)
-#   TEMPLATE           template spec (gs://$(STAGING_BUCKET)/templates/clickstream.json)
+#   TEMPLATE           template spec (gs://$(TEMPLATE_BUCKET)/templates/clickstream.json)
 #   JOB_NAME           streaming job name ($(PREFIX)-streaming; Terraform's alerts watch it)
 #   TRANSFORM_MAPPING  update only: renamed transforms, old=new[,old=new...]
 #   DATES              backfill: YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD
@@ -42,6 +43,7 @@
 PROJECT          ?=
 REGION           ?= europe-west1
 PREFIX           ?= clickstream
+TEMPLATE_BUCKET  ?= $(PROJECT)-$(PREFIX)-templates
 STAGING_BUCKET   ?= $(PROJECT)-$(PREFIX)-staging
 TEMP_BUCKET      ?= $(PROJECT)-$(PREFIX)-temp
 ARCHIVE_BUCKET   ?= $(PROJECT)-$(PREFIX)-archive
@@ -56,7 +58,7 @@ HASH_KEY         ?= secret:projects/$(PROJECT)/secrets/$(PREFIX)-hash-key/versio
 IMAGE_REPO       ?= $(REGION)-docker.pkg.dev/$(PROJECT)/$(PREFIX)
 TAG              ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 IMAGE            ?= $(IMAGE_REPO)/clickstream:$(TAG)
-TEMPLATE         ?= gs://$(STAGING_BUCKET)/templates/clickstream.json
+TEMPLATE         ?= gs://$(TEMPLATE_BUCKET)/templates/clickstream.json
 JOB_NAME         ?= $(PREFIX)-streaming
 TRANSFORM_MAPPING ?=
 DATES            ?=
@@ -83,7 +85,11 @@ params = --parameters="^~^$(subst $(space),~,$(strip $(1) $(PARAMS)))"
 job_params = worker_binary=$(FLEX_BINARY) execute_async=true hash_key=$(HASH_KEY) \
 	sink=bigquery bq_project=$(PROJECT) bq_dataset=$(DATASET) create_tables=false
 
-# The job environment, common to every launch.
+# The job environment, common to every launch. The template launcher VM runs
+# as SERVICE_ACCOUNT too (Flex Templates have no separate launcher account):
+# it stages the worker binary in STAGING_BUCKET, where that account may add
+# objects but never replace one. The template comes from TEMPLATE_BUCKET,
+# which that account cannot write.
 run_flags = --project=$(PROJECT) --region=$(REGION) --template-file-gcs-location=$(TEMPLATE) \
 	--service-account-email=$(SERVICE_ACCOUNT) \
 	--staging-location=gs://$(STAGING_BUCKET)/staging --temp-location=gs://$(TEMP_BUCKET)/tmp \
@@ -109,7 +115,7 @@ template:
 	cp deploy/Dockerfile $(FLEX_DIR)/Dockerfile
 	gcloud builds submit $(FLEX_DIR) --project=$(PROJECT) --tag=$(IMAGE) \
 		--service-account=projects/$(PROJECT)/serviceAccounts/$(BUILD_SERVICE_ACCOUNT) \
-		--gcs-source-staging-dir=gs://$(STAGING_BUCKET)/build/source --gcs-log-dir=gs://$(STAGING_BUCKET)/build/logs
+		--gcs-source-staging-dir=gs://$(TEMPLATE_BUCKET)/build/source --gcs-log-dir=gs://$(TEMPLATE_BUCKET)/build/logs
 	gcloud dataflow flex-template build $(TEMPLATE) --project=$(PROJECT) \
 		--image=$(IMAGE) --sdk-language=GO --metadata-file=deploy/metadata.json
 

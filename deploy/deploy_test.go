@@ -277,7 +277,7 @@ func TestMakeTargets(t *testing.T) {
 	vars := []string{"PROJECT=my-proj-1", "REGION=europe-west4"}
 	env := []string{
 		"--project=my-proj-1", "--region=europe-west4",
-		"--template-file-gcs-location=gs://my-proj-1-clickstream-staging/templates/clickstream.json",
+		"--template-file-gcs-location=gs://my-proj-1-clickstream-templates/templates/clickstream.json",
 		"--service-account-email=clickstream-worker@my-proj-1.iam.gserviceaccount.com",
 		"--staging-location=gs://my-proj-1-clickstream-staging/staging",
 		"--temp-location=gs://my-proj-1-clickstream-temp/tmp",
@@ -313,8 +313,8 @@ func TestMakeTargets(t *testing.T) {
 				"cp deploy/Dockerfile bin/flex/Dockerfile",
 				"gcloud builds submit bin/flex --project=my-proj-1 --tag=europe-west4-docker.pkg.dev/my-proj-1/clickstream/clickstream:v9",
 				"--service-account=projects/my-proj-1/serviceAccounts/clickstream-builder@my-proj-1.iam.gserviceaccount.com",
-				"--gcs-source-staging-dir=gs://my-proj-1-clickstream-staging/build/source --gcs-log-dir=gs://my-proj-1-clickstream-staging/build/logs",
-				"gcloud dataflow flex-template build gs://my-proj-1-clickstream-staging/templates/clickstream.json --project=my-proj-1",
+				"--gcs-source-staging-dir=gs://my-proj-1-clickstream-templates/build/source --gcs-log-dir=gs://my-proj-1-clickstream-templates/build/logs",
+				"gcloud dataflow flex-template build gs://my-proj-1-clickstream-templates/templates/clickstream.json --project=my-proj-1",
 				"--image=europe-west4-docker.pkg.dev/my-proj-1/clickstream/clickstream:v9 --sdk-language=GO --metadata-file=deploy/metadata.json",
 			},
 		},
@@ -403,6 +403,50 @@ func TestMakeTargets(t *testing.T) {
 			}
 		}
 	})
+}
+
+// gsFlag matches a command-line flag or argument naming a gs:// location,
+// capturing what precedes the bucket and the bucket.
+var gsFlag = regexp.MustCompile(`(--[a-z-]+=|flex-template build )gs://([^/ ]+)/`)
+
+// TestTemplateApartFromJobWrites checks that what jobs run (the template
+// spec, the image build's files) lives in a bucket that no job writes to:
+// neither the staging location, where each launch uploads the worker
+// binary, nor the temp location.
+func TestTemplateApartFromJobWrites(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	for _, extra := range [][]string{nil, {"TEMPLATE_BUCKET=elsewhere", "STAGING_BUCKET=stage-here"}} {
+		buckets := map[string]string{} // flag -> bucket
+		for _, target := range []string{"template", "deploy"} {
+			out, err := makeN(t, append([]string{target, "PROJECT=my-proj-1", "TAG=v9"}, extra...)...)
+			if err != nil {
+				t.Fatalf("make -n %s: %v\n%s", target, err, out)
+			}
+			for _, m := range gsFlag.FindAllStringSubmatch(out, -1) {
+				buckets[m[1]] = m[2]
+			}
+		}
+		template := buckets["--template-file-gcs-location="]
+		for _, flag := range []string{"flex-template build ", "--gcs-source-staging-dir=", "--gcs-log-dir="} {
+			if buckets[flag] != template {
+				t.Errorf("%v: %s in bucket %q, the template is in %q", extra, flag, buckets[flag], template)
+			}
+		}
+		for _, flag := range []string{"--staging-location=", "--temp-location="} {
+			if b := buckets[flag]; b == "" || b == template {
+				t.Errorf("%v: %s in bucket %q, want one apart from the template's %q", extra, flag, b, template)
+			}
+		}
+		want := "my-proj-1-clickstream-templates" // Terraform's name
+		if extra != nil {
+			want = "elsewhere"
+		}
+		if template != want {
+			t.Errorf("%v: template in bucket %q, want %q", extra, template, want)
+		}
+	}
 }
 
 func mapsEqual(a, b map[string]string) bool {

@@ -22,6 +22,26 @@ locals {
     for name in keys(local.tables) :
     name => lookup(var.partition_expiration_overrides, name, var.partition_expiration_days)
   }
+
+  # The dataset's whole access list: the access blocks are authoritative, so
+  # what is not here (the default projectWriters and projectReaders entries,
+  # the creator) has no access through the dataset. Roles in the legacy form,
+  # which the API returns, so plans show no change.
+  dataset_access = concat(
+    [
+      { role = "OWNER", special_group = "projectOwners", user_by_email = null, group_by_email = null, domain = null },
+      { role = "WRITER", special_group = null, user_by_email = google_service_account.worker.email, group_by_email = null, domain = null },
+    ],
+    [
+      for m in var.dataset_readers : {
+        role           = "READER"
+        special_group  = null
+        user_by_email  = contains(["user", "serviceAccount"], split(":", m)[0]) ? split(":", m)[1] : null
+        group_by_email = split(":", m)[0] == "group" ? split(":", m)[1] : null
+        domain         = split(":", m)[0] == "domain" ? split(":", m)[1] : null
+      }
+    ],
+  )
 }
 
 resource "google_bigquery_dataset" "clickstream" {
@@ -30,6 +50,28 @@ resource "google_bigquery_dataset" "clickstream" {
   description = "Clickstream star schema written by the clickstream pipeline, and its views."
   labels      = local.labels
 
+  # The worker's WRITER entry is here rather than in a
+  # google_bigquery_dataset_iam_member: the two would overwrite each other.
+  dynamic "access" {
+    for_each = local.dataset_access
+    content {
+      role           = access.value.role
+      special_group  = access.value.special_group
+      user_by_email  = access.value.user_by_email
+      group_by_email = access.value.group_by_email
+      domain         = access.value.domain
+    }
+  }
+
+  # For tables created by other means (bq, a query's destination); the
+  # tables declared here name the key themselves (below).
+  dynamic "default_encryption_configuration" {
+    for_each = local.cmek ? [var.kms_key_name] : []
+    content {
+      kms_key_name = default_encryption_configuration.value
+    }
+  }
+
   lifecycle {
     precondition {
       condition     = alltrue([for name in keys(var.partition_expiration_overrides) : contains(keys(local.tables), name)])
@@ -37,7 +79,7 @@ resource "google_bigquery_dataset" "clickstream" {
     }
   }
 
-  depends_on = [google_project_service.service]
+  depends_on = [google_project_service.service, google_kms_crypto_key_iam_member.agent]
 }
 
 resource "google_bigquery_table" "table" {
@@ -53,6 +95,16 @@ resource "google_bigquery_table" "table" {
 
   require_partition_filter = try(each.value.require_partition_filter, false)
 
+  # Named on each table because the provider reads the key back: a table that
+  # only inherited the dataset's default would show a change that replaces it.
+  # Changing the key forces new tables, which deletion_protection refuses.
+  dynamic "encryption_configuration" {
+    for_each = local.cmek ? [var.kms_key_name] : []
+    content {
+      kms_key_name = encryption_configuration.value
+    }
+  }
+
   dynamic "time_partitioning" {
     for_each = try(each.value.time_partitioning.field, "") != "" ? [each.value.time_partitioning] : []
     content {
@@ -61,6 +113,8 @@ resource "google_bigquery_table" "table" {
       expiration_ms = local.partition_expiration_days[each.key] == null ? null : local.partition_expiration_days[each.key] * 86400000
     }
   }
+
+  depends_on = [google_kms_crypto_key_iam_member.agent]
 }
 
 resource "google_bigquery_table" "view" {

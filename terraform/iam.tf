@@ -1,6 +1,10 @@
-# The identity of the Dataflow workers and of the Flex Template launcher:
-# it reads the pipeline's subscription, the raw buckets and the hashing key,
-# writes the dataset, and nothing else.
+# The identity of the Dataflow workers and of the Flex Template launcher VM
+# (the launcher runs as the job's service account: `gcloud dataflow
+# flex-template run` has no flag for a launcher account of its own). It reads
+# the pipeline's subscription, the raw buckets and the hashing key, writes the
+# dataset and its own temp files, stages new jobs, and nothing else. It can
+# change neither what a future job runs (the template and the image are
+# read-only to it) nor what a running job staged.
 resource "google_service_account" "worker" {
   account_id   = "${var.name_prefix}-worker"
   display_name = "Clickstream Dataflow worker"
@@ -30,20 +34,32 @@ resource "google_pubsub_subscription_iam_member" "worker" {
   member       = local.worker
 }
 
-resource "google_bigquery_dataset_iam_member" "worker" {
-  dataset_id = google_bigquery_dataset.clickstream.dataset_id
-  role       = "roles/bigquery.dataEditor"
-  member     = local.worker
+# Temp: the workers' scratch (Dataflow temp files, load-job staging files),
+# which they write, overwrite and delete.
+resource "google_storage_bucket_iam_member" "worker_temp" {
+  bucket = google_storage_bucket.temp.name
+  role   = "roles/storage.objectAdmin"
+  member = local.worker
 }
 
-resource "google_storage_bucket_iam_member" "worker_scratch" {
-  for_each = {
-    staging = google_storage_bucket.staging.name
-    temp    = google_storage_bucket.temp.name
-  }
+# Staging: the launcher uploads each job's binary and model under a new name
+# (objectCreator: create only; replacing or deleting an object needs
+# storage.objects.delete, which no role here has); workers read them
+# (objectViewer); Beam checks that the bucket exists before uploading
+# (legacyBucketReader: storage.buckets.get).
+resource "google_storage_bucket_iam_member" "worker_staging" {
+  for_each = toset(["roles/storage.objectCreator", "roles/storage.objectViewer", "roles/storage.legacyBucketReader"])
 
-  bucket = each.value
-  role   = "roles/storage.objectAdmin"
+  bucket = google_storage_bucket.staging.name
+  role   = each.value
+  member = local.worker
+}
+
+# Templates: read-only, in case the launcher VM reads the template spec (the
+# Dataflow service reads it for the caller of the launch).
+resource "google_storage_bucket_iam_member" "worker_templates" {
+  bucket = google_storage_bucket.templates.name
+  role   = "roles/storage.objectViewer"
   member = local.worker
 }
 
@@ -64,8 +80,9 @@ resource "google_artifact_registry_repository_iam_member" "worker" {
 }
 
 # The identity of `make template`'s image build (Cloud Build): it pushes to
-# the template repository and keeps its source and logs in the staging
+# the template repository and keeps its source and logs in the templates
 # bucket, so new projects need no grants to Cloud Build's default account.
+# It builds what jobs run, so it is trusted with the templates bucket.
 resource "google_service_account" "builder" {
   account_id   = "${var.name_prefix}-builder"
   display_name = "Clickstream template image builder"
@@ -81,7 +98,7 @@ resource "google_artifact_registry_repository_iam_member" "builder" {
 }
 
 resource "google_storage_bucket_iam_member" "builder" {
-  bucket = google_storage_bucket.staging.name
+  bucket = google_storage_bucket.templates.name
   role   = "roles/storage.objectAdmin"
   member = "serviceAccount:${google_service_account.builder.email}"
 }

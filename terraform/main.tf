@@ -17,10 +17,14 @@ locals {
   ]
 
   labels = { app = var.name_prefix }
+
+  # Pub/Sub's service agent: it writes the raw archive and, with a key,
+  # encrypts the topic. Google creates it when the Pub/Sub API is enabled.
+  pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 }
 
 resource "google_project_service" "service" {
-  for_each = toset(local.services)
+  for_each = toset(concat(local.services, local.cmek ? ["cloudkms.googleapis.com"] : []))
 
   project = var.project_id
   service = each.value

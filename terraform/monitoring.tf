@@ -5,6 +5,9 @@ locals {
   # the counter's name in the metric_name label; parse.Parse counts "events"
   # and "dead_letter".
   user_counter = "dataflow_googleapis_com:job_user_counter{monitored_resource=\"dataflow_job\",job_name=\"${var.streaming_job_name}\""
+
+  # storagewrite's unwritable_rows counter in every job of the project.
+  unwritable_rows = "dataflow_googleapis_com:job_user_counter{monitored_resource=\"dataflow_job\",metric_name=\"unwritable_rows\"}"
 }
 
 resource "google_monitoring_alert_policy" "backlog_age" {
@@ -102,6 +105,38 @@ resource "google_monitoring_alert_policy" "dead_letter_rate" {
         > ${var.dead_letter_alert_ratio}
       EOT
       duration            = "300s"
+      evaluation_interval = "60s"
+    }
+  }
+
+  depends_on = [google_project_service.service]
+}
+
+# storagewrite counts unwritable_rows when BigQuery refuses even the minimal
+# fallback dead-letter row of a message whose rows it rejected: the message
+# is acked and in no table (the job logs its source position). Any increase
+# is a loss to look at, in any job (streaming or batch, whatever its name).
+# A counter is only reported once incremented, so a series that is new
+# within the window counts as an increase too (`unless ... offset`).
+resource "google_monitoring_alert_policy" "unwritable_rows" {
+  display_name          = "${var.name_prefix}: rows BigQuery refused even as dead letters"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "A Dataflow job counted unwritable_rows: BigQuery rejected a message's rows and then the fallback dead_letter row that should have recorded it. The message was acknowledged and is in no table: the job logged its source position, and the raw archive holds the original. Find why BigQuery refused the dead_letter row (the job's log gives BigQuery's error), fix that, then backfill the day (make backfill)."
+  }
+
+  conditions {
+    display_name = "unwritable_rows increased"
+    condition_prometheus_query_language {
+      query               = <<-EOT
+        (increase(${local.unwritable_rows}[10m]) > 0)
+        or
+        (${local.unwritable_rows} > 0 unless ${local.unwritable_rows} offset 10m)
+      EOT
+      duration            = "0s"
       evaluation_interval = "60s"
     }
   }

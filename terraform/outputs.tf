@@ -8,8 +8,13 @@ output "subscription" {
   value       = google_pubsub_subscription.pipeline.id
 }
 
+output "template_bucket" {
+  description = "Bucket of the Flex Template spec and the image build's source and logs, read-only to jobs (make ... TEMPLATE_BUCKET=...)."
+  value       = google_storage_bucket.templates.name
+}
+
 output "staging_bucket" {
-  description = "Bucket for Dataflow staging and the Flex Template spec (make ... STAGING_BUCKET=...)."
+  description = "Bucket where each launch stages the worker binary; the worker may add objects, never replace them (make ... STAGING_BUCKET=...)."
   value       = google_storage_bucket.staging.name
 }
 
@@ -44,7 +49,7 @@ output "views" {
 }
 
 output "worker_service_account" {
-  description = "Service account of the Dataflow workers and the template launcher (make ... SERVICE_ACCOUNT=...)."
+  description = "Service account of the Dataflow workers and of the template launcher VM (make ... SERVICE_ACCOUNT=...)."
   value       = google_service_account.worker.email
 }
 
@@ -64,10 +69,12 @@ output "template_repository" {
 }
 
 output "make_variables" {
-  description = "The make variables for the deploy targets, ready to paste or eval."
+  description = "The make variables for the deploy targets, ready to paste or eval: each one deploy.mk defines, set to what this configuration created."
   value = join(" ", [
     "PROJECT=${var.project_id}",
     "REGION=${var.region}",
+    "PREFIX=${var.name_prefix}",
+    "TEMPLATE_BUCKET=${google_storage_bucket.templates.name}",
     "STAGING_BUCKET=${google_storage_bucket.staging.name}",
     "TEMP_BUCKET=${google_storage_bucket.temp.name}",
     "ARCHIVE_BUCKET=${google_storage_bucket.raw["archive"].name}",
@@ -76,7 +83,7 @@ output "make_variables" {
     "DATASET=${google_bigquery_dataset.clickstream.dataset_id}",
     "SERVICE_ACCOUNT=${google_service_account.worker.email}",
     "BUILD_SERVICE_ACCOUNT=${google_service_account.builder.email}",
-    "HASH_KEY_SECRET=${google_secret_manager_secret.hash_key.id}",
+    "JOB_NAME=${var.streaming_job_name}",
     "IMAGE_REPO=${google_artifact_registry_repository.templates.location}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.templates.repository_id}",
   ])
 }

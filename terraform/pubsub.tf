@@ -1,8 +1,9 @@
 resource "google_pubsub_topic" "events" {
-  name   = "${var.name_prefix}-events"
-  labels = local.labels
+  name         = "${var.name_prefix}-events"
+  labels       = local.labels
+  kms_key_name = var.kms_key_name
 
-  depends_on = [google_project_service.service]
+  depends_on = [google_project_service.service, google_kms_crypto_key_iam_member.agent]
 }
 
 # The streaming pipeline's subscription. No dead-letter policy: Dataflow acks
@@ -18,8 +19,11 @@ resource "google_pubsub_subscription" "pipeline" {
   message_retention_duration = "${var.subscription_retention_days * 86400}s"
   retain_acked_messages      = false
 
-  # Never delete the subscription for inactivity: a drained job's backlog
-  # must still be there when the next job starts.
+  # Never delete the subscription for inactivity (Pub/Sub's default deletes
+  # a subscription after 31 days without a subscriber): a drained job's
+  # backlog must still be there when the next job starts. Subscriptions that
+  # `--topic` runs create (clickstream-<run id>) are not Terraform's: the
+  # pipeline gives them an expiration policy of their own.
   expiration_policy {
     ttl = ""
   }

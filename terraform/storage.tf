@@ -1,4 +1,41 @@
-# Dataflow staging (worker binaries) and the Flex Template spec files.
+# What jobs run: the Flex Template spec (templates/, written by `make
+# template`) and the image build's source and logs (build/, Cloud Build as the
+# builder account). No job identity can write here, so a worker cannot change
+# what the next job runs.
+resource "google_storage_bucket" "templates" {
+  name                        = "${var.project_id}-${var.name_prefix}-templates"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  labels                      = local.labels
+
+  dynamic "encryption" {
+    for_each = local.cmek ? [var.kms_key_name] : []
+    content {
+      default_kms_key_name = encryption.value
+    }
+  }
+
+  # Each image build keeps its source and logs under build/; templates/ is kept.
+  lifecycle_rule {
+    condition {
+      age            = 30
+      matches_prefix = ["build/"]
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  depends_on = [google_project_service.service, google_kms_crypto_key_iam_member.agent]
+}
+
+# Dataflow staging: each launch uploads the worker binary and the pipeline
+# model under staging/<unique id>/ (Beam's Dataflow runner, in the template
+# launcher), and the launcher its result under staging/template_launches/.
+# The worker account, which the launcher runs as, may create objects here but
+# never replace or delete one (iam.tf): what a job staged stays what its
+# workers download.
 resource "google_storage_bucket" "staging" {
   name                        = "${var.project_id}-${var.name_prefix}-staging"
   location                    = var.region
@@ -6,21 +43,30 @@ resource "google_storage_bucket" "staging" {
   public_access_prevention    = "enforced"
   labels                      = local.labels
 
-  # Each job stages its worker binary under staging/, each image build its
-  # source and logs under build/; templates/ is kept.
+  dynamic "encryption" {
+    for_each = local.cmek ? [var.kms_key_name] : []
+    content {
+      default_kms_key_name = encryption.value
+    }
+  }
+
+  # Workers download their job's binary whenever one starts: a streaming job
+  # older than this (without `make update`, which stages anew) could not
+  # start new workers.
   lifecycle_rule {
     condition {
-      age            = 30
-      matches_prefix = ["staging/", "build/"]
+      age            = var.staging_retention_days
+      matches_prefix = ["staging/"]
     }
     action {
       type = "Delete"
     }
   }
 
-  depends_on = [google_project_service.service]
+  depends_on = [google_project_service.service, google_kms_crypto_key_iam_member.agent]
 }
 
+# The workers' scratch, the one bucket they may overwrite and delete in:
 # Dataflow temp files and the batch sink's load-job staging files.
 resource "google_storage_bucket" "temp" {
   name                        = "${var.project_id}-${var.name_prefix}-temp"
@@ -28,6 +74,13 @@ resource "google_storage_bucket" "temp" {
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
   labels                      = local.labels
+
+  dynamic "encryption" {
+    for_each = local.cmek ? [var.kms_key_name] : []
+    content {
+      default_kms_key_name = encryption.value
+    }
+  }
 
   lifecycle_rule {
     condition {
@@ -38,7 +91,7 @@ resource "google_storage_bucket" "temp" {
     }
   }
 
-  depends_on = [google_project_service.service]
+  depends_on = [google_project_service.service, google_kms_crypto_key_iam_member.agent]
 }
 
 # Raw data the batch pipeline reads: "archive" is written by the raw archive
@@ -52,6 +105,13 @@ resource "google_storage_bucket" "raw" {
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
   labels                      = local.labels
+
+  dynamic "encryption" {
+    for_each = local.cmek ? [var.kms_key_name] : []
+    content {
+      default_kms_key_name = encryption.value
+    }
+  }
 
   lifecycle_rule {
     condition {
@@ -89,14 +149,14 @@ resource "google_storage_bucket" "raw" {
     }
   }
 
-  depends_on = [google_project_service.service]
+  depends_on = [google_project_service.service, google_kms_crypto_key_iam_member.agent]
 }
 
 # Pub/Sub's service agent writes the raw archive.
 resource "google_storage_bucket_iam_member" "archive_writer" {
   bucket = google_storage_bucket.raw["archive"].name
   role   = "roles/storage.objectCreator"
-  member = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  member = local.pubsub_agent
 
   depends_on = [google_project_service.service]
 }
@@ -104,7 +164,7 @@ resource "google_storage_bucket_iam_member" "archive_writer" {
 resource "google_storage_bucket_iam_member" "archive_bucket_reader" {
   bucket = google_storage_bucket.raw["archive"].name
   role   = "roles/storage.legacyBucketReader"
-  member = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  member = local.pubsub_agent
 
   depends_on = [google_project_service.service]
 }

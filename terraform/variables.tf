@@ -53,13 +53,46 @@ variable "partition_expiration_days" {
 }
 
 variable "partition_expiration_overrides" {
-  description = "Per-table partition expiration in days, overriding partition_expiration_days, e.g. { dead_letter = 90 }. Keys are table names from schemas/tables."
+  description = "Per-table partition expiration in days, overriding partition_expiration_days. Keys are table names from schemas/tables; dead_letter must be among them (its rows hold raw payloads). Setting this replaces the default map, so restate dead_letter."
   type        = map(number)
-  default     = {}
+  # dead_letter keeps every record the pipeline could not use, with its
+  # payload. Its uses (triage of a spike, checking a fix with a backfill) look
+  # back days to weeks; 90 days covers a quarter. Kept longer, its payloads
+  # would be personal data held for no use, and the ones the scrubber is least
+  # sure of (they failed to parse). The raw archive keeps every original for
+  # archive_retention_days anyway.
+  default = { dead_letter = 90 }
 
   validation {
     condition     = alltrue([for d in values(var.partition_expiration_overrides) : d >= 1 && floor(d) == d])
     error_message = "Every partition_expiration_overrides value must be a whole number of days, at least 1."
+  }
+
+  validation {
+    condition     = contains(keys(var.partition_expiration_overrides), "dead_letter")
+    error_message = "partition_expiration_overrides must give dead_letter a retention (default 90 days): its rows hold raw payloads and must not be kept forever by accident."
+  }
+}
+
+variable "dataset_readers" {
+  description = "Who may read the dataset's tables and views, as IAM members: group:G, user:U, serviceAccount:S or domain:D. Project owners own the dataset and the worker account writes it; nobody else has access through the dataset (project-level BigQuery roles still apply)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for m in var.dataset_readers : can(regex("^(group|user|serviceAccount|domain):[^:\\s]+$", m))])
+    error_message = "Each dataset reader must be group:EMAIL, user:EMAIL, serviceAccount:EMAIL or domain:DOMAIN."
+  }
+}
+
+variable "kms_key_name" {
+  description = "Cloud KMS key (projects/P/locations/REGION/keyRings/R/cryptoKeys/K) that encrypts the buckets, the dataset's tables and the topic; null (default) keeps Google-managed encryption. Set it before the first apply: tables cannot change key in place."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_name == null || can(regex("^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$", var.kms_key_name))
+    error_message = "kms_key_name must be a key's full name: projects/P/locations/L/keyRings/R/cryptoKeys/K."
   }
 }
 
@@ -143,6 +176,17 @@ variable "temp_retention_days" {
   validation {
     condition     = var.temp_retention_days >= 1
     error_message = "temp_retention_days must be at least 1."
+  }
+}
+
+variable "staging_retention_days" {
+  description = "Worker binaries and pipeline models that each launch stages are deleted after this many days. A job's workers download its binary whenever one starts, so a streaming job must be updated (make update stages anew) within this many days."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.staging_retention_days >= 7
+    error_message = "staging_retention_days must be at least 7."
   }
 }
 

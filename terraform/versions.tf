@@ -1,5 +1,7 @@
 terraform {
-  required_version = ">= 1.6"
+  # 1.10: OpenTofu's first release whose `removed` blocks take a lifecycle
+  # (moved.tf); Terraform has had them since 1.7.
+  required_version = ">= 1.10"
 
   required_providers {
     google = {
