@@ -21,7 +21,7 @@ STREAM_LATE   ?= 0.01
 EMULATOR_PORT ?= 8085
 STREAM_WAREHOUSE ?= warehouse-streaming
 
-.PHONY: run run-streaming test fuzz bench bench-streaming fmt lint tools build generate funnel clean
+.PHONY: run run-streaming test fuzz sqlcheck bench bench-streaming fmt lint tools build generate funnel clean
 
 build:
 	$(GO) build -o $(BIN)/clickstream ./pipelines/clickstream
@@ -77,6 +77,7 @@ funnel: build
 test:
 	$(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) fuzz
+	$(MAKE) sqlcheck
 
 # Bounded fuzzing of the parser (the corpus in testdata/fuzz runs in `go test` too).
 fuzz:
@@ -104,6 +105,16 @@ bench-streaming:
 	rm -rf $(BENCH_DATA)/stream-warehouse
 	$(MAKE) run-streaming STREAM_SAMPLE=$(BENCH_DATA)/stream-sample STREAM_EVENTS=50000 STREAM_RATE=0 \
 		STREAM_WAREHOUSE=$(BENCH_DATA)/stream-warehouse
+
+# sqlcheck: every .sql file under sql/ (analyses, views, models) analyzed by
+# GoogleSQL's own front end with BigQuery's language options, against the
+# tables of schemas/tables and the views. tools/sqlcheck is a Go module of its
+# own: its dependency takes minutes and gigabytes to build cold, and no other
+# package's build or test pays for it (./... above stops at its go.mod), so
+# this target also vets and tests it (see tools/sqlcheck/README.md).
+sqlcheck:
+	cd tools/sqlcheck && $(GO) vet ./... && $(GO) test -count=1 ./... && \
+		$(GO) run . -tables ../../schemas/tables -sql ../../sql
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -1,0 +1,2 @@
+-- Planted error: DuckDB's * EXCLUDE (BigQuery: * EXCEPT).
+SELECT * EXCLUDE (revenue) FROM sessions

@@ -1,0 +1,3 @@
+-- Planted error: a misspelt column.
+-- Parameters: @day (DATE).
+SELECT sesion_id FROM sessions WHERE session_date = @day
