@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,7 +121,13 @@ func lockWarehouse(out string, shared bool) (*flock.Flock, error) {
 	}
 	ok, err := try()
 	if err == nil && !ok {
-		slog.Info("waiting for the warehouse lock", "lock", lock.Path(), "mode", mode, "pid", os.Getpid())
+		// Streaming publishes wait for every commit: only the driver's wait
+		// is worth telling at the default level.
+		level := slog.LevelInfo
+		if shared {
+			level = slog.LevelDebug
+		}
+		slog.Log(context.Background(), level, "waiting for the warehouse lock", "lock", lock.Path(), "mode", mode)
 		err = wait()
 	}
 	if err != nil {
