@@ -31,8 +31,8 @@ import (
 // (warehouse.BeginRun), so it fails at once when a live run owns some of
 // the same dates, and holds the warehouse's exclusive lock from the commit
 // to the end of the dimension step (warehouse.Exclusive). It logs each
-// phase: "run starting", "pipeline done", "commit starting", "dimension step
-// starting", "dimension step done".
+// phase: "run starting", "pipeline finished", "commit starting", "dimension
+// step starting", "dimension step finished".
 func Run(ctx context.Context, c Config) (*Summary, error) {
 	c = c.withDefaults()
 	if err := c.validate(); err != nil {
@@ -62,7 +62,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	if c.Remote {
 		return nil, nil // submitted to Dataflow; the job loads BigQuery itself
 	}
-	slog.Info("pipeline done", "run_id", c.RunID)
+	slog.Info("pipeline finished", "run_id", c.RunID)
 
 	totals, err := tally.Read(ctx, c.tallyDir())
 	if err != nil {
@@ -135,7 +135,7 @@ func (c Config) commit(owned []time.Time) (identity.Result, int, error) {
 	if err != nil {
 		return identity.Result{}, 0, err
 	}
-	slog.Info("dimension step done", "run_id", c.RunID)
+	slog.Info("dimension step finished", "run_id", c.RunID)
 	return id, pageCount, nil
 }
 
