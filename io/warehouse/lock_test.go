@@ -329,6 +329,7 @@ func TestSecondBatchRunFailsFast(t *testing.T) {
 				t.Errorf("message %q does not name %q", err, want)
 			}
 		}
+		t.Logf("refused: %v", err)
 		if ok, _ := exists(runDir(out, "run-b")); ok {
 			t.Error("the refused run left its staging directory")
 		}
