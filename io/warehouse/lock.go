@@ -210,7 +210,6 @@ var ErrRunInUse = errors.New("warehouse: run id in use by another process")
 // Run is a batch run's hold on its staging directory, from BeginRun until
 // Close. While it is held, Recover in any process leaves the staging alone.
 type Run struct {
-	out  string
 	info RunInfo
 	lock *flock.Flock
 }
@@ -235,7 +234,7 @@ func BeginRun(out string, info RunInfo) (*Run, error) {
 	if info.Started.IsZero() {
 		info.Started = time.Now()
 	}
-	r := &Run{out: out, info: info}
+	r := &Run{info: info}
 	// Registration is shared-locked so that Recover (exclusive) never sees
 	// a run directory between its creation and its lock, and a probe below
 	// never mistakes Recover's hold on a dead run for a live run.
