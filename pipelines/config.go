@@ -52,6 +52,11 @@ type Config struct {
 
 	// MaxRecordBytes is the line-size limit of the reader.
 	MaxRecordBytes int
+	// MaxFileBytes and MaxFileRecords cap the decompressed bytes and the
+	// input records the reader takes from one file (files.DefaultMaxFileBytes
+	// and files.DefaultMaxFileRecords if 0).
+	MaxFileBytes   int64
+	MaxFileRecords int64
 	// HashKeyRef is where the pseudonymization key is, e.g.
 	// env:CLICKSTREAM_HASH_KEY or file:/path.
 	HashKeyRef string

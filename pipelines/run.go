@@ -26,6 +26,13 @@ import (
 // run summary. On Dataflow (c.Remote) it returns a nil summary once the
 // job is submitted. A run that is not reconciled
 // returns its summary and no error: the caller decides (main exits non-zero).
+//
+// On the local warehouse the run holds its staging for its whole life
+// (warehouse.BeginRun), so it fails at once when a live run owns some of
+// the same dates, and holds the warehouse's exclusive lock from the commit
+// to the end of the dimension step (warehouse.Exclusive). It logs each
+// phase: "run starting", "pipeline finished", "commit starting", "dimension
+// step starting", "dimension step finished".
 func Run(ctx context.Context, c Config) (*Summary, error) {
 	c = c.withDefaults()
 	if err := c.validate(); err != nil {
@@ -38,6 +45,13 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		return nil, err
 	}
 	started := time.Now()
+	if c.Sink != SinkBigQuery {
+		run, err := warehouse.BeginRun(c.Output, warehouse.RunInfo{RunID: c.RunID, Dates: c.Dates, Started: started})
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = run.Close() }()
+	}
 	slog.Info("run starting", "run_id", c.RunID, "input", c.Input, "output", c.Output)
 
 	p, s := beam.NewPipelineWithRoot()
@@ -48,6 +62,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	if c.Remote {
 		return nil, nil // submitted to Dataflow; the job loads BigQuery itself
 	}
+	slog.Info("pipeline finished", "run_id", c.RunID)
 
 	totals, err := tally.Read(ctx, c.tallyDir())
 	if err != nil {
@@ -68,20 +83,14 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 			return nil, err
 		}
 	}
-	if _, err := warehouse.Commit(c.Output, c.RunID, owned); err != nil {
-		return nil, fmt.Errorf("commit warehouse: %w", err)
-	}
-	// Identity runs on the committed warehouse, after the commit: a login in
-	// this run may resolve sessions that earlier runs wrote.
-	id, err := identity.Apply(c.Output, c.RunID+"-identity", identity.Options{StitchWindow: c.StitchWindow})
-	if err != nil {
-		return nil, err
-	}
-	pageTypes, err := c.pageTypes()
-	if err != nil {
-		return nil, err
-	}
-	pageCount, err := pages.Apply(c.Output, c.RunID+"-pages", pageTypes)
+	var (
+		id        identity.Result
+		pageCount int
+	)
+	err = warehouse.Exclusive(c.Output, func() error {
+		id, pageCount, err = c.commit(owned)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +110,33 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		return sum, err
 	}
 	return sum, nil
+}
+
+// commit commits the run's staging and runs the dimension step, under the
+// warehouse's exclusive lock: the step reads the committed warehouse and
+// rewrites partitions, so no streaming file may be published in between.
+func (c Config) commit(owned []time.Time) (identity.Result, int, error) {
+	slog.Info("commit starting", "run_id", c.RunID, "dates", len(owned))
+	if _, err := warehouse.Commit(c.Output, c.RunID, owned); err != nil {
+		return identity.Result{}, 0, fmt.Errorf("commit warehouse: %w", err)
+	}
+	// Identity runs on the committed warehouse, after the commit: a login in
+	// this run may resolve sessions that earlier runs wrote.
+	slog.Info("dimension step starting", "run_id", c.RunID)
+	id, err := identity.Apply(c.Output, c.RunID+"-identity", identity.Options{StitchWindow: c.StitchWindow})
+	if err != nil {
+		return identity.Result{}, 0, err
+	}
+	pageTypes, err := c.pageTypes()
+	if err != nil {
+		return identity.Result{}, 0, err
+	}
+	pageCount, err := pages.Apply(c.Output, c.RunID+"-pages", pageTypes)
+	if err != nil {
+		return identity.Result{}, 0, err
+	}
+	slog.Info("dimension step finished", "run_id", c.RunID)
+	return id, pageCount, nil
 }
 
 // stagedDates is every partition date the run staged, in any table: by

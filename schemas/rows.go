@@ -202,6 +202,7 @@ type DeadLetter struct {
 const (
 	ReasonTooLarge        = "too_large"
 	ReasonCorruptGzip     = "corrupt_gzip"
+	ReasonFileTooLarge    = "file_too_large"
 	ReasonBadJSON         = "bad_json"
 	ReasonBadBeacon       = "bad_beacon"
 	ReasonBadEvent        = "bad_event"

@@ -13,6 +13,13 @@
 //   - a gzip stream that breaks off yields the complete lines before the
 //     break, then one record with ReadError "corrupt_gzip" holding the broken
 //     tail; the file's other records are unreadable by nature;
+//   - a file is read up to two caps, its decompressed bytes
+//     (WithMaxFileBytes) and its input records (WithMaxFileRecords), so
+//     that a small gzip bomb cannot expand into millions of rows: the line
+//     the cap falls in and the rest of the file become one record with
+//     ReadError "file_too_large", whose Size is the bytes of the file not
+//     read (compressed bytes, not decompressed, for gzip; for a plain file
+//     its detail also counts the lines skipped);
 //   - blank lines are not records (counted as files/blank_lines);
 //   - any other read failure (e.g. a network error) fails the bundle so the
 //     runner retries it.

@@ -50,19 +50,29 @@ func Read(s beam.Scope, globs []string, opts ...Option) (records, counts beam.PC
 	files := fileio.ReadMatches(s, beam.Flatten(s, matches...), fileio.ReadUncompressed())
 	// One file per element after the reshuffle, so workers read files in parallel.
 	files = beam.Reshuffle(s, files)
-	return beam.ParDo2(s, &readFn{MaxRecordBytes: o.maxRecordBytes}, files)
+	return beam.ParDo2(s, &readFn{
+		MaxRecordBytes: o.limits.maxRecordBytes,
+		MaxFileBytes:   o.limits.maxFileBytes,
+		MaxFileRecords: o.limits.maxFileRecords,
+	}, files)
 }
 
 type readFn struct {
 	// MaxRecordBytes is the longest line accepted; longer lines become
 	// too_large records.
 	MaxRecordBytes int
+	// MaxFileBytes and MaxFileRecords cap the decompressed bytes and the
+	// input records read from one file; the rest becomes one
+	// file_too_large record.
+	MaxFileBytes   int64
+	MaxFileRecords int64
 
-	records     beam.Counter
-	blankLines  beam.Counter
-	tooLarge    beam.Counter
-	corruptGzip beam.Counter
-	filesRead   beam.Counter
+	records      beam.Counter
+	blankLines   beam.Counter
+	tooLarge     beam.Counter
+	corruptGzip  beam.Counter
+	fileTooLarge beam.Counter
+	filesRead    beam.Counter
 }
 
 func (fn *readFn) Setup() {
@@ -70,6 +80,7 @@ func (fn *readFn) Setup() {
 	fn.blankLines = beam.NewCounter("files", "blank_lines")
 	fn.tooLarge = beam.NewCounter("files", "too_large")
 	fn.corruptGzip = beam.NewCounter("files", "corrupt_gzip")
+	fn.fileTooLarge = beam.NewCounter("files", "file_too_large")
 	fn.filesRead = beam.NewCounter("files", "files_read")
 }
 
@@ -84,7 +95,8 @@ func (fn *readFn) ProcessElement(ctx context.Context, file fileio.ReadableFile, 
 	arrived := arrivalDate(path, file.Metadata.LastModified)
 	start := time.Now()
 	var n int64
-	err = scanLines(rc, fn.MaxRecordBytes, func(r schemas.Record) {
+	lim := limits{maxRecordBytes: fn.MaxRecordBytes, maxFileBytes: fn.MaxFileBytes, maxFileRecords: fn.MaxFileRecords}
+	err = scanLines(rc, lim, func(r schemas.Record, records int) {
 		r.Source = path
 		r.Arrived = arrived
 		switch r.ReadError {
@@ -92,8 +104,11 @@ func (fn *readFn) ProcessElement(ctx context.Context, file fileio.ReadableFile, 
 			fn.tooLarge.Inc(ctx, 1)
 		case schemas.ReasonCorruptGzip:
 			fn.corruptGzip.Inc(ctx, 1)
+		case schemas.ReasonFileTooLarge:
+			fn.fileTooLarge.Inc(ctx, 1)
+			log.Warnf(ctx, "files.Read: %s: %s", path, r.ReadDetail)
 		}
-		n += int64(RecordsIn(r))
+		n += int64(records)
 		emit(r)
 	}, func() { fn.blankLines.Inc(ctx, 1) })
 	if err != nil {
@@ -123,9 +138,11 @@ func RecordsIn(r schemas.Record) int {
 }
 
 // scanLines reads r line by line, decompressing gzip content, and calls emit
-// for every record (blank for every blank line). It returns an error only for
+// for every record with the input records it stands for (RecordsIn), and
+// blank for every blank line. Past lim's file caps it emits one
+// file_too_large record for the rest and stops. It returns an error only for
 // failures that are not the content's fault.
-func scanLines(r io.Reader, maxBytes int, emit func(schemas.Record), blank func()) error {
+func scanLines(r io.Reader, lim limits, emit func(schemas.Record, int), blank func()) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	gz, err := isGzip(br)
 	if err != nil {
@@ -135,20 +152,31 @@ func scanLines(r io.Reader, maxBytes int, emit func(schemas.Record), blank func(
 	if gz {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			emit(schemas.Record{Line: 1, ReadError: schemas.ReasonCorruptGzip, ReadDetail: "gzip header: " + err.Error()})
+			emit(schemas.Record{Line: 1, ReadError: schemas.ReasonCorruptGzip, ReadDetail: "gzip header: " + err.Error()}, 1)
 			return nil
 		}
 		defer zr.Close()
 		src = zr
 	}
-	lines := bufio.NewReaderSize(src, 64<<10)
+	capped := &capReader{r: src, left: lim.maxFileBytes}
+	lines := bufio.NewReaderSize(capped, 64<<10)
+	rest := func(midLine bool) (skipped, error) { return skip(gz, br, lines, capped, midLine) }
+	var records int64
 	for line := int64(1); ; line++ {
-		data, size, err := readLine(lines, maxBytes)
+		data, size, err := readLine(lines, lim.maxRecordBytes)
+		if errors.Is(err, errFileTooLarge) {
+			s, err := rest(true)
+			if err != nil {
+				return err
+			}
+			emit(tooLarge(line, data, s, fmt.Sprintf("max_file_bytes (%d bytes decompressed) in line %d", lim.maxFileBytes, line)), 1)
+			return nil
+		}
 		eof := errors.Is(err, io.EOF)
 		if err != nil && !eof {
 			if gz && isCorruption(err) {
 				emit(schemas.Record{Line: line, Data: data, Size: size, ReadError: schemas.ReasonCorruptGzip,
-					ReadDetail: fmt.Sprintf("gzip stream breaks off after line %d: %v", line-1, err)})
+					ReadDetail: fmt.Sprintf("gzip stream breaks off after line %d: %v", line-1, err)}, 1)
 				return nil
 			}
 			return err
@@ -156,19 +184,131 @@ func scanLines(r io.Reader, maxBytes int, emit func(schemas.Record), blank func(
 		if eof && size == 0 {
 			return nil
 		}
+		rec := schemas.Record{Line: line, Data: data, Size: size}
 		switch {
-		case size > int64(maxBytes):
-			emit(schemas.Record{Line: line, Data: data, Size: size, ReadError: schemas.ReasonTooLarge,
-				ReadDetail: fmt.Sprintf("line of %d bytes exceeds the limit of %d", size, maxBytes)})
+		case size > int64(lim.maxRecordBytes):
+			rec.ReadError = schemas.ReasonTooLarge
+			rec.ReadDetail = fmt.Sprintf("line of %d bytes exceeds the limit of %d", size, lim.maxRecordBytes)
 		case len(bytes.TrimSpace(data)) == 0:
 			blank()
-		default:
-			emit(schemas.Record{Line: line, Data: data, Size: size})
+			rec.Line = 0
+		}
+		if rec.Line != 0 {
+			n := RecordsIn(rec)
+			if records+int64(n) > lim.maxFileRecords {
+				s, err := rest(false)
+				if err != nil {
+					return err
+				}
+				emit(tooLarge(line, data, s, fmt.Sprintf("max_file_records (%d input records) at line %d", lim.maxFileRecords, line)), 1)
+				return nil
+			}
+			records += int64(n)
+			emit(rec, n)
 		}
 		if eof {
 			return nil
 		}
 	}
+}
+
+// errFileTooLarge is capReader's error once the file passes its byte cap.
+var errFileTooLarge = errors.New("file passes the byte cap")
+
+// capReader passes on the first left bytes of r, then errFileTooLarge if r
+// has more.
+type capReader struct {
+	r    io.Reader
+	left int64
+	// probe is the byte read past the cap to tell a file of exactly the cap
+	// from a larger one.
+	probe []byte
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		if c.probe != nil {
+			return 0, errFileTooLarge
+		}
+		var b [1]byte
+		if n, err := io.ReadFull(c.r, b[:]); n == 0 {
+			return 0, err
+		}
+		c.probe = b[:]
+		return 0, errFileTooLarge
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// skipped is what a capped file's reader did not read.
+type skipped struct {
+	// bytes of the file as stored: for a gzip file, the compressed bytes the
+	// decompressor did not reach.
+	bytes int64
+	// lines are the non-blank lines after the line the cap fell in,
+	// counted in a plain file only: in a gzip file counting them would cost
+	// the decompression the cap saves.
+	lines        int64
+	linesCounted bool
+}
+
+// skip reads the rest of a capped file without keeping it and measures it;
+// midLine says that the rest starts inside the cap's line.
+func skip(gz bool, stored, lines *bufio.Reader, capped *capReader, midLine bool) (skipped, error) {
+	if gz {
+		n, err := io.Copy(io.Discard, stored)
+		if err != nil {
+			return skipped{}, fmt.Errorf("skip the rest: %w", err)
+		}
+		return skipped{bytes: n}, nil
+	}
+	buffered, _ := lines.Peek(lines.Buffered())
+	s := skipped{linesCounted: true}
+	capLine, content := midLine, false
+	buf := make([]byte, 64<<10)
+	for _, r := range []io.Reader{bytes.NewReader(buffered), bytes.NewReader(capped.probe), stored} {
+		for {
+			n, err := r.Read(buf)
+			s.bytes += int64(n)
+			for _, b := range buf[:n] {
+				switch b {
+				case '\n':
+					if content && !capLine {
+						s.lines++
+					}
+					capLine, content = false, false
+				case ' ', '\t', '\r':
+				default:
+					content = true
+				}
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return skipped{}, fmt.Errorf("skip the rest: %w", err)
+			}
+		}
+	}
+	if content && !capLine {
+		s.lines++
+	}
+	return s, nil
+}
+
+// tooLarge is the file_too_large record standing for the rest of a file
+// from line on; data is what was read of that line.
+func tooLarge(line int64, data []byte, s skipped, cap string) schemas.Record {
+	detail := fmt.Sprintf("file passes %s: skipped that line and %d more lines, %d bytes", cap, s.lines, s.bytes)
+	if !s.linesCounted {
+		detail = fmt.Sprintf("file passes %s: skipped that line and the rest of the file, %d compressed bytes not decompressed", cap, s.bytes)
+	}
+	return schemas.Record{Line: line, Data: data, Size: s.bytes, ReadError: schemas.ReasonFileTooLarge, ReadDetail: detail}
 }
 
 // readLine returns the next line without its line ending, at most maxBytes of

@@ -62,8 +62,17 @@ type got struct {
 
 func scan(t *testing.T, data []byte, maxBytes int) (got, error) {
 	t.Helper()
+	lim := defaults().limits
+	lim.maxRecordBytes = maxBytes
+	return scanLimited(data, lim)
+}
+
+func scanLimited(data []byte, lim limits) (got, error) {
 	var g got
-	err := scanLines(bytes.NewReader(data), maxBytes, func(r schemas.Record) {
+	err := scanLines(bytes.NewReader(data), lim, func(r schemas.Record, n int) {
+		if n != RecordsIn(r) {
+			panic(fmt.Sprintf("line %d: scanLines counts %d records, RecordsIn %d", r.Line, n, RecordsIn(r)))
+		}
 		g.records = append(g.records, r)
 	}, func() { g.blanks++ })
 	return g, err
@@ -153,6 +162,122 @@ func completeLines(t *testing.T, data []byte) int {
 	var out bytes.Buffer
 	_, _ = out.ReadFrom(zr) // stops at the break; what came before is in out
 	return bytes.Count(out.Bytes(), []byte("\n"))
+}
+
+// TestFileCaps reads files past their caps: the lines before the cap are
+// records, then one file_too_large record stands for the line the cap falls
+// in and the rest, with the bytes not read (and, in a plain file, the lines
+// after the cap's line) in its size and detail.
+func TestFileCaps(t *testing.T) {
+	// 116 bytes in 10 lines, 11 bytes each but line 6, a beacon of 3 events
+	// (19), line 8, blank (10), and line 10, without a line end (10).
+	plain := "{\"a\":\"01\"}\n{\"a\":\"02\"}\n{\"a\":\"03\"}\n{\"a\":\"04\"}\n{\"a\":\"05\"}\n" +
+		"{\"events\":[1,2,3]}\n{\"a\":\"07\"}\n         \n{\"a\":\"09\"}\n{\"a\":\"10\"}"
+	tests := []struct {
+		name        string
+		data        []byte
+		lim         limits
+		wantRecords int    // before the cap record
+		wantLine    int64  // of the cap record; 0: none
+		wantSize    int64  // bytes not read; -1 for gzip (the decompressor's read-ahead varies)
+		wantDetail  string // in the cap record's detail
+	}{
+		{"under both caps", []byte(plain), limits{100, 1000, 100}, 9, 0, 0, ""},
+		{"exactly the byte cap", []byte(plain), limits{100, int64(len(plain)), 100}, 9, 0, 0, ""},
+		{"records cap at a plain line", []byte(plain), limits{100, 1000, 4}, 4, 5, 61, "max_file_records (4 input records) at line 5: skipped that line and 4 more lines, 61 bytes"},
+		{"records cap inside a beacon", []byte(plain), limits{100, 1000, 7}, 5, 6, 42, "at line 6: skipped that line and 3 more lines, 42 bytes"},
+		{"byte cap inside a line", []byte(plain), limits{100, 25, 100}, 2, 3, int64(len(plain)) - 25, "max_file_bytes (25 bytes decompressed) in line 3: skipped that line and 6 more lines"},
+		{"byte cap at a line end", []byte(plain), limits{100, 22, 100}, 2, 3, int64(len(plain)) - 22, "in line 3: skipped that line and 6 more lines"},
+		{"gzip, records cap", gz(t, plain), limits{100, 1000, 4}, 4, 5, -1, "compressed bytes not decompressed"},
+		{"gzip, byte cap", gz(t, plain), limits{100, 25, 100}, 2, 3, -1, "max_file_bytes (25 bytes decompressed) in line 3: skipped that line and the rest of the file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := scanLimited(tt.data, tt.lim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var last schemas.Record
+			if len(g.records) > 0 {
+				last = g.records[len(g.records)-1]
+			}
+			if tt.wantLine == 0 {
+				if len(g.records) != tt.wantRecords || last.ReadError != "" {
+					t.Fatalf("got %d records ending with %q, want %d and no cap", len(g.records), last.ReadError, tt.wantRecords)
+				}
+				return
+			}
+			if len(g.records) != tt.wantRecords+1 {
+				t.Fatalf("got %d records, want %d and the cap record: %+v", len(g.records), tt.wantRecords, g.records)
+			}
+			for i, r := range g.records[:tt.wantRecords] {
+				if r.ReadError != "" || r.Line >= tt.wantLine {
+					t.Errorf("record %d: line %d, error %q, before a cap at line %d", i, r.Line, r.ReadError, tt.wantLine)
+				}
+			}
+			if last.ReadError != schemas.ReasonFileTooLarge || last.Line != tt.wantLine {
+				t.Errorf("cap record: line %d %q, want line %d %q", last.Line, last.ReadError, tt.wantLine, schemas.ReasonFileTooLarge)
+			}
+			switch {
+			case tt.wantSize < 0 && (last.Size < 0 || last.Size >= int64(len(tt.data))):
+				t.Errorf("cap record: %d compressed bytes not read of %d", last.Size, len(tt.data))
+			case tt.wantSize >= 0 && last.Size != tt.wantSize:
+				t.Errorf("cap record: size %d, want %d bytes not read", last.Size, tt.wantSize)
+			}
+			if !strings.Contains(last.ReadDetail, tt.wantDetail) {
+				t.Errorf("cap record detail %q, want it to contain %q", last.ReadDetail, tt.wantDetail)
+			}
+		})
+	}
+}
+
+// bomb returns a gzip file of under 100 KB that expands to 33.5M lines
+// "{}", each an input record.
+func bomb(t *testing.T) (data []byte, records int) {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := bytes.Repeat([]byte("{}\n"), 1<<16)
+	const chunks = 512
+	for range chunks {
+		if _, err := w.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes(), chunks << 16
+}
+
+// TestGzipBomb is the regression test of a 98 KB gzip file that the reader
+// expanded into 33.5M records (each a dead-letter row): with the default
+// caps it stops at DefaultMaxFileRecords and one file_too_large record.
+func TestGzipBomb(t *testing.T) {
+	data, records := bomb(t)
+	if len(data) > 100<<10 || records < 33_000_000 {
+		t.Fatalf("bomb of %d bytes, %d records: not the file of the regression", len(data), records)
+	}
+	var n, inputRecords int64
+	var last schemas.Record
+	err := scanLines(bytes.NewReader(data), defaults().limits, func(r schemas.Record, k int) {
+		n++
+		inputRecords += int64(k)
+		last = r
+	}, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != DefaultMaxFileRecords+1 || inputRecords != n {
+		t.Errorf("%d records (%d input records), want the %d of the cap and the cap record", n, inputRecords, DefaultMaxFileRecords)
+	}
+	if last.ReadError != schemas.ReasonFileTooLarge || last.Line != DefaultMaxFileRecords+1 || last.Size == 0 {
+		t.Errorf("last record: line %d %q, %d bytes not read; want line %d %q", last.Line, last.ReadError, last.Size, DefaultMaxFileRecords+1, schemas.ReasonFileTooLarge)
+	}
+	t.Logf("%d-byte gzip file of %d records: %d records read, then %q", len(data), records, n-1, last.ReadDetail)
 }
 
 func TestRecordsIn(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/gofrs/flock"
 	"github.com/google/uuid"
 
 	"github.com/example/clickstream/schemas"
@@ -32,7 +33,11 @@ func init() {
 //
 // Appended files are not journaled: a batch run that owns a date replaces
 // the partition whole, streaming files included (that is how the batch run
-// repairs a streamed day). Like Write, it assumes one writer per warehouse.
+// repairs a streamed day). Each worker holds the run's staging lock shared
+// (Recover leaves its _tmp alone), and renames a bundle's files into their
+// partitions under the warehouse's shared lock: never during a commit or a
+// driver's Exclusive step, which would otherwise sweep away or miss a file
+// whose messages are then acknowledged.
 func Append(s beam.Scope, out, runID, table string, rows beam.PCollection) beam.PCollection {
 	s = s.Scope("warehouse.Append")
 	t := mustTable(table)
@@ -65,6 +70,7 @@ type appendFn struct {
 	Table string
 
 	files   *bundleFiles
+	runLock *flock.Flock
 	written beam.Counter
 	pending []delivered
 }
@@ -82,7 +88,11 @@ func (f *appendFn) Setup() error {
 		return filepath.Join(dir, appendedPrefix(f.RunID)+uuid.NewString()+partSuffix)
 	})
 	f.written = beam.NewCounter("warehouse", f.Table+"_rows_appended")
-	return nil
+	// Held until the process ends: the runner may never call Teardown.
+	return shared(f.Out, func() error {
+		f.runLock, err = lockRun(f.Out, f.RunID, true)
+		return err
+	})
 }
 
 func (f *appendFn) StartBundle(_ context.Context, _ func(beam.EventTime, schemas.Delivery)) error {
@@ -101,7 +111,7 @@ func (f *appendFn) ProcessElement(_ context.Context, ts beam.EventTime, elem bea
 }
 
 func (f *appendFn) FinishBundle(ctx context.Context, emit func(beam.EventTime, schemas.Delivery)) error {
-	rows, err := f.files.commit()
+	rows, err := f.files.commit(func(publish func() error) error { return shared(f.Out, publish) })
 	f.written.Inc(ctx, rows)
 	if err != nil {
 		return err
@@ -115,6 +125,9 @@ func (f *appendFn) FinishBundle(ctx context.Context, emit func(beam.EventTime, s
 
 func (f *appendFn) Teardown() error {
 	f.abort()
+	if f.runLock != nil {
+		unlock(f.runLock)
+	}
 	return nil
 }
 

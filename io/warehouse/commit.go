@@ -45,6 +45,10 @@ type Partition struct {
 	Date  time.Time `json:"date"`
 	Rows  int64     `json:"rows"`
 	Files int       `json:"files"`
+	// Marker is the name of one of the staged files: a visible partition
+	// that holds it has been swapped in. It tells a resumed commit where it
+	// stands, since an exchange leaves both directories in place.
+	Marker string `json:"marker,omitempty"`
 }
 
 // Rows returns the rows of each partition of table that the commit replaced.
@@ -74,14 +78,22 @@ func (r CommitResult) Rows(table string) map[time.Time]int64 {
 // runID, or Recover, completes it as recorded. Commit returns ErrNotStaged
 // when the run has no staging directory (e.g. it was already committed).
 //
-// One process at a time may write to a warehouse.
+// Commit runs under the warehouse's exclusive lock (Exclusive): it waits
+// for streaming publishes in progress, and they wait for it.
 func Commit(out, runID string, owned []time.Time) (CommitResult, error) {
-	c, err := beginCommit(out, runID, owned)
+	var c *committer
+	err := Exclusive(out, func() error {
+		var err error
+		if c, err = beginCommit(out, runID, owned); err != nil {
+			return err
+		}
+		if err := c.finish(); err != nil {
+			return fmt.Errorf("warehouse: commit %s: %w", runID, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return CommitResult{}, err
-	}
-	if err := c.finish(); err != nil {
-		return CommitResult{}, fmt.Errorf("warehouse: commit %s: %w", runID, err)
 	}
 	return c.result, nil
 }
@@ -102,6 +114,7 @@ type pendingPartition struct {
 	table  string
 	name   string // <column>=<date>
 	staged bool   // the run staged files for it
+	marker string // see Partition.Marker
 }
 
 // beginCommit plans the commit of runID and records it in its journal, or
@@ -155,11 +168,15 @@ func newCommitter(out string, result CommitResult) (*committer, error) {
 				table:  tc.Table,
 				name:   t.partition(p.Date),
 				staged: p.Files > 0,
+				marker: p.Marker,
 			})
 		}
 	}
 	return c, nil
 }
+
+// runFiles are the entries of a run's staging directory that are not tables.
+var runFiles = []string{tmpDir, oldDir, journalName + ".tmp", runLockName, runInfoName, runInfoName + ".tmp"}
 
 // planCommit lists and checks what runID staged and decides which partitions
 // the commit replaces. It changes nothing.
@@ -173,7 +190,7 @@ func planCommit(out, runID string, owned []time.Time) (CommitResult, error) {
 		return CommitResult{}, fmt.Errorf("list staging: %w", err)
 	}
 	for _, e := range entries {
-		if name := e.Name(); name != tmpDir && name != oldDir && name != journalName+".tmp" {
+		if name := e.Name(); !slices.Contains(runFiles, name) {
 			if _, err := lookupTable(name); err != nil {
 				return CommitResult{}, fmt.Errorf("staging %s: %w", dir, err)
 			}
@@ -259,6 +276,9 @@ func checkStaged(dir string, t *table) (Partition, error) {
 		return Partition{}, fmt.Errorf("staged partition %s holds files that are not %s*%s", dir, partPrefix, partSuffix)
 	}
 	p := Partition{Files: len(files)}
+	if len(files) > 0 {
+		p.Marker = filepath.Base(files[0])
+	}
 	for _, path := range files {
 		n, err := footerRows(path, t.codec.schema)
 		if err != nil {
@@ -377,10 +397,13 @@ func (c *committer) step() (done bool, err error) {
 }
 
 // partitionStep returns the next step for one partition, or nil when the
-// partition is done. A partition is swapped in three steps: the visible
-// directory (F) is renamed to the run's backup (O), the staged directory (S)
-// is renamed to F, and O is removed. An owned partition that the run did not
-// stage is removed the same way, without the second step.
+// partition is done. A partition is swapped by exchanging the visible
+// directory (F) with the staged one (S) in one atomic rename, then removing
+// S, which now holds the replaced files. Where the filesystem cannot exchange,
+// F is renamed to the run's backup (O), S to F, and O is removed; between
+// those two renames the partition is absent. An owned partition that the run
+// did not stage is removed by the second way, without S. F holding the
+// staged marker file means the swap is done.
 func (c *committer) partitionStep(p pendingPartition) (func() error, error) {
 	final := finalDir(c.out, p.table, p.name)
 	staged := stagedDir(c.out, c.result.RunID, p.table, p.name)
@@ -393,28 +416,46 @@ func (c *committer) partitionStep(p pendingPartition) (func() error, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := false
+	s, swapped := false, false
 	if p.staged {
 		if s, err = exists(staged); err != nil {
 			return nil, err
 		}
-	}
-	removeOld := func() error {
-		if err := os.RemoveAll(old); err != nil {
-			return fmt.Errorf("remove replaced partition: %w", err)
+		if swapped, err = exists(filepath.Join(final, p.marker)); err != nil {
+			return nil, err
 		}
-		return nil
+	}
+	remove := func(dir string) func() error {
+		return func() error {
+			if err := os.RemoveAll(dir); err != nil {
+				return fmt.Errorf("remove replaced partition: %w", err)
+			}
+			return nil
+		}
 	}
 	switch {
-	case f && o:
-		// Swapped (or an earlier attempt left a backup): drop the backup.
-		return removeOld, nil
-	case f && (s || !p.staged):
+	case swapped && s:
+		// Exchanged: the staged directory holds the replaced files.
+		return remove(staged), nil
+	case swapped && o, f && o:
+		// Swapped by renames (or an earlier attempt left a backup).
+		return remove(old), nil
+	case swapped:
+		return nil, nil
+	case f && s:
+		return func() error {
+			err := exchange(staged, final)
+			if errors.Is(err, errNoExchange) {
+				return rename(final, old)
+			}
+			return err
+		}, nil
+	case f && !p.staged:
 		return func() error { return rename(final, old) }, nil
 	case s:
 		return func() error { return rename(staged, final) }, nil
 	case o && !p.staged:
-		return removeOld, nil
+		return remove(old), nil
 	case o:
 		// The staged files are gone without having been swapped in: keep the
 		// previous partition rather than none.

@@ -73,10 +73,10 @@ func TestCommitIdempotent(t *testing.T) {
 	for _, tc := range res.Tables {
 		switch tc.Table {
 		case "fact_events":
-			if len(tc.Replaced) != 1 || tc.Replaced[0] != (Partition{Date: day1, Rows: 5, Files: 1}) {
+			if len(tc.Replaced) != 1 || unmarked(tc.Replaced[0]) != (Partition{Date: day1, Rows: 5, Files: 1}) {
 				t.Errorf("fact_events replaced %+v, want day1 with 5 rows in 1 file", tc.Replaced)
 			}
-			if len(tc.Discarded) != 1 || tc.Discarded[0] != (Partition{Date: day2, Rows: 2, Files: 1}) {
+			if len(tc.Discarded) != 1 || unmarked(tc.Discarded[0]) != (Partition{Date: day2, Rows: 2, Files: 1}) {
 				t.Errorf("fact_events discarded %+v, want day2 with 2 rows", tc.Discarded)
 			}
 		case "dim_device_users", "dim_devices", "dim_users", "dim_pages":
@@ -93,6 +93,12 @@ func TestCommitIdempotent(t *testing.T) {
 	if dates, _ := Dates(out, "bot_events"); slices.Contains(dates, day1) {
 		t.Errorf("bot_events still has a day1 partition: %v", dates)
 	}
+}
+
+// unmarked is p without its marker, a random file name.
+func unmarked(p Partition) Partition {
+	p.Marker = ""
+	return p
 }
 
 func TestCommitTwice(t *testing.T) {
@@ -224,8 +230,9 @@ func TestCrashBeforeCommit(t *testing.T) {
 	}
 }
 
-// A crash after any step of a commit leaves every visible partition whole
-// (old, new, or for a moment absent), and Recover completes the commit.
+// A crash after any step of a commit leaves every visible partition whole,
+// old or new, never absent when both exist (day1: exchanged in one step), and
+// Recover completes the commit.
 func TestCrashDuringCommit(t *testing.T) {
 	for steps := 0; ; steps++ {
 		out := t.TempDir()
@@ -245,15 +252,15 @@ func TestCrashDuringCommit(t *testing.T) {
 		}
 		if done {
 			t.Logf("the commit took %d steps", steps)
-			if steps < 8 {
-				t.Errorf("the commit took %d steps, want at least 8 (3 swaps, cleanup)", steps)
+			if steps < 7 {
+				t.Errorf("the commit took %d steps, want at least 7 (3 swaps, cleanup)", steps)
 			}
 			return
 		}
 		// Crash: the committer is lost. Each partition must be whole.
 		got := visible(t, out)
 		for _, d := range crashOwned {
-			if !slices.Equal(got[d], oldParts[d]) && !slices.Equal(got[d], newParts[d]) && got[d] != nil {
+			if !slices.Equal(got[d], oldParts[d]) && !slices.Equal(got[d], newParts[d]) {
 				t.Errorf("after %d steps: %s holds %d rows, neither the old %d nor the new %d", steps, d.Format("2006-01-02"), len(got[d]), len(oldParts[d]), len(newParts[d]))
 			}
 		}

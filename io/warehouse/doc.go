@@ -10,6 +10,8 @@
 //	<out>/_staging/<run>/_tmp/                                files being written
 //	<out>/_staging/<run>/_old/<table>/<column>=YYYY-MM-DD/    partitions being replaced
 //	<out>/_staging/<run>/COMMIT.json                          a commit's journal
+//	<out>/_staging/<run>/LOCK, RUN.json                       the run's lock, and who holds it
+//	<out>/_warehouse.lock                                     the warehouse lock
 //
 // The tables are those of schemas/tables, each stored from its row type:
 // fact_events from schemas.Event, bot_events from schemas.BotEvent,
@@ -59,13 +61,56 @@
 // with the same journal, swaps and recovery.
 //
 // Recover runs first in every run: it completes commits that were cut short
-// and deletes the staging of runs that never committed. One process at a time
-// may write to a warehouse; readers may read at any time.
+// and deletes the staging of runs that died before their commit. Readers may
+// read at any time; writers in several processes follow the locks below.
 //
 //	if err := warehouse.Recover(out); err != nil { ... }
+//	run, err := warehouse.BeginRun(out, warehouse.RunInfo{RunID: runID, Dates: owned})
+//	defer run.Close()
 //	warehouse.Write(s, out, runID, "fact_events", events)  // while building the graph
 //	... run the pipeline ...
-//	res, err := warehouse.Commit(out, runID, ownedDates)
+//	err = warehouse.Exclusive(out, func() error {
+//		res, err := warehouse.Commit(out, runID, owned)
+//		... the dimension step: read the committed tables, Stage, Commit ...
+//	})
+//
+// # Locks
+//
+// Several processes may write to one warehouse at once: a streaming run
+// appending, a batch run staging, a backfill of other dates. They coordinate
+// with advisory file locks (flock(2), through github.com/gofrs/flock), which
+// the kernel releases when a process dies, however it dies: a lock is never
+// stale, and no lock file needs cleaning up.
+//
+//   - The warehouse lock, <out>/_warehouse.lock. Exclusive: Commit, Recover,
+//     and whatever a driver wraps in Exclusive (its commit plus the
+//     dimension step, which reads the committed warehouse and rewrites
+//     partitions of it). Shared: each streaming publish (Append renaming a
+//     bundle's files into their partitions) and each BeginRun. So streaming
+//     goes on writing during a batch run, pausing only for the commit and
+//     dimension step; and no streaming file lands between what a step read
+//     and the partition it replaces, nor in a partition being swapped. A
+//     process that waits for it says so in the log, with the lock's path.
+//   - The run lock, <out>/_staging/<run>/LOCK, held for the run's whole
+//     life: exclusively by a batch run's driver (BeginRun until Run.Close),
+//     shared by each streaming appender of a run. Recover takes it before it
+//     touches a run's staging, and skips the run when it cannot: the staging
+//     of a live run is never deleted. A run directory is created and locked
+//     under the shared warehouse lock, and Recover holds the exclusive one,
+//     so Recover never meets a directory between its creation and its lock.
+//   - RUN.json beside a batch run's lock says who holds it (run id, pid,
+//     host, start time, owned dates). BeginRun writes its own, then reads
+//     those of the other live batch runs, and fails at once with a
+//     *RunConflictError naming the other run and its lock when they own a
+//     date in common (a run without --dates owns every date of its input,
+//     so it overlaps any run): the second of two runs that would replace the
+//     same partitions never starts its pipeline.
+//
+// Exclusive is re-entrant within a process, which lets Commit and Recover
+// run inside a driver's Exclusive; a process therefore writes through one
+// goroutine at a time. Advisory locks bind only the writers that take them,
+// and flock is not reliable on network filesystems (NFS): keep a warehouse
+// on a local disk.
 //
 // # Crash windows
 //
@@ -79,12 +124,18 @@
 //     temporary file renamed into place): nothing visible has changed; without
 //     the journal Recover deletes the staging as above.
 //   - Once the journal is in place the commit is decided: Recover (or Commit
-//     called again with the same run id) completes it from the journal. Each
-//     partition is swapped in three steps: the visible directory is renamed to
-//     the run's _old, the staged directory is renamed to the visible name, and
-//     _old is removed. Between the two renames the partition is absent (a
-//     reader sees no rows for that date); at every other moment it is either
-//     the complete old partition or the complete new one, never a mix.
+//     called again with the same run id) completes it from the journal. On
+//     Linux each partition is swapped by exchanging the visible and the
+//     staged directory in one atomic rename (renameat2 RENAME_EXCHANGE), then
+//     the replaced files are removed: a reader sees the complete old
+//     partition or the complete new one, never a mix and never none (a
+//     reader that listed the old files and opens them after the swap gets
+//     "no such file" and reads again). Elsewhere, or on a filesystem that
+//     cannot exchange, the visible directory is renamed to the run's _old,
+//     the staged one to the visible name, and _old is removed; between those
+//     renames the partition is absent. An owned date the run staged nothing
+//     for is removed the second way. The journal names one staged file per
+//     partition, which tells a resumed commit whether the swap happened.
 //     Partitions are swapped one after another, so until the commit completes
 //     some owned dates may show the new rows and others the old.
 //   - Last, the run's staging is removed, the journal after everything else.

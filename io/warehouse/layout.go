@@ -187,3 +187,7 @@ func removeIfEmpty(dir string) error {
 // closeRead closes a file that was only read (or synced): its Close error
 // says nothing about the data.
 func closeRead(c io.Closer) { _ = c.Close() }
+
+// errNoExchange is exchange's answer where the filesystem cannot swap two
+// directories atomically.
+var errNoExchange = errors.New("warehouse: atomic exchange not supported")

@@ -4,40 +4,68 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/gofrs/flock"
 )
 
 // Recover brings the warehouse under out back to a clean state after a crash.
-// Call it at the start of every run, before the run's pipeline starts: it
-// completes every commit that has a journal (see Commit) and deletes the
-// staging of runs that never reached Commit, including a pipeline still
-// running, so one process at a time may write to a warehouse.
+// Call it at the start of every run, before the run's pipeline starts. Under
+// the warehouse's exclusive lock, it completes every commit that has a
+// journal (see Commit) and deletes the staging of runs that died before
+// their commit. The staging of a live run (one whose lock is held, see
+// BeginRun and Append) is left alone, so Recover is safe while other
+// processes write to the warehouse.
 func Recover(out string) error {
 	root := stagingRoot(out)
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, fs.ErrNotExist) {
+	if ok, err := exists(root); err != nil || !ok {
+		return err
+	}
+	return Exclusive(out, func() error {
+		entries, err := os.ReadDir(root)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("warehouse: recover: %w", err)
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				// Only run directories belong here.
+				if err := os.Remove(filepath.Join(root, e.Name())); err != nil {
+					return fmt.Errorf("warehouse: recover: %w", err)
+				}
+				continue
+			}
+			if err := recoverDeadRun(out, e.Name()); err != nil {
+				return fmt.Errorf("warehouse: recover run %s: %w", e.Name(), err)
+			}
+		}
+		if err := removeIfEmpty(root); err != nil {
+			return fmt.Errorf("warehouse: recover: %w", err)
+		}
+		return nil
+	})
+}
+
+// recoverDeadRun recovers runID unless a live process holds its staging. The
+// run's lock is held (created if the run had none, like the driver's own
+// steps that stage under the warehouse's exclusive lock) until its staging,
+// lock file included, is gone.
+func recoverDeadRun(out, runID string) error {
+	lock := flock.New(runLockPath(out, runID))
+	ok, err := lock.TryLock()
+	if err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	if !ok {
+		slog.Info("recover: skipping the staging of a live run", "run_id", runID, "lock", lock.Path())
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("warehouse: recover: %w", err)
-	}
-	for _, e := range entries {
-		if !e.IsDir() {
-			// Only run directories belong here.
-			if err := os.Remove(filepath.Join(root, e.Name())); err != nil {
-				return fmt.Errorf("warehouse: recover: %w", err)
-			}
-			continue
-		}
-		if err := recoverRun(out, e.Name()); err != nil {
-			return fmt.Errorf("warehouse: recover run %s: %w", e.Name(), err)
-		}
-	}
-	if err := removeIfEmpty(root); err != nil {
-		return fmt.Errorf("warehouse: recover: %w", err)
-	}
-	return nil
+	defer unlock(lock)
+	return recoverRun(out, runID)
 }
 
 func recoverRun(out, runID string) error {

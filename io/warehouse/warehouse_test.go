@@ -20,6 +20,9 @@ func TestMain(m *testing.M) {
 	// Rows cross Beam's coders as local times; a zone far from UTC shows any
 	// place that takes a calendar date in the wrong zone.
 	time.Local = time.FixedZone("UTC-7", -7*60*60)
+	if ran, code := runHelper(); ran {
+		os.Exit(code)
+	}
 	ptest.Main(m)
 }
 

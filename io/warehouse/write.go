@@ -98,7 +98,7 @@ func (f *stageFn) ProcessElement(_ context.Context, elem beam.X) error {
 }
 
 func (f *stageFn) FinishBundle(ctx context.Context) error {
-	rows, err := f.files.commit()
+	rows, err := f.files.commit(noLock)
 	f.staged.Inc(ctx, rows)
 	return err
 }
@@ -150,18 +150,34 @@ func (b *bundleFiles) write(row any) error {
 	return nil
 }
 
-// commit moves every file to its final path and returns the rows written.
-func (b *bundleFiles) commit() (int64, error) {
-	var rows int64
-	for date, p := range b.parts {
-		if err := p.commit(); err != nil {
-			return rows, fmt.Errorf("warehouse: %s: %w", p.final, err)
+// commit completes every file, then moves them to their final paths inside
+// publish (see noLock; Append publishes under the warehouse's shared lock),
+// and returns the rows written.
+func (b *bundleFiles) commit(publish func(func() error) error) (int64, error) {
+	for _, p := range b.parts {
+		if err := p.close(); err != nil {
+			b.abort()
+			return 0, fmt.Errorf("warehouse: %s: %w", p.final, err)
 		}
-		rows += p.enc.Rows()
-		delete(b.parts, date)
 	}
-	return rows, nil
+	var rows int64
+	err := publish(func() error {
+		for date, p := range b.parts {
+			if err := rename(p.tmp, p.final); err != nil {
+				return fmt.Errorf("warehouse: %s: %w", p.final, err)
+			}
+			rows += p.enc.Rows()
+			delete(b.parts, date)
+		}
+		return nil
+	})
+	b.abort()
+	return rows, err
 }
+
+// noLock publishes without a lock: staged files are invisible until the
+// commit, which holds the exclusive lock.
+func noLock(fn func() error) error { return fn() }
 
 // abort drops the files of a bundle that did not finish.
 func (b *bundleFiles) abort() {
@@ -206,8 +222,17 @@ func newPartWriter(tmp, final string, t *table) (*partWriter, error) {
 
 func (p *partWriter) write(row any) error { return p.enc.Write(row) }
 
-// commit completes the file and moves it into its staged partition.
+// commit completes the file and moves it to its final path.
 func (p *partWriter) commit() error {
+	if err := p.close(); err != nil {
+		return err
+	}
+	return rename(p.tmp, p.final)
+}
+
+// close completes the file under its temporary name, durably; on failure
+// the temporary file is removed.
+func (p *partWriter) close() error {
 	err := p.enc.Close()
 	if err == nil {
 		err = p.buf.Flush()
@@ -220,9 +245,8 @@ func (p *partWriter) commit() error {
 	}
 	if err != nil {
 		_ = os.Remove(p.tmp)
-		return err
 	}
-	return rename(p.tmp, p.final)
+	return err
 }
 
 // abort drops the file. Errors are ignored: the run's _tmp directory is

@@ -33,6 +33,8 @@ var (
 	output    = flag.String("output", "warehouse", "Local warehouse directory (Hive-partitioned Parquet).")
 	runID     = flag.String("run_id", "", "Run id (staging and summary names). Default: UTC time plus a random suffix.")
 	maxRec    = flag.Int("max_record_bytes", files.DefaultMaxRecordBytes, "Longest accepted line in bytes; longer lines are dead-lettered as too_large.")
+	maxFileB  = flag.Int64("max_file_bytes", files.DefaultMaxFileBytes, "Most bytes read from one file, decompressed (1 GiB: ten times the archive's 100 MB files, far below what a small gzip bomb expands to); the rest of a larger file is one file_too_large dead letter recording the bytes skipped.")
+	maxFileN  = flag.Int64("max_file_records", files.DefaultMaxFileRecords, "Most input records read from one file (a beacon counts its events); the rest is one file_too_large dead letter. 4M is what 1 GiB holds at 256 bytes a record; real events are larger, so only malformed floods of tiny records reach it.")
 	hashKey   = flag.String("hash_key", "env:CLICKSTREAM_HASH_KEY", "Where the pseudonymization key is: env:NAME or file:PATH. The key itself never goes into flags or the job graph.")
 	ipMode    = flag.String("ip_mode", "truncate", "How IPs are stored: truncate (IPv4 /24, IPv6 /48), hash (keyed HMAC) or raw.")
 	domains   = flag.String("internal_domains", "", "Comma-separated domains of the site itself (with subdomains); referrers from them are traffic class internal. The page's own host always is.")
@@ -113,6 +115,8 @@ func config() (pipelines.Config, error) {
 		Output:           *output,
 		RunID:            *runID,
 		MaxRecordBytes:   *maxRec,
+		MaxFileBytes:     *maxFileB,
+		MaxFileRecords:   *maxFileN,
 		HashKeyRef:       *hashKey,
 		IPMode:           *ipMode,
 		InternalDomains:  splitList(*domains),
@@ -151,7 +155,7 @@ func usage() {
 	fmt.Fprintf(out, "Usage: clickstream --input=GLOB[,GLOB...] [flags]\n"+
 		"       clickstream --mode=streaming --project=P --subscription=S [flags]\n\nPipeline flags:\n")
 	own := map[string]bool{}
-	for _, name := range []string{"mode", "input", "dates", "output", "run_id", "max_record_bytes", "hash_key", "ip_mode",
+	for _, name := range []string{"mode", "input", "dates", "output", "run_id", "max_record_bytes", "max_file_bytes", "max_file_records", "hash_key", "ip_mode",
 		"internal_domains", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
 		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file",
 		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon",
