@@ -3,6 +3,7 @@ package pipelines
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	bq "cloud.google.com/go/bigquery"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -57,21 +58,34 @@ func (c Config) writeBatch(s beam.Scope, table string, rows beam.PCollection) []
 	return []beam.PCollection{beam.ParDo(s, loadedTally, loaded)}
 }
 
-// Loaded is the tally name of rows BigQuery load jobs wrote, by table.
-const Loaded = "loaded"
+// Loaded is the tally name of rows BigQuery load jobs wrote, by table;
+// LoadFailed counts the partitions whose load failed for good, keyed by
+// "<table>$<YYYYMMDD>: <BigQuery's error>".
+const (
+	Loaded     = "loaded"
+	LoadFailed = "load_failed"
+)
 
 func loadedTally(r bigquery.LoadResult) tally.Tally {
-	return tally.Tally{Name: Loaded, Key: r.Table, N: r.Rows}
+	if r.Error == "" {
+		return tally.Tally{Name: Loaded, Key: r.Table, N: r.Rows}
+	}
+	partition := r.Table
+	if !r.Date.IsZero() {
+		partition += "$" + r.Date.Format("20060102")
+	}
+	summary, _, _ := strings.Cut(r.Error, "\n") // the first errors are in the log
+	return tally.Tally{Name: LoadFailed, Key: partition + ": " + summary, N: 1}
 }
 
 // appendStream appends rows to a table as they come: local files, or the
-// BigQuery Storage Write API, whose rejected rows (schemas.DeadLetter, reason
-// bigquery_rejected) are returned for the dead-letter table. written are the
-// deliveries of the rows written.
+// BigQuery Storage Write API, whose refused rows (storagewrite.Rejected) are
+// returned for their fallback dead letters; the local warehouse refuses
+// none. written are the deliveries of the rows written.
 func (c Config) appendStream(s beam.Scope, table string, rows beam.PCollection) (written, rejected beam.PCollection) {
 	s = s.Scope("write_" + table)
 	if c.Sink != SinkBigQuery {
-		return warehouse.Append(s, c.Output, c.RunID, table, rows), beam.CreateList(s, []schemas.DeadLetter{})
+		return warehouse.Append(s, c.Output, c.RunID, table, rows), beam.CreateList(s, []storagewrite.Rejected{})
 	}
 	return storagewrite.Append(s, storagewrite.Options{
 		Project: c.BigQuery.Project, Dataset: c.BigQuery.Dataset, Endpoint: c.BigQuery.WriteEndpoint,

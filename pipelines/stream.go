@@ -1,10 +1,13 @@
 package pipelines
 
 import (
+	"fmt"
+
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/example/clickstream/io/bigquery/storagewrite"
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/io/pubsub"
 	"github.com/example/clickstream/schemas"
@@ -20,6 +23,10 @@ func init() {
 	register.Function2x0(recordsIn)
 	register.Function1x1(deliveryOf)
 	register.Function1x1(ackedTally)
+	register.Function1x1(refusedTally)
+	register.Function1x1(refusedFallbackTally)
+	register.Function1x1(refusedSessionTally)
+	register.DoFn2x0[storagewrite.Rejected, func(tally.Tally)](&movedFn{})
 	register.Emitter1[schemas.Delivery]()
 }
 
@@ -45,29 +52,46 @@ func BuildStreaming(s beam.Scope, c Config) {
 		kept = c.BeforeSinks(s, kept)
 	}
 
+	writtenEvents, refusedEvents := c.appendStream(s, "fact_events", kept)
+	writtenBots, refusedBots := c.appendStream(s, "bot_events", bots)
+	writtenDead, refusedDead := c.appendStream(s, "dead_letter", dead)
+	// A record whose row BigQuery refuses ends in dead_letter as a fallback
+	// row (reason bigquery_rejected), its message acknowledged once that row
+	// is written; if the fallback is refused too, it ends unwritable, its
+	// message acknowledged all the same. Either way its record moves out of
+	// the outcome it was first counted under.
+	refused := beam.Flatten(s, refusedEvents, refusedBots, refusedDead)
+	writtenFallbacks, unwritable := c.appendStream(s, "dead_letter", storagewrite.Fallbacks(s, refused))
+
 	tallies := beam.Flatten(s,
 		tally.ByMinute(s, tally.InputRecords, beam.ParDo(s, recordsIn, records)),
 		tally.ByMinute(s, tally.Events, kept),
 		tally.ByMinute(s, tally.Duplicates, duplicates),
 		tally.ByMinute(s, tally.Bots, bots),
 		tally.ByMinute(s, tally.DeadLetter, dead),
-		tally.ByMinute(s, tally.LateForSessions, sessionize.Late(s, kept, c.Sessions)))
+		tally.ByMinute(s, tally.LateForSessions, sessionize.Late(s, kept, c.Sessions)),
+		beam.ParDo(s, &movedFn{To: tally.DeadLetter, ToKey: storagewrite.Reason}, refused),
+		beam.ParDo(s, &movedFn{To: tally.Unwritable}, unwritable))
 
-	writtenEvents, rejectedEvents := c.appendStream(s, "fact_events", kept)
-	writtenBots, rejectedBots := c.appendStream(s, "bot_events", bots)
-	writtenDead, _ := c.appendStream(s, "dead_letter", dead)
-	// Rows BigQuery rejects become dead letters (still counted under their
-	// first outcome); a dead letter it rejects is counted and logged by the
-	// sink, not sent round again.
-	rejected := beam.Flatten(s, rejectedEvents, rejectedBots)
-	writtenRejected, _ := c.appendStream(s, "dead_letter", rejected)
-	c.appendStream(s, "fact_sessions", sessions)
-	c.appendStream(s, "reconciliation", tally.Rows(s, c.RunID, tallies))
-	written := beam.Flatten(s, writtenEvents, writtenBots, writtenDead, writtenRejected,
+	// Session and reconciliation rows stand for no record and no message:
+	// their fallbacks are written apart, outside the records' accounting
+	// (and the reconciliation's, which they would otherwise feed back into).
+	_, refusedSessions := c.appendStream(s, "fact_sessions", sessions)
+	_, refusedTallies := c.appendStream(s, "reconciliation", tally.Rows(s, c.RunID, tallies))
+	refusedSessions = beam.WindowInto(s, window.NewGlobalWindows(), refusedSessions)
+	derived := beam.Flatten(s, refusedSessions, refusedTallies)
+	_, derivedUnwritable := c.appendStream(s, "dead_letter", storagewrite.Fallbacks(s, derived))
+	storagewrite.Unwritable(s, derivedUnwritable)
+
+	written := beam.Flatten(s, writtenEvents, writtenBots, writtenDead, writtenFallbacks,
+		storagewrite.Unwritable(s, unwritable),
 		beam.ParDo(s, deliveryOf, duplicates)) // a duplicate is settled once decided
 
 	acked := beam.ParDo(s, ackedTally, pubsub.Acknowledge(s, c.PubSub, written))
-	tally.Write(s, c.tallyDir(), tallies, acked, tally.Count(s, Rejected, rejected),
+	tally.Write(s, c.tallyDir(), tallies, acked,
+		beam.ParDo(s, refusedTally, beam.Flatten(s, refused, derived)),
+		beam.ParDo(s, refusedFallbackTally, beam.Flatten(s, unwritable, derivedUnwritable)),
+		beam.ParDo(s, refusedSessionTally, refusedSessions),
 		tally.Latency(s, VisibleLatency, writtenEvents),
 		tally.Count(s, Messages, records),
 		tally.Count(s, tally.Sessions, beam.WindowInto(s, window.NewGlobalWindows(), sessions)))
@@ -83,13 +107,50 @@ func recordsIn(r schemas.Record, emit func(schemas.Delivery)) {
 
 func deliveryOf(e schemas.Event) schemas.Delivery { return e.Delivery }
 
-// Tally names of the streaming run's messages read and acknowledged, and of
-// its publish -> fact_events visible latency histogram.
+// Tally names of the streaming run's messages read and acknowledged, of
+// its publish -> fact_events visible latency histogram, and of the rows
+// BigQuery refused (by table; RefusedFallback for fallback dead letters
+// refused too).
 const (
-	Messages       = "messages"
-	Acked          = "acked"
-	VisibleLatency = "visible_latency_ms"
-	Rejected       = "bigquery_rejected"
+	Messages        = "messages"
+	Acked           = "acked"
+	VisibleLatency  = "visible_latency_ms"
+	Rejected        = "bigquery_rejected"
+	RefusedFallback = "dead_letter fallback"
 )
 
 func ackedTally(n int64) tally.Tally { return tally.Tally{Name: Acked, N: n} }
+
+func refusedTally(r storagewrite.Rejected) tally.Tally {
+	return tally.Tally{Name: Rejected, Key: r.Table, N: 1}
+}
+
+func refusedFallbackTally(storagewrite.Rejected) tally.Tally {
+	return tally.Tally{Name: Rejected, Key: RefusedFallback, N: 1}
+}
+
+// refusedSessionTally takes a refused session row off the sessions
+// written.
+func refusedSessionTally(storagewrite.Rejected) tally.Tally {
+	return tally.Tally{Name: tally.Sessions, N: -1}
+}
+
+// movedFn counts the record of each refused row as moved, in its publish
+// minute, from the outcome it was counted under (its table's, with the
+// row's tally key) to To (with key ToKey).
+type movedFn struct {
+	To, ToKey string
+}
+
+// outcomeOf is the outcome a table's rows are counted under.
+var outcomeOf = map[string]string{"fact_events": tally.Events, "bot_events": tally.Bots, "dead_letter": tally.DeadLetter}
+
+func (f *movedFn) ProcessElement(r storagewrite.Rejected, emit func(tally.Tally)) {
+	from, ok := outcomeOf[r.Table]
+	if !ok {
+		panic(fmt.Sprintf("pipelines: a refused %s row stands for no record", r.Table)) // a bug in the graph
+	}
+	published := r.DeliveryOf().Published
+	emit(tally.Tally{Name: from, Key: tally.MinuteKey(published, r.Key), N: -1})
+	emit(tally.Tally{Name: f.To, Key: tally.MinuteKey(published, f.ToKey), N: 1})
+}

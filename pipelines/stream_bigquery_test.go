@@ -2,7 +2,11 @@ package pipelines
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"cloud.google.com/go/pubsub/v2/pstest"
@@ -11,14 +15,26 @@ import (
 	"github.com/example/clickstream/io/bigquery/storagewrite"
 	"github.com/example/clickstream/io/bigquery/storagewrite/storagewritetest"
 	"github.com/example/clickstream/io/pubsub"
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 // TestStreamingBigQuery runs the streaming pipeline from pstest into the
-// in-process BigQuery servers (tables created through the REST fake, rows
-// through the Storage Write fake) while the Write API fails transiently and
-// rejects every search event: nothing is lost, the rejected rows land in
-// dead_letter, every message is acknowledged and the run reconciles.
+// in-process BigQuery servers (tables created through the REST fake, which
+// answers 503 twice; rows through the Storage Write fake, which fails
+// transiently twice) while BigQuery refuses rows of every table:
+//
+//   - fact_events: every search event; its fallback dead letter is written;
+//   - bot_events: every bot of the IP rule, and their fallback rows too, so
+//     those records are unwritable;
+//   - dead_letter: every bad_json dead letter (before, it was lost and its
+//     message never acknowledged, so redelivered for ever);
+//   - fact_sessions: every session (its fallback is written, apart from
+//     the records' accounting).
+//
+// Nothing is lost: every record is counted where it ended, every message
+// is acknowledged, the run reconciles, and the tables hold exactly what the
+// summary says.
 func TestStreamingBigQuery(t *testing.T) {
 	srv := pstest.NewServer()
 	t.Cleanup(func() { _ = srv.Close() })
@@ -26,6 +42,7 @@ func TestStreamingBigQuery(t *testing.T) {
 	rest := bqfake.NewServer("demo")
 	t.Cleanup(rest.Close)
 	rest.AddDataset("clickstream", "US")
+	rest.FailRequests("GET /projects/demo/datasets/clickstream/tables/", 2, http.StatusServiceUnavailable)
 	write, err := storagewritetest.NewServer("demo", "clickstream")
 	if err != nil {
 		t.Fatal(err)
@@ -33,14 +50,20 @@ func TestStreamingBigQuery(t *testing.T) {
 	t.Cleanup(write.Close)
 	write.FailNext(2)
 	write.RejectRows(func(table string, row storagewritetest.Row) string {
-		if table == "fact_events" && row["event_type"] == "search" {
-			return "rejected by the test"
+		switch {
+		case table == "fact_events" && row["event_type"] == "search",
+			table == "bot_events" && row["bot_rule"] == schemas.BotRuleIP,
+			table == "dead_letter" && row["reason"] == schemas.ReasonBadJSON,
+			table == "dead_letter" && strings.HasPrefix(fmt.Sprint(row["detail"]), "bot_events: "),
+			table == "fact_sessions":
+			return "refused by the test"
 		}
 		return ""
 	})
 
 	dir := t.TempDir()
 	groundtruth.Generate(t, dir, "--seed", "6", "--events", "1500", "--days", "1", "--gzip", "0")
+	truth := groundtruth.Read(t, dir)
 	const project, topic, sub = "demo", "raw-events", "clickstream"
 	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))
 
@@ -62,28 +85,85 @@ func TestStreamingBigQuery(t *testing.T) {
 	if !sum.Reconciled {
 		t.Fatalf("not reconciled: %v", sum.Problems)
 	}
-	if sum.Acked != int64(messages) {
-		t.Errorf("acked %d of %d messages", sum.Acked, messages)
+	if sum.InputRecords != int64(len(truth)) || sum.Messages != int64(messages) || sum.Acked != int64(messages) {
+		t.Errorf("input_records %d (truth %d), messages read %d, acked %d, published %d",
+			sum.InputRecords, len(truth), sum.Messages, sum.Acked, messages)
 	}
-	var rejected int64
+
+	// Where the refused rows' records ended, against the generator's truth
+	// (IP bots and dead letters are decided per record, as in batch).
+	var ipBots, badJSON int64
+	for _, r := range truth {
+		ipBots += b2i(r.Outcome == "bot" && r.BotRule == schemas.BotRuleIP)
+		badJSON += b2i(r.Outcome == "dead_letter" && r.Reason == schemas.ReasonBadJSON)
+	}
+	if ipBots == 0 || badJSON == 0 {
+		t.Fatalf("the sample has %d IP bots and %d bad_json dead letters: the test needs both", ipBots, badJSON)
+	}
+	refusedEvents := sum.Rejected["fact_events"]
+	if refusedEvents == 0 || sum.Rejected["bot_events"] != ipBots || sum.Rejected["dead_letter"] != badJSON ||
+		sum.Rejected[RefusedFallback] != ipBots || sum.Rejected["fact_sessions"] == 0 || len(sum.Rejected) != 5 {
+		t.Errorf("bigquery_rejected %v, want fact_events > 0, bot_events %d, dead_letter %d, fact_sessions > 0, %q %d",
+			sum.Rejected, ipBots, badJSON, RefusedFallback, ipBots)
+	}
+	if sum.Unwritable != ipBots || sum.Bots[schemas.BotRuleIP] != 0 {
+		t.Errorf("unwritable %d, bots by ip %d; want the %d IP bots unwritable", sum.Unwritable, sum.Bots[schemas.BotRuleIP], ipBots)
+	}
+	if sum.DeadLetter[schemas.ReasonBadJSON] != 0 || sum.DeadLetter[storagewrite.Reason] != refusedEvents+badJSON {
+		t.Errorf("dead letters %v, want no bad_json left and %d bigquery_rejected", sum.DeadLetter, refusedEvents+badJSON)
+	}
+
+	// The tables hold exactly what the summary counts.
+	byReason := map[string]int64{}
+	var sessionFallbacks int64
+	hashed := regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 	for _, d := range write.Rows("dead_letter") {
-		if d["reason"] == storagewrite.Reason {
-			rejected++
+		if d["reason"] != storagewrite.Reason {
+			byReason[d["reason"].(string)]++
+			continue
+		}
+		if !hashed.MatchString(d["payload"].(string)) || d["event_id"] != nil || d["device_id"] != nil {
+			t.Errorf("fallback row %v holds more than a hash of its row", d)
+		}
+		if d["source"] == "bigquery:fact_sessions" {
+			sessionFallbacks++
+			continue
+		}
+		byReason[storagewrite.Reason]++
+	}
+	for reason, n := range sum.DeadLetter {
+		if byReason[reason] != n {
+			t.Errorf("dead_letter holds %d rows of %s, the summary counts %d", byReason[reason], reason, n)
 		}
 	}
-	events := int64(len(write.Rows("fact_events")))
-	if rejected == 0 || events+rejected != sum.Events {
-		t.Errorf("fact_events %d + rejected %d, counted %d events", events, rejected, sum.Events)
+	if sessionFallbacks != sum.Rejected["fact_sessions"] {
+		t.Errorf("dead_letter holds %d session fallbacks, %d sessions refused", sessionFallbacks, sum.Rejected["fact_sessions"])
 	}
-	if got, want := int64(len(write.Rows("dead_letter"))), sumValues(sum.DeadLetter)+rejected; got != want {
-		t.Errorf("dead_letter holds %d rows, want %d dead letters + %d rejected", got, sumValues(sum.DeadLetter), rejected)
+	for _, e := range write.Rows("fact_events") {
+		if e["event_type"] == "search" {
+			t.Fatalf("fact_events holds a search event: %v", e)
+		}
+	}
+	if got := int64(len(write.Rows("fact_events"))); got != sum.Events {
+		t.Errorf("fact_events holds %d rows, the summary counts %d", got, sum.Events)
 	}
 	if got := int64(len(write.Rows("bot_events"))); got != sumValues(sum.Bots) {
-		t.Errorf("bot_events holds %d rows, counted %d", got, sumValues(sum.Bots))
+		t.Errorf("bot_events holds %d rows, the summary counts %d", got, sumValues(sum.Bots))
+	}
+	if got := int64(len(write.Rows("fact_sessions"))); got != 0 || sum.Sessions != 0 {
+		t.Errorf("fact_sessions holds %d rows, the summary counts %d; want none", got, sum.Sessions)
 	}
 	if _, ok := rest.Table("clickstream", "fact_events"); !ok {
 		t.Error("fact_events was not created through the REST API")
 	}
-	t.Logf("%d messages: %d events (%d rejected into dead_letter), with 2 injected transient failures",
-		messages, sum.Events, rejected)
+	t.Logf("%d messages, %d records: %d events (%d search events refused into dead_letter), %d IP bots unwritable, "+
+		"%d bad_json dead letters replaced by fallbacks, %d sessions refused; with 2 transient Write API failures and 2 REST 503s",
+		messages, sum.InputRecords, sum.Events, refusedEvents, sum.Unwritable, badJSON, sum.Rejected["fact_sessions"])
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -34,6 +34,17 @@ type Summary struct {
 	Bots         map[string]int64 `json:"bots"`
 	DeadLetter   map[string]int64 `json:"dead_letter"`
 	OutOfRange   int64            `json:"out_of_range"`
+	// Unwritable are the records whose row BigQuery refused, and then their
+	// fallback dead letter too: acknowledged, logged, in no table.
+	Unwritable int64 `json:"unwritable,omitempty"`
+	// Rejected are the rows BigQuery refused in streaming, by table (and
+	// RefusedFallback: fallback dead letters refused too). Their records are
+	// counted where they ended: dead_letter/bigquery_rejected, or
+	// unwritable.
+	Rejected map[string]int64 `json:"bigquery_rejected,omitempty"`
+	// FailedLoads are the partitions whose BigQuery load job failed for
+	// good, with BigQuery's error: they hold what they held before the run.
+	FailedLoads []string `json:"failed_loads,omitempty"`
 	// Sessions is the number of fact_sessions rows the run wrote.
 	Sessions int64 `json:"sessions"`
 	// Dimensions are the rows of the rebuilt dimension tables, and
@@ -88,7 +99,12 @@ func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string
 		Bots:         t.ByKey(tally.Bots),
 		DeadLetter:   t.ByKey(tally.DeadLetter),
 		OutOfRange:   t.Sum(tally.OutOfRange),
+		Unwritable:   t.Sum(tally.Unwritable),
 		Sessions:     t.Sum(tally.Sessions),
+		FailedLoads:  sortedKeys(t[LoadFailed]),
+	}
+	if rejected := t.ByKey(Rejected); len(rejected) > 0 {
+		s.Rejected = rejected
 	}
 	for _, d := range owned {
 		s.OwnedDates = append(s.OwnedDates, d.Format(time.DateOnly))
@@ -128,11 +144,14 @@ func (s *Summary) setDimensions(id identity.Result, pages int) {
 }
 
 func (s *Summary) reconcile() {
-	outcomes := s.Events + s.Duplicates + sum(s.Bots) + sum(s.DeadLetter) + s.OutOfRange
+	outcomes := s.Events + s.Duplicates + sum(s.Bots) + sum(s.DeadLetter) + s.OutOfRange + s.Unwritable
 	if outcomes != s.InputRecords {
 		s.Problems = append(s.Problems, fmt.Sprintf(
-			"input_records %d != events + duplicates + bots + dead_letter + out_of_range = %d (%+d)",
+			"input_records %d != events + duplicates + bots + dead_letter + out_of_range + unwritable = %d (%+d)",
 			s.InputRecords, outcomes, outcomes-s.InputRecords))
+	}
+	for _, f := range s.FailedLoads {
+		s.Problems = append(s.Problems, "load failed: "+f)
 	}
 	for _, name := range sortedKeys(s.Tables) {
 		if c := s.Tables[name]; c.Counted != c.ReadBack {
@@ -190,7 +209,16 @@ func (s *Summary) Print(w io.Writer) {
 		row("  "+k, s.DeadLetter[k], "")
 	}
 	row("out_of_range", s.OutOfRange, pct(s.OutOfRange, s.InputRecords))
+	if s.Unwritable > 0 {
+		row("unwritable", s.Unwritable, "refused by BigQuery with their fallback dead letter")
+	}
 	row("sessions", s.Sessions, "")
+	if len(s.Rejected) > 0 {
+		row("bigquery_rejected", sum(s.Rejected), "rows refused; their records counted where they ended")
+		for _, k := range sortedKeys(s.Rejected) {
+			row("  "+k, s.Rejected[k], "")
+		}
+	}
 	if s.Mode == ModeStreaming {
 		row("late_for_sessions", s.LateForSessions, "also in events")
 		row("messages", s.Messages, "")
@@ -223,7 +251,7 @@ func (s *Summary) printIntervals(w io.Writer) {
 	if len(s.Intervals) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "per publish minute (input_records = events + duplicates + bots + dead_letter):")
+	fmt.Fprintln(w, "per publish minute (input_records = events + duplicates + bots + dead_letter + unwritable):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "minute\tinput_records\toutcomes\tlate_for_sessions\tbalanced\t\n")
 	const head, tail = 10, 5

@@ -24,7 +24,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	// Output:
-	// clickstream_run-20261102T0300_fact_events_20261101 -> fact_events$20261101 WRITE_TRUNCATE
+	// clickstream_run-20261102T0300_fact_events_20261101_a0 -> fact_events$20261101 WRITE_TRUNCATE
 	// map[20261101:1]
 }
 

@@ -97,16 +97,18 @@ func TestIntegrationLoad(t *testing.T) {
 	if temp == "" {
 		t.Skip("CLICKSTREAM_BQ_TEMP is not set")
 	}
+	run1, run2 := "it-"+dataset+"-1", "it-"+dataset+"-2"
 	runs := []struct {
 		runID  string
 		owned  []time.Time
 		events []schemas.Event
 		want   []any
 	}{
-		{"it-" + dataset + "-1", []time.Time{day1, day2}, append(events("a", day1, 30), events("a", day2, 20)...),
-			[]any{iobq.LoadResult{Table: "fact_events", Date: day1, Rows: 30}, iobq.LoadResult{Table: "fact_events", Date: day2, Rows: 20}}},
-		{"it-" + dataset + "-2", []time.Time{day1, day2}, events("b", day1, 7),
-			[]any{iobq.LoadResult{Table: "fact_events", Date: day1, Rows: 7}, iobq.LoadResult{Table: "fact_events", Date: day2, Rows: 0}}},
+		{run1, []time.Time{day1, day2}, append(events("a", day1, 30), events("a", day2, 20)...),
+			[]any{loaded(run1, "fact_events", day1, 30), loaded(run1, "fact_events", day2, 20)}},
+		// Day 2 has no rows: emptied without a job.
+		{run2, []time.Time{day1, day2}, events("b", day1, 7),
+			[]any{loaded(run2, "fact_events", day1, 7), iobq.LoadResult{Table: "fact_events", Date: day2, Rows: 0}}},
 	}
 	for _, r := range runs {
 		p, s := beam.NewPipelineWithRoot()

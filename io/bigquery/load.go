@@ -68,15 +68,22 @@ type LoadOptions struct {
 	Endpoint string
 }
 
-// LoadResult is what Load wrote to one partition, or to an unpartitioned
+// LoadResult is what Load did to one partition, or to an unpartitioned
 // table.
 type LoadResult struct {
 	Table string
 	// Date is the partition's date; zero for an unpartitioned table.
 	Date time.Time
 	// Rows are the rows the partition or table now holds: the load job's
-	// output rows, 0 for an owned partition the run had no rows for.
+	// output rows, 0 for an owned partition the run had no rows for (or
+	// whose load failed).
 	Rows int64
+	// JobID is the load job's id (the attempt that succeeded, or the one
+	// that failed); empty for a partition emptied without a job.
+	JobID string
+	// Error is why the load failed for good (BigQuery's error result and
+	// first errors), leaving the partition as it was; empty on success.
+	Error string
 }
 
 // Load replaces partitions of a BigQuery table with rows, a PCollection of
@@ -97,13 +104,16 @@ type LoadResult struct {
 // it is (a load job needs a file). The staged files of a partition are
 // deleted once its job has succeeded.
 //
-// Job ids are derived from RunID, the table and the date, so a retried
-// bundle cannot load a partition twice: when BigQuery answers that the job
-// already exists (409), Load waits for that job instead, after checking it
-// loads the same files; a new run has new job ids. A failed load job fails
-// the bundle with BigQuery's errors.
+// Load jobs run through a JobRunner, named by RunID, the table and the
+// date (attempts <base>_a0, _a1, ...), so a retried bundle cannot load a
+// partition twice: it finds the attempt that succeeded, or waits for the
+// one still running, after checking it loads the same files; a new run has
+// new job ids. An attempt that failed transiently is followed by the next
+// one. A load that fails for good (a file that does not fit the table, a
+// refused row) is reported in the partition's LoadResult, its Error set
+// and the partition left as it was, and the other partitions go on.
 //
-// It returns PCollection<LoadResult>, one per partition replaced. Load
+// It returns PCollection<LoadResult>, one per owned partition. Load
 // panics while the graph is built when table is not a table of schemas/
 // tables, rows is not of its row type, or an option is missing or invalid.
 func Load(s beam.Scope, o LoadOptions, table string, rows beam.PCollection) beam.PCollection {
@@ -386,9 +396,12 @@ type loadFn struct {
 	RunID string
 
 	client   *bq.Client
+	runner   *JobRunner
 	fs       filesystem.Interface
 	jobs     beam.Counter
 	existing beam.Counter
+	retries  beam.Counter
+	failed   beam.Counter
 	emptied  beam.Counter
 	loaded   beam.Counter
 }
@@ -415,8 +428,11 @@ func (f *loadFn) Setup(ctx context.Context) error {
 		return fmt.Errorf("bigquery: staging %s: %w", f.Dir, err)
 	}
 	f.client, f.fs = client, fs
+	f.runner = &JobRunner{Client: client}
 	f.jobs = beam.NewCounter("bigquery", "load_jobs")
 	f.existing = beam.NewCounter("bigquery", "load_jobs_already_existing")
+	f.retries = beam.NewCounter("bigquery", "load_job_retries")
+	f.failed = beam.NewCounter("bigquery", "load_jobs_failed")
 	f.emptied = beam.NewCounter("bigquery", "partitions_emptied")
 	f.loaded = beam.NewCounter("bigquery", "rows_loaded")
 	return nil
@@ -453,12 +469,11 @@ func (f *loadFn) ProcessElement(ctx context.Context, key string, files func(*sta
 		return nil
 	}
 	slices.Sort(uris)
-	rows, err := f.load(ctx, date, uris)
+	result, err := f.load(ctx, date, uris)
 	if err != nil {
 		return err
 	}
-	f.loaded.Inc(ctx, rows)
-	emit(LoadResult{Table: f.Table, Date: date, Rows: rows})
+	emit(result)
 	f.cleanUp(ctx, uris)
 	return nil
 }
@@ -472,83 +487,43 @@ func (f *loadFn) destination(date time.Time) string {
 }
 
 // load replaces the destination of date with the files of uris and returns
-// the rows the job wrote.
-func (f *loadFn) load(ctx context.Context, date time.Time, uris []string) (int64, error) {
+// what the job wrote there, or why it failed for good. Other errors fail
+// the bundle, and the runner's retry carries on from the next attempt.
+func (f *loadFn) load(ctx context.Context, date time.Time, uris []string) (LoadResult, error) {
 	dst := f.destination(date)
 	ref := bq.NewGCSReference(uris...)
 	ref.SourceFormat = bq.Parquet
 	// Without list inference a Parquet LIST loads as a RECORD, not as the
 	// table's REPEATED column.
 	ref.ParquetOptions = &bq.ParquetOptions{EnableListInference: true}
-	loader := f.client.Dataset(f.Dataset).Table(dst).LoaderFrom(ref)
-	loader.WriteDisposition = bq.WriteTruncate
-	loader.CreateDisposition = bq.CreateNever
-	loader.JobID = jobID(f.RunID, f.Table, date)
-
-	job, err := loader.Run(ctx)
+	cfg := &bq.LoadConfig{
+		Src:               ref,
+		Dst:               f.client.Dataset(f.Dataset).Table(dst),
+		WriteDisposition:  bq.WriteTruncate,
+		CreateDisposition: bq.CreateNever,
+	}
+	res, err := f.runner.Run(ctx, jobID(f.RunID, f.Table, date), cfg)
+	var failed *JobFailedError
 	switch {
-	case isStatus(err, http.StatusConflict):
-		// An earlier attempt started the job (perhaps its answer was lost):
-		// wait for that one.
-		f.existing.Inc(ctx, 1)
-		if job, err = f.client.JobFromID(ctx, loader.JobID); err != nil {
-			return 0, fmt.Errorf("bigquery: load %s: get existing job %s: %w", dst, loader.JobID, err)
-		}
-		if err := sameSources(job, uris); err != nil {
-			return 0, fmt.Errorf("bigquery: load %s: job %s: %w", dst, loader.JobID, err)
-		}
+	case errors.As(err, &failed):
+		f.failed.Inc(ctx, 1)
+		log.Errorf(ctx, "bigquery: load %s: %v", dst, failed)
+		return LoadResult{Table: f.Table, Date: date, JobID: failed.ID, Error: failed.Error()}, nil
 	case err != nil:
-		return 0, fmt.Errorf("bigquery: load %s: start job %s: %w", dst, loader.JobID, err)
-	default:
+		return LoadResult{}, fmt.Errorf("bigquery: load %s: %w", dst, err)
+	}
+	if res.Submitted {
 		f.jobs.Inc(ctx, 1)
+	} else {
+		f.existing.Inc(ctx, 1)
 	}
-	status, err := job.Wait(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("bigquery: load %s: wait for job %s: %w", dst, loader.JobID, err)
-	}
-	if err := status.Err(); err != nil {
-		return 0, fmt.Errorf("bigquery: load %s: job %s failed: %w%s", dst, loader.JobID, err, jobErrors(status))
-	}
-	stats, ok := status.Statistics.Details.(*bq.LoadStatistics)
+	f.retries.Inc(ctx, int64(res.Retries))
+	stats, ok := res.Status.Statistics.Details.(*bq.LoadStatistics)
 	if !ok {
-		return 0, fmt.Errorf("bigquery: load %s: job %s has no load statistics", dst, loader.JobID)
+		return LoadResult{}, fmt.Errorf("bigquery: load %s: job %s has no load statistics", dst, res.ID)
 	}
-	return stats.OutputRows, nil
-}
-
-// jobErrors lists the first errors of a failed job (the rows or files that
-// failed), which its error result only summarizes.
-func jobErrors(status *bq.JobStatus) string {
-	const show = 5
-	var b strings.Builder
-	for i, e := range status.Errors {
-		if i == show {
-			fmt.Fprintf(&b, "\n  ... %d more", len(status.Errors)-show)
-			break
-		}
-		fmt.Fprintf(&b, "\n  %s", e.Message)
-	}
-	return b.String()
-}
-
-// sameSources checks that an existing job loads the files of uris: a job id
-// reused by another run (the same run id given to different input) would
-// otherwise pass for this run's load.
-func sameSources(job *bq.Job, uris []string) error {
-	cfg, err := job.Config()
-	if err != nil {
-		return err
-	}
-	var got []string
-	if lc, ok := cfg.(*bq.LoadConfig); ok {
-		if ref, ok := lc.Src.(*bq.GCSReference); ok {
-			got = slices.Sorted(slices.Values(ref.URIs))
-		}
-	}
-	if !slices.Equal(got, uris) {
-		return fmt.Errorf("it exists but loads other files (%d, not the %d staged now): run ids must not be reused for new input", len(got), len(uris))
-	}
-	return nil
+	f.loaded.Inc(ctx, stats.OutputRows)
+	return LoadResult{Table: f.Table, Date: date, Rows: stats.OutputRows, JobID: res.ID}, nil
 }
 
 // empty removes the partition of date. Deleting table$YYYYMMDD is
@@ -587,9 +562,10 @@ func (f *loadFn) cleanUp(ctx context.Context, uris []string) {
 // Job ids may hold letters, digits, '_' and '-'.
 var jobIDUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 
-// jobID names the load job of one partition of one run: the same on every
-// attempt of the run, different for every run. Characters a job id cannot
-// hold become '_', plus a hash of the original so that ids stay distinct.
+// jobID is the base id (see JobRunner) of the load job of one partition of
+// one run: the same on every attempt of the run, different for every run.
+// Characters a job id cannot hold become '_', plus a hash of the original
+// so that ids stay distinct.
 func jobID(runID, table string, date time.Time) string {
 	part := "all"
 	if !date.IsZero() {

@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	bq "cloud.google.com/go/bigquery"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
@@ -103,10 +105,16 @@ func pages(n int) []schemas.Page {
 func newTables(t *testing.T) *bqfake.Server {
 	t.Helper()
 	srv, client := newFake(t)
+	createTables(t, client)
+	return srv
+}
+
+// createTables creates the tables of schemas/tables in dataset "ds".
+func createTables(t *testing.T, client *bq.Client) {
+	t.Helper()
 	if err := iobq.EnsureTables(context.Background(), client, "ds", schemas.Tables(), true); err != nil {
 		t.Fatal(err)
 	}
-	return srv
 }
 
 func options(srv *bqfake.Server, tmp, runID string, owned ...time.Time) iobq.LoadOptions {
@@ -174,9 +182,9 @@ func TestLoadMatchesWarehouse(t *testing.T) {
 		iobq.Load(s, o, "fact_events", ev), iobq.Load(s, o, "fact_sessions", ss),
 		iobq.Load(s, o, "dead_letter", dl), iobq.Load(s, o, "dim_pages", pg))
 	passert.Equals(s, results,
-		iobq.LoadResult{Table: "fact_events", Date: day1, Rows: 65}, iobq.LoadResult{Table: "fact_events", Date: day2, Rows: 30},
-		iobq.LoadResult{Table: "fact_sessions", Date: day1, Rows: 7}, iobq.LoadResult{Table: "fact_sessions", Date: day2, Rows: 5},
-		iobq.LoadResult{Table: "dead_letter", Date: day2, Rows: 4}, iobq.LoadResult{Table: "dim_pages", Rows: 12})
+		loaded(runID, "fact_events", day1, 65), loaded(runID, "fact_events", day2, 30),
+		loaded(runID, "fact_sessions", day1, 7), loaded(runID, "fact_sessions", day2, 5),
+		loaded(runID, "dead_letter", day2, 4), loaded(runID, "dim_pages", time.Time{}, 12))
 	counters, err := run(t, p)
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +221,7 @@ func TestLoadMatchesWarehouse(t *testing.T) {
 			d, _ := time.Parse("20060102", date)
 			dir = filepath.Join(dir, schemas.MustTable(table).TimePartitioning.Field+"="+d.Format(time.DateOnly))
 		}
-		if want := "clickstream_" + runID + "_" + table + "_" + part; j.JobReference.JobId != want {
+		if want := "clickstream_" + runID + "_" + table + "_" + part + "_a0"; j.JobReference.JobId != want {
 			t.Errorf("%s: job id %s, want %s", dst, j.JobReference.JobId, want)
 		}
 		for _, uri := range l.SourceUris {
@@ -232,6 +240,16 @@ func TestLoadMatchesWarehouse(t *testing.T) {
 	if left := parquetFiles(t, tmp); len(left) > 0 {
 		t.Errorf("staged files left after loading: %v", left)
 	}
+}
+
+// loaded is the result of a partition (an unpartitioned table for the zero
+// date) that the first attempt of its load job replaced with rows.
+func loaded(runID, table string, date time.Time, rows int64) iobq.LoadResult {
+	part := "all"
+	if !date.IsZero() {
+		part = date.Format("20060102")
+	}
+	return iobq.LoadResult{Table: table, Date: date, Rows: rows, JobID: "clickstream_" + runID + "_" + table + "_" + part + "_a0"}
 }
 
 // emptyIsNil compares an empty list equal to a nil one: RowsOf leaves an
@@ -271,11 +289,11 @@ func TestLoadReplacesOwnedPartitions(t *testing.T) {
 		want   []iobq.LoadResult
 	}{
 		{"first", []time.Time{day1, day2, day3}, slices.Concat(events("a", day1, 10), events("a", day2, 20), events("a", day3, 30)),
-			[]iobq.LoadResult{{Table: "fact_events", Date: day1, Rows: 10}, {Table: "fact_events", Date: day2, Rows: 20}, {Table: "fact_events", Date: day3, Rows: 30}}},
-		// Owns day 2 (new rows) and day 3 (no rows); its day-1 rows are not
-		// its own.
+			[]iobq.LoadResult{loaded("first", "fact_events", day1, 10), loaded("first", "fact_events", day2, 20), loaded("first", "fact_events", day3, 30)}},
+		// Owns day 2 (new rows) and day 3 (no rows, emptied without a job);
+		// its day-1 rows are not its own.
 		{"backfill", []time.Time{day2, day3}, slices.Concat(events("b", day1, 5), events("b", day2, 8)),
-			[]iobq.LoadResult{{Table: "fact_events", Date: day2, Rows: 8}, {Table: "fact_events", Date: day3, Rows: 0}}},
+			[]iobq.LoadResult{loaded("backfill", "fact_events", day2, 8), {Table: "fact_events", Date: day3, Rows: 0}}},
 	}
 	for _, r := range runs {
 		p, s := beam.NewPipelineWithRoot()
@@ -328,7 +346,7 @@ func TestLoadRetriedJobLoadsOnce(t *testing.T) {
 	srv.LoseJobInsertResponses(1)
 	p, s := beam.NewPipelineWithRoot()
 	results := iobq.Load(s, options(srv, t.TempDir(), "run-retry"), "fact_events", beam.CreateList(s, events("a", day1, 12)))
-	passert.Equals(s, results, iobq.LoadResult{Table: "fact_events", Date: day1, Rows: 12})
+	passert.Equals(s, results, loaded("run-retry", "fact_events", day1, 12))
 	counters, err := run(t, p)
 	if err != nil {
 		t.Fatal(err)
@@ -366,46 +384,128 @@ func TestLoadReusedRunID(t *testing.T) {
 	}
 }
 
-// TestLoadFailedJob: a load job BigQuery fails fails the pipeline with
-// BigQuery's reason, and loads nothing.
+// TestLoadFailedJob: a load job that BigQuery fails for good is reported
+// in its partition's result, with BigQuery's reason, and loads nothing
+// there; it is not submitted again, and the other partitions load.
 func TestLoadFailedJob(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
-		table func(*schemas.Table)
+		fault func(*bqfake.Server, *bq.Client)
 		want  string
 	}{
 		// Partitioned by another column than the definition's: rows land
 		// outside the partition the job replaces.
-		{"row outside its partition", func(def *schemas.Table) { def.TimePartitioning.Field = "received_at" }, "Some rows belong to different partitions"},
-		{"missing table", nil, "Not found: Table test-project:ds.fact_events"},
+		{"row outside its partition", func(srv *bqfake.Server, client *bq.Client) {
+			def := schemas.MustTable("fact_events")
+			def.TimePartitioning.Field = "received_at"
+			md, err := iobq.Metadata(def)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := client.Dataset("ds").Table("fact_events").Create(context.Background(), md); err != nil {
+				t.Fatal(err)
+			}
+		}, "Some rows belong to different partitions"},
+		{"missing table", func(*bqfake.Server, *bq.Client) {}, "Not found: Table test-project:ds.fact_events"},
+		{"refused row", func(srv *bqfake.Server, client *bq.Client) {
+			createTables(t, client)
+			srv.RejectRows(func(table string, row map[string]any) string {
+				if row["event_id"] == "a-1101-0003" {
+					return "the test refuses this row"
+				}
+				return ""
+			})
+		}, "the test refuses this row"},
+		{"job failed as invalid", func(srv *bqfake.Server, client *bq.Client) {
+			createTables(t, client)
+			srv.FailJobs(1, "invalid")
+		}, "invalid: bqfake: injected job failure"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, client := newFake(t)
-			if tt.table != nil {
-				def := schemas.MustTable("fact_events")
-				tt.table(&def)
-				md, err := iobq.Metadata(def)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := client.Dataset("ds").Table("fact_events").Create(context.Background(), md); err != nil {
-					t.Fatal(err)
-				}
-			}
+			tt.fault(srv, client)
 			rows := events("a", day1, 6)
 			for i := range rows {
 				rows[i].ReceivedAt = day2.Add(time.Hour) // a day after the event
 			}
 			p, s := beam.NewPipelineWithRoot()
-			iobq.Load(s, options(srv, t.TempDir(), "run-fail"), "fact_events", beam.CreateList(s, rows))
-			_, err := run(t, p)
-			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "clickstream_run-fail_fact_events_20261101 failed") {
-				t.Errorf("pipeline error %v, want the failed job and %q", err, tt.want)
+			results := iobq.Load(s, options(srv, t.TempDir(), "run-fail"), "fact_events", beam.CreateList(s, rows))
+			passert.Equals(s, beam.ParDo(s, &describeFn{Want: tt.want}, results),
+				"fact_events 2026-11-01 rows=0 job=clickstream_run-fail_fact_events_20261101_a0 failed=true")
+			counters, err := run(t, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counters["load_jobs_failed"] != 1 || counters["rows_loaded"] != 0 {
+				t.Errorf("counters %v", counters)
+			}
+			if jobs := srv.Jobs(); len(jobs) > 1 {
+				t.Errorf("%d jobs, want the one that failed", len(jobs))
 			}
 			if got := srv.Rows("ds", "fact_events"); len(got) != 0 {
 				t.Errorf("%d rows loaded", len(got))
 			}
 		})
+	}
+}
+
+func init() {
+	register.DoFn1x1[iobq.LoadResult, string](&describeFn{})
+}
+
+// describeFn shows a LoadResult, and whether its Error holds Want.
+type describeFn struct {
+	Want string
+}
+
+func (f *describeFn) ProcessElement(r iobq.LoadResult) string {
+	return fmt.Sprintf("%s %s rows=%d job=%s failed=%t", r.Table, r.Date.Format(time.DateOnly), r.Rows, r.JobID,
+		r.Error != "" && strings.Contains(r.Error, f.Want))
+}
+
+// TestLoadRetriesFailedJob: a load job that fails transiently is followed
+// by the next attempt, which loads the partition once. Before attempts,
+// the job id was fixed per run, table and date: the retry met 409 and the
+// same failed job, and the run could never load that partition.
+func TestLoadRetriesFailedJob(t *testing.T) {
+	srv := newTables(t)
+	srv.FailJobs(1, "backendError")
+	p, s := beam.NewPipelineWithRoot()
+	results := iobq.Load(s, options(srv, t.TempDir(), "run-transient"), "fact_events",
+		beam.Flatten(s, beam.CreateList(s, events("a", day1, 5)), beam.CreateList(s, events("a", day2, 7))))
+	passert.Count(s, results, "results", 2)
+	counters, err := run(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Partitions("ds", "fact_events"); got["20261101"] != 5 || got["20261102"] != 7 || len(got) != 2 {
+		t.Errorf("partitions %v", got)
+	}
+	var states []string
+	for _, j := range srv.Jobs() {
+		state := j.Status.State
+		if j.Status.ErrorResult != nil {
+			state += " " + j.Status.ErrorResult.Reason
+		}
+		states = append(states, j.JobReference.JobId+" "+state)
+	}
+	slices.Sort(states)
+	// Which partition's job ran first is up to the runner.
+	first, second := "20261101", "20261102"
+	if !slices.Contains(states, "clickstream_run-transient_fact_events_20261101_a1 DONE") {
+		first, second = second, first
+	}
+	want := []string{
+		"clickstream_run-transient_fact_events_" + first + "_a0 DONE backendError",
+		"clickstream_run-transient_fact_events_" + first + "_a1 DONE",
+		"clickstream_run-transient_fact_events_" + second + "_a0 DONE",
+	}
+	slices.Sort(want)
+	if !slices.Equal(states, want) {
+		t.Errorf("jobs %v, want %v", states, want)
+	}
+	if counters["load_job_retries"] != 1 || counters["load_jobs"] != 2 || counters["rows_loaded"] != 12 {
+		t.Errorf("counters %v", counters)
 	}
 }
 
@@ -417,7 +517,7 @@ func TestLoadGCS(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	results := iobq.Load(s, options(srv, "gs://staging/tmp", "run-gcs"), "fact_sessions",
 		beam.Flatten(s, beam.CreateList(s, sessions(day1, 6)), beam.CreateList(s, sessions(day2, 3))))
-	passert.Equals(s, results, iobq.LoadResult{Table: "fact_sessions", Date: day1, Rows: 6}, iobq.LoadResult{Table: "fact_sessions", Date: day2, Rows: 3})
+	passert.Equals(s, results, loaded("run-gcs", "fact_sessions", day1, 6), loaded("run-gcs", "fact_sessions", day2, 3))
 	if _, err := run(t, p); err != nil {
 		t.Fatal(err)
 	}

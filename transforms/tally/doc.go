@@ -11,5 +11,11 @@
 // lines under a directory (local or gs://) that the driver sums after the
 // run:
 //
-//	input_records = events + duplicates + bots + dead_letter + out_of_range
+//	input_records = events + duplicates + bots + dead_letter + out_of_range + unwritable
+//
+// An outcome can change after it was counted: in streaming, a row BigQuery
+// refuses is replaced by a fallback dead letter (or, when that is refused
+// too, the record is unwritable). The move is counted as two tallies in
+// the record's publish minute, -1 under the first outcome and +1 under the
+// new one (MinuteKey), so that the sums say where each record ended.
 package tally

@@ -46,11 +46,22 @@ func (fn *minuteFn) ProcessElement(_ context.Context, elem beam.T, _ func(Tally)
 	if !ok {
 		panic(fmt.Sprintf("tally.ByMinute: %T is not schemas.Delivered", elem))
 	}
-	key := d.DeliveryOf().Published.UTC().Truncate(time.Minute).Format(time.RFC3339)
-	if k, ok := elem.(Keyed); ok && k.TallyKey() != "" {
-		key += " " + k.TallyKey()
+	detail := ""
+	if k, ok := elem.(Keyed); ok {
+		detail = k.TallyKey()
 	}
-	fn.counts[key]++
+	fn.counts[MinuteKey(d.DeliveryOf().Published, detail)]++
+}
+
+// MinuteKey is the ByMinute key of a record published at published and
+// counted under detail (empty for none), for tallies made by hand, such as
+// a record moved from one outcome to another.
+func MinuteKey(published time.Time, detail string) string {
+	key := published.UTC().Truncate(time.Minute).Format(time.RFC3339)
+	if detail != "" {
+		key += " " + detail
+	}
+	return key
 }
 
 func (fn *minuteFn) FinishBundle(_ context.Context, emit func(Tally)) { fn.counts.emit(fn.Name, emit) }

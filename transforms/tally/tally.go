@@ -19,8 +19,8 @@ import (
 )
 
 // Outcome names. Every input record ends in exactly one of events,
-// duplicates, bots, dead_letter and out_of_range; sessions are derived rows,
-// counted to check their table.
+// duplicates, bots, dead_letter, out_of_range and unwritable; sessions are
+// derived rows, counted to check their table.
 const (
 	InputRecords = "input_records"
 	Events       = "events"
@@ -28,7 +28,11 @@ const (
 	Bots         = "bots"
 	DeadLetter   = "dead_letter"
 	OutOfRange   = "out_of_range"
-	Sessions     = "sessions"
+	// Unwritable are records whose row BigQuery refused, and then the
+	// fallback dead letter that stood for it too (streaming only): their
+	// messages are acknowledged with nothing in any table.
+	Unwritable = "unwritable"
+	Sessions   = "sessions"
 )
 
 // Tally is a count of records under a name, optionally broken down by key

@@ -15,10 +15,12 @@ import (
 	bqv2 "google.golang.org/api/bigquery/v2"
 )
 
-// jobError is why a job failed: its error result and the errors behind it.
+// jobError is why a job failed: its error result, and the errors behind it
+// (e.g. one per refused row).
 type jobError struct {
 	reason  string
 	message string
+	errors  []string
 }
 
 func (e *jobError) Error() string { return e.message }
@@ -27,18 +29,42 @@ func failf(reason, format string, args ...any) *jobError {
 	return &jobError{reason: reason, message: fmt.Sprintf(format, args...)}
 }
 
-// runLoad runs a load job to completion and records its outcome in job:
-// BigQuery accepts a job whose execution fails, and reports the failure in
-// its status. The caller holds s.mu.
-func (s *Server) runLoad(ctx context.Context, job *bqv2.Job) {
-	start := time.Now().UnixMilli()
-	stats, err := s.load(ctx, job.Configuration.Load)
-	job.Statistics = &bqv2.JobStatistics{CreationTime: start, StartTime: start, EndTime: time.Now().UnixMilli(), Load: stats}
+// HandleQueries makes the server accept query jobs and run each one with
+// run, which returns the job's query statistics or its error (reported as
+// the job's error result, reason "invalidQuery"). run is called with the
+// server's lock held: it must not call the server. Without it, query jobs
+// answer "not implemented".
+func (s *Server) HandleQueries(run func(*bqv2.JobConfigurationQuery) (*bqv2.JobStatistics2, error)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queries = run
+}
+
+// run runs a job to completion and records its outcome in job: BigQuery
+// accepts a job whose execution fails, and reports the failure in its
+// status. The caller holds s.mu.
+func (s *Server) run(ctx context.Context, job *bqv2.Job) {
+	job.Statistics.StartTime = time.Now().UnixMilli()
+	err := s.injectedJobFailure()
+	switch {
+	case err != nil:
+	case job.Configuration.Load != nil:
+		job.Statistics.Load, err = s.load(ctx, job.Configuration.Load)
+	default:
+		var qerr error
+		if job.Statistics.Query, qerr = s.queries(job.Configuration.Query); qerr != nil {
+			err = failf("invalidQuery", "%v", qerr)
+		}
+	}
+	job.Statistics.EndTime = time.Now().UnixMilli()
 	job.Status = &bqv2.JobStatus{State: "DONE"}
 	if err != nil {
 		e := &bqv2.ErrorProto{Reason: err.reason, Message: err.message}
 		job.Status.ErrorResult = e
 		job.Status.Errors = []*bqv2.ErrorProto{e}
+		for _, msg := range err.errors {
+			job.Status.Errors = append(job.Status.Errors, &bqv2.ErrorProto{Reason: err.reason, Message: msg})
+		}
 	}
 }
 
@@ -88,6 +114,9 @@ func (s *Server) load(ctx context.Context, cfg *bqv2.JobConfigurationLoad) (*bqv
 		rows = append(rows, got...)
 		stats.InputFiles++
 		stats.InputFileBytes += int64(len(data))
+	}
+	if err := s.rejectRows(name, rows); err != nil {
+		return nil, err
 	}
 	parts := map[string][]map[string]any{}
 	for _, row := range rows {

@@ -24,8 +24,11 @@ type Server struct {
 	datasets map[string]*dataset
 	jobs     map[string]*bqv2.Job
 	jobOrder []string
+	// polls counts the jobs.get answers a delayed job still owes as RUNNING.
+	polls    map[string]int
+	queries  func(*bqv2.JobConfigurationQuery) (*bqv2.JobStatistics2, error)
 	requests []string
-	lose     int // job inserts whose answer is lost (LoseJobInsertResponses)
+	faults   faults
 }
 
 type dataset struct {
@@ -42,7 +45,7 @@ type table struct {
 
 // NewServer starts a server for project. Close it when done.
 func NewServer(project string) *Server {
-	s := &Server{project: project, datasets: map[string]*dataset{}, jobs: map[string]*bqv2.Job{}}
+	s := &Server{project: project, datasets: map[string]*dataset{}, jobs: map[string]*bqv2.Job{}, polls: map[string]int{}}
 	mux := http.NewServeMux()
 	// The client puts the API's path under the endpoint it is given; also
 	// accept Google's /bigquery/v2 prefix.
@@ -61,7 +64,9 @@ func NewServer(project string) *Server {
 		s.mu.Lock()
 		s.requests = append(s.requests, r.Method+" "+r.URL.Path)
 		s.mu.Unlock()
-		mux.ServeHTTP(w, r)
+		if !s.failRequest(w, r) {
+			mux.ServeHTTP(w, r)
+		}
 	}))
 	return s
 }
@@ -157,15 +162,6 @@ func (s *Server) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
-}
-
-// LoseJobInsertResponses makes the server run the next n jobs it is sent
-// and then answer 503 backendError instead of the job, as when a response is
-// lost on the way: the client retries the insert and meets its own job.
-func (s *Server) LoseJobInsertResponses(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.lose = n
 }
 
 func (s *Server) lookupTable(dataset, name string) *table {
@@ -360,6 +356,14 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "notFound", fmt.Sprintf("Not found: Job %s:%s", s.project, id))
 		return
 	}
+	if left, delayed := s.polls[id]; delayed {
+		if left > 0 {
+			s.polls[id] = left - 1
+		} else {
+			delete(s.polls, id)
+			s.run(r.Context(), job)
+		}
+	}
 	writeJSON(w, job)
 }
 
@@ -379,8 +383,9 @@ func (s *Server) insertJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid", "bqfake: job: "+err.Error())
 		return
 	}
-	if job.Configuration == nil || job.Configuration.Load == nil {
-		writeError(w, http.StatusNotImplemented, "notImplemented", "bqfake: only load jobs are implemented")
+	cfg := job.Configuration
+	if cfg == nil || cfg.Load == nil && cfg.Query == nil {
+		writeError(w, http.StatusNotImplemented, "notImplemented", "bqfake: only load and query jobs are implemented")
 		return
 	}
 	if job.JobReference == nil || job.JobReference.JobId == "" {
@@ -389,6 +394,10 @@ func (s *Server) insertJob(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if cfg.Query != nil && s.queries == nil {
+		writeError(w, http.StatusNotImplemented, "notImplemented", "bqfake: query jobs run only with HandleQueries")
+		return
+	}
 	id := job.JobReference.JobId
 	if _, ok := s.jobs[id]; ok {
 		writeError(w, http.StatusConflict, "duplicate", fmt.Sprintf("Already Exists: Job %s:%s.%s", s.project, job.JobReference.Location, id))
@@ -398,21 +407,39 @@ func (s *Server) insertJob(w http.ResponseWriter, r *http.Request) {
 	if job.JobReference.Location == "" {
 		// A job without a location runs where its destination is.
 		job.JobReference.Location = "US"
-		if dst := job.Configuration.Load.DestinationTable; dst != nil && s.datasets[dst.DatasetId] != nil {
-			job.JobReference.Location = s.datasets[dst.DatasetId].meta.Location
+		if ds := s.datasets[destination(cfg).DatasetId]; ds != nil {
+			job.JobReference.Location = ds.meta.Location
 		}
 	}
 	job.Kind = "bigquery#job"
 	job.Id = fmt.Sprintf("%s:%s.%s", s.project, job.JobReference.Location, id)
-	s.runLoad(r.Context(), &job)
+	job.Status = &bqv2.JobStatus{State: "RUNNING"}
+	job.Statistics = &bqv2.JobStatistics{CreationTime: time.Now().UnixMilli()}
 	s.jobs[id] = &job
 	s.jobOrder = append(s.jobOrder, id)
-	if s.lose > 0 {
-		s.lose--
-		writeError(w, http.StatusServiceUnavailable, "backendError", "bqfake: the job ran, its response was lost")
+	if d := &s.faults.delay; d.jobs > 0 && d.polls > 0 {
+		d.jobs--
+		s.polls[id] = d.polls
+	} else {
+		s.run(r.Context(), &job)
+	}
+	if s.faults.lose > 0 {
+		s.faults.lose--
+		writeError(w, http.StatusServiceUnavailable, "backendError", "bqfake: the job was accepted, its response was lost")
 		return
 	}
 	writeJSON(w, &job)
+}
+
+// destination is the table a job writes, or an empty reference.
+func destination(cfg *bqv2.JobConfiguration) *bqv2.TableReference {
+	switch {
+	case cfg.Load != nil && cfg.Load.DestinationTable != nil:
+		return cfg.Load.DestinationTable
+	case cfg.Query != nil && cfg.Query.DestinationTable != nil:
+		return cfg.Query.DestinationTable
+	}
+	return &bqv2.TableReference{}
 }
 
 // writeJSON answers 200 with v.

@@ -14,6 +14,7 @@ import (
 
 	bq "cloud.google.com/go/bigquery"
 	"github.com/parquet-go/parquet-go"
+	bqv2 "google.golang.org/api/bigquery/v2"
 	"google.golang.org/api/googleapi"
 
 	iobq "github.com/example/clickstream/io/bigquery"
@@ -321,5 +322,143 @@ func TestDeletePartition(t *testing.T) {
 	}
 	if !slices.Contains(srv.Requests(), "DELETE /projects/test-project/datasets/ds/tables/fact_sessions$20261101") {
 		t.Errorf("requests %v", srv.Requests())
+	}
+}
+
+// TestFailRequests: matching requests fail with the injected status and
+// the API's reason for it, without being served; the others are served.
+func TestFailRequests(t *testing.T) {
+	srv, _ := setUp(t, "US")
+	srv.FailRequests("GET /projects/test-project/datasets/ds", 2, http.StatusServiceUnavailable)
+	srv.FailRequests("POST /projects/test-project/jobs", 1, http.StatusTooManyRequests)
+	get := func(path string) int {
+		t.Helper()
+		resp, err := http.Get(srv.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		return resp.StatusCode
+	}
+	var codes []int
+	for range 3 {
+		codes = append(codes, get("/projects/test-project/datasets/ds"))
+	}
+	if !slices.Equal(codes, []int{503, 503, 200}) {
+		t.Errorf("datasets.get answered %v, want 503, 503, 200", codes)
+	}
+	resp, err := http.Post(srv.URL()+"/projects/test-project/jobs", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("jobs.insert answered %d, want 429", resp.StatusCode)
+	}
+}
+
+// TestJobFaults: injected job failures, refused rows and delayed jobs, as
+// the client sees them.
+func TestJobFaults(t *testing.T) {
+	srv, client := setUp(t, "US")
+	ctx := context.Background()
+	file := writeFile(t, "fact_sessions", session("s1", day1, "/a"), session("s2", day1), session("s3", day1))
+
+	srv.FailJobs(1, "backendError")
+	if got := jobFailure(t, client, "fact_sessions$20261101", "failed", true, file); got != "{Location: \"\"; Message: \"bqfake: injected job failure (backendError)\"; Reason: \"backendError\"}" {
+		t.Errorf("injected failure: %s", got)
+	}
+
+	srv.RejectRows(func(table string, row map[string]any) string {
+		if table == "fact_sessions" && row["session_id"] != "s1" {
+			return "no " + row["session_id"].(string)
+		}
+		return ""
+	})
+	status, err := load(t, client, "fact_sessions$20261101", "refused", true, file)
+	if err != nil || status.Err() == nil {
+		t.Fatalf("a load with refused rows: %v %v", err, status.Err())
+	}
+	var msgs []string
+	for _, e := range status.Errors {
+		msgs = append(msgs, e.Message)
+	}
+	if want := []string{
+		"Error while reading data, error message: 2 rows were refused; see errors[] for more details",
+		"Error while reading data, error message: row 2: no s2",
+		"Error while reading data, error message: row 3: no s3",
+	}; !slices.Equal(msgs, want) {
+		t.Errorf("errors %q, want %q", msgs, want)
+	}
+	if got := srv.Rows("ds", "fact_sessions"); len(got) != 0 {
+		t.Errorf("%d rows loaded by failed jobs", len(got))
+	}
+	srv.RejectRows(nil)
+
+	srv.DelayJobs(1, 2)
+	l := client.Dataset("ds").Table("fact_sessions$20261101").LoaderFrom(bq.NewGCSReference(file))
+	l.Src.(*bq.GCSReference).SourceFormat = bq.Parquet
+	l.Src.(*bq.GCSReference).ParquetOptions = &bq.ParquetOptions{EnableListInference: true}
+	l.WriteDisposition, l.CreateDisposition, l.JobID = bq.WriteTruncate, bq.CreateNever, "delayed"
+	job, err := l.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []bq.State
+	for range 3 {
+		st, err := job.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, st.State)
+		if st.State == bq.Running && len(srv.Rows("ds", "fact_sessions")) != 0 {
+			t.Error("a running job has loaded its rows")
+		}
+	}
+	if !slices.Equal(states, []bq.State{bq.Running, bq.Running, bq.Done}) {
+		t.Errorf("states %v, want running, running, done", states)
+	}
+	if got := srv.Partitions("ds", "fact_sessions"); got["20261101"] != 3 {
+		t.Errorf("partitions %v after the delayed job", got)
+	}
+}
+
+// TestQueryJobs: query jobs run only with HandleQueries, which gives their
+// statistics or their error.
+func TestQueryJobs(t *testing.T) {
+	srv, client := setUp(t, "EU")
+	ctx := context.Background()
+	run := func(id, sql string) (*bq.JobStatus, error) {
+		q := client.Query(sql)
+		q.JobID = id
+		job, err := q.Run(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return job.LastStatus(), nil
+	}
+	var apiErr *googleapi.Error
+	if _, err := run("q0", "SELECT 1"); !errors.As(err, &apiErr) || apiErr.Code != http.StatusNotImplemented {
+		t.Errorf("a query job without HandleQueries: %v, want 501", err)
+	}
+	srv.HandleQueries(func(q *bqv2.JobConfigurationQuery) (*bqv2.JobStatistics2, error) {
+		if strings.HasPrefix(q.Query, "DELETE") {
+			return &bqv2.JobStatistics2{StatementType: "DELETE", NumDmlAffectedRows: 7}, nil
+		}
+		return nil, errors.New("Syntax error: Unexpected keyword")
+	})
+	st, err := run("q1", "DELETE FROM ds.dim_pages WHERE TRUE")
+	if err != nil || st.Err() != nil {
+		t.Fatalf("delete: %v %v", err, st.Err())
+	}
+	if stats, ok := st.Statistics.Details.(*bq.QueryStatistics); !ok || stats.NumDMLAffectedRows != 7 || stats.StatementType != "DELETE" {
+		t.Errorf("statistics %+v", st.Statistics.Details)
+	}
+	st, err = run("q2", "SELEC 1")
+	if err != nil || st.Err() == nil || !strings.Contains(st.Err().Error(), "invalidQuery") {
+		t.Errorf("a failing query: %v %v, want a job failed with invalidQuery", err, st)
+	}
+	if jobs := srv.Jobs(); len(jobs) != 2 {
+		t.Errorf("%d jobs, want the two that ran", len(jobs))
 	}
 }

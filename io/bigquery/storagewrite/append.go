@@ -23,9 +23,9 @@ import (
 
 func init() {
 	register.DoFn5x0[context.Context, beam.EventTime, beam.X,
-		func(beam.EventTime, schemas.Delivery), func(beam.EventTime, schemas.DeadLetter)](&appendFn{})
+		func(beam.EventTime, schemas.Delivery), func(beam.EventTime, Rejected)](&appendFn{})
 	register.Emitter2[beam.EventTime, schemas.Delivery]()
-	register.Emitter2[beam.EventTime, schemas.DeadLetter]()
+	register.Emitter2[beam.EventTime, Rejected]()
 }
 
 // Append writes rows to the default stream of table, at least once, batched
@@ -37,10 +37,10 @@ func init() {
 // written is PCollection<schemas.Delivery>: the Delivery field of every row
 // BigQuery accepted (the zero Delivery for rows read from files; nothing for
 // row types without one, e.g. schemas.Session). rejected is
-// PCollection<schemas.DeadLetter>: one row per row BigQuery rejected, with
-// reason Reason (see rejectedRow). Both are emitted when the bundle
-// finishes, in the global window, at the timestamp of the row they stand
-// for.
+// PCollection<Rejected>: one per row BigQuery refused, with the fallback
+// dead letter that stands for it (reason Reason; see Rejected and
+// Fallbacks). Both are emitted when the bundle finishes, in the global
+// window, at the timestamp of the row they stand for.
 //
 // Append panics while the graph is built when the options lack the project
 // or dataset, table is unknown, or the rows' type does not match the table.
@@ -144,11 +144,11 @@ func (f *appendFn) Setup() error {
 	return nil
 }
 
-func (f *appendFn) StartBundle(_ context.Context, _ func(beam.EventTime, schemas.Delivery), _ func(beam.EventTime, schemas.DeadLetter)) {
+func (f *appendFn) StartBundle(_ context.Context, _ func(beam.EventTime, schemas.Delivery), _ func(beam.EventTime, Rejected)) {
 	f.batch, f.batchBytes, f.sent, f.unsendable = nil, 0, nil, nil
 }
 
-func (f *appendFn) ProcessElement(ctx context.Context, ts beam.EventTime, row beam.X, _ func(beam.EventTime, schemas.Delivery), _ func(beam.EventTime, schemas.DeadLetter)) {
+func (f *appendFn) ProcessElement(ctx context.Context, ts beam.EventTime, row beam.X, _ func(beam.EventTime, schemas.Delivery), _ func(beam.EventTime, Rejected)) {
 	data, err := f.enc.encode(row)
 	r := pendingRow{ts: ts, row: row, data: data}
 	switch {
@@ -169,7 +169,7 @@ func (f *appendFn) ProcessElement(ctx context.Context, ts beam.EventTime, row be
 	}
 }
 
-func (f *appendFn) FinishBundle(ctx context.Context, written func(beam.EventTime, schemas.Delivery), rejected func(beam.EventTime, schemas.DeadLetter)) error {
+func (f *appendFn) FinishBundle(ctx context.Context, written func(beam.EventTime, schemas.Delivery), rejected func(beam.EventTime, Rejected)) error {
 	f.flush(ctx)
 	for _, r := range f.unsendable {
 		f.reject(ctx, r, rejected)
@@ -253,7 +253,7 @@ func (f *appendFn) send(ctx context.Context, rows []pendingRow) {
 // transient error (the last such error is returned too), the rows of a
 // request that BigQuery refused for other rows' sake, and the halves of a
 // request refused as a whole. Any other failure fails the bundle.
-func (f *appendFn) collect(ctx context.Context, written func(beam.EventTime, schemas.Delivery), rejected func(beam.EventTime, schemas.DeadLetter)) (again [][]pendingRow, transient, err error) {
+func (f *appendFn) collect(ctx context.Context, written func(beam.EventTime, schemas.Delivery), rejected func(beam.EventTime, Rejected)) (again [][]pendingRow, transient, err error) {
 	sent := f.sent
 	f.sent = nil
 	for _, req := range sent {
@@ -306,7 +306,7 @@ func (r *request) wait(ctx context.Context) (*storagepb.AppendRowsResponse, erro
 
 // rejectRows emits the rows a response names in its row errors and returns
 // the others, which BigQuery did not append either.
-func (f *appendFn) rejectRows(ctx context.Context, rows []pendingRow, rowErrors []*storagepb.RowError, rejected func(beam.EventTime, schemas.DeadLetter)) ([]pendingRow, error) {
+func (f *appendFn) rejectRows(ctx context.Context, rows []pendingRow, rowErrors []*storagepb.RowError, rejected func(beam.EventTime, Rejected)) ([]pendingRow, error) {
 	details := make(map[int64][]string, len(rowErrors))
 	for _, e := range rowErrors {
 		if e.GetIndex() < 0 || e.GetIndex() >= int64(len(rows)) {
@@ -325,8 +325,8 @@ func (f *appendFn) rejectRows(ctx context.Context, rows []pendingRow, rowErrors 
 	return rest, nil
 }
 
-func (f *appendFn) reject(ctx context.Context, r rejection, rejected func(beam.EventTime, schemas.DeadLetter)) {
-	rejected(r.row.ts, f.enc.rejectedRow(r.row.row, r.detail))
+func (f *appendFn) reject(ctx context.Context, r rejection, rejected func(beam.EventTime, Rejected)) {
+	rejected(r.row.ts, f.enc.rejected(r.row.row, r.detail))
 	f.rejectedRows.Inc(ctx, 1)
 }
 

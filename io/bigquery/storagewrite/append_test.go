@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
@@ -86,7 +86,7 @@ func collect(s beam.Scope, key string, col beam.PCollection) (get func() []timed
 // outputs is what one run of Append gave.
 type outputs struct {
 	written  []timed // schemas.Delivery
-	rejected []schemas.DeadLetter
+	rejected []Rejected
 	counters map[string]int64
 }
 
@@ -103,7 +103,7 @@ func runAppend(t *testing.T, o Options, table string, input func(beam.Scope) bea
 	}
 	out := outputs{written: getWritten(), counters: map[string]int64{}}
 	for _, r := range getRejected() {
-		out.rejected = append(out.rejected, r.elem.(schemas.DeadLetter))
+		out.rejected = append(out.rejected, r.elem.(Rejected))
 	}
 	for _, c := range res.Metrics().Query(func(r metrics.SingleResult) bool {
 		return r.Namespace() == "storagewrite"
@@ -162,7 +162,7 @@ func checkDeliveries(t *testing.T, want []schemas.Delivery, out outputs) {
 		seen[w.elem.(schemas.Delivery).AckID]++
 	}
 	for _, r := range out.rejected {
-		seen[r.Delivery.AckID]++
+		seen[r.Fallback.Delivery.AckID]++
 	}
 	for _, d := range want {
 		if seen[d.AckID] != 1 {
@@ -300,18 +300,85 @@ func TestAppendRejected(t *testing.T) {
 				t.Errorf("written has %d deliveries, want %d", len(out.written), len(good))
 			}
 
-			rejected := map[string]schemas.DeadLetter{}
-			for _, d := range out.rejected {
-				rejected[d.EventID] = d
+			// Each refused row comes out once, known by its message.
+			rejected := map[string]Rejected{}
+			for _, r := range out.rejected {
+				rejected[r.Fallback.Delivery.AckID] = r
 			}
 			if len(rejected) != len(bad) || len(out.rejected) != len(bad) {
 				t.Fatalf("rejected %d rows (%d distinct), want %d", len(out.rejected), len(rejected), len(bad))
 			}
 			for _, e := range bad {
-				checkRejectedEvent(t, rejected[e.EventID], e, tc.detail)
+				checkRejectedEvent(t, rejected[e.Delivery.AckID], e, tc.detail)
 			}
 		})
 	}
+}
+
+// TestAppendFallbacks: refused rows are replaced by their fallback dead
+// letters; a row whose fallback is refused too is unwritable: counted, and
+// its delivery settled. Every row's delivery comes out exactly once.
+func TestAppendFallbacks(t *testing.T) {
+	srv := newServer(t)
+	srv.RejectRows(func(table string, row storagewritetest.Row) string {
+		switch {
+		case table == "fact_events" && isRefused(row["event_id"].(string)):
+			return "event refused"
+		case table == "dead_letter" && row["beacon_index"].(int64) == 0:
+			return "fallback refused"
+		}
+		return ""
+	})
+	rows := makeEvents("fb", 30) // events 0, 5, ..., 25 are refused; the fallbacks of 0 and 15 too (beacon 0)
+	p, s := beam.NewPipelineWithRoot()
+	o := testOptions(srv)
+	written, rejected := Append(s, o, "fact_events", beam.CreateList(s, rows))
+	fallbackWritten, refused := Append(s, o, "dead_letter", Fallbacks(s, rejected))
+	getWritten := collect(s, t.Name()+"/written", beam.Flatten(s, written, fallbackWritten))
+	getUnwritable := collect(s, t.Name()+"/unwritable", Unwritable(s, refused))
+	res, err := ptest.RunWithMetrics(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := outputs{written: append(getWritten(), getUnwritable()...)}
+	checkDeliveries(t, deliveries(rows), out)
+	var unwritable []string
+	for _, u := range getUnwritable() {
+		unwritable = append(unwritable, u.elem.(schemas.Delivery).AckID)
+	}
+	slices.Sort(unwritable)
+	if want := []string{"fb-ack-0", "fb-ack-15"}; !slices.Equal(unwritable, want) {
+		t.Errorf("unwritable %v, want %v", unwritable, want)
+	}
+	dead, err := storagewritetest.Decode[schemas.DeadLetter](srv.Rows("dead_letter"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dead) != 4 {
+		t.Errorf("dead_letter holds %d fallback rows, want 4", len(dead))
+	}
+	for _, d := range dead {
+		if d.Reason != Reason || d.Detail != "fact_events: event refused" {
+			t.Errorf("fallback row %+v", d)
+		}
+		checkHashed(t, d)
+	}
+	counters := map[string]int64{}
+	for _, c := range res.Metrics().Query(func(r metrics.SingleResult) bool { return r.Namespace() == "storagewrite" }).Counters() {
+		counters[c.Name()] += c.Result()
+	}
+	checkCounters(t, counters, map[string]int64{
+		"unwritable_rows": 2, "fact_events_rows_rejected": 6, "dead_letter_rows_rejected": 2, "dead_letter_rows_appended": 4,
+	})
+}
+
+// isRefused picks every fifth event.
+func isRefused(eventID string) bool {
+	var i int
+	if _, err := fmt.Sscanf(eventID[strings.LastIndex(eventID, "-")+1:], "%d", &i); err != nil {
+		panic(err)
+	}
+	return i%5 == 0
 }
 
 // isBad picks the rows the fake refuses: several per request, at the start,
@@ -324,38 +391,36 @@ func isBad(eventID string) bool {
 	return i%7 == 0 || i%7 == 3 || i%11 == 6
 }
 
-func checkRejectedEvent(t *testing.T, d schemas.DeadLetter, e schemas.Event, detail string) {
+// checkRejectedEvent checks the fallback dead letter of a refused event:
+// BigQuery's reason, the event's source position and message, its date,
+// and a hash in place of its values.
+func checkRejectedEvent(t *testing.T, r Rejected, e schemas.Event, detail string) {
 	t.Helper()
-	if d.Reason != Reason || !strings.HasPrefix(d.Detail, detail) {
-		t.Errorf("%s: reason %q, detail %q; want %q, %q...", e.EventID, d.Reason, d.Detail, Reason, detail)
+	d := r.Fallback
+	if r.Table != "fact_events" || r.Key != "" || d.Reason != Reason || !strings.HasPrefix(d.Detail, detail) {
+		t.Errorf("%s: table %q, key %q, reason %q, detail %q; want fact_events, no key, %q, %q...", e.EventID, r.Table, r.Key, d.Reason, d.Detail, Reason, detail)
 	}
-	if d.Delivery != e.Delivery || !d.DeadLetterDate.Equal(e.EventDate) || d.DeviceID != e.DeviceID ||
+	if d.Delivery != e.Delivery || !d.DeadLetterDate.Equal(e.EventDate) ||
 		d.Source != e.Source || d.SourceLine != e.SourceLine || d.BeaconIndex != e.BeaconIndex {
-		t.Errorf("%s: dead letter %+v does not keep the row's delivery, date, device and source", e.EventID, d)
+		t.Errorf("%s: dead letter %+v does not keep the row's delivery, date and source position", e.EventID, d)
 	}
-	if d.PayloadBytes != int64(len(d.Payload)) {
-		t.Errorf("%s: payload_bytes %d, payload of %d bytes", e.EventID, d.PayloadBytes, len(d.Payload))
+	checkHashed(t, d)
+}
+
+// checkHashed checks that a fallback dead letter holds a hash of its row
+// and no identifier.
+func checkHashed(t *testing.T, d schemas.DeadLetter) {
+	t.Helper()
+	if !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(d.Payload) || d.PayloadBytes <= 0 {
+		t.Errorf("payload %q (%d bytes), want sha256:<hex> of the row", d.Payload, d.PayloadBytes)
 	}
-	var payload map[string]any
-	if err := json.Unmarshal([]byte(d.Payload), &payload); err != nil {
-		t.Fatalf("%s: payload %q: %v", e.EventID, d.Payload, err)
-	}
-	want := map[string]any{
-		"event_id": e.EventID, "event_date": "2026-11-01", "event_time": e.EventTime.Format(time.RFC3339Nano),
-		"page_url": e.PageURL, "beacon_index": float64(e.BeaconIndex),
-	}
-	for k, v := range want {
-		if payload[k] != v {
-			t.Errorf("%s: payload %s = %v, want %v", e.EventID, k, payload[k], v)
-		}
-	}
-	if _, ok := payload["sent_at"]; ok == e.SentAt.IsZero() {
-		t.Errorf("%s: payload has sent_at %t, want %t (NULL columns are left out)", e.EventID, ok, !e.SentAt.IsZero())
+	if d.EventID != "" || d.DeviceID != "" || d.Attributes != "" {
+		t.Errorf("event_id %q, device_id %q, attributes %q: a fallback row keeps none", d.EventID, d.DeviceID, d.Attributes)
 	}
 }
 
-// A row larger than a request is rejected without being sent, its payload
-// cut like every dead letter's.
+// A row larger than a request is rejected without being sent; its fallback
+// row records the full size.
 func TestAppendTooLarge(t *testing.T) {
 	srv := newServer(t)
 	rows := makeDeadLetters("big", 3)
@@ -369,14 +434,16 @@ func TestAppendTooLarge(t *testing.T) {
 	if len(out.rejected) != 1 {
 		t.Fatalf("rejected %d rows, want 1", len(out.rejected))
 	}
-	d := out.rejected[0]
-	if !strings.Contains(d.Detail, "larger than a request") || d.Source != rows[1].Source || d.Delivery != rows[1].Delivery {
-		t.Errorf("rejected row: detail %q, source %q, delivery %+v", d.Detail, d.Source, d.Delivery)
+	r := out.rejected[0]
+	d := r.Fallback
+	if r.Table != "dead_letter" || r.Key != schemas.ReasonBadJSON || !strings.Contains(d.Detail, "larger than a request") ||
+		d.Source != rows[1].Source || d.SourceLine != rows[1].SourceLine || d.Delivery != rows[1].Delivery {
+		t.Errorf("rejected %s/%s: detail %q, source %q line %d, delivery %+v", r.Table, r.Key, d.Detail, d.Source, d.SourceLine, d.Delivery)
 	}
-	if len(d.Payload) > maxPayloadBytes || !utf8.ValidString(d.Payload) || d.PayloadBytes <= 10<<20 {
-		t.Errorf("payload of %d bytes (valid UTF-8 %t), payload_bytes %d; want at most %d bytes, valid, and the full size",
-			len(d.Payload), utf8.ValidString(d.Payload), d.PayloadBytes, maxPayloadBytes)
+	if d.PayloadBytes <= 10<<20 {
+		t.Errorf("payload_bytes %d, want the row's full size", d.PayloadBytes)
 	}
+	checkHashed(t, d)
 }
 
 // In streaming, written deliveries keep their row's timestamp.

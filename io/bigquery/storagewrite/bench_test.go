@@ -34,7 +34,7 @@ func BenchmarkAppend(b *testing.B) {
 	ctx := context.Background()
 	written := 0
 	emitWritten := func(beam.EventTime, schemas.Delivery) { written++ }
-	emitRejected := func(_ beam.EventTime, d schemas.DeadLetter) { b.Fatalf("rejected: %s", d.Detail) }
+	emitRejected := func(_ beam.EventTime, r Rejected) { b.Fatalf("rejected: %s", r.Fallback.Detail) }
 	b.ReportAllocs()
 	for b.Loop() {
 		f.StartBundle(ctx, emitWritten, emitRejected)

@@ -23,14 +23,28 @@
 //     appended, so that a Pub/Sub message is acknowledged only once its rows
 //     are in BigQuery (the zero Delivery for rows read from files; row types
 //     without a Delivery field, such as schemas.Session, emit nothing);
-//   - rejected, PCollection<schemas.DeadLetter>: each row BigQuery refused,
-//     with reason "bigquery_rejected" (Reason), detail "<table>: <BigQuery's
-//     row error>", the row as JSON (non-NULL columns, DATE as YYYY-MM-DD,
-//     TIMESTAMP as RFC 3339) for payload, the row's Delivery, source, event
-//     and device ids where the table has them, and dead_letter_date = the
-//     row's partition date (today if it has none). Write them to the
-//     dead_letter table (a rejected dead_letter row should then go to a log,
-//     not back to the same sink).
+//   - rejected, PCollection<Rejected>: each row BigQuery refused, with the
+//     table and the row's tally key (a bot event's rule, a dead letter's
+//     reason), so that the run's accounting can move it from the outcome
+//     it was counted under, and its fallback dead letter.
+//
+// # Rows BigQuery refuses
+//
+// A refused row is never lost. Fallbacks turns Rejected into its fallback
+// dead letter, minimal so that BigQuery takes it whatever made the row
+// fail, and free of the row's values: reason "bigquery_rejected" (Reason),
+// detail "<table>: <BigQuery's row error>" (valid UTF-8, at most 1 KiB),
+// payload "sha256:<hex>" of the row as JSON and payload_bytes that JSON's
+// length, the row's source, source_line and beacon_index (source
+// "bigquery:<table>" for a row without one), its Delivery, and
+// dead_letter_date the row's partition date when it lies in [2000, 2100),
+// else its message's publish date, else today. Append those to dead_letter:
+// its written output acknowledges the message once the fallback is durable.
+// A fallback that dead_letter refuses too goes to Unwritable, which logs
+// the row's source position, counts it in storagewrite/unwritable_rows (an
+// alert watches it) and returns its Delivery, so that the message is
+// acknowledged instead of redelivered for ever. Fallbacks are never sent
+// round again.
 //
 // # Errors
 //
@@ -51,8 +65,9 @@
 //
 // Counters (namespace "storagewrite"): <table>_rows_appended,
 // <table>_rows_rejected, <table>_append_requests (AppendRows calls, resends
-// included) and <table>_append_retries (requests sent again after a
-// transient failure).
+// included), <table>_append_retries (requests sent again after a
+// transient failure) and unwritable_rows (rows whose fallback dead letter
+// was refused too).
 //
 // # Encoding
 //

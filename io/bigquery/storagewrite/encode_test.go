@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
@@ -181,19 +182,80 @@ func TestNewRowEncoderMismatch(t *testing.T) {
 	}
 }
 
-// A rejected row without a partition date is dated today.
-func TestRejectedRowToday(t *testing.T) {
-	enc, err := newRowEncoder(schemas.MustTable("fact_sessions"), reflect.TypeFor[schemas.Session]())
-	if err != nil {
-		t.Fatal(err)
+// The fallback dead letter of a refused row: minimal, sanitized, dated and
+// placed by the row, whatever the row holds.
+func TestFallbackRow(t *testing.T) {
+	published := time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)
+	event := makeEvents("fb", 1)[0]
+	event.Source, event.SourceLine, event.BeaconIndex = "gs://landing/a.jsonl", 12, 2
+	badEvent := event
+	badEvent.EventDate = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	badEvent.Source = "gs://landing/\xff" + strings.Repeat("x", 2000)
+	badEvent.Delivery.Published = published
+	bot := makeBotEvents("fb", 1)[0]
+	dead := makeDeadLetters("fb", 1)[0]
+	dead.Payload = `{"user_id":"alice@example.com","ip":"203.0.113.9"}`
+	today := schemas.DateOf(time.Now())
+	for _, tc := range []struct {
+		name, table string
+		row         any
+		detail      string
+		want        Rejected
+		values      []string // must not appear in the fallback row's strings
+	}{
+		{"event", "fact_events", event, "bad", Rejected{Table: "fact_events", Fallback: schemas.DeadLetter{
+			DeadLetterDate: day, Detail: "fact_events: bad", Source: "gs://landing/a.jsonl", SourceLine: 12, BeaconIndex: 2, Delivery: event.Delivery,
+		}}, []string{event.EventID, event.DeviceID, event.PageURL}},
+		{"event with an absurd date and an unclean source", "fact_events", badEvent, "bad \xff value", Rejected{Table: "fact_events", Fallback: schemas.DeadLetter{
+			DeadLetterDate: schemas.DateOf(published), Detail: "fact_events: bad \ufffd value",
+			Source: pseudoTruncate("gs://landing/\ufffd"+strings.Repeat("x", 2000), 1024), SourceLine: 12, BeaconIndex: 2, Delivery: badEvent.Delivery,
+		}}, []string{event.EventID}},
+		{"bot event: keyed by its rule", "bot_events", bot, "no", Rejected{Table: "bot_events", Key: schemas.BotRuleUserAgent, Fallback: schemas.DeadLetter{
+			DeadLetterDate: day, Detail: "bot_events: no", Source: bot.Source, Delivery: bot.Delivery,
+		}}, []string{bot.EventID, "Googlebot"}},
+		{"dead letter: keyed by its reason, payload not kept", "dead_letter", dead, "no", Rejected{Table: "dead_letter", Key: schemas.ReasonBadJSON, Fallback: schemas.DeadLetter{
+			DeadLetterDate: day, Detail: "dead_letter: no", Source: dead.Source, SourceLine: dead.SourceLine, Delivery: dead.Delivery,
+		}}, []string{"alice", "203.0.113.9", "e0"}},
+		{"session: no source, no date in range, no message: today", "fact_sessions", schemas.Session{SessionID: "s1", DeviceID: "d1"}, "no",
+			Rejected{Table: "fact_sessions", Fallback: schemas.DeadLetter{DeadLetterDate: today, Detail: "fact_sessions: no", Source: "bigquery:fact_sessions"}},
+			[]string{"s1", "d1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			enc, err := newRowEncoder(schemas.MustTable(tc.table), reflect.TypeOf(tc.row))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := enc.rejected(tc.row, tc.detail)
+			checkHashed(t, got.Fallback)
+			for _, v := range tc.values {
+				if strings.Contains(got.Fallback.Detail, v) || strings.Contains(got.Fallback.Source, v) {
+					t.Errorf("the fallback row holds %q: %+v", v, got.Fallback)
+				}
+			}
+			if again := enc.rejected(tc.row, "other"); again.Fallback.Payload != got.Fallback.Payload {
+				t.Error("the same row hashes differently")
+			}
+			tc.want.Fallback.Reason = Reason
+			tc.want.Fallback.Payload, tc.want.Fallback.PayloadBytes = got.Fallback.Payload, got.Fallback.PayloadBytes
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tc.want)
+			}
+			if !utf8.ValidString(got.Fallback.Detail) || !utf8.ValidString(got.Fallback.Source) || len(got.Fallback.Source) > 1024 {
+				t.Errorf("unclean strings: detail %q, source of %d bytes", got.Fallback.Detail, len(got.Fallback.Source))
+			}
+		})
 	}
-	before := schemas.DateOf(time.Now())
-	d := enc.rejectedRow(schemas.Session{SessionID: "s1", DeviceID: "d1"}, "no")
-	after := schemas.DateOf(time.Now())
-	if d.DeadLetterDate.Before(before) || d.DeadLetterDate.After(after) {
-		t.Errorf("dead_letter_date %v, want today (%v)", d.DeadLetterDate, before)
+	other := makeEvents("fb", 2)[1]
+	enc, _ := newRowEncoder(schemas.MustTable("fact_events"), reflect.TypeFor[schemas.Event]())
+	if enc.rejected(event, "x").Fallback.Payload == enc.rejected(other, "x").Fallback.Payload {
+		t.Error("two rows have the same hash")
 	}
-	if d.Source != "bigquery:fact_sessions" || d.DeviceID != "d1" || d.EventID != "" || d.Detail != "fact_sessions: no" || d.Delivery != (schemas.Delivery{}) {
-		t.Errorf("dead letter %+v", d)
+}
+
+// pseudoTruncate cuts s to limit bytes on a character boundary.
+func pseudoTruncate(s string, limit int) string {
+	for len(s) > limit || !utf8.ValidString(s) {
+		s = s[:len(s)-1]
 	}
+	return s
 }

@@ -17,7 +17,7 @@ import (
 
 // Events to fact_events, against the fake server: written carries each
 // appended row's Delivery (to acknowledge its Pub/Sub message), rejected
-// the rows BigQuery refused, as dead letters for the dead_letter table.
+// the rows BigQuery refused, whose fallback dead letters go to dead_letter.
 func Example() {
 	if err := appendEvents(); err != nil {
 		log.Fatal(err)
@@ -46,9 +46,11 @@ func appendEvents() error {
 
 	o := storagewrite.Options{Project: "my-project", Dataset: "clickstream", Endpoint: srv.Addr()}
 	written, rejected := storagewrite.Append(s, o, "fact_events", events)
-	deadWritten, _ := storagewrite.Append(s, o, "dead_letter", rejected)
-	// Acknowledge a message once all its rows are written (Delivery.Rows).
-	acks := beam.Flatten(s, written, deadWritten)
+	// A refused row is replaced by its fallback dead letter; one refused
+	// too is unwritable: logged, counted, and its message acknowledged.
+	fallbackWritten, refused := storagewrite.Append(s, o, "dead_letter", storagewrite.Fallbacks(s, rejected))
+	// Acknowledge a message once all its rows are settled (Delivery.Rows).
+	acks := beam.Flatten(s, written, fallbackWritten, storagewrite.Unwritable(s, refused))
 	passert.Count(s, acks, "deliveries", 2)
 
 	if err := ptest.Run(p); err != nil {

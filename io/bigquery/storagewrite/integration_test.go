@@ -73,10 +73,10 @@ func TestIntegrationAppend(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDeliveries(t, deliveries(rows), out)
-	if len(out.rejected) != 1 || out.rejected[0].EventID != rows[3].EventID {
+	if len(out.rejected) != 1 || out.rejected[0].Fallback.Delivery != rows[3].Delivery {
 		t.Errorf("rejected %+v, want only %s", out.rejected, rows[3].EventID)
 	} else {
-		t.Logf("BigQuery's row error: %s", out.rejected[0].Detail)
+		t.Logf("BigQuery's row error: %s", out.rejected[0].Fallback.Detail)
 	}
 
 	it, err := client.Query(fmt.Sprintf("SELECT event_id FROM `%s.%s.%s` ORDER BY event_id", project, tmp, table.Name)).Read(ctx)

@@ -1,0 +1,79 @@
+package pipelines
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/example/clickstream/transforms/tally"
+)
+
+// TestSummaryMoves: in streaming, a record whose row BigQuery refused is
+// counted where it ended (the -1/+1 tallies of a move), and the minute and
+// the run still balance.
+func TestSummaryMoves(t *testing.T) {
+	minute := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	key := func(detail string) string { return tally.MinuteKey(minute.Add(20*time.Second), detail) }
+	totals := tally.Totals{}
+	for _, tt := range []tally.Tally{
+		{Name: tally.InputRecords, Key: key(""), N: 10},
+		{Name: tally.Events, Key: key(""), N: 6},
+		{Name: tally.Bots, Key: key("ip"), N: 2},
+		{Name: tally.DeadLetter, Key: key("bad_json"), N: 2},
+		// An event refused: into dead_letter. A bot refused, its fallback
+		// too: unwritable.
+		{Name: tally.Events, Key: key(""), N: -1}, {Name: tally.DeadLetter, Key: key("bigquery_rejected"), N: 1},
+		{Name: tally.Bots, Key: key("ip"), N: -1}, {Name: tally.DeadLetter, Key: key("bigquery_rejected"), N: 1},
+		{Name: tally.DeadLetter, Key: key("bigquery_rejected"), N: -1}, {Name: tally.Unwritable, Key: key(""), N: 1},
+		{Name: Rejected, Key: "fact_events", N: 1}, {Name: Rejected, Key: "bot_events", N: 1}, {Name: Rejected, Key: RefusedFallback, N: 1},
+		{Name: Messages, N: 10}, {Name: Acked, N: 10},
+	} {
+		totals.Add(tt)
+	}
+	plain, intervals, err := perMinute(totals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSummary(Config{Mode: ModeStreaming, RunID: "r"}, nil, plain, nil, minute, minute)
+	s.Tables = nil
+	s.setStreaming(totals, intervals)
+	if !s.Reconciled {
+		t.Fatalf("not reconciled: %v", s.Problems)
+	}
+	if s.Events != 5 || s.Bots["ip"] != 1 || s.DeadLetter["bigquery_rejected"] != 1 || s.DeadLetter["bad_json"] != 2 || s.Unwritable != 1 {
+		t.Errorf("events %d, bots %v, dead letters %v, unwritable %d", s.Events, s.Bots, s.DeadLetter, s.Unwritable)
+	}
+	if len(intervals) != 1 || intervals[0].InputRecords != 10 || intervals[0].Outcomes != 10 {
+		t.Errorf("intervals %+v", intervals)
+	}
+	var out bytes.Buffer
+	s.Print(&out)
+	for _, want := range []string{"unwritable", "bigquery_rejected", RefusedFallback} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the summary does not show %s:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestSummaryFailedLoads: a batch load that failed for good is a problem
+// of its own, and a run without refusals prints none of their lines.
+func TestSummaryFailedLoads(t *testing.T) {
+	totals := tally.Totals{}
+	for _, tt := range []tally.Tally{
+		{Name: tally.InputRecords, N: 3}, {Name: tally.Events, N: 3},
+		{Name: Loaded, Key: "fact_events", N: 3},
+		{Name: LoadFailed, Key: "dead_letter$20261101: job j_a0 failed: invalid: no", N: 1},
+	} {
+		totals.Add(tt)
+	}
+	s := newSummary(Config{RunID: "r"}, nil, totals, map[string]int64{"fact_events": 3}, time.Now(), time.Now())
+	if s.Reconciled || len(s.Problems) != 1 || s.Problems[0] != "load failed: dead_letter$20261101: job j_a0 failed: invalid: no" {
+		t.Errorf("reconciled %t, problems %q", s.Reconciled, s.Problems)
+	}
+	var out bytes.Buffer
+	s.Print(&out)
+	if strings.Contains(out.String(), "unwritable") || strings.Contains(out.String(), "bigquery_rejected") {
+		t.Errorf("a run without refused rows prints them:\n%s", out.String())
+	}
+}
