@@ -252,32 +252,9 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 	case blank(ev.EventType):
 		return schemas.Event{}, &failure{schemas.ReasonMissingType, "event_type is missing"}
 	}
-	created, err := ev.CreatedAt.parse()
-	switch {
-	case errors.Is(err, errNoTime):
-		return schemas.Event{}, &failure{schemas.ReasonMissingCreated, "created_at is missing"}
-	case errors.Is(err, errOutOfRange):
-		// A device clock no table can hold: stored as NULL, and the event
-		// dated by received_at when there is one (see EventTime).
-		created = time.Time{}
-	case err != nil:
-		return schemas.Event{}, &failure{schemas.ReasonBadTimestamp, ev.CreatedAt.describe("created_at") + ", " + err.Error()}
-	}
-	sent, err := ev.SentAt.parse()
-	switch {
-	case errors.Is(err, errNoTime), errors.Is(err, errOutOfRange):
-		sent = time.Time{}
-	case err != nil:
-		return schemas.Event{}, &failure{schemas.ReasonBadTimestamp, ev.SentAt.describe("sent_at") + ", " + err.Error()}
-	}
-	received, err := ev.ReceivedAt.parse()
-	switch {
-	case errors.Is(err, errNoTime):
-		received = time.Time{}
-	case errors.Is(err, errOutOfRange):
-		return schemas.Event{}, &failure{schemas.ReasonAbsurdTimestamp, ev.ReceivedAt.describe("received_at") + ", " + absurd}
-	case err != nil:
-		return schemas.Event{}, &failure{schemas.ReasonBadTimestamp, ev.ReceivedAt.describe("received_at") + ", " + err.Error()}
+	created, sent, received, fail := clocks(ev)
+	if fail != nil {
+		return schemas.Event{}, fail
 	}
 	t, source, ok := EventTime(created, sent, received)
 	if !ok {
@@ -316,6 +293,39 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 		e.UserKey = p.pseudo.UserKey(ev.UserID)
 	}
 	return e, nil
+}
+
+// clocks parses an event's three timestamps; zero means absent. A device
+// clock (created_at, sent_at) outside BigQuery's range means nothing and is
+// zero too: stored as NULL, it leaves the event to be dated by received_at
+// (see EventTime). A received_at outside it is absurd.
+func clocks(ev *rawEvent) (created, sent, received time.Time, fail *failure) {
+	created, err := ev.CreatedAt.parse()
+	switch {
+	case errors.Is(err, errNoTime):
+		return created, sent, received, &failure{schemas.ReasonMissingCreated, "created_at is missing"}
+	case errors.Is(err, errOutOfRange):
+		created = time.Time{}
+	case err != nil:
+		return created, sent, received, &failure{schemas.ReasonBadTimestamp, ev.CreatedAt.describe("created_at") + ", " + err.Error()}
+	}
+	sent, err = ev.SentAt.parse()
+	switch {
+	case errors.Is(err, errNoTime), errors.Is(err, errOutOfRange):
+		sent = time.Time{}
+	case err != nil:
+		return created, sent, received, &failure{schemas.ReasonBadTimestamp, ev.SentAt.describe("sent_at") + ", " + err.Error()}
+	}
+	received, err = ev.ReceivedAt.parse()
+	switch {
+	case errors.Is(err, errNoTime):
+		received = time.Time{}
+	case errors.Is(err, errOutOfRange):
+		return created, sent, received, &failure{schemas.ReasonAbsurdTimestamp, ev.ReceivedAt.describe("received_at") + ", " + absurd}
+	case err != nil:
+		return created, sent, received, &failure{schemas.ReasonBadTimestamp, ev.ReceivedAt.describe("received_at") + ", " + err.Error()}
+	}
+	return created, sent, received, nil
 }
 
 // absurd ends the detail of an absurd_timestamp.

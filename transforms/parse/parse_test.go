@@ -223,3 +223,12 @@ func deliveryKey(d schemas.Delivered) string {
 func eventDelivery(e schemas.Event) string { return deliveryKey(e) }
 
 func deadDelivery(d schemas.DeadLetter) string { return deliveryKey(d) }
+
+// TestPayloadCutIsTheColumnBound: parse cuts payloads where the dead_letter
+// table bounds them, so the sanitizer before the sinks never cuts one again.
+func TestPayloadCutIsTheColumnBound(t *testing.T) {
+	c, ok := schemas.MustTable("dead_letter").Column("payload")
+	if !ok || c.MaxLength != DefaultMaxPayloadBytes {
+		t.Errorf("dead_letter.payload is bounded at %d bytes, parse cuts at %d", c.MaxLength, DefaultMaxPayloadBytes)
+	}
+}
