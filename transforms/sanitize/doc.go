@@ -33,7 +33,10 @@
 // The column plan of a row type (field index and bound of each STRING
 // column) is built once per table and type; a row then costs one length check
 // and one UTF-8 scan per string column and allocates nothing unless a value
-// has to change (BenchmarkRow).
+// has to change. BenchmarkRow, on the 2-core CI machine under load (load
+// average about 5): 0.52-0.58 µs for a typical fact_events row (37 STRING
+// columns, no allocation), against 0.41-0.51 µs for the same checks written
+// out by hand for schemas.Event; most of it is the UTF-8 scan itself.
 //
 // # Counters
 //
