@@ -9,7 +9,7 @@ SAMPLE_EVENTS ?= 200000
 SEED          ?= 1
 WAREHOUSE     ?= warehouse
 HASH_KEY_FILE ?= $(HOME)/.config/clickstream/hash_key
-FUZZTIME      ?= 45s
+FUZZTIME      ?= 30s
 
 BENCH_DATA   ?= /tmp/clickstream-bench
 BENCH_EVENTS ?= 1000000
@@ -79,9 +79,12 @@ test:
 	$(MAKE) fuzz
 	$(MAKE) sqlcheck
 
-# Bounded fuzzing of the parser (the corpus in testdata/fuzz runs in `go test` too).
+# Bounded fuzzing, $(FUZZTIME) per target: the parser alone, and the whole
+# parse -> bot filter -> enrich -> sanitize path to table rows (valid UTF-8,
+# bounded, no planted IP or user id). Their seed corpora run in `go test` too.
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./transforms/parse/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./transforms/parse/
+	$(GO) test -run='^$$' -fuzz='^FuzzRows$$' -fuzztime=$(FUZZTIME) ./transforms/sanitize/
 
 # bench: micro-benchmarks (parse+enrich per event, cold and warm user-agent
 # caches; sessionization), then the batch pipeline end to end on

@@ -14,6 +14,7 @@ import (
 	"github.com/example/clickstream/io/bigquery/storagewrite"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/sanitize"
 	"github.com/example/clickstream/transforms/tally"
 )
 
@@ -47,6 +48,7 @@ type BigQuery struct {
 // driver reads back the committed partitions instead.
 func (c Config) writeBatch(s beam.Scope, table string, rows beam.PCollection) []beam.PCollection {
 	s = s.Scope("write_" + table)
+	rows = sanitize.Rows(s, table, rows)
 	if c.Sink != SinkBigQuery {
 		warehouse.Write(s, c.Output, c.RunID, table, rows)
 		return nil
@@ -84,6 +86,7 @@ func loadedTally(r bigquery.LoadResult) tally.Tally {
 // none. written are the deliveries of the rows written.
 func (c Config) appendStream(s beam.Scope, table string, rows beam.PCollection) (written, rejected beam.PCollection) {
 	s = s.Scope("write_" + table)
+	rows = sanitize.Rows(s, table, rows)
 	if c.Sink != SinkBigQuery {
 		return warehouse.Append(s, c.Output, c.RunID, table, rows), beam.CreateList(s, []storagewrite.Rejected{})
 	}

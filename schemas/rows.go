@@ -80,15 +80,17 @@ const (
 // flows between the pipeline's transforms. Fields tagged parquet:"-" are
 // working state that is not stored in fact_events.
 //
-// Optional strings are stored as NULL when empty; optional numbers are
-// pointers so that 0 and NULL stay distinct.
+// Optional strings are stored as NULL when empty, optional timestamps when
+// zero (CreatedAt is zero when the device sent a time outside BigQuery's
+// range, see parse); optional numbers are pointers so that 0 and NULL stay
+// distinct.
 type Event struct {
 	EventID         string    `parquet:"event_id" msgpack:"a"`
 	EventType       string    `parquet:"event_type" msgpack:"b"`
 	EventDate       time.Time `parquet:"event_date,date" msgpack:"c"`
 	EventTime       time.Time `parquet:"event_time,timestamp(microsecond)" msgpack:"d"`
 	TimeSource      string    `parquet:"time_source" msgpack:"e"`
-	CreatedAt       time.Time `parquet:"created_at,timestamp(microsecond)" msgpack:"f"`
+	CreatedAt       time.Time `parquet:"created_at,optional,timestamp(microsecond)" msgpack:"f"`
 	SentAt          time.Time `parquet:"sent_at,optional,timestamp(microsecond)" msgpack:"g"`
 	ReceivedAt      time.Time `parquet:"received_at,optional,timestamp(microsecond)" msgpack:"h"`
 	DeviceID        string    `parquet:"device_id" msgpack:"i"`

@@ -13,9 +13,14 @@ var tableFiles embed.FS
 
 // Column is one column in BigQuery's schema JSON format.
 type Column struct {
-	Name        string `json:"name"`
-	Type        string `json:"type"` // STRING, INT64, FLOAT64, BOOL, DATE, TIMESTAMP
-	Mode        string `json:"mode"` // REQUIRED, NULLABLE or REPEATED
+	Name string `json:"name"`
+	Type string `json:"type"` // STRING, INT64, FLOAT64, BOOL, DATE, TIMESTAMP
+	Mode string `json:"mode"` // REQUIRED, NULLABLE or REPEATED
+	// MaxLength bounds a STRING column (each element of a REPEATED one):
+	// BigQuery's STRING(L), which counts characters. Every STRING column has
+	// one; transforms/sanitize cuts values to that many bytes, which is never
+	// more characters, before any sink writes them.
+	MaxLength   int64  `json:"maxLength,omitempty"`
 	Description string `json:"description"`
 }
 

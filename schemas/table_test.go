@@ -31,6 +31,8 @@ func TestTablesDoc(t *testing.T) {
 func tablesDoc() string {
 	var b strings.Builder
 	b.WriteString("# Tables\n\nGenerated from `tables/*.json` by `go test ./schemas -run TestTablesDoc -update`; do not edit.\n")
+	b.WriteString("\n`STRING(L)` is BigQuery's bounded string: values are cut to L bytes (on a character\n" +
+		"boundary, invalid UTF-8 replaced) before any sink writes them; see `transforms/sanitize`.\n")
 	for _, t := range Tables() {
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n\n", t.Name, t.Description)
 		fmt.Fprintf(&b, "- Grain: %s.\n", t.Grain)
@@ -48,7 +50,11 @@ func tablesDoc() string {
 		}
 		b.WriteString("\n| column | type | mode | description |\n|---|---|---|---|\n")
 		for _, c := range t.Schema {
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, c.Type, c.Mode, strings.ReplaceAll(c.Description, "|", "\\|"))
+			typ := c.Type
+			if c.MaxLength > 0 {
+				typ = fmt.Sprintf("%s(%d)", c.Type, c.MaxLength)
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, typ, c.Mode, strings.ReplaceAll(c.Description, "|", "\\|"))
 		}
 	}
 	return b.String()
@@ -75,6 +81,31 @@ func TestTablesAreWellFormed(t *testing.T) {
 			if !seen[c] {
 				t.Errorf("%s: clustered by unknown column %s", tbl.Name, c)
 			}
+		}
+	}
+}
+
+// TestStringBounds: every STRING column is bounded, and a column name has one
+// bound in every table, so that values cut to it still join across tables
+// (device_id, user_key, page_key, ...).
+func TestStringBounds(t *testing.T) {
+	bound := map[string]int64{}
+	for _, tbl := range Tables() {
+		for _, c := range tbl.Schema {
+			if c.Type != "STRING" {
+				if c.MaxLength != 0 {
+					t.Errorf("%s.%s: maxLength on a %s column", tbl.Name, c.Name, c.Type)
+				}
+				continue
+			}
+			if c.MaxLength <= 0 {
+				t.Errorf("%s.%s: STRING column without maxLength", tbl.Name, c.Name)
+				continue
+			}
+			if b, ok := bound[c.Name]; ok && b != c.MaxLength {
+				t.Errorf("%s.%s: maxLength %d, another table has %d", tbl.Name, c.Name, c.MaxLength, b)
+			}
+			bound[c.Name] = c.MaxLength
 		}
 	}
 }

@@ -14,8 +14,8 @@ import (
 // ipRule is the IP deny list.
 type ipRule struct {
 	set *netipx.IPSet
-	// entries maps each listed prefix (masked) to the entry as written, for
-	// BotDetail; bits4 and bits6 are the prefix lengths in use, longest
+	// entries maps each listed prefix (masked) to its BotDetail (see
+	// entryDetail); bits4 and bits6 are the prefix lengths in use, longest
 	// first, so the most specific entry is named.
 	entries      map[netip.Prefix]string
 	bits4, bits6 []int
@@ -40,7 +40,7 @@ func parseIPList(r io.Reader) (*ipRule, error) {
 		}
 		b.AddPrefix(p)
 		if _, dup := rule.entries[p]; !dup {
-			rule.entries[p] = line
+			rule.entries[p] = entryDetail(p, n)
 		}
 		if p.Addr().Is4() {
 			rule.bits4 = append(rule.bits4, p.Bits())
@@ -62,6 +62,30 @@ func parseIPList(r io.Reader) (*ipRule, error) {
 		slices.Reverse(*bits)
 	}
 	return rule, nil
+}
+
+// Prefix lengths up to which a deny-list entry is a network rather than
+// (nearly) one host's address: those the ip column keeps when it truncates
+// (IPv4 /24, IPv6 /48).
+const (
+	networkBits4 = 24
+	networkBits6 = 48
+)
+
+// entryDetail names a deny-list entry for BotDetail without ever storing a
+// full address next to the anonymized ip column: a network by its masked
+// prefix ("203.0.113.0/24", whatever host bits the file wrote), a longer
+// prefix or a single address only by its line in the file and its length
+// ("deny list line 4: /32").
+func entryDetail(p netip.Prefix, line int) string {
+	limit := networkBits6
+	if p.Addr().Is4() {
+		limit = networkBits4
+	}
+	if p.Bits() <= limit {
+		return p.String()
+	}
+	return fmt.Sprintf("deny list line %d: /%d", line, p.Bits())
 }
 
 func parseIPEntry(s string) (netip.Prefix, error) {

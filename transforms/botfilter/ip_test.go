@@ -14,21 +14,26 @@ func TestIPRule(t *testing.T) {
 
 2001:db8:abcd::/48
 ::ffff:192.0.2.0/120
+2001:db8:ffff::7
 `
 	rule, err := parseIPList(strings.NewReader(list))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Networks are named by their masked prefix; narrower entries only by
+	// line and length, never by a full address (the ip column next to
+	// bot_detail is truncated).
 	tests := []struct{ ip, want string }{
 		{ip: "203.0.113.9", want: "203.0.113.0/24"},
-		{ip: "203.0.113.200", want: "203.0.113.128/25"}, // the most specific entry
-		{ip: "198.51.100.7", want: "198.51.100.7"},
+		{ip: "203.0.113.200", want: "deny list line 3: /25"}, // the most specific entry
+		{ip: "198.51.100.7", want: "deny list line 4: /32"},
 		{ip: "198.51.100.8", want: ""},
-		{ip: "10.200.0.1", want: "10.1.2.3/8"},
-		{ip: "::ffff:198.51.100.7", want: "198.51.100.7"}, // IPv4-mapped
+		{ip: "10.200.0.1", want: "10.0.0.0/8"},                     // host bits of the entry not shown
+		{ip: "::ffff:198.51.100.7", want: "deny list line 4: /32"}, // IPv4-mapped
 		{ip: "2001:db8:abcd:12::1", want: "2001:db8:abcd::/48"},
 		{ip: "2001:db8:abce::1", want: ""},
-		{ip: "192.0.2.55", want: "::ffff:192.0.2.0/120"},
+		{ip: "2001:db8:ffff::7", want: "deny list line 9: /128"},
+		{ip: "192.0.2.55", want: "192.0.2.0/24"},
 		{ip: "fe80::1%eth0", want: ""},
 		{ip: "not an ip", want: ""},
 		{ip: "", want: ""},

@@ -11,17 +11,22 @@
 //   - checks types and required fields (event_id, device_id, created_at,
 //     event_type);
 //   - derives the event time from the three clocks (Snowplow's derived
-//     timestamp, see EventTime) and the UTC event_date;
+//     timestamp, see EventTime) and the UTC event_date; every timestamp is
+//     checked against BigQuery's range (years 1 to 9999) before conversion,
+//     and a created_at or sent_at outside it is kept as the zero time (NULL)
+//     and left out of the event time;
 //   - lower-cases event_type and platform, upper-cases currency;
 //   - replaces user_id by user_key, a keyed pseudonymous hash.
 //
 // The raw IP is kept: the bot filter's IP rule needs it, and the enrich
 // transform anonymizes it before anything is written or shuffled.
 //
-// Dead-letter rows keep the payload with the same PII treatment as events
-// (IPs anonymized, user ids hashed), cut at MaxPayloadBytes, and are dated by
-// the record's received_at when it is usable, else by the arrival date of its
-// source.
+// Dead-letter rows keep the payload scrubbed by pseudonymize.Payload (every
+// IP literal anonymized, user ids hashed as in events, or the payload
+// withheld when a user id cannot be rewritten), cut at MaxPayloadBytes, and
+// Pub/Sub attributes scrubbed alike. Their detail names the field, its JSON
+// type and its length, never its value. They are dated by the record's
+// received_at when it is usable, else by the arrival date of its source.
 //
 // Every row parsed from a Pub/Sub message (a Record with Line 0) carries the
 // message's schemas.Delivery: its ack id, the number of rows it produced, its

@@ -173,8 +173,8 @@ func (p *Parser) Parse(r schemas.Record, emit func(schemas.Event), dead func(sch
 		dead(p.deadLetter(r, r.Data, 0, nil, failure{r.ReadError, r.ReadDetail}))
 		return
 	}
-	if t := bytes.TrimLeft(r.Data, " \t\r\n"); len(t) > 0 && t[0] != '{' {
-		detail := "not a JSON object"
+	if t := bytes.TrimSpace(r.Data); len(t) > 0 && t[0] != '{' {
+		detail := fmt.Sprintf("JSON %s of %d bytes, not an object", jsonType(t), len(t))
 		if !json.Valid(t) {
 			detail = jsonDetail(json.Unmarshal(t, new(any)))
 		}
@@ -190,7 +190,7 @@ func (p *Parser) Parse(r schemas.Record, emit func(schemas.Event), dead func(sch
 	}
 	if l.Events == nil {
 		if err != nil {
-			dead(p.deadLetter(r, r.Data, 0, &l.rawEvent, failure{schemas.ReasonWrongType, typeDetail(typeErr)}))
+			dead(p.deadLetter(r, r.Data, 0, &l.rawEvent, failure{schemas.ReasonWrongType, typeDetail(r.Data, typeErr)}))
 			return
 		}
 		p.accept(r, r.Data, 0, &l.rawEvent, emit, dead)
@@ -223,7 +223,7 @@ func (p *Parser) Parse(r schemas.Record, emit func(schemas.Event), dead func(sch
 		if err != nil {
 			var typeErr *json.UnmarshalTypeError
 			errors.As(err, &typeErr)
-			dead(p.deadLetter(r, raw, i, &ev, failure{schemas.ReasonWrongType, typeDetail(typeErr)}))
+			dead(p.deadLetter(r, raw, i, &ev, failure{schemas.ReasonWrongType, typeDetail(raw, typeErr)}))
 			continue
 		}
 		p.accept(r, raw, i, &ev, emit, dead)
@@ -252,25 +252,17 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 	case blank(ev.EventType):
 		return schemas.Event{}, &failure{schemas.ReasonMissingType, "event_type is missing"}
 	}
-	created, err := ev.CreatedAt.parse()
-	if errors.Is(err, errNoTime) {
-		return schemas.Event{}, &failure{schemas.ReasonMissingCreated, "created_at is missing"}
-	}
-	if err != nil {
-		return schemas.Event{}, &failure{schemas.ReasonBadTimestamp, "created_at: " + err.Error()}
-	}
-	sent, err := optionalTime(ev.SentAt)
-	if err != nil {
-		return schemas.Event{}, &failure{schemas.ReasonBadTimestamp, "sent_at: " + err.Error()}
-	}
-	received, err := optionalTime(ev.ReceivedAt)
-	if err != nil {
-		return schemas.Event{}, &failure{schemas.ReasonBadTimestamp, "received_at: " + err.Error()}
+	created, sent, received, fail := clocks(ev)
+	if fail != nil {
+		return schemas.Event{}, fail
 	}
 	t, source, ok := EventTime(created, sent, received)
 	if !ok {
-		return schemas.Event{}, &failure{schemas.ReasonAbsurdTimestamp,
-			fmt.Sprintf("%s %s is outside [2000-01-01, 2100-01-01)", source, t.Format(time.RFC3339))}
+		field := ev.ReceivedAt.describe("received_at")
+		if source == TimeCreatedAt {
+			field = ev.CreatedAt.describe("created_at")
+		}
+		return schemas.Event{}, &failure{schemas.ReasonAbsurdTimestamp, field + ", " + absurd}
 	}
 	e := schemas.Event{
 		EventID:         strings.TrimSpace(ev.EventID),
@@ -298,18 +290,46 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 		Revenue:         ev.Revenue,
 	}
 	if !blank(ev.UserID) {
-		e.UserKey = p.pseudo.UserKey(strings.TrimSpace(ev.UserID))
+		e.UserKey = p.pseudo.UserKey(ev.UserID)
 	}
 	return e, nil
 }
 
-func optionalTime(t rawTime) (time.Time, error) {
-	ts, err := t.parse()
-	if errors.Is(err, errNoTime) {
-		return time.Time{}, nil
+// clocks parses an event's three timestamps; zero means absent. A device
+// clock (created_at, sent_at) outside BigQuery's range means nothing and is
+// zero too: stored as NULL, it leaves the event to be dated by received_at
+// (see EventTime). A received_at outside it is absurd.
+func clocks(ev *rawEvent) (created, sent, received time.Time, fail *failure) {
+	created, err := ev.CreatedAt.parse()
+	switch {
+	case errors.Is(err, errNoTime):
+		return created, sent, received, &failure{schemas.ReasonMissingCreated, "created_at is missing"}
+	case errors.Is(err, errOutOfRange):
+		created = time.Time{}
+	case err != nil:
+		return created, sent, received, &failure{schemas.ReasonBadTimestamp, ev.CreatedAt.describe("created_at") + ", " + err.Error()}
 	}
-	return ts, err
+	sent, err = ev.SentAt.parse()
+	switch {
+	case errors.Is(err, errNoTime), errors.Is(err, errOutOfRange):
+		sent = time.Time{}
+	case err != nil:
+		return created, sent, received, &failure{schemas.ReasonBadTimestamp, ev.SentAt.describe("sent_at") + ", " + err.Error()}
+	}
+	received, err = ev.ReceivedAt.parse()
+	switch {
+	case errors.Is(err, errNoTime):
+		received = time.Time{}
+	case errors.Is(err, errOutOfRange):
+		return created, sent, received, &failure{schemas.ReasonAbsurdTimestamp, ev.ReceivedAt.describe("received_at") + ", " + absurd}
+	case err != nil:
+		return created, sent, received, &failure{schemas.ReasonBadTimestamp, ev.ReceivedAt.describe("received_at") + ", " + err.Error()}
+	}
+	return created, sent, received, nil
 }
+
+// absurd ends the detail of an absurd_timestamp.
+const absurd = "outside [2000-01-01, 2100-01-01)"
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
@@ -326,7 +346,7 @@ func (p *Parser) deadLetter(r schemas.Record, raw []byte, index int, ev *rawEven
 		Detail:         f.detail,
 		Payload:        p.pseudo.Payload(raw, p.maxPayload),
 		PayloadBytes:   size,
-		Attributes:     attributes(r.Attributes),
+		Attributes:     p.pseudo.Attributes(r.Attributes),
 		Source:         r.Source,
 		SourceLine:     r.Line,
 		BeaconIndex:    int64(index),
@@ -340,26 +360,43 @@ func (p *Parser) deadLetter(r schemas.Record, raw []byte, index int, ev *rawEven
 	return d
 }
 
-func attributes(a map[string]string) string {
-	if len(a) == 0 {
-		return ""
-	}
-	b, _ := json.Marshal(a) // a map of strings always encodes
-	return string(b)
-}
-
+// jsonDetail describes a JSON syntax error by its offset only: the
+// decoder's message quotes the offending character.
 func jsonDetail(err error) string {
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) {
-		return fmt.Sprintf("invalid JSON at byte %d: %v", syntax.Offset, err)
+		return fmt.Sprintf("invalid JSON at byte %d", syntax.Offset)
 	}
-	return "not a JSON object: " + err.Error()
+	return "invalid JSON"
 }
 
-func typeDetail(err *json.UnmarshalTypeError) string {
+// typeDetail describes a field of the wrong type by its name, its JSON type
+// and its length, looked up in obj, the JSON object that holds it.
+func typeDetail(obj []byte, err *json.UnmarshalTypeError) string {
 	if err == nil {
 		return "a field has the wrong type"
 	}
 	field := err.Field[strings.LastIndex(err.Field, ".")+1:]
-	return fmt.Sprintf("%s: got JSON %s, want %s", field, err.Value, err.Type)
+	got, _, _ := strings.Cut(err.Value, " ") // "number 1.5": the value follows the type
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(obj, &fields) == nil {
+		if v, ok := lookupField(fields, field); ok {
+			return fmt.Sprintf("%s: got JSON %s of %d bytes, want %s", field, got, len(v), err.Type)
+		}
+	}
+	return fmt.Sprintf("%s: got JSON %s, want %s", field, got, err.Type)
+}
+
+// lookupField finds a field as the decoder does: the exact key, else one
+// that matches it case-insensitively.
+func lookupField(fields map[string]json.RawMessage, name string) (json.RawMessage, bool) {
+	if v, ok := fields[name]; ok {
+		return v, true
+	}
+	for k, v := range fields {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
 }

@@ -131,6 +131,10 @@ func TestEventTime(t *testing.T) {
 		{"absurd received_at", "2026-11-01T09:00:00Z", "", "1999-12-31T23:59:59Z", "1999-12-31T23:59:59Z", TimeReceivedAt, false},
 		{"absurd created_at alone", "1970-01-01T00:00:00Z", "", "", "1970-01-01T00:00:00Z", TimeCreatedAt, false},
 		{"absurd device clock is fine when corrected", "1970-01-01T00:00:00Z", "1970-01-01T00:00:01Z", "2026-11-01T10:00:01Z", "2026-11-01T10:00:00Z", TimeDerived, true},
+		{"unusable created_at: received_at", "", "2026-11-01T10:00:00Z", "2026-11-01T10:00:01Z", "2026-11-01T10:00:01Z", TimeReceivedAt, true},
+		{"unusable created_at alone", "", "", "", "", TimeCreatedAt, false},
+		{"clocks centuries apart do not wrap", "0001-01-02T00:00:00Z", "9999-12-30T00:00:00Z", "2026-11-01T10:00:01Z", "2026-11-01T10:00:01Z", TimeReceivedAt, true},
+		{"clocks centuries apart, reversed", "9999-12-30T00:00:00Z", "0001-01-02T00:00:00Z", "2026-11-01T10:00:01Z", "2026-11-01T10:00:01Z", TimeReceivedAt, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,3 +223,12 @@ func deliveryKey(d schemas.Delivered) string {
 func eventDelivery(e schemas.Event) string { return deliveryKey(e) }
 
 func deadDelivery(d schemas.DeadLetter) string { return deliveryKey(d) }
+
+// TestPayloadCutIsTheColumnBound: parse cuts payloads where the dead_letter
+// table bounds them, so the sanitizer before the sinks never cuts one again.
+func TestPayloadCutIsTheColumnBound(t *testing.T) {
+	c, ok := schemas.MustTable("dead_letter").Column("payload")
+	if !ok || c.MaxLength != DefaultMaxPayloadBytes {
+		t.Errorf("dead_letter.payload is bounded at %d bytes, parse cuts at %d", c.MaxLength, DefaultMaxPayloadBytes)
+	}
+}

@@ -5,14 +5,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
 
-// Bounds on timestamps: outside them a clock is not wrong but absurd.
+// Bounds on the times an event may be dated by: outside them a clock is not
+// wrong but absurd.
 var (
 	minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	maxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// BigQuery's TIMESTAMP range, [0001-01-01, 9999-12-31] (in epoch
+// milliseconds for the numeric form): a timestamp outside it can be stored
+// nowhere, and the zero time.Time, its first instant, already means absent.
+var (
+	minStorable = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxStorable = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	minStorableMilli = float64(minStorable.UnixMilli())
+	maxStorableMilli = float64(maxStorable.UnixMilli())
 )
 
 // MaxClientDelay is the longest a device may hold an event before sending it
@@ -40,35 +53,81 @@ func (t *rawTime) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-var errNoTime = errors.New("absent")
+// What parse finds wrong with a timestamp field. The dead-letter detail
+// adds the field's name, JSON type and length, never its value.
+var (
+	errNoTime = errors.New("absent")
+	// errOutOfRange: a timestamp, but outside BigQuery's range.
+	errOutOfRange   = errors.New("outside BigQuery's TIMESTAMP range [0001-01-01, 9999-12-31]")
+	errNotRFC3339   = errors.New("not an RFC 3339 timestamp")
+	errNotMillis    = errors.New("not epoch milliseconds")
+	errNotTimestamp = errors.New("not a timestamp")
+)
 
-// parse returns the timestamp, errNoTime when absent, or an error.
+// parse returns the timestamp; errNoTime when absent; errOutOfRange when it
+// is a timestamp outside BigQuery's range, checked before any conversion
+// that could overflow (1e300 ms is no int64); or another error.
 func (t rawTime) parse() (time.Time, error) {
 	if len(t) == 0 {
 		return time.Time{}, errNoTime
 	}
-	if t[0] == '"' {
+	var ts time.Time
+	switch t[0] {
+	case '"':
 		s, err := unquote(t)
 		if err != nil {
-			return time.Time{}, err
+			return time.Time{}, errNotRFC3339
 		}
 		if s == "" {
 			return time.Time{}, errNoTime
 		}
-		ts, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("%q is not an RFC 3339 timestamp", s)
+		if ts, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return time.Time{}, errNotRFC3339
 		}
-		return ts.UTC(), nil
+		ts = ts.UTC()
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		ms, err := strconv.ParseFloat(string(t), 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return time.Time{}, errNotMillis
+		}
+		if math.IsInf(ms, 0) || ms <= minStorableMilli || ms >= maxStorableMilli {
+			return time.Time{}, errOutOfRange
+		}
+		ts = time.UnixMilli(int64(ms)).UTC()
+	default:
+		return time.Time{}, errNotTimestamp
 	}
-	if bytes.ContainsAny(t, "{[tfn") {
-		return time.Time{}, fmt.Errorf("%s is not a timestamp", t)
+	if !ts.After(minStorable) || !ts.Before(maxStorable) {
+		return time.Time{}, errOutOfRange
 	}
-	ms, err := strconv.ParseFloat(string(t), 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%s is not epoch milliseconds", t)
+	return ts, nil
+}
+
+// describe names a timestamp field for a dead-letter detail: its JSON type
+// and length, never its value.
+func (t rawTime) describe(field string) string {
+	return fmt.Sprintf("%s: JSON %s of %d bytes", field, jsonType(t), len(t))
+}
+
+// jsonType is the JSON type of a valid JSON value, from its first byte.
+func jsonType(v []byte) string {
+	if len(v) == 0 {
+		return "value"
 	}
-	return time.UnixMilli(int64(ms)).UTC(), nil
+	switch v[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	default:
+		return "number"
+	}
 }
 
 // unquote returns the string a JSON string literal holds, without a JSON
@@ -85,17 +144,21 @@ func unquote(t rawTime) (string, error) {
 func inBounds(t time.Time) bool { return !t.Before(minTime) && t.Before(maxTime) }
 
 // EventTime derives when an event happened from the device's created_at and
-// sent_at and the collector's received_at (zero when absent), as Snowplow's
-// derived timestamp does:
+// sent_at and the collector's received_at, as Snowplow's derived timestamp
+// does. A zero time is a clock that is absent or unusable (outside
+// BigQuery's range).
 //
-//   - received_at and sent_at known and 0 <= sent_at-created_at <= MaxClientDelay:
+//   - received_at, sent_at and created_at known and
+//     0 <= sent_at-created_at <= MaxClientDelay:
 //     received_at - (sent_at - created_at), "derived": the device clock's
 //     offset cancels out and a beacon sent hours late keeps its time;
 //   - received_at known otherwise: received_at, "received_at";
 //   - no received_at: created_at, "created_at".
 //
 // ok is false when the result rests on an absurd clock: received_at, or
-// created_at used alone, outside [2000-01-01, 2100-01-01).
+// created_at used alone, outside [2000-01-01, 2100-01-01) (a zero created_at
+// included). The time returned with ok true therefore always lies in
+// [2000-01-01 - MaxClientDelay, 2100-01-01).
 func EventTime(created, sent, received time.Time) (t time.Time, source string, ok bool) {
 	if received.IsZero() {
 		return created, TimeCreatedAt, inBounds(created)
@@ -103,7 +166,9 @@ func EventTime(created, sent, received time.Time) (t time.Time, source string, o
 	if !inBounds(received) {
 		return received, TimeReceivedAt, false
 	}
-	if !sent.IsZero() {
+	if !created.IsZero() && !sent.IsZero() {
+		// Sub saturates instead of overflowing: device clocks centuries
+		// apart give a delay far outside the window, never a wrapped one.
 		if delay := sent.Sub(created); delay >= 0 && delay <= MaxClientDelay {
 			return received.Add(-delay), TimeDerived, true
 		}

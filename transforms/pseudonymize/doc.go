@@ -30,10 +30,11 @@
 // # Constructions
 //
 // user_key = hex(HMAC-SHA256(key, user_id))[:32], i.e. the first 16 bytes of
-// the MAC in lower-case hex. The user id is hashed exactly as sent (no
-// trimming or case folding), so any system holding the key can recompute it.
-// 128 bits keep accidental collisions out of reach for any realistic number of
-// users.
+// the MAC in lower-case hex, of the user id with surrounding white space
+// trimmed (no other normalization, no case folding), so that any system
+// holding the key can recompute it, and " alice" and "alice" are one user
+// wherever they are hashed. 128 bits keep accidental collisions out of reach
+// for any realistic number of users.
 //
 // IP addresses are first canonicalised: IPv4-mapped IPv6 addresses become
 // IPv4 and zones are dropped; anything that does not parse as an address
@@ -50,11 +51,31 @@
 // # Dead-letter payloads
 //
 // [Pseudonymizer.Payload] prepares a rejected record for the dead_letter
-// table: when the record is valid JSON every "ip" value (at any depth, e.g.
-// inside a beacon's events) goes through IP and every "user_id" value
-// becomes "user_key:" + UserKey; the rest is re-encoded compactly, keys in
-// their original order. A record that is not valid JSON is scrubbed with
-// regular expressions instead: `"user_id":"..."` pairs first, then every IPv4
-// and IPv6 literal. Field names are matched case-insensitively. The result is
-// valid UTF-8 and cut to a byte limit on a character boundary.
+// table. Every IP literal (IPv4, IPv6, IPv4-mapped) anywhere in it, in any
+// key or string, goes through IP, whether the record is JSON or not:
+// "client_ip", "x_forwarded_for" and the host of a "page_url" are scrubbed as
+// well as "ip". User ids:
+//
+//   - Valid JSON is re-encoded compactly, keys in their original order, with
+//     escapes decoded: the value of every key that contains "user_id" in any
+//     case ("user_id", "USER_ID", "prev_user_id") becomes "user_key:" +
+//     UserKey (a value of another type than string: the key of its JSON
+//     text; null stays null), and the value of every "ip" key goes through IP
+//     whatever its type.
+//   - Other text is scrubbed with patterns, after undoing backslash escapes
+//     of letters, digits, '_', '.' and ':' ("user\u005fid", "\u0032..."),
+//     which would hide a key or an address from them: each "user_id": value
+//     pair whose value is a JSON string or a bare token followed by , } ] or
+//     the end is rewritten as above.
+//   - When the text mentions user_id anywhere else ({'user_id': 'alice'}, a
+//     key with an unterminated value, "user_id" inside a string), the user
+//     id cannot be rewritten reliably and the payload is withheld: it becomes
+//     {"payload_withheld":"a user_id could not be rewritten","hmac":H,"bytes":N},
+//     with H = hex(HMAC-SHA256(key, "payload:" + record))[:32] and N its
+//     length, so identical records still match and nothing of the content is
+//     stored.
+//
+// Field names are matched case-insensitively. The result is valid UTF-8 and
+// cut to a byte limit on a character boundary. [Pseudonymizer.Attributes]
+// treats Pub/Sub message attributes the same way, as a JSON object.
 package pseudonymize

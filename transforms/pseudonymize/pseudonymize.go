@@ -89,10 +89,11 @@ func (p *Pseudonymizer) sum(dst []byte, prefix, s string, n int) []byte {
 }
 
 // UserKey returns the user key of userID: the first 32 hex digits of
-// HMAC-SHA256(key, userID).
+// HMAC-SHA256(key, userID with surrounding white space trimmed), so that
+// every caller (events, dead-letter payloads) gives one person one key.
 func (p *Pseudonymizer) UserKey(userID string) string {
 	var b [userKeyHexLen]byte
-	return string(p.sum(b[:0], "", userID, userKeyHexLen))
+	return string(p.sum(b[:0], "", strings.TrimSpace(userID), userKeyHexLen))
 }
 
 // IP returns ip pseudonymized according to the mode, or "" when ip is not an

@@ -114,6 +114,7 @@ func TestUserKey(t *testing.T) {
 		{in: "user-42", want: "9f0b3ee327af6c2805862994f66a914a"},
 		{in: "üser", want: "e9612977087c061f51236b996e25e3e3"},
 		{in: "12345", want: "84a651e9744e5f3afb918ca9330d08a8"},
+		{in: " user-42\t", want: "9f0b3ee327af6c2805862994f66a914a"}, // trimmed
 	}
 	for _, tt := range tests {
 		if got := p.UserKey(tt.in); got != tt.want {
@@ -212,9 +213,31 @@ func TestPayload(t *testing.T) {
 			want: `{"user_id":"` + uk("12345") + `","IP":""}`,
 		},
 		{
-			name: "not an object",
+			name: "not an object: every string is scrubbed",
 			in:   `["198.51.100.23",{"ip":"10.1.2.3"}]`,
-			want: `["198.51.100.23",{"ip":"10.1.2.0"}]`,
+			want: `["198.51.100.0",{"ip":"10.1.2.0"}]`,
+		},
+		{
+			name: "IPs under any key and inside strings, in valid JSON",
+			in: `{"client_ip":"203.0.113.9","x_forwarded_for":"203.0.113.9, 2001:db8:aa:bb::9",` +
+				`"page_url":"https://203.0.113.9:8443/p?from=[2001:db8:1:2::7]","203.0.113.9":1,"t":"10:15:30.120"}`,
+			want: `{"client_ip":"203.0.113.0","x_forwarded_for":"203.0.113.0, 2001:db8:aa::",` +
+				`"page_url":"https://203.0.113.0:8443/p?from=[2001:db8:1::]","203.0.113.0":1,"t":"10:15:30.120"}`,
+		},
+		{
+			name: "escaped key and escaped IP in valid JSON are decoded, then scrubbed",
+			in:   `{"user\u005fid":"u-1","x":"\u0032\u00303.0.113.9"}`,
+			want: `{"user_id":"` + uk("u-1") + `","x":"203.0.113.0"}`,
+		},
+		{
+			name: "keys containing user_id, any case",
+			in:   `{"prev_USER_ID":"u-1","User_Id":{"id":"u-2"},"user_ids":["u-3"]}`,
+			want: `{"prev_USER_ID":"` + uk("u-1") + `","User_Id":"` + uk(`{"id":"u-2"}`) + `","user_ids":"` + uk(`["u-3"]`) + `"}`,
+		},
+		{
+			name: "user id trimmed as in fact_events",
+			in:   `{"user_id":"  u-1 "}`,
+			want: `{"user_id":"` + uk("u-1") + `"}`,
 		},
 		{
 			name: "broken JSON is scrubbed",
@@ -222,9 +245,39 @@ func TestPayload(t *testing.T) {
 			want: `{"event_id":"e1","user_id":"` + uk("u-1") + `","ip":"198.51.100.0","page_url":"http://[2001:db8:1::]/x","t":"10:15:30.120"`,
 		},
 		{
+			name: "broken JSON: IPs under any key",
+			in:   `{"client_ip":"203.0.113.9","x_forwarded_for":"203.0.113.9, 2001:db8:aa:bb::9",}`,
+			want: `{"client_ip":"203.0.113.0","x_forwarded_for":"203.0.113.0, 2001:db8:aa::",}`,
+		},
+		{
+			name: "broken JSON: escaped key and trailing comma",
+			in:   `{"user\u005fid":"alice",}`,
+			want: `{"user_id":"` + uk("alice") + `",}`,
+		},
+		{
+			name: "broken JSON: unquoted value",
+			in:   `{"user_id": alice}`,
+			want: `{"user_id": "` + uk("alice") + `"}`,
+		},
+		{
+			name: "broken JSON: user id trimmed",
+			in:   `{"user_id":" alice ",`,
+			want: `{"user_id":"` + uk("alice") + `",`,
+		},
+		{
 			name: "plain text",
+			in:   `client 203.0.113.77 sent "user_id" : 12345, and junk`,
+			want: `client 203.0.113.0 sent "user_id" : "` + uk("12345") + `", and junk`,
+		},
+		{
+			name: "user id in single quotes: withheld",
+			in:   `{'user_id': 'alice'}`,
+			want: `{"payload_withheld":"a user_id could not be rewritten","hmac":"a0894908a20c933902f87aad8e6d0010","bytes":20}`,
+		},
+		{
+			name: "user id value of two words: withheld",
 			in:   `client 203.0.113.77 sent "user_id" : 12345 and junk`,
-			want: `client 203.0.113.0 sent "user_id" : "` + uk("12345") + `" and junk`,
+			want: `{"payload_withheld":"a user_id could not be rewritten","hmac":"521d03954098b99b862f6c32663572d2","bytes":51}`,
 		},
 		{
 			name: "invalid UTF-8 is replaced",
@@ -254,6 +307,51 @@ func TestPayload(t *testing.T) {
 				t.Errorf("Payload returned invalid UTF-8: %q", got)
 			}
 		})
+	}
+}
+
+// TestPayloadProbes: the records a review found to keep a raw user id or IP
+// in dead_letter.payload never do.
+func TestPayloadProbes(t *testing.T) {
+	probes := []string{
+		`{"user_id": alice}`,
+		`{"user\u005fid":"alice",}`,
+		`{'user_id': 'alice'}`,
+		`{"user_id":"alice"`,
+		`{"USER_ID" : "alice" , "x":`,
+		`{"user_id":"al\"ice",`,
+		`{"a\"user_id":"alice"}`,
+		`user_id=alice&ip=203.0.113.9`,
+		`{"client_ip":"203.0.113.9","x_forwarded_for":"203.0.113.9","page_url":"http://203.0.113.9/"}`,
+		`{"client_ip":"203.0.113.9","x_forwarded_for":"203.0.113.9","page_url":"http://203.0.113.9/",`,
+		`{"x":"\u0032\u0030\u0033.0.113.9",`,
+	}
+	for _, mode := range []IPMode{IPTruncate, IPHash} {
+		p := mustNew(t, mode)
+		for _, in := range probes {
+			got := p.Payload([]byte(in), 0)
+			if strings.Contains(got, "alice") || strings.Contains(got, "203.0.113.9") {
+				t.Errorf("%s: Payload(%s) = %s keeps the user id or the IP", mode, in, got)
+			}
+		}
+	}
+}
+
+func TestAttributes(t *testing.T) {
+	p := mustNew(t, IPTruncate)
+	got := p.Attributes(map[string]string{
+		"x-forwarded-for": "203.0.113.9, 198.51.100.7",
+		"user_id":         " alice ",
+		"event_time":      "2026-11-01T10:00:00Z",
+		"bad":             "\xff",
+	})
+	want := `{"bad":"` + "\uFFFD" + `","event_time":"2026-11-01T10:00:00Z","user_id":"` + UserKeyPrefix + p.UserKey("alice") +
+		`","x-forwarded-for":"203.0.113.0, 198.51.100.0"}`
+	if got != want {
+		t.Errorf("Attributes\n got %s\nwant %s", got, want)
+	}
+	if got := p.Attributes(nil); got != "" {
+		t.Errorf("Attributes(nil) = %q, want empty", got)
 	}
 }
 
