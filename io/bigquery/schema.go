@@ -14,7 +14,7 @@ import (
 func Schema(t schemas.Table) (bq.Schema, error) {
 	out := make(bq.Schema, 0, len(t.Schema))
 	for _, c := range t.Schema {
-		f := &bq.FieldSchema{Name: c.Name, Description: c.Description}
+		f := &bq.FieldSchema{Name: c.Name, Description: c.Description, MaxLength: c.MaxLength}
 		switch c.Type {
 		case "STRING":
 			f.Type = bq.StringFieldType
