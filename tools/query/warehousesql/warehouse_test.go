@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/sql/models"
 	"github.com/example/clickstream/tools/query/warehousesql"
 )
 
@@ -34,7 +35,7 @@ func TestEmptyWarehouse(t *testing.T) {
 			t.Errorf("%s: %+v, want an empty table", tb.Name, tb)
 		}
 	}
-	day, _ := warehousesql.ParseDate("2026-11-01")
+	day, _ := models.ParseDate("2026-11-01")
 	names, err := warehousesql.Queries(sqlDir)
 	if err != nil || len(names) == 0 {
 		t.Fatalf("queries in %s: %v %v", sqlDir, names, err)
@@ -64,7 +65,7 @@ func TestOpenOlderFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = scratch.DB().ExecContext(ctx, `COPY (SELECT DATE '2026-11-01' AS event_date, 'e1' AS event_id, 'search' AS event_type,
+	_, err = scratch.SQL().ExecContext(ctx, `COPY (SELECT DATE '2026-11-01' AS event_date, 'e1' AS event_id, 'search' AS event_type,
 		TIMESTAMPTZ '2026-11-01 23:30:00+00' AS event_time, 'Red Shoes ' AS search_query)
 		TO '`+filepath.Join(part, "part-0.parquet")+`' (FORMAT PARQUET)`)
 	scratch.Close()
