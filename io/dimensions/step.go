@@ -49,9 +49,11 @@ type Result struct {
 	// DeviceUsers, Devices, Users and Pages are the rows of the new
 	// dimensions.
 	DeviceUsers, Devices, Users, Pages int64
-	// HistoryReads name the models it ran that read a whole state table:
-	// none in the daily case.
-	HistoryReads []string
+	// Conditional name the models it ran that read more than its dates'
+	// facts and state and the dimensions once: whole state tables (for
+	// recomputed devices and users, removed pages, tied first periods), or
+	// dim_devices again for a backfill. None in the daily case.
+	Conditional []string
 	// Sessions are the fact_sessions partitions it read to resolve
 	// sessions again (zero when none).
 	SessionsFrom, SessionsTo time.Time
@@ -105,8 +107,19 @@ func (s *step) run(ctx context.Context) error {
 	for _, m := range []string{
 		"new_device_days", "new_device_user_runs", "new_page_days",
 		"old_device_days", "old_device_user_runs", "old_page_days",
-		"touched_devices", "touched_users", "removed_pages",
 	} {
+		if _, err := s.materialize(ctx, m); err != nil {
+			return err
+		}
+	}
+	later, err := s.row(ctx, "later_dates")
+	if err != nil {
+		return err
+	}
+	if err := s.conditional(ctx, "backfilled_devices", later[0].(int64) > 0); err != nil {
+		return err
+	}
+	for _, m := range []string{"touched_devices", "old_bridge", "touched_users", "removed_pages"} {
 		if _, err := s.materialize(ctx, m); err != nil {
 			return err
 		}
@@ -117,13 +130,13 @@ func (s *step) run(ctx context.Context) error {
 	}
 	s.res.Touched, s.res.Recomputed = counts[0].(int64), counts[1].(int64)
 	recomputeUsers, removedPages := counts[2].(int64), counts[3].(int64)
-	if err := s.history(ctx, "recompute_device_days", s.res.Recomputed > 0); err != nil {
+	if err := s.conditional(ctx, "recompute_device_days", s.res.Recomputed > 0); err != nil {
 		return err
 	}
-	if err := s.history(ctx, "recompute_runs", s.res.Recomputed+recomputeUsers > 0); err != nil {
+	if err := s.conditional(ctx, "recompute_runs", s.res.Recomputed+recomputeUsers > 0); err != nil {
 		return err
 	}
-	if err := s.history(ctx, "surviving_pages", removedPages > 0); err != nil {
+	if err := s.conditional(ctx, "surviving_pages", removedPages > 0); err != nil {
 		return err
 	}
 	for _, m := range []struct {
@@ -231,16 +244,16 @@ func (s *step) materialize(ctx context.Context, model string) (int64, error) {
 	return n, nil
 }
 
-// history runs a model that reads a whole state table when needed is true,
-// and otherwise creates its result empty without reading anything.
-func (s *step) history(ctx context.Context, model string, needed bool) error {
+// conditional runs a model when needed is true, and otherwise creates its
+// result empty without reading anything.
+func (s *step) conditional(ctx context.Context, model string, needed bool) error {
 	if !needed {
 		if err := s.e.Empty(ctx, model, models.Text(model), s.params); err != nil {
 			return fmt.Errorf("%s: %w", model, err)
 		}
 		return nil
 	}
-	s.res.HistoryReads = append(s.res.HistoryReads, model)
+	s.res.Conditional = append(s.res.Conditional, model)
 	_, err := s.materialize(ctx, model)
 	return err
 }
@@ -309,7 +322,7 @@ func (s *step) resolve(ctx context.Context, dates []time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := s.history(ctx, "first_periods", tied > 0); err != nil {
+	if err := s.conditional(ctx, "first_periods", tied > 0); err != nil {
 		return err
 	}
 	_, err = s.materialize(ctx, "resolved_sessions")

@@ -17,14 +17,13 @@
 -- end) when the last periods differ.
 -- Parameters: @stitch_window_micros (INT64): --stitch_window.
 -- Grain: one row per device_id whose bridge changed.
--- Reads: dim_device_users, new_bridge, touched_devices.
+-- Reads: old_bridge, new_bridge, touched_devices.
 WITH old AS (
   SELECT device_id, user_key, valid_from, valid_to,
     ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY valid_from, valid_to NULLS LAST, user_key) AS i,
     ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY valid_from DESC, valid_to DESC NULLS FIRST, user_key DESC) AS j,
     MIN(valid_from) OVER (PARTITION BY device_id) AS first_from
-  FROM dim_device_users
-  WHERE device_id IN (SELECT device_id FROM touched_devices)
+  FROM old_bridge
 ),
 new AS (
   SELECT device_id, user_key, valid_from, valid_to,

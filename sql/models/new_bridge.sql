@@ -10,7 +10,7 @@
 -- Parameters: none.
 -- Grain: one row per touched device_id and period.
 -- Reads: touched_devices, recompute_runs, new_device_user_runs,
--- dim_device_users.
+-- old_bridge.
 WITH sequence AS (
   -- part orders an appended device's open period before its new runs.
   SELECT r.device_id, r.user_key, 1 AS part, r.event_date, r.run_start_at AS start_at, r.run_start_event_id AS start_event_id
@@ -22,7 +22,7 @@ WITH sequence AS (
   JOIN touched_devices AS t ON t.device_id = r.device_id AND NOT t.recompute
   UNION ALL
   SELECT b.device_id, b.user_key, 0 AS part, DATE(b.valid_from), b.valid_from, ''
-  FROM dim_device_users AS b
+  FROM old_bridge AS b
   JOIN touched_devices AS t ON t.device_id = b.device_id AND NOT t.recompute
   WHERE b.valid_to IS NULL
 ),
@@ -40,6 +40,6 @@ SELECT device_id, user_key, start_at AS valid_from,
 FROM starts
 UNION ALL
 SELECT b.device_id, b.user_key, b.valid_from, b.valid_to
-FROM dim_device_users AS b
+FROM old_bridge AS b
 JOIN touched_devices AS t ON t.device_id = b.device_id AND NOT t.recompute
 WHERE b.valid_to IS NOT NULL

@@ -6,7 +6,7 @@
 -- state rows. A recomputed device left without state rows is dropped.
 -- Parameters: @rebuild (BOOL).
 -- Grain: one row per device_id.
--- Reads: dim_devices, touched_devices, new_device_days,
+-- Reads: dim_devices (once), touched_devices, new_device_days,
 -- recompute_device_days, new_device_user_runs, recompute_runs.
 WITH days AS (
   SELECT n.*
@@ -56,22 +56,36 @@ last_run AS (
     FROM runs
   ) AS r
   WHERE from_last = 1
+),
+touched AS (
+  SELECT s.device_id, t.recompute, s.first_seen_at, s.last_seen_at,
+    p.device_id IS NOT NULL AS has_platform, p.platform, d.device_type,
+    r.device_id IS NOT NULL AS has_login, r.user_key, s.login_count
+  FROM totals AS s
+  JOIN touched_devices AS t ON t.device_id = s.device_id
+  JOIN last_day AS d ON d.device_id = s.device_id
+  LEFT JOIN last_platform AS p ON p.device_id = s.device_id
+  LEFT JOIN last_run AS r ON r.device_id = s.device_id
+),
+old AS (
+  SELECT * FROM dim_devices WHERE NOT @rebuild
 )
-SELECT device_id, first_seen_at, last_seen_at, platform, device_type, last_login_user_key, login_count
-FROM dim_devices
-WHERE NOT @rebuild
-  AND device_id NOT IN (SELECT device_id FROM touched_devices)
-UNION ALL
-SELECT s.device_id,
-  CASE WHEN t.recompute OR o.device_id IS NULL THEN s.first_seen_at ELSE o.first_seen_at END AS first_seen_at,
-  s.last_seen_at,
-  CASE WHEN p.device_id IS NOT NULL OR t.recompute THEN p.platform ELSE o.platform END AS platform,
-  d.device_type,
-  CASE WHEN r.device_id IS NOT NULL OR t.recompute THEN r.user_key ELSE o.last_login_user_key END AS last_login_user_key,
-  s.login_count + CASE WHEN t.recompute OR o.device_id IS NULL THEN 0 ELSE o.login_count END AS login_count
-FROM totals AS s
-JOIN touched_devices AS t ON t.device_id = s.device_id
-JOIN last_day AS d ON d.device_id = s.device_id
-LEFT JOIN last_platform AS p ON p.device_id = s.device_id
-LEFT JOIN last_run AS r ON r.device_id = s.device_id
-LEFT JOIN dim_devices AS o ON o.device_id = s.device_id
+-- One pass over dim_devices: o is a device's old row, n its new aggregate
+-- when it is touched; n alone (no o, or recomputed) is the new row, and an
+-- appended device keeps what its new dates do not replace.
+SELECT COALESCE(n.device_id, o.device_id) AS device_id,
+  CASE WHEN n.device_id IS NULL OR (NOT n.recompute AND o.device_id IS NOT NULL) THEN o.first_seen_at ELSE n.first_seen_at END AS first_seen_at,
+  CASE WHEN n.device_id IS NULL THEN o.last_seen_at ELSE n.last_seen_at END AS last_seen_at,
+  CASE WHEN n.device_id IS NULL OR (NOT n.recompute AND NOT n.has_platform) THEN o.platform ELSE n.platform END AS platform,
+  CASE WHEN n.device_id IS NULL THEN o.device_type ELSE n.device_type END AS device_type,
+  CASE WHEN n.device_id IS NULL OR (NOT n.recompute AND NOT n.has_login) THEN o.last_login_user_key ELSE n.user_key END AS last_login_user_key,
+  CASE
+    WHEN n.device_id IS NULL THEN o.login_count
+    WHEN n.recompute OR o.device_id IS NULL THEN n.login_count
+    ELSE o.login_count + n.login_count
+  END AS login_count
+FROM old AS o
+FULL OUTER JOIN touched AS n ON n.device_id = o.device_id
+-- A touched device without new aggregate has no state left: dropped.
+WHERE n.device_id IS NOT NULL
+  OR o.device_id NOT IN (SELECT device_id FROM touched_devices)

@@ -1,17 +1,17 @@
 -- The devices whose dimension rows may change, and how each is brought up
 -- to date. A device is touched when its new state of the step's dates
 -- differs from its old state (a day or a run added, removed or changed);
--- with @rebuild every device is. A touched device is appended when the step
--- only adds dates after everything the device had: no old state on the
--- step's dates, and its dim_devices row (if any) last seen before its first
--- new date; its new rows then combine its old dimension rows with its new
+-- with @rebuild every device with state is. A touched device is appended
+-- when the step only adds dates after everything the device had: no old
+-- state on the step's dates, and not backfilled (last seen before its first
+-- new date); its new rows then combine its old dimension rows with its new
 -- state (the daily case). Any other touched device (a re-run or an
 -- out-of-order backfill changed its history) is recomputed from all its
 -- state rows.
 -- Parameters: @rebuild (BOOL).
 -- Grain: one row per touched device_id.
 -- Reads: new_device_days, old_device_days, new_device_user_runs,
--- old_device_user_runs, dim_devices.
+-- old_device_user_runs, backfilled_devices.
 WITH changed_days AS (
   SELECT COALESCE(n.device_id, o.device_id) AS device_id
   FROM new_device_days AS n
@@ -38,24 +38,11 @@ touched AS (
   UNION DISTINCT
   SELECT device_id FROM changed_runs
   UNION DISTINCT
-  SELECT device_id FROM dim_devices WHERE @rebuild
-  UNION DISTINCT
   SELECT device_id FROM new_device_days WHERE @rebuild
-),
-first_new AS (
-  SELECT device_id, MIN(event_date) AS first_date
-  FROM new_device_days
-  GROUP BY device_id
-),
-had_old AS (
-  SELECT DISTINCT device_id FROM old_device_days
 )
 SELECT t.device_id,
   @rebuild
-    OR h.device_id IS NOT NULL
-    OR f.device_id IS NULL
-    OR (d.device_id IS NOT NULL AND DATE(d.last_seen_at) >= f.first_date) AS recompute
+    OR t.device_id IN (SELECT device_id FROM old_device_days)
+    OR t.device_id NOT IN (SELECT device_id FROM new_device_days)
+    OR t.device_id IN (SELECT device_id FROM backfilled_devices) AS recompute
 FROM touched AS t
-LEFT JOIN first_new AS f ON f.device_id = t.device_id
-LEFT JOIN had_old AS h ON h.device_id = t.device_id
-LEFT JOIN dim_devices AS d ON d.device_id = t.device_id
