@@ -225,3 +225,21 @@ func TestDailyStepReadsNoHistory(t *testing.T) {
 		}
 	}
 }
+
+// A step with nothing to do, on an empty warehouse or for a date without
+// facts, changes nothing and fails nothing.
+func TestEmptySteps(t *testing.T) {
+	w := newWarehouse(t, time.Hour)
+	for _, step := range []struct {
+		dates   []time.Time
+		rebuild bool
+	}{{nil, false}, {nil, true}, {[]time.Time{day0}, false}} {
+		res := w.step(step.dates, step.rebuild)
+		if res.Touched != 0 || res.Devices != 0 || len(res.Rewritten) != 0 || len(res.Conditional) != 0 {
+			t.Errorf("step %+v on an empty warehouse: %+v", step, res)
+		}
+	}
+	if d := diff(w.snapshot(), snapshot{}); d != "" {
+		t.Errorf("empty steps left rows:\n%s", d)
+	}
+}

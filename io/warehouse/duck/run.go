@@ -35,8 +35,8 @@ func (r *Result) Column(name string) int {
 
 // Run translates a BigQuery query's @parameters (see Translate), runs it and
 // returns all rows.
-func (d *DB) Run(ctx context.Context, query string, params models.Params) (*Result, error) {
-	return run(ctx, d.db, query, params)
+func (w *DB) Run(ctx context.Context, query string, params models.Params) (*Result, error) {
+	return run(ctx, w.db, query, params)
 }
 
 // querier is a *sql.DB or a *sql.Conn.
