@@ -18,14 +18,14 @@
 -- Parameters: @stitch_window_micros (INT64): --stitch_window.
 -- Grain: one row per device_id whose bridge changed.
 -- Reads: old_bridge, new_bridge, touched_devices.
-WITH old AS (
+WITH old_periods AS (
   SELECT device_id, user_key, valid_from, valid_to,
     ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY valid_from, valid_to NULLS LAST, user_key) AS i,
     ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY valid_from DESC, valid_to DESC NULLS FIRST, user_key DESC) AS j,
     MIN(valid_from) OVER (PARTITION BY device_id) AS first_from
   FROM old_bridge
 ),
-new AS (
+new_periods AS (
   SELECT device_id, user_key, valid_from, valid_to,
     ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY valid_from, valid_to NULLS LAST, user_key) AS i,
     ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY valid_from DESC, valid_to DESC NULLS FIRST, user_key DESC) AS j,
@@ -42,8 +42,8 @@ front AS (
       ELSE o.valid_from
     END AS changed_at,
     o.valid_from IS NULL OR n.valid_from IS NULL OR o.valid_from <> n.valid_from OR o.user_key <> n.user_key AS start_changed
-  FROM old AS o
-  FULL OUTER JOIN new AS n ON n.device_id = o.device_id AND n.i = o.i
+  FROM old_periods AS o
+  FULL OUTER JOIN new_periods AS n ON n.device_id = o.device_id AND n.i = o.i
   WHERE o.device_id IS NULL OR n.device_id IS NULL
     OR o.valid_from <> n.valid_from OR o.user_key <> n.user_key OR o.valid_to IS DISTINCT FROM n.valid_to
 ),
@@ -57,8 +57,8 @@ first_change AS (
 ),
 back AS (
   SELECT COALESCE(o.device_id, n.device_id) AS device_id, MIN(COALESCE(o.j, n.j)) AS j
-  FROM old AS o
-  FULL OUTER JOIN new AS n ON n.device_id = o.device_id AND n.j = o.j
+  FROM old_periods AS o
+  FULL OUTER JOIN new_periods AS n ON n.device_id = o.device_id AND n.j = o.j
   WHERE o.device_id IS NULL OR n.device_id IS NULL
     OR o.valid_from <> n.valid_from OR o.user_key <> n.user_key OR o.valid_to IS DISTINCT FROM n.valid_to
   GROUP BY 1
@@ -67,10 +67,10 @@ first_instant AS (
   SELECT device_id, MIN(first_from) AS first_from, MAX(tied) AS tied
   FROM (
     SELECT device_id, first_from, CASE WHEN COUNT(*) > 1 THEN 1 ELSE 0 END AS tied
-    FROM old WHERE valid_from = first_from GROUP BY device_id, first_from
+    FROM old_periods WHERE valid_from = first_from GROUP BY device_id, first_from
     UNION ALL
     SELECT device_id, first_from, CASE WHEN COUNT(*) > 1 THEN 1 ELSE 0 END AS tied
-    FROM new WHERE valid_from = first_from GROUP BY device_id, first_from
+    FROM new_periods WHERE valid_from = first_from GROUP BY device_id, first_from
   ) AS f
   GROUP BY device_id
 )
@@ -84,4 +84,4 @@ FROM first_change AS c
 JOIN touched_devices AS t ON t.device_id = c.device_id
 JOIN back AS b ON b.device_id = c.device_id
 LEFT JOIN first_instant AS f ON f.device_id = c.device_id
-LEFT JOIN new AS tail ON tail.device_id = c.device_id AND tail.j = b.j - 1
+LEFT JOIN new_periods AS tail ON tail.device_id = c.device_id AND tail.j = b.j - 1

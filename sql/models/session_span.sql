@@ -7,6 +7,6 @@
 SELECT
   COUNT(*) AS devices,
   MIN(resolve_from_micros) AS from_micros,
-  COUNT(CASE WHEN resolve_to_micros IS NULL THEN 1 END) AS unbounded,
+  COUNT(CASE WHEN resolve_to_micros IS NULL THEN 1 END) AS open_ended,
   MAX(resolve_to_micros) AS to_micros
 FROM bridge_changes

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -206,6 +207,16 @@ func (f sqlFile) check(t *testing.T, filterParam string) {
 // fromTable finds the tables a query reads.
 var fromTable = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+([a-z_]+)\b`)
 
+// reserved are GoogleSQL's reserved keywords, which BigQuery refuses as
+// unquoted names (DuckDB accepts some of them, e.g. NEW).
+var reserved = strings.Fields(`ALL AND ANY ARRAY AS ASC ASSERT_ROWS_MODIFIED AT BETWEEN BY CASE CAST
+	COLLATE CONTAINS CREATE CROSS CUBE CURRENT DEFAULT DEFINE DESC DISTINCT ELSE END ENUM ESCAPE
+	EXCEPT EXCLUDE EXISTS EXTRACT FALSE FETCH FOLLOWING FOR FROM FULL GROUP GROUPING GROUPS HASH
+	HAVING IF IGNORE IN INNER INTERSECT INTERVAL INTO IS JOIN LATERAL LEFT LIKE LIMIT LOOKUP MERGE
+	NATURAL NEW NO NOT NULL NULLS OF ON OR ORDER OUTER OVER PARTITION PRECEDING PROTO QUALIFY RANGE
+	RECURSIVE RESPECT RIGHT ROLLUP ROWS SELECT SET SOME STRUCT TABLESAMPLE THEN TO TREAT TRUE
+	UNBOUNDED UNION UNNEST USING WHEN WHERE WINDOW WITH WITHIN`)
+
 // TestQueriesArePortable checks what the engines cannot: each query has its
 // header (what it answers, parameters, grain), reads the fact tables only
 // through their partition filter, and avoids syntax only one of BigQuery
@@ -232,7 +243,8 @@ func TestQueriesArePortable(t *testing.T) {
 // queries, and more: every table a model reads is a warehouse table, a
 // model, a table the step loads, or one of its own WITH clauses; and every
 // ORDER BY term on a column that no table declares REQUIRED says NULLS
-// FIRST or NULLS LAST (the engines' defaults differ). A column's name does
+// FIRST or NULLS LAST (the engines' defaults differ); and no name a model
+// gives (WITH clause, alias) is a GoogleSQL reserved keyword. A column's name does
 // not say which table it comes from, so a column REQUIRED in one table and
 // NULLABLE in another (user_key) is not checked.
 func TestModelsArePortable(t *testing.T) {
@@ -256,6 +268,7 @@ func TestModelsArePortable(t *testing.T) {
 		known[m] = true
 	}
 	with := regexp.MustCompile(`(?i)\b([a-z_]+)\s+AS\s*\(`)
+	alias := regexp.MustCompile(`(?i)\b([a-z_]+)\s+AS\s*\(|\bAS\s+([a-z_]+)\b`)
 	orderBy := regexp.MustCompile(`(?is)\bORDER\s+BY\s+(.*?)(?:\)|\bROWS\b|\bLIMIT\b|$)`)
 	for _, name := range models.Names() {
 		f := splitSQL(name, models.Text(name))
@@ -263,6 +276,11 @@ func TestModelsArePortable(t *testing.T) {
 		local := map[string]bool{}
 		for _, m := range with.FindAllStringSubmatch(f.body, -1) {
 			local[m[1]] = true
+		}
+		for _, m := range alias.FindAllStringSubmatch(f.body, -1) {
+			if n := m[1] + m[2]; slices.Contains(reserved, strings.ToUpper(n)) {
+				t.Errorf("%s: %s is a reserved keyword in GoogleSQL", name, n)
+			}
 		}
 		for _, m := range fromTable.FindAllStringSubmatch(f.body, -1) {
 			if !known[m[1]] && !local[m[1]] {
