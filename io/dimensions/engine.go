@@ -23,10 +23,10 @@ type Engine interface {
 	// no rows, without reading anything: for a model whose result the step
 	// knows to be empty.
 	Empty(ctx context.Context, name, query string, params models.Params) error
-	// Query runs a small query and returns its rows: NULL as nil, INT64 as
-	// int64, STRING as string, BOOL as bool, DATE and TIMESTAMP as
-	// time.Time in UTC (a DATE at midnight).
-	Query(ctx context.Context, query string, params models.Params) ([][]any, error)
+	// Query runs a model that returns a few rows, and returns them: NULL as
+	// nil, INT64 as int64, STRING as string, BOOL as bool, DATE and
+	// TIMESTAMP as time.Time in UTC (a DATE at midnight).
+	Query(ctx context.Context, name, query string, params models.Params) ([][]any, error)
 	// Dates lists the partitions of a date-partitioned table, ascending.
 	Dates(ctx context.Context, table string) ([]time.Time, error)
 	// Apply stores the outputs, all or none.

@@ -182,7 +182,7 @@ func (s *step) dates(ctx context.Context) ([]time.Time, error) {
 	for _, d := range s.opts.Dates {
 		seen[schemas.DateOf(d)] = true
 	}
-	pending, err := s.e.Query(ctx, models.Text("pending_dates"), nil)
+	pending, err := s.e.Query(ctx, "pending_dates", models.Text("pending_dates"), nil)
 	if err != nil {
 		return nil, fmt.Errorf("pending_dates: %w", err)
 	}
@@ -260,7 +260,7 @@ func (s *step) conditional(ctx context.Context, model string, needed bool) error
 
 // row runs a model that returns one row.
 func (s *step) row(ctx context.Context, model string) ([]any, error) {
-	rows, err := s.e.Query(ctx, models.Text(model), s.params)
+	rows, err := s.e.Query(ctx, model, models.Text(model), s.params)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", model, err)
 	}

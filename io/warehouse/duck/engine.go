@@ -82,7 +82,8 @@ func (e *Engine) Close() error {
 	return errors.Join(append(errs, e.db.Close())...)
 }
 
-// Reads are the rows each model read so far, in the order they ran.
+// Reads are the rows each model read so far (Materialize and Query), in
+// the order they ran.
 func (e *Engine) Reads() []Read { return e.reads }
 
 // Load implements dimensions.Engine.
@@ -148,11 +149,16 @@ func (e *Engine) create(ctx context.Context, name, query string, params models.P
 }
 
 // Query implements dimensions.Engine.
-func (e *Engine) Query(ctx context.Context, query string, params models.Params) ([][]any, error) {
+func (e *Engine) Query(ctx context.Context, name, query string, params models.Params) ([][]any, error) {
 	res, err := run(ctx, e.conn, query, params)
 	if err != nil {
 		return nil, err
 	}
+	read, err := e.read(name)
+	if err != nil {
+		return nil, err
+	}
+	e.reads = append(e.reads, read)
 	return res.Rows, nil
 }
 
@@ -229,12 +235,12 @@ func (e *Engine) checkNotEmptied(ctx context.Context, o dimensions.Output) error
 		return err
 	}
 	column := schemas.MustTable(o.Table).TimePartitioning.Field
-	rows, err := e.Query(ctx, fmt.Sprintf("SELECT DISTINCT %s FROM %s", quoteIdent(column), quoteIdent(o.Source)), nil)
+	res, err := run(ctx, e.conn, fmt.Sprintf("SELECT DISTINCT %s FROM %s", quoteIdent(column), quoteIdent(o.Source)), nil)
 	if err != nil {
 		return err
 	}
 	kept := map[time.Time]bool{}
-	for _, r := range rows {
+	for _, r := range res.Rows {
 		kept[r[0].(time.Time)] = true
 	}
 	for _, d := range o.Dates {
@@ -249,7 +255,7 @@ func (e *Engine) checkNotEmptied(ctx context.Context, o dimensions.Output) error
 // source changes, sets the column in the rows whose key matches, and
 // stages the partitions whole.
 func (e *Engine) update(ctx context.Context, o dimensions.Output) ([]dimensions.Updated, error) {
-	changes, err := e.Query(ctx, fmt.Sprintf("SELECT %s, %s FROM %s", joinIdents(o.Key), quoteIdent(o.Set), quoteIdent(o.Source)), nil)
+	changes, err := run(ctx, e.conn, fmt.Sprintf("SELECT %s, %s FROM %s", joinIdents(o.Key), quoteIdent(o.Set), quoteIdent(o.Source)), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +266,7 @@ func (e *Engine) update(ctx context.Context, o dimensions.Output) ([]dimensions.
 	set := newSet()
 	values := map[string]any{}
 	var dates []time.Time
-	for _, c := range changes {
+	for _, c := range changes.Rows {
 		values[fmt.Sprint(c[:len(o.Key)]...)] = c[len(o.Key)]
 		if d := c[0].(time.Time); !slices.ContainsFunc(dates, d.Equal) {
 			dates = append(dates, d)
