@@ -54,8 +54,8 @@ type Result struct {
 	// recomputed devices and users, removed pages, tied first periods), or
 	// dim_devices again for a backfill. None in the daily case.
 	Conditional []string
-	// Sessions are the fact_sessions partitions it read to resolve
-	// sessions again (zero when none).
+	// SessionsFrom and SessionsTo bound the fact_sessions partitions it read
+	// to resolve sessions again (zero when none).
 	SessionsFrom, SessionsTo time.Time
 	// Rewritten are the fact_sessions partitions in which some
 	// resolved_user_key changed, ascending.
