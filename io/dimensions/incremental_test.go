@@ -243,3 +243,47 @@ func TestEmptySteps(t *testing.T) {
 		t.Errorf("empty steps left rows:\n%s", d)
 	}
 }
+
+// recording records the models an engine is given.
+type recording struct {
+	dimensions.Engine
+	names *[]string
+}
+
+func (r recording) Materialize(ctx context.Context, name, query string, params models.Params) (int64, error) {
+	*r.names = append(*r.names, name)
+	return r.Engine.Materialize(ctx, name, query, params)
+}
+
+func (r recording) Empty(ctx context.Context, name, query string, params models.Params) error {
+	*r.names = append(*r.names, name)
+	return r.Engine.Empty(ctx, name, query, params)
+}
+
+func (r recording) Query(ctx context.Context, name, query string, params models.Params) ([][]any, error) {
+	*r.names = append(*r.names, name)
+	return r.Engine.Query(ctx, name, query, params)
+}
+
+// A step runs every model of sql/models, once each, in the order Models
+// gives (which tools checking the SQL rely on), whether it has dates or not.
+func TestModelsOrder(t *testing.T) {
+	if got, want := slices.Sorted(slices.Values(dimensions.Models())), models.Names(); !slices.Equal(got, want) {
+		t.Errorf("Models() %v, sql/models has %v", got, want)
+	}
+	p := newPair(t, 3, 2)
+	for _, dates := range [][]time.Time{nil, {day0}} {
+		if len(dates) > 0 {
+			p.inc.commit(day0, merge(p.days[0]))
+		}
+		var names []string
+		if _, _, err := p.inc.tryStep(dates, false, func(e dimensions.Engine) dimensions.Engine {
+			return recording{e, &names}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(names, dimensions.Models()) {
+			t.Errorf("step for %v ran %v, want %v", dates, names, dimensions.Models())
+		}
+	}
+}

@@ -62,6 +62,25 @@ type Result struct {
 	Rewritten []Updated
 }
 
+// Models returns the models of sql/models in the order a step runs them;
+// each is run, or created empty when the step knows its result is empty
+// (see Result.Conditional). A model reads the tables step_dates and
+// page_type_rules (see Engine.Load) and the results of the models before
+// it.
+func Models() []string {
+	return []string{
+		"pending_dates",
+		"new_device_days", "new_device_user_runs", "new_page_days",
+		"old_device_days", "old_device_user_runs", "old_page_days",
+		"later_dates", "backfilled_devices",
+		"touched_devices", "old_bridge", "touched_users", "removed_pages",
+		"step_counts", "recompute_device_days", "recompute_runs", "surviving_pages",
+		"new_bridge", "new_dim_device_users", "new_dim_devices", "new_dim_users", "new_dim_pages",
+		"bridge_changes", "new_state_dates",
+		"session_span", "sessions_to_resolve", "tied_devices", "first_periods", "resolved_sessions",
+	}
+}
+
 // Run runs one dimension step on e: it rebuilds the state of its dates
 // from their facts, brings the dimensions up to date (appending to the
 // devices and users that only gained later dates, recomputing from their
