@@ -32,6 +32,10 @@ func Example() {
 	// fact_events 2026-11-01: 2 rows in 1 files
 	// fact_sessions 2026-11-01: 0 rows in 0 files
 	// reconciliation 2026-11-01: 0 rows in 0 files
+	// state_dates 2026-11-01: 0 rows in 0 files
+	// state_device_days 2026-11-01: 0 rows in 0 files
+	// state_device_user_runs 2026-11-01: 0 rows in 0 files
+	// state_page_days 2026-11-01: 0 rows in 0 files
 	// read back: 2
 }
 

@@ -27,6 +27,12 @@ var rowTypes = map[string]reflect.Type{
 	"dim_devices":      reflect.TypeFor[schemas.Device](),
 	"dim_users":        reflect.TypeFor[schemas.User](),
 	"dim_pages":        reflect.TypeFor[schemas.Page](),
+
+	// The dimension step's state (sql/models).
+	"state_device_days":      reflect.TypeFor[schemas.DeviceDay](),
+	"state_device_user_runs": reflect.TypeFor[schemas.DeviceUserRun](),
+	"state_page_days":        reflect.TypeFor[schemas.PageDay](),
+	"state_dates":            reflect.TypeFor[schemas.StateDate](),
 }
 
 // tableNames returns the warehouse's tables, sorted.

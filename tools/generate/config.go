@@ -9,15 +9,23 @@ import (
 
 // Config is what one run generates.
 type Config struct {
-	Seed        int64
-	Events      int       // approximate number of events to simulate
-	Start       time.Time // first day, midnight UTC
-	Days        int
-	Out         string
-	FilesPerDay int
-	Gzip        float64 // fraction of files gzip-compressed
-	BadRate     float64 // fraction of records made malformed
-	DupRate     float64 // fraction of sends retried
+	Seed   int64
+	Events int       // approximate number of events to simulate
+	Start  time.Time // first day, midnight UTC
+	Days   int
+	// HistoryDays simulate the world for that many days before Start
+	// without writing what was received then, so that the written days
+	// start in steady state (regular visitors already known, some logged
+	// in); Events is then the volume of the written days.
+	HistoryDays int
+	// LifetimeDays, when positive, is the mean of the exponential lifetime
+	// after which a returning visitor stops coming back; 0: never.
+	LifetimeDays int
+	Out          string
+	FilesPerDay  int
+	Gzip         float64 // fraction of files gzip-compressed
+	BadRate      float64 // fraction of records made malformed
+	DupRate      float64 // fraction of sends retried
 }
 
 const usageText = `Usage: go run ./tools/generate --out DIR [flags]
@@ -39,6 +47,8 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&cfg.Events, "events", 200000, "approximate number of events to simulate (records land within ~10% of it: retries add, malformed lines remove)")
 	fs.StringVar(&start, "start", "2026-11-01", "first simulated day (UTC, YYYY-MM-DD)")
 	fs.IntVar(&cfg.Days, "days", 1, "number of simulated days; late beacons and visits past midnight may land on the day after")
+	fs.IntVar(&cfg.LifetimeDays, "lifetime_days", 0, "mean number of days a returning visitor keeps coming back (exponential); 0: for ever. With --history_days a few times larger, the written days are stationary")
+	fs.IntVar(&cfg.HistoryDays, "history_days", 0, "also simulate this many days before --start, writing nothing received before it, so that the written days start in steady state (returning visitors, known logins); --events counts the written days")
 	fs.StringVar(&cfg.Out, "out", "", "output directory (required); earlier generator output in it is replaced")
 	fs.IntVar(&cfg.FilesPerDay, "files_per_day", 4, "raw files per received day, each covering an equal slice of the day (1-1000)")
 	fs.Float64Var(&cfg.Gzip, "gzip", 0.5, "fraction of raw files written gzip-compressed; one of them is truncated (corrupt_gzip) when --bad_rate > 0")
@@ -70,6 +80,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("--events must be positive")
 	case c.Days < 1 || c.Days > 366:
 		return fmt.Errorf("--days must be in [1, 366]")
+	case c.HistoryDays < 0 || c.HistoryDays > 366:
+		return fmt.Errorf("--history_days must be in [0, 366]")
+	case c.LifetimeDays < 0:
+		return fmt.Errorf("--lifetime_days must not be negative")
 	case c.FilesPerDay < 1 || c.FilesPerDay > 1000:
 		return fmt.Errorf("--files_per_day must be in [1, 1000]")
 	case c.Gzip < 0 || c.Gzip > 1:

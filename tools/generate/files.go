@@ -105,11 +105,13 @@ func newGen(cfg Config) *gen {
 	g := &gen{
 		cfg:    cfg,
 		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), 0x636c69636b)),
-		start:  cfg.Start.UnixMilli(),
+		start:  cfg.Start.AddDate(0, 0, -cfg.HistoryDays).UnixMilli(),
+		from:   cfg.Start.UnixMilli(),
+		days:   cfg.HistoryDays + cfg.Days,
 		ids:    map[string]struct{}{},
 		uaPool: map[form][]uaChoice{},
 	}
-	g.end = g.start + int64(cfg.Days)*msDay
+	g.end = g.from + int64(cfg.Days)*msDay
 	g.cat = newCatalog(g.rng)
 	return g
 }
@@ -123,8 +125,9 @@ func (g *gen) build() []rawFile {
 	return g.layout()
 }
 
-// layout orders the lines by received time and cuts them into files: one
-// dt= directory per received UTC date, --files_per_day equal slices of it.
+// layout orders the lines by received time, drops those received before
+// --start (simulated history), and cuts the others into files: one dt=
+// directory per received UTC date, --files_per_day equal slices of it.
 func (g *gen) layout() []rawFile {
 	slices.SortFunc(g.lines, func(a, b line) int {
 		if c := cmp.Compare(a.recv, b.recv); c != 0 {
@@ -135,6 +138,8 @@ func (g *gen) layout() []rawFile {
 		}
 		return cmp.Compare(b2i(a.exact), b2i(b.exact))
 	})
+	first, _ := slices.BinarySearchFunc(g.lines, g.from, func(ln line, t int64) int { return cmp.Compare(ln.recv, t) })
+	g.lines = g.lines[first:]
 	perDay := int64(g.cfg.FilesPerDay)
 	var files []rawFile
 	for i := range g.lines {

@@ -80,15 +80,53 @@ func multiDay(t *testing.T) *dataset {
 	return load(t, "multiday", func(c *Config) { c.Days, c.Events, c.Seed = 3, 30000, 7 })
 }
 
+// steady starts its written days in steady state: a simulated history
+// three times longer than the visitors' mean lifetime.
+func steady(t *testing.T) *dataset {
+	return load(t, "steady", func(c *Config) {
+		c.Days, c.HistoryDays, c.LifetimeDays, c.Events, c.Seed = 4, 12, 4, 16000, 9
+	})
+}
+
 func TestTruthMatchesReferenceReader(t *testing.T) {
-	for _, name := range []string{"default", "multiday"} {
-		t.Run(name, func(t *testing.T) {
-			d := defaults(t)
-			if name == "multiday" {
-				d = multiDay(t)
-			}
-			verify(t, d)
-		})
+	for name, d := range map[string]func(*testing.T) *dataset{"default": defaults, "multiday": multiDay, "steady": steady} {
+		t.Run(name, func(t *testing.T) { verify(t, d(t)) })
+	}
+}
+
+// With --history_days and --lifetime_days, nothing received before --start
+// is written, the first day already has returning visitors who logged in
+// before it, and the days carry about the same number of events (without
+// them, the third day of multiday has 40% more than the first).
+func TestSteadyState(t *testing.T) {
+	d := steady(t)
+	for _, f := range d.files {
+		if dt := strings.TrimPrefix(strings.Split(f.rel, "/")[1], "dt="); dt < "2026-11-01" {
+			t.Errorf("%s was received before --start", f.rel)
+		}
+	}
+	loggedIn := map[string]bool{}
+	returning := 0
+	for _, tr := range d.truth {
+		if tr.Outcome != "event" || tr.UserID == nil || tr.EventDate != "2026-11-01" {
+			continue
+		}
+		if d.byKey[tr.key()].eventType == "login" {
+			loggedIn[tr.DeviceID] = true
+		} else if !loggedIn[tr.DeviceID] {
+			returning++
+		}
+	}
+	if returning == 0 {
+		t.Error("no event of the first day carries a user_id without a login before it on that day")
+	}
+	first, last := d.summary.EventsByDate["2026-11-01"], d.summary.EventsByDate["2026-11-04"]
+	if r := float64(last) / float64(first); r < 0.9 || r > 1.1 {
+		t.Errorf("events on the last day / the first: %d / %d", last, first)
+	}
+	m := multiDay(t).summary.EventsByDate
+	if r := float64(m["2026-11-03"]) / float64(m["2026-11-01"]); r < 1.3 {
+		t.Errorf("without history, the third day has %d events and the first %d: the contrast this test relies on is gone", m["2026-11-03"], m["2026-11-01"])
 	}
 }
 

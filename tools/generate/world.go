@@ -133,11 +133,14 @@ type visit struct {
 }
 
 type gen struct {
-	cfg   Config
-	rng   *rand.Rand
-	start int64
-	end   int64
-	cat   *catalog
+	cfg Config
+	rng *rand.Rand
+	// The world runs from start for days (--history_days + --days); what
+	// is received before from (--start) is not written; end is from plus
+	// --days.
+	start, from, end int64
+	days             int
+	cat              *catalog
 
 	persons []person
 	devices []device
@@ -159,7 +162,7 @@ var diurnal = []float64{2, 1.2, 0.8, 0.6, 0.6, 1, 2, 3.5, 4.5, 5, 5.2, 5.5, 6, 5
 // simulate builds the world: kiosks, bots, then people until the event
 // target is met.
 func (g *gen) simulate() {
-	target := g.cfg.Events
+	target := g.cfg.Events * g.days / g.cfg.Days
 	for range 1 + target/150000 {
 		g.kioskDevice()
 	}
@@ -387,7 +390,7 @@ func (g *gen) dayTime(day int) int64 {
 // come back the same or later days.
 func (g *gen) visitStarts() []int64 {
 	rng := g.rng
-	first := rng.IntN(g.cfg.Days)
+	first := rng.IntN(g.days)
 	rate := 0.0
 	switch r := rng.Float64(); {
 	case r < 0.25:
@@ -397,8 +400,12 @@ func (g *gen) visitStarts() []int64 {
 	case r < 0.36:
 		rate = 4
 	}
+	last := g.days
+	if g.cfg.LifetimeDays > 0 && rate > 0 {
+		last = min(last, first+1+int(rng.ExpFloat64()*float64(g.cfg.LifetimeDays)))
+	}
 	var starts []int64
-	for day := first; day < g.cfg.Days; day++ {
+	for day := first; day < last; day++ {
 		n := poisson(rng, rate)
 		if day == first {
 			n++
@@ -508,7 +515,7 @@ func (g *gen) humanDevice(pi int32, f form, account bool) {
 // then b browses anonymously and logs in.
 func (g *gen) sharedDevice(a, b int32, f form) {
 	d, di := g.newDevice(kindHuman, f)
-	s := g.start + int64(g.rng.IntN(g.cfg.Days))*msDay + g.uniform(6*msHour, 14*msHour)
+	s := g.start + int64(g.rng.IntN(g.days))*msDay + g.uniform(6*msHour, 14*msHour)
 	user := int32(-1)
 	var end int64
 	nA := 1 + g.rng.IntN(2)
@@ -740,7 +747,7 @@ func (g *gen) landingPage(k pageKind) page {
 }
 
 func (g *gen) newsletter() string {
-	day := time.UnixMilli(g.start + int64(g.rng.IntN(g.cfg.Days))*msDay - int64(g.rng.IntN(10))*msDay).UTC()
+	day := time.UnixMilli(g.start + int64(g.rng.IntN(g.days))*msDay - int64(g.rng.IntN(10))*msDay).UTC()
 	return "nl_" + day.Format("2006_01_02")
 }
 
@@ -907,7 +914,7 @@ func (g *gen) kioskDevice() {
 	d.ts = tsUTC
 	v := visit{first: int32(len(g.events))}
 	c := vctx{d: d, di: di, person: pi, user: -1, ip: d.ip}
-	t := g.start + int64(g.rng.IntN(g.cfg.Days))*msDay + g.uniform(5*msHour, 10*msHour)
+	t := g.start + int64(g.rng.IntN(g.days))*msDay + g.uniform(5*msHour, 10*msHour)
 	stop := t + g.uniform(30*msHour, 36*msHour)
 	pg := page{kind: pgHome}
 	ref := ""
@@ -969,7 +976,7 @@ func (g *gen) crawlerDevice() {
 		c.sess = g.rng.Uint32() | 1
 	}
 	end := int64(math.MinInt64 / 2)
-	for day := range g.cfg.Days {
+	for day := range g.days {
 		var starts []int64
 		for range 1 + g.rng.IntN(3) {
 			starts = append(starts, g.start+int64(day)*msDay+g.rng.Int64N(msDay))
@@ -991,7 +998,7 @@ func (g *gen) ipBotDevice() {
 	d.ip = deniedIP(g.rng)
 	c := vctx{d: d, di: di, person: pi, user: -1, ip: d.ip, sess: g.rng.Uint32() | 1}
 	end := int64(math.MinInt64 / 2)
-	for day := range g.cfg.Days {
+	for day := range g.days {
 		for range 1 + g.rng.IntN(3) {
 			end = g.crawlRun(&c, g.nextStart(g.dayTime(day), end), 15+g.rng.IntN(60), 3*msSecond, 25*msSecond, true)
 		}
@@ -1007,7 +1014,7 @@ func (g *gen) rateBotDevice() {
 	d.ip = cloudIP(g.rng)
 	d.sdk = sdkTag
 	c := vctx{d: d, di: di, person: pi, user: -1, ip: d.ip, sess: g.rng.Uint32() | 1}
-	burstDay := g.rng.IntN(g.cfg.Days)
+	burstDay := g.rng.IntN(g.days)
 	burst := g.start + int64(burstDay)*msDay + g.uniform(2*msHour, 21*msHour)
 	type run struct {
 		at    int64
@@ -1022,7 +1029,7 @@ func (g *gen) rateBotDevice() {
 		}
 		runs = append(runs, run{at, false})
 	}
-	for day := range g.cfg.Days {
+	for day := range g.days {
 		if day != burstDay && g.rng.Float64() < 0.6 {
 			runs = append(runs, run{g.dayTime(day), false})
 		}

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/example/clickstream/sql/models"
 	"github.com/example/clickstream/tools/query/warehousesql"
 )
 
@@ -120,7 +121,7 @@ func queryParams(w *warehousesql.Warehouse) (warehousesql.Params, error) {
 			}
 			continue
 		}
-		d, err := warehousesql.ParseDate(flagValue)
+		d, err := models.ParseDate(flagValue)
 		if err != nil {
 			return nil, fmt.Errorf("--%s: %w", name, err)
 		}
@@ -173,7 +174,7 @@ func (p *paramFlag) Set(s string) error {
 }
 
 func typed(s string) any {
-	if d, err := warehousesql.ParseDate(s); err == nil {
+	if d, err := models.ParseDate(s); err == nil {
 		return d
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {

@@ -1,31 +1,15 @@
 package warehousesql_test
 
 import (
-	"fmt"
 	"os"
 
+	"github.com/example/clickstream/sql/models"
 	"github.com/example/clickstream/tools/query/warehousesql"
 )
 
-// BigQuery's typed named parameters become typed DuckDB parameters.
-func ExampleTranslate() {
-	start, _ := warehousesql.ParseDate("2026-11-01")
-	q, names, err := warehousesql.Translate(
-		"SELECT COUNT(*) FROM fact_events WHERE event_date BETWEEN @start_date - @lookback_days AND @start_date",
-		warehousesql.Params{"start_date": start, "lookback_days": int64(7)})
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(q)
-	fmt.Println(names)
-	// Output:
-	// SELECT COUNT(*) FROM fact_events WHERE event_date BETWEEN CAST($start_date AS DATE) - CAST($lookback_days AS INTEGER) AND CAST($start_date AS DATE)
-	// [start_date lookback_days]
-}
-
 // Results print as aligned text, CSV or JSON.
 func ExampleWrite() {
-	day, _ := warehousesql.ParseDate("2026-11-01")
+	day, _ := models.ParseDate("2026-11-01")
 	res := &warehousesql.Result{
 		Columns: []string{"day", "sessions", "conversion_rate"},
 		Types:   []string{"DATE", "BIGINT", "DOUBLE"},

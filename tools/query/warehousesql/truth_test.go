@@ -21,6 +21,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
 	"github.com/example/clickstream/pipelines"
+	"github.com/example/clickstream/sql/models"
 	"github.com/example/clickstream/tools/generate/groundtruth"
 	"github.com/example/clickstream/tools/query/warehousesql"
 )
@@ -150,7 +151,7 @@ type sample struct {
 	// the device), read from the warehouse for the attribution check only.
 	pipelineSession map[string]string
 	journeyKey      map[string]string
-	first, last     warehousesql.Date
+	first, last     models.Date
 }
 
 var (
@@ -256,8 +257,8 @@ func (s *sample) readTruth(t *testing.T) {
 		sorted = append(sorted, d)
 	}
 	sort.Strings(sorted)
-	s.first, _ = warehousesql.ParseDate(sorted[0])
-	s.last, _ = warehousesql.ParseDate(sorted[len(sorted)-1])
+	s.first, _ = models.ParseDate(sorted[0])
+	s.last, _ = models.ParseDate(sorted[len(sorted)-1])
 }
 
 // readLines calls fn with each wanted line of a raw file, gzip or not
@@ -699,10 +700,10 @@ func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 				if c.count("purchase") == 0 {
 					continue
 				}
-				cDate, _ := warehousesql.ParseDate(c.date)
+				cDate, _ := models.ParseDate(c.date)
 				first := c
 				for _, ss := range byJourney[s.journeyKey[c.id]] {
-					d, _ := warehousesql.ParseDate(ss.date)
+					d, _ := models.ParseDate(ss.date)
 					if ss.start().After(c.start()) || d.Before(cDate.AddDays(-lookback).Time) {
 						continue
 					}

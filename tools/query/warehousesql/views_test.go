@@ -13,6 +13,7 @@ import (
 
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/sql/models"
 	"github.com/example/clickstream/tools/query/warehousesql"
 	"github.com/example/clickstream/transforms/dedup"
 	"github.com/example/clickstream/transforms/sessionize"
@@ -37,7 +38,7 @@ func createView(t *testing.T, w *warehousesql.Warehouse, name string) {
 	if strings.Contains(body, "${") || strings.Contains(body, "`") {
 		t.Fatalf("%s: a table reference is not `${project}.${dataset}.<table>`", name)
 	}
-	if _, err := w.DB().ExecContext(context.Background(), "CREATE VIEW "+name+" AS "+body); err != nil {
+	if _, err := w.SQL().ExecContext(context.Background(), "CREATE VIEW "+name+" AS "+body); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 }
@@ -107,7 +108,7 @@ func TestFactEventsCurrent(t *testing.T) {
 	res, err := w.Run(context.Background(), `
 SELECT * FROM fact_events_current
 WHERE event_date BETWEEN @start_date AND @end_date
-ORDER BY device_id, event_id, event_date`, warehousesql.Params{"start_date": warehousesql.DateOf(nov1), "end_date": warehousesql.DateOf(nov2)})
+ORDER BY device_id, event_id, event_date`, warehousesql.Params{"start_date": models.DateOf(nov1), "end_date": models.DateOf(nov2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ ORDER BY device_id, event_id, event_date`, warehousesql.Params{"start_date": war
 
 	// The partition filter selects: a day the view's rows are not on.
 	res, err = w.Run(context.Background(), "SELECT COUNT(*) AS n FROM fact_events_current WHERE event_date BETWEEN @start_date AND @end_date",
-		warehousesql.Params{"start_date": warehousesql.DateOf(nov2), "end_date": warehousesql.DateOf(nov2)})
+		warehousesql.Params{"start_date": models.DateOf(nov2), "end_date": models.DateOf(nov2)})
 	if err != nil || res.Rows[0][0] != int64(1) {
 		t.Errorf("rows on 2026-11-02: %v %v, want 1", res, err)
 	}
@@ -234,7 +235,7 @@ func TestFactSessionsCurrent(t *testing.T) {
 	res, err := w.Run(context.Background(), `
 SELECT * FROM fact_sessions_current
 WHERE session_date BETWEEN @start_date AND @end_date
-ORDER BY device_id, session_start, session_id`, warehousesql.Params{"start_date": warehousesql.DateOf(nov1), "end_date": warehousesql.DateOf(nov2)})
+ORDER BY device_id, session_start, session_id`, warehousesql.Params{"start_date": models.DateOf(nov1), "end_date": models.DateOf(nov2)})
 	if err != nil {
 		t.Fatal(err)
 	}

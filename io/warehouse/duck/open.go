@@ -1,4 +1,4 @@
-package warehousesql
+package duck
 
 import (
 	"context"
@@ -16,12 +16,13 @@ import (
 
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/sql/models"
 )
 
-// Warehouse is an in-memory DuckDB database with one view per warehouse
-// table (schemas.Tables), named like the table, over that table's Parquet
-// files.
-type Warehouse struct {
+// DB is an in-memory DuckDB database with one view per warehouse table
+// (schemas.Tables), named like the table, over that table's Parquet files,
+// and the GoogleSQL functions the shared SQL uses (see dialect.go).
+type DB struct {
 	db        *sql.DB
 	connector *duckdb.Connector
 	dir       string
@@ -45,12 +46,14 @@ type Table struct {
 
 // Open opens an in-memory DuckDB database, sets its time zone to UTC (the
 // warehouse's TIMESTAMP columns read as TIMESTAMPTZ, and DATE casts and
-// output must not depend on the machine's zone), and creates a view per
-// table over dir/<table>/*/*.parquet (dir/<table>/*.parquet for an
-// unpartitioned dimension). Each view has the table's schema
-// columns in schema order, whatever subset the files hold; a table without
-// files is an empty view of the same columns. dir need not exist.
-func Open(ctx context.Context, dir string) (*Warehouse, error) {
+// output must not depend on the machine's zone), creates the dialect's
+// macros, and creates a view per table over dir/<table>/*/*.parquet
+// (dir/<table>/*.parquet for an unpartitioned table), with Hive
+// partitioning, so that a filter on the partition column skips the other
+// partitions' files. Each view has the table's schema columns in schema
+// order, whatever subset the files hold; a table without files is an empty
+// view of the same columns. dir need not exist.
+func Open(ctx context.Context, dir string) (*DB, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse %s: %w", dir, err)
@@ -66,7 +69,11 @@ func Open(ctx context.Context, dir string) (*Warehouse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
-	w := &Warehouse{db: sql.OpenDB(connector), connector: connector, dir: abs}
+	w := &DB{db: sql.OpenDB(connector), connector: connector, dir: abs}
+	if err := createMacros(ctx, w.db); err != nil {
+		_ = w.Close()
+		return nil, err
+	}
 	for _, t := range schemas.Tables() {
 		info, err := w.createView(ctx, t)
 		if err != nil {
@@ -79,27 +86,27 @@ func Open(ctx context.Context, dir string) (*Warehouse, error) {
 }
 
 // Close closes the database.
-func (w *Warehouse) Close() error {
+func (w *DB) Close() error {
 	return errors.Join(w.db.Close(), w.connector.Close())
 }
 
-// DB is the underlying database, for queries Run does not cover.
-func (w *Warehouse) DB() *sql.DB { return w.db }
+// SQL is the underlying database, for queries Run does not cover.
+func (w *DB) SQL() *sql.DB { return w.db }
 
 // Dir is the warehouse directory (absolute).
-func (w *Warehouse) Dir() string { return w.dir }
+func (w *DB) Dir() string { return w.dir }
 
 // Tables is what Open found, by table name.
-func (w *Warehouse) Tables() []Table { return w.tables }
+func (w *DB) Tables() []Table { return w.tables }
 
 // DateRange is the first and last partition date of any table, and false
 // when the warehouse has no partitions.
-func (w *Warehouse) DateRange() (first, last Date, ok bool) {
+func (w *DB) DateRange() (first, last models.Date, ok bool) {
 	for _, t := range w.tables {
 		if len(t.Dates) == 0 {
 			continue
 		}
-		lo, hi := DateOf(t.Dates[0]), DateOf(t.Dates[len(t.Dates)-1])
+		lo, hi := models.DateOf(t.Dates[0]), models.DateOf(t.Dates[len(t.Dates)-1])
 		if !ok || lo.Before(first.Time) {
 			first = lo
 		}
@@ -111,7 +118,7 @@ func (w *Warehouse) DateRange() (first, last Date, ok bool) {
 	return first, last, ok
 }
 
-func (w *Warehouse) createView(ctx context.Context, t schemas.Table) (Table, error) {
+func (w *DB) createView(ctx context.Context, t schemas.Table) (Table, error) {
 	info := Table{Name: t.Name, PartitionColumn: t.TimePartitioning.Field}
 	pattern := filepath.Join(w.dir, t.Name, "*", "*.parquet")
 	if info.PartitionColumn == "" { // dimensions keep their files in the table's directory
@@ -131,7 +138,10 @@ func (w *Warehouse) createView(ctx context.Context, t schemas.Table) (Table, err
 	var source string
 	if len(files) > 0 {
 		// union_by_name: partitions written before a column existed lack it.
-		source = fmt.Sprintf("read_parquet(%s, hive_partitioning = false, union_by_name = true)", quoteString(pattern))
+		// The files hold the partition column too; Hive partitioning gives
+		// the same values and lets a filter on it skip whole files.
+		source = fmt.Sprintf("read_parquet(%s, hive_partitioning = %t, union_by_name = true)",
+			quoteString(pattern), info.PartitionColumn != "")
 		rows, err := w.db.QueryContext(ctx, "DESCRIBE SELECT * FROM "+source)
 		if err != nil {
 			return info, err

@@ -1,14 +1,16 @@
-package warehousesql
+package duck
 
 import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/example/clickstream/sql/models"
 )
 
 func TestTranslate(t *testing.T) {
-	day, _ := ParseDate("2026-11-01")
-	params := Params{"start_date": day, "end_date": day, "lookback_days": int64(30), "big": int64(1) << 40, "term": "x", "rate": 0.5, "flag": true}
+	day, _ := models.ParseDate("2026-11-01")
+	params := models.Params{"start_date": day, "end_date": day, "lookback_days": int64(30), "big": int64(1) << 40, "term": "x", "rate": 0.5, "flag": true}
 	for _, tc := range []struct {
 		name, in, want string
 		names          []string
@@ -64,7 +66,7 @@ func TestTranslate(t *testing.T) {
 }
 
 func TestUnsupportedParameterType(t *testing.T) {
-	if _, _, err := Translate("@x", Params{"x": []int{1}}); err == nil {
+	if _, _, err := Translate("@x", models.Params{"x": []int{1}}); err == nil {
 		t.Error("a []int parameter was accepted")
 	}
 }

@@ -1,51 +1,18 @@
-package warehousesql
+package duck
 
 import (
 	"fmt"
 	"math"
 	"reflect"
 	"strings"
-	"time"
+
+	"github.com/example/clickstream/sql/models"
 )
-
-// Date is a BigQuery DATE parameter value: a calendar day, no time of day.
-type Date struct{ time.Time }
-
-// ParseDate parses a YYYY-MM-DD date.
-func ParseDate(s string) (Date, error) {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return Date{}, fmt.Errorf("date %q: want YYYY-MM-DD", s)
-	}
-	return Date{t}, nil
-}
-
-// DateOf is the UTC calendar day of t.
-func DateOf(t time.Time) Date {
-	y, m, d := t.UTC().Date()
-	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
-}
-
-func (d Date) String() string { return d.Format(time.DateOnly) }
-
-// AddDays is d moved by n days.
-func (d Date) AddDays(n int) Date { return Date{d.AddDate(0, 0, n)} }
-
-// Params are a query's named parameters, by name without the "@". The Go
-// type of a value gives the parameter's SQL type, as a BigQuery caller
-// declares it:
-//
-//	Date                          DATE
-//	int, int64                    INT64
-//	float64                       FLOAT64
-//	string                        STRING
-//	bool                          BOOL
-type Params map[string]any
 
 // sqlType is the DuckDB type a parameter value is cast to.
 func sqlType(v any) (string, error) {
 	switch v.(type) {
-	case Date:
+	case models.Date:
 		return "DATE", nil
 	case int, int64:
 		// DuckDB's date arithmetic is DATE +/- INTEGER (there is no
@@ -69,7 +36,7 @@ func sqlType(v any) (string, error) {
 // neither the driver's time zone nor its time.Time conversion is involved.
 func bindValue(v any) any {
 	switch v := v.(type) {
-	case Date:
+	case models.Date:
 		return v.String()
 	case int:
 		return int64(v)
@@ -89,7 +56,7 @@ func bindValue(v any) any {
 // unchanged, so an @ inside them is not a parameter. @@ (BigQuery system
 // variables) is not supported and is an error, as is a parameter without a
 // value.
-func Translate(query string, params Params) (string, []string, error) {
+func Translate(query string, params models.Params) (string, []string, error) {
 	var b strings.Builder
 	var names []string
 	seen := map[string]bool{}

@@ -1,17 +1,14 @@
-package warehousesql
+package duck
 
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/example/clickstream/sql/models"
 )
 
 // Result is a query's output.
@@ -38,16 +35,36 @@ func (r *Result) Column(name string) int {
 
 // Run translates a BigQuery query's @parameters (see Translate), runs it and
 // returns all rows.
-func (w *Warehouse) Run(ctx context.Context, query string, params Params) (*Result, error) {
+func (w *DB) Run(ctx context.Context, query string, params models.Params) (*Result, error) {
+	return run(ctx, w.db, query, params)
+}
+
+// querier is a *sql.DB or a *sql.Conn.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// translate rewrites query's parameters for DuckDB (see Translate) and
+// returns the arguments that bind them.
+func translate(query string, params models.Params) (string, []any, error) {
 	translated, names, err := Translate(query, params)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	args := make([]any, len(names))
 	for i, n := range names {
 		args[i] = sql.Named(n, bindValue(params[n]))
 	}
-	rows, err := w.db.QueryContext(ctx, translated, args...)
+	return translated, args, nil
+}
+
+func run(ctx context.Context, q querier, query string, params models.Params) (*Result, error) {
+	translated, args, err := translate(query, params)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, translated, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -75,67 +92,6 @@ func (w *Warehouse) Run(ctx context.Context, query string, params Params) (*Resu
 		return nil, err
 	}
 	return res, nil
-}
-
-// RunFile runs the query in a .sql file (see Run); errors name the file.
-func (w *Warehouse) RunFile(ctx context.Context, path string, params Params) (*Result, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	res, err := w.Run(ctx, string(b), params)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return res, nil
-}
-
-// QueryPath resolves a query given by name or path: a name without a slash
-// or .sql suffix is the file <sqlDir>/<name>.sql.
-func QueryPath(sqlDir, query string) string {
-	if strings.ContainsRune(query, '/') || strings.ContainsRune(query, os.PathSeparator) || strings.HasSuffix(query, ".sql") {
-		return query
-	}
-	return filepath.Join(sqlDir, query+".sql")
-}
-
-// Queries lists the names of the .sql files in sqlDir, sorted.
-func Queries(sqlDir string) ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(sqlDir, "*.sql"))
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(filepath.Base(f), ".sql"))
-	}
-	sort.Strings(names)
-	return names, nil
-}
-
-// Summary is the first paragraph of a query file's header comment (what the
-// query answers), on one line, or "".
-func Summary(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	var para []string
-	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, "--") {
-			break
-		}
-		text := strings.TrimSpace(strings.TrimPrefix(line, "--"))
-		if text == "" {
-			if len(para) > 0 {
-				break
-			}
-			continue
-		}
-		para = append(para, text)
-	}
-	return strings.Join(para, " ")
 }
 
 func normalize(v any) any {

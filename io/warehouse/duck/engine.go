@@ -1,0 +1,373 @@
+package duck
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/example/clickstream/io/dimensions"
+	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/sql/models"
+)
+
+// Engine is the local warehouse's dimensions.Engine: DuckDB runs the models
+// over the committed Parquet files, and Apply stages the results with
+// warehouse.Stage under the run id and swaps them in with one journaled
+// warehouse.Commit. It also counts the rows each model reads (Reads).
+type Engine struct {
+	db    *DB
+	conn  *sql.Conn // the temporary tables live on one connection
+	runID string
+	// profile is the file DuckDB writes each statement's profile to.
+	profile string
+	reads   []Read
+}
+
+// Read is what one model read, from DuckDB's profile: the rows scanned by
+// its table scans (operator_rows_scanned), per warehouse table and for the
+// step's temporary tables together. A scan reads whole row groups of the
+// files its partition filter keeps, so these are the rows the engine read,
+// not the rows that passed the filters.
+type Read struct {
+	Model string
+	// Tables are the rows scanned from each warehouse table's files.
+	Tables map[string]int64
+	// Temporary are the rows scanned from the step's temporary tables.
+	Temporary int64
+}
+
+// NewEngine opens the warehouse at dir (see Open) for a dimension step whose
+// writes are staged and committed under runID; Close releases it.
+func NewEngine(ctx context.Context, dir, runID string) (*Engine, error) {
+	db, err := Open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{db: db, runID: runID}
+	if e.conn, err = db.db.Conn(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("duckdb connection: %w", err), db.Close())
+	}
+	f, err := os.CreateTemp("", "duck-profile-*.json")
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("profile: %w", err), e.Close())
+	}
+	e.profile = f.Name()
+	if err := f.Close(); err != nil {
+		return nil, errors.Join(fmt.Errorf("profile: %w", err), e.Close())
+	}
+	for _, s := range []string{"PRAGMA enable_profiling = 'json'", "SET profiling_output = " + quoteString(e.profile)} {
+		if _, err := e.conn.ExecContext(ctx, s); err != nil {
+			return nil, errors.Join(fmt.Errorf("profile: %w", err), e.Close())
+		}
+	}
+	return e, nil
+}
+
+// Close closes the database and removes the profile file.
+func (e *Engine) Close() error {
+	var errs []error
+	if e.conn != nil {
+		errs = append(errs, e.conn.Close())
+	}
+	if e.profile != "" {
+		errs = append(errs, os.Remove(e.profile))
+	}
+	return errors.Join(append(errs, e.db.Close())...)
+}
+
+// Reads are the rows each model read so far (Materialize and Query), in
+// the order they ran.
+func (e *Engine) Reads() []Read { return e.reads }
+
+// Load implements dimensions.Engine.
+func (e *Engine) Load(ctx context.Context, name string, columns []dimensions.Column, rows [][]any) error {
+	defs := make([]string, len(columns))
+	marks := make([]string, len(columns))
+	for i, c := range columns {
+		typ, err := duckType(schemas.Column{Name: c.Name, Type: c.Type})
+		if err != nil {
+			return err
+		}
+		defs[i] = quoteIdent(c.Name) + " " + typ
+		marks[i] = "CAST(? AS " + typ + ")"
+	}
+	if _, err := e.conn.ExecContext(ctx, fmt.Sprintf("CREATE TEMP TABLE %s (%s)", quoteIdent(name), strings.Join(defs, ", "))); err != nil {
+		return err
+	}
+	insert := fmt.Sprintf("INSERT INTO %s VALUES (%s)", quoteIdent(name), strings.Join(marks, ", "))
+	for _, r := range rows {
+		args := make([]any, len(r))
+		for i, v := range r {
+			if t, ok := v.(time.Time); ok && columns[i].Type == "DATE" {
+				v = models.DateOf(t)
+			}
+			args[i] = bindValue(v)
+		}
+		if _, err := e.conn.ExecContext(ctx, insert, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Materialize implements dimensions.Engine.
+func (e *Engine) Materialize(ctx context.Context, name, query string, params models.Params) (int64, error) {
+	if err := e.create(ctx, name, query, params, ""); err != nil {
+		return 0, err
+	}
+	read, err := e.read(name)
+	if err != nil {
+		return 0, err
+	}
+	e.reads = append(e.reads, read)
+	var n int64
+	err = e.conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+quoteIdent(name)).Scan(&n)
+	return n, err
+}
+
+// Empty implements dimensions.Engine: with LIMIT 0, DuckDB plans the query
+// and scans nothing.
+func (e *Engine) Empty(ctx context.Context, name, query string, params models.Params) error {
+	return e.create(ctx, name, query, params, " LIMIT 0")
+}
+
+func (e *Engine) create(ctx context.Context, name, query string, params models.Params, suffix string) error {
+	translated, args, err := translate(query, params)
+	if err != nil {
+		return err
+	}
+	stmt := fmt.Sprintf("CREATE TEMP TABLE %s AS SELECT * FROM (\n%s\n) AS model%s", quoteIdent(name), translated, suffix)
+	_, err = e.conn.ExecContext(ctx, stmt, args...)
+	return err
+}
+
+// Query implements dimensions.Engine.
+func (e *Engine) Query(ctx context.Context, name, query string, params models.Params) ([][]any, error) {
+	res, err := run(ctx, e.conn, query, params)
+	if err != nil {
+		return nil, err
+	}
+	read, err := e.read(name)
+	if err != nil {
+		return nil, err
+	}
+	e.reads = append(e.reads, read)
+	return res.Rows, nil
+}
+
+// Dates implements dimensions.Engine.
+func (e *Engine) Dates(_ context.Context, table string) ([]time.Time, error) {
+	return warehouse.Dates(e.db.dir, table)
+}
+
+// Apply implements dimensions.Engine: it stages every output's rows under
+// the engine's run id and commits them with one journaled warehouse.Commit,
+// which replaces exactly the partitions and tables staged. An
+// UpdateColumn output rewrites the partitions in which it changes some row.
+//
+// The warehouse's commit replaces staged partitions and cannot remove one
+// that nothing was staged for without replacing that date in every table,
+// so a ReplacePartitions output that would empty a partition that exists
+// fails the step.
+func (e *Engine) Apply(ctx context.Context, outputs []dimensions.Output) ([]dimensions.Updated, error) {
+	var updated []dimensions.Updated
+	for _, o := range outputs {
+		var err error
+		switch o.Write {
+		case dimensions.ReplaceTable:
+			err = e.replace(ctx, o)
+		case dimensions.ReplacePartitions:
+			if err = e.checkNotEmptied(ctx, o); err == nil {
+				err = e.replace(ctx, o)
+			}
+		case dimensions.UpdateColumn:
+			var u []dimensions.Updated
+			u, err = e.update(ctx, o)
+			updated = append(updated, u...)
+		default:
+			err = fmt.Errorf("unknown write %d", o.Write)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", o.Table, err)
+		}
+	}
+	if _, err := warehouse.Commit(e.db.dir, e.runID, nil); err != nil {
+		return nil, err
+	}
+	return updated, nil
+}
+
+// rowsOf returns the source's rows as table's Go rows.
+func (e *Engine) rowsOf(ctx context.Context, table, source string) (rowSet, error) {
+	newSet, ok := rowSets[table]
+	if !ok {
+		return nil, fmt.Errorf("the engine does not write %s", table)
+	}
+	set := newSet()
+	rows, err := e.conn.QueryContext(ctx, "SELECT * FROM "+quoteIdent(source))
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rows.Close() }() // a read: errors surface in rows.Err
+	return set, set.scan(rows)
+}
+
+func (e *Engine) replace(ctx context.Context, o dimensions.Output) error {
+	set, err := e.rowsOf(ctx, o.Table, o.Source)
+	if err != nil {
+		return err
+	}
+	return set.stage(e.db.dir, e.runID, o.Table)
+}
+
+// checkNotEmptied fails when a partition of o.Dates exists and o.Source has
+// no rows for it.
+func (e *Engine) checkNotEmptied(ctx context.Context, o dimensions.Output) error {
+	committed, err := warehouse.Dates(e.db.dir, o.Table)
+	if err != nil {
+		return err
+	}
+	column := schemas.MustTable(o.Table).TimePartitioning.Field
+	res, err := run(ctx, e.conn, fmt.Sprintf("SELECT DISTINCT %s FROM %s", quoteIdent(column), quoteIdent(o.Source)), nil)
+	if err != nil {
+		return err
+	}
+	kept := map[time.Time]bool{}
+	for _, r := range res.Rows {
+		kept[r[0].(time.Time)] = true
+	}
+	for _, d := range o.Dates {
+		if slices.ContainsFunc(committed, d.Equal) && !kept[d] {
+			return fmt.Errorf("partition %s would become empty: the local warehouse cannot remove one partition of one table", d.Format(time.DateOnly))
+		}
+	}
+	return nil
+}
+
+// update applies an UpdateColumn output: it reads the partitions the
+// source changes, sets the column in the rows whose key matches, and
+// stages the partitions whole.
+func (e *Engine) update(ctx context.Context, o dimensions.Output) ([]dimensions.Updated, error) {
+	changes, err := run(ctx, e.conn, fmt.Sprintf("SELECT %s, %s FROM %s", joinIdents(o.Key), quoteIdent(o.Set), quoteIdent(o.Source)), nil)
+	if err != nil {
+		return nil, err
+	}
+	newSet, ok := rowSets[o.Table]
+	if !ok {
+		return nil, fmt.Errorf("the engine does not write %s", o.Table)
+	}
+	set := newSet()
+	values := map[string]any{}
+	var dates []time.Time
+	for _, c := range changes.Rows {
+		values[fmt.Sprint(c[:len(o.Key)]...)] = c[len(o.Key)]
+		if d := c[0].(time.Time); !slices.ContainsFunc(dates, d.Equal) {
+			dates = append(dates, d)
+		}
+	}
+	if len(dates) == 0 {
+		return nil, nil
+	}
+	if err := set.read(e.db.dir, o.Table, dates); err != nil {
+		return nil, err
+	}
+	rows := set.rows()
+	if rows.Len() == 0 {
+		return nil, fmt.Errorf("no rows in the partitions to update")
+	}
+	typ := rows.Type().Elem()
+	keys := make([]int, len(o.Key))
+	for i, k := range o.Key {
+		if keys[i] = fieldIndex(typ, k); keys[i] < 0 {
+			return nil, fmt.Errorf("key %s is not a field of %v", k, typ)
+		}
+	}
+	target := fieldIndex(typ, o.Set)
+	if target < 0 {
+		return nil, fmt.Errorf("%s is not a field of %v", o.Set, typ)
+	}
+	perDate := map[time.Time]*dimensions.Updated{}
+	key := make([]any, len(keys))
+	for i := range rows.Len() {
+		row := rows.Index(i)
+		for j, k := range keys {
+			key[j] = row.Field(k).Interface()
+			if t, ok := key[j].(time.Time); ok {
+				key[j] = t.UTC()
+			}
+		}
+		u := perDate[key[0].(time.Time)]
+		if u == nil {
+			u = &dimensions.Updated{Table: o.Table, Date: key[0].(time.Time)}
+			perDate[u.Date] = u
+		}
+		u.Rows++
+		if v, ok := values[fmt.Sprint(key...)]; ok {
+			if err := setField(row.Field(target), v); err != nil {
+				return nil, err
+			}
+			u.Changed++
+		}
+	}
+	if err := set.stage(e.db.dir, e.runID, o.Table); err != nil {
+		return nil, err
+	}
+	updated := make([]dimensions.Updated, 0, len(perDate))
+	for _, u := range perDate {
+		updated = append(updated, *u)
+	}
+	return updated, nil
+}
+
+// read returns what the statement just profiled read.
+func (e *Engine) read(model string) (Read, error) {
+	b, err := os.ReadFile(e.profile)
+	if err != nil {
+		return Read{}, fmt.Errorf("profile: %w", err)
+	}
+	read, err := parseProfile(b, e.db.dir)
+	if err != nil {
+		return Read{}, fmt.Errorf("profile: %w", err)
+	}
+	read.Model = model
+	return read, nil
+}
+
+func joinIdents(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = quoteIdent(n)
+	}
+	return strings.Join(quoted, ", ")
+}
+
+// tableOfFile is the warehouse table a data file under dir belongs to.
+func tableOfFile(dir, file string) string {
+	rel, err := filepath.Rel(dir, file)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return ""
+	}
+	first, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
+	return first
+}
+
+var _ dimensions.Engine = (*Engine)(nil)
+
+// StagePending stages, under the run id of a run that replaces the facts of
+// dates, the state_dates rows that mark them pending, so that the run's
+// warehouse.Commit marks them together with the facts it replaces; the
+// dimension step that processes them marks them built.
+func StagePending(dir, runID string, dates []time.Time) error {
+	rows := make([]schemas.StateDate, len(dates))
+	for i, d := range dates {
+		rows[i] = schemas.StateDate{EventDate: schemas.DateOf(d), Status: schemas.StatusPending, RunID: runID}
+	}
+	return warehouse.Stage(dir, runID, "state_dates", rows)
+}

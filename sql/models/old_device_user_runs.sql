@@ -1,0 +1,10 @@
+-- The state_device_user_runs partitions of the step's dates as they were before the
+-- step: what the new partitions are compared with.
+-- Parameters: @first_date, @last_date (DATE): the first and last of the
+-- step's dates, which step_dates lists.
+-- Grain: that of state_device_user_runs.
+-- Reads: state_device_user_runs of the step's dates.
+SELECT *
+FROM state_device_user_runs
+WHERE event_date BETWEEN @first_date AND @last_date
+  AND event_date IN (SELECT event_date FROM step_dates)

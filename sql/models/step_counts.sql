@@ -1,0 +1,12 @@
+-- How much of the history the step must read: the recomputed devices and
+-- users, and the pages the step's dates no longer have. The step runs the
+-- models that read whole state tables (recompute_device_days,
+-- recompute_runs, surviving_pages) only when these are not zero.
+-- Parameters: none.
+-- Grain: one row.
+-- Reads: touched_devices, touched_users, removed_pages.
+SELECT
+  (SELECT COUNT(*) FROM touched_devices) AS touched_devices,
+  (SELECT COUNT(*) FROM touched_devices WHERE recompute) AS recompute_devices,
+  (SELECT COUNT(*) FROM touched_users WHERE recompute) AS recompute_users,
+  (SELECT COUNT(*) FROM removed_pages) AS removed_pages
