@@ -59,7 +59,7 @@ run-streaming: build
 		$(BIN)/generate --seed 3 --events $(STREAM_EVENTS) --days 1 --gzip 0 --out $(STREAM_SAMPLE) && \
 		touch $(STREAM_SAMPLE)/.done-$(STREAM_EVENTS); fi
 	@set -euo pipefail; \
-	trap 'kill $${pub:-} $${pipeline:-} 2>/dev/null; scripts/pubsub-emulator.sh stop $(EMULATOR_PORT)' EXIT; \
+	trap 'kill $${pub:-} $${pipeline:-} 2>/dev/null || true; scripts/pubsub-emulator.sh stop $(EMULATOR_PORT)' EXIT; \
 	scripts/pubsub-emulator.sh start $(EMULATOR_PORT); \
 	export PUBSUB_EMULATOR_HOST=127.0.0.1:$(EMULATOR_PORT); \
 	run=stream-$$(date -u +%Y%m%dT%H%M%S); \
