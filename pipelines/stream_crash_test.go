@@ -252,8 +252,26 @@ type pipelineRun struct {
 // runningPipeline is one started process of the binary.
 type runningPipeline struct {
 	cmd    *exec.Cmd
-	output *bytes.Buffer
+	output *syncBuffer
 	done   chan error
+}
+
+// syncBuffer is a process's output, readable while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func (r pipelineRun) start(t *testing.T, maxMessages int) *runningPipeline {
@@ -263,7 +281,7 @@ func (r pipelineRun) start(t *testing.T, maxMessages int) *runningPipeline {
 		"--hash_key=env:CLICKSTREAM_E2E_KEY", "--bot_ip_file="+r.denylist)
 	cmd.Env = append(os.Environ(), "PUBSUB_EMULATOR_HOST="+r.proxy, "CLICKSTREAM_E2E_KEY=e2e-test-key")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	p := &runningPipeline{cmd: cmd, output: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &runningPipeline{cmd: cmd, output: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.output, p.output
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
