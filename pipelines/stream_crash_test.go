@@ -650,12 +650,6 @@ func (p *pubsubProxy) ackedAny(ids map[string]bool) bool {
 	return false
 }
 
-// allAcked reports whether n messages are acknowledged.
-func (p *pubsubProxy) allAcked(n int) bool {
-	acked, _ := p.counts()
-	return acked >= n
-}
-
 // waitFor waits until cond holds for the counts, failing if run ends first
 // or if it does not hold within stuckAfter.
 func (p *pubsubProxy) waitFor(t *testing.T, run *runningPipeline, cond func(acked, inFlight int) bool) {
