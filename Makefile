@@ -51,24 +51,27 @@ run: build generate
 # $(STREAM_LATE) of the messages held back to the end so they arrive late) at
 # $(STREAM_RATE) messages/s while the streaming pipeline reads it on the local
 # runner; the pipeline stops after the last message, flushes its windows and
-# prints the summary with the per-minute reconciliation.
+# prints the summary with the per-minute reconciliation. The emulator is
+# stopped however the recipe ends; a failed publish stops the pipeline.
 run-streaming: build
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	@if [ ! -f $(STREAM_SAMPLE)/.done-$(STREAM_EVENTS) ]; then rm -rf $(STREAM_SAMPLE) && \
 		$(BIN)/generate --seed 3 --events $(STREAM_EVENTS) --days 1 --gzip 0 --out $(STREAM_SAMPLE) && \
 		touch $(STREAM_SAMPLE)/.done-$(STREAM_EVENTS); fi
-	@scripts/pubsub-emulator.sh start $(EMULATOR_PORT)
-	@set -e; export PUBSUB_EMULATOR_HOST=127.0.0.1:$(EMULATOR_PORT); \
-		run=stream-$$(date -u +%Y%m%dT%H%M%S); \
-		n=$$($(BIN)/publish --count --input '$(STREAM_SAMPLE)/raw/*/*'); \
-		$(BIN)/publish --project demo --topic $$run --subscription $$run --create_only; \
-		$(BIN)/publish --project demo --topic $$run --subscription $$run --rate $(STREAM_RATE) \
-			--late_fraction $(STREAM_LATE) --input '$(STREAM_SAMPLE)/raw/*/*' & \
-		$(BIN)/clickstream --mode=streaming --project=demo --subscription=$$run --timestamp_attribute=event_time \
-			--max_messages=$$n --output=$(STREAM_WAREHOUSE) --hash_key=file:$(HASH_KEY_FILE) \
-			--bot_ip_file=$(STREAM_SAMPLE)/bot_ip_denylist.txt 2> >(grep -v 'level=INFO' >&2); \
-		wait
-	@scripts/pubsub-emulator.sh stop $(EMULATOR_PORT)
+	@set -euo pipefail; \
+	trap 'kill $${pub:-} $${pipeline:-} 2>/dev/null || true; scripts/pubsub-emulator.sh stop $(EMULATOR_PORT)' EXIT; \
+	scripts/pubsub-emulator.sh start $(EMULATOR_PORT); \
+	export PUBSUB_EMULATOR_HOST=127.0.0.1:$(EMULATOR_PORT); \
+	run=stream-$$(date -u +%Y%m%dT%H%M%S); \
+	n=$$($(BIN)/publish --count --input '$(STREAM_SAMPLE)/raw/*/*'); \
+	$(BIN)/publish --project demo --topic $$run --subscription $$run --create_only; \
+	$(BIN)/publish --project demo --topic $$run --subscription $$run --rate $(STREAM_RATE) \
+		--late_fraction $(STREAM_LATE) --input '$(STREAM_SAMPLE)/raw/*/*' & pub=$$!; \
+	$(BIN)/clickstream --mode=streaming --project=demo --subscription=$$run --timestamp_attribute=event_time \
+		--max_messages=$$n --output=$(STREAM_WAREHOUSE) --hash_key=file:$(HASH_KEY_FILE) \
+		--bot_ip_file=$(STREAM_SAMPLE)/bot_ip_denylist.txt 2> >(grep -v 'level=INFO' >&2) & pipeline=$$!; \
+	if ! wait $$pub; then echo "run-streaming: publishing failed, stopping the pipeline" >&2; exit 1; fi; \
+	wait $$pipeline
 
 # funnel: the daily purchase funnel (sql/daily_funnel.sql) from the local warehouse.
 funnel: build

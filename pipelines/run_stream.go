@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -19,8 +20,11 @@ import (
 // RunStreaming runs the streaming pipeline. With --topic and no
 // --subscription it first creates the run's own subscription. On the local
 // runner it runs until the reader stops (PubSub.MaxMessages or MaxDuration),
-// every window has flushed and every written message is acknowledged, then
-// returns and stores the run summary with the per-minute reconciliation. On
+// every window has flushed and every message whose rows were all written is
+// acknowledged, then returns and stores the run summary with the per-minute
+// reconciliation. A message read but left unacknowledged (its rows not all
+// confirmed) is given back to the subscription for redelivery and named,
+// with the reason, among the summary's problems. On
 // Dataflow (c.Remote) the job runs on until drained: RunStreaming
 // returns once it is submitted, with a nil summary; the reconciliation table
 // is the job's account.
@@ -52,6 +56,10 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 	if c.Remote {
 		return nil, nil
 	}
+	unacked, err := pubsub.GiveBackUnacked(ctx, c.PubSub)
+	if err != nil {
+		slog.Warn("giving back the leases of unacknowledged messages; they return when the leases lapse", "err", err)
+	}
 
 	totals, err := tally.Read(ctx, c.tallyDir())
 	if err != nil {
@@ -78,10 +86,33 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 		sum.Tables = nil // no local copy to read back: a bundle ends only once BigQuery has its rows
 	}
 	sum.setStreaming(totals, intervals)
+	if len(unacked) > 0 {
+		sum.Problems = append(sum.Problems, unackedProblem(unacked))
+		sum.Reconciled = false
+	}
 	if err := sum.Save(c.Output); err != nil {
 		return sum, err
 	}
 	return sum, nil
+}
+
+// unackedProblem names the messages a run leaves unacknowledged (at most
+// ten ids per reason) and why; Pub/Sub redelivers them.
+func unackedProblem(unacked []pubsub.Unacked) string {
+	byReason := map[string][]string{}
+	for _, u := range unacked {
+		byReason[u.Reason] = append(byReason[u.Reason], u.MessageID)
+	}
+	var parts []string
+	for _, reason := range sortedKeys(byReason) {
+		ids := byReason[reason]
+		shown := strings.Join(ids[:min(len(ids), 10)], ", ")
+		if len(ids) > 10 {
+			shown += fmt.Sprintf(" and %d more", len(ids)-10)
+		}
+		parts = append(parts, fmt.Sprintf("%d because %s (message ids %s)", len(ids), reason, shown))
+	}
+	return fmt.Sprintf("%d messages left unacknowledged for redelivery: %s", len(unacked), strings.Join(parts, "; "))
 }
 
 // Interval is the reconciliation of one publish minute of a streaming run.

@@ -279,3 +279,19 @@ func countOutcome(truth []groundtruth.Record, outcome string) int {
 	}
 	return n
 }
+
+// TestUnackedProblem words what a run leaves unacknowledged: per reason,
+// the count and at most ten message ids.
+func TestUnackedProblem(t *testing.T) {
+	var unacked []pubsub.Unacked
+	for i := range 12 {
+		unacked = append(unacked, pubsub.Unacked{MessageID: fmt.Sprint(i), Reason: pubsub.ReasonRowsUnconfirmed})
+	}
+	unacked = append(unacked, pubsub.Unacked{MessageID: "x", Reason: pubsub.ReasonLeaseGivenUp})
+	want := "13 messages left unacknowledged for redelivery: " +
+		"1 because " + pubsub.ReasonLeaseGivenUp + " (message ids x); " +
+		"12 because " + pubsub.ReasonRowsUnconfirmed + " (message ids 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 2 more)"
+	if got := unackedProblem(unacked); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

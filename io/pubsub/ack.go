@@ -3,11 +3,13 @@ package pubsub
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	gpubsub "cloud.google.com/go/pubsub/v2"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/state"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/options/jobopts"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
@@ -37,6 +39,7 @@ func Acknowledge(s beam.Scope, o ReadOptions, delivered beam.PCollection) beam.P
 	if o.Native {
 		return beam.CreateList(s, []int64{})
 	}
+	keepKeysExclusive()
 	global := beam.WindowInto(s, window.NewGlobalWindows(), delivered)
 	complete := beam.ParDo(s, &countFn{
 		Count: state.MakeValueState[int64]("count"),
@@ -45,10 +48,39 @@ func Acknowledge(s beam.Scope, o ReadOptions, delivered beam.PCollection) beam.P
 	return beam.ParDo(s, &ackFn{Options: o}, complete)
 }
 
+// noRunnerSplits is the Prism experiment that turns off the runner's
+// dynamic splitting of bundles.
+const noRunnerSplits = "prism_disable_sdf_split"
+
+// keepKeysExclusive asks the local runner not to split bundles. Prism
+// splits a bundle that shows no progress between two progress reports; on
+// a stateful stage the split hands the key of the split-off elements to a
+// new bundle while the first one still holds that key's uncommitted state,
+// and the bundle that commits last overwrites the other's state (Beam
+// v2.77 runners/prism/internal/engine: stageState.splitBundle). countFn
+// would lose a row count and never acknowledge the message (issue 19), and
+// every other stateful DoFn of the job its updates. The experiment is a
+// job option, so it is set here, where the graph is built, for the job
+// that Acknowledge is part of; Dataflow does not run this path.
+func keepKeysExclusive() {
+	if slices.Contains(jobopts.GetExperiments(), noRunnerSplits) {
+		return
+	}
+	if *jobopts.Experiments != "" {
+		*jobopts.Experiments += ","
+	}
+	*jobopts.Experiments += noRunnerSplits
+}
+
 // keyByAckID keys a delivery by its message.
 func keyByAckID(d schemas.Delivery) (string, schemas.Delivery) {
 	return d.AckID, d
 }
+
+// countedHook, when set, is called each time countFn has counted a row of a
+// message without completing it: a seam for tests that hold the
+// acknowledger's bundle there.
+var countedHook func(ackID string)
 
 // countFn counts the rows of each message (keyed by ack id, global window)
 // and emits the ack id once all have arrived. Its state lives as long as the
@@ -90,6 +122,9 @@ func (fn *countFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp sta
 	if n < int64(d.Rows) {
 		if err := fn.Count.Write(sp, n); err != nil {
 			return fmt.Errorf("pubsub: write row count: %w", err)
+		}
+		if countedHook != nil {
+			countedHook(ackID)
 		}
 		return nil
 	}

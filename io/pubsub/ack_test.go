@@ -1,6 +1,8 @@
 package pubsub
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,5 +73,53 @@ func TestAcknowledge(t *testing.T) {
 	}
 	if got := counter(res, "deliveries_ignored"); got != 2 {
 		t.Errorf("deliveries_ignored counter %d, want 2", got)
+	}
+}
+
+// TestAcknowledgeHeldBundle reproduces issue 19 deterministically: the
+// acknowledger's bundle is held after it counted the first of a message's
+// two rows, until the second row has been counted elsewhere (or, when that
+// cannot happen, for a while). Prism splits a bundle that makes no
+// progress; splitting a stateful bundle released the message's key to a
+// second bundle that counted from the committed state, and the first
+// bundle's commit then overwrote that count: the message was never
+// acknowledged. Acknowledge must keep a key's bundles exclusive, so the
+// message is acknowledged once, after both rows.
+func TestAcknowledgeHeldBundle(t *testing.T) {
+	f := newFake(t, time.Minute)
+	id := f.Publish(f.topic, []byte(`{"events":[{"event_id":"e1"},{"event_id":"e2"}]}`), nil)
+	name, _ := newStore(t)
+	o := f.options()
+	o.MaxMessages = 1
+
+	var mu sync.Mutex
+	calls := map[string]int{}
+	second := make(chan struct{})
+	countedHook = func(ackID string) {
+		mu.Lock()
+		calls[ackID]++
+		n := calls[ackID]
+		mu.Unlock()
+		if n > 1 {
+			close(second)
+			return
+		}
+		select {
+		case <-second:
+		case <-time.After(3 * time.Second):
+		}
+	}
+	t.Cleanup(func() { countedHook = nil })
+
+	p, s := beam.NewPipelineWithRoot()
+	passert.Equals(s, stats.Sum(s, readAndAck(s, o, name)), int64(1))
+	if err := ptest.Run(p); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.Message(id); m.Acks != 1 {
+		t.Errorf("%d acks, want 1", m.Acks)
+	}
+	if left, err := GiveBackUnacked(context.Background(), o); err != nil || len(left) != 0 {
+		t.Errorf("left unacknowledged: %v (%v)", left, err)
 	}
 }

@@ -69,6 +69,15 @@
 //     lapses after at most an hour and Pub/Sub redelivers it with a new ack
 //     id. That is the at-least-once contract: downstream dedup on event_id
 //     removes the copies.
+//   - The per-message count is state, and Prism loses state updates when it
+//     splits a stateful bundle (the split-off elements' key goes to a new
+//     bundle while the first still holds its uncommitted state; the last
+//     commit wins). Acknowledge therefore sets Prism's
+//     prism_disable_sdf_split experiment for the job it is built into; the
+//     reader checkpoints by itself.
+//   - When a local job has ended, GiveBackUnacked lists the messages that
+//     were read and never acknowledged, with the reason, and gives their
+//     leases back so that Pub/Sub redelivers them at once.
 //
 // The lease keeper lives in the process. On Prism, reader and acknowledger
 // share it. When a new run starts reading a subscription in a process that
@@ -80,6 +89,12 @@
 // told and keeps extending acknowledged ids (harmless no-ops) for up to an
 // hour; a crashed process's leases simply lapse and the messages are
 // redelivered.
+//
+// # Subscriptions
+//
+// CreateSubscription, for runs given a topic, sets an expiration policy of
+// SubscriptionTTL (one day, Pub/Sub's minimum): an ad-hoc run's
+// subscription is deleted by Pub/Sub after a day without use.
 //
 // # Dataflow
 //

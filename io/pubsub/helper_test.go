@@ -53,11 +53,11 @@ func (a ackRecorder) React(req any) (bool, any, error) {
 }
 
 // newFake starts a pstest server with a topic and a subscription whose ack
-// deadline is ackDeadline.
-func newFake(t testing.TB, ackDeadline time.Duration) *fake {
+// deadline is ackDeadline, and the given reactors.
+func newFake(t testing.TB, ackDeadline time.Duration, reactors ...pstest.ServerReactorOption) *fake {
 	t.Helper()
 	f := &fake{acked: map[string][]time.Time{}}
-	f.Server = pstest.NewServer(pstest.ServerReactorOption{FuncName: "Acknowledge", Reactor: ackRecorder{f}})
+	f.Server = pstest.NewServer(append(reactors, pstest.ServerReactorOption{FuncName: "Acknowledge", Reactor: ackRecorder{f}})...)
 	t.Cleanup(func() { f.Close() })
 	f.topic = "projects/" + testProject + "/topics/events"
 	f.sub = "projects/" + testProject + "/subscriptions/events-sub"

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,11 +33,18 @@ type leaseKeeper struct {
 	deadline               time.Duration
 
 	mu       sync.Mutex
-	run      string               // the read whose leases are held
-	leases   map[string]time.Time // ack id -> when it was first leased
+	run      string           // the read whose leases are held
+	leases   map[string]lease // by ack id
+	gaveUp   []string         // message ids whose leases were given up at maxLease
 	running  bool
 	extended int64 // extensions sent, not yet reported to a counter
 	expired  int64 // leases given up at maxLease, not yet reported
+}
+
+// lease is a message the reader emitted and Acknowledge has not acked yet.
+type lease struct {
+	messageID string
+	since     time.Time // when it was received
 }
 
 var (
@@ -52,7 +60,7 @@ func keeperFor(o ReadOptions) *leaseKeeper {
 	defer keepersMu.Unlock()
 	k := keepers[key]
 	if k == nil {
-		k = &leaseKeeper{sub: o.Subscription, project: o.Project, endpoint: o.Endpoint, leases: map[string]time.Time{}}
+		k = &leaseKeeper{sub: o.Subscription, project: o.Project, endpoint: o.Endpoint, leases: map[string]lease{}}
 		keepers[key] = k
 	}
 	k.mu.Lock()
@@ -61,15 +69,15 @@ func keeperFor(o ReadOptions) *leaseKeeper {
 	return k
 }
 
-// hold starts extending the leases of ackIDs, received at now.
-func (k *leaseKeeper) hold(ackIDs []string, now time.Time) {
-	if len(ackIDs) == 0 {
+// hold starts extending the leases of msgs, received at now.
+func (k *leaseKeeper) hold(msgs []*pubsubpb.ReceivedMessage, now time.Time) {
+	if len(msgs) == 0 {
 		return
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for _, id := range ackIDs {
-		k.leases[id] = now
+	for _, m := range msgs {
+		k.leases[m.GetAckId()] = lease{messageID: m.GetMessage().GetMessageId(), since: now}
 	}
 	if !k.running {
 		k.running = true
@@ -109,8 +117,58 @@ func (k *leaseKeeper) begin(ctx context.Context, c *gpubsub.Client, run string) 
 	k.run = run
 	ids := slices.Collect(maps.Keys(k.leases))
 	clear(k.leases)
+	k.gaveUp = nil
 	k.mu.Unlock()
 	return modifyDeadline(ctx, c, k.sub, ids, 0)
+}
+
+// Unacked is a message that a read in this process emitted and that was
+// never acknowledged, with the reason.
+type Unacked struct {
+	MessageID string
+	Reason    string
+}
+
+// Why a message stays unacknowledged.
+const (
+	ReasonRowsUnconfirmed = "not all of its rows were confirmed written when the job ended"
+	ReasonLeaseGivenUp    = "its lease was given up after an hour without all of its rows confirmed"
+)
+
+// GiveBackUnacked returns the messages of the subscription of o that reads
+// in this process emitted and Acknowledge never acknowledged, and gives
+// their leases back (deadline 0), so that Pub/Sub redelivers them at once
+// instead of when the process's leases lapse. A local run calls it once
+// its job has ended: the list is then exactly the messages the run leaves
+// for redelivery (a duplicate of whatever rows they got, never a loss).
+// Where reader and acknowledger do not share a process, the reader's
+// keeper does not know what was acknowledged: see the package doc.
+func GiveBackUnacked(ctx context.Context, o ReadOptions) ([]Unacked, error) {
+	o = o.withDefaults()
+	k := keeperFor(o)
+	k.mu.Lock()
+	var out []Unacked
+	ackIDs := make([]string, 0, len(k.leases))
+	for id, l := range k.leases {
+		ackIDs = append(ackIDs, id)
+		out = append(out, Unacked{MessageID: l.messageID, Reason: ReasonRowsUnconfirmed})
+	}
+	for _, id := range k.gaveUp {
+		out = append(out, Unacked{MessageID: id, Reason: ReasonLeaseGivenUp})
+	}
+	clear(k.leases)
+	k.gaveUp = nil
+	k.mu.Unlock()
+	slices.SortFunc(out, func(a, b Unacked) int { return strings.Compare(a.MessageID, b.MessageID) })
+	if len(ackIDs) == 0 {
+		return out, nil
+	}
+	c, err := newClient(ctx, o.Project, o.Endpoint)
+	if err != nil {
+		return out, err
+	}
+	defer func() { _ = c.Close() }()
+	return out, modifyDeadline(ctx, c, o.Subscription, ackIDs, 0)
 }
 
 // keep extends the leases every third of the ack deadline while any are
@@ -154,9 +212,10 @@ func (k *leaseKeeper) due(now time.Time) ([]string, time.Duration) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	var ids []string
-	for id, since := range k.leases {
-		if now.Sub(since) >= maxLease {
+	for id, l := range k.leases {
+		if now.Sub(l.since) >= maxLease {
 			delete(k.leases, id)
+			k.gaveUp = append(k.gaveUp, l.messageID)
 			k.expired++
 			continue
 		}

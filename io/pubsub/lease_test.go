@@ -2,6 +2,8 @@ package pubsub
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,8 +35,8 @@ func TestLeaseKeeperExtendsUntilReleased(t *testing.T) {
 	}
 	o := f.options().withDefaults()
 	k := &leaseKeeper{sub: o.Subscription, project: o.Project, endpoint: o.Endpoint, deadline: 1200 * time.Millisecond,
-		leases: map[string]time.Time{}}
-	k.hold([]string{m.AckId}, time.Now())
+		leases: map[string]lease{}}
+	k.hold([]*pubsubpb.ReceivedMessage{m}, time.Now())
 
 	// Three subscription deadlines later the message is still leased.
 	time.Sleep(3 * time.Second)
@@ -57,19 +59,53 @@ func TestLeaseKeeperExtendsUntilReleased(t *testing.T) {
 }
 
 func TestLeaseKeeperGivesUpAfterMaxLease(t *testing.T) {
-	k := &leaseKeeper{deadline: time.Minute, leases: map[string]time.Time{}}
+	k := &leaseKeeper{deadline: time.Minute, leases: map[string]lease{}}
 	now := time.Now()
-	k.leases["old"] = now.Add(-maxLease)
-	k.leases["new"] = now.Add(-time.Minute)
+	k.leases["old"] = lease{messageID: "m-old", since: now.Add(-maxLease)}
+	k.leases["new"] = lease{messageID: "m-new", since: now.Add(-time.Minute)}
 	ids, d := k.due(now)
 	if len(ids) != 1 || ids[0] != "new" || d != time.Minute {
 		t.Errorf("due: %v %v, want [new] 1m", ids, d)
 	}
-	if _, expired := k.takeCounts(); expired != 1 {
-		t.Errorf("%d leases expired, want 1", expired)
+	if _, expired := k.takeCounts(); expired != 1 || len(k.gaveUp) != 1 || k.gaveUp[0] != "m-old" {
+		t.Errorf("%d leases expired, given up %v; want 1, [m-old]", expired, k.gaveUp)
 	}
 	k.release([]string{"new"})
 	if ids, _ := k.due(now); ids != nil || k.running {
 		t.Errorf("due with no leases: %v, running %v; want nil, false", ids, k.running)
+	}
+}
+
+// TestGiveBackUnacked ends a "run" holding one lease and having given up
+// another: both messages are reported with their reasons, and the held one
+// is available again at once.
+func TestGiveBackUnacked(t *testing.T) {
+	f := newFake(t, time.Minute)
+	held := f.Publish(f.topic, []byte("held"), nil)
+	m := pullOnce(t, f)
+	if m == nil {
+		t.Fatal("no message")
+	}
+	o := f.options()
+	k := keeperFor(o.withDefaults())
+	k.hold([]*pubsubpb.ReceivedMessage{m}, time.Now())
+	k.mu.Lock()
+	k.gaveUp = append(k.gaveUp, "lapsed")
+	k.mu.Unlock()
+
+	got, err := GiveBackUnacked(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Unacked{{MessageID: held, Reason: ReasonRowsUnconfirmed}, {MessageID: "lapsed", Reason: ReasonLeaseGivenUp}}
+	slices.SortFunc(want, func(a, b Unacked) int { return strings.Compare(a.MessageID, b.MessageID) })
+	if !slices.Equal(got, want) {
+		t.Errorf("unacked %v, want %v", got, want)
+	}
+	if again := pullOnce(t, f); again == nil || again.Message.MessageId != held {
+		t.Errorf("pulled %v after giving back, want message %s at once", again, held)
+	}
+	if got, err := GiveBackUnacked(context.Background(), o); err != nil || len(got) != 0 {
+		t.Errorf("second call: %v, %v; want nothing left", got, err)
 	}
 }

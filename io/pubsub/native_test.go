@@ -75,6 +75,8 @@ func TestNativeGraph(t *testing.T) {
 	}
 }
 
+// TestCreateSubscription creates a run's subscription: on the topic, with
+// the run's ack deadline, deleted by Pub/Sub after a day without use.
 func TestCreateSubscription(t *testing.T) {
 	f := newFake(t, 10*time.Second)
 	o := ReadOptions{Project: testProject, Endpoint: f.Addr, AckDeadline: 30 * time.Second}
@@ -91,6 +93,9 @@ func TestCreateSubscription(t *testing.T) {
 	}
 	if sub.Topic != f.topic || sub.AckDeadlineSeconds != 30 {
 		t.Errorf("subscription on %s with deadline %ds, want %s and 30s", sub.Topic, sub.AckDeadlineSeconds, f.topic)
+	}
+	if ttl := sub.GetExpirationPolicy().GetTtl().AsDuration(); ttl != 24*time.Hour {
+		t.Errorf("expiration TTL %v, want 24h", ttl)
 	}
 	if _, err := CreateSubscription(context.Background(), o, "events", "fresh"); err == nil {
 		t.Error("creating an existing subscription: no error")

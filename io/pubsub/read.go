@@ -18,6 +18,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/rtrackers/offsetrange"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/google/uuid"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/example/clickstream/schemas"
 )
@@ -205,7 +207,7 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt
 		} else {
 			fn.leaseExtensions.Inc(ctx, int64(len(ackIDs)))
 		}
-		fn.keeper.hold(ackIDs, now)
+		fn.keeper.hold(msgs, now)
 		times := make([]time.Time, 0, len(msgs))
 		for i, m := range msgs {
 			if !rt.TryClaim(pos) {
@@ -240,7 +242,9 @@ func (fn *readFn) pull(ctx context.Context, n int64, deadline time.Time) ([]*pub
 		Subscription: fn.Options.Subscription, MaxMessages: int32(n),
 	})
 	if err != nil {
-		if ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
+		// The server may end the pull for its deadline a moment before the
+		// client's context expires: both are a pull that timed out.
+		if ctx.Err() == nil && (errors.Is(pctx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("pull %s: %w", fn.Options.Subscription, err)

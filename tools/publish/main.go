@@ -36,6 +36,7 @@ import (
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // TimestampAttribute is the attribute that carries each message's event time.
@@ -44,7 +45,7 @@ const TimestampAttribute = "event_time"
 var (
 	project      = flag.String("project", "", "Google Cloud project (any id on the emulator). Required.")
 	topic        = flag.String("topic", "raw-events", "Topic to publish to; created if missing.")
-	subscription = flag.String("subscription", "", "If set, a subscription on the topic to create if missing (before publishing, so it sees every message).")
+	subscription = flag.String("subscription", "", "If set, a subscription on the topic to create if missing (before publishing, so it sees every message); Pub/Sub deletes it after a day without use.")
 	input        = flag.String("input", "", "Comma-separated globs of raw files (JSON lines, gzip detected from content). Required unless --count.")
 	rateFlag     = flag.Float64("rate", 5000, "Messages per second (0: as fast as possible).")
 	lateFraction = flag.Float64("late_fraction", 0, "Fraction of messages held back and published after all others.")
@@ -135,6 +136,11 @@ func publish(ctx context.Context, client *pubsub.Client, topicName string, lines
 	return nil
 }
 
+// subscriptionTTL is how long a subscription this tool creates may stay
+// unused before Pub/Sub deletes it (the service's minimum): nothing else
+// deletes the subscriptions of ad-hoc runs.
+const subscriptionTTL = 24 * time.Hour
+
 // ensure creates the topic and subscription unless they exist.
 func ensure(ctx context.Context, client *pubsub.Client, topicName, sub string) error {
 	_, err := client.TopicAdminClient.CreateTopic(ctx, &pubsubpb.Topic{Name: topicName})
@@ -146,6 +152,7 @@ func ensure(ctx context.Context, client *pubsub.Client, topicName, sub string) e
 	}
 	_, err = client.SubscriptionAdminClient.CreateSubscription(ctx, &pubsubpb.Subscription{
 		Name: "projects/" + *project + "/subscriptions/" + sub, Topic: topicName, AckDeadlineSeconds: 60,
+		ExpirationPolicy: &pubsubpb.ExpirationPolicy{Ttl: durationpb.New(subscriptionTTL)},
 	})
 	if err != nil && status.Code(err) != codes.AlreadyExists {
 		return fmt.Errorf("create subscription: %w", err)
