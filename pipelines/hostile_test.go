@@ -8,12 +8,12 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/example/clickstream/tools/query/warehousesql"
+	"github.com/example/clickstream/io/warehouse/duck"
 )
 
 // TestHostileRecordsReachReadableTables runs the batch pipeline on records a
 // review found to break or leak through the tables, and reads the warehouse
-// with DuckDB (tools/query/warehousesql), as an analyst would: one invalid
+// with DuckDB (io/warehouse/duck), as an analyst would: one invalid
 // UTF-8 string used to make DuckDB refuse the whole dead_letter file
 // ("Invalid string encoding"), details echoed PII and 200 KB values, device
 // clocks beyond BigQuery's range were stored, attributes and bot_detail kept
@@ -60,14 +60,14 @@ func TestHostileRecordsReachReadableTables(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	w, err := warehousesql.Open(ctx, c.Output)
+	w, err := duck.Open(ctx, c.Output)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
 	query := func(q string) [][]string {
 		t.Helper()
-		rows, err := w.DB().QueryContext(ctx, q)
+		rows, err := w.SQL().QueryContext(ctx, q)
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

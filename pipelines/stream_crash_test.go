@@ -28,9 +28,9 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/io/warehouse/duck"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/tools/generate/groundtruth"
-	"github.com/example/clickstream/tools/query/warehousesql"
 )
 
 // TestStreamingKilledMidStream kills the streaming pipeline (the real
@@ -459,7 +459,7 @@ func withRows(t *testing.T, out string, lines []rawLine, truth []groundtruth.Rec
 func checkCurrentEvents(t *testing.T, out string, truth []groundtruth.Record) (repeated, viewRows int64) {
 	t.Helper()
 	ctx := context.Background()
-	w, err := warehousesql.Open(ctx, out)
+	w, err := duck.Open(ctx, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,14 +469,14 @@ func checkCurrentEvents(t *testing.T, out string, truth []groundtruth.Record) (r
 		t.Fatal(err)
 	}
 	view := regexp.MustCompile("`\\$\\{project\\}\\.\\$\\{dataset\\}\\.([a-z_]+)`").ReplaceAllString(string(body), "$1")
-	if _, err := w.DB().ExecContext(ctx, "CREATE VIEW fact_events_current AS "+view); err != nil {
+	if _, err := w.SQL().ExecContext(ctx, "CREATE VIEW fact_events_current AS "+view); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.DB().QueryRowContext(ctx,
+	if err := w.SQL().QueryRowContext(ctx,
 		"SELECT COUNT(*) - COUNT(DISTINCT (device_id, event_id)) FROM fact_events").Scan(&repeated); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := w.DB().QueryContext(ctx, "SELECT device_id, event_id FROM fact_events_current")
+	rows, err := w.SQL().QueryContext(ctx, "SELECT device_id, event_id FROM fact_events_current")
 	if err != nil {
 		t.Fatal(err)
 	}
