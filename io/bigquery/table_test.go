@@ -115,7 +115,11 @@ func TestEnsureTablesCreate(t *testing.T) {
 		} else if got.TimePartitioning != nil {
 			t.Errorf("%s: partitioned %+v", def.Name, got.TimePartitioning)
 		}
-		if got.Clustering == nil || !slices.Equal(got.Clustering.Fields, def.Clustering) {
+		if len(def.Clustering) == 0 {
+			if got.Clustering != nil {
+				t.Errorf("%s: clustering %+v, want none", def.Name, got.Clustering)
+			}
+		} else if got.Clustering == nil || !slices.Equal(got.Clustering.Fields, def.Clustering) {
 			t.Errorf("%s: clustering %+v, want %v", def.Name, got.Clustering, def.Clustering)
 		}
 		if got.RequirePartitionFilter != def.RequirePartitionFilter {

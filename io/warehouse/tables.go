@@ -33,6 +33,11 @@ var rowTypes = map[string]reflect.Type{
 	"state_device_user_runs": reflect.TypeFor[schemas.DeviceUserRun](),
 	"state_page_days":        reflect.TypeFor[schemas.PageDay](),
 	"state_dates":            reflect.TypeFor[schemas.StateDate](),
+
+	// The runs' own account.
+	"runs":           reflect.TypeFor[schemas.Run](),
+	"run_outcomes":   reflect.TypeFor[schemas.RunOutcome](),
+	"run_partitions": reflect.TypeFor[schemas.RunPartition](),
 }
 
 // tableNames returns the warehouse's tables, sorted.
