@@ -195,6 +195,15 @@ func TestEveryTableHasAPlan(t *testing.T) {
 		"dim_devices":      reflect.TypeFor[schemas.Device](),
 		"dim_users":        reflect.TypeFor[schemas.User](),
 		"dim_pages":        reflect.TypeFor[schemas.Page](),
+
+		"state_device_days":      reflect.TypeFor[schemas.DeviceDay](),
+		"state_device_user_runs": reflect.TypeFor[schemas.DeviceUserRun](),
+		"state_page_days":        reflect.TypeFor[schemas.PageDay](),
+		"state_dates":            reflect.TypeFor[schemas.StateDate](),
+
+		"runs":           reflect.TypeFor[schemas.Run](),
+		"run_outcomes":   reflect.TypeFor[schemas.RunOutcome](),
+		"run_partitions": reflect.TypeFor[schemas.RunPartition](),
 	}
 	for table, zero := range sinkRows {
 		types[table] = reflect.TypeOf(zero)
