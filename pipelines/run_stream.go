@@ -119,7 +119,7 @@ func unackedProblem(unacked []pubsub.Unacked) string {
 type Interval struct {
 	Start        time.Time `json:"start"`
 	InputRecords int64     `json:"input_records"`
-	// Outcomes is events + duplicates + bots + dead_letter.
+	// Outcomes is events + duplicates + bots + dead_letter + unwritable.
 	Outcomes        int64 `json:"outcomes"`
 	LateForSessions int64 `json:"late_for_sessions,omitempty"`
 }
