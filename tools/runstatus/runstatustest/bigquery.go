@@ -42,9 +42,10 @@ type BigQuery struct {
 // the run tables, created from schemas/tables; it is closed when tb ends.
 func NewBigQuery(tb testing.TB, project, dataset string) *BigQuery {
 	tb.Helper()
-	b := &BigQuery{Server: bqfake.NewServer(project), Project: project, Dataset: dataset}
+	back := bqfake.NewServer(project)
+	b := &BigQuery{Server: back, Project: project, Dataset: dataset}
 	b.AddDataset(dataset, "US")
-	back, err := url.Parse(b.Server.URL())
+	backURL, err := url.Parse(back.URL())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -54,11 +55,11 @@ func NewBigQuery(tb testing.TB, project, dataset string) *BigQuery {
 	for _, prefix := range []string{"", "/bigquery/v2"} {
 		mux.HandleFunc("GET "+prefix+"/projects/{project}/datasets/{dataset}/tables/{table}/data", b.listTableData)
 	}
-	mux.Handle("/", httputil.NewSingleHostReverseProxy(back))
+	mux.Handle("/", httputil.NewSingleHostReverseProxy(backURL))
 	b.front = httptest.NewServer(mux)
 	tb.Cleanup(func() {
 		b.front.Close()
-		b.Server.Close()
+		back.Close()
 	})
 
 	var defs []schemas.Table
