@@ -347,6 +347,22 @@ func TestWait(t *testing.T) {
 			t.Errorf("exit %d, want %d; stderr:\n%s", code, exitFailed, errOut)
 		}
 	})
+	t.Run("interrupted", func(t *testing.T) {
+		df.AddJob("job-6", "clickstream-long", started, running)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			for df.Gets("job-6") < 3 {
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+		}()
+		var out, errOut bytes.Buffer
+		code := run(ctx, append(wait, "--job_id", "job-6"), &out, &errOut)
+		if code != exitFailed || !strings.Contains(errOut.String(), "stopped waiting for Dataflow job job-6, which goes on: context canceled") {
+			t.Errorf("exit %d, want %d; stderr:\n%s", code, exitFailed, errOut.String())
+		}
+	})
 	t.Run("API errors in a row", func(t *testing.T) {
 		df.FailGets(maxPollErrors - 1)
 		code, _, errOut := runStatus(t, append(wait, "--job_id", "job-1")...)

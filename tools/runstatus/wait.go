@@ -58,6 +58,8 @@ func waitForJob(ctx context.Context, o options, progress io.Writer) (string, err
 		job, err := jobs.Get(o.project, o.region, id).View("JOB_VIEW_SUMMARY").Context(ctx).Do()
 		waited := time.Since(start).Round(time.Second)
 		switch {
+		case ctx.Err() != nil:
+			return id, stopped(ctx, id)
 		case err != nil && transient(err) && failures+1 < maxPollErrors:
 			failures++
 			fmt.Fprintf(progress, "job %s: reading its state failed (%d in a row, trying again): %v\n", id, failures, err)
@@ -75,10 +77,15 @@ func waitForJob(ctx context.Context, o options, progress io.Writer) (string, err
 		}
 		select {
 		case <-ctx.Done():
-			return id, fmt.Errorf("stopped waiting for job %s (it goes on): %w", id, ctx.Err())
+			return id, stopped(ctx, id)
 		case <-time.After(o.poll):
 		}
 	}
+}
+
+// stopped is the error of a wait interrupted (ctx done): the job goes on.
+func stopped(ctx context.Context, id string) error {
+	return fmt.Errorf("stopped waiting for Dataflow job %s, which goes on: %w", id, ctx.Err())
 }
 
 // findJob returns the id of the newest job named name.
@@ -108,7 +115,7 @@ func transient(err error) bool {
 		return apiErr.Code == http.StatusTooManyRequests || apiErr.Code >= http.StatusInternalServerError
 	}
 	// Not an answer of the API: the network.
-	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	return true
 }
 
 // jobFailure is the error of a job that ended other than done: its state and

@@ -23,8 +23,8 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// RunTables are the tables runstatus reads.
-var RunTables = []string{"runs", "run_outcomes", "run_partitions"}
+// runTables are the tables runstatus reads.
+var runTables = []string{"runs", "run_outcomes", "run_partitions"}
 
 // pageRows is the rows of one tabledata.list page: small, so that a test
 // reads several pages, as a reader of a long history does.
@@ -63,7 +63,7 @@ func NewBigQuery(tb testing.TB, project, dataset string) *BigQuery {
 	})
 
 	var defs []schemas.Table
-	for _, name := range RunTables {
+	for _, name := range runTables {
 		defs = append(defs, schemas.MustTable(name))
 	}
 	client := b.client(tb)
