@@ -157,8 +157,8 @@ drain:
 # first, waits for the job to end and prints the run's summary from its rows
 # in runs, run_outcomes and run_partitions: it exits 1 when the job fails and
 # 3 when the run did not reconcile, which fails the target. Interrupting the
-# wait leaves the job running; the runstatus command line printed here waits
-# again.
+# wait leaves the job running; the runstatus command printed here, with the
+# job id it printed for $job, waits again.
 backfill:
 	$(call need,PROJECT DATES)
 	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
