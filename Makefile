@@ -28,6 +28,7 @@ build:
 	$(GO) build -o $(BIN)/generate ./tools/generate
 	$(GO) build -o $(BIN)/query ./tools/query
 	$(GO) build -o $(BIN)/publish ./tools/publish
+	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
 
 # Generated sample (about a day of traffic), made once per seed and size.
 $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): | build

@@ -7,7 +7,8 @@
 #   make deploy                            start the streaming job JOB_NAME
 #   make drain                             drain the streaming job JOB_NAME
 #   make update [TRANSFORM_MAPPING=...]    replace the running streaming job in place
-#   make backfill DATES=D[..D]             batch job replacing those dates from the raw data
+#   make backfill DATES=D[..D]             batch job replacing those dates from the raw data; waits
+#                                          for it and prints the run's summary (fails if not reconciled)
 #   make daily [DAY=D]                     the daily batch: backfill of DAY (default yesterday, UTC)
 #
 # Variables (only PROJECT is required; the defaults are Terraform's names,
@@ -34,7 +35,10 @@
 #   TRANSFORM_MAPPING  update only: renamed transforms, old=new[,old=new...]
 #   DATES              backfill: YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD
 #   DAY                daily: the date to close (yesterday, UTC)
-#   BATCH_JOB_NAME     batch job name ($(PREFIX)-batch-<dates>-<time>)
+#   BATCH_JOB_NAME     batch job name ($(PREFIX)-batch-<dates>; daily: $(PREFIX)-daily-<day>)
+#   RUN_ID             batch run id, naming the run's rows in runs, run_outcomes, run_partitions
+#                      ($(BATCH_JOB_NAME)-<launch time, UTC>, e.g. clickstream-daily-2026-11-05-20261106T070012Z)
+#   RUNSTATUS_FLAGS    more flags of bin/runstatus, which waits for a batch job (e.g. --poll=1m)
 #   MAX_WORKERS        autoscaling ceiling (10)
 #   MACHINE_TYPE       worker machine type (Dataflow's default when empty)
 #   SUBNETWORK         workers' subnetwork, e.g. regions/R/subnetworks/S (default network when empty)
@@ -63,7 +67,11 @@ JOB_NAME         ?= $(PREFIX)-streaming
 TRANSFORM_MAPPING ?=
 DATES            ?=
 DAY              ?= $(shell date -u -d yesterday +%F)
-BATCH_JOB_NAME   ?= $(PREFIX)-batch-$(subst ..,-to-,$(DATES))-$(shell date -u +%H%M%S)
+BATCH_JOB_NAME   ?= $(PREFIX)-batch-$(subst ..,-to-,$(DATES))
+# Read once (:=), so that every use of the run id agrees.
+LAUNCH_TIME      := $(shell date -u +%Y%m%dT%H%M%SZ)
+RUN_ID           ?= $(BATCH_JOB_NAME)-$(LAUNCH_TIME)
+RUNSTATUS_FLAGS  ?=
 MAX_WORKERS      ?= 10
 MACHINE_TYPE     ?=
 SUBNETWORK       ?=
@@ -143,12 +151,23 @@ drain:
 	gcloud dataflow jobs drain "$$id" --project=$(PROJECT) --region=$(REGION)
 
 # backfill: a batch job that replaces the DATES partitions of every table from
-# the raw data (idempotent: load jobs truncate exactly those partitions).
+# the raw data (idempotent: load jobs truncate exactly those partitions), run
+# as RUN_ID. Dataflow refuses a second running job of the same name, so two
+# batch jobs over the same dates never run at once. Then bin/runstatus, built
+# first, waits for the job to end and prints the run's summary from its rows
+# in runs, run_outcomes and run_partitions: it exits 1 when the job fails and
+# 3 when the run did not reconcile, which fails the target. Interrupting the
+# wait leaves the job running; the runstatus command printed here, with the
+# job id it printed for $job, waits again.
 backfill:
 	$(call need,PROJECT DATES)
+	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
+	@echo "backfill $(DATES): job $(BATCH_JOB_NAME), run id $(RUN_ID)"
 	input=$$(deploy/backfill-inputs.sh '$(DATES)' $(BACKFILL_BUCKETS)) && \
-	gcloud dataflow flex-template run $(BATCH_JOB_NAME) $(run_flags) \
-		$(call params,mode=batch dates=$(DATES) input=$$input $(job_params))
+	job=$$(gcloud dataflow flex-template run $(BATCH_JOB_NAME) --format='value(job.id)' $(run_flags) \
+		$(call params,mode=batch dates=$(DATES) run_id=$(RUN_ID) input=$$input $(job_params))) && \
+	$(BIN)/runstatus --wait --project=$(PROJECT) --region=$(REGION) --job_id=$$job \
+		--bq_project=$(PROJECT) --bq_dataset=$(DATASET) --run_id=$(RUN_ID) $(RUNSTATUS_FLAGS)
 
 # daily: close DAY once its lateness horizon has passed (see README).
 daily:

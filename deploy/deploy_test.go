@@ -3,6 +3,8 @@ package deploy
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -14,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/example/clickstream/tools/runstatus/runstatustest"
 )
 
 type parameter struct {
@@ -274,7 +279,7 @@ func TestMakeTargets(t *testing.T) {
 		meta[p.Name] = p
 	}
 	dockerBinary := dockerfileBinary(t)
-	vars := []string{"PROJECT=my-proj-1", "REGION=europe-west4"}
+	vars := []string{"PROJECT=my-proj-1", "REGION=europe-west4", "LAUNCH_TIME=20261106T070012Z"}
 	env := []string{
 		"--project=my-proj-1", "--region=europe-west4",
 		"--template-file-gcs-location=gs://my-proj-1-clickstream-templates/templates/clickstream.json",
@@ -344,19 +349,34 @@ func TestMakeTargets(t *testing.T) {
 			name: "backfill",
 			args: []string{"backfill", "DATES=2026-11-01..2026-11-07", "BATCH_JOB_NAME=cs-backfill", "PARAMS=shards=1024 ip_mode=hash"},
 			want: append([]string{
+				"go build -o bin/runstatus ./tools/runstatus\n",
 				"deploy/backfill-inputs.sh '2026-11-01..2026-11-07' my-proj-1-clickstream-archive my-proj-1-clickstream-landing",
-				"gcloud dataflow flex-template run cs-backfill ",
+				"job=$(gcloud dataflow flex-template run cs-backfill --format='value(job.id)' ",
+				"bin/runstatus --wait --project=my-proj-1 --region=europe-west4 --job_id=$job ",
+				"--bq_project=my-proj-1 --bq_dataset=clickstream --run_id=cs-backfill-20261106T070012Z",
 			}, env...),
-			params: with(map[string]string{"mode": "batch", "dates": "2026-11-01..2026-11-07", "input": "$input", "shards": "1024", "ip_mode": "hash"}),
+			params: with(map[string]string{"mode": "batch", "dates": "2026-11-01..2026-11-07", "run_id": "cs-backfill-20261106T070012Z",
+				"input": "$input", "shards": "1024", "ip_mode": "hash"}),
+		},
+		{
+			name: "backfill's default job name",
+			args: []string{"backfill", "DATES=2026-11-01..2026-11-07"},
+			want: []string{
+				"gcloud dataflow flex-template run clickstream-batch-2026-11-01-to-2026-11-07 ",
+				"--run_id=clickstream-batch-2026-11-01-to-2026-11-07-20261106T070012Z",
+			},
+			params: with(map[string]string{"mode": "batch", "dates": "2026-11-01..2026-11-07",
+				"run_id": "clickstream-batch-2026-11-01-to-2026-11-07-20261106T070012Z", "input": "$input"}),
 		},
 		{
 			name: "daily",
-			args: []string{"daily", "DAY=2026-11-05"},
+			args: []string{"daily", "DAY=2026-11-05", "RUNSTATUS_FLAGS=--poll=1m"},
 			want: append([]string{
 				"deploy/backfill-inputs.sh '2026-11-05' my-proj-1-clickstream-archive my-proj-1-clickstream-landing",
 				"gcloud dataflow flex-template run clickstream-daily-2026-11-05 ",
+				"--bq_project=my-proj-1 --bq_dataset=clickstream --run_id=clickstream-daily-2026-11-05-20261106T070012Z --poll=1m",
 			}, env...),
-			params: with(map[string]string{"mode": "batch", "dates": "2026-11-05", "input": "$input"}),
+			params: with(map[string]string{"mode": "batch", "dates": "2026-11-05", "run_id": "clickstream-daily-2026-11-05-20261106T070012Z", "input": "$input"}),
 		},
 	}
 	for _, tt := range tests {
@@ -394,6 +414,37 @@ func TestMakeTargets(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("backfill builds runstatus, launches, then waits", func(t *testing.T) {
+		out, err := makeN(t, "backfill", "PROJECT=my-proj-1", "DATES=2026-11-05")
+		if err != nil {
+			t.Fatalf("make -n backfill: %v\n%s", err, out)
+		}
+		build := strings.Index(out, "go build -o bin/runstatus")
+		launch := strings.Index(out, "gcloud dataflow flex-template run")
+		wait := strings.Index(out, "bin/runstatus --wait")
+		if build < 0 || !(build < launch && launch < wait) {
+			t.Errorf("want the build, the launch and the wait in that order:\n%s", out)
+		}
+	})
+
+	t.Run("one run id per launch, from the job name and the time", func(t *testing.T) {
+		out, err := makeN(t, "daily", "PROJECT=my-proj-1", "DAY=2026-11-05")
+		if err != nil {
+			t.Fatalf("make -n daily: %v\n%s", err, out)
+		}
+		ids := regexp.MustCompile(`run[ _]id[ =]([^ "~\n]+)|--run_id=([^ \n]+)`).FindAllStringSubmatch(out, -1)
+		if len(ids) != 3 {
+			t.Fatalf("want the run id printed, passed to the job and to runstatus; found %d in:\n%s", len(ids), out)
+		}
+		want := regexp.MustCompile(`^clickstream-daily-2026-11-05-[0-9]{8}T[0-9]{6}Z$`)
+		first := ids[0][1] + ids[0][2]
+		for _, m := range ids {
+			if id := m[1] + m[2]; id != first || !want.MatchString(id) {
+				t.Errorf("run id %q, want %q everywhere, matching %v:\n%s", id, first, want, out)
+			}
+		}
+	})
 
 	t.Run("required variables", func(t *testing.T) {
 		for _, args := range [][]string{{"deploy"}, {"backfill", "PROJECT=my-proj-1"}} {
@@ -544,5 +595,123 @@ func TestBackfillInputs(t *testing.T) {
 		if code != tt.code || strings.TrimSpace(string(out)) != tt.want {
 			t.Errorf("backfill-inputs.sh %s = %q (exit %d, %s), want %q (exit %d)", tt.dates, out, code, stderr.String(), tt.want, tt.code)
 		}
+	}
+}
+
+// gcloudStandIn is a gcloud for TestBatchWait: `dataflow flex-template run`
+// records its arguments in $GCLOUD_LOG and answers the job $GCLOUD_JOB_ID,
+// only the id when asked for --format='value(job.id)' as gcloud does, else
+// the job as YAML.
+const gcloudStandIn = `#!/usr/bin/env bash
+set -euo pipefail
+echo "$*" >> "$GCLOUD_LOG"
+if [ "$1 $2 $3" != "dataflow flex-template run" ]; then
+  echo "gcloud stand-in: not implemented: $*" >&2
+  exit 1
+fi
+for arg in "$@"; do
+  if [ "$arg" = "--format=value(job.id)" ]; then
+    echo "$GCLOUD_JOB_ID"
+    exit 0
+  fi
+done
+printf 'job:\n  id: %s\n  name: %s\n' "$GCLOUD_JOB_ID" "$4"
+`
+
+// TestBatchWait runs make daily and make backfill for real, with stand-ins
+// for gcloud, for the Dataflow API (whose jobs end as each case says) and
+// for BigQuery (holding the runs' rows), and checks what the targets print
+// and how they end: the run's summary and success for a reconciled run; the
+// failed partition and runstatus's exit status 3 for a run that did not
+// reconcile; the job's state and exit status 1 for a failed job.
+func TestBatchWait(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	const project, region, launch = "my-proj-1", "europe-west4", "20261106T070012Z"
+	day := time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC)
+	started := time.Date(2026, 11, 6, 7, 0, 12, 0, time.UTC)
+
+	daily := runstatustest.DailyRun("clickstream-daily-2026-11-05-"+launch, "job-daily", day, started)
+	failed := runstatustest.DailyRun("cs-backfill-"+launch, "job-backfill", day, started)
+	failed.FailPartition("fact_sessions", day, "backendError: Error encountered during execution. Retrying may solve the problem.")
+	bq := runstatustest.NewBigQuery(t, project, "clickstream")
+	runstatustest.PutBigQuery(t, bq, daily, failed)
+
+	df := runstatustest.NewDataflow(project, region)
+	defer df.Close()
+	df.AddJob("job-daily", "clickstream-daily-2026-11-05", started, "JOB_STATE_QUEUED", "JOB_STATE_RUNNING", "JOB_STATE_DONE")
+	df.AddJob("job-backfill", "cs-backfill", started, "JOB_STATE_RUNNING", "JOB_STATE_DONE")
+	df.AddJob("job-failed", "cs-backfill", started, "JOB_STATE_RUNNING", "JOB_STATE_FAILED")
+	df.AddMessage("job-failed", "JOB_MESSAGE_ERROR", "Workflow failed.", started.Add(time.Minute))
+
+	tools := t.TempDir()
+	if err := os.WriteFile(filepath.Join(tools, "gcloud"), []byte(gcloudStandIn), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	for _, tt := range []struct {
+		name, job string
+		args      []string
+		code      int      // runstatus's exit status
+		want      []string // in the output
+	}{
+		{
+			name: "daily, reconciled", job: "job-daily",
+			args: []string{"daily", "DAY=2026-11-05"},
+			want: []string{
+				"backfill 2026-11-05: job clickstream-daily-2026-11-05, run id clickstream-daily-2026-11-05-" + launch,
+				"job job-daily (clickstream-daily-2026-11-05): JOB_STATE_RUNNING, waited ",
+				"job job-daily (clickstream-daily-2026-11-05): JOB_STATE_DONE after ",
+				"Run clickstream-daily-2026-11-05-20261106T070012Z: 2026-11-05 in 754.0s (1 records/s)",
+				"reconciled: true",
+			},
+		},
+		{
+			name: "backfill, not reconciled", job: "job-backfill", code: 3,
+			args: []string{"backfill", "DATES=2026-11-05", "BATCH_JOB_NAME=cs-backfill"},
+			want: []string{
+				"reconciled: false",
+				"fact_sessions 2026-11-05: failed, counted 120 rows, job clickstream_cs-backfill-20261106T070012Z_fact_sessions_20261105_a2 (attempt 2): backendError: Error encountered during execution. Retrying may solve the problem.",
+			},
+		},
+		{
+			name: "failed job", job: "job-failed", code: 1,
+			args: []string{"backfill", "DATES=2026-11-05", "BATCH_JOB_NAME=cs-backfill"},
+			want: []string{
+				"job job-failed (cs-backfill): JOB_STATE_FAILED after ",
+				"runstatus: Dataflow job job-failed (cs-backfill) ended JOB_STATE_FAILED; its newest error messages:",
+			},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			gcloudLog := filepath.Join(t.TempDir(), "gcloud.log")
+			args := append([]string{"--no-print-directory", "-C", "..", "PROJECT=" + project, "REGION=" + region,
+				"LAUNCH_TIME=" + launch, "BIN=" + bin, "TAG=v9",
+				"RUNSTATUS_FLAGS=--poll=1ms --dataflow_endpoint=" + df.URL() + " --bq_endpoint=" + bq.URL()}, tt.args...)
+			cmd := exec.Command("make", args...)
+			cmd.Env = append(os.Environ(), "MAKEFLAGS=", "MAKELEVEL=", "PATH="+tools+":"+os.Getenv("PATH"),
+				"BACKFILL_LS=echo", "GCLOUD_LOG="+gcloudLog, "GCLOUD_JOB_ID="+tt.job)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			switch {
+			case tt.code == 0 && err != nil:
+				t.Errorf("make %v: %v, want success", tt.args, err)
+			case tt.code != 0 && (!errors.As(err, &exit) || !strings.Contains(string(out), fmt.Sprintf("] Error %d\n", tt.code))):
+				t.Errorf("make %v: %v, want it to fail with the recipe's Error %d", tt.args, err, tt.code)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("no %q in the output", w)
+				}
+			}
+			launched, err := os.ReadFile(gcloudLog)
+			if err != nil || strings.Count(string(launched), "dataflow flex-template run") != 1 {
+				t.Errorf("want one launch, gcloud got (%v):\n%s", err, launched)
+			}
+			if t.Failed() {
+				t.Logf("output:\n%s", out)
+			}
+		})
 	}
 }
