@@ -375,7 +375,7 @@ func (tr *translator) emit(st *statement, toks []token) error {
 		case tokParam:
 			p, ok := tr.params[t.text]
 			if !ok {
-				return fmt.Errorf("Query parameter '%s' not found", t.text)
+				return failf("invalidQuery", "Query parameter '%s' not found", t.text)
 			}
 			typ, err := paramType(p)
 			if err != nil {
@@ -499,7 +499,7 @@ func paramType(p *bqv2.QueryParameter) (string, error) {
 func (s *Server) partitionsView(dataset string) (string, error) {
 	ds, ok := s.datasets[dataset]
 	if !ok {
-		return "", fmt.Errorf("Not found: Dataset %s:%s", s.project, dataset)
+		return "", failf("notFound", "Not found: Dataset %s:%s", s.project, dataset)
 	}
 	parts := []string{"SELECT CAST(NULL AS VARCHAR) AS table_catalog, CAST(NULL AS VARCHAR) AS table_schema, " +
 		"CAST(NULL AS VARCHAR) AS table_name, CAST(NULL AS VARCHAR) AS partition_id, CAST(NULL AS BIGINT) AS total_rows WHERE false"}

@@ -3,6 +3,7 @@ package bqfake
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -213,7 +214,11 @@ func (s *Server) prepare(ctx context.Context, conn *sql.Conn, cfg *bqv2.JobConfi
 		tr.params[p.Name] = p
 	}
 	stmts, err := tr.translate(cfg.Query)
-	if err != nil {
+	var jerr *jobError
+	switch {
+	case errors.As(err, &jerr):
+		return nil, jerr
+	case err != nil:
 		return nil, failf("invalidQuery", "%v", err)
 	}
 	return stmts, nil
