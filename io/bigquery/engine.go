@@ -559,8 +559,9 @@ func checkNames(list ...string) error {
 // run that is about to replace their facts on BigQuery (the local warehouse
 // marks them in the commit of the facts: duck.StagePending): the dimension
 // step that processes them marks them built, and until then every step
-// processes them. Its job's base id is derived from the run alone, so a
-// retry finds the job of an earlier attempt.
+// processes them. A run calls it once, with every date it owns: its job's
+// base id is derived from the run alone, so that a retry finds the job of
+// an earlier attempt.
 func MarkPending(ctx context.Context, r *JobRunner, dataset, runID string, dates []time.Time) error {
 	if len(dates) == 0 {
 		return nil
