@@ -9,7 +9,8 @@
 //   - tables.get, tables.insert (schema types and modes as the API reports
 //     them, e.g. INT64 as INTEGER; day partitioning on a DATE or TIMESTAMP
 //     column; at most 4 clustering columns that exist), tables.delete of a
-//     table or of one partition (table$YYYYMMDD);
+//     table or of one partition (table$YYYYMMDD), tabledata.list (what the
+//     client's Table.Read calls);
 //   - jobs.insert of load and query jobs (and dry runs of a query), jobs.get
 //     and jobs.getQueryResults (what the client's Job.Read calls). A job
 //     normally runs to completion when it is inserted; like BigQuery, the

@@ -396,3 +396,55 @@ func TestFailQueryJobs(t *testing.T) {
 		t.Errorf("dim_pages %v, want the second attempt's row only", got)
 	}
 }
+
+// TestReadPages: a query's rows and a table's rows (tabledata.list) read
+// in pages.
+func TestReadPages(t *testing.T) {
+	_, client := setUp(t, "US")
+	ctx := context.Background()
+	loadPages(t, client, "k1", "k2", "k3", "k4", "k5")
+	job, status := runQuery(t, client, "pages", "SELECT page_key FROM dim_pages ORDER BY page_key DESC", nil)
+	if status.Err() != nil {
+		t.Fatal(status.Err())
+	}
+	it, err := job.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it.PageInfo().MaxSize = 2
+	var keys []string
+	for {
+		var row []bq.Value
+		err := it.Next(&row)
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, row[0].(string))
+	}
+	if !slices.Equal(keys, []string{"k5", "k4", "k3", "k2", "k1"}) {
+		t.Errorf("query rows %v", keys)
+	}
+	tit := client.Dataset("ds").Table("dim_pages").Read(ctx)
+	tit.PageInfo().MaxSize = 2
+	keys = nil
+	for {
+		var p struct {
+			PageKey  string `bigquery:"page_key"`
+			PageType string `bigquery:"page_type"`
+		}
+		err := tit.Next(&p)
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, p.PageKey+":"+p.PageType)
+	}
+	if !slices.Equal(keys, []string{"k1:home", "k2:home", "k3:home", "k4:home", "k5:home"}) {
+		t.Errorf("table rows %v", keys)
+	}
+}

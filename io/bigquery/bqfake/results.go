@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 // getQueryResults serves jobs.getQueryResults, which the client's Job.Read
 // calls: once with maxResults=0 to wait for the job and read its schema,
-// then for pages of rows (startIndex or pageToken, maxResults).
+// then for pages of rows.
 func (s *Server) getQueryResults(w http.ResponseWriter, r *http.Request) {
 	if !s.checkProject(w, r) {
 		return
@@ -43,7 +44,60 @@ func (s *Server) getQueryResults(w http.ResponseWriter, r *http.Request) {
 	if res == nil {
 		res = &result{schema: &bqv2.TableSchema{}}
 	}
-	q := r.URL.Query()
+	rows, token, err := page(r.URL.Query(), res.schema, res.rows)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	resp.JobComplete = true
+	resp.Schema = res.schema
+	resp.TotalRows = uint64(len(res.rows))
+	resp.Rows, resp.PageToken = rows, token
+	if stats := job.Statistics.Query; stats != nil {
+		resp.NumDmlAffectedRows = stats.NumDmlAffectedRows
+	}
+	writeJSON(w, resp)
+}
+
+// listTableData serves tabledata.list, which the client's Table.Read
+// calls: a table's rows, in pages as for getQueryResults.
+func (s *Server) listTableData(w http.ResponseWriter, r *http.Request) {
+	if !s.checkProject(w, r) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dataset, name := r.PathValue("dataset"), r.PathValue("table")
+	t := s.lookupTable(dataset, name)
+	if t == nil {
+		writeError(w, http.StatusNotFound, "notFound", s.notFoundTable(dataset, name))
+		return
+	}
+	stored, err := s.store.rowsOf(r.Context(), dataset, t)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internalError", err.Error())
+		return
+	}
+	values := make([][]any, len(stored))
+	for i, row := range stored {
+		values[i] = make([]any, len(t.meta.Schema.Fields))
+		for j, f := range t.meta.Schema.Fields {
+			values[i][j] = row[f.Name]
+		}
+	}
+	rows, token, err := page(r.URL.Query(), t.meta.Schema, values)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	writeJSON(w, &bqv2.TableDataList{Kind: "bigquery#tableDataList", TotalRows: int64(len(values)), Rows: rows, PageToken: token})
+}
+
+// page returns the rows of one page of a listing, as the API sends them:
+// from startIndex, or from pageToken (the index the previous page ended
+// at), at most maxResults of them (all without it), and the next page's
+// token ("" after the last).
+func page(q url.Values, schema *bqv2.TableSchema, values [][]any) ([]*bqv2.TableRow, string, error) {
 	start := 0
 	var err error
 	switch {
@@ -53,36 +107,30 @@ func (s *Server) getQueryResults(w http.ResponseWriter, r *http.Request) {
 		start, err = strconv.Atoi(q.Get("startIndex"))
 	}
 	if err != nil || start < 0 {
-		writeError(w, http.StatusBadRequest, "invalid", "bqfake: bad startIndex or pageToken")
-		return
+		return nil, "", fmt.Errorf("bqfake: bad startIndex or pageToken")
 	}
-	end := len(res.rows)
+	end := len(values)
 	if m := q.Get("maxResults"); m != "" {
 		n, err := strconv.Atoi(m)
 		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, "invalid", "bqfake: bad maxResults")
-			return
+			return nil, "", fmt.Errorf("bqfake: bad maxResults")
 		}
 		end = min(end, start+n)
 	}
 	int64Timestamps := q.Get("formatOptions.useInt64Timestamp") == "true"
-	for _, row := range res.rows[min(start, end):end] {
+	var rows []*bqv2.TableRow
+	for _, row := range values[min(start, end):end] {
 		cells := make([]*bqv2.TableCell, len(row))
 		for i, v := range row {
-			cells[i] = &bqv2.TableCell{V: cellValue(v, res.schema.Fields[i], int64Timestamps)}
+			cells[i] = &bqv2.TableCell{V: cellValue(v, schema.Fields[i], int64Timestamps)}
 		}
-		resp.Rows = append(resp.Rows, &bqv2.TableRow{F: cells})
+		rows = append(rows, &bqv2.TableRow{F: cells})
 	}
-	if end < len(res.rows) {
-		resp.PageToken = strconv.Itoa(end)
+	token := ""
+	if end < len(values) {
+		token = strconv.Itoa(end)
 	}
-	resp.JobComplete = true
-	resp.Schema = res.schema
-	resp.TotalRows = uint64(len(res.rows))
-	if stats := job.Statistics.Query; stats != nil {
-		resp.NumDmlAffectedRows = stats.NumDmlAffectedRows
-	}
-	writeJSON(w, resp)
+	return rows, token, nil
 }
 
 // cellValue is a value as the API sends it in a row: text for a scalar, a

@@ -65,6 +65,7 @@ func NewServer(project string) *Server {
 		mux.HandleFunc("GET "+prefix+"/projects/{project}/datasets/{dataset}/tables/{table}", s.getTable)
 		mux.HandleFunc("POST "+prefix+"/projects/{project}/datasets/{dataset}/tables", s.insertTable)
 		mux.HandleFunc("DELETE "+prefix+"/projects/{project}/datasets/{dataset}/tables/{table}", s.deleteTable)
+		mux.HandleFunc("GET "+prefix+"/projects/{project}/datasets/{dataset}/tables/{table}/data", s.listTableData)
 		mux.HandleFunc("POST "+prefix+"/projects/{project}/jobs", s.insertJob)
 		mux.HandleFunc("GET "+prefix+"/projects/{project}/jobs/{job}", s.getJob)
 		mux.HandleFunc("GET "+prefix+"/projects/{project}/queries/{job}", s.getQueryResults)
