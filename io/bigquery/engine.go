@@ -92,10 +92,10 @@ func NewEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 	}
 	e := &Engine{opts: opts, project: opts.Runner.Client.Project(), step: opts.RunID + "_dims_" + hex.EncodeToString(token)}
 	holders, err := e.acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("bigquery: take the dimension lease: %w", err)
-	}
-	if len(holders) == 1 && holders[0].StepID == e.step {
+	switch {
+	case err != nil:
+		return nil, errors.Join(fmt.Errorf("bigquery: take the dimension lease: %w", err), e.Close(ctx))
+	case len(holders) == 1 && holders[0].StepID == e.step:
 		return e, nil
 	}
 	e.released = true // it is not ours
@@ -114,7 +114,7 @@ func (e *Engine) Step() string { return e.step }
 // drops its temporary tables.
 func (e *Engine) Close(ctx context.Context) error {
 	var errs []error
-	if !e.released {
+	if !e.released && e.session != "" {
 		if _, err := e.run(ctx, "release", releaseLease, models.Params{"step_id": e.step}); err != nil {
 			errs = append(errs, fmt.Errorf("give the dimension lease back: %w", err))
 		}
@@ -133,7 +133,7 @@ func (e *Engine) Close(ctx context.Context) error {
 }
 
 // Load implements dimensions.Engine: CREATE TEMP TABLE, then INSERT the
-// rows as parameters (no value is ever spliced into the SQL).
+// rows, every value a query parameter.
 func (e *Engine) Load(ctx context.Context, name string, columns []dimensions.Column, rows [][]any) error {
 	if err := checkNames(name); err != nil {
 		return err
@@ -141,7 +141,7 @@ func (e *Engine) Load(ctx context.Context, name string, columns []dimensions.Col
 	defs := make([]string, len(columns))
 	names := make([]string, len(columns))
 	for i, c := range columns {
-		if err := checkNames(c.Name); err != nil {
+		if err := checkNames(c.Name, c.Type); err != nil {
 			return err
 		}
 		defs[i], names[i] = c.Name+" "+c.Type, c.Name
