@@ -28,8 +28,9 @@ import (
 //
 //   - an attempt that succeeded is the result: nothing is submitted;
 //   - one still running is waited for;
-//   - one that failed with a transient error (TransientReasons) is passed
-//     over, and the first attempt that does not exist yet is submitted;
+//   - one that failed with a transient error (TransientReasons, or a
+//     ConcurrentUpdate) is passed over, and the first attempt that does
+//     not exist yet is submitted;
 //   - one that failed for another reason is the result: a *JobFailedError,
 //     without submitting again (the same job would fail the same way).
 //
@@ -67,8 +68,22 @@ const DefaultJobAttempts = 4
 // TransientReasons are the error reasons of a failed job worth submitting
 // again: BigQuery's own failures and rate limits, which it documents as
 // retryable. Any other reason (invalid, notFound, quotaExceeded,
-// accessDenied, ...) is a JobFailedError.
+// accessDenied, ...) is a JobFailedError, except a concurrent update
+// (ConcurrentUpdate).
 var TransientReasons = []string{"backendError", "internalError", "rateLimitExceeded", "jobBackendError", "jobInternalError", "jobRateLimitExceeded"}
+
+// ConcurrentUpdate reports whether a job failed because another job changed
+// a table it changes: BigQuery aborts a multi-statement transaction (or
+// refuses a mutating DML statement) that conflicts with a concurrent one on
+// the same table, with reason invalidQuery and the message "Transaction is
+// aborted due to concurrent update against table ..." (or "Could not
+// serialize access to table ... due to concurrent update"). Nothing of the
+// job was written; running the whole job again is the remedy, so the
+// runner treats it as transient.
+func ConcurrentUpdate(err error) bool {
+	var be *bq.Error
+	return errors.As(err, &be) && be.Reason == "invalidQuery" && strings.Contains(be.Message, "due to concurrent update")
+}
 
 // JobResult is the attempt of a job that succeeded.
 type JobResult struct {
@@ -85,6 +100,8 @@ type JobResult struct {
 	// is *bq.LoadStatistics for a load job, *bq.QueryStatistics for a query
 	// job (e.g. NumDMLAffectedRows).
 	Status *bq.JobStatus
+	// Job is the attempt, e.g. to Read a query's rows.
+	Job *bq.Job
 }
 
 // JobFailedError is a job that BigQuery failed, or refused to start, for a
@@ -145,7 +162,7 @@ func (r *JobRunner) Run(ctx context.Context, base string, cfg bq.JobConfig) (*Jo
 			return nil, fmt.Errorf("wait for job %s: %w", id, err)
 		}
 		if status.Err() == nil {
-			return &JobResult{ID: id, Attempt: n, Submitted: submitted, Retries: retries, Status: status}, nil
+			return &JobResult{ID: id, Attempt: n, Submitted: submitted, Retries: retries, Status: status, Job: job}, nil
 		}
 		if !transient(status.Err()) {
 			return nil, &JobFailedError{ID: id, Err: status.Err(), Errors: jobErrors(status)}
@@ -232,7 +249,7 @@ func (r *JobRunner) wait(ctx context.Context, job *bq.Job) (*bq.JobStatus, error
 // transient reports whether a failed job's error is worth another attempt.
 func transient(err error) bool {
 	var be *bq.Error
-	return errors.As(err, &be) && slices.Contains(TransientReasons, be.Reason)
+	return (errors.As(err, &be) && slices.Contains(TransientReasons, be.Reason)) || ConcurrentUpdate(err)
 }
 
 // refused reports whether jobs.insert refused a job for good: a 4xx other

@@ -14,7 +14,6 @@ import (
 
 	bq "cloud.google.com/go/bigquery"
 	"github.com/googleapis/gax-go/v2"
-	bqv2 "google.golang.org/api/bigquery/v2"
 
 	iobq "github.com/example/clickstream/io/bigquery"
 	"github.com/example/clickstream/io/bigquery/bqfake"
@@ -241,32 +240,53 @@ func TestJobRunnerOtherWork(t *testing.T) {
 	}
 }
 
-// TestJobRunnerQuery runs a DML query job (as the SQL models will) through
-// the same probe: a transient failure, then the statistics of the attempt
-// that succeeded.
+// TestJobRunnerQuery runs a DML query job (as the dimension step does)
+// through the same probe: a transient failure, then the statistics of the
+// attempt that succeeded; run again, it finds that attempt and inserts
+// nothing more.
 func TestJobRunnerQuery(t *testing.T) {
 	srv, r, _ := newRunner(t, 0)
-	var ran []string
-	srv.HandleQueries(func(q *bqv2.JobConfigurationQuery) (*bqv2.JobStatistics2, error) {
-		ran = append(ran, q.Query)
-		return &bqv2.JobStatistics2{StatementType: "MERGE", NumDmlAffectedRows: 42}, nil
-	})
 	srv.FailJobs(1, "jobBackendError")
-	const sql = "MERGE ds.dim_users T USING ds.staged S ON T.user_key = S.user_key WHEN NOT MATCHED THEN INSERT ROW"
+	const sql = "INSERT INTO ds.dim_pages (page_key, page_type) VALUES ('k1', 'home'), ('k2', 'cart')"
 	for range 2 {
-		res, err := r.Run(context.Background(), "merge_dim_users", &bq.QueryConfig{Q: sql})
+		res, err := r.Run(context.Background(), "insert_dim_pages", &bq.QueryConfig{Q: sql})
 		if err != nil {
 			t.Fatal(err)
 		}
 		stats, ok := res.Status.Statistics.Details.(*bq.QueryStatistics)
-		if res.ID != "merge_dim_users_a1" || !ok || stats.NumDMLAffectedRows != 42 {
+		if res.ID != "insert_dim_pages_a1" || !ok || stats.NumDMLAffectedRows != 2 {
 			t.Errorf("result %s, statistics %+v", res.ID, res.Status.Statistics.Details)
 		}
 	}
-	if len(ran) != 1 {
-		t.Errorf("the query ran %d times, want once", len(ran))
+	if got := srv.Rows("ds", "dim_pages"); len(got) != 2 {
+		t.Errorf("dim_pages has %d rows, want the 2 inserted once", len(got))
 	}
-	if got, want := jobStates(srv), []string{"merge_dim_users_a0 DONE jobBackendError", "merge_dim_users_a1 DONE"}; !slices.Equal(got, want) {
+	if got, want := jobStates(srv), []string{"insert_dim_pages_a0 DONE jobBackendError", "insert_dim_pages_a1 DONE"}; !slices.Equal(got, want) {
+		t.Errorf("jobs %v, want %v", got, want)
+	}
+}
+
+// TestJobRunnerConcurrentUpdate: a transaction that a concurrent one
+// aborts (reason invalidQuery, "due to concurrent update") changed nothing
+// and is run again whole, as a transient failure.
+func TestJobRunnerConcurrentUpdate(t *testing.T) {
+	srv, r, _ := newRunner(t, 0)
+	srv.AbortTransactions("replace_dim_pages", 1)
+	const sql = `BEGIN TRANSACTION;
+DELETE FROM ds.dim_pages WHERE TRUE;
+INSERT INTO ds.dim_pages (page_key, page_type) VALUES ('k1', 'home');
+COMMIT TRANSACTION;`
+	res, err := r.Run(context.Background(), "replace_dim_pages", &bq.QueryConfig{Q: sql})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ID != "replace_dim_pages_a1" || res.Retries != 1 {
+		t.Errorf("result %s after %d retries, want replace_dim_pages_a1 after 1", res.ID, res.Retries)
+	}
+	if got := srv.Rows("ds", "dim_pages"); len(got) != 1 {
+		t.Errorf("dim_pages has %d rows, want 1", len(got))
+	}
+	if got, want := jobStates(srv), []string{"replace_dim_pages_a0 DONE invalidQuery", "replace_dim_pages_a1 DONE"}; !slices.Equal(got, want) {
 		t.Errorf("jobs %v, want %v", got, want)
 	}
 }

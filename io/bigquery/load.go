@@ -564,14 +564,17 @@ var jobIDUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 
 // jobID is the base id (see JobRunner) of the load job of one partition of
 // one run: the same on every attempt of the run, different for every run.
-// Characters a job id cannot hold become '_', plus a hash of the original
-// so that ids stay distinct.
 func jobID(runID, table string, date time.Time) string {
 	part := "all"
 	if !date.IsZero() {
 		part = date.Format("20060102")
 	}
-	raw := "clickstream_" + runID + "_" + table + "_" + part
+	return safeJobID("clickstream_" + runID + "_" + table + "_" + part)
+}
+
+// safeJobID is raw as a job id: characters a job id cannot hold become '_',
+// plus a hash of raw so that ids stay distinct.
+func safeJobID(raw string) string {
 	id := jobIDUnsafe.ReplaceAllString(raw, "_")
 	if id != raw {
 		sum := sha256.Sum256([]byte(raw))

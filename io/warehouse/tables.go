@@ -33,6 +33,7 @@ var rowTypes = map[string]reflect.Type{
 	"state_device_user_runs": reflect.TypeFor[schemas.DeviceUserRun](),
 	"state_page_days":        reflect.TypeFor[schemas.PageDay](),
 	"state_dates":            reflect.TypeFor[schemas.StateDate](),
+	"dimension_lease":        reflect.TypeFor[schemas.Lease](),
 
 	// The runs' own account.
 	"runs":           reflect.TypeFor[schemas.Run](),

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	bqv2 "google.golang.org/api/bigquery/v2"
 )
 
 // faults are the failures a test has asked for. Each counts down as it
@@ -14,10 +16,21 @@ type faults struct {
 	lose int
 	// jobs are the error reasons of the next jobs to run, in order.
 	jobs []string
+	// queries fail the query jobs whose ids match.
+	queries []*queryFault
+	// aborts abort the transactions of the query jobs whose ids match.
+	aborts []*queryFault
 	// reject refuses rows in load jobs.
 	reject func(table string, row map[string]any) string
 	// delay counts jobs that stay RUNNING for polls jobs.get each.
 	delay struct{ jobs, polls int }
+}
+
+// queryFault strikes the next n query jobs whose id contains match.
+type queryFault struct {
+	match  string
+	n      int
+	reason string
 }
 
 // requestFault answers the next n requests that match with an error.
@@ -59,6 +72,28 @@ func (s *Server) FailJobs(n int, reason string) {
 	for range n {
 		s.faults.jobs = append(s.faults.jobs, reason)
 	}
+}
+
+// FailQueryJobs makes the next n query jobs whose job id contains match
+// finish DONE with an error result of reason before running, changing
+// nothing: "invalidQuery" as for a query BigQuery rejects, or a transient
+// reason as for FailJobs.
+func (s *Server) FailQueryJobs(match string, n int, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.queries = append(s.faults.queries, &queryFault{match: match, n: n, reason: reason})
+}
+
+// AbortTransactions makes the transactions of the next n query jobs whose
+// job id contains match abort at their COMMIT TRANSACTION, as BigQuery
+// aborts one that a concurrent transaction or DML statement on the same
+// table beat to it: every statement of the transaction is rolled back and
+// the job fails with reason invalidQuery, "Transaction is aborted due to
+// concurrent update against table ...".
+func (s *Server) AbortTransactions(match string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults.aborts = append(s.faults.aborts, &queryFault{match: match, n: n})
 }
 
 // RejectRows makes load jobs refuse rows: a job that loads a row for which
@@ -109,15 +144,33 @@ func (s *Server) failRequest(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// injectedJobFailure returns the error of the next job to fail, if any.
+// injectedJobFailure returns the error of job if a fault makes it fail.
 // The caller holds s.mu.
-func (s *Server) injectedJobFailure() *jobError {
-	if len(s.faults.jobs) == 0 {
+func (s *Server) injectedJobFailure(job *bqv2.Job) *jobError {
+	if len(s.faults.jobs) > 0 {
+		reason := s.faults.jobs[0]
+		s.faults.jobs = s.faults.jobs[1:]
+		return failf(reason, "bqfake: injected job failure (%s)", reason)
+	}
+	if job.Configuration.Query == nil {
 		return nil
 	}
-	reason := s.faults.jobs[0]
-	s.faults.jobs = s.faults.jobs[1:]
-	return failf(reason, "bqfake: injected job failure (%s)", reason)
+	if f := strike(s.faults.queries, job.JobReference.JobId); f != nil {
+		return failf(f.reason, "bqfake: injected query job failure (%s)", f.reason)
+	}
+	return nil
+}
+
+// strike returns the first fault of faults that strikes job id, counted
+// down, or nil.
+func strike(faults []*queryFault, id string) *queryFault {
+	for _, f := range faults {
+		if f.n > 0 && strings.Contains(id, f.match) {
+			f.n--
+			return f
+		}
+	}
+	return nil
 }
 
 // rejectRows applies RejectRows to the rows a job would load into table.

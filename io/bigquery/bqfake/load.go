@@ -29,32 +29,20 @@ func failf(reason, format string, args ...any) *jobError {
 	return &jobError{reason: reason, message: fmt.Sprintf(format, args...)}
 }
 
-// HandleQueries makes the server accept query jobs and run each one with
-// run, which returns the job's query statistics or its error (reported as
-// the job's error result, reason "invalidQuery"). run is called with the
-// server's lock held: it must not call the server. Without it, query jobs
-// answer "not implemented".
-func (s *Server) HandleQueries(run func(*bqv2.JobConfigurationQuery) (*bqv2.JobStatistics2, error)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.queries = run
-}
-
 // run runs a job to completion and records its outcome in job: BigQuery
 // accepts a job whose execution fails, and reports the failure in its
 // status. The caller holds s.mu.
 func (s *Server) run(ctx context.Context, job *bqv2.Job) {
 	job.Statistics.StartTime = time.Now().UnixMilli()
-	err := s.injectedJobFailure()
+	err := s.injectedJobFailure(job)
 	switch {
 	case err != nil:
 	case job.Configuration.Load != nil:
 		job.Statistics.Load, err = s.load(ctx, job.Configuration.Load)
 	default:
-		var qerr error
-		if job.Statistics.Query, qerr = s.queries(job.Configuration.Query); qerr != nil {
-			err = failf("invalidQuery", "%v", qerr)
-		}
+		var res *result
+		job.Statistics.Query, job.Statistics.SessionInfo, res, err = s.query(ctx, job)
+		s.results[job.JobReference.JobId] = res
 	}
 	job.Statistics.EndTime = time.Now().UnixMilli()
 	job.Status = &bqv2.JobStatus{State: "DONE"}
@@ -118,27 +106,26 @@ func (s *Server) load(ctx context.Context, cfg *bqv2.JobConfigurationLoad) (*bqv
 	if err := s.rejectRows(name, rows); err != nil {
 		return nil, err
 	}
-	parts := map[string][]map[string]any{}
-	for _, row := range rows {
-		id := partitionID(t, row)
-		if partition && id != decorator {
-			return nil, failf("invalid", "Some rows belong to different partitions rather than destination partition %s (a row of partition %s)", decorator, id)
-		}
-		parts[id] = append(parts[id], row)
-	}
 	if partition {
-		t.partitions[decorator] = parts[decorator]
+		for _, row := range rows {
+			if id := partitionOf(t, row); id != decorator {
+				return nil, failf("invalid", "Some rows belong to different partitions rather than destination partition %s (a row of partition %s)", decorator, id)
+			}
+		}
 	} else {
-		t.partitions = parts
+		decorator = ""
+	}
+	if err := s.store.replaceRows(ctx, dst.DatasetId, t, decorator, rows); err != nil {
+		return nil, failf("invalid", "%v", err)
 	}
 	stats.OutputRows = int64(len(rows))
 	return stats, nil
 }
 
-// partitionID is the partition a row belongs to: the UTC date of its
+// partitionOf is the partition a row belongs to: the UTC date of its
 // partition column as YYYYMMDD, __NULL__ when that is NULL, "" for an
-// unpartitioned table.
-func partitionID(t *table, row map[string]any) string {
+// unpartitioned table (partitionSQL in SQL).
+func partitionOf(t *table, row map[string]any) string {
 	p := t.meta.TimePartitioning
 	if p == nil {
 		return ""

@@ -1,7 +1,9 @@
 package bqfake
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -21,14 +23,18 @@ type Server struct {
 	http    *httptest.Server
 
 	mu       sync.Mutex
+	store    *store
 	datasets map[string]*dataset
 	jobs     map[string]*bqv2.Job
 	jobOrder []string
+	// results are the query jobs' rows, by job id.
+	results map[string]*result
 	// polls counts the jobs.get answers a delayed job still owes as RUNNING.
-	polls    map[string]int
-	queries  func(*bqv2.JobConfigurationQuery) (*bqv2.JobStatistics2, error)
-	requests []string
-	faults   faults
+	polls       map[string]int
+	sessions    map[string]*session
+	nextSession int
+	requests    []string
+	faults      faults
 }
 
 type dataset struct {
@@ -36,16 +42,21 @@ type dataset struct {
 	tables map[string]*table
 }
 
+// table is a table's metadata; its rows are in the store.
 type table struct {
 	meta *bqv2.Table
-	// partitions holds the rows by partition id: YYYYMMDD, __NULL__ for a
-	// NULL partition column, or "" for an unpartitioned table.
-	partitions map[string][]map[string]any
 }
 
 // NewServer starts a server for project. Close it when done.
 func NewServer(project string) *Server {
-	s := &Server{project: project, datasets: map[string]*dataset{}, jobs: map[string]*bqv2.Job{}, polls: map[string]int{}}
+	st, err := openStore(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	s := &Server{
+		project: project, store: st, datasets: map[string]*dataset{}, jobs: map[string]*bqv2.Job{},
+		results: map[string]*result{}, polls: map[string]int{}, sessions: map[string]*session{},
+	}
 	mux := http.NewServeMux()
 	// The client puts the API's path under the endpoint it is given; also
 	// accept Google's /bigquery/v2 prefix.
@@ -54,8 +65,10 @@ func NewServer(project string) *Server {
 		mux.HandleFunc("GET "+prefix+"/projects/{project}/datasets/{dataset}/tables/{table}", s.getTable)
 		mux.HandleFunc("POST "+prefix+"/projects/{project}/datasets/{dataset}/tables", s.insertTable)
 		mux.HandleFunc("DELETE "+prefix+"/projects/{project}/datasets/{dataset}/tables/{table}", s.deleteTable)
+		mux.HandleFunc("GET "+prefix+"/projects/{project}/datasets/{dataset}/tables/{table}/data", s.listTableData)
 		mux.HandleFunc("POST "+prefix+"/projects/{project}/jobs", s.insertJob)
 		mux.HandleFunc("GET "+prefix+"/projects/{project}/jobs/{job}", s.getJob)
+		mux.HandleFunc("GET "+prefix+"/projects/{project}/queries/{job}", s.getQueryResults)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotImplemented, "notImplemented", fmt.Sprintf("bqfake: %s %s is not implemented", r.Method, r.URL.Path))
@@ -79,13 +92,26 @@ func (s *Server) ClientOptions() []option.ClientOption {
 	return []option.ClientOption{option.WithEndpoint(s.URL()), option.WithoutAuthentication()}
 }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.http.Close() }
+// Close shuts the server down and ends its sessions.
+func (s *Server) Close() {
+	s.http.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range sortedKeys(s.sessions) {
+		s.endSession(id)
+	}
+	if err := s.store.close(); err != nil {
+		panic(err)
+	}
+}
 
 // AddDataset creates an empty dataset in location (e.g. "US").
 func (s *Server) AddDataset(name, location string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, err := s.store.db.ExecContext(context.Background(), "CREATE SCHEMA "+quoteIdent(name)); err != nil {
+		panic(fmt.Sprintf("bqfake: dataset %s: %v", name, err))
+	}
 	s.datasets[name] = &dataset{
 		meta: &bqv2.Dataset{
 			Kind:             "bigquery#dataset",
@@ -119,11 +145,11 @@ func (s *Server) Rows(dataset, name string) []map[string]any {
 	if t == nil {
 		return nil
 	}
-	var out []map[string]any
-	for _, id := range sortedKeys(t.partitions) {
-		out = append(out, t.partitions[id]...)
+	rows, err := s.store.rowsOf(context.Background(), dataset, t)
+	if err != nil {
+		panic(fmt.Sprintf("bqfake: rows of %s.%s: %v", dataset, name, err))
 	}
-	return out
+	return rows
 }
 
 // Partitions returns the number of rows in each non-empty partition of a
@@ -136,11 +162,9 @@ func (s *Server) Partitions(dataset, name string) map[string]int {
 	if t == nil {
 		return nil
 	}
-	out := map[string]int{}
-	for id, rows := range t.partitions {
-		if len(rows) > 0 {
-			out[id] = len(rows)
-		}
+	out, err := s.store.partitions(context.Background(), dataset, t)
+	if err != nil {
+		panic(fmt.Sprintf("bqfake: partitions of %s.%s: %v", dataset, name, err))
 	}
 	return out
 }
@@ -239,19 +263,40 @@ func (s *Server) insertTable(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "duplicate", fmt.Sprintf("Already Exists: Table %s:%s.%s", s.project, dsName, name))
 		return
 	}
-	if err := checkTable(&t); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid", err.Error())
+	if err := s.addTable(r.Context(), dsName, &t); err != nil {
+		code := http.StatusBadRequest
+		if errors.Is(err, errNotImplemented) {
+			code = http.StatusNotImplemented
+		}
+		writeError(w, code, "invalid", err.Error())
 		return
 	}
+	writeJSON(w, &t)
+}
+
+// addTable checks a new table's metadata, completes it as the API does and
+// creates the table. The caller holds s.mu.
+func (s *Server) addTable(ctx context.Context, dataset string, t *bqv2.Table) error {
+	if err := checkTable(t); err != nil {
+		return err
+	}
+	name := t.TableReference.TableId
+	if err := createTable(ctx, s.store.db, dataset, name, t.Schema); err != nil {
+		return fmt.Errorf("%w: %v", errNotImplemented, err)
+	}
+	ds := s.datasets[dataset]
 	t.Kind = "bigquery#table"
-	t.Id = fmt.Sprintf("%s:%s.%s", s.project, dsName, name)
-	t.TableReference.ProjectId, t.TableReference.DatasetId = s.project, dsName
+	t.Id = fmt.Sprintf("%s:%s.%s", s.project, dataset, name)
+	t.TableReference.ProjectId, t.TableReference.DatasetId = s.project, dataset
 	t.Type = "TABLE"
 	t.Location = ds.meta.Location
 	t.CreationTime = time.Now().UnixMilli()
-	ds.tables[name] = &table{meta: &t, partitions: map[string][]map[string]any{}}
-	writeJSON(w, &t)
+	ds.tables[name] = &table{meta: t}
+	return nil
 }
+
+// errNotImplemented marks what the server refuses because it lacks it.
+var errNotImplemented = errors.New("bqfake: not implemented")
 
 // checkTable checks what BigQuery checks of a new table that this fake
 // relies on, and writes column types and modes as the API reports them.
@@ -319,6 +364,10 @@ func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !partition {
+		if _, err := s.store.db.ExecContext(r.Context(), "DROP TABLE "+tableName(dsName, name)); err != nil {
+			writeError(w, http.StatusInternalServerError, "internalError", err.Error())
+			return
+		}
 		delete(s.datasets[dsName].tables, name)
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -327,7 +376,10 @@ func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
-	delete(t.partitions, decorator)
+	if err := s.store.replaceRows(r.Context(), dsName, t, decorator, nil); err != nil {
+		writeError(w, http.StatusInternalServerError, "internalError", err.Error())
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -349,13 +401,28 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := r.PathValue("job")
-	job, ok := s.jobs[id]
-	// Jobs outside the US and EU multi-regions are found only with their
-	// location.
-	if !ok || !locationMatches(job.JobReference.Location, r.URL.Query().Get("location")) {
+	job, ok := s.lookupJob(id, r.URL.Query().Get("location"))
+	if !ok {
 		writeError(w, http.StatusNotFound, "notFound", fmt.Sprintf("Not found: Job %s:%s", s.project, id))
 		return
 	}
+	s.poll(r, id, job)
+	writeJSON(w, job)
+}
+
+// lookupJob finds a job; jobs outside the US and EU multi-regions are found
+// only with their location. The caller holds s.mu.
+func (s *Server) lookupJob(id, location string) (*bqv2.Job, bool) {
+	job, ok := s.jobs[id]
+	if !ok || !locationMatches(job.JobReference.Location, location) {
+		return nil, false
+	}
+	return job, true
+}
+
+// poll counts a request for a delayed job's state, and runs the job when
+// it has been polled enough (DelayJobs). The caller holds s.mu.
+func (s *Server) poll(r *http.Request, id string, job *bqv2.Job) {
 	if left, delayed := s.polls[id]; delayed {
 		if left > 0 {
 			s.polls[id] = left - 1
@@ -364,7 +431,6 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 			s.run(r.Context(), job)
 		}
 	}
-	writeJSON(w, job)
 }
 
 func locationMatches(job, asked string) bool {
@@ -394,8 +460,13 @@ func (s *Server) insertJob(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cfg.Query != nil && s.queries == nil {
-		writeError(w, http.StatusNotImplemented, "notImplemented", "bqfake: query jobs run only with HandleQueries")
+	if cfg.DryRun {
+		// A dry run is not a job: nothing is kept, its id may be used again.
+		if err := s.dryRun(r.Context(), &job); err != nil {
+			writeError(w, http.StatusBadRequest, err.reason, err.message)
+			return
+		}
+		writeJSON(w, &job)
 		return
 	}
 	id := job.JobReference.JobId

@@ -14,7 +14,6 @@ import (
 
 	bq "cloud.google.com/go/bigquery"
 	"github.com/parquet-go/parquet-go"
-	bqv2 "google.golang.org/api/bigquery/v2"
 	"google.golang.org/api/googleapi"
 
 	iobq "github.com/example/clickstream/io/bigquery"
@@ -420,45 +419,5 @@ func TestJobFaults(t *testing.T) {
 	}
 	if got := srv.Partitions("ds", "fact_sessions"); got["20261101"] != 3 {
 		t.Errorf("partitions %v after the delayed job", got)
-	}
-}
-
-// TestQueryJobs: query jobs run only with HandleQueries, which gives their
-// statistics or their error.
-func TestQueryJobs(t *testing.T) {
-	srv, client := setUp(t, "EU")
-	ctx := context.Background()
-	run := func(id, sql string) (*bq.JobStatus, error) {
-		q := client.Query(sql)
-		q.JobID = id
-		job, err := q.Run(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return job.LastStatus(), nil
-	}
-	var apiErr *googleapi.Error
-	if _, err := run("q0", "SELECT 1"); !errors.As(err, &apiErr) || apiErr.Code != http.StatusNotImplemented {
-		t.Errorf("a query job without HandleQueries: %v, want 501", err)
-	}
-	srv.HandleQueries(func(q *bqv2.JobConfigurationQuery) (*bqv2.JobStatistics2, error) {
-		if strings.HasPrefix(q.Query, "DELETE") {
-			return &bqv2.JobStatistics2{StatementType: "DELETE", NumDmlAffectedRows: 7}, nil
-		}
-		return nil, errors.New("Syntax error: Unexpected keyword")
-	})
-	st, err := run("q1", "DELETE FROM ds.dim_pages WHERE TRUE")
-	if err != nil || st.Err() != nil {
-		t.Fatalf("delete: %v %v", err, st.Err())
-	}
-	if stats, ok := st.Statistics.Details.(*bq.QueryStatistics); !ok || stats.NumDMLAffectedRows != 7 || stats.StatementType != "DELETE" {
-		t.Errorf("statistics %+v", st.Statistics.Details)
-	}
-	st, err = run("q2", "SELEC 1")
-	if err != nil || st.Err() == nil || !strings.Contains(st.Err().Error(), "invalidQuery") {
-		t.Errorf("a failing query: %v %v, want a job failed with invalidQuery", err, st)
-	}
-	if jobs := srv.Jobs(); len(jobs) != 2 {
-		t.Errorf("%d jobs, want the two that ran", len(jobs))
 	}
 }
