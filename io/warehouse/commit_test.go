@@ -237,7 +237,7 @@ func TestCrashDuringCommit(t *testing.T) {
 	for steps := 0; ; steps++ {
 		out := t.TempDir()
 		oldParts, newParts := crashSetup(t, out)
-		c, err := beginCommit(out, "run-1", crashOwned)
+		c, err := beginCommit(out, "run-1", Scope{"fact_events": crashOwned})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,7 +284,7 @@ func TestCrashDuringCommit(t *testing.T) {
 func TestCommitResumes(t *testing.T) {
 	out := t.TempDir()
 	_, newParts := crashSetup(t, out)
-	c, err := beginCommit(out, "run-1", crashOwned)
+	c, err := beginCommit(out, "run-1", Scope{"fact_events": crashOwned})
 	if err != nil {
 		t.Fatal(err)
 	}
