@@ -335,13 +335,9 @@ func tableOfFile(dir, file string) string {
 var _ dimensions.Engine = (*Engine)(nil)
 
 // StagePending stages, under the run id of a run that replaces the facts of
-// dates, the state_dates rows that mark them pending, so that the run's
-// warehouse.Commit marks them together with the facts it replaces; the
-// dimension step that processes them marks them built.
+// dates, the state_dates rows that mark them pending (dimensions.Pending),
+// so that the run's commit marks them together with the facts it replaces;
+// the dimension step that processes them marks them built.
 func StagePending(dir, runID string, dates []time.Time) error {
-	rows := make([]schemas.StateDate, len(dates))
-	for i, d := range dates {
-		rows[i] = schemas.StateDate{EventDate: schemas.DateOf(d), Status: schemas.StatusPending, RunID: runID}
-	}
-	return warehouse.Stage(dir, runID, "state_dates", rows)
+	return warehouse.Stage(dir, runID, "state_dates", dimensions.Pending(runID, dates))
 }
