@@ -65,7 +65,7 @@ func (w *wh) commit(date time.Time, f facts) {
 	if err := warehouse.Stage(w.dir, run, "fact_sessions", f.sessions); err != nil {
 		w.t.Fatal(err)
 	}
-	if err := duck.StagePending(w.dir, run, []time.Time{date}); err != nil {
+	if err := warehouse.Stage(w.dir, run, "state_dates", dimensions.Pending(run, []time.Time{date})); err != nil {
 		w.t.Fatal(err)
 	}
 	owned := []time.Time{date}

@@ -137,7 +137,7 @@ func commitDay(b *testing.B, facts, out string, date time.Time) {
 	if err := warehouse.Stage(out, run, "fact_sessions", sessions); err != nil {
 		b.Fatal(err)
 	}
-	if err := duck.StagePending(out, run, []time.Time{date}); err != nil {
+	if err := warehouse.Stage(out, run, "state_dates", dimensions.Pending(run, []time.Time{date})); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := warehouse.Commit(out, run, nil); err != nil {

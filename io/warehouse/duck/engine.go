@@ -20,7 +20,7 @@ import (
 // Engine is the local warehouse's dimensions.Engine: DuckDB runs the models
 // over the committed Parquet files, and Apply stages the results with
 // warehouse.Stage under the run id and swaps them in with one journaled
-// warehouse.Commit. It also counts the rows each model reads (Reads).
+// warehouse.CommitScope. It also counts the rows each model reads (Reads).
 type Engine struct {
 	db    *DB
 	conn  *sql.Conn // the temporary tables live on one connection
@@ -333,11 +333,3 @@ func tableOfFile(dir, file string) string {
 }
 
 var _ dimensions.Engine = (*Engine)(nil)
-
-// StagePending stages, under the run id of a run that replaces the facts of
-// dates, the state_dates rows that mark them pending (dimensions.Pending),
-// so that the run's commit marks them together with the facts it replaces;
-// the dimension step that processes them marks them built.
-func StagePending(dir, runID string, dates []time.Time) error {
-	return warehouse.Stage(dir, runID, "state_dates", dimensions.Pending(runID, dates))
-}
