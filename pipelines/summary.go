@@ -56,12 +56,12 @@ type Summary struct {
 	// this or earlier runs) whose resolved_user_key it changed.
 	// DimensionStepError says why the step failed: the run's dates stay
 	// pending for the next step.
-	Dimensions         map[string]int64 `json:"dimensions,omitempty"`
-	DimensionDates     []string         `json:"dimension_dates,omitempty"`
-	DevicesTouched     int64            `json:"devices_touched,omitempty"`
-	DevicesRecomputed  int64            `json:"devices_recomputed,omitempty"`
-	SessionsRewritten  []string         `json:"sessions_rewritten,omitempty"`
-	DimensionStepError string           `json:"dimension_step_error,omitempty"`
+	Dimensions         map[string]int `json:"dimensions,omitempty"`
+	DimensionDates     []string       `json:"dimension_dates,omitempty"`
+	DevicesTouched     int64          `json:"devices_touched,omitempty"`
+	DevicesRecomputed  int64          `json:"devices_recomputed,omitempty"`
+	SessionsRewritten  []string       `json:"sessions_rewritten,omitempty"`
+	DimensionStepError string         `json:"dimension_step_error,omitempty"`
 
 	// Tables holds, per table, the rows counted by the pipeline and the rows
 	// read back from the committed partitions.
@@ -164,8 +164,8 @@ func (s *Summary) setStreaming(t tally.Totals, intervals []Interval) {
 
 // setDimensions records what the dimension step did.
 func (s *Summary) setDimensions(res dimensions.Result) {
-	s.Dimensions = map[string]int64{
-		"dim_device_users": res.DeviceUsers, "dim_devices": res.Devices, "dim_users": res.Users, "dim_pages": res.Pages,
+	s.Dimensions = map[string]int{
+		"dim_device_users": int(res.DeviceUsers), "dim_devices": int(res.Devices), "dim_users": int(res.Users), "dim_pages": int(res.Pages),
 	}
 	for _, d := range res.Dates {
 		s.DimensionDates = append(s.DimensionDates, d.Format(time.DateOnly))
