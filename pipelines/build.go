@@ -40,7 +40,12 @@ func Build(s beam.Scope, c Config) {
 		tally.Count(s, tally.Duplicates, duplicates),
 		tally.Count(s, tally.Bots, bots),
 		tally.Count(s, tally.DeadLetter, dead),
-		tally.Count(s, tally.Sessions, sessions)}
+		tally.Count(s, tally.Sessions, sessions),
+		// What each partition must hold, which the driver reads back.
+		tally.CountByDate(s, partitionTally("fact_events"), kept),
+		tally.CountByDate(s, partitionTally("fact_sessions"), sessions),
+		tally.CountByDate(s, partitionTally("bot_events"), bots),
+		tally.CountByDate(s, partitionTally("dead_letter"), dead)}
 
 	if c.BeforeSinks != nil {
 		kept = c.BeforeSinks(s, kept)

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/google/uuid"
 
+	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/pubsub"
 	"github.com/example/clickstream/transforms/enrich"
 	"github.com/example/clickstream/transforms/sessionize"
@@ -77,10 +78,15 @@ type Config struct {
 	// Sessions are the session rules (gap, maximum length, lateness).
 	Sessions sessionize.Options
 	// StitchWindow is how long before a device's first login its anonymous
-	// sessions resolve to that user (identity.DefaultStitchWindow if 0).
+	// sessions resolve to that user (dimensions.DefaultStitchWindow if 0).
 	StitchWindow time.Duration
-	// PageTypesFile replaces the built-in page-type rules of dim_pages.
+	// PageTypesFile replaces the built-in page-type rules of dim_pages; Run
+	// reads and checks it before anything else.
 	PageTypesFile string
+	// RebuildDimensions makes the dimension step recompute every date's
+	// state and every dimension row from the facts, and resolve every
+	// session again (repairs), instead of bringing them up to date.
+	RebuildDimensions bool
 
 	// BeforeSinks, when set, is applied to the accepted events just before
 	// they are written. It runs while the graph is built and exists for tests
@@ -133,6 +139,11 @@ func (c Config) validate() error {
 	if err := c.validateSink(); err != nil {
 		return err
 	}
+	if c.Mode != ModeStreaming && c.Sink != SinkBigQuery {
+		if err := checkLocalEngine(); err != nil {
+			return err
+		}
+	}
 	if c.HashKeyRef == "" {
 		return fmt.Errorf("no hash key reference: give --hash_key")
 	}
@@ -144,21 +155,25 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + uuid.NewString()[:8]
 }
 
-// pageTypes loads the page-type rules: PageTypesFile, else the built-in ones.
-func (c Config) pageTypes() (*enrich.PageTypes, error) {
-	if c.PageTypesFile == "" {
-		return enrich.DefaultPageTypes(), nil
+// pageTypes loads the page-type rules: PageTypesFile, else the built-in
+// ones, as the dimension step takes them.
+func (c Config) pageTypes() ([]dimensions.PageType, error) {
+	types := enrich.DefaultPageTypes()
+	if c.PageTypesFile != "" {
+		f, err := os.Open(c.PageTypesFile)
+		if err != nil {
+			return nil, fmt.Errorf("page types: %w", err)
+		}
+		defer func() { _ = f.Close() }() // a read: errors surface in ParsePageTypes
+		if types, err = enrich.ParsePageTypes(f); err != nil {
+			return nil, fmt.Errorf("page types %s: %w", c.PageTypesFile, err)
+		}
 	}
-	f, err := os.Open(c.PageTypesFile)
-	if err != nil {
-		return nil, fmt.Errorf("page types: %w", err)
+	var rules []dimensions.PageType
+	for _, r := range types.Rules() {
+		rules = append(rules, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
 	}
-	defer f.Close()
-	pt, err := enrich.ParsePageTypes(f)
-	if err != nil {
-		return nil, fmt.Errorf("page types %s: %w", c.PageTypesFile, err)
-	}
-	return pt, nil
+	return rules, nil
 }
 
 // tallyDir is where the pipeline writes a run's tallies; the driver sums

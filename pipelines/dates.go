@@ -32,3 +32,23 @@ func ParseDates(s string) ([]time.Time, error) {
 	}
 	return out, nil
 }
+
+// FormatDates writes dates in ParseDates' syntax, runs of consecutive days
+// as ranges, e.g. "2026-11-01..2026-11-07,2026-11-09"; dates must be sorted
+// and distinct.
+func FormatDates(dates []time.Time) string {
+	var parts []string
+	for i := 0; i < len(dates); {
+		j := i
+		for j+1 < len(dates) && dates[j+1].Equal(dates[j].AddDate(0, 0, 1)) {
+			j++
+		}
+		part := dates[i].Format(time.DateOnly)
+		if j > i {
+			part += ".." + dates[j].Format(time.DateOnly)
+		}
+		parts = append(parts, part)
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}

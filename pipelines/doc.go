@@ -12,10 +12,22 @@
 //	warehouse.Write     fact_events, fact_sessions, bot_events, dead_letter (staged)
 //	tally.Write         every outcome's count, as data
 //
-// Run then commits the staged partitions, runs the identity step
-// (identity.Apply: the device->user bridge and dimensions, retroactive
-// stitching of earlier sessions) and the pages step (pages.Apply: dim_pages)
-// on the committed warehouse, reads the owned partitions back and writes the
-// run summary; the run is reconciled only when every input record is
-// accounted for exactly once and every table holds the rows counted for it.
+// On the local warehouse, Run then, under the warehouse's exclusive lock:
+//
+//	warehouse.CommitScope   the owned partitions of the tables the pipeline writes (and
+//	                        reconciliation), with state_dates marking those dates pending
+//	dimensions.Run          the dimension step: the SQL models of sql/models on DuckDB
+//	                        (io/warehouse/duck, so cgo: step_cgo.go, and its !cgo twin that
+//	                        refuses the local sink), which brings the state, the bridge and the
+//	                        dimensions up to date and re-resolves fact_sessions where it changes
+//	read back               every partition the run wrote, against what the pipeline counted
+//	                        for it (tally.CountByDate)
+//	the run's account       runs, run_outcomes, run_partitions, one more journaled commit
+//
+// and writes the run summary. The run is reconciled only when every input
+// record is accounted for exactly once, every partition holds the rows
+// counted for it, and the dimension step succeeded (a failed step leaves
+// its dates pending for the next run's step). With the BigQuery sink the
+// pipeline loads the partitions itself, and the dimension step is not run
+// by this driver.
 package pipelines

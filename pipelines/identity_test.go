@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/tools/generate/groundtruth"
-	"github.com/example/clickstream/transforms/identity"
 	"github.com/example/clickstream/transforms/pseudonymize"
 )
 
@@ -152,8 +152,9 @@ func sessionsByDevice(t *testing.T, out string) map[string][]schemas.Session {
 }
 
 // A device browses anonymously on day 1 (run 1) and logs in on day 3
-// (run 2): run 2 resolves the day-1 sessions to the user and rewrites the
-// day-1 fact_sessions partition, and no other partition of an earlier run.
+// (run 2): run 2's dimension step resolves the day-1 sessions to the user
+// and rewrites the day-1 fact_sessions partition, and no other partition of
+// an earlier run; its account lists every partition it wrote.
 func TestIdentityAcrossRuns(t *testing.T) {
 	dir := t.TempDir()
 	writeRaw(t, dir,
@@ -185,7 +186,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 		HashKeyRef: "env:CLICKSTREAM_IDENTITY_KEY",
 		Shards:     4,
 	}
-	run := func(c Config) {
+	run := func(c Config) *Summary {
 		t.Helper()
 		sum, err := Run(context.Background(), c)
 		if err != nil {
@@ -194,8 +195,9 @@ func TestIdentityAcrossRuns(t *testing.T) {
 		if !sum.Reconciled {
 			t.Fatalf("run not reconciled: %v", sum.Problems)
 		}
+		return sum
 	}
-	run(c)
+	first := run(c)
 	byDevice := sessionsByDevice(t, c.Output)
 	if n := len(byDevice["dA"]); n != 2 {
 		t.Fatalf("dA has %d sessions after run 1, want 2", n)
@@ -212,7 +214,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 
 	c.Input = []string{filepath.Join(dir, "raw", "dt=2026-11-03", "*")}
 	c.RunID = ""
-	run(c)
+	second := run(c)
 	after := snapshot(t, c.Output)
 
 	byDevice = sessionsByDevice(t, c.Output)
@@ -232,16 +234,43 @@ func TestIdentityAcrossRuns(t *testing.T) {
 		t.Errorf("dC sessions %+v, want one resolved to its own key", s)
 	}
 
-	// Run 2 wrote its own date (2026-11-03), the day-1 sessions whose
-	// resolution changed, and the dimensions; nothing else.
+	// Run 2 wrote its own date (2026-11-03) and that date's state, the
+	// day-1 sessions whose resolution changed, the dimensions, and its
+	// account; nothing else.
+	runDate := "run_date=" + second.Started.Format(time.DateOnly)
 	want := []string{
 		"dim_device_users", "dim_devices", "dim_pages", "dim_users",
 		"fact_events/event_date=2026-11-03",
 		"fact_sessions/session_date=2026-11-01",
 		"fact_sessions/session_date=2026-11-03",
+		"run_outcomes/" + runDate, "run_partitions/" + runDate, "runs/" + runDate,
+		"state_dates/event_date=2026-11-03", "state_device_days/event_date=2026-11-03",
+		"state_device_user_runs/event_date=2026-11-03", "state_page_days/event_date=2026-11-03",
 	}
 	if got := changedDirs(before, after); !slices.Equal(got, want) {
 		t.Errorf("run 2 changed %v, want %v", got, want)
+	}
+	if got, want := second.SessionsRewritten, []string{"2026-11-01 (2 of 2 sessions resolved anew)"}; !slices.Equal(got, want) {
+		t.Errorf("run 2 rewrote %v, want %v", got, want)
+	}
+	rows := checkAccount(t, c.Output, first, second)
+	wantRows := []partitionRow{
+		{"bot_events", "2026-11-03", schemas.PartitionEmptied, "0", "0"},
+		{"dead_letter", "2026-11-03", schemas.PartitionEmptied, "0", "0"},
+		{"dim_device_users", "NULL", schemas.PartitionWritten, "NULL", "2"},
+		{"dim_devices", "NULL", schemas.PartitionWritten, "NULL", "3"},
+		{"dim_pages", "NULL", schemas.PartitionWritten, "NULL", "1"},
+		{"dim_users", "NULL", schemas.PartitionWritten, "NULL", "2"},
+		{"fact_events", "2026-11-03", schemas.PartitionWritten, "3", "3"},
+		{"fact_sessions", "2026-11-01", schemas.PartitionWritten, "NULL", "2"},
+		{"fact_sessions", "2026-11-03", schemas.PartitionWritten, "1", "1"},
+		{"state_dates", "2026-11-03", schemas.PartitionWritten, "NULL", "1"},
+		{"state_device_days", "2026-11-03", schemas.PartitionWritten, "NULL", "1"},
+		{"state_device_user_runs", "2026-11-03", schemas.PartitionWritten, "NULL", "1"},
+		{"state_page_days", "2026-11-03", schemas.PartitionWritten, "NULL", "1"},
+	}
+	if !slices.Equal(rows, wantRows) {
+		t.Errorf("run_partitions of run 2\n%v\nwant\n%v", rows, wantRows)
 	}
 	for path := range before {
 		if strings.HasPrefix(path, "fact_events/event_date=2026-11-01/") && before[path] != after[path] {
@@ -260,6 +289,8 @@ func TestIdentityAcrossRuns(t *testing.T) {
 		{DeviceID: "dA", UserKey: keyA, ValidFrom: time.Date(2026, 11, 3, 11, 2, 0, 0, time.UTC)},
 		{DeviceID: "dC", UserKey: keyC, ValidFrom: time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)},
 	}
+	// The dimensions' files are in no particular order.
+	slices.SortFunc(bridge, func(a, b schemas.DeviceUser) int { return strings.Compare(a.DeviceID, b.DeviceID) })
 	if fmt.Sprint(bridge) != fmt.Sprint(wantBridge) {
 		t.Errorf("dim_device_users\n%+v\nwant\n%+v", bridge, wantBridge)
 	}
@@ -267,6 +298,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	slices.SortFunc(devices, func(a, b schemas.Device) int { return strings.Compare(a.DeviceID, b.DeviceID) })
 	if len(devices) != 3 || devices[0].DeviceID != "dA" || devices[0].LoginCount != 1 || devices[0].LastLoginUserKey != keyA ||
 		!devices[0].FirstSeenAt.Equal(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)) {
 		t.Errorf("dim_devices = %+v", devices)
@@ -279,13 +311,18 @@ func TestIdentityAcrossRuns(t *testing.T) {
 		t.Errorf("dim_users = %+v, want u-a and u-c", users)
 	}
 
-	// On an unchanged warehouse the step rewrites no session partition.
-	res, err := identity.Apply(c.Output, "identity-again", identity.Options{})
+	// On an unchanged warehouse the step touches no device and rewrites no
+	// session partition.
+	rules, err := c.pageTypes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Rewritten) != 0 {
-		t.Errorf("identity again rewrote %+v, want nothing", res.Rewritten)
+	res, err := dimensionStep(context.Background(), c.Output, "dimensions-again", dimensions.Options{RunID: "again", PageTypes: rules})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Touched != 0 || len(res.Rewritten) != 0 {
+		t.Errorf("the step again touched %d devices and rewrote %+v, want nothing", res.Touched, res.Rewritten)
 	}
 }
 
@@ -359,7 +396,7 @@ func TestIdentityGroundTruth(t *testing.T) {
 		switch {
 		case !ok:
 			unresolved++
-		case s.SessionStart.Before(login) && login.Sub(s.SessionStart) <= identity.DefaultStitchWindow:
+		case s.SessionStart.Before(login) && login.Sub(s.SessionStart) <= dimensions.DefaultStitchWindow:
 			want = p.UserKey(userOf[person])
 			stitched++
 		case s.SessionStart.Before(login):

@@ -133,7 +133,7 @@ var warehouseTables = []struct {
 	partitioned bool
 	// read reads the rows of dates (nil: all). loose blanks what a state
 	// between the commit and the dimension step may hold differently:
-	// fact_sessions' resolved_user_key, which the identity step re-resolves.
+	// fact_sessions' resolved_user_key, which the dimension step re-resolves.
 	read func(out string, dates []time.Time, loose bool) ([]string, error)
 }{
 	{"fact_events", true, readJSON[schemas.Event]("fact_events", nil)},

@@ -396,3 +396,16 @@ func TestParseDates(t *testing.T) {
 		}
 	}
 }
+
+// FormatDates writes runs of days as ranges, and ParseDates reads it back.
+func TestFormatDates(t *testing.T) {
+	for _, s := range []string{"2026-11-01", "2026-11-01..2026-11-03", "2026-10-31..2026-11-01,2026-11-03,2026-12-31..2027-01-02", ""} {
+		dates, err := ParseDates(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := FormatDates(dates); got != s {
+			t.Errorf("FormatDates(ParseDates(%q)) = %q", s, got)
+		}
+	}
+}

@@ -5,37 +5,49 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
+	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/identity"
-	"github.com/example/clickstream/transforms/pages"
 	"github.com/example/clickstream/transforms/tally"
 )
 
 // Run runs the batch pipeline on the runner named by --runner (Prism by
-// default), commits the warehouse partitions the run owns, runs the identity
-// step (identity.Apply: rebuilds the dimensions and rewrites the
-// fact_sessions partitions whose resolved_user_key changed, also those of
-// earlier runs), reads the owned partitions back, and returns and stores the
-// run summary. On Dataflow (c.Remote) it returns a nil summary once the
-// job is submitted. A run that is not reconciled
-// returns its summary and no error: the caller decides (main exits non-zero).
+// default). On the local warehouse it then commits the partitions the run
+// owns in the tables the pipeline writes, marking their dates pending for
+// the dimension step; runs the dimension step (io/dimensions: the SQL models
+// of sql/models on DuckDB), which brings the state and the dimensions up to
+// date and rewrites the fact_sessions partitions, of this run or earlier
+// ones, whose resolved_user_key changes; reads back every partition it wrote;
+// decides the verdict; and writes the run's own account (runs,
+// run_outcomes, run_partitions) into the warehouse. It returns and stores
+// the run summary. On Dataflow (c.Remote) it returns a nil summary once the
+// job is submitted; with the BigQuery sink the dimension step is not run
+// here (see README, Status). A run that is not reconciled returns its
+// summary and no error: the caller decides (main exits non-zero). A
+// dimension step that fails makes the run not reconciled, and its dates
+// stay pending for the next run's step.
 //
-// On the local warehouse the run holds its staging for its whole life
-// (warehouse.BeginRun), so it fails at once when a live run owns some of
-// the same dates, and holds the warehouse's exclusive lock from the commit
-// to the end of the dimension step (warehouse.Exclusive). It logs each
-// phase: "run starting", "pipeline finished", "commit starting", "dimension
-// step starting", "dimension step finished".
+// The page-type rules (--page_types_file) are read and checked before
+// anything else. On the local warehouse the run holds its staging for its
+// whole life (warehouse.BeginRun), so it fails at once when a live run owns
+// some of the same dates, and holds the warehouse's exclusive lock from the
+// commit to its account (warehouse.Exclusive). It logs each phase: "run
+// starting", "pipeline finished", "commit starting", "dimension step
+// starting", "dimension step finished".
 func Run(ctx context.Context, c Config) (*Summary, error) {
 	c = c.withDefaults()
 	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	rules, err := c.pageTypes()
+	if err != nil {
 		return nil, err
 	}
 	if err := warehouse.Recover(c.Output); err != nil {
@@ -72,8 +84,8 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		return nil, fmt.Errorf("remove tallies: %w", err)
 	}
 	if c.Sink == SinkBigQuery {
-		// The pipeline loaded the partitions itself; the dimensions are
-		// built by the local identity and pages steps only (see README).
+		// The pipeline loaded the partitions itself; the dimension step on
+		// BigQuery is not wired yet (see README, Status).
 		sum := newSummary(c, c.Dates, totals, totals[Loaded], started, time.Now())
 		return sum, sum.Save(c.Output)
 	}
@@ -83,60 +95,164 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 			return nil, err
 		}
 	}
-	var (
-		id        identity.Result
-		pageCount int
-	)
+	var sum *Summary
 	err = warehouse.Exclusive(c.Output, func() error {
-		id, pageCount, err = c.commit(owned)
+		sum, err = c.commit(ctx, owned, totals, rules, started)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	readBack := map[string]int64{}
-	for _, table := range []string{"fact_events", "fact_sessions", "bot_events", "dead_letter"} {
-		rows, err := warehouse.CountRows(c.Output, table, owned)
-		if err != nil {
-			return nil, fmt.Errorf("read back %s: %w", table, err)
-		}
-		for _, n := range rows {
-			readBack[table] += n
-		}
-	}
-	sum := newSummary(c, owned, totals, readBack, started, time.Now())
-	sum.setDimensions(id, pageCount)
 	if err := sum.Save(c.Output); err != nil {
 		return sum, err
 	}
 	return sum, nil
 }
 
-// commit commits the run's staging and runs the dimension step, under the
-// warehouse's exclusive lock: the step reads the committed warehouse and
-// rewrites partitions, so no streaming file may be published in between.
-func (c Config) commit(owned []time.Time) (identity.Result, int, error) {
+// factTables are the tables a batch run's commit replaces for the dates it
+// owns: what the pipeline writes, reconciliation (streaming's per-minute
+// rows of those dates, which the run's rows supersede) and state_dates
+// (the dates marked pending for the dimension step).
+var factTables = []string{"fact_events", "fact_sessions", "bot_events", "dead_letter", "reconciliation", "state_dates"}
+
+// countedTables are the tables whose rows the pipeline counts per partition
+// (partitionTally).
+var countedTables = []string{"fact_events", "fact_sessions", "bot_events", "dead_letter"}
+
+// commit commits the run's staging, runs the dimension step, reads back
+// what they wrote, decides the verdict and writes the run's account, under
+// the warehouse's exclusive lock: the step reads the committed warehouse and
+// rewrites partitions, so no streaming file may be published in between,
+// and the account's partition is read and replaced by one run at a time.
+func (c Config) commit(ctx context.Context, owned []time.Time, totals tally.Totals, rules []dimensions.PageType, started time.Time) (*Summary, error) {
 	slog.Info("commit starting", "run_id", c.RunID, "dates", len(owned))
-	if _, err := warehouse.Commit(c.Output, c.RunID, owned); err != nil {
-		return identity.Result{}, 0, fmt.Errorf("commit warehouse: %w", err)
+	// Streaming's per-minute rows of the owned dates, which the commit
+	// removes: the account names them.
+	streamed, err := warehouse.Dates(c.Output, "reconciliation")
+	if err != nil {
+		return nil, err
 	}
-	// Identity runs on the committed warehouse, after the commit: a login in
-	// this run may resolve sessions that earlier runs wrote.
+	streamed = slices.DeleteFunc(streamed, func(d time.Time) bool { return !slices.ContainsFunc(owned, d.Equal) })
+	if err := warehouse.Stage(c.Output, c.RunID, "state_dates", dimensions.Pending(c.RunID, owned)); err != nil {
+		return nil, fmt.Errorf("mark dates pending: %w", err)
+	}
+	scope := warehouse.Scope{}
+	for _, t := range factTables {
+		scope[t] = owned
+	}
+	if _, err := warehouse.CommitScope(c.Output, c.RunID, scope); err != nil {
+		return nil, fmt.Errorf("commit warehouse: %w", err)
+	}
+	// The step runs on the committed warehouse, after the commit: a login
+	// in this run may resolve sessions that earlier runs wrote.
 	slog.Info("dimension step starting", "run_id", c.RunID)
-	id, err := identity.Apply(c.Output, c.RunID+"-identity", identity.Options{StitchWindow: c.StitchWindow})
-	if err != nil {
-		return identity.Result{}, 0, err
+	res, stepErr := dimensionStep(ctx, c.Output, c.RunID+"-dimensions", dimensions.Options{
+		RunID: c.RunID, Dates: owned, Rebuild: c.RebuildDimensions, StitchWindow: c.StitchWindow, PageTypes: rules,
+	})
+	if stepErr != nil {
+		slog.Error("dimension step failed: its dates stay pending", "run_id", c.RunID, "err", stepErr)
+	} else {
+		slog.Info("dimension step finished", "run_id", c.RunID)
 	}
-	pageTypes, err := c.pageTypes()
+
+	parts, err := c.readBack(owned, streamed, totals, res, stepErr == nil)
 	if err != nil {
-		return identity.Result{}, 0, err
+		return nil, err
 	}
-	pageCount, err := pages.Apply(c.Output, c.RunID+"-pages", pageTypes)
-	if err != nil {
-		return identity.Result{}, 0, err
+	sum := newSummary(c, owned, totals, nil, started, time.Now())
+	if stepErr != nil {
+		sum.DimensionStepError = stepErr.Error()
+	} else {
+		sum.setDimensions(res)
 	}
-	slog.Info("dimension step finished", "run_id", c.RunID)
-	return id, pageCount, nil
+	sum.setPartitions(parts)
+	if err := newAccount(c, sum, owned).write(c.Output, c.RunID+"-account"); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// readBack reads back every partition the run wrote: the owned partitions
+// of the counted tables, with the rows counted for each, and the
+// reconciliation partitions of streamed dates it emptied (counted 0: a
+// batch run writes none); then, after a dimension step that succeeded, the
+// fact_sessions partitions it rewrote, the state partitions of its dates
+// and the dimensions, or, when it failed, the state_dates partitions that
+// keep the owned dates pending.
+func (c Config) readBack(owned, streamed []time.Time, totals tally.Totals, res dimensions.Result, stepDone bool) ([]PartitionCheck, error) {
+	var parts []PartitionCheck
+	add := func(table string, dates []time.Time, counted map[time.Time]int64, status string) {
+		for _, d := range dates {
+			if slices.ContainsFunc(parts, func(p PartitionCheck) bool { return p.Table == table && p.Date.Equal(d) }) {
+				continue // an owned partition the step rewrote: counted
+			}
+			p := PartitionCheck{Table: table, Date: d, Status: status}
+			if counted != nil {
+				n := counted[d]
+				p.Counted = &n
+			}
+			parts = append(parts, p)
+		}
+	}
+	for _, table := range countedTables {
+		counted, err := countedByDate(totals, table)
+		if err != nil {
+			return nil, err
+		}
+		add(table, owned, counted, "")
+	}
+	add("reconciliation", streamed, map[time.Time]int64{}, "")
+	if stepDone {
+		var rewritten []time.Time
+		for _, r := range res.Rewritten {
+			rewritten = append(rewritten, r.Date)
+		}
+		add("fact_sessions", rewritten, nil, "")
+		for _, table := range []string{"state_dates", "state_device_days", "state_device_user_runs", "state_page_days"} {
+			add(table, res.Dates, nil, "")
+		}
+		for _, table := range []string{"dim_device_users", "dim_devices", "dim_users", "dim_pages"} {
+			add(table, []time.Time{{}}, nil, "")
+		}
+	} else {
+		add("state_dates", owned, nil, schemas.PartitionPending)
+	}
+	for i := range parts {
+		p := &parts[i]
+		var dates []time.Time // an unpartitioned table is counted whole
+		if !p.Date.IsZero() {
+			dates = []time.Time{p.Date}
+		}
+		rows, err := warehouse.CountRows(c.Output, p.Table, dates)
+		if err != nil {
+			return nil, fmt.Errorf("read back %s: %w", p.Table, err)
+		}
+		p.ReadBack = rows[p.Date]
+		if p.Status == "" {
+			p.Status = schemas.PartitionWritten
+			if p.ReadBack == 0 {
+				p.Status = schemas.PartitionEmptied
+			}
+		}
+	}
+	return parts, nil
+}
+
+// partitionTally is the name of the tally that counts table's rows by
+// partition date (tally.CountByDate).
+func partitionTally(table string) string { return "partition_rows_" + table }
+
+// countedByDate is what the pipeline counted for each partition of table.
+func countedByDate(totals tally.Totals, table string) (map[time.Time]int64, error) {
+	counted := map[time.Time]int64{}
+	for key, n := range totals[partitionTally(table)] {
+		d, err := time.Parse(time.DateOnly, key)
+		if err != nil {
+			return nil, fmt.Errorf("tally %s: %w", partitionTally(table), err)
+		}
+		counted[d] = n
+	}
+	return counted, nil
 }
 
 // stagedDates is every partition date the run staged, in any table: by

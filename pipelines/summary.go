@@ -6,13 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/example/clickstream/transforms/identity"
+	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/transforms/tally"
 )
 
@@ -47,15 +48,28 @@ type Summary struct {
 	FailedLoads []string `json:"failed_loads,omitempty"`
 	// Sessions is the number of fact_sessions rows the run wrote.
 	Sessions int64 `json:"sessions"`
-	// Dimensions are the rows of the rebuilt dimension tables, and
-	// SessionsRewritten the fact_sessions partitions (of this or earlier
-	// runs) whose resolved_user_key the identity step changed.
-	Dimensions        map[string]int `json:"dimensions"`
-	SessionsRewritten []string       `json:"sessions_rewritten,omitempty"`
+	// Dimensions are the rows of the dimension tables after the dimension
+	// step, DimensionDates the dates it processed (the run's and those
+	// still pending), DevicesTouched and DevicesRecomputed the devices whose
+	// rows it brought up to date and, of those, the ones recomputed from all
+	// their state, and SessionsRewritten the fact_sessions partitions (of
+	// this or earlier runs) whose resolved_user_key it changed.
+	// DimensionStepError says why the step failed: the run's dates stay
+	// pending for the next step.
+	Dimensions         map[string]int `json:"dimensions,omitempty"`
+	DimensionDates     []string       `json:"dimension_dates,omitempty"`
+	DevicesTouched     int64          `json:"devices_touched,omitempty"`
+	DevicesRecomputed  int64          `json:"devices_recomputed,omitempty"`
+	SessionsRewritten  []string       `json:"sessions_rewritten,omitempty"`
+	DimensionStepError string         `json:"dimension_step_error,omitempty"`
 
 	// Tables holds, per table, the rows counted by the pipeline and the rows
 	// read back from the committed partitions.
 	Tables map[string]TableCheck `json:"tables"`
+	// Partitions are, on the local warehouse, every partition the run wrote
+	// (the facts it replaced, then what the dimension step wrote), with the
+	// rows counted for it and read back: the rows of run_partitions.
+	Partitions []PartitionCheck `json:"partitions,omitempty"`
 	// Streaming runs only: the messages read and acknowledged, the events
 	// too late for their session windows (also counted under events), and
 	// the reconciliation per publish minute.
@@ -81,6 +95,22 @@ type Summary struct {
 // TableCheck compares a table's counted and stored rows.
 type TableCheck struct {
 	Counted  int64 `json:"counted"`
+	ReadBack int64 `json:"read_back"`
+}
+
+// PartitionCheck is what the run did to one partition of one table (the
+// zero Date for an unpartitioned table).
+type PartitionCheck struct {
+	Table string    `json:"table"`
+	Date  time.Time `json:"date,omitzero"`
+	// Status is schemas.PartitionWritten, PartitionEmptied (it holds no
+	// rows) or PartitionPending (state_dates of a date whose dimension step
+	// failed).
+	Status string `json:"status"`
+	// Counted are the rows the pipeline counted for it; nil for rows the
+	// warehouse derived (dimension step).
+	Counted *int64 `json:"counted,omitempty"`
+	// ReadBack are the rows it holds after the run.
 	ReadBack int64 `json:"read_back"`
 }
 
@@ -132,15 +162,43 @@ func (s *Summary) setStreaming(t tally.Totals, intervals []Interval) {
 	s.reconcile()
 }
 
-// setDimensions records what the identity and pages steps did.
-func (s *Summary) setDimensions(id identity.Result, pages int) {
+// setDimensions records what the dimension step did.
+func (s *Summary) setDimensions(res dimensions.Result) {
 	s.Dimensions = map[string]int{
-		"dim_device_users": id.DeviceUsers, "dim_devices": id.Devices, "dim_users": id.Users, "dim_pages": pages,
+		"dim_device_users": int(res.DeviceUsers), "dim_devices": int(res.Devices), "dim_users": int(res.Users), "dim_pages": int(res.Pages),
 	}
-	for _, r := range id.Rewritten {
+	for _, d := range res.Dates {
+		s.DimensionDates = append(s.DimensionDates, d.Format(time.DateOnly))
+	}
+	s.DevicesTouched, s.DevicesRecomputed = res.Touched, res.Recomputed
+	for _, r := range res.Rewritten {
 		s.SessionsRewritten = append(s.SessionsRewritten,
-			fmt.Sprintf("%s (%d of %d sessions resolved anew)", r.Date.Format(time.DateOnly), r.Changed, r.Sessions))
+			fmt.Sprintf("%s (%d of %d sessions resolved anew)", r.Date.Format(time.DateOnly), r.Changed, r.Rows))
 	}
+}
+
+// setPartitions records what the run did to each partition, with the
+// per-table totals of the tables the pipeline counted, and reconciles
+// again, partition by partition.
+func (s *Summary) setPartitions(parts []PartitionCheck) {
+	s.Partitions = parts
+	for name := range s.Tables {
+		tc := TableCheck{Counted: s.Tables[name].Counted}
+		for _, p := range parts {
+			if p.Table == name && p.Counted != nil {
+				tc.ReadBack += p.ReadBack
+			}
+		}
+		s.Tables[name] = tc
+	}
+	s.Problems = nil
+	s.reconcile()
+}
+
+// checkedByPartition reports whether table's rows are checked partition by
+// partition (Partitions).
+func (s *Summary) checkedByPartition(table string) bool {
+	return slices.ContainsFunc(s.Partitions, func(p PartitionCheck) bool { return p.Table == table && p.Counted != nil })
 }
 
 func (s *Summary) reconcile() {
@@ -154,9 +212,18 @@ func (s *Summary) reconcile() {
 		s.Problems = append(s.Problems, "load failed: "+f)
 	}
 	for _, name := range sortedKeys(s.Tables) {
-		if c := s.Tables[name]; c.Counted != c.ReadBack {
+		if c := s.Tables[name]; c.Counted != c.ReadBack && !s.checkedByPartition(name) {
 			s.Problems = append(s.Problems, fmt.Sprintf("%s: counted %d rows, read back %d", name, c.Counted, c.ReadBack))
 		}
+	}
+	for _, p := range s.Partitions {
+		if p.Counted != nil && *p.Counted != p.ReadBack {
+			s.Problems = append(s.Problems, fmt.Sprintf("%s %s: counted %d rows, read back %d",
+				p.Table, p.Date.Format(time.DateOnly), *p.Counted, p.ReadBack))
+		}
+	}
+	if s.DimensionStepError != "" {
+		s.Problems = append(s.Problems, "dimension step failed, its dates stay pending: "+s.DimensionStepError)
 	}
 	for _, iv := range s.Intervals {
 		if iv.InputRecords != iv.Outcomes {
@@ -234,7 +301,11 @@ func (s *Summary) Print(w io.Writer) {
 		fmt.Fprintf(w, "table %-12s counted %d, read back %d\n", name, c.Counted, c.ReadBack)
 	}
 	for _, name := range sortedKeys(s.Dimensions) {
-		fmt.Fprintf(w, "table %-12s %d rows (rebuilt)\n", name, s.Dimensions[name])
+		fmt.Fprintf(w, "table %-12s %d rows\n", name, s.Dimensions[name])
+	}
+	if len(s.DimensionDates) > 0 {
+		fmt.Fprintf(w, "dimensions: %s processed, %d devices brought up to date (%d recomputed from their state)\n",
+			strings.Join(s.DimensionDates, ", "), s.DevicesTouched, s.DevicesRecomputed)
 	}
 	for _, r := range s.SessionsRewritten {
 		fmt.Fprintf(w, "identity: rewrote fact_sessions %s\n", r)

@@ -4,7 +4,7 @@ import "time"
 
 // DeviceUser is a row of dim_device_users, the time-ranged identity bridge:
 // one period during which UserKey is the user of DeviceID (see
-// tables/dim_device_users.json and transforms/identity).
+// tables/dim_device_users.json and sql/models).
 type DeviceUser struct {
 	DeviceID  string    `parquet:"device_id"`
 	UserKey   string    `parquet:"user_key"`

@@ -39,7 +39,8 @@
 // # Pending dates and failures
 //
 // A run marks its dates pending in state_dates when it replaces their
-// facts (duck.StagePending locally, in the same commit); the step processes
+// facts (Pending gives the rows; locally they are staged with the facts and
+// committed with them); the step processes
 // its own dates and every pending one, and marks them built in the same
 // atomic Engine.Apply that writes everything else. A step that fails writes
 // nothing: its dates stay pending and the next step processes them.

@@ -3,12 +3,10 @@
 package dimensions_test
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -16,16 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/internal/oracle"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/io/warehouse/duck"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/enrich"
-	"github.com/example/clickstream/transforms/identity"
 )
 
-// The Go rules of transforms/identity (BuildDims, Resolver) and
-// transforms/enrich (PageTypes) are the oracle the SQL models are checked
+// The Go rules of internal/oracle (BuildDims, Resolver, Pages, with the
+// page-type rules of transforms/enrich) are what the SQL models are checked
 // against; the warehouse package writes the facts, as a run's commit would.
 
 var day0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -42,13 +40,13 @@ type wh struct {
 	dir    string
 	runs   int
 	window time.Duration
-	rules  []dimensions.PageType
+	types  *enrich.PageTypes
 	// reads are the rows each step's models read, by step.
 	reads [][]duck.Read
 }
 
 func newWarehouse(t *testing.T, window time.Duration) *wh {
-	return &wh{t: t, dir: filepath.Join(t.TempDir(), "warehouse"), window: window, rules: builtinRules(t)}
+	return &wh{t: t, dir: filepath.Join(t.TempDir(), "warehouse"), window: window, types: enrich.DefaultPageTypes()}
 }
 
 func (w *wh) runID(what string) string {
@@ -56,9 +54,8 @@ func (w *wh) runID(what string) string {
 	return fmt.Sprintf("%s-%03d", what, w.runs)
 }
 
-// commit replaces the fact partitions of date with f and marks the date
-// pending, as a run's commit does. f must have rows of both tables (the
-// warehouse's commit of staged partitions cannot empty one).
+// commit replaces the fact partitions of date with f (an empty f empties
+// them) and marks the date pending, as a run's commit does.
 func (w *wh) commit(date time.Time, f facts) {
 	w.t.Helper()
 	run := w.runID("facts")
@@ -68,10 +65,11 @@ func (w *wh) commit(date time.Time, f facts) {
 	if err := warehouse.Stage(w.dir, run, "fact_sessions", f.sessions); err != nil {
 		w.t.Fatal(err)
 	}
-	if err := duck.StagePending(w.dir, run, []time.Time{date}); err != nil {
+	if err := warehouse.Stage(w.dir, run, "state_dates", dimensions.Pending(run, []time.Time{date})); err != nil {
 		w.t.Fatal(err)
 	}
-	if _, err := warehouse.Commit(w.dir, run, nil); err != nil {
+	owned := []time.Time{date}
+	if _, err := warehouse.CommitScope(w.dir, run, warehouse.Scope{"fact_events": owned, "fact_sessions": owned, "state_dates": owned}); err != nil {
 		w.t.Fatal(err)
 	}
 }
@@ -105,7 +103,7 @@ func (w *wh) tryStep(dates []time.Time, rebuild bool, wrap func(dimensions.Engin
 		engine = wrap(e)
 	}
 	res, err := dimensions.Run(ctx, engine, dimensions.Options{
-		RunID: run, Dates: dates, Rebuild: rebuild, StitchWindow: w.window, PageTypes: w.rules,
+		RunID: run, Dates: dates, Rebuild: rebuild, StitchWindow: w.window, PageTypes: ruleData(w.types),
 	})
 	if err != nil {
 		if rerr := warehouse.Recover(w.dir); rerr != nil {
@@ -177,22 +175,9 @@ func (w *wh) facts() ([]schemas.Event, []schemas.Session) {
 func (w *wh) oracle() snapshot {
 	w.t.Helper()
 	events, sessions := w.facts()
-	in := make([]identity.Event, len(events))
-	for i, e := range events {
-		in[i] = identity.Event{EventID: e.EventID, EventType: e.EventType, EventTime: e.EventTime, DeviceID: e.DeviceID,
-			UserKey: e.UserKey, Platform: e.Platform, DeviceType: e.DeviceType}
-	}
-	dims := identity.BuildDims(in)
-	s := snapshot{DeviceUsers: dims.DeviceUsers, Devices: dims.Devices, Users: dims.Users}
-	types := pageTypes(w.t, w.rules)
-	seen := map[string]bool{}
-	for _, e := range events {
-		if e.PageKey != "" && !seen[e.PageKey] {
-			seen[e.PageKey] = true
-			s.Pages = append(s.Pages, schemas.Page{PageKey: e.PageKey, Host: e.PageHost, Path: e.PagePath, PageType: types.Type(e.PagePath)})
-		}
-	}
-	r := identity.NewResolver(dims.DeviceUsers, w.window)
+	dims := oracle.BuildDims(events)
+	s := snapshot{DeviceUsers: dims.DeviceUsers, Devices: dims.Devices, Users: dims.Users, Pages: oracle.Pages(events, w.types)}
+	r := oracle.NewResolver(dims.DeviceUsers, w.window)
 	for _, x := range sessions {
 		s.Resolved = append(s.Resolved, resolved{x.SessionID, r.Resolve(x.DeviceID, x.UserKey, x.SessionStart)})
 	}
@@ -289,42 +274,13 @@ func diff(got, want snapshot) string {
 	return b.String()
 }
 
-// builtinRules are the page-type rules of transforms/enrich/data/page_types.txt.
-func builtinRules(t *testing.T) []dimensions.PageType {
-	t.Helper()
-	f, err := os.Open("../../transforms/enrich/data/page_types.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
+// ruleData are the page-type rules as the step takes them.
+func ruleData(types *enrich.PageTypes) []dimensions.PageType {
 	var rules []dimensions.PageType
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		typ, pattern, _ := strings.Cut(line, " ")
-		rules = append(rules, dimensions.PageType{Type: typ, Pattern: strings.TrimSpace(pattern)})
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	for _, r := range types.Rules() {
+		rules = append(rules, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
 	}
 	return rules
-}
-
-// pageTypes is the Go classifier of the same rules.
-func pageTypes(t *testing.T, rules []dimensions.PageType) *enrich.PageTypes {
-	t.Helper()
-	var b strings.Builder
-	for _, r := range rules {
-		fmt.Fprintf(&b, "%s %s\n", r.Type, r.Pattern)
-	}
-	pt, err := enrich.ParsePageTypes(strings.NewReader(b.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pt
 }
 
 // gen draws fact rows with the cases the rules are sensitive to: ties in

@@ -62,24 +62,13 @@ type Result struct {
 	Rewritten []Updated
 }
 
-// Models returns the models of sql/models in the order a step runs them;
-// each is run, or created empty when the step knows its result is empty
-// (see Result.Conditional). A model reads the tables step_dates and
-// page_type_rules (see Engine.Load) and the results of the models before
+// Models returns the models of sql/models in the order a step runs them,
+// as sql/models/step.json declares it; each is run, or created empty when
+// the step knows its result is empty (see Result.Conditional). A model reads
+// the tables the step loads first (models.Inputs: step_dates and
+// page_type_rules, see Engine.Load) and the results of the models before
 // it.
-func Models() []string {
-	return []string{
-		"pending_dates",
-		"new_device_days", "new_device_user_runs", "new_page_days",
-		"old_device_days", "old_device_user_runs", "old_page_days",
-		"later_dates", "backfilled_devices",
-		"touched_devices", "old_bridge", "touched_users", "removed_pages",
-		"step_counts", "recompute_device_days", "recompute_runs", "surviving_pages",
-		"new_bridge", "new_dim_device_users", "new_dim_devices", "new_dim_users", "new_dim_pages",
-		"bridge_changes", "new_state_dates",
-		"session_span", "sessions_to_resolve", "tied_devices", "first_periods", "resolved_sessions",
-	}
-}
+func Models() []string { return models.Order() }
 
 // Run runs one dimension step on e: it rebuilds the state of its dates
 // from their facts, brings the dimensions up to date (appending to the
@@ -98,6 +87,18 @@ func Run(ctx context.Context, e Engine, opts Options) (Result, error) {
 		return s.res, fmt.Errorf("dimensions: %w", err)
 	}
 	return s.res, nil
+}
+
+// Pending returns the state_dates rows that mark dates pending: a run that
+// replaces the facts of dates writes them together with the facts (on the
+// local warehouse in the same commit), and the step that processes them
+// marks them built.
+func Pending(runID string, dates []time.Time) []schemas.StateDate {
+	rows := make([]schemas.StateDate, len(dates))
+	for i, d := range dates {
+		rows[i] = schemas.StateDate{EventDate: schemas.DateOf(d), Status: schemas.StatusPending, RunID: runID}
+	}
+	return rows
 }
 
 func stitchWindow(opts Options) time.Duration {
@@ -227,15 +228,15 @@ func (s *step) dates(ctx context.Context) ([]time.Time, error) {
 	return dates, nil
 }
 
-// load creates the step's inputs that are not tables: its dates and the
-// page-type rules.
+// load creates the step's inputs that are not tables, as sql/models
+// declares them (models.Inputs): its dates and the page-type rules.
 func (s *step) load(ctx context.Context, dates []time.Time) error {
-	rows := make([][]any, len(dates))
+	days := make([]map[string]any, len(dates))
 	for i, d := range dates {
-		rows[i] = []any{d}
+		days[i] = map[string]any{"event_date": d}
 	}
-	if err := s.e.Load(ctx, "step_dates", []Column{{"event_date", "DATE"}}, rows); err != nil {
-		return fmt.Errorf("step_dates: %w", err)
+	if err := s.loadInput(ctx, "step_dates", days); err != nil {
+		return err
 	}
 	// With no dates the bounds only need to be valid: step_dates is empty.
 	first, last := time.Unix(0, 0).UTC(), time.Unix(0, 0).UTC()
@@ -244,13 +245,33 @@ func (s *step) load(ctx context.Context, dates []time.Time) error {
 	}
 	s.params["first_date"], s.params["last_date"] = models.DateOf(first), models.DateOf(last)
 
-	rules := make([][]any, len(s.opts.PageTypes))
+	rules := make([]map[string]any, len(s.opts.PageTypes))
 	for i, r := range s.opts.PageTypes {
-		rules[i] = []any{int64(i + 1), r.Type, r.Pattern}
+		rules[i] = map[string]any{"rule_order": int64(i + 1), "page_type": r.Type, "pattern": r.Pattern}
 	}
-	columns := []Column{{"rule_order", "INT64"}, {"page_type", "STRING"}, {"pattern", "STRING"}}
-	if err := s.e.Load(ctx, "page_type_rules", columns, rules); err != nil {
-		return fmt.Errorf("page_type_rules: %w", err)
+	return s.loadInput(ctx, "page_type_rules", rules)
+}
+
+// loadInput loads the declared input name with rows given by column name.
+func (s *step) loadInput(ctx context.Context, name string, rows []map[string]any) error {
+	in := models.InputNamed(name)
+	columns := make([]Column, len(in.Columns))
+	for i, c := range in.Columns {
+		columns[i] = Column{Name: c.Name, Type: c.Type}
+	}
+	values := make([][]any, len(rows))
+	for i, r := range rows {
+		values[i] = make([]any, len(columns))
+		for j, c := range columns {
+			v, ok := r[c.Name]
+			if !ok {
+				return fmt.Errorf("%s: no value for column %s", name, c.Name)
+			}
+			values[i][j] = v
+		}
+	}
+	if err := s.e.Load(ctx, name, columns, values); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }

@@ -65,26 +65,53 @@ func (r CommitResult) Rows(table string) map[time.Time]int64 {
 	return rows
 }
 
+// Scope names, per table, the partitions a commit replaces. Each date
+// listed for a table is replaced by exactly the rows the run staged for it,
+// or removed when the run staged none; the table's staged dates that are not
+// listed are dropped (see CommitResult.Discarded). A table the scope does
+// not list gets exactly the partitions the run staged for it, and no other.
+// An unpartitioned table is replaced whole when the run staged it, listed or
+// not.
+type Scope map[string][]time.Time
+
 // Commit makes the rows that runID staged visible, after its pipeline has
-// finished. For every table, the partitions it replaces are the owned dates,
-// or every date the run staged for that table when owned is nil. A replaced
-// partition holds exactly the rows the run staged for it; an owned date the
-// run staged no rows for is removed; staged dates that are not owned are
-// dropped (see CommitResult.Discarded); other partitions are not touched.
+// finished: it is CommitScope with the owned dates listed for every table,
+// or with an empty Scope (every table gets what the run staged) when owned
+// is nil.
+func Commit(out, runID string, owned []time.Time) (CommitResult, error) {
+	scope := Scope{}
+	if owned != nil {
+		for _, name := range tableNames() {
+			scope[name] = owned
+		}
+	}
+	return CommitScope(out, runID, scope)
+}
+
+// CommitScope makes the rows that runID staged visible, replacing the
+// partitions scope gives (see Scope); other partitions are not touched. A
+// driver commits its pipeline's tables for the dates the run owns, and a
+// step that rewrites some partitions of some tables (the dimension step)
+// lists the partitions it may empty and stages the rest.
 //
 // Each partition is swapped with two renames, so readers see the old files
 // or the new ones, never a mix (for a moment, none). The commit is recorded in
-// a journal first: if it is interrupted, calling Commit again with the same
-// runID, or Recover, completes it as recorded. Commit returns ErrNotStaged
+// a journal first: if it is interrupted, calling CommitScope again with the
+// same runID, or Recover, completes it as recorded. It returns ErrNotStaged
 // when the run has no staging directory (e.g. it was already committed).
 //
-// Commit runs under the warehouse's exclusive lock (Exclusive): it waits
-// for streaming publishes in progress, and they wait for it.
-func Commit(out, runID string, owned []time.Time) (CommitResult, error) {
+// It runs under the warehouse's exclusive lock (Exclusive): it waits for
+// streaming publishes in progress, and they wait for it.
+func CommitScope(out, runID string, scope Scope) (CommitResult, error) {
+	for name := range scope {
+		if _, err := lookupTable(name); err != nil {
+			return CommitResult{}, fmt.Errorf("warehouse: commit %s: %w", runID, err)
+		}
+	}
 	var c *committer
 	err := Exclusive(out, func() error {
 		var err error
-		if c, err = beginCommit(out, runID, owned); err != nil {
+		if c, err = beginCommit(out, runID, scope); err != nil {
 			return err
 		}
 		if err := c.finish(); err != nil {
@@ -119,7 +146,7 @@ type pendingPartition struct {
 
 // beginCommit plans the commit of runID and records it in its journal, or
 // resumes the commit a journal already records.
-func beginCommit(out, runID string, owned []time.Time) (*committer, error) {
+func beginCommit(out, runID string, scope Scope) (*committer, error) {
 	if err := checkRunID(runID); err != nil {
 		return nil, err
 	}
@@ -129,7 +156,7 @@ func beginCommit(out, runID string, owned []time.Time) (*committer, error) {
 	case ok:
 		return resumeCommit(out, runID)
 	}
-	result, err := planCommit(out, runID, owned)
+	result, err := planCommit(out, runID, scope)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse: commit %s: %w", runID, err)
 	}
@@ -180,7 +207,7 @@ var runFiles = []string{tmpDir, oldDir, journalName + ".tmp", runLockName, runIn
 
 // planCommit lists and checks what runID staged and decides which partitions
 // the commit replaces. It changes nothing.
-func planCommit(out, runID string, owned []time.Time) (CommitResult, error) {
+func planCommit(out, runID string, scope Scope) (CommitResult, error) {
 	dir := runDir(out, runID)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -196,20 +223,20 @@ func planCommit(out, runID string, owned []time.Time) (CommitResult, error) {
 			}
 		}
 	}
-	var ownedSet map[time.Time]bool
-	if owned != nil {
-		ownedSet = make(map[time.Time]bool, len(owned))
-		for _, d := range owned {
-			ownedSet[schemas.DateOf(d)] = true
-		}
-	}
 	result := CommitResult{RunID: runID}
 	for _, name := range tableNames() {
 		t, err := lookupTable(name)
 		if err != nil {
 			return CommitResult{}, err
 		}
-		tc, err := planTable(out, runID, t, ownedSet)
+		var owned map[time.Time]bool
+		if dates, listed := scope[name]; listed {
+			owned = make(map[time.Time]bool, len(dates))
+			for _, d := range dates {
+				owned[schemas.DateOf(d)] = true
+			}
+		}
+		tc, err := planTable(out, runID, t, owned)
 		if err != nil {
 			return CommitResult{}, err
 		}

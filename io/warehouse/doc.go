@@ -16,8 +16,10 @@
 // The tables are those of schemas/tables, each stored from its row type:
 // fact_events from schemas.Event, bot_events from schemas.BotEvent,
 // dead_letter from schemas.DeadLetter, fact_sessions from schemas.Session,
-// and the dimensions dim_device_users, dim_devices and dim_users from
-// schemas.DeviceUser, schemas.Device and schemas.User. A table with time
+// the dimensions dim_device_users, dim_devices, dim_users and dim_pages
+// from schemas.DeviceUser, schemas.Device, schemas.User and schemas.Page,
+// the dimension step's state_* tables, and the runs' account (runs,
+// run_outcomes, run_partitions); rowTypes lists them all. A table with time
 // partitioning (schemas.Table.TimePartitioning.Field) is partitioned by day
 // on that column, which the files also hold, so each file loads into
 // BigQuery on its own:
@@ -48,17 +50,22 @@
 //  1. Inside the pipeline, Write stages rows: one file per bundle and
 //     partition date, streamed as rows arrive and renamed into the run's
 //     staging when the bundle finishes. Nothing visible changes.
-//  2. After the pipeline has finished, the driver calls Commit with the dates
-//     the run owns. Each owned partition is replaced whole by what the run
-//     staged for it, or removed when the run staged nothing for it; other
-//     partitions are not touched.
+//  2. After the pipeline has finished, the driver calls CommitScope with
+//     the tables it writes and the dates the run owns (a Scope). Each owned
+//     partition of those tables is replaced whole by what the run staged for
+//     it, or removed when the run staged nothing for it; other partitions,
+//     and the other tables, are not touched.
 //
 // A step that runs in the driver after the pipeline's commit and rewrites
-// what the warehouse holds (the identity step: dimensions, and the
-// fact_sessions partitions whose resolution changed) stages its rows with
-// Stage under its own run id and commits them with Commit(out, runID, nil),
-// which replaces exactly the partitions and unpartitioned tables it staged,
-// with the same journal, swaps and recovery.
+// what the warehouse holds (the dimension step: state partitions,
+// dimensions, and the fact_sessions partitions whose resolution changed)
+// stages its rows with Stage under its own run id and commits them with
+// CommitScope too: it lists the partitions it may leave empty (a state
+// partition of a date that lost its last row) and stages the others; a
+// table it does not list gets exactly what it staged. The run's own account
+// (runs, run_outcomes, run_partitions) is one more such commit. Every commit
+// has the same journal, swaps and recovery. Commit(out, runID, owned) is
+// the scope that lists every table with the same dates.
 //
 // Recover runs first in every run: it completes commits that were cut short
 // and deletes the staging of runs that died before their commit. Readers may
@@ -70,8 +77,9 @@
 //	warehouse.Write(s, out, runID, "fact_events", events)  // while building the graph
 //	... run the pipeline ...
 //	err = warehouse.Exclusive(out, func() error {
-//		res, err := warehouse.Commit(out, runID, owned)
-//		... the dimension step: read the committed tables, Stage, Commit ...
+//		res, err := warehouse.CommitScope(out, runID, warehouse.Scope{"fact_events": owned, ...})
+//		... the dimension step: read the committed tables, Stage, CommitScope ...
+//		... read back, the run's account: Stage, CommitScope ...
 //	})
 //
 // # Locks
@@ -82,10 +90,10 @@
 // the kernel releases when a process dies, however it dies: a lock is never
 // stale, and no lock file needs cleaning up.
 //
-//   - The warehouse lock, <out>/_warehouse.lock. Exclusive: Commit, Recover,
-//     and whatever a driver wraps in Exclusive (its commit plus the
-//     dimension step, which reads the committed warehouse and rewrites
-//     partitions of it). Shared: each streaming publish (Append renaming a
+//   - The warehouse lock, <out>/_warehouse.lock. Exclusive: Commit and
+//     CommitScope, Recover, and whatever a driver wraps in Exclusive (its
+//     commit, the dimension step, which reads the committed warehouse and
+//     rewrites partitions of it, the read-back and the run's account). Shared: each streaming publish (Append renaming a
 //     bundle's files into their partitions) and each BeginRun. So streaming
 //     goes on writing during a batch run, pausing only for the commit and
 //     dimension step; and no streaming file lands between what a step read
@@ -106,7 +114,7 @@
 //     so it overlaps any run): the second of two runs that would replace the
 //     same partitions never starts its pipeline.
 //
-// Exclusive is re-entrant within a process, which lets Commit and Recover
+// Exclusive is re-entrant within a process, which lets a commit and Recover
 // run inside a driver's Exclusive; a process therefore writes through one
 // goroutine at a time. Advisory locks bind only the writers that take them,
 // and flock is not reliable on network filesystems (NFS): keep a warehouse

@@ -14,7 +14,8 @@ import (
 )
 
 // A run: recover from any earlier crash, stage rows in the pipeline, commit
-// the dates the run owns once the pipeline has finished, read back.
+// the dates the run owns in the tables it writes once the pipeline has
+// finished, read back.
 func Example() {
 	dir, err := os.MkdirTemp("", "warehouse")
 	if err != nil {
@@ -31,11 +32,6 @@ func Example() {
 	// dead_letter 2026-11-01: 0 rows in 0 files
 	// fact_events 2026-11-01: 2 rows in 1 files
 	// fact_sessions 2026-11-01: 0 rows in 0 files
-	// reconciliation 2026-11-01: 0 rows in 0 files
-	// state_dates 2026-11-01: 0 rows in 0 files
-	// state_device_days 2026-11-01: 0 rows in 0 files
-	// state_device_user_runs 2026-11-01: 0 rows in 0 files
-	// state_page_days 2026-11-01: 0 rows in 0 files
 	// read back: 2
 }
 
@@ -59,7 +55,10 @@ func run(out string) error {
 		return err
 	}
 
-	res, err := warehouse.Commit(out, runID, []time.Time{day})
+	owned := []time.Time{day}
+	res, err := warehouse.CommitScope(out, runID, warehouse.Scope{
+		"fact_events": owned, "fact_sessions": owned, "bot_events": owned, "dead_letter": owned,
+	})
 	if err != nil {
 		return err
 	}

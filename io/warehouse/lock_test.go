@@ -245,7 +245,7 @@ func streamed(n int) []schemas.Event {
 
 // helperRewrite is a dimension step: rounds times (out, rounds), under the
 // exclusive lock, it reads day1 of fact_events, works a while, and rewrites
-// the partition with what it read, as the identity step rewrites the
+// the partition with what it read, as the dimension step rewrites the
 // fact_sessions partitions it re-resolves. It reports "round <n>" after
 // each.
 func helperRewrite(args []string, _ *bufio.Reader) error {

@@ -30,7 +30,7 @@ func Dates(out, table string) ([]time.Time, error) {
 // StagedDates lists the partitions of table that runID has staged and not
 // yet committed, sorted; an unpartitioned table has none. A driver whose run
 // owns every date of its input can pass their union over the tables to
-// Commit.
+// CommitScope.
 func StagedDates(out, runID, table string) ([]time.Time, error) {
 	if err := checkRunID(runID); err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 // Recover brings the warehouse under out back to a clean state after a crash.
 // Call it at the start of every run, before the run's pipeline starts. Under
 // the warehouse's exclusive lock, it completes every commit that has a
-// journal (see Commit) and deletes the staging of runs that died before
+// journal (see CommitScope) and deletes the staging of runs that died before
 // their commit. The staging of a live run (one whose lock is held, see
 // BeginRun and Append) is left alone, so Recover is safe while other
 // processes write to the warehouse.

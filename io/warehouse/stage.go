@@ -13,13 +13,15 @@ import (
 // Stage stages rows of table from the driver, outside a pipeline: one file
 // per partition date, or one file for an unpartitioned table (also when rows
 // is empty, so that committing it empties the table). Like Write, it changes
-// nothing visible: Commit(out, runID, nil) then replaces exactly the
-// partitions staged, with the same journal and recovery as a pipeline's
-// commit. Calling Stage again for the same partition adds a file to it.
+// nothing visible: CommitScope then replaces the partitions staged (those
+// of the tables its scope does not list: exactly the partitions staged),
+// with the same journal and recovery as a pipeline's commit. Calling Stage
+// again for the same partition adds a file to it.
 //
 // It is for steps that rewrite what the warehouse already holds, such as the
-// identity step that rebuilds the dimensions and rewrites the fact_sessions
-// partitions whose resolution changed. T must be the table's row type.
+// dimension step that brings the dimensions up to date and rewrites the
+// fact_sessions partitions whose resolution changed, and for a run's own
+// account. T must be the table's row type.
 func Stage[T any](out, runID, table string, rows []T) error {
 	if err := checkRunID(runID); err != nil {
 		return err

@@ -137,3 +137,50 @@ func TestRecoverUnpartitioned(t *testing.T) {
 	}
 	noStaging(t, out)
 }
+
+// CommitScope replaces the listed dates of the listed tables (emptying
+// those the run staged nothing for), drops what a listed table staged for
+// other dates, and gives an unlisted table exactly what was staged: a step
+// can empty one partition of one table without touching the others.
+func TestCommitScope(t *testing.T) {
+	out := t.TempDir()
+	stage(t, out, "run-0", "fact_events", anys(concat(makeEvents("old", day1, 0, 3), makeEvents("old", day2, 0, 2))))
+	stage(t, out, "run-0", "bot_events", anys(concat(makeBotEvents(day1, 2), makeBotEvents(day2, 2))))
+	stage(t, out, "run-0", "dead_letter", anys(makeDeadLetters(day1, 2)))
+	mustCommit(t, out, "run-0", nil)
+
+	if err := Stage(out, "step-1", "fact_events", makeEvents("new", day2, 0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Stage(out, "step-1", "bot_events", makeBotEvents(day3, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Stage(out, "step-1", "dim_devices", devices("a")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := CommitScope(out, "step-1", Scope{"fact_events": {day1, day2}, "bot_events": {day1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noStaging(t, out)
+	if got, want := visible(t, out), (committed{day2: ids(makeEvents("new", day2, 0, 1))}); !equalCommitted(got, want) {
+		t.Errorf("fact_events %v, want day1 emptied and day2 replaced: %v", summary(got), summary(want))
+	}
+	if dates, _ := Dates(out, "bot_events"); !slices.Equal(dates, []time.Time{day2}) {
+		t.Errorf("bot_events partitions %v, want day1 emptied, day2 untouched, day3 dropped", dates)
+	}
+	if n, _ := CountRows(out, "dead_letter", nil); n[day1] != 2 {
+		t.Errorf("dead_letter day1 holds %d rows, want its 2: the scope does not list it", n[day1])
+	}
+	if got := deviceIDs(t, out); !slices.Equal(got, []string{"a"}) {
+		t.Errorf("dim_devices = %v, want [a]: staged, so replaced", got)
+	}
+	for _, tc := range res.Tables {
+		if tc.Table == "bot_events" && (len(tc.Discarded) != 1 || !tc.Discarded[0].Date.Equal(day3)) {
+			t.Errorf("bot_events discarded %+v, want day3", tc.Discarded)
+		}
+	}
+	if _, err := CommitScope(out, "step-2", Scope{"no_such_table": nil}); err == nil || !strings.Contains(err.Error(), "unknown table") {
+		t.Errorf("a scope naming an unknown table: %v, want an error", err)
+	}
+}

@@ -18,11 +18,11 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/io/pubsub"
 	"github.com/example/clickstream/pipelines"
 	"github.com/example/clickstream/transforms/bydevice"
-	"github.com/example/clickstream/transforms/identity"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
@@ -45,8 +45,9 @@ var (
 	shards    = flag.Int("shards", 512, "Device groups in the per-device stage; each group is held in memory by one worker, so keep events/shards under ~1M (e.g. 1024 for a 600M-event day).")
 	gap       = flag.Duration("session_gap", sessionize.DefaultGap, "Inactivity that ends a session: an event this long or longer after the previous one starts a new session.")
 	maxLen    = flag.Duration("max_session_length", sessionize.DefaultMaxLength, "Longest session; longer ones (devices that never pause) are split and flagged is_runaway.")
-	stitch    = flag.Duration("stitch_window", identity.DefaultStitchWindow, "Anonymous sessions of a device resolve to the user of its first login if that login comes at most this long after them (see README, Identity).")
-	pageTypes = flag.String("page_types_file", "", "File of page-type rules for dim_pages (\"<type> <RE2 on the path>\" per line, first match wins), replacing the built-in ones.")
+	stitch    = flag.Duration("stitch_window", dimensions.DefaultStitchWindow, "Anonymous sessions of a device resolve to the user of its first login if that login comes at most this long after them (see README, Identity).")
+	pageTypes = flag.String("page_types_file", "", "File of page-type rules for dim_pages (\"<type> <RE2 on the path>\" per line, first match wins), replacing the built-in ones; read and checked before the run starts.")
+	rebuild   = flag.Bool("rebuild_dimensions", false, "Dimension step: recompute every date's state and every dimension row from the facts, and resolve every session again, instead of bringing them up to date from the run's dates (repairs, e.g. after the models' rules changed; see README, How the dimensions are built).")
 	sub       = flag.String("subscription", "", "Streaming: the Pub/Sub subscription to read, an id in --project or projects/P/subscriptions/S. Honours PUBSUB_EMULATOR_HOST.")
 	topic     = flag.String("topic", "", "Streaming without --subscription: create a subscription on this topic for the run (development; production reads Terraform's subscription).")
 	tsAttr    = flag.String("timestamp_attribute", "", "Streaming: message attribute holding the event time (RFC 3339 or Unix ms) for the reader's watermark. Default: the publish time.")
@@ -109,25 +110,26 @@ func config() (pipelines.Config, error) {
 		BigQuery: pipelines.BigQuery{
 			Project: *bqProject, Dataset: *bqDataset, CreateTables: *bqCreate, TempLocation: flagValue("temp_location"),
 		},
-		Topic:            *topic,
-		DedupHorizon:     *dedupH,
-		Dates:            owned,
-		Output:           *output,
-		RunID:            *runID,
-		MaxRecordBytes:   *maxRec,
-		MaxFileBytes:     *maxFileB,
-		MaxFileRecords:   *maxFileN,
-		HashKeyRef:       *hashKey,
-		IPMode:           *ipMode,
-		InternalDomains:  splitList(*domains),
-		BotUserAgentFile: *botUA,
-		BotIPFile:        *botIP,
-		BotRateLimit:     *rateN,
-		BotRateWindow:    *rateW,
-		Shards:           *shards,
-		Sessions:         sessionize.Options{Gap: *gap, MaxLength: *maxLen, AllowedLateness: *lateness},
-		StitchWindow:     *stitch,
-		PageTypesFile:    *pageTypes,
+		Topic:             *topic,
+		DedupHorizon:      *dedupH,
+		Dates:             owned,
+		Output:            *output,
+		RunID:             *runID,
+		MaxRecordBytes:    *maxRec,
+		MaxFileBytes:      *maxFileB,
+		MaxFileRecords:    *maxFileN,
+		HashKeyRef:        *hashKey,
+		IPMode:            *ipMode,
+		InternalDomains:   splitList(*domains),
+		BotUserAgentFile:  *botUA,
+		BotIPFile:         *botIP,
+		BotRateLimit:      *rateN,
+		BotRateWindow:     *rateW,
+		Shards:            *shards,
+		Sessions:          sessionize.Options{Gap: *gap, MaxLength: *maxLen, AllowedLateness: *lateness},
+		StitchWindow:      *stitch,
+		PageTypesFile:     *pageTypes,
+		RebuildDimensions: *rebuild,
 	}, nil
 }
 
@@ -157,7 +159,7 @@ func usage() {
 	own := map[string]bool{}
 	for _, name := range []string{"mode", "input", "dates", "output", "run_id", "max_record_bytes", "max_file_bytes", "max_file_records", "hash_key", "ip_mode",
 		"internal_domains", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
-		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file",
+		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file", "rebuild_dimensions",
 		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon",
 		"sink", "bq_project", "bq_dataset", "create_tables"} {
 		own[name] = true

@@ -1,8 +1,10 @@
-// Command query runs an analysis query of sql/ (BigQuery Standard SQL) on the
-// local warehouse with embedded DuckDB and prints the result.
+// Command query runs an analysis query of sql/ (BigQuery Standard SQL), or
+// any query given inline, on the local warehouse with embedded DuckDB and
+// prints the result.
 //
 //	query --query daily_funnel
 //	query --query sql/landing_pages.sql --start_date 2026-11-01 --end_date 2026-11-07 --format csv
+//	query --sql 'SELECT run_id, reconciled, problems FROM runs ORDER BY started'
 //	query --list
 //
 // Run it with --help for every flag; package warehousesql says how the tables
@@ -25,10 +27,11 @@ import (
 
 var (
 	whDir    = flag.String("warehouse", "warehouse", "Local warehouse directory (Hive-partitioned Parquet, as the pipeline's --output).")
-	query    = flag.String("query", "", "Query to run: a name in --sql_dir (daily_funnel) or a path to a .sql file. Required unless --list.")
+	query    = flag.String("query", "", "Query to run: a name in --sql_dir (daily_funnel) or a path to a .sql file. Required unless --sql or --list.")
+	inline   = flag.String("sql", "", "Query text to run instead of --query, e.g. 'SELECT * FROM run_partitions WHERE run_id = @run_id' with --param run_id:STRING=<id>.")
 	sqlDir   = flag.String("sql_dir", "sql", "Directory of the named queries.")
-	start    = flag.String("start_date", "", "@start_date (YYYY-MM-DD, inclusive). Default: the first partition date in the warehouse.")
-	end      = flag.String("end_date", "", "@end_date (YYYY-MM-DD, inclusive). Default: the last partition date in the warehouse.")
+	start    = flag.String("start_date", "", "@start_date (YYYY-MM-DD, inclusive). Default: the first partition date of fact_events and fact_sessions.")
+	end      = flag.String("end_date", "", "@end_date (YYYY-MM-DD, inclusive). Default: the last partition date of fact_events and fact_sessions.")
 	lookback = flag.Int("lookback_days", 30, "@lookback_days, for queries that look back from a conversion (attribution_first_last_touch).")
 	format   = flag.String("format", "table", "Output format: table (aligned text), csv or json.")
 	list     = flag.Bool("list", false, "List the queries in --sql_dir with what each answers, and exit.")
@@ -42,12 +45,18 @@ func init() {
 func main() {
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, `Usage: query --query NAME|PATH [flags]
+       query --sql 'SELECT ...' [flags]
        query --list
 
-Runs a BigQuery Standard SQL file of sql/ on the local warehouse with DuckDB
-and prints the result. Views fact_events, fact_sessions, bot_events and
-dead_letter read <warehouse>/<table>/*/*.parquet; @name parameters become
-DuckDB parameters of the declared type (CAST($name AS type)).
+Runs a BigQuery Standard SQL file of sql/ (or the query text of --sql) on
+the local warehouse with DuckDB and prints the result. Every table of
+schemas/tables is a view of the same name over its Parquet files
+(<warehouse>/<table>/*/*.parquet, or <warehouse>/<table>/*.parquet for a
+dimension): the facts, the dimensions, the dimension step's state_* tables
+and the runs' own account (runs, run_outcomes, run_partitions), e.g.
+  query --sql 'SELECT run_id, dates_owned, reconciled, problems FROM runs ORDER BY started'
+@name parameters become DuckDB parameters of the declared type
+(CAST($name AS type)).
 
 Flags:
 `)
@@ -63,8 +72,8 @@ Flags:
 		}
 		return
 	}
-	if *query == "" {
-		fail(2, errors.New("give --query (or --list)"))
+	if (*query == "") == (*inline == "") {
+		fail(2, errors.New("give --query or --sql (or --list)"))
 	}
 	if !slices.Contains(warehousesql.Formats, *format) {
 		fail(2, fmt.Errorf("--format %q: want one of %s", *format, strings.Join(warehousesql.Formats, ", ")))
@@ -75,9 +84,12 @@ Flags:
 }
 
 func run(ctx context.Context) (err error) {
-	path := warehousesql.QueryPath(*sqlDir, *query)
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("query %s: %w (see --list)", *query, err)
+	path := "--sql"
+	if *inline == "" {
+		path = warehousesql.QueryPath(*sqlDir, *query)
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("query %s: %w (see --list)", *query, err)
+		}
 	}
 	w, err := warehousesql.Open(ctx, *whDir)
 	if err != nil {
@@ -99,8 +111,12 @@ func run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	res, err := w.RunFile(ctx, path, p)
-	if err != nil {
+	var res *warehousesql.Result
+	if *inline != "" {
+		if res, err = w.Run(ctx, *inline, p); err != nil {
+			return fmt.Errorf("--sql: %w", err)
+		}
+	} else if res, err = w.RunFile(ctx, path, p); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "%s, %s..%s, warehouse %s\n", path, p["start_date"], p["end_date"], w.Dir())
@@ -112,8 +128,11 @@ func queryParams(w *warehousesql.Warehouse) (warehousesql.Params, error) {
 	p := warehousesql.Params{"lookback_days": int64(*lookback)}
 	for name, flagValue := range map[string]string{"start_date": *start, "end_date": *end} {
 		if flagValue == "" {
+			if !ok && *inline != "" {
+				continue // the query text may use no dates
+			}
 			if !ok {
-				return nil, fmt.Errorf("the warehouse %s has no partitions: give --start_date and --end_date", w.Dir())
+				return nil, fmt.Errorf("the warehouse %s has no fact partitions: give --start_date and --end_date", w.Dir())
 			}
 			p[name] = first
 			if name == "end_date" {

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,6 +34,10 @@ type checker struct {
 	dataset *googlesql.SimpleCatalog
 	tables  int
 	views   int
+	// inputs and models count what model directories added: the tables a
+	// step loads, and the models' results.
+	inputs int
+	models int
 }
 
 // result is the outcome for one SQL file.
@@ -72,13 +80,9 @@ func newChecker(tablesDir string) (*checker, error) {
 		return nil, err
 	}
 	for _, d := range defs {
-		cols := make([]column, len(d.Schema))
-		for i, f := range d.Schema {
-			t, err := columnType(tf, f)
-			if err != nil {
-				return nil, fmt.Errorf("table %s: %w", d.Name, err)
-			}
-			cols[i] = column{f.Name, t}
+		cols, err := columns(tf, d)
+		if err != nil {
+			return nil, fmt.Errorf("table %w", err)
 		}
 		if err := c.addTable(d.Name, cols); err != nil {
 			return nil, err
@@ -91,6 +95,22 @@ func newChecker(tablesDir string) (*checker, error) {
 type column struct {
 	name string
 	typ  googlesql.Googlesql_TypeNode
+}
+
+// columns are the GoogleSQL columns of a table definition.
+func columns(tf *googlesql.TypeFactory, d tableDef) ([]column, error) {
+	if d.Name == "" || len(d.Schema) == 0 {
+		return nil, fmt.Errorf("%q: want a name and a schema", d.Name)
+	}
+	cols := make([]column, len(d.Schema))
+	for i, f := range d.Schema {
+		t, err := columnType(tf, f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d.Name, err)
+		}
+		cols[i] = column{f.Name, t}
+	}
+	return cols, nil
 }
 
 // addTable registers a table (or a view's result) by its bare name, as the
@@ -130,17 +150,27 @@ func (c *checker) addTable(name string, cols []column) error {
 // checkTree analyzes every .sql file under dir. Files under viewsDir are
 // views: each is analyzed first and its result columns become a table
 // named after the file, so the other files (and other views) can read it.
-// A view that reads another view is retried once that one is known.
+// A view that reads another view is retried once that one is known. A
+// directory holding a step declaration (stepFile) holds models, analyzed
+// last (see checkModels), so that no other file can read their results.
 func (c *checker) checkTree(dir, viewsDir string) ([]result, error) {
 	var views, others []string
+	models := map[string][]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(p) != ".sql" {
 			return err
 		}
 		if rel, err := filepath.Rel(viewsDir, p); err == nil && !strings.HasPrefix(rel, "..") {
 			views = append(views, p)
-		} else {
+			return nil
+		}
+		switch _, err := os.Stat(filepath.Join(filepath.Dir(p), stepFile)); {
+		case err == nil:
+			models[filepath.Dir(p)] = append(models[filepath.Dir(p)], p)
+		case errors.Is(err, fs.ErrNotExist):
 			others = append(others, p)
+		default:
+			return err
 		}
 		return nil
 	})
@@ -154,7 +184,77 @@ func (c *checker) checkTree(dir, viewsDir string) ([]result, error) {
 	for _, p := range others {
 		results = append(results, c.checkFile(p))
 	}
+	for _, d := range slices.Sorted(maps.Keys(models)) {
+		r, err := c.checkModels(d, models[d])
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r...)
+	}
 	sort.Slice(results, func(i, j int) bool { return results[i].path < results[j].path })
+	return results, nil
+}
+
+// stepFile declares, next to a directory of models (sql/models), the
+// tables a step loads before its first model and the order it runs the
+// models in; each model reads the warehouse's tables, those inputs and the
+// results of the models before it.
+const stepFile = "step.json"
+
+// stepDef is a stepFile: inputs in the format of schemas/tables.
+type stepDef struct {
+	Inputs []tableDef `json:"inputs"`
+	Order  []string   `json:"order"`
+}
+
+// checkModels analyzes the models of dir (paths, its .sql files) in the
+// order its step declaration gives, after registering the declared inputs
+// as tables; each model is one query, and its result columns become a
+// table named after the file for the models after it. A model the
+// declaration does not order, or one it orders that does not exist, is
+// rejected: a step never runs the first, and cannot run the second.
+func (c *checker) checkModels(dir string, paths []string) ([]result, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stepFile))
+	if err != nil {
+		return nil, fmt.Errorf("read step declaration: %w", err)
+	}
+	var step stepDef
+	if err := json.Unmarshal(b, &step); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, stepFile), err)
+	}
+	for _, in := range step.Inputs {
+		cols, err := columns(c.tf, in)
+		if err != nil {
+			return nil, fmt.Errorf("%s: input %w", filepath.Join(dir, stepFile), err)
+		}
+		if err := c.addTable(in.Name, cols); err != nil {
+			return nil, err
+		}
+		c.inputs++
+	}
+	var results []result
+	for _, name := range step.Order {
+		p := filepath.Join(dir, name+".sql")
+		if !slices.Contains(paths, p) {
+			results = append(results, result{path: p, err: fmt.Errorf("%s orders model %s, which has no file", stepFile, name)})
+			continue
+		}
+		cols, err := c.analyzeQuery(p)
+		if err != nil {
+			results = append(results, result{path: p, err: err})
+			continue
+		}
+		if err := c.addTable(name, cols); err != nil {
+			return nil, err
+		}
+		c.models++
+		results = append(results, result{path: p, statements: 1})
+	}
+	for _, p := range paths {
+		if !slices.Contains(step.Order, strings.TrimSuffix(filepath.Base(p), ".sql")) {
+			results = append(results, result{path: p, err: fmt.Errorf("not in the order of %s: a step never runs it", stepFile)})
+		}
+	}
 	return results, nil
 }
 
@@ -165,7 +265,7 @@ func (c *checker) addViews(paths []string) ([]result, error) {
 	for pending := paths; len(pending) > 0; {
 		var failed []result
 		for _, p := range pending {
-			cols, err := c.analyzeView(p)
+			cols, err := c.analyzeQuery(p)
 			if err != nil {
 				failed = append(failed, result{path: p, err: err})
 				continue
@@ -188,9 +288,9 @@ func (c *checker) addViews(paths []string) ([]result, error) {
 	return results, nil
 }
 
-// analyzeView analyzes a view's query (one statement) and returns its
-// result columns.
-func (c *checker) analyzeView(path string) ([]column, error) {
+// analyzeQuery analyzes a view's or a model's query (one statement) and
+// returns its result columns.
+func (c *checker) analyzeQuery(path string) ([]column, error) {
 	sql, opts, err := c.load(path)
 	if err != nil {
 		return nil, err
@@ -205,7 +305,7 @@ func (c *checker) analyzeView(path string) ([]column, error) {
 	}
 	q, ok := stmt.(*googlesql.ResolvedQueryStmt)
 	if !ok {
-		return nil, fmt.Errorf("a view must be one query, not a %T", stmt)
+		return nil, fmt.Errorf("a view or a model must be one query, not a %T", stmt)
 	}
 	outCols, err := q.OutputColumnList()
 	if err != nil {

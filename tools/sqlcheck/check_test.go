@@ -38,12 +38,14 @@ func TestAcceptsBigQuerySQL(t *testing.T) {
 		"testdata/sql/views_and_scripts.sql":         4,
 		"testdata/sql/views/sessions_latest.sql":     1,
 		"testdata/sql/views/sessions_by_country.sql": 1,
+		"testdata/sql/models/daily_sessions.sql":     1,
+		"testdata/sql/models/busy_days.sql":          1,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("statements per file = %v, want %v", got, want)
 	}
-	if c.tables != 1 || c.views != 2 {
-		t.Errorf("catalog has %d tables and %d views, want 1 and 2", c.tables, c.views)
+	if c.tables != 1 || c.views != 2 || c.inputs != 1 || c.models != 2 {
+		t.Errorf("catalog has %d tables, %d views, %d step inputs and %d model results, want 1, 2, 1 and 2", c.tables, c.views, c.inputs, c.models)
 	}
 }
 
@@ -108,6 +110,62 @@ func TestRejectsUnknownTemplateVariable(t *testing.T) {
 	}
 	if len(results) != 1 || results[0].err == nil || !strings.Contains(results[0].err.Error(), "${project_id}") {
 		t.Errorf("results = %+v, want one error naming ${project_id}", results)
+	}
+}
+
+// Models are analyzed in the declared order, each reading the inputs and
+// the models before it: a model that reads a later one, a model the order
+// leaves out and an ordered model without a file are rejected, and no
+// other file reads a model's result.
+func TestModelsInDeclaredOrder(t *testing.T) {
+	dir := t.TempDir()
+	models := filepath.Join(dir, "models")
+	if err := os.Mkdir(models, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"models/step.json": `{"inputs": [{"name": "days", "schema": [{"name": "day", "type": "DATE"}]}],
+			"order": ["later_first", "first", "missing"]}`,
+		"models/first.sql":       "SELECT day FROM days\n",
+		"models/later_first.sql": "SELECT day FROM first\n",
+		"models/unordered.sql":   "SELECT day FROM days\n",
+		"analysis.sql":           "SELECT day FROM first\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := newChecker("testdata/tables")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := c.checkTree(dir, filepath.Join(dir, "views"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"analysis.sql":           "Table not found: first",
+		"models/first.sql":       "",
+		"models/later_first.sql": "Table not found: first",
+		"models/missing.sql":     "orders model missing, which has no file",
+		"models/unordered.sql":   "not in the order of step.json",
+	}
+	got := map[string]string{}
+	for _, r := range results {
+		rel, _ := filepath.Rel(dir, r.path)
+		got[rel] = ""
+		if r.err != nil {
+			got[rel] = r.err.Error()
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("results for %v, want %v", got, want)
+	}
+	for file, w := range want {
+		if g, ok := got[file]; !ok || (w == "") != (g == "") || !strings.Contains(g, w) {
+			t.Errorf("%s: error %q, want one containing %q", file, g, w)
+		}
 	}
 }
 

@@ -1,8 +1,9 @@
 // Command sqlcheck checks the repository's BigQuery SQL without a cloud:
 // every statement of every .sql file under -sql is analyzed by GoogleSQL's
 // own front end (github.com/goccy/go-googlesql, pure Go) with BigQuery's
-// language options, against a catalog of the tables in -tables and of the
-// views under <sql>/views. It reports unknown tables and columns, syntax
+// language options, against a catalog of the tables in -tables, of the
+// views under <sql>/views and, for the models of a directory with a
+// step.json (sql/models), of the inputs it declares and the models before. It reports unknown tables and columns, syntax
 // BigQuery does not have (DuckDB's * EXCLUDE, ::, ILIKE ...), unknown
 // functions, type mismatches and ungrouped columns, file by file, and
 // exits 1 if any file is rejected.
@@ -43,8 +44,8 @@ func main() {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", r.path, r.err)
 		}
 	}
-	fmt.Printf("sqlcheck: %d files, %d statements analyzed against %d tables and %d views; %d rejected\n",
-		len(results), statements, c.tables, c.views, rejected)
+	fmt.Printf("sqlcheck: %d files, %d statements analyzed against %d tables and %d views (models: %d step inputs, %d model results); %d rejected\n",
+		len(results), statements, c.tables, c.views, c.inputs, c.models, rejected)
 	if rejected > 0 {
 		os.Exit(1)
 	}

@@ -80,6 +80,22 @@ func ParsePageTypes(r io.Reader) (*PageTypes, error) {
 	return &pt, sc.Err()
 }
 
+// PageTypeRule is one page-type rule: the type it gives, and its RE2
+// pattern, matched anywhere in the path.
+type PageTypeRule struct {
+	Type, Pattern string
+}
+
+// Rules returns the rules in order, as data: the dimension step loads them
+// into the warehouse (page_type_rules), where dim_pages is typed in SQL.
+func (pt *PageTypes) Rules() []PageTypeRule {
+	rules := make([]PageTypeRule, len(pt.rules))
+	for i, r := range pt.rules {
+		rules[i] = PageTypeRule{Type: r.kind, Pattern: r.re.String()}
+	}
+	return rules
+}
+
 // Type returns the type of the first rule matching path, or PageOther.
 func (pt *PageTypes) Type(path string) string {
 	for _, r := range pt.rules {

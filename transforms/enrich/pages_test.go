@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -40,6 +41,10 @@ func TestParsePageTypes(t *testing.T) {
 	}
 	if got := pt.Type("/"); got != PageOther {
 		t.Errorf("custom rules replace the defaults: / is %q, want other", got)
+	}
+	want := []PageTypeRule{{"landing", "^/lp/"}, {"product", "^/shop/[^/]+$"}}
+	if got := pt.Rules(); !slices.Equal(got, want) {
+		t.Errorf("Rules() = %v, want %v", got, want)
 	}
 	for _, bad := range []string{"product", "product (", "x [z"} {
 		if _, err := ParsePageTypes(strings.NewReader(bad)); err == nil {

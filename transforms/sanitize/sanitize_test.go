@@ -204,6 +204,8 @@ func TestEveryTableHasAPlan(t *testing.T) {
 		"runs":           reflect.TypeFor[schemas.Run](),
 		"run_outcomes":   reflect.TypeFor[schemas.RunOutcome](),
 		"run_partitions": reflect.TypeFor[schemas.RunPartition](),
+
+		"dimension_lease": reflect.TypeFor[schemas.Lease](),
 	}
 	for table, zero := range sinkRows {
 		types[table] = reflect.TypeOf(zero)

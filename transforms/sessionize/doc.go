@@ -29,7 +29,7 @@
 //     event_date, so a session that crosses midnight has events in two
 //     fact_events partitions and one fact_sessions row.
 //   - Columns: user_key is the last non-empty user_key of the row's events,
-//     resolved_user_key starts equal to it (the identity step resolves
+//     resolved_user_key starts equal to it (the dimension step resolves
 //     anonymous sessions later); counts by event type; revenue is the sum of
 //     purchase revenue; landing and exit pages are the first and last events
 //     with a page path; page_path_sequence lists page paths in order with

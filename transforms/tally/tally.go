@@ -8,6 +8,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
@@ -50,7 +51,7 @@ type Keyed interface {
 }
 
 func init() {
-	register.DoFn2x0[beam.T, func(Tally)](&countFn{})
+	register.DoFn2x1[beam.T, func(Tally), error](&countFn{})
 	register.DoFn2x0[context.Context, Tally](&writeFn{})
 	register.Emitter1[Tally]()
 }
@@ -62,19 +63,44 @@ func Count(s beam.Scope, name string, col beam.PCollection) beam.PCollection {
 	return beam.ParDo(s, &countFn{Name: name}, col)
 }
 
+// Dated is implemented by the rows of a date-partitioned table
+// (schemas.Partitioned).
+type Dated interface {
+	PartitionDate() time.Time
+}
+
+// CountByDate returns PCollection<Tally> counting the elements of col, rows
+// of a date-partitioned table (Dated), under name, keyed by their partition
+// date (YYYY-MM-DD): the rows a run counted for each partition it writes,
+// which the driver compares with what the partition holds.
+func CountByDate(s beam.Scope, name string, col beam.PCollection) beam.PCollection {
+	s = s.Scope("tally.CountByDate")
+	return beam.ParDo(s, &countFn{Name: name, ByDate: true}, col)
+}
+
 type countFn struct {
-	Name   string
+	Name string
+	// ByDate keys the counts by the elements' partition date (Dated)
+	// instead of their TallyKey.
+	ByDate bool
 	counts bundleCounts
 }
 
 func (fn *countFn) StartBundle(_ func(Tally)) { fn.counts.reset() }
 
-func (fn *countFn) ProcessElement(elem beam.T, _ func(Tally)) {
+func (fn *countFn) ProcessElement(elem beam.T, _ func(Tally)) error {
 	key := ""
-	if k, ok := elem.(Keyed); ok {
+	if fn.ByDate {
+		d, ok := elem.(Dated)
+		if !ok {
+			return fmt.Errorf("tally: %s: %T has no partition date", fn.Name, elem)
+		}
+		key = d.PartitionDate().UTC().Format(time.DateOnly)
+	} else if k, ok := elem.(Keyed); ok {
 		key = k.TallyKey()
 	}
 	fn.counts[key]++
+	return nil
 }
 
 func (fn *countFn) FinishBundle(emit func(Tally)) { fn.counts.emit(fn.Name, emit) }

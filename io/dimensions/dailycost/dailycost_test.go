@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"github.com/example/clickstream/pipelines"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/tools/generate/groundtruth"
+	"github.com/example/clickstream/transforms/enrich"
 )
 
 const days = 28
@@ -60,7 +60,7 @@ func BenchmarkDailySteps(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	rules := pageTypes(b)
+	rules := pageTypes()
 	for b.Loop() {
 		out := filepath.Join(b.TempDir(), "warehouse")
 		var perDay []reads
@@ -137,7 +137,7 @@ func commitDay(b *testing.B, facts, out string, date time.Time) {
 	if err := warehouse.Stage(out, run, "fact_sessions", sessions); err != nil {
 		b.Fatal(err)
 	}
-	if err := duck.StagePending(out, run, []time.Time{date}); err != nil {
+	if err := warehouse.Stage(out, run, "state_dates", dimensions.Pending(run, []time.Time{date})); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := warehouse.Commit(out, run, nil); err != nil {
@@ -172,21 +172,11 @@ func step(b *testing.B, out string, date time.Time, rules []dimensions.PageType)
 	return r
 }
 
-// pageTypes are the built-in page-type rules
-// (transforms/enrich/data/page_types.txt).
-func pageTypes(b *testing.B) []dimensions.PageType {
-	text, err := os.ReadFile("../../../transforms/enrich/data/page_types.txt")
-	if err != nil {
-		b.Fatal(err)
-	}
+// pageTypes are the built-in page-type rules, as the pipeline loads them.
+func pageTypes() []dimensions.PageType {
 	var rules []dimensions.PageType
-	for _, line := range strings.Split(string(text), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		typ, pattern, _ := strings.Cut(line, " ")
-		rules = append(rules, dimensions.PageType{Type: typ, Pattern: strings.TrimSpace(pattern)})
+	for _, r := range enrich.DefaultPageTypes().Rules() {
+		rules = append(rules, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
 	}
 	return rules
 }

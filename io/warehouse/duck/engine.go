@@ -20,7 +20,7 @@ import (
 // Engine is the local warehouse's dimensions.Engine: DuckDB runs the models
 // over the committed Parquet files, and Apply stages the results with
 // warehouse.Stage under the run id and swaps them in with one journaled
-// warehouse.Commit. It also counts the rows each model reads (Reads).
+// warehouse.CommitScope. It also counts the rows each model reads (Reads).
 type Engine struct {
 	db    *DB
 	conn  *sql.Conn // the temporary tables live on one connection
@@ -168,25 +168,23 @@ func (e *Engine) Dates(_ context.Context, table string) ([]time.Time, error) {
 }
 
 // Apply implements dimensions.Engine: it stages every output's rows under
-// the engine's run id and commits them with one journaled warehouse.Commit,
-// which replaces exactly the partitions and tables staged. An
-// UpdateColumn output rewrites the partitions in which it changes some row.
-//
-// The warehouse's commit replaces staged partitions and cannot remove one
-// that nothing was staged for without replacing that date in every table,
-// so a ReplacePartitions output that would empty a partition that exists
-// fails the step.
+// the engine's run id and commits them with one journaled
+// warehouse.CommitScope, whose scope lists the dates of each
+// ReplacePartitions output: each of them holds the source's rows of that
+// date afterwards, and one without rows is removed. A ReplaceTable output
+// replaces its table, and an UpdateColumn output rewrites the partitions in
+// which it changes some row; nothing else is touched.
 func (e *Engine) Apply(ctx context.Context, outputs []dimensions.Output) ([]dimensions.Updated, error) {
 	var updated []dimensions.Updated
+	scope := warehouse.Scope{}
 	for _, o := range outputs {
 		var err error
 		switch o.Write {
 		case dimensions.ReplaceTable:
 			err = e.replace(ctx, o)
 		case dimensions.ReplacePartitions:
-			if err = e.checkNotEmptied(ctx, o); err == nil {
-				err = e.replace(ctx, o)
-			}
+			scope[o.Table] = append(scope[o.Table], o.Dates...)
+			err = e.replace(ctx, o)
 		case dimensions.UpdateColumn:
 			var u []dimensions.Updated
 			u, err = e.update(ctx, o)
@@ -198,7 +196,7 @@ func (e *Engine) Apply(ctx context.Context, outputs []dimensions.Output) ([]dime
 			return nil, fmt.Errorf("write %s: %w", o.Table, err)
 		}
 	}
-	if _, err := warehouse.Commit(e.db.dir, e.runID, nil); err != nil {
+	if _, err := warehouse.CommitScope(e.db.dir, e.runID, scope); err != nil {
 		return nil, err
 	}
 	return updated, nil
@@ -225,30 +223,6 @@ func (e *Engine) replace(ctx context.Context, o dimensions.Output) error {
 		return err
 	}
 	return set.stage(e.db.dir, e.runID, o.Table)
-}
-
-// checkNotEmptied fails when a partition of o.Dates exists and o.Source has
-// no rows for it.
-func (e *Engine) checkNotEmptied(ctx context.Context, o dimensions.Output) error {
-	committed, err := warehouse.Dates(e.db.dir, o.Table)
-	if err != nil {
-		return err
-	}
-	column := schemas.MustTable(o.Table).TimePartitioning.Field
-	res, err := run(ctx, e.conn, fmt.Sprintf("SELECT DISTINCT %s FROM %s", quoteIdent(column), quoteIdent(o.Source)), nil)
-	if err != nil {
-		return err
-	}
-	kept := map[time.Time]bool{}
-	for _, r := range res.Rows {
-		kept[r[0].(time.Time)] = true
-	}
-	for _, d := range o.Dates {
-		if slices.ContainsFunc(committed, d.Equal) && !kept[d] {
-			return fmt.Errorf("partition %s would become empty: the local warehouse cannot remove one partition of one table", d.Format(time.DateOnly))
-		}
-	}
-	return nil
 }
 
 // update applies an UpdateColumn output: it reads the partitions the
@@ -359,15 +333,3 @@ func tableOfFile(dir, file string) string {
 }
 
 var _ dimensions.Engine = (*Engine)(nil)
-
-// StagePending stages, under the run id of a run that replaces the facts of
-// dates, the state_dates rows that mark them pending, so that the run's
-// warehouse.Commit marks them together with the facts it replaces; the
-// dimension step that processes them marks them built.
-func StagePending(dir, runID string, dates []time.Time) error {
-	rows := make([]schemas.StateDate, len(dates))
-	for i, d := range dates {
-		rows[i] = schemas.StateDate{EventDate: schemas.DateOf(d), Status: schemas.StatusPending, RunID: runID}
-	}
-	return warehouse.Stage(dir, runID, "state_dates", rows)
-}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/io/warehouse/duck"
 	"github.com/example/clickstream/schemas"
@@ -67,5 +69,72 @@ func TestEngineReads(t *testing.T) {
 	}
 	if got := reads[1]; got.Tables["fact_events"] != 0 || got.Temporary != 5 {
 		t.Errorf("count read %+v, want the 5 rows of second_day", got)
+	}
+}
+
+// Apply empties a state partition whose date lost its last row, replaces
+// the other partitions it lists and the tables it replaces, and leaves
+// everything else alone: other dates, other tables.
+func TestApplyEmptiesPartition(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "warehouse")
+	day1 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	day2, day3 := day1.AddDate(0, 0, 1), day1.AddDate(0, 0, 2)
+	var pages []schemas.PageDay
+	for _, d := range []time.Time{day1, day2, day3} {
+		pages = append(pages, schemas.PageDay{EventDate: d, PageKey: "k-" + d.Format("0102"), Host: "shop", Path: "/"})
+	}
+	if err := warehouse.Stage(dir, "state", "state_page_days", pages); err != nil {
+		t.Fatal(err)
+	}
+	if err := warehouse.Stage(dir, "state", "dim_pages", []schemas.Page{{PageKey: "old", PageType: "other"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := warehouse.Commit(dir, "state", nil); err != nil {
+		t.Fatal(err)
+	}
+	e, err := duck.NewEngine(ctx, dir, "dims")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	// Day 1 loses its page, day 2 gets another; day 3 is not the step's.
+	if _, err := e.Materialize(ctx, "new_pages", "SELECT event_date, 'k-new' AS page_key, host, path FROM state_page_days WHERE event_date = @day",
+		models.Params{"day": models.DateOf(day2)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Materialize(ctx, "new_dim", "SELECT 'new' AS page_key, CAST(NULL AS STRING) AS host, CAST(NULL AS STRING) AS path, 'home' AS page_type", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Apply(ctx, []dimensions.Output{
+		{Table: "state_page_days", Source: "new_pages", Write: dimensions.ReplacePartitions, Dates: []time.Time{day1, day2}},
+		{Table: "dim_pages", Source: "new_dim", Write: dimensions.ReplaceTable},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := warehouse.ReadRows[schemas.PageDay](dir, "state_page_days", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, p := range got {
+		keys = append(keys, p.EventDate.Format("0102")+" "+p.PageKey)
+	}
+	if want := []string{"1102 k-new", "1103 k-1103"}; !slices.Equal(keys, want) {
+		t.Errorf("state_page_days %v, want %v", keys, want)
+	}
+	if dates, _ := warehouse.Dates(dir, "state_page_days"); !slices.Equal(dates, []time.Time{day2, day3}) {
+		t.Errorf("state_page_days partitions %v, want day 1 removed", dates)
+	}
+	dim, err := warehouse.ReadRows[schemas.Page](dir, "dim_pages", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dim) != 1 || dim[0].PageKey != "new" {
+		t.Errorf("dim_pages %+v, want replaced by the new row", dim)
 	}
 }

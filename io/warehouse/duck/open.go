@@ -99,11 +99,13 @@ func (w *DB) Dir() string { return w.dir }
 // Tables is what Open found, by table name.
 func (w *DB) Tables() []Table { return w.tables }
 
-// DateRange is the first and last partition date of any table, and false
-// when the warehouse has no partitions.
+// DateRange is the first and last partition date of the fact tables
+// (fact_events, fact_sessions), the dates the analyses' @start_date and
+// @end_date select, and false when they have no partitions. (The runs'
+// account is dated by when runs started, not by event date.)
 func (w *DB) DateRange() (first, last models.Date, ok bool) {
 	for _, t := range w.tables {
-		if len(t.Dates) == 0 {
+		if len(t.Dates) == 0 || (t.Name != "fact_events" && t.Name != "fact_sessions") {
 			continue
 		}
 		lo, hi := models.DateOf(t.Dates[0]), models.DateOf(t.Dates[len(t.Dates)-1])

@@ -1,11 +1,13 @@
-package identity
+package oracle
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/enrich"
 )
 
 var t0 = time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
@@ -14,8 +16,11 @@ func at(d time.Duration) time.Time { return t0.Add(d) }
 
 const day = 24 * time.Hour
 
-func ev(device, user string, at time.Time, typ string) Event {
-	return Event{EventID: device + at.Format(time.RFC3339Nano), EventType: typ, EventTime: at, DeviceID: device,
+// stitchWindow is the README's default --stitch_window.
+const stitchWindow = 7 * day
+
+func ev(device, user string, at time.Time, typ string) schemas.Event {
+	return schemas.Event{EventID: device + at.Format(time.RFC3339Nano), EventType: typ, EventTime: at, DeviceID: device,
 		UserKey: user, Platform: "web", DeviceType: "desktop"}
 }
 
@@ -23,7 +28,7 @@ func ev(device, user string, at time.Time, typ string) Event {
 // then A again. Each period maps to the right user, anonymous events do not
 // end a period, and the last period is open.
 func TestBridgeSharedDevice(t *testing.T) {
-	events := []Event{
+	events := []schemas.Event{
 		ev("d1", "", at(0), "page_view"),
 		ev("d1", "A", at(time.Hour), "login"),
 		ev("d1", "A", at(2*time.Hour), "page_view"),
@@ -35,9 +40,7 @@ func TestBridgeSharedDevice(t *testing.T) {
 		ev("d3", "", at(0), "page_view"),
 	}
 	// Input order must not matter.
-	for i, j := 0, len(events)-1; i < j; i, j = i+1, j-1 {
-		events[i], events[j] = events[j], events[i]
-	}
+	slices.Reverse(events)
 	got := BuildDims(events)
 	wantBridge := []schemas.DeviceUser{
 		{DeviceID: "d1", UserKey: "A", ValidFrom: at(time.Hour), ValidTo: at(4 * time.Hour)},
@@ -64,7 +67,7 @@ func TestBridgeSharedDevice(t *testing.T) {
 		t.Errorf("users\n%+v\nwant\n%+v", got.Users, wantUsers)
 	}
 
-	r := NewResolver(got.DeviceUsers, DefaultStitchWindow)
+	r := NewResolver(got.DeviceUsers, stitchWindow)
 	for _, tt := range []struct {
 		name  string
 		start time.Time
@@ -108,6 +111,30 @@ func TestResolve(t *testing.T) {
 	} {
 		if got := r.Resolve(tt.device, tt.user, tt.start); got != tt.want {
 			t.Errorf("%s: resolved %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// Pages: one row per distinct page, typed by the rules, sorted by key.
+func TestPages(t *testing.T) {
+	page := func(host, path string) schemas.Event {
+		return schemas.Event{PageKey: enrich.PageKey(host, path), PageHost: host, PagePath: path}
+	}
+	events := []schemas.Event{
+		page("shop.example.com", "/p/sku-1"), page("shop.example.com", "/p/sku-1"),
+		page("shop.example.com", "/"), page("shop", "/checkout/confirmation"), page("shop", ""), {},
+	}
+	rows := Pages(events, enrich.DefaultPageTypes())
+	want := map[string]string{"/p/sku-1": enrich.PageProduct, "/": enrich.PageHome, "/checkout/confirmation": enrich.PageConfirmation, "": enrich.PageHome}
+	if len(rows) != len(want) {
+		t.Fatalf("got %d pages, want %d distinct: %+v", len(rows), len(want), rows)
+	}
+	for i, r := range rows {
+		if r.PageType != want[r.Path] || r.PageKey != enrich.PageKey(r.Host, r.Path) {
+			t.Errorf("page %+v: want type %s and key %s", r, want[r.Path], enrich.PageKey(r.Host, r.Path))
+		}
+		if i > 0 && rows[i-1].PageKey >= r.PageKey {
+			t.Error("pages not sorted by key")
 		}
 	}
 }

@@ -1,24 +1,13 @@
-package identity
+package oracle
 
 import (
 	"cmp"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/example/clickstream/schemas"
 )
-
-// Event is what identity reads of a fact_events row: the columns the bridge
-// and the dimensions are built from.
-type Event struct {
-	EventID    string    `parquet:"event_id"`
-	EventType  string    `parquet:"event_type"`
-	EventTime  time.Time `parquet:"event_time,timestamp(microsecond)"`
-	DeviceID   string    `parquet:"device_id"`
-	UserKey    string    `parquet:"user_key,optional"`
-	Platform   string    `parquet:"platform,optional"`
-	DeviceType string    `parquet:"device_type"`
-}
 
 // loginEventType is the event type dim_devices.login_count counts.
 const loginEventType = "login"
@@ -35,8 +24,7 @@ type Dims struct {
 
 // BuildDims derives the bridge and the dimensions from accepted events (the
 // rows of fact_events: deduplicated, bots excluded). Each device's events are
-// taken in the sessions' order, (event_time, event_id); events is sorted in
-// place.
+// taken in the sessions' order, (event_time, event_id).
 //
 // A bridge period starts at the first event carrying a user_key that differs
 // from the previous user_key seen on the device (or at the device's first
@@ -44,8 +32,9 @@ type Dims struct {
 // last period has no end (valid_to NULL). Anonymous events neither start nor
 // end a period: a logout followed by anonymous browsing stays in the
 // period of the user who logged out until another user_key appears.
-func BuildDims(events []Event) Dims {
-	slices.SortFunc(events, func(a, b Event) int {
+func BuildDims(events []schemas.Event) Dims {
+	events = slices.Clone(events)
+	slices.SortFunc(events, func(a, b schemas.Event) int {
 		return cmp.Or(cmp.Compare(a.DeviceID, b.DeviceID), a.EventTime.Compare(b.EventTime), cmp.Compare(a.EventID, b.EventID))
 	})
 	var d Dims
@@ -66,7 +55,7 @@ func BuildDims(events []Event) Dims {
 }
 
 // addDevice adds the rows of one device, whose events are in order.
-func (d *Dims) addDevice(events []Event, users map[string]*schemas.User) {
+func (d *Dims) addDevice(events []schemas.Event, users map[string]*schemas.User) {
 	first, last := events[0], events[len(events)-1]
 	dev := schemas.Device{
 		DeviceID:    first.DeviceID,
@@ -119,4 +108,52 @@ func maxTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// Resolver resolves sessions to users through the bridge.
+type Resolver struct {
+	window  time.Duration
+	periods map[string][]schemas.DeviceUser // per device, by valid_from
+}
+
+// NewResolver returns a Resolver over the bridge periods (dim_device_users
+// rows, in any order) with the given stitch window.
+func NewResolver(bridge []schemas.DeviceUser, window time.Duration) *Resolver {
+	r := &Resolver{window: window, periods: map[string][]schemas.DeviceUser{}}
+	for _, p := range bridge {
+		r.periods[p.DeviceID] = append(r.periods[p.DeviceID], p)
+	}
+	for _, ps := range r.periods {
+		sort.Slice(ps, func(i, j int) bool { return ps[i].ValidFrom.Before(ps[j].ValidFrom) })
+	}
+	return r
+}
+
+// Resolve returns the resolved_user_key of a session on deviceID that
+// started at start with user_key userKey ("" when anonymous throughout):
+//
+//  1. a logged-in session resolves to its own user_key;
+//  2. an anonymous session resolves to the user of the device's bridge
+//     period that contains start (valid_from <= start < valid_to);
+//  3. else, the session started before the device's first period: it
+//     resolves to that period's user if the period starts at most the stitch
+//     window after start (anonymous browsing before a login);
+//  4. else it stays anonymous ("").
+func (r *Resolver) Resolve(deviceID, userKey string, start time.Time) string {
+	if userKey != "" {
+		return userKey
+	}
+	ps := r.periods[deviceID]
+	// i is the first period that starts after the session.
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].ValidFrom.After(start) })
+	if i > 0 {
+		if p := ps[i-1]; p.ValidTo.IsZero() || start.Before(p.ValidTo) {
+			return p.UserKey
+		}
+		return ""
+	}
+	if len(ps) > 0 && ps[0].ValidFrom.Sub(start) <= r.window {
+		return ps[0].UserKey
+	}
+	return ""
 }

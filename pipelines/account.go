@@ -1,0 +1,117 @@
+package pipelines
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/sanitize"
+	"github.com/example/clickstream/transforms/tally"
+)
+
+// accountTables are the run account's tables, each partitioned by the date
+// its run started (run_date).
+var accountTables = []string{"runs", "run_outcomes", "run_partitions"}
+
+// account is a run's own rows (schemas/tables: runs, run_outcomes,
+// run_partitions), made from its summary once the verdict is decided.
+type account struct {
+	run        schemas.Run
+	outcomes   []schemas.RunOutcome
+	partitions []schemas.RunPartition
+}
+
+// newAccount makes the account of a local batch run that owns owned.
+func newAccount(c Config, s *Summary, owned []time.Time) account {
+	runDate := schemas.DateOf(s.Started)
+	a := account{run: schemas.Run{
+		RunDate: runDate, RunID: s.RunID, Mode: ModeBatch, Sink: SinkLocal,
+		DatesOwned: FormatDates(owned), Started: s.Started, Finished: s.Finished,
+		InputRecords: s.InputRecords, Events: s.Events, Duplicates: s.Duplicates,
+		Bots: sum(s.Bots), DeadLetter: sum(s.DeadLetter), OutOfRange: s.OutOfRange,
+		Unwritable: s.Unwritable, Sessions: s.Sessions, Reconciled: s.Reconciled, Problems: s.Problems,
+	}}
+	if len(owned) > 0 {
+		a.run.FirstDate, a.run.LastDate = owned[0], owned[len(owned)-1]
+	}
+	outcome := func(name, detail string, n int64) {
+		a.outcomes = append(a.outcomes, schemas.RunOutcome{RunDate: runDate, RunID: s.RunID, Outcome: name, Detail: detail, Records: n})
+	}
+	// Every outcome has a row, 0 included; bots and dead letters one per
+	// rule or reason (or one without detail when there are none).
+	outcome(tally.InputRecords, "", s.InputRecords)
+	outcome(tally.Events, "", s.Events)
+	outcome(tally.Duplicates, "", s.Duplicates)
+	for _, o := range []struct {
+		name   string
+		detail map[string]int64
+	}{{tally.Bots, s.Bots}, {tally.DeadLetter, s.DeadLetter}} {
+		if len(o.detail) == 0 {
+			outcome(o.name, "", 0)
+		}
+		for _, k := range sortedKeys(o.detail) {
+			outcome(o.name, k, o.detail[k])
+		}
+	}
+	outcome(tally.OutOfRange, "", s.OutOfRange)
+	outcome(tally.Unwritable, "", s.Unwritable)
+	for _, p := range s.Partitions {
+		written := p.ReadBack
+		a.partitions = append(a.partitions, schemas.RunPartition{
+			RunDate: runDate, RunID: s.RunID, TableName: p.Table, Date: p.Date,
+			Status: p.Status, RowsCounted: p.Counted, RowsWritten: &written,
+		})
+	}
+	return a
+}
+
+// write adds the account to the local warehouse out, in one journaled
+// commit staged under stageID: each account table's partition of the run's
+// start date is replaced by its rows of other runs (read back first) plus
+// this run's, so a run given the id of an earlier one replaces that run's
+// rows. The caller holds the warehouse's exclusive lock, so no other run's
+// account is added in between.
+func (a account) write(out, stageID string) error {
+	day := []time.Time{a.run.RunDate}
+	if err := stageAccount(out, stageID, "runs", day, a.run.RunID, []schemas.Run{a.run}, func(r schemas.Run) string { return r.RunID }); err != nil {
+		return err
+	}
+	if err := stageAccount(out, stageID, "run_outcomes", day, a.run.RunID, a.outcomes, func(r schemas.RunOutcome) string { return r.RunID }); err != nil {
+		return err
+	}
+	if err := stageAccount(out, stageID, "run_partitions", day, a.run.RunID, a.partitions, func(r schemas.RunPartition) string { return r.RunID }); err != nil {
+		return err
+	}
+	scope := warehouse.Scope{}
+	for _, t := range accountTables {
+		scope[t] = day
+	}
+	if _, err := warehouse.CommitScope(out, stageID, scope); err != nil {
+		return fmt.Errorf("run account: %w", err)
+	}
+	return nil
+}
+
+// stageAccount stages the partition day of an account table: the rows it
+// holds of other runs than runID, then rows, sanitized like every row a
+// sink writes.
+func stageAccount[T any](out, stageID, table string, day []time.Time, runID string, rows []T, runOf func(T) string) error {
+	held, err := warehouse.ReadRows[T](out, table, day)
+	if err != nil {
+		return fmt.Errorf("run account: %w", err)
+	}
+	var all []T
+	for _, r := range held {
+		if runOf(r) != runID {
+			all = append(all, r)
+		}
+	}
+	for _, r := range rows {
+		all = append(all, sanitize.Row(table, r))
+	}
+	if err := warehouse.Stage(out, stageID, table, all); err != nil {
+		return fmt.Errorf("run account: %w", err)
+	}
+	return nil
+}
