@@ -36,10 +36,10 @@ var (
 		"table dead_letter counted 25, read back 25",
 		"table fact_events counted 900, read back 900",
 		"table fact_sessions counted 120, read back 120",
-		"table dim_device_users 90 rows (rebuilt)",
-		"table dim_devices 300 rows (rebuilt)",
-		"table dim_pages 50 rows (rebuilt)",
-		"table dim_users 80 rows (rebuilt)",
+		"table dim_device_users 90 rows",
+		"table dim_devices 300 rows",
+		"table dim_pages 50 rows",
+		"table dim_users 80 rows",
 		"identity: rewrote fact_sessions 2026-11-04 (110 sessions)",
 	}
 )
