@@ -18,11 +18,13 @@ import (
 	"github.com/example/clickstream/transforms/enrich"
 )
 
-// Where a user-agent pattern comes from; BotDetail starts with it.
+// Where a user-agent verdict comes from; BotDetail starts with it.
 const (
 	SourceCrawlerList = "crawler-user-agents"
+	SourceIsbot       = "isbot"
 	SourceBuiltin     = "builtin"
 	SourceFile        = "file"
+	SourceGeneric     = "generic"
 	SourceUAP         = "uap-core"
 )
 
@@ -33,16 +35,53 @@ const uapSpiderDetail = SourceUAP + ": device family Spider"
 //go:embed data/crawler-user-agents.json
 var crawlerListJSON []byte
 
+//go:embed data/isbot-patterns.json
+var isbotJSON []byte
+
 //go:embed data/extra_user_agents.txt
 var builtinPatternText string
 
+// uaPattern is one bot pattern. Every pattern matches case-insensitively.
 type uaPattern struct {
 	source string
-	expr   string
-	re     *regexp.Regexp
+	// expr is the pattern as its source writes it; BotDetail shows it.
+	expr string
+	re   *regexp.Regexp
+	// notBefore and notAfter hold the negative look-behind and look-ahead
+	// of an isbot pattern, which RE2 lacks: lower-cased literals that must
+	// not end right before, or start right after, a match of re.
+	notBefore, notAfter []string
 }
 
 func (p uaPattern) detail() string { return p.source + ": " + p.expr }
+
+// match reports whether p matches ua; lower is ua lower-cased by
+// appendLowerASCII (byte offsets are the same).
+func (p uaPattern) match(ua string, lower []byte) bool {
+	if p.notBefore == nil && p.notAfter == nil {
+		return p.re.MatchString(ua)
+	}
+	for _, m := range p.re.FindAllIndex(lower, -1) {
+		if !hasSuffixAny(lower[:m[0]], p.notBefore) && !hasPrefixAny(lower[m[1]:], p.notAfter) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSuffixAny(b []byte, set []string) bool {
+	return slices.ContainsFunc(set, func(s string) bool { return bytes.HasSuffix(b, []byte(s)) })
+}
+
+func hasPrefixAny(b []byte, set []string) bool {
+	return slices.ContainsFunc(set, func(s string) bool { return bytes.HasPrefix(b, []byte(s)) })
+}
+
+// compileFold compiles expr to match case-insensitively, as isbot does and
+// as user agents deserve: "googlebot" and "GoogleBot" are the same crawler.
+func compileFold(expr string) (*regexp.Regexp, error) {
+	return regexp.Compile("(?i)" + expr)
+}
 
 // builtinPatterns compiles the embedded patterns once per process: the
 // regexps are immutable and safe to share between DoFn instances.
@@ -51,11 +90,15 @@ var builtinPatterns = sync.OnceValues(func() ([]uaPattern, error) {
 	if err != nil {
 		return nil, err
 	}
+	isbot, err := parseIsbotList(isbotJSON)
+	if err != nil {
+		return nil, err
+	}
 	extra, err := parsePatternLines(strings.NewReader(builtinPatternText), SourceBuiltin)
 	if err != nil {
 		return nil, fmt.Errorf("builtin patterns: %w", err)
 	}
-	return append(list, extra...), nil
+	return slices.Concat(list, isbot, extra), nil
 })
 
 func parseCrawlerList(b []byte) ([]uaPattern, error) {
@@ -67,7 +110,7 @@ func parseCrawlerList(b []byte) ([]uaPattern, error) {
 	}
 	out := make([]uaPattern, 0, len(list))
 	for i, c := range list {
-		re, err := regexp.Compile(c.Pattern)
+		re, err := compileFold(c.Pattern)
 		if err != nil {
 			return nil, fmt.Errorf("crawler list entry %d: %w", i, err)
 		}
@@ -76,9 +119,10 @@ func parseCrawlerList(b []byte) ([]uaPattern, error) {
 	return out, nil
 }
 
-// parsePatternLines reads one RE2 pattern per line. Blank lines and lines
-// whose first non-blank character is # are skipped; a # inside a pattern is
-// part of it (URLs in user agents contain #).
+// parsePatternLines reads one RE2 pattern per line, matched
+// case-insensitively. Blank lines and lines whose first non-blank character
+// is # are skipped; a # inside a pattern is part of it (URLs in user agents
+// contain #).
 func parsePatternLines(text io.Reader, source string) ([]uaPattern, error) {
 	var out []uaPattern
 	sc := bufio.NewScanner(text)
@@ -88,7 +132,7 @@ func parsePatternLines(text io.Reader, source string) ([]uaPattern, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		re, err := regexp.Compile(line)
+		re, err := compileFold(line)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
@@ -122,7 +166,7 @@ type indexEntry struct {
 func newPatternSet(patterns []uaPattern) *patternSet {
 	s := &patternSet{patterns: patterns, index: make(map[uint32][]indexEntry)}
 	for i, p := range patterns {
-		parsed, err := syntax.Parse(p.expr, syntax.Perl)
+		parsed, err := syntax.Parse(p.re.String(), syntax.Perl)
 		var lits []string
 		if err == nil {
 			lits = requiredLiterals(parsed.Simplify())
