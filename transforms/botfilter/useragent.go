@@ -5,6 +5,7 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -119,6 +120,55 @@ func parseCrawlerList(b []byte) ([]uaPattern, error) {
 	return out, nil
 }
 
+// parseIsbotList reads isbot's pattern list, a JSON array of JavaScript
+// regexps. RE2 has no look-arounds; isbot uses them only as a leading
+// negative look-behind and a trailing negative look-ahead over alternatives of
+// plain text, (?<!a|b)core(?!c|d), which become notBefore and notAfter.
+func parseIsbotList(b []byte) ([]uaPattern, error) {
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("isbot list: %w", err)
+	}
+	out := make([]uaPattern, 0, len(list))
+	for i, expr := range list {
+		p, err := parseIsbotPattern(expr)
+		if err != nil {
+			return nil, fmt.Errorf("isbot list entry %d %q: %w", i, expr, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func parseIsbotPattern(expr string) (uaPattern, error) {
+	core := expr
+	var notBefore, notAfter []string
+	if rest, ok := strings.CutPrefix(core, "(?<!"); ok {
+		end := strings.IndexByte(rest, ')')
+		if end < 0 {
+			return uaPattern{}, errors.New("unclosed look-behind")
+		}
+		notBefore, core = strings.Split(rest[:end], "|"), rest[end+1:]
+	}
+	if i := strings.LastIndex(core, "(?!"); i >= 0 && strings.HasSuffix(core, ")") {
+		body := core[i+len("(?!") : len(core)-1]
+		if inner, ok := strings.CutPrefix(body, "(?:"); ok {
+			body = strings.TrimSuffix(inner, ")")
+		}
+		notAfter, core = strings.Split(body, "|"), core[:i]
+	}
+	for _, lit := range slices.Concat(notBefore, notAfter) {
+		if lit == "" || regexp.QuoteMeta(lit) != lit || lit != lowerASCII(lit) {
+			return uaPattern{}, fmt.Errorf("look-around %q is not plain lower-case text", lit)
+		}
+	}
+	re, err := compileFold(core)
+	if err != nil {
+		return uaPattern{}, err
+	}
+	return uaPattern{source: SourceIsbot, expr: expr, re: re, notBefore: notBefore, notAfter: notAfter}, nil
+}
+
 // parsePatternLines reads one RE2 pattern per line, matched
 // case-insensitively. Blank lines and lines whose first non-blank character
 // is # are skipped; a # inside a pattern is part of it (URLs in user agents
@@ -207,7 +257,7 @@ func (s *patternSet) first(ua string) (uaPattern, bool) {
 		if i > 0 && cands[i-1] == c {
 			continue
 		}
-		if p := s.patterns[c]; p.re.MatchString(ua) {
+		if p := s.patterns[c]; p.match(ua, lower) {
 			return p, true
 		}
 	}
