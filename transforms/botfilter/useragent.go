@@ -84,14 +84,11 @@ func compileFold(expr string) (*regexp.Regexp, error) {
 	return regexp.Compile("(?i)" + expr)
 }
 
-// builtinPatterns compiles the embedded patterns once per process: the
-// regexps are immutable and safe to share between DoFn instances.
+// builtinPatterns compiles the crawler list and the built-in patterns once
+// per process: the regexps are immutable and safe to share between DoFn
+// instances.
 var builtinPatterns = sync.OnceValues(func() ([]uaPattern, error) {
 	list, err := parseCrawlerList(crawlerListJSON)
-	if err != nil {
-		return nil, err
-	}
-	isbot, err := parseIsbotList(isbotJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +96,26 @@ var builtinPatterns = sync.OnceValues(func() ([]uaPattern, error) {
 	if err != nil {
 		return nil, fmt.Errorf("builtin patterns: %w", err)
 	}
-	return slices.Concat(list, isbot, extra), nil
+	return slices.Concat(list, extra), nil
 })
+
+// isbotPatterns compiles isbot's list once per process.
+var isbotPatterns = sync.OnceValues(func() ([]uaPattern, error) { return parseIsbotList(isbotJSON) })
+
+// allPatterns returns every pattern in the order they are tried: the crawler
+// list, the built-in patterns, extra (Options.UserAgentFile), then isbot's
+// broader ones, so that a named bot's BotDetail names it.
+func allPatterns(extra []uaPattern) ([]uaPattern, error) {
+	builtin, err := builtinPatterns()
+	if err != nil {
+		return nil, err
+	}
+	isbot, err := isbotPatterns()
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(builtin, extra, isbot), nil
+}
 
 func parseCrawlerList(b []byte) ([]uaPattern, error) {
 	var list []struct {
@@ -273,11 +288,11 @@ type uaRule struct {
 }
 
 func newUARule(extra []uaPattern, cacheSize int) (*uaRule, error) {
-	builtin, err := builtinPatterns()
+	patterns, err := allPatterns(extra)
 	if err != nil {
 		return nil, err
 	}
-	return newUARuleFrom(append(slices.Clip(builtin), extra...), cacheSize)
+	return newUARuleFrom(patterns, cacheSize)
 }
 
 func newUARuleFrom(patterns []uaPattern, cacheSize int) (*uaRule, error) {
@@ -301,11 +316,23 @@ func (r *uaRule) check(ua string) string {
 	return d
 }
 
+// evaluate runs the allow-list, the patterns, the native-app shapes, the
+// generic signals and uap-core, in that order (see the package doc).
 func (r *uaRule) evaluate(ua string) string {
-	if p, ok := r.set.first(ua); ok {
+	if allowedAgents.MatchString(ua) {
+		return ""
+	}
+	probe := humanTokens.ReplaceAllLiteralString(ua, " ")
+	if p, ok := r.set.first(probe); ok {
 		return p.detail()
 	}
-	if enrich.IsSpider(ua) {
+	if nativeApp.MatchString(ua) {
+		return ""
+	}
+	if s := genericSignal(probe); s != "" {
+		return SourceGeneric + ": " + s
+	}
+	if enrich.IsSpider(probe) {
 		return uapSpiderDetail
 	}
 	return ""

@@ -130,7 +130,7 @@ func TestUserAgentFixture(t *testing.T) {
 	fpRate := ratio(falsePositives, humans)
 	t.Logf("fixture: %d bots, %d humans; %d bots (%.0f%%) unknown to crawler-user-agents", bots, humans, unseen, 100*ratio(unseen, bots))
 	t.Logf("recall, all bots: %.3f (%d/%d); list alone: %.3f", recall, caught, bots, ratio(caughtListOnly, bots))
-	t.Logf("recall, bots unknown to the list: %.3f (%d/%d); without the built-in patterns (uap-core only): %.3f",
+	t.Logf("recall, bots unknown to the list: %.3f (%d/%d); without the built-in and isbot patterns (generic signals, uap-core): %.3f",
 		recallUnseen, caughtUnseen, unseen, ratio(caughtUnseenNoBuiltin, unseen))
 	t.Logf("false positive rate on humans: %.3f (%d/%d)", fpRate, falsePositives, humans)
 	t.Logf("bots caught by source: %v", bySource)
@@ -180,7 +180,7 @@ func TestCrawlerList(t *testing.T) {
 // TestPatternSetEquivalence compares the prefiltered search with trying every
 // pattern in order, on the list's instances and the fixture.
 func TestPatternSetEquivalence(t *testing.T) {
-	builtin, err := builtinPatterns()
+	builtin, err := allPatterns(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,8 +268,17 @@ func TestUserAgentRule(t *testing.T) {
 		{ua: "Go-http-client/2.0", want: "crawler-user-agents: Go-http-client"},
 		{ua: "PostmanRuntime/7.36.0", want: "builtin: ^PostmanRuntime/"},
 		{ua: "AcmeMonitor/2.1", want: "file: ^AcmeMonitor/"},
-		// No pattern knows it; uap-core's generic Spider regexp does ("crawl").
-		{ua: "Mozilla/5.0 (compatible; ZorblaxCrawler/0.3)", want: uapSpiderDetail},
+		// Matching ignores case.
+		{ua: "mediapartners-google", want: "crawler-user-agents: Mediapartners-Google"},
+		// Only isbot's broader patterns know these.
+		{ua: "Mozilla/5.0 (compatible; ZorblaxCrawler/0.3)", want: `isbot: ^mozilla/\d\.\d\s\((?:compatible;)?(?:\s?[\w\d-.]+[\s/]\d+\.\d+)?\)$`},
+		{ua: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 ZorblaxCrawler/0.3", want: "isbot: crawl"},
+		// No pattern knows them; the generic signals do.
+		{ua: "Dart/3.5 (dart:io)", want: "generic: no browser or app token"},
+		{ua: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/534.34 (KHTML, like Gecko) wkhtmltopdf Safari/534.34", want: "generic: automation marker wkhtmlto"},
+		// Native apps pass although isbot's and the generic rules would not.
+		{ua: "ShopApp/5.4.1 (iPhone; iOS 17.5.1; Scale/3.00)", want: ""},
+		{ua: "Dalvik/2.1.0 (Linux; U; Android 15; Pixel 8 Build/AP3A.240617.008)", want: ""},
 	}
 	for _, tt := range tests {
 		for range 2 { // the second time from the cache
