@@ -2,6 +2,7 @@ package botfilter
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -24,29 +25,77 @@ var browserShape = regexp.MustCompile(`(?i)^(?:` +
 // humanTokens are parts of a real person's user agent that bot patterns
 // mistake for bots: the tokens in-app browsers append (Facebook, Instagram,
 // Messenger, WhatsApp, Viber, Line, Slack, WeChat, TikTok, Snapchat,
-// Pinterest, LinkedIn, X), device build ids (one list entry names a build id
-// and so flagged every phone on that firmware), and OkHttp when an app names
-// itself first. They are blanked before the patterns run, so a bot that
-// carries one is still caught by its other tokens.
-var humanTokens = regexp.MustCompile(`(?i)` +
-	// Android build ids, after "Build/" or bare (AP3A.240617.008).
-	`\bbuild/[^;)]*|\b[a-z]{2}\d[a-z]\.\d{6}\.\d{3}(?:\.[a-z0-9]+)?\b` +
-	// Facebook, Messenger and Instagram.
-	`|\[fb[^\]]*\]?|\bfb(?:an|av|_iab)/[^;\]\s]*|\bmetaiab(?: (?:facebook|instagram|messenger))?` +
-	`|\binstagram \d[\d.]*(?: android)?(?: \([^)]*\))?` +
-	// WhatsApp, Viber, Line, Slack, Snapchat, Pinterest, LinkedIn, X.
-	`|\bsonic slack_ssb/[\w.]*|\b(?:whatsapp|viber|line|slack|slack_ssb|snapchat|linkedinapp|twitter for iphone|twitterandroid)/[\w.()/-]*` +
-	`|\[linkedinapp\]/[\w.]*|\[pinterest/[^\]]*\]|\bpinterest for (?:android|ios)(?:/[\w.]*)?` +
-	// WeChat and its X5 webview.
-	`|\b(?:micromessenger|wechat|weixin|mmwebid|mmwebsdk|xweb|mqqbrowser|tbs|process|nettype|language|abi)/[\w.()-]*|\bweixin\b` +
-	// TikTok.
-	`|\b(?:musical_ly|trill)_[\w.]*|\b(?:bytedancewebview|bytelocale|bytefulllocale|appname|app_version|appversion|jssdk|channel|region|isdarkmode|spark)/\S*` +
-	// An app's own user agent followed by OkHttp's.
-	`|\sokhttp/[\d.]+`)
+// Pinterest, LinkedIn, X) and OkHttp's when an app names itself first. They
+// are blanked, with device build ids (maskHumanTokens), before the patterns
+// run, so a bot that carries one is still caught by its other tokens.
+var humanTokens = regexp.MustCompile("(?i)" + strings.Join(humanTokenExprs, "|"))
 
-// allowedAgents are user agents taken as a person whatever else they carry:
-// Amazon's Amzn-User fetches a page on a person's request.
-var allowedAgents = regexp.MustCompile(`(?i)\bamzn-user\b`)
+var humanTokenExprs = []string{
+	// Facebook, Messenger and Instagram.
+	`\[fb[^\]]*\]?`,
+	`\bfb(?:an|av|_iab)/[^;\]\s]*`,
+	`\bmetaiab(?: (?:facebook|instagram|messenger))?`,
+	`\binstagram \d[\d.]*(?: android)?(?: \([^)]*\))?`,
+	// WhatsApp, Viber, Line, Slack, Snapchat, Pinterest, LinkedIn, X.
+	`\bsonic slack_ssb/[\w.]*`,
+	`\b(?:whatsapp|viber|line|slack|slack_ssb|snapchat|linkedinapp|twitter for iphone|twitterandroid)/[\w.()/-]*`,
+	`\[linkedinapp\]/[\w.]*`,
+	`\[pinterest/[^\]]*\]`,
+	`\bpinterest for (?:android|ios)(?:/[\w.]*)?`,
+	// WeChat and its X5 webview.
+	`\b(?:micromessenger|wechat|mmwebid|mmwebsdk|xweb|mqqbrowser|tbs|process|nettype|language|abi)/[\w.()-]*`,
+	`\bweixin\b`,
+	// TikTok.
+	`\b(?:musical_ly|trill)_[\w.]*`,
+	`\b(?:bytedancewebview|bytelocale|bytefulllocale|appname|app_version|appversion|jssdk|channel|region|isdarkmode|spark)/\S*`,
+	// An app's own user agent followed by OkHttp's.
+	`\sokhttp/[\d.]+`,
+}
+
+// humanTokenMarks are lower-case literals one of which occurs in every match
+// of humanTokens (TestHumanTokenMarks checks it), so that the regexp, slow
+// as Go runs it, only sees the few user agents that may hold such a token.
+var humanTokenMarks = []string{
+	"[fb", "fban/", "fbav/", "fb_iab/", "metaiab", "instagram ", "slack_ssb/", "whatsapp/", "viber/", "line/",
+	"slack/", "snapchat/", "linkedinapp", "twitter for iphone/", "twitterandroid/", "[pinterest/", "pinterest for ",
+	"micromessenger/", "wechat/", "mmwebid/", "mmwebsdk/", "xweb/", "mqqbrowser/", "tbs/", "process/", "nettype/",
+	"language/", "abi/", "weixin", "musical_ly_", "trill_", "bytedancewebview/", "bytelocale/", "bytefulllocale/",
+	"appname/", "app_version/", "appversion/", "jssdk/", "channel/", "region/", "isdarkmode/", "spark/", "okhttp/",
+}
+
+// maskHumanTokens returns ua with its humanTokens and its device build ids
+// (what follows "Build/" up to ";" or ")": one list entry names a build id
+// and so flagged every phone on that firmware) blanked; lower is
+// lowerASCII(ua).
+func maskHumanTokens(ua, lower string) string {
+	const build = "build/"
+	if i := strings.Index(lower, build); i >= 0 {
+		b := []byte(ua)
+		for ; i >= 0; i = indexFrom(lower, build, i) {
+			for i += len(build); i < len(b) && b[i] != ';' && b[i] != ')'; i++ {
+				b[i] = ' '
+			}
+		}
+		ua = string(b)
+	}
+	if slices.ContainsFunc(humanTokenMarks, func(m string) bool { return strings.Contains(lower, m) }) {
+		ua = humanTokens.ReplaceAllLiteralString(ua, " ")
+	}
+	return ua
+}
+
+// indexFrom is strings.Index of sub in s[from:], as an index into s.
+func indexFrom(s, sub string, from int) int {
+	if j := strings.Index(s[from:], sub); j >= 0 {
+		return from + j
+	}
+	return -1
+}
+
+// allowedAgent is the lower-case token of a user agent taken as a person's
+// whatever else it carries: Amazon's Amzn-User fetches a page on a person's
+// request.
+const allowedAgent = "amzn-user"
 
 // nativeApp matches the user agents native apps send with their platform's
 // HTTP stack: Android's Dalvik default, iOS and macOS CFNetwork apps
@@ -63,20 +112,24 @@ var nativeApp = regexp.MustCompile(`(?i)^(?:` +
 // put in a user agent and bots put there for site owners to reach them.
 var urlOrEmail = regexp.MustCompile(`(?i)https?://|\bwww\.|[\w.+-]+@[\w-]+\.[a-z]|\bhttps?[:;]`)
 
-// automation finds the marks headless browsers and automation tools leave.
-var automation = regexp.MustCompile(`(?i)headless|phantomjs|slimerjs|selenium|webdriver|puppeteer|playwright|` +
-	`cypress|jsdom|zombie\.js|wkhtmlto|webkit2png|lighthouse|\bptst\b|synthetics?\b|screenshot|prerender`)
+// automationMarks are the lower-case marks headless browsers and automation
+// tools leave in a user agent.
+var automationMarks = []string{
+	"headless", "phantomjs", "slimerjs", "selenium", "webdriver", "puppeteer", "playwright", "cypress/", "jsdom",
+	"zombie.js", "wkhtmlto", "webkit2png", "lighthouse", "ptst/", "; ptst ", "synthetic", "screenshot", "prerender",
+}
 
-// genericSignal returns why ua looks like a bot's although no pattern names
-// it, or "". probe is ua with humanTokens blanked.
+// genericSignal returns why probe, a user agent with its humanTokens
+// blanked, looks like a bot's although no pattern names it, or "".
 func genericSignal(probe string) string {
-	if m := automation.FindString(probe); m != "" {
-		return "automation marker " + strings.ToLower(m)
+	lower := lowerASCII(probe)
+	if i := slices.IndexFunc(automationMarks, func(m string) bool { return strings.Contains(lower, m) }); i >= 0 {
+		return "automation marker " + automationMarks[i]
 	}
 	if !browserShape.MatchString(probe) {
 		return "no browser or app token"
 	}
-	if urlOrEmail.MatchString(probe) {
+	if (strings.Contains(lower, "http") || strings.Contains(lower, "www.") || strings.Contains(lower, "@")) && urlOrEmail.MatchString(probe) {
 		return "URL or e-mail address"
 	}
 	return ""

@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"io"
 	"os"
+	"regexp/syntax"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -180,6 +182,27 @@ func TestAllowList(t *testing.T) {
 	for name, ua := range bots {
 		if rule.evaluate(ua) == "" {
 			t.Errorf("%s not marked: %s", name, ua)
+		}
+	}
+}
+
+// TestHumanTokenMarks checks that every match of every humanTokens expression
+// contains one of humanTokenMarks, so that skipping the regexp when no mark
+// occurs never skips a match.
+func TestHumanTokenMarks(t *testing.T) {
+	for _, expr := range humanTokenExprs {
+		re, err := syntax.Parse("(?i)"+expr, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lits := requiredLiterals(re.Simplify())
+		if lits == nil {
+			t.Errorf("%q: no required literal", expr)
+		}
+		for _, l := range lits {
+			if !slices.ContainsFunc(humanTokenMarks, func(m string) bool { return strings.Contains(l, m) }) {
+				t.Errorf("%q: required literal %q contains no mark", expr, l)
+			}
 		}
 	}
 }

@@ -319,21 +319,30 @@ func (r *uaRule) check(ua string) string {
 // evaluate runs the allow-list, the patterns, the native-app shapes, the
 // generic signals and uap-core, in that order (see the package doc).
 func (r *uaRule) evaluate(ua string) string {
-	if allowedAgents.MatchString(ua) {
-		return ""
-	}
-	probe := humanTokens.ReplaceAllLiteralString(ua, " ")
-	if p, ok := r.set.first(probe); ok {
-		return p.detail()
-	}
-	if nativeApp.MatchString(ua) {
-		return ""
-	}
-	if s := genericSignal(probe); s != "" {
-		return SourceGeneric + ": " + s
-	}
-	if enrich.IsSpider(probe) {
+	detail, probe := r.signals(ua)
+	if detail == "" && probe != "" && enrich.IsSpider(probe) {
 		return uapSpiderDetail
 	}
-	return ""
+	return detail
+}
+
+// signals runs every step but uap-core's. It returns the BotDetail of a bot;
+// or "" and the probe (ua with humanTokens blanked) when only uap-core is left
+// to ask; or "" and "" when ua is a person's (allow-list, native app).
+func (r *uaRule) signals(ua string) (detail, probe string) {
+	lower := lowerASCII(ua)
+	if strings.Contains(lower, allowedAgent) {
+		return "", ""
+	}
+	probe = maskHumanTokens(ua, lower)
+	if p, ok := r.set.first(probe); ok {
+		return p.detail(), ""
+	}
+	if nativeApp.MatchString(ua) {
+		return "", ""
+	}
+	if s := genericSignal(probe); s != "" {
+		return SourceGeneric + ": " + s, ""
+	}
+	return "", probe
 }
