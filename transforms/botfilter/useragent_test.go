@@ -353,22 +353,22 @@ func BenchmarkUserAgentRule(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("humans-cold", func(b *testing.B) {
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			rule.evaluate(humans[i%len(humans)])
-			i++
-		}
-	})
-	b.Run("humans-signals", func(b *testing.B) {
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			rule.signals(humans[i%len(humans)])
-			i++
-		}
-	})
+	for _, step := range []struct {
+		name string
+		run  func(ua string)
+	}{
+		{"humans-cold", func(ua string) { rule.evaluate(ua) }},
+		{"humans-signals", func(ua string) { rule.signals(ua) }},
+	} {
+		b.Run(step.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				step.run(humans[i%len(humans)])
+				i++
+			}
+		})
+	}
 }
 
 // TestMarkerConcurrent backs "safe for concurrent use" (run with -race).
