@@ -12,10 +12,10 @@ import (
 
 // browserShape matches what every browser, webview and in-app browser sends:
 // Mozilla/5.0 with a platform and a rendering engine, old Internet Explorer
-// (which names Windows but no engine), Konqueror, or Presto Opera. Scripts that borrow
-// "Mozilla/5.0" rarely add both a platform and an engine.
+// (which names Windows but no engine), Konqueror, or Presto Opera. Scripts
+// that borrow "Mozilla/5.0" rarely add both a platform and an engine.
 var browserShape = regexp.MustCompile(`(?i)^(?:` +
-	`mozilla/5\.0 \((?:windows|macintosh|x11|linux|android|iphone|ipad|ipod|crOS|mobile|tablet|bb10|blackberry|` +
+	`mozilla/5\.0 \((?:windows|macintosh|x11|linux|android|iphone|ipad|ipod|cros|mobile|tablet|bb10|blackberry|` +
 	`playstation|nintendo|smart-tv|web0s|tizen|kaios|meego|ubuntu|fedora|freebsd|openbsd|netbsd|symbian|series\d+)` +
 	`.*(?:applewebkit/|gecko/|trident/|khtml/)` +
 	`|mozilla/5\.0 \(compatible; konqueror/` +
@@ -110,7 +110,7 @@ var nativeApp = regexp.MustCompile(`(?i)^(?:` +
 
 // urlOrEmail finds a URL or an e-mail address, which people's browsers never
 // put in a user agent and bots put there for site owners to reach them.
-var urlOrEmail = regexp.MustCompile(`(?i)https?://|\bwww\.|[\w.+-]+@[\w-]+\.[a-z]|\bhttps?[:;]`)
+var urlOrEmail = regexp.MustCompile(`(?i)https?://|\bwww\.|[\w.+-]+@[\w-]+\.[a-z]`)
 
 // automationMarks are the lower-case marks headless browsers and automation
 // tools leave in a user agent.

@@ -3,6 +3,7 @@ package botfilter
 import (
 	"bufio"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"os"
 	"regexp/syntax"
@@ -202,6 +203,32 @@ func TestHumanTokenMarks(t *testing.T) {
 		for _, l := range lits {
 			if !slices.ContainsFunc(humanTokenMarks, func(m string) bool { return strings.Contains(l, m) }) {
 				t.Errorf("%q: required literal %q contains no mark", expr, l)
+			}
+		}
+	}
+}
+
+// TestAllowListKeepsListedBots checks that blanking the allow-listed tokens
+// hides no bot of the crawler list: the full rule marks every example user
+// agent of the list except those of the entries that list people on purpose
+// overruled.
+func TestAllowListKeepsListedBots(t *testing.T) {
+	overruled := map[string]bool{"Amzn-User": true, `AP3A\.240617\.008`: true, "MetaIAB Facebook": true}
+	var entries []struct {
+		Pattern   string   `json:"pattern"`
+		Instances []string `json:"instances"`
+	}
+	if err := json.Unmarshal(crawlerListJSON, &entries); err != nil {
+		t.Fatal(err)
+	}
+	rule, err := newUARule(nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		for _, ua := range e.Instances {
+			if marked := rule.evaluate(ua) != ""; marked == overruled[e.Pattern] {
+				t.Errorf("entry %q, overruled %v: marked %v: %s", e.Pattern, overruled[e.Pattern], marked, ua)
 			}
 		}
 	}
