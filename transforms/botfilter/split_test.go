@@ -78,6 +78,7 @@ func TestHoldoutSplits(t *testing.T) {
 	}{
 		{"dev (user_agents.tsv)", devBots},
 		{"hold-out (holdout_bots.tsv)", readLabelled(t, "testdata/holdout_bots.tsv", 1, 3)},
+		{"hold-out, fresh (holdout_fresh_bots.tsv)", readLabelled(t, "testdata/holdout_fresh_bots.tsv", 1, 3)},
 	} {
 		var caught, unlisted, caughtUnlisted int
 		for _, ua := range split.bots {
