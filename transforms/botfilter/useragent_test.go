@@ -400,3 +400,44 @@ func TestMarkerConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestIsbotLookArounds checks the literal guards that stand in for isbot's
+// look-arounds. Every want is what JavaScript's RegExp (the engine isbot
+// is written for) answers for the same pattern, with the i flag, and user
+// agent.
+func TestIsbotLookArounds(t *testing.T) {
+	tests := []struct {
+		expr, ua string
+		want     bool
+	}{
+		{`(?<!cam)scan`, "Mozilla/5.0 (Linux; Android 12) CamScanner/6.20", false},
+		{`(?<!cam)scan`, "Mozilla/5.0 (compatible; Nessus scan)", true},
+		{`(?<! cu)bots?(?:\b|_)`, "Mozilla/5.0 (Linux; Android 10; CUBOT_X30) AppleWebKit/537.36", false},
+		{`(?<! cu)bots?(?:\b|_)`, "Mozilla/5.0 (compatible; ABot/1.0)", true},
+		{`(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))`, "Instagram 312.0 Android (33/13; 420dpi; 1080x2400; Google/google; Pixel 7; panther)", false},
+		{`(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))`, "trill_350402 NetType/WIFI Channel/googleplay AppName/musical_ly", false},
+		{`(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))`, "Mozilla/5.0 (compatible; GoogleOther)", true},
+		{`(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))`, "Mozilla/5.0 (Linux; Android 14; Google Pixel 8)", false},
+		{`java(?!;)`, "Mozilla/5.0 (compatible; java; x)", false},
+		{`java(?!;)`, "Java/1.8.0_91", true},
+		{`(?:^|[^g])news(?!sapphire)`, "Mozilla/5.0 newssapphire", false},
+		{`(?:^|[^g])news(?!sapphire)`, "MeltwaterNews www.meltwater.com", true},
+		{`(?<!lib)http`, "libhttp/1.0", false},
+		{`(?<!lib)http`, "Mozilla/5.0 (compatible; x; +http://a.example)", true},
+	}
+	for _, tt := range tests {
+		p, err := parseIsbotPattern(tt.expr)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.expr, err)
+		}
+		if got := p.match(tt.ua, appendLowerASCII(nil, tt.ua)); got != tt.want {
+			t.Errorf("%q on %q = %v, want %v", tt.expr, tt.ua, got, tt.want)
+		}
+	}
+	// Look-arounds the guards cannot express are refused, not approximated.
+	for _, expr := range []string{`a(?=b)`, `(?<!a.b)c`, `c(?!d+)`, `(?<=a)b`} {
+		if _, err := parseIsbotPattern(expr); err == nil {
+			t.Errorf("%q accepted", expr)
+		}
+	}
+}
