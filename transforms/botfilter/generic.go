@@ -99,13 +99,14 @@ const allowedAgent = "amzn-user"
 
 // nativeApp matches the user agents native apps send with their platform's
 // HTTP stack: Android's Dalvik default, iOS and macOS CFNetwork apps
-// ("Shop/4.21.0 CFNetwork/1490.0.4 Darwin/23.2.0"), an app that names itself
-// and its platform ("ShopApp/3.2.1 (iPhone; iOS 17.5; Scale/3.00)", the
-// format tools/generate emits), and an app that puts its name before OkHttp's.
+// ("Shop/4.21.0 CFNetwork/1490.0.4 Darwin/23.2.0"), an app that names itself,
+// its version and its platform ("ShopApp/3.2.1 (iPhone; iOS 17.5;
+// Scale/3.00)", the format tools/generate emits; "Spotify/8.8.0 iOS/17.0
+// (iPhone15,2)"), and an app that puts its name before OkHttp's.
 var nativeApp = regexp.MustCompile(`(?i)^(?:` +
 	`dalvik/\d` +
 	`|[^\s/]+/\S+ cfnetwork/[\d.]+ darwin/` +
-	`|[\w .-]+/\S+ \([^)]*\b(?:iphone|ipad|ipod|ios|ipados|android|watchos|tvos)\b` +
+	`|[\w .-]+[/ ]v?\d\S* .*\b(?:iphone|ipad|ipod|ios|ipados|android|watchos|tvos)(?:\b|\d)` +
 	`|[\w.-]+/\S+ (?:.* )?okhttp/[\d.]+$)`)
 
 // urlOrEmail finds a URL or an e-mail address, which people's browsers never

@@ -164,6 +164,9 @@ func TestAllowList(t *testing.T) {
 		// Native apps.
 		"Dalvik, build id":             "Dalvik/2.1.0 (Linux; U; Android 15; Pixel 8 Build/AP3A.240617.008)",
 		"CFNetwork app":                "ShopApp/5412 CFNetwork/1494.0.7 Darwin/23.4.0",
+		"Instagram app":                "Instagram 305.0.0.24.106 (iPhone14,5; iOS 17_1; en_US; en; scale=3.00; 1170x2532; 530373637) AppleWebKit/420+",
+		"app naming its platform":      "Spotify/8.8.0 iOS/17.0 (iPhone15,2)",
+		"Alamofire app":                "MyShop/1.2 (com.example.shop; build:45; iOS 17.4.1) Alamofire/5.8.1",
 		"OkHttp after the app":         "ShopApp/5.4.1 (Android 14; SM-S918B) okhttp/4.12.0",
 		"OkHttp after a bare app":      "Zalando/24.12.0 okhttp/4.12.0",
 		"shop app, iPhone (generator)": "ShopApp/5.4.1 (iPhone; iOS 17.5.1; Scale/3.00)",
