@@ -29,9 +29,9 @@
 //     names a known bot by its own pattern; isbot's look-arounds, which RE2
 //     lacks, become literal guards;
 //  6. unless it is a native app's (Dalvik/...; <App>/<version>
-//     CFNetwork/... Darwin/...; <App>/<version> (<iPhone, iPad, iOS,
-//     Android ...>; ...), the format of the shop's own app; <App>/<version>
-//     ... okhttp/<version>), a generic signal: an automation marker
+//     CFNetwork/... Darwin/...; <App>/<version> ... naming iPhone, iPad,
+//     iOS or Android, as the shop's own app does; <App>/<version> ...
+//     okhttp/<version>), a generic signal: an automation marker
 //     (headless, Selenium, Puppeteer, PhantomJS, wkhtmltopdf, Lighthouse,
 //     ...), no browser shape at all (Mozilla/5.0 with a platform and an
 //     engine, old Internet Explorer, Presto Opera: what every browser, webview
