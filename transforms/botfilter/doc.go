@@ -51,8 +51,8 @@
 // contain ("googlebot/"); a user agent's bytes are looked up in an index of
 // those literals and only the patterns whose literal occurs are run. A
 // distinct user agent costs 10 to 25 µs for the allow-list, the patterns and
-// the generic signals (BenchmarkUserAgentRule/humans-signals) and about
-// 200 µs more for uap-core, which only user agents that nothing else decided
+// the generic signals (BenchmarkUserAgentRule/humans-signals) and 100 to
+// 250 µs more for uap-core, which only user agents that nothing else decided
 // reach, people's browsers mostly; verdicts are cached per
 // distinct user agent in an LRU (Options.UACacheSize), so repeated user
 // agents cost a cache lookup.
