@@ -24,8 +24,10 @@ const maxRuleFileBytes = 64 << 20
 // (local, gs:// when the pipeline imports the gcs filesystem).
 type Options struct {
 	// UserAgentFile, if set, names a file of extra user-agent patterns: one
-	// RE2 pattern per line, tried after the built-in ones. Blank lines and
-	// lines starting with # are skipped.
+	// RE2 pattern per line, matched case-insensitively against the user agent
+	// with its allow-listed tokens blanked (see the package doc), tried after
+	// the crawler list and the built-in patterns and before isbot's. Blank
+	// lines and lines starting with # are skipped.
 	UserAgentFile string
 	// IPFile, if set, names the IP deny list: one IPv4 or IPv6 address or
 	// CIDR prefix per line; # starts a comment; blank lines are skipped.
