@@ -4,20 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/example/clickstream/sql/models"
 	"github.com/example/clickstream/tools/query/warehousesql"
 )
 
-// The queries of sql/ the report runs, by name.
-const (
-	queryRun        = "report_run"
-	queryOutcomes   = "report_run_outcomes"
-	queryPartitions = "report_run_partitions"
-	queryFunnel     = "daily_funnel"
-	queryHourly     = "report_hourly_sessions"
-	queryLanding    = "landing_pages"
+// The queries the report runs, as paths in the sql directory: the report's
+// own (sql/report: the run's account, and the hourly traffic) and two
+// analyses of sql/.
+var (
+	queryRun        = filepath.Join("report", "run.sql")
+	queryOutcomes   = filepath.Join("report", "run_outcomes.sql")
+	queryPartitions = filepath.Join("report", "run_partitions.sql")
+	queryHourly     = filepath.Join("report", "hourly_sessions.sql")
+	queryFunnel     = "daily_funnel.sql"
+	queryLanding    = "landing_pages.sql"
 )
 
 // report is what a run's report shows: the run's account and the results
@@ -25,14 +28,14 @@ const (
 // when the run owns no dates.
 type report struct {
 	Run        runInfo
-	Outcomes   *warehousesql.Result // report_run_outcomes
-	Partitions *warehousesql.Result // report_run_partitions
-	Funnel     *warehousesql.Result // daily_funnel
-	Hourly     *warehousesql.Result // report_hourly_sessions
-	Landing    *warehousesql.Result // landing_pages
+	Outcomes   *warehousesql.Result // report/run_outcomes.sql
+	Partitions *warehousesql.Result // report/run_partitions.sql
+	Funnel     *warehousesql.Result // daily_funnel.sql
+	Hourly     *warehousesql.Result // report/hourly_sessions.sql
+	Landing    *warehousesql.Result // landing_pages.sql
 }
 
-// runInfo is the run's row of report_run.
+// runInfo is the run's row of report/run.sql.
 type runInfo struct {
 	ID, Mode, Sink, DatesOwned string
 	First, Last                time.Time // zero when the run owns no dates
@@ -52,7 +55,7 @@ func (r runInfo) ownsDates() bool { return !r.First.IsZero() && !r.Last.IsZero()
 // run).
 func gather(ctx context.Context, w *warehousesql.Warehouse, sqlDir, runID string) (*report, error) {
 	q := func(name string, p warehousesql.Params) (*warehousesql.Result, error) {
-		return w.RunFile(ctx, warehousesql.QueryPath(sqlDir, name), p)
+		return w.RunFile(ctx, filepath.Join(sqlDir, name), p)
 	}
 	res, err := q(queryRun, warehousesql.Params{"run_id": runID})
 	if err != nil {
@@ -90,7 +93,7 @@ func gather(ctx context.Context, w *warehousesql.Warehouse, sqlDir, runID string
 	return r, nil
 }
 
-// readRun reads the first row of report_run.
+// readRun reads the first row of report/run.sql.
 func readRun(res *warehousesql.Result) (runInfo, error) {
 	c := &cells{res: res, row: res.Rows[0]}
 	info := runInfo{

@@ -4,13 +4,15 @@
 //	report                          # the latest run of ./warehouse
 //	report --warehouse w --run_id 20261101T000000Z-ab12cd34 --out run.html
 //
-// Every figure comes from the warehouse through the queries of sql/ (run on
-// DuckDB by tools/query/warehousesql, as `query` runs them): the run's own
-// account (report_run, report_run_outcomes, report_run_partitions), the
-// funnel (daily_funnel), sessions and conversion per hour by traffic class
-// (report_hourly_sessions) and the top landing pages (landing_pages), over
-// the dates the run owns. The charts are drawn by Chart.js, embedded in the
-// file (assets/). It prints the report's path.
+// Every figure comes from the local warehouse through .sql files of sql/,
+// run on DuckDB by tools/query/warehousesql as the query tool runs them: the
+// run's own account (sql/report/run.sql, run_outcomes.sql,
+// run_partitions.sql), and over the dates the run owns the funnel
+// (sql/daily_funnel.sql), sessions and conversion per hour by channel group
+// (sql/report/hourly_sessions.sql) and the top landing pages
+// (sql/landing_pages.sql). Sessions by country wait for geo columns: the
+// page says so. The charts are drawn by Chart.js, embedded in the file
+// (assets/). It prints the report's path.
 package main
 
 import (

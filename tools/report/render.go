@@ -34,13 +34,15 @@ var page = template.Must(template.New("page").Parse(pageText))
 // topLandingPages is how many landing pages the report shows.
 const topLandingPages = 15
 
-// channelNote says what stands in for channel groups.
-const channelNote = "Channel groups are not in the warehouse yet: the groups here are fact_sessions.traffic_class " +
-	"(the class of the session's first event: paid, email, social, search, internal, referral, direct)."
+// channelNote says what stands in for channel groups until fact_sessions
+// has them (issue 15).
+const channelNote = "No channel groups in the warehouse yet: the groups shown are the sessions' traffic classes " +
+	"(fact_sessions.traffic_class, the class of the session's first event)."
 
 // geoNote is the sessions-by-country panel until the warehouse has geo
-// columns.
-const geoNote = "No geo data: the pipeline has no geo columns yet, so there are no sessions by country to show."
+// columns (issue 15).
+const geoNote = "No geo data yet: the pipeline does not derive a country for events or sessions, " +
+	"so there are no sessions by country to show."
 
 // chart is one canvas of the page and what draw.js draws on it.
 type chart struct {
@@ -127,7 +129,7 @@ func sections(r *report) ([]section, error) {
 		Caption: "Sessions that viewed a product, added to cart, started checkout and purchased, per day the run owns " +
 			"(sql/daily_funnel.sql; steps count sessions with such an event, in any order)."}
 	hourly := section{ID: "hourly", Title: "Sessions and conversion per hour by channel group",
-		Caption: "Per UTC hour of the session's start (sql/report_hourly_sessions.sql). " + channelNote}
+		Caption: "Per UTC hour of the session's start (sql/report/hourly_sessions.sql). " + channelNote}
 	landing := section{ID: "landing", Title: "Top landing pages",
 		Caption: fmt.Sprintf("The %d landing pages with the most sessions (sql/landing_pages.sql).", topLandingPages)}
 	if !r.Run.ownsDates() {
@@ -151,9 +153,9 @@ func sections(r *report) ([]section, error) {
 		}
 	}
 	geo := section{ID: "geo", Title: "Sessions by country", Notice: geoNote}
-	verdict := section{ID: "verdict", Title: "Reconciliation",
+	verdict := section{ID: "reconciliation", Title: "Reconciliation",
 		Caption: "The run reconciles when its input records equal the sum of their outcomes and every partition it wrote, " +
-			"read back after the commit, holds the rows it counted (sql/report_run_partitions.sql; rows the warehouse " +
+			"read back after the commit, holds the rows it counted (sql/report/run_partitions.sql; rows the warehouse " +
 			"derives, such as dimensions, have no count).",
 		Tables: []table{tableOf(r.Partitions, 0, "")}}
 	return append(out, funnel, hourly, landing, geo, verdict), nil
@@ -164,7 +166,7 @@ func recordsSection(r *report) (section, error) {
 	s := section{ID: "records", Title: "Where every input record went",
 		Caption: "Each input record ends in exactly one outcome: a fact_events row, a duplicate (a retried copy), " +
 			"a bot (by rule), a dead letter (by reason), out of range (a date the run does not own) or unwritable " +
-			"(sql/report_run.sql, sql/report_run_outcomes.sql: the run's own account)."}
+			"(sql/report/run.sql, sql/report/run_outcomes.sql: the run's own account)."}
 	run := r.Run
 	s.Charts = []chart{{
 		ID: "outcomes", Title: fmt.Sprintf("%s input records by outcome", thousands(run.InputRecords)),
@@ -229,14 +231,14 @@ func funnelCharts(res *warehousesql.Result) ([]chart, error) {
 	return []chart{ch}, c.err
 }
 
-// hourlyCharts are sessions (stacked by traffic class) and conversion rate
+// hourlyCharts are sessions (stacked by channel group) and conversion rate
 // per hour of each day in the result.
 func hourlyCharts(res *warehousesql.Result) ([]chart, error) {
 	if len(res.Rows) == 0 {
 		return nil, nil
 	}
 	type point struct {
-		day, class string
+		day, group string
 		hour       int64
 		sessions   int64
 		rate       float64
@@ -244,10 +246,10 @@ func hourlyCharts(res *warehousesql.Result) ([]chart, error) {
 	c := &cells{res: res}
 	var points []point
 	var days []string
-	total := map[string]int64{} // sessions by class, to order the classes
+	total := map[string]int64{} // sessions by group, to order the groups
 	for _, row := range res.Rows {
 		c.row = row
-		p := point{day: get[time.Time](c, "day").Format(time.DateOnly), class: get[string](c, "traffic_class"),
+		p := point{day: get[time.Time](c, "day").Format(time.DateOnly), group: get[string](c, "channel_group"),
 			hour: get[int64](c, "hour"), sessions: get[int64](c, "sessions"), rate: get[float64](c, "conversion_rate")}
 		if p.hour < 0 || p.hour > 23 {
 			c.fail(fmt.Errorf("hour %d", p.hour))
@@ -257,17 +259,17 @@ func hourlyCharts(res *warehousesql.Result) ([]chart, error) {
 		if !slices.Contains(days, p.day) {
 			days = append(days, p.day)
 		}
-		total[p.class] += p.sessions
+		total[p.group] += p.sessions
 	}
 	if c.err != nil {
 		return nil, c.err
 	}
 	slices.Sort(days)
-	classes := make([]string, 0, len(total))
-	for class := range total {
-		classes = append(classes, class)
+	groups := make([]string, 0, len(total))
+	for group := range total {
+		groups = append(groups, group)
 	}
-	slices.SortFunc(classes, func(a, b string) int {
+	slices.SortFunc(groups, func(a, b string) int {
 		return cmp.Or(cmp.Compare(total[b], total[a]), strings.Compare(a, b))
 	})
 	var labels []string
@@ -282,14 +284,14 @@ func hourlyCharts(res *warehousesql.Result) ([]chart, error) {
 	}
 	sessions := chart{ID: "hourly_sessions", Title: "Sessions per hour", Type: "bar", Stacked: true, Height: 320, Labels: labels}
 	conversion := chart{ID: "hourly_conversion", Title: "Conversion rate per hour", Type: "line", Percent: true, Height: 320, Labels: labels}
-	for _, class := range classes {
-		s := dataset{Label: class, Data: make([]*float64, len(labels))}
-		r := dataset{Label: class, Data: make([]*float64, len(labels))}
+	for _, group := range groups {
+		s := dataset{Label: group, Data: make([]*float64, len(labels))}
+		r := dataset{Label: group, Data: make([]*float64, len(labels))}
 		for i := range s.Data {
 			s.Data[i] = number(0)
 		}
 		for _, p := range points {
-			if p.class != class {
+			if p.group != group {
 				continue
 			}
 			i := slices.Index(days, p.day)*24 + int(p.hour)
