@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs Debian's chromium package when no Chromium is on PATH: the
-# browser the report's test (tools/report) opens the report in. Needs root
-# (or sudo) and Debian's package lists; prints the browser it found or
-# installed.
+# browser the report's test (tools/report) opens the report in. Needs root,
+# or sudo without a password (it never prompts), and apt; prints the
+# browser it found or installed as its last line, "chromium: <path>".
 set -euo pipefail
 
 find_chromium() {
@@ -23,7 +23,7 @@ fi
 
 sudo=
 if [ "$(id -u)" -ne 0 ]; then
-  sudo=sudo
+  sudo="sudo -n"
 fi
 echo "installing Debian's chromium package"
 export DEBIAN_FRONTEND=noninteractive

@@ -112,7 +112,7 @@ const inspect = `(() => ({
       if (pixels[i] !== 0) painted++;
     }
     return {
-      id: canvas.id,
+      id: canvas.id.replace(/^chart-/, ''),
       drawn: chart !== undefined,
       painted: painted,
       labels: chart ? chart.data.labels : [],

@@ -29,7 +29,7 @@ var drawJS string
 //go:embed page.html.tmpl
 var pageText string
 
-var page = template.Must(template.New("page").Parse(pageText))
+var page = template.Must(template.New("page").Funcs(template.FuncMap{"thousands": thousands}).Parse(pageText))
 
 // topLandingPages is how many landing pages the report shows.
 const topLandingPages = 15
@@ -46,7 +46,7 @@ const geoNote = "No geo data yet: the pipeline does not derive a country for eve
 
 // chart is one canvas of the page and what draw.js draws on it.
 type chart struct {
-	ID         string    `json:"id"`
+	ID         string    `json:"id"` // the canvas is #chart-<ID>, apart from the sections' ids
 	Title      string    `json:"title"`
 	Type       string    `json:"type"` // bar or line
 	Horizontal bool      `json:"horizontal"`

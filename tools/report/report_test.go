@@ -77,7 +77,7 @@ func TestReportInBrowser(t *testing.T) {
 
 	truth := groundtruth.Read(t, data)
 	checkOutcomes(t, page, truth)
-	checkHourlySessions(t, page, truth)
+	checkSessions(t, page, truth)
 }
 
 // checkOutcomes compares the records chart and the bots and dead letters
@@ -118,9 +118,11 @@ func checkOutcomes(t *testing.T, page *browserPage, truth []groundtruth.Record) 
 	}
 }
 
-// checkHourlySessions compares the sessions per hour (all channel groups
-// together) with the truth's sessions by the hour of their first event.
-func checkHourlySessions(t *testing.T, page *browserPage, truth []groundtruth.Record) {
+// checkSessions compares the funnel's first step with the truth's sessions
+// by the UTC date of their first event, and the sessions per hour (all
+// channel groups together) with the truth's by the hour of their first
+// event, over the days with sessions.
+func checkSessions(t *testing.T, page *browserPage, truth []groundtruth.Record) {
 	t.Helper()
 	start := map[string]time.Time{}
 	for _, r := range truth {
@@ -131,19 +133,38 @@ func checkHourlySessions(t *testing.T, page *browserPage, truth []groundtruth.Re
 			start[r.Session] = r.EventTime
 		}
 	}
-	want := make([]float64, 24)
+	var days []string
 	for _, s := range start {
-		want[s.UTC().Hour()]++
+		if d := s.UTC().Format(time.DateOnly); !slices.Contains(days, d) {
+			days = append(days, d)
+		}
+	}
+	slices.Sort(days)
+	want := make([]float64, 24*len(days))
+	perDay := map[string]float64{}
+	for _, s := range start {
+		day := s.UTC().Format(time.DateOnly)
+		want[24*slices.Index(days, day)+s.UTC().Hour()]++
+		perDay[day]++
+	}
+	funnel := map[string]float64{}
+	for _, d := range page.chart(t, "funnel").Datasets {
+		if len(d.Data) > 0 && d.Data[0] != nil {
+			funnel[d.Label] = *d.Data[0]
+		}
+	}
+	if !mapsEqual(funnel, perDay) {
+		t.Errorf("funnel sessions by day %v, truth %v", funnel, perDay)
 	}
 	c := page.chart(t, "hourly_sessions")
-	if len(c.Labels) != 24 {
-		t.Fatalf("hourly_sessions: %d hours (%v), want 24 of one day", len(c.Labels), c.Labels)
+	if len(c.Labels) != len(want) {
+		t.Fatalf("hourly_sessions: %d hours (%v), want 24 of each of %v", len(c.Labels), c.Labels, days)
 	}
-	got := make([]float64, 24)
+	got := make([]float64, len(want))
 	for _, d := range c.Datasets {
-		for h, v := range d.Data {
+		for i, v := range d.Data {
 			if v != nil {
-				got[h] += *v
+				got[i] += *v
 			}
 		}
 	}
