@@ -155,8 +155,8 @@ func sections(r *report) ([]section, error) {
 	geo := section{ID: "geo", Title: "Sessions by country", Notice: geoNote}
 	verdict := section{ID: "reconciliation", Title: "Reconciliation",
 		Caption: "The run reconciles when its input records equal the sum of their outcomes and every partition it wrote, " +
-			"read back after the commit, holds the rows it counted (sql/report/run_partitions.sql; rows the warehouse " +
-			"derives, such as dimensions, have no count).",
+			"read back after the commit, holds the rows it counted (sql/report/run_partitions.sql). Rows the warehouse " +
+			"derives, such as dimensions and sessions resolved anew, have no count: derived_rows.",
 		Tables: []table{tableOf(r.Partitions, 0, "")}}
 	return append(out, funnel, hourly, landing, geo, verdict), nil
 }

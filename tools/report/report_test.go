@@ -7,6 +7,7 @@ import (
 	"html"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -206,6 +207,21 @@ func TestReportOfFailedRun(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
+	// table_name, partitions, failed_partitions, rows_counted,
+	// rows_read_back, mismatched_partitions, derived_rows
+	wantPartitions := [][]string{
+		{"bot_events", "1", "0", "40", "40", "0", ""},
+		{"dead_letter", "1", "0", "25", "25", "0", ""},
+		{"dim_device_users", "1", "0", "", "", "0", "90"},
+		{"dim_devices", "1", "0", "", "", "0", "300"},
+		{"dim_pages", "1", "0", "", "", "0", "50"},
+		{"dim_users", "1", "0", "", "", "0", "80"},
+		{"fact_events", "1", "1", "900", "", "0", ""},
+		{"fact_sessions", "2", "0", "120", "120", "0", "110"},
+	}
+	if got := tableRows(t, text, "reconciliation"); !slices.EqualFunc(got, wantPartitions, slices.Equal) {
+		t.Errorf("partitions table:\n%v\nwant\n%v", got, wantPartitions)
+	}
 	charts := chartsOf(t, text)
 	var ids []string
 	for _, c := range charts {
@@ -238,6 +254,36 @@ func TestReportWithoutRun(t *testing.T) {
 		t.Errorf("_runs after failed reports: %v, want none", err)
 	}
 }
+
+// tableRows reads the cells of the body rows of the first table in the
+// page's section id.
+func tableRows(t *testing.T, page, id string) [][]string {
+	t.Helper()
+	_, rest, ok := strings.Cut(page, `<section id="`+id+`">`)
+	if !ok {
+		t.Fatalf("no section %s", id)
+	}
+	rest, _, _ = strings.Cut(rest, "</section>")
+	_, body, ok := strings.Cut(rest, "<tbody>")
+	if !ok {
+		t.Fatalf("section %s has no table", id)
+	}
+	body, _, _ = strings.Cut(body, "</tbody>")
+	var rows [][]string
+	for _, m := range rowRE.FindAllStringSubmatch(body, -1) {
+		var cells []string
+		for _, c := range cellRE.FindAllStringSubmatch(m[1], -1) {
+			cells = append(cells, html.UnescapeString(c[1]))
+		}
+		rows = append(rows, cells)
+	}
+	return rows
+}
+
+var (
+	rowRE  = regexp.MustCompile(`<tr>(.*?)</tr>`)
+	cellRE = regexp.MustCompile(`<td[^>]*>(.*?)</td>`)
+)
 
 // chartsOf reads the chart specs a page embeds for draw.js.
 func chartsOf(t *testing.T, page string) []drawnChart {
