@@ -1,5 +1,5 @@
 // Draws each chart that the page's #charts JSON describes (render.go's chart
-// type) on the canvas of the same id, with Chart.js.
+// type) on its canvas, #chart-<id>, with Chart.js.
 (function () {
   'use strict';
   // Okabe-Ito colours, distinguishable with the common colour blindnesses.
@@ -15,7 +15,7 @@
     if (spec.percent) {
       scales[value].ticks = { callback: percent };
     }
-    new Chart(document.getElementById(spec.id), {
+    new Chart(document.getElementById('chart-' + spec.id), {
       type: spec.type,
       data: {
         labels: spec.labels,

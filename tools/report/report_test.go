@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -154,7 +155,7 @@ func checkSessions(t *testing.T, page *browserPage, truth []groundtruth.Record) 
 			funnel[d.Label] = *d.Data[0]
 		}
 	}
-	if !mapsEqual(funnel, perDay) {
+	if !maps.Equal(funnel, perDay) {
 		t.Errorf("funnel sessions by day %v, truth %v", funnel, perDay)
 	}
 	c := page.chart(t, "hourly_sessions")
@@ -234,7 +235,7 @@ func TestReportOfFailedRun(t *testing.T) {
 	wantDetails := map[string]float64{"bots: rate": 30, "bots: ip": 10, "dead_letter: bad_json": 20, "dead_letter: too_large": 5}
 	for i, want := range []map[string]float64{wantOutcomes, wantDetails} {
 		c := charts[i]
-		if got := c.byLabel(); !mapsEqual(got, want) {
+		if got := c.byLabel(); !maps.Equal(got, want) {
 			t.Errorf("chart %s: %v, want %v", c.ID, got, want)
 		}
 	}
@@ -299,16 +300,4 @@ func chartsOf(t *testing.T, page string) []drawnChart {
 		t.Fatalf("chart specs: %v", err)
 	}
 	return charts
-}
-
-func mapsEqual(a, b map[string]float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
