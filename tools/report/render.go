@@ -64,7 +64,6 @@ type dataset struct {
 
 // table is a query's result as the page prints it.
 type table struct {
-	Caption string
 	Columns []string
 	Numeric []bool // right-aligned columns
 	Rows    [][]string
@@ -138,14 +137,14 @@ func sections(r *report) ([]section, error) {
 		if funnel.Charts, err = funnelCharts(r.Funnel); err != nil {
 			return nil, fmt.Errorf("%s: %w", queryFunnel, err)
 		}
-		funnel.Tables = []table{tableOf(r.Funnel, 0, "")}
+		funnel.Tables = []table{tableOf(r.Funnel, 0)}
 		if hourly.Charts, err = hourlyCharts(r.Hourly); err != nil {
 			return nil, fmt.Errorf("%s: %w", queryHourly, err)
 		}
 		if landing.Charts, err = landingCharts(r.Landing); err != nil {
 			return nil, fmt.Errorf("%s: %w", queryLanding, err)
 		}
-		landing.Tables = []table{tableOf(r.Landing, topLandingPages, "")}
+		landing.Tables = []table{tableOf(r.Landing, topLandingPages)}
 	}
 	for _, s := range []*section{&funnel, &hourly, &landing} {
 		if len(s.Charts) == 0 && s.Notice == "" {
@@ -157,7 +156,7 @@ func sections(r *report) ([]section, error) {
 		Caption: "The run reconciles when its input records equal the sum of their outcomes and every partition it wrote, " +
 			"read back after the commit, holds the rows it counted (sql/report/run_partitions.sql). Rows the warehouse " +
 			"derives, such as dimensions and sessions resolved anew, have no count: derived_rows.",
-		Tables: []table{tableOf(r.Partitions, 0, "")}}
+		Tables: []table{tableOf(r.Partitions, 0)}}
 	return append(out, funnel, hourly, landing, geo, verdict), nil
 }
 
@@ -197,7 +196,7 @@ func recordsSection(r *report) (section, error) {
 	} else {
 		s.Notice = "No bots and no dead letters in this run."
 	}
-	s.Tables = []table{tableOf(r.Outcomes, 0, "")}
+	s.Tables = []table{tableOf(r.Outcomes, 0)}
 	return s, nil
 }
 
@@ -336,8 +335,8 @@ func numbers(ns ...int64) []*float64 {
 
 // tableOf prints a result's first limit rows (all for 0): integers with
 // thousands separators, rates and shares as percentages.
-func tableOf(res *warehousesql.Result, limit int, caption string) table {
-	t := table{Caption: caption, Columns: res.Columns, Numeric: make([]bool, len(res.Columns))}
+func tableOf(res *warehousesql.Result, limit int) table {
+	t := table{Columns: res.Columns, Numeric: make([]bool, len(res.Columns))}
 	rows := res.Rows
 	if limit > 0 && len(rows) > limit {
 		rows = rows[:limit]
