@@ -77,10 +77,10 @@ run-streaming: build
 	if ! wait $$pub; then echo "run-streaming: publishing failed, stopping the pipeline" >&2; exit 1; fi; \
 	wait $$pipeline
 
-# report: the HTML report of the warehouse's latest run (RUN_ID=... for
-# another), <warehouse>/_runs/<run_id>.html, self-contained (tools/report).
+# report: the HTML report of the warehouse's latest run (REPORT_RUN=<run_id>
+# for another), <warehouse>/_runs/<run_id>.html, self-contained (tools/report).
 report: build
-	$(BIN)/report --warehouse=$(WAREHOUSE) $(if $(RUN_ID),--run_id=$(RUN_ID))
+	$(BIN)/report --warehouse=$(WAREHOUSE) $(if $(REPORT_RUN),--run_id=$(REPORT_RUN))
 
 # funnel: the daily purchase funnel (sql/daily_funnel.sql) from the local warehouse.
 funnel: build
