@@ -21,7 +21,7 @@ STREAM_LATE   ?= 0.01
 EMULATOR_PORT ?= 8085
 STREAM_WAREHOUSE ?= warehouse-streaming
 
-.PHONY: run run-streaming test fuzz sqlcheck bench bench-streaming fmt lint tools build generate funnel clean
+.PHONY: run run-streaming test fuzz sqlcheck bench bench-streaming fmt lint tools build generate funnel report clean
 
 build:
 	$(GO) build -o $(BIN)/clickstream ./pipelines/clickstream
@@ -29,6 +29,7 @@ build:
 	$(GO) build -o $(BIN)/query ./tools/query
 	$(GO) build -o $(BIN)/publish ./tools/publish
 	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
+	$(GO) build -o $(BIN)/report ./tools/report
 
 # Generated sample (about a day of traffic), made once per seed and size.
 $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): | build
@@ -39,13 +40,15 @@ $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): | build
 generate: $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS)
 
 # run: generate a sample, run the batch pipeline on Beam's local runner (Prism),
-# write the local warehouse, print the run summary and the daily funnel.
+# write the local warehouse, print the run summary and the daily funnel,
+# and write the run's HTML report (its path is the last line).
 run: build generate
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	$(BIN)/clickstream --input='$(SAMPLE)/raw/*/*' --output=$(WAREHOUSE) \
 		--hash_key=file:$(HASH_KEY_FILE) --bot_ip_file=$(SAMPLE)/bot_ip_denylist.txt
 	@echo
 	$(BIN)/query --warehouse=$(WAREHOUSE) --query=daily_funnel
+	@$(BIN)/report --warehouse=$(WAREHOUSE)
 
 # run-streaming: start the Pub/Sub emulator, publish a generated day
 # ($(STREAM_EVENTS) events, duplicates and malformed lines included,
@@ -73,6 +76,11 @@ run-streaming: build
 		--bot_ip_file=$(STREAM_SAMPLE)/bot_ip_denylist.txt 2> >(grep -v 'level=INFO' >&2) & pipeline=$$!; \
 	if ! wait $$pub; then echo "run-streaming: publishing failed, stopping the pipeline" >&2; exit 1; fi; \
 	wait $$pipeline
+
+# report: the HTML report of the warehouse's latest run (REPORT_RUN=<run_id>
+# for another), <warehouse>/_runs/<run_id>.html, self-contained (tools/report).
+report: build
+	$(BIN)/report --warehouse=$(WAREHOUSE) $(if $(REPORT_RUN),--run_id=$(REPORT_RUN))
 
 # funnel: the daily purchase funnel (sql/daily_funnel.sql) from the local warehouse.
 funnel: build
