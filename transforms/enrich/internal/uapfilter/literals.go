@@ -11,7 +11,7 @@ import (
 // for uap-core's alternations of brand names.
 const (
 	maxExact      = 16 // strings in an exact set (cross products of concatenations)
-	maxClause     = 64 // strings in one clause
+	maxClause     = 1024// strings in one clause
 	maxClassRunes = 32 // runes of a character class still enumerated
 	minLiteral    = 3  // shorter literals occur in most user agents: not worth a clause
 )
@@ -45,14 +45,14 @@ type info struct {
 var empty = info{exact: []string{""}}
 
 func analyze(re *syntax.Regexp) info {
+	if emptyWidth(re.Op) {
+		return empty
+	}
 	switch re.Op {
 	case syntax.OpLiteral:
 		return literal(re.Rune)
 	case syntax.OpCharClass:
 		return class(re.Rune)
-	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
-		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
-		return empty
 	case syntax.OpCapture:
 		return analyze(re.Sub[0])
 	case syntax.OpQuest:

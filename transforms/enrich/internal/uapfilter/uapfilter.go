@@ -1,31 +1,9 @@
-// Package uapfilter parses user agents exactly as uap-go
-// (github.com/ua-parser/uap-go) does, at a fraction of its cost for a user
-// agent seen for the first time.
-//
-// uap-go tries uap-core's patterns one after the other (about 600 for the
-// browser, 200 for the OS and 600 for the device) until one matches, and a
-// Go regexp that does not match still reads the whole user agent: most of
-// the ~1 ms an unseen user agent costs is spent on patterns that cannot
-// match. Most patterns require literal text, though: "(Edge?)/(\d+)" cannot
-// match a user agent without "edg". The Parser derives, from each
-// pattern's syntax tree, the literals that every match contains (clauses:
-// for each, at least one of its literals); one Aho-Corasick scan of the
-// case-folded user agent finds which of all those literals occur; then
-// uap-go's own matcher of each pattern (its regexp and its $1 replacement
-// code) runs, in uap-core's order with the first match winning, on those
-// patterns whose clauses all hold. A pattern without a usable literal is
-// always tried.
-//
-// A skipped pattern is one that cannot match, and a pattern that does not
-// match changes nothing in uap-go's result, so the results are uap-go's by
-// construction; the package's tests compare them on 32k real user agents.
-// Literals are compared case-folded (ASCII letters, and the Kelvin sign and
-// long s that fold to k and s), which over-approximates case-sensitive
-// patterns and is exact for (?i) ones.
 package uapfilter
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/coregx/ahocorasick"
 	"github.com/ua-parser/uap-go/uaparser"
@@ -34,11 +12,32 @@ import (
 // Parser parses user agents as a uap-go parser of uap-core's bundled
 // patterns does, without its cache. It is safe for concurrent use.
 type Parser struct {
-	defs     *uaparser.RegexDefinitions
 	literals *ahocorasick.Automaton
 	nLiteral int
-	// The requirement of each pattern, in the order of defs.
-	ua, os, device []check
+	// parts holds uap-go's patterns in uap-core's order, each split pattern
+	// replaced by its rewrites: copies of the pattern matching one rewrite.
+	parts          uaparser.RegexDefinitions
+	ua, os, device kind
+}
+
+// kind is how the Parser runs the patterns of one kind (user agent, OS,
+// device): patterns in uap-core's order, each over a run of parts.
+type kind struct {
+	patterns []pattern
+	parts    []part
+}
+
+// pattern is a uap-core pattern: the parts [first, end) of its kind, one
+// part if it is not split.
+type pattern struct {
+	first, end int
+	leftmost   bool // a split with lead: the leftmost match wins
+}
+
+// part is one regexp the Parser runs and the literals it requires.
+type part struct {
+	check check
+	re    *regexp.Regexp
 }
 
 // check is a requirement with literals as automaton pattern ids: for each
@@ -61,62 +60,131 @@ func (c check) holds(found []bool) bool {
 	return true
 }
 
-// New compiles uap-core's patterns bundled with uap-go (through uap-go) and
-// the literal automaton.
+// New compiles uap-core's patterns bundled with uap-go (through uap-go),
+// their splits and the literal automaton.
 func New() (*Parser, error) {
-	up, err := uaparser.New()
+	up, err := uaparser.New(uaparser.WithCacheSize(1)) // its cache is never used
 	if err != nil {
 		return nil, fmt.Errorf("uapfilter: uap-go parser: %w", err)
 	}
-	p := &Parser{defs: up.RegexDefinitions}
-	ids := map[string]int{}
-	var literals []string
-	checkOf := func(expr string) (check, error) {
-		req, err := required(expr)
-		if err != nil {
-			return nil, fmt.Errorf("uapfilter: pattern %q: %w", expr, err)
-		}
-		c := make(check, len(req))
-		for i, clause := range req {
-			for _, lit := range clause {
-				id, ok := ids[lit]
-				if !ok {
-					id = len(literals)
-					ids[lit] = id
-					literals = append(literals, lit)
-				}
-				c[i] = append(c[i], id)
-			}
-		}
-		return c, nil
+	defs := up.RegexDefinitions
+	p := &Parser{}
+	lits := &literalIDs{}
+	p.ua, p.parts.UA, err = compile(defs.UA, lits,
+		func(i int) source {
+			d := defs.UA[i]
+			return source{d.Reg, []string{d.FamilyReplacement, d.V1Replacement, d.V2Replacement, d.V3Replacement}}
+		},
+		func(i int, re *regexp.Regexp) any { c := defs.UA[i].Clone(); c.Reg = re; return c })
+	if err != nil {
+		return nil, err
 	}
-	for _, d := range p.defs.UA {
-		c, err := checkOf(d.Reg.String())
-		if err != nil {
-			return nil, err
-		}
-		p.ua = append(p.ua, c)
+	p.os, p.parts.OS, err = compile(defs.OS, lits,
+		func(i int) source {
+			d := defs.OS[i]
+			return source{d.Reg, []string{d.OSReplacement, d.V1Replacement, d.V2Replacement, d.V3Replacement, d.V4Replacement}}
+		},
+		func(i int, re *regexp.Regexp) any { c := defs.OS[i].Clone(); c.Reg = re; return c })
+	if err != nil {
+		return nil, err
 	}
-	for _, d := range p.defs.OS {
-		c, err := checkOf(d.Reg.String())
-		if err != nil {
-			return nil, err
-		}
-		p.os = append(p.os, c)
+	p.device, p.parts.Device, err = compile(defs.Device, lits,
+		func(i int) source {
+			d := defs.Device[i]
+			return source{d.Reg, []string{d.DeviceReplacement, d.BrandReplacement, d.ModelReplacement}}
+		},
+		func(i int, re *regexp.Regexp) any { c := defs.Device[i].Clone(); c.Reg = re; return c })
+	if err != nil {
+		return nil, err
 	}
-	for _, d := range p.defs.Device {
-		c, err := checkOf(d.Reg.String())
-		if err != nil {
-			return nil, err
-		}
-		p.device = append(p.device, c)
-	}
-	p.literals, err = ahocorasick.NewBuilder().AddStrings(literals).Build()
+	p.literals, err = ahocorasick.NewBuilder().AddStrings(lits.list).Build()
 	if err != nil {
 		return nil, fmt.Errorf("uapfilter: literal automaton: %w", err)
 	}
-	p.nLiteral = len(literals)
+	p.nLiteral = len(lits.list)
 	return p, nil
+}
+
+// source is what compile reads of a uap-go pattern: its regexp and its
+// replacement templates.
+type source struct {
+	re        *regexp.Regexp
+	templates []string
+}
+
+// literalIDs numbers the literals of all checks.
+type literalIDs struct {
+	ids  map[string]int
+	list []string
+}
+
+func (l *literalIDs) check(req requirement) check {
+	if l.ids == nil {
+		l.ids = map[string]int{}
+	}
+	c := make(check, len(req))
+	for i, clause := range req {
+		for _, lit := range clause {
+			id, ok := l.ids[lit]
+			if !ok {
+				id = len(l.list)
+				l.ids[lit] = id
+				l.list = append(l.list, lit)
+			}
+			c[i] = append(c[i], id)
+		}
+	}
+	return c
+}
+
+// compile plans uap-go's patterns of one kind: src reads pattern i and
+// rebind returns a copy of it that matches re instead (an M). It splits a
+// pattern when the split gives the pattern's result (see split): when its
+// templates use no group, or when the split has lead.
+func compile[M matcher[T], T any](defs []M, lits *literalIDs, src func(i int) source,
+	rebind func(i int, re *regexp.Regexp) any) (kind, []M, error) {
+	var k kind
+	var parts []M
+	for i, d := range defs {
+		s := src(i)
+		sp, err := splitPattern(s.re.String())
+		if err != nil {
+			return kind{}, nil, fmt.Errorf("uapfilter: pattern %q: %w", s.re, err)
+		}
+		pat := pattern{first: len(k.parts), leftmost: sp.lead}
+		if sp.exprs == nil || !sp.lead && !constant(s.templates) {
+			sp.exprs, pat.leftmost = []string{s.re.String()}, false
+		}
+		for _, expr := range sp.exprs {
+			req, err := required(expr)
+			if err != nil {
+				return kind{}, nil, fmt.Errorf("uapfilter: pattern %q: %w", expr, err)
+			}
+			pt := part{check: lits.check(req), re: s.re}
+			m := d
+			if len(sp.exprs) > 1 {
+				if pt.re, err = regexp.Compile(expr); err != nil {
+					return kind{}, nil, fmt.Errorf("uapfilter: rewrite %q: %w", expr, err)
+				}
+				m = rebind(i, pt.re).(M)
+			}
+			k.parts = append(k.parts, pt)
+			parts = append(parts, m)
+		}
+		pat.end = len(k.parts)
+		k.patterns = append(k.patterns, pat)
+	}
+	return k, parts, nil
+}
+
+// constant reports whether templates refer to no group of the match.
+func constant(templates []string) bool {
+	for _, t := range templates {
+		if strings.Contains(t, "$") {
+			return false
+		}
+	}
+	return true
 }
 
 // found reports, per literal id, whether the literal occurs in line.
@@ -132,16 +200,16 @@ func (p *Parser) found(line string) []bool {
 func (p *Parser) Parse(line string) *uaparser.Client {
 	found := p.found(line)
 	c := &uaparser.Client{UserAgent: new(uaparser.UserAgent), Os: new(uaparser.Os), Device: new(uaparser.Device)}
-	first(p.defs.UA, p.ua, found, line, c.UserAgent, &c.UserAgent.Family)
-	first(p.defs.OS, p.os, found, line, c.Os, &c.Os.Family)
-	first(p.defs.Device, p.device, found, line, c.Device, &c.Device.Family)
+	first(&p.ua, p.parts.UA, found, line, c.UserAgent, &c.UserAgent.Family)
+	first(&p.os, p.parts.OS, found, line, c.Os, &c.Os.Family)
+	first(&p.device, p.parts.Device, found, line, c.Device, &c.Device.Family)
 	return c
 }
 
 // ParseDevice returns what uap-go's Parser.ParseDevice returns for line.
 func (p *Parser) ParseDevice(line string) *uaparser.Device {
 	d := new(uaparser.Device)
-	first(p.defs.Device, p.device, p.found(line), line, d, &d.Family)
+	first(&p.device, p.parts.Device, p.found(line), line, d, &d.Family)
 	return d
 }
 
@@ -152,17 +220,46 @@ type matcher[T any] interface {
 }
 
 // first is uap-go's loop over the patterns (Parser.ParseUserAgent and its
-// twins), skipping those whose check fails: the first pattern that gives a
+// twins), skipping those that cannot match: the first pattern that gives a
 // family wins, and "Other" stands for none.
-func first[M matcher[T], T any](patterns []M, checks []check, found []bool, line string, out *T, family *string) {
-	for i, pat := range patterns {
-		if !checks[i].holds(found) {
+func first[M matcher[T], T any](k *kind, parts []M, found []bool, line string, out *T, family *string) {
+	for _, pat := range k.patterns {
+		i := k.candidate(pat, found, line)
+		if i < 0 {
 			continue
 		}
-		pat.Match(line, out)
+		parts[i].Match(line, out)
 		if *family != "" {
 			return
 		}
 	}
 	*family = "Other"
+}
+
+// candidate returns the part to match line with for pat, or -1 if pat
+// cannot match line. A pattern that is not split is a candidate if its
+// check holds; a split one runs the rewrites whose check holds.
+func (k *kind) candidate(pat pattern, found []bool, line string) int {
+	if pat.end-pat.first == 1 {
+		if k.parts[pat.first].check.holds(found) {
+			return pat.first
+		}
+		return -1
+	}
+	best, start := -1, 0
+	for i := pat.first; i < pat.end; i++ {
+		pt := k.parts[i]
+		if !pt.check.holds(found) {
+			continue
+		}
+		loc := pt.re.FindStringIndex(line)
+		switch {
+		case loc == nil:
+		case !pat.leftmost:
+			return i
+		case best < 0 || loc[0] < start:
+			best, start = i, loc[0]
+		}
+	}
+	return best
 }
