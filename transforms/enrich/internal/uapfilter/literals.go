@@ -10,184 +10,240 @@ import (
 // Bounds of the literal analysis: small enough to stay cheap, large enough
 // for uap-core's alternations of brand names.
 const (
-	maxExact      = 16 // strings in an exact set (cross products of concatenations)
-	maxClause     = 1024// strings in one clause
-	maxClassRunes = 32 // runes of a character class still enumerated
-	minLiteral    = 3  // shorter literals occur in most user agents: not worth a clause
+	maxExact      = 16   // strings in an exact set (cross products of concatenations)
+	maxSet        = 64   // strings in a prefix, suffix or junction set
+	maxClause     = 1024 // strings in one clause of a requirement
+	maxClassRunes = 32   // runes of a character class still enumerated
+	minLiteral    = 2    // a clause with a shorter literal is too weak to check
+	maxLiteral    = 6    // bytes of a literal the automaton looks for
 )
 
 // A requirement is what any match of a pattern contains: for each clause,
-// at least one of its literals. Literals are folded (fold); no clause means
-// the pattern is always a candidate.
-type requirement [][]string
-
-// required returns the requirement of expr, a pattern in Go's syntax, or an
-// error if expr does not parse.
-func required(expr string) (requirement, error) {
-	re, err := syntax.Parse(expr, syntax.Perl) // as regexp.Compile parses
-	if err != nil {
-		return nil, err
-	}
-	in := analyze(re)
-	if in.exact != nil {
-		return requirement(keepClauses([][]string{in.exact})), nil
-	}
-	return requirement(keepClauses(in.clauses)), nil
-}
-
-// info is what the analysis knows of a node: either the finite set of
-// strings it matches (exact, non-nil), or clauses that each match satisfies.
-type info struct {
-	exact   []string
+// at least one of its literals; no clause means the pattern is always a
+// candidate. Literals are raw text (fold false) or folded (fold true).
+type requirement struct {
+	fold    bool
 	clauses [][]string
 }
 
-var empty = info{exact: []string{""}}
+// required returns the requirement of expr, a pattern in Go's syntax, or an
+// error if expr does not parse. A pattern with a case-insensitive part has
+// folded literals (fold), over-approximating its case-sensitive parts; any
+// other has raw ones.
+func required(expr string) (requirement, error) {
+	re, err := syntax.Parse(expr, syntax.Perl) // as regexp.Compile parses
+	if err != nil {
+		return requirement{}, err
+	}
+	a := analyzer{fold: foldsCase(re)}
+	in := a.analyze(re)
+	clauses := append(in.clauses, in.prefix, in.suffix)
+	if in.exact != nil {
+		clauses = append(clauses, in.exact)
+	}
+	for i, c := range clauses {
+		clauses[i] = truncated(c)
+	}
+	return requirement{fold: a.fold, clauses: prune(clauses)}, nil
+}
 
-func analyze(re *syntax.Regexp) info {
+// truncated returns the literals of a clause cut to maxLiteral bytes: a
+// literal's start occurs wherever it does, and the automaton stays small.
+func truncated(clause []string) []string {
+	out := make([]string, len(clause))
+	for i, s := range clause {
+		out[i] = s[:min(len(s), maxLiteral)]
+	}
+	return out
+}
+
+func foldsCase(re *syntax.Regexp) bool {
+	return re.Flags&syntax.FoldCase != 0 || slices.ContainsFunc(re.Sub, foldsCase)
+}
+
+// info is what the analysis knows of a node's matches: that each is one of
+// exact (unless nil), starts with one of prefix, ends with one of suffix,
+// and contains one literal of each clause. An unknown prefix or suffix is
+// {""}.
+type info struct {
+	exact, prefix, suffix []string
+	clauses               [][]string
+}
+
+var unknown = info{prefix: []string{""}, suffix: []string{""}}
+
+func exactly(set []string) info {
+	return info{exact: set, prefix: set, suffix: set}
+}
+
+// analyzer reads a pattern's literals as raw text or folded (fold).
+type analyzer struct {
+	fold bool
+}
+
+func (a analyzer) analyze(re *syntax.Regexp) info {
 	if emptyWidth(re.Op) {
-		return empty
+		return exactly([]string{""})
 	}
 	switch re.Op {
 	case syntax.OpLiteral:
-		return literal(re.Rune)
+		return a.literal(re.Rune)
 	case syntax.OpCharClass:
-		return class(re.Rune)
+		return a.class(re.Rune)
 	case syntax.OpCapture:
-		return analyze(re.Sub[0])
+		return a.analyze(re.Sub[0])
 	case syntax.OpQuest:
-		return optional(analyze(re.Sub[0]))
+		return optional(a.analyze(re.Sub[0]))
 	case syntax.OpPlus:
-		return info{clauses: clausesOf(analyze(re.Sub[0]))}
+		return atLeastOnce(a.analyze(re.Sub[0]))
 	case syntax.OpRepeat:
-		sub := analyze(re.Sub[0])
+		sub := a.analyze(re.Sub[0])
 		switch {
 		case re.Min == 1 && re.Max == 1:
 			return sub
 		case re.Min >= 1:
-			return info{clauses: clausesOf(sub)}
+			return atLeastOnce(sub)
 		case re.Max == 1:
 			return optional(sub)
 		}
-		return info{}
 	case syntax.OpConcat:
-		return concat(re.Sub)
+		in := exactly([]string{""})
+		for _, sub := range re.Sub {
+			in = concat(in, a.analyze(sub))
+		}
+		return in
 	case syntax.OpAlternate:
-		return alternate(re.Sub)
+		subs := make([]info, len(re.Sub))
+		for i, sub := range re.Sub {
+			subs[i] = a.analyze(sub)
+		}
+		return alternate(subs)
 	}
-	// OpStar, OpAnyChar, OpAnyCharNotNL, OpNoMatch: nothing required.
-	return info{}
+	// OpStar, OpAnyChar, OpAnyCharNotNL, OpNoMatch, a repeat from zero.
+	return unknown
 }
 
-// literal: a literal with a rune fold cannot express (outside ASCII) is
-// not exact, but each run of foldable runes around it is still required.
-func literal(runes []rune) info {
-	var clauses [][]string
-	var run []byte
+// literal: a rune that has no byte (see text) ends one exact run and
+// starts the next.
+func (a analyzer) literal(runes []rune) info {
+	in, run := exactly([]string{""}), []byte{}
 	for _, r := range runes {
-		if b, ok := fold(r); ok {
-			run = append(run, b)
+		if b, ok := a.text(r); ok {
+			run = append(run, b...)
 			continue
 		}
-		clauses = append(clauses, []string{string(run)})
+		in = concat(concat(in, exactly([]string{string(run)})), unknown)
 		run = run[:0]
 	}
-	if clauses == nil {
-		return info{exact: []string{string(run)}}
-	}
-	return info{clauses: append(clauses, []string{string(run)})}
+	return concat(in, exactly([]string{string(run)}))
 }
 
-// class: a small character class is an exact set of one-byte strings.
-func class(ranges []rune) info {
+// class: a small character class is an exact set of one-rune strings.
+func (a analyzer) class(ranges []rune) info {
 	var set []string
 	n := 0
 	for i := 0; i < len(ranges); i += 2 {
 		n += int(ranges[i+1]-ranges[i]) + 1
 		if n > maxClassRunes {
-			return info{}
+			return unknown
 		}
 		for r := ranges[i]; r <= ranges[i+1]; r++ {
-			b, ok := fold(r)
+			b, ok := a.text(r)
 			if !ok {
-				return info{}
+				return unknown
 			}
 			set = append(set, string(b))
 		}
 	}
-	return info{exact: dedup(set)}
+	return exactly(dedup(set))
+}
+
+// text returns the bytes that stand for r in the text literals are looked
+// up in: its UTF-8 encoding, or its fold. The replacement character has
+// none (the regexp matches it on invalid UTF-8), nor has a rune without a
+// fold in folded text.
+func (a analyzer) text(r rune) ([]byte, bool) {
+	if !a.fold {
+		return utf8.AppendRune(nil, r), r != utf8.RuneError
+	}
+	b, ok := fold(r)
+	return []byte{b}, ok
 }
 
 func optional(sub info) info {
 	if sub.exact != nil && len(sub.exact) < maxExact {
-		return info{exact: dedup(append(slices.Clone(sub.exact), ""))}
+		return exactly(dedup(append(slices.Clone(sub.exact), "")))
 	}
-	return info{}
+	return unknown
 }
 
-// concat joins runs of exact subexpressions by cross product while the
-// product stays small; each run and each other subexpression's clauses are
-// required.
-func concat(subs []*syntax.Regexp) info {
-	var clauses [][]string
-	run, exact := []string{""}, true
-	for _, sub := range subs {
-		in := analyze(sub)
-		if in.exact != nil && len(run)*len(in.exact) <= maxExact {
-			run = cross(run, in.exact)
-			continue
-		}
-		exact = false
-		clauses = append(clauses, run)
-		run = []string{""}
-		if in.exact != nil {
-			run = in.exact
-		} else {
-			clauses = append(clauses, in.clauses...)
-		}
-	}
-	if exact {
-		return info{exact: run}
-	}
-	return info{clauses: append(clauses, run)}
+// atLeastOnce is x+: the prefixes and suffixes of x, and x's clauses.
+func atLeastOnce(sub info) info {
+	return info{prefix: sub.prefix, suffix: sub.suffix, clauses: withSets(sub)}
 }
 
-// alternate: a union of exact sets stays exact; otherwise one clause, the
-// union of each alternative's best clause, if every alternative has one.
-func alternate(subs []*syntax.Regexp) info {
-	var union []string
-	exact := true
-	for _, sub := range subs {
-		in := analyze(sub)
-		if in.exact != nil {
-			union = append(union, in.exact...)
-			continue
-		}
-		exact = false
-		best := bestClause(keepClauses(in.clauses))
-		if best == nil {
-			return info{}
-		}
-		union = append(union, best...)
-	}
-	union = dedup(union)
-	if exact && len(union) <= maxExact {
-		return info{exact: union}
-	}
-	return info{clauses: [][]string{union}}
-}
-
-func clausesOf(in info) [][]string {
+// withSets returns the clauses of in and its sets, each of which also is a
+// clause.
+func withSets(in info) [][]string {
+	out := append(slices.Clone(in.clauses), in.prefix, in.suffix)
 	if in.exact != nil {
-		return [][]string{in.exact}
+		out = append(out, in.exact)
 	}
-	return in.clauses
+	return out
 }
 
-// keepClauses drops the clauses too weak to be worth checking: those with
-// a literal shorter than minLiteral (including "", which every string
-// contains) or with too many literals.
-func keepClauses(clauses [][]string) [][]string {
+// concat is xy: exact while the cross product stays small; otherwise x's
+// prefixes (extended by y's while x is exact), y's suffixes (likewise), the
+// clauses and sets of both, and the junction: x's suffixes crossed with y's
+// prefixes.
+func concat(x, y info) info {
+	if x.exact != nil && y.exact != nil && len(x.exact)*len(y.exact) <= maxExact {
+		return exactly(cross(x.exact, y.exact))
+	}
+	out := info{prefix: x.prefix, suffix: y.suffix, clauses: append(withSets(x), withSets(y)...)}
+	if x.exact != nil && len(x.exact)*len(y.prefix) <= maxSet {
+		out.prefix = cross(x.exact, y.prefix)
+	}
+	if y.exact != nil && len(x.suffix)*len(y.exact) <= maxSet {
+		out.suffix = cross(x.suffix, y.exact)
+	}
+	if len(x.suffix)*len(y.prefix) <= maxSet {
+		out.clauses = append(out.clauses, cross(x.suffix, y.prefix))
+	}
+	out.clauses = prune(out.clauses)
+	return out
+}
+
+// alternate is x|y|...: the union of exact sets while small; otherwise the
+// unions of prefixes and suffixes, and one clause: the union of each
+// alternative's best clause, if each has one.
+func alternate(subs []info) info {
+	var exact, prefix, suffix, clause []string
+	allExact, allClauses := true, true
+	for _, sub := range subs {
+		allExact = allExact && sub.exact != nil
+		exact = append(exact, sub.exact...)
+		prefix = append(prefix, sub.prefix...)
+		suffix = append(suffix, sub.suffix...)
+		best := bestClause(prune(withSets(sub)))
+		allClauses = allClauses && best != nil
+		clause = append(clause, best...)
+	}
+	exact = dedup(exact)
+	if allExact && len(exact) <= maxExact {
+		return exactly(exact)
+	}
+	out := info{prefix: dedup(prefix), suffix: dedup(suffix)}
+	if allClauses {
+		out.clauses = [][]string{dedup(clause)}
+	}
+	return out
+}
+
+// prune drops the clauses too weak to check (a literal shorter than
+// minLiteral, which includes "", or more than maxClause literals) and those
+// implied by another (a superset of it).
+func prune(clauses [][]string) [][]string {
 	var kept [][]string
 	for _, c := range clauses {
 		if len(c) > maxClause || slices.ContainsFunc(c, func(s string) bool { return len(s) < minLiteral }) {
@@ -195,7 +251,25 @@ func keepClauses(clauses [][]string) [][]string {
 		}
 		kept = append(kept, dedup(c))
 	}
-	return kept
+	var out [][]string
+	for i, c := range kept {
+		implied := slices.ContainsFunc(kept[:i], func(d []string) bool { return subset(d, c) }) ||
+			slices.ContainsFunc(kept[i+1:], func(d []string) bool { return subset(d, c) && !subset(c, d) })
+		if !implied {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// subset reports whether every string of a (sorted) is in b (sorted).
+func subset(a, b []string) bool {
+	for _, s := range a {
+		if _, ok := slices.BinarySearch(b, s); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // bestClause returns the most selective clause by a rule of thumb: longest
@@ -244,10 +318,9 @@ func fold(r rune) (byte, bool) {
 	return 0, false
 }
 
-// folded returns s as the automaton reads it: each rune folded, or a byte
-// that no literal contains (0x80) when it has no fold.
-func folded(s string, buf []byte) []byte {
-	buf = buf[:0]
+// folded appends s to buf as folded literals are looked up in it: each rune
+// folded, or a byte that no literal contains (0x80) when it has no fold.
+func folded(buf []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
 			if 'A' <= c && c <= 'Z' {

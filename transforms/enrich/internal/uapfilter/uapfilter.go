@@ -5,15 +5,13 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/coregx/ahocorasick"
 	"github.com/ua-parser/uap-go/uaparser"
 )
 
 // Parser parses user agents as a uap-go parser of uap-core's bundled
 // patterns does, without its cache. It is safe for concurrent use.
 type Parser struct {
-	literals *ahocorasick.Automaton
-	nLiteral int
+	index index
 	// parts holds uap-go's patterns in uap-core's order, each split pattern
 	// replaced by its rewrites: copies of the pattern matching one rewrite.
 	parts          uaparser.RegexDefinitions
@@ -34,30 +32,10 @@ type pattern struct {
 	leftmost   bool // a split with lead: the leftmost match wins
 }
 
-// part is one regexp the Parser runs and the literals it requires.
+// part is one regexp the Parser runs, and its id in the index.
 type part struct {
-	check check
-	re    *regexp.Regexp
-}
-
-// check is a requirement with literals as automaton pattern ids: for each
-// clause, one of its literals occurs.
-type check [][]int
-
-func (c check) holds(found []bool) bool {
-	for _, clause := range c {
-		ok := false
-		for _, id := range clause {
-			if found[id] {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+	re *regexp.Regexp
+	id int
 }
 
 // New compiles uap-core's patterns bundled with uap-go (through uap-go),
@@ -69,7 +47,7 @@ func New() (*Parser, error) {
 	}
 	defs := up.RegexDefinitions
 	p := &Parser{}
-	lits := &literalIDs{}
+	lits := &p.index
 	p.ua, p.parts.UA, err = compile(defs.UA, lits,
 		func(i int) source {
 			d := defs.UA[i]
@@ -97,11 +75,7 @@ func New() (*Parser, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.literals, err = ahocorasick.NewBuilder().AddStrings(lits.list).Build()
-	if err != nil {
-		return nil, fmt.Errorf("uapfilter: literal automaton: %w", err)
-	}
-	p.nLiteral = len(lits.list)
+	p.index.build()
 	return p, nil
 }
 
@@ -112,36 +86,11 @@ type source struct {
 	templates []string
 }
 
-// literalIDs numbers the literals of all checks.
-type literalIDs struct {
-	ids  map[string]int
-	list []string
-}
-
-func (l *literalIDs) check(req requirement) check {
-	if l.ids == nil {
-		l.ids = map[string]int{}
-	}
-	c := make(check, len(req))
-	for i, clause := range req {
-		for _, lit := range clause {
-			id, ok := l.ids[lit]
-			if !ok {
-				id = len(l.list)
-				l.ids[lit] = id
-				l.list = append(l.list, lit)
-			}
-			c[i] = append(c[i], id)
-		}
-	}
-	return c
-}
-
 // compile plans uap-go's patterns of one kind: src reads pattern i and
 // rebind returns a copy of it that matches re instead (an M). It splits a
 // pattern when the split gives the pattern's result (see split): when its
 // templates use no group, or when the split has lead.
-func compile[M matcher[T], T any](defs []M, lits *literalIDs, src func(i int) source,
+func compile[M matcher[T], T any](defs []M, lits *index, src func(i int) source,
 	rebind func(i int, re *regexp.Regexp) any) (kind, []M, error) {
 	var k kind
 	var parts []M
@@ -160,7 +109,7 @@ func compile[M matcher[T], T any](defs []M, lits *literalIDs, src func(i int) so
 			if err != nil {
 				return kind{}, nil, fmt.Errorf("uapfilter: pattern %q: %w", expr, err)
 			}
-			pt := part{check: lits.check(req), re: s.re}
+			pt := part{re: s.re, id: lits.add(req)}
 			m := d
 			if len(sp.exprs) > 1 {
 				if pt.re, err = regexp.Compile(expr); err != nil {
@@ -187,29 +136,23 @@ func constant(templates []string) bool {
 	return true
 }
 
-// found reports, per literal id, whether the literal occurs in line.
-func (p *Parser) found(line string) []bool {
-	found := make([]bool, p.nLiteral)
-	for _, m := range p.literals.FindAllOverlapping(folded(line, make([]byte, 0, len(line)))) {
-		found[m.PatternID] = true
-	}
-	return found
-}
-
 // Parse returns what uap-go's Parser.Parse returns for line.
 func (p *Parser) Parse(line string) *uaparser.Client {
-	found := p.found(line)
+	found := p.index.lookup(line)
+	defer p.index.release(found)
 	c := &uaparser.Client{UserAgent: new(uaparser.UserAgent), Os: new(uaparser.Os), Device: new(uaparser.Device)}
-	first(&p.ua, p.parts.UA, found, line, c.UserAgent, &c.UserAgent.Family)
-	first(&p.os, p.parts.OS, found, line, c.Os, &c.Os.Family)
-	first(&p.device, p.parts.Device, found, line, c.Device, &c.Device.Family)
+	first(p, &p.ua, p.parts.UA, found, line, c.UserAgent, &c.UserAgent.Family)
+	first(p, &p.os, p.parts.OS, found, line, c.Os, &c.Os.Family)
+	first(p, &p.device, p.parts.Device, found, line, c.Device, &c.Device.Family)
 	return c
 }
 
 // ParseDevice returns what uap-go's Parser.ParseDevice returns for line.
 func (p *Parser) ParseDevice(line string) *uaparser.Device {
+	found := p.index.lookup(line)
+	defer p.index.release(found)
 	d := new(uaparser.Device)
-	first(&p.device, p.parts.Device, p.found(line), line, d, &d.Family)
+	first(p, &p.device, p.parts.Device, found, line, d, &d.Family)
 	return d
 }
 
@@ -222,9 +165,9 @@ type matcher[T any] interface {
 // first is uap-go's loop over the patterns (Parser.ParseUserAgent and its
 // twins), skipping those that cannot match: the first pattern that gives a
 // family wins, and "Other" stands for none.
-func first[M matcher[T], T any](k *kind, parts []M, found []bool, line string, out *T, family *string) {
+func first[M matcher[T], T any](p *Parser, k *kind, parts []M, found *candidates, line string, out *T, family *string) {
 	for _, pat := range k.patterns {
-		i := k.candidate(pat, found, line)
+		i := p.candidate(k, pat, found, line)
 		if i < 0 {
 			continue
 		}
@@ -238,10 +181,10 @@ func first[M matcher[T], T any](k *kind, parts []M, found []bool, line string, o
 
 // candidate returns the part to match line with for pat, or -1 if pat
 // cannot match line. A pattern that is not split is a candidate if its
-// check holds; a split one runs the rewrites whose check holds.
-func (k *kind) candidate(pat pattern, found []bool, line string) int {
+// requirement holds; a split one runs the rewrites whose requirement holds.
+func (p *Parser) candidate(k *kind, pat pattern, found *candidates, line string) int {
 	if pat.end-pat.first == 1 {
-		if k.parts[pat.first].check.holds(found) {
+		if p.index.has(found, k.parts[pat.first].id) {
 			return pat.first
 		}
 		return -1
@@ -249,7 +192,7 @@ func (k *kind) candidate(pat pattern, found []bool, line string) int {
 	best, start := -1, 0
 	for i := pat.first; i < pat.end; i++ {
 		pt := k.parts[i]
-		if !pt.check.holds(found) {
+		if !p.index.has(found, pt.id) {
 			continue
 		}
 		loc := pt.re.FindStringIndex(line)

@@ -80,55 +80,48 @@ func TestParseMatchesUAPGo(t *testing.T) {
 	t.Logf("%d user agents identical to uap-go, %d of them Spider", len(uas)-failures, spiders)
 }
 
-// TestChecksHoldOnMatches checks the literal analysis where it matters:
-// each regexp the Parser runs (whole patterns and rewrites) that matches a
-// user agent of the corpus (every 4th: the test runs all regexps) has its
-// check hold.
-func TestChecksHoldOnMatches(t *testing.T) {
+// TestRequirementsHoldOnMatches checks the literal analysis where it
+// matters: each regexp the Parser runs (whole patterns and rewrites) that
+// matches a user agent of the corpus (every 4th: the test runs all
+// regexps) is a candidate for it.
+func TestRequirementsHoldOnMatches(t *testing.T) {
 	p, uas := setup(t)
 	for n, ua := range uas {
 		if n%4 != 0 {
 			continue
 		}
-		found := p.found(ua)
+		c := p.index.lookup(ua)
 		for _, k := range []*kind{&p.ua, &p.os, &p.device} {
 			for _, pt := range k.parts {
-				if pt.re.MatchString(ua) && !pt.check.holds(found) {
-					t.Errorf("%q matches %q but its check fails", ua, pt.re)
+				if pt.re.MatchString(ua) && !p.index.has(c, pt.id) {
+					t.Errorf("%q matches %q but is no candidate", ua, pt.re)
 				}
 			}
 		}
+		p.index.release(c)
 	}
 }
 
-// TestFound compares the automaton with strings.Contains for every
-// literal on the corpus.
-func TestFound(t *testing.T) {
+// TestLookupFindsLiterals compares the literals a lookup sees with
+// strings.Contains on the corpus: raw literals in the user agent, folded
+// ones in it folded.
+func TestLookupFindsLiterals(t *testing.T) {
 	p, uas := setup(t)
-	lits := make([]string, p.nLiteral)
-	for _, k := range []*kind{&p.ua, &p.os, &p.device} {
-		for _, pt := range k.parts {
-			req, err := required(pt.re.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, clause := range req {
-				for j, lit := range clause {
-					lits[pt.check[i][j]] = lit
-				}
-			}
-		}
-	}
 	for n, ua := range uas {
 		if n%4 != 0 {
 			continue
 		}
-		lower := string(folded(ua, nil))
-		found := p.found(ua)
-		for id, lit := range lits {
-			if found[id] != strings.Contains(lower, lit) {
-				t.Fatalf("%q: literal %q found %v", ua, lit, found[id])
+		lower := string(folded(nil, ua))
+		c := p.index.lookup(ua)
+		for lit, id := range p.index.ids {
+			text := ua
+			if lit.fold {
+				text = lower
+			}
+			if c.seen.has(id) != strings.Contains(text, lit.s) {
+				t.Fatalf("%q: literal %+v seen %v", ua, lit, c.seen.has(id))
 			}
 		}
+		p.index.release(c)
 	}
 }
