@@ -1,15 +1,15 @@
 package uapfilter
 
 import (
+	"math"
 	"slices"
+	"strings"
 	"sync"
 )
 
 // index finds which parts are candidates for a user agent. Of each part's
-// requirement it keeps the clauses whose literals the fewest other parts
-// share: a literal in many patterns (" Build", "0.") is in many user agents
-// too, and costs a lookup the most. It
-// numbers the kept literals, raw and folded ones apart, and lists for each
+// requirement it keeps at most two clauses, the strongest (see strength).
+// It numbers their literals, raw and folded ones apart, and lists for each
 // literal the clauses it satisfies.
 type index struct {
 	reqs    []requirement // by part id, until build
@@ -26,10 +26,10 @@ type index struct {
 	scratch   sync.Pool // of *candidates
 }
 
-// A part keeps its best clause and, if its literals are shared by at most
-// maxShared parts, the next one.
+// A part keeps its strongest clause and the next one if its strength is at
+// least minStrength.
 const (
-	keptClauses = 2
+	minStrength = 2
 	maxShared   = 100
 )
 
@@ -53,12 +53,12 @@ func (x *index) add(req requirement) int {
 // automaton, once all parts are added.
 func (x *index) build() {
 	x.ids, x.strings = map[literal]int{}, map[string]int{}
-	shared := map[literal]int{}
+	shared := map[string]int{} // by literal folded
 	for _, req := range x.reqs {
-		seen := map[literal]bool{}
+		seen := map[string]bool{}
 		for _, clause := range req.clauses {
 			for _, s := range clause {
-				seen[literal{s, req.fold}] = true
+				seen[strings.ToLower(s)] = true
 			}
 		}
 		for lit := range seen {
@@ -66,19 +66,13 @@ func (x *index) build() {
 		}
 	}
 	for part, req := range x.reqs {
-		cost := func(clause []string) int {
-			n := 0
-			for _, s := range clause {
-				n = max(n, shared[literal{s, req.fold}])
-			}
-			return n
-		}
+		strength := func(clause []string) int { return strength(clause, shared) }
 		clauses := slices.Clone(req.clauses)
-		slices.SortStableFunc(clauses, func(a, b []string) int { return cost(a) - cost(b) })
-		if len(clauses) > 1 && cost(clauses[1]) > maxShared {
+		slices.SortStableFunc(clauses, func(a, b []string) int { return strength(b) - strength(a) })
+		if len(clauses) > 1 && strength(clauses[1]) < minStrength {
 			clauses = clauses[:1]
 		}
-		clauses = clauses[:min(len(clauses), keptClauses)]
+		clauses = clauses[:min(len(clauses), 2)]
 		x.clauses = append(x.clauses, len(clauses))
 		for _, clause := range clauses {
 			ref := clauseRef{part: part, clause: x.nClauses}
@@ -91,6 +85,28 @@ func (x *index) build() {
 	}
 	x.reqs = nil
 	x.automaton = newAutomaton(x.list)
+}
+
+// strength rates how rarely a clause holds by a rule of thumb: the fewest
+// letters in one of its literals ("0." and " (" are in most user agents),
+// or 0 if one of its literals is shared, in any case, by more than
+// maxShared parts' requirements (a token in many patterns, such as
+// " Build", is in many user agents too).
+func strength(clause []string, shared map[string]int) int {
+	n := math.MaxInt
+	for _, s := range clause {
+		if shared[strings.ToLower(s)] > maxShared {
+			return 0
+		}
+		letters := 0
+		for _, c := range []byte(s) {
+			if 'a' <= c|0x20 && c|0x20 <= 'z' {
+				letters++
+			}
+		}
+		n = min(n, letters)
+	}
+	return n
 }
 
 func (x *index) literalID(lit literal) int {

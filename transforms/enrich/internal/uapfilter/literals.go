@@ -3,6 +3,7 @@ package uapfilter
 import (
 	"regexp/syntax"
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -15,7 +16,7 @@ const (
 	maxClause     = 1024 // strings in one clause of a requirement
 	maxClassRunes = 32   // runes of a character class still enumerated
 	minLiteral    = 2    // a clause with a shorter literal is too weak to check
-	maxLiteral    = 6    // bytes of a literal the automaton looks for
+	maxLiteral    = 16   // bytes of a literal the automaton looks for
 )
 
 // A requirement is what any match of a pattern contains: for each clause,
@@ -242,7 +243,7 @@ func alternate(subs []info) info {
 
 // prune drops the clauses too weak to check (a literal shorter than
 // minLiteral, which includes "", or more than maxClause literals) and those
-// implied by another (a superset of it).
+// implied by another.
 func prune(clauses [][]string) [][]string {
 	var kept [][]string
 	for _, c := range clauses {
@@ -253,8 +254,13 @@ func prune(clauses [][]string) [][]string {
 	}
 	var out [][]string
 	for i, c := range kept {
-		implied := slices.ContainsFunc(kept[:i], func(d []string) bool { return subset(d, c) }) ||
-			slices.ContainsFunc(kept[i+1:], func(d []string) bool { return subset(d, c) && !subset(c, d) })
+		implied := false
+		for j, d := range kept {
+			if j != i && implies(d, c) && (j < i || !implies(c, d)) {
+				implied = true
+				break
+			}
+		}
 		if !implied {
 			out = append(out, c)
 		}
@@ -262,10 +268,14 @@ func prune(clauses [][]string) [][]string {
 	return out
 }
 
-// subset reports whether every string of a (sorted) is in b (sorted).
-func subset(a, b []string) bool {
-	for _, s := range a {
-		if _, ok := slices.BinarySearch(b, s); !ok {
+// implies reports whether clause d holding means that clause c holds: each
+// literal of d contains one of c. Large pairs are not compared.
+func implies(d, c []string) bool {
+	if len(d)*len(c) > maxSet*maxSet {
+		return false
+	}
+	for _, s := range d {
+		if !slices.ContainsFunc(c, func(t string) bool { return strings.Contains(s, t) }) {
 			return false
 		}
 	}
