@@ -21,24 +21,24 @@ type split struct {
 	lead  bool
 }
 
-// splitPattern returns the split of expr, a pattern in Go's syntax, or no
-// split (nil exprs) if expr has no alternation on its spine: itself, the
-// content of a group, or an element of a concatenation, recursively.
-func splitPattern(expr string) (split, error) {
+// splitPattern returns the split of expr, a pattern in Go's syntax whose
+// replacement templates use no group if constant, at the first alternation
+// on its spine: itself, the content of a group, or an element of a
+// concatenation, recursively. There is no split (nil exprs) if expr has no
+// such alternation or the split would not give its result.
+func splitPattern(expr string, constant bool) (split, error) {
 	re, err := syntax.Parse(expr, syntax.Perl) // as regexp.Compile parses
 	if err != nil {
 		return split{}, err
 	}
 	alts, lead := alternatives(re)
-	if alts == nil {
+	lead = lead && !slices.ContainsFunc(alts, func(r rewrite) bool { return hasCapture(r.alt) })
+	if alts == nil || !lead && !constant {
 		return split{}, nil
 	}
 	s := split{lead: lead}
 	for _, a := range alts {
 		s.exprs = append(s.exprs, a.String())
-		if hasCapture(a.alt) {
-			s.lead = false
-		}
 	}
 	return s, nil
 }

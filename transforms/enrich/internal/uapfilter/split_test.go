@@ -2,26 +2,44 @@ package uapfilter
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
 // TestSplitPattern checks splits worked out by hand.
 func TestSplitPattern(t *testing.T) {
+	const alts = "ab|cd|ef"
+	each := func(format string, upper bool) []string {
+		var out []string
+		for _, a := range strings.Split(alts, "|") {
+			if upper {
+				a = strings.ToUpper(a) // String writes case-folded literals so
+			}
+			out = append(out, strings.ReplaceAll(format, "ALT", a))
+		}
+		return out
+	}
 	for _, tc := range []struct {
-		expr  string
-		exprs []string
-		lead  bool
+		expr     string
+		constant bool
+		exprs    []string
+		lead     bool
 	}{
-		{`(a|bc)d`, []string{`(a)d`, `(bc)d`}, true},
-		{`\b(ab|cd)e`, []string{`\b(ab)e`, `\b(cd)e`}, true},
-		// Text before the alternation, or a group inside it: no lead.
-		{`x(ab|cd)`, []string{`x(ab)`, `x(cd)`}, false},
-		{`((a)b|cd)`, []string{`((a)b)`, `(cd)`}, false},
-		{`(?i)^.{0,3}(ab|cd)`, []string{`(?i-s:\A.{0,3}(AB))`, `(?i-s:\A.{0,3}(CD))`}, false},
-		{`abc`, nil, false},
+		{`(` + alts + `)x`, false, each(`(ALT)x`, false), true},
+		{`\b(` + alts + `)x`, false, each(`\b(ALT)x`, false), true},
+		// Text before the alternation: a split only without groups in the
+		// templates, and without lead.
+		{`y(` + alts + `)`, false, nil, false},
+		{`y(` + alts + `)`, true, each(`y(ALT)`, false), false},
+		{`(?i)^.{0,3}(` + alts + `)`, true, each(`(?i-s:\A.{0,3}(ALT))`, true), false},
+		// A group inside an alternative.
+		{`((a)b|` + alts + `)`, false, nil, false},
+		// No alternation on the spine.
+		{`abc`, true, nil, false},
+		{`a(?:bc|de)*`, true, nil, false},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
-			s, err := splitPattern(tc.expr)
+			s, err := splitPattern(tc.expr, tc.constant)
 			if err != nil {
 				t.Fatal(err)
 			}

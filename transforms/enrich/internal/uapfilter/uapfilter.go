@@ -96,13 +96,13 @@ func compile[M matcher[T], T any](defs []M, lits *index, src func(i int) source,
 	var parts []M
 	for i, d := range defs {
 		s := src(i)
-		sp, err := splitPattern(s.re.String())
+		sp, err := splitPattern(s.re.String(), constant(s.templates))
 		if err != nil {
 			return kind{}, nil, fmt.Errorf("uapfilter: pattern %q: %w", s.re, err)
 		}
 		pat := pattern{first: len(k.parts), leftmost: sp.lead}
-		if sp.exprs == nil || !sp.lead && !constant(s.templates) {
-			sp.exprs, pat.leftmost = []string{s.re.String()}, false
+		if sp.exprs == nil {
+			sp.exprs = []string{s.re.String()}
 		}
 		for _, expr := range sp.exprs {
 			req, err := required(expr)
