@@ -187,7 +187,7 @@ func (x *index) release(c *candidates) {
 	x.scratch.Put(c)
 }
 
-// has reports whether every clause of part's requirement holds.
+// has reports whether every kept clause of part's requirement holds.
 func (x *index) has(c *candidates, part int) bool {
 	return c.count[part] == x.clauses[part]
 }

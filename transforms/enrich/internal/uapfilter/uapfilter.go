@@ -45,10 +45,11 @@ func New() (*Parser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("uapfilter: uap-go parser: %w", err)
 	}
+	// uap-go's pattern types are unexported: closures read their fields
+	// and copy them, and compile stays generic over the three kinds.
 	defs := up.RegexDefinitions
 	p := &Parser{}
-	lits := &p.index
-	p.ua, p.parts.UA, err = compile(defs.UA, lits,
+	p.ua, p.parts.UA, err = compile(defs.UA, &p.index,
 		func(i int) source {
 			d := defs.UA[i]
 			return source{d.Reg, []string{d.FamilyReplacement, d.V1Replacement, d.V2Replacement, d.V3Replacement}}
@@ -57,7 +58,7 @@ func New() (*Parser, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.os, p.parts.OS, err = compile(defs.OS, lits,
+	p.os, p.parts.OS, err = compile(defs.OS, &p.index,
 		func(i int) source {
 			d := defs.OS[i]
 			return source{d.Reg, []string{d.OSReplacement, d.V1Replacement, d.V2Replacement, d.V3Replacement, d.V4Replacement}}
@@ -66,7 +67,7 @@ func New() (*Parser, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.device, p.parts.Device, err = compile(defs.Device, lits,
+	p.device, p.parts.Device, err = compile(defs.Device, &p.index,
 		func(i int) source {
 			d := defs.Device[i]
 			return source{d.Reg, []string{d.DeviceReplacement, d.BrandReplacement, d.ModelReplacement}}
@@ -86,11 +87,12 @@ type source struct {
 	templates []string
 }
 
-// compile plans uap-go's patterns of one kind: src reads pattern i and
-// rebind returns a copy of it that matches re instead (an M). It splits a
-// pattern when the split gives the pattern's result (see split): when its
-// templates use no group, or when the split has lead.
-func compile[M matcher[T], T any](defs []M, lits *index, src func(i int) source,
+// compile plans uap-go's patterns of one kind and adds their requirements
+// to idx: src reads pattern i and rebind returns a copy of it that matches
+// re instead (an M). It splits a pattern when the split gives the
+// pattern's result (see split): when its templates use no group, or when
+// the split has lead.
+func compile[M matcher[T], T any](defs []M, idx *index, src func(i int) source,
 	rebind func(i int, re *regexp.Regexp) any) (kind, []M, error) {
 	var k kind
 	var parts []M
@@ -109,7 +111,7 @@ func compile[M matcher[T], T any](defs []M, lits *index, src func(i int) source,
 			if err != nil {
 				return kind{}, nil, fmt.Errorf("uapfilter: pattern %q: %w", expr, err)
 			}
-			pt := part{re: s.re, id: lits.add(req)}
+			pt := part{re: s.re, id: idx.add(req)}
 			m := d
 			if len(sp.exprs) > 1 {
 				if pt.re, err = regexp.Compile(expr); err != nil {
@@ -138,21 +140,21 @@ func constant(templates []string) bool {
 
 // Parse returns what uap-go's Parser.Parse returns for line.
 func (p *Parser) Parse(line string) *uaparser.Client {
-	found := p.index.lookup(line)
-	defer p.index.release(found)
+	cands := p.index.lookup(line)
+	defer p.index.release(cands)
 	c := &uaparser.Client{UserAgent: new(uaparser.UserAgent), Os: new(uaparser.Os), Device: new(uaparser.Device)}
-	first(p, &p.ua, p.parts.UA, found, line, c.UserAgent, &c.UserAgent.Family)
-	first(p, &p.os, p.parts.OS, found, line, c.Os, &c.Os.Family)
-	first(p, &p.device, p.parts.Device, found, line, c.Device, &c.Device.Family)
+	first(p, &p.ua, p.parts.UA, cands, line, c.UserAgent, &c.UserAgent.Family)
+	first(p, &p.os, p.parts.OS, cands, line, c.Os, &c.Os.Family)
+	first(p, &p.device, p.parts.Device, cands, line, c.Device, &c.Device.Family)
 	return c
 }
 
 // ParseDevice returns what uap-go's Parser.ParseDevice returns for line.
 func (p *Parser) ParseDevice(line string) *uaparser.Device {
-	found := p.index.lookup(line)
-	defer p.index.release(found)
+	cands := p.index.lookup(line)
+	defer p.index.release(cands)
 	d := new(uaparser.Device)
-	first(p, &p.device, p.parts.Device, found, line, d, &d.Family)
+	first(p, &p.device, p.parts.Device, cands, line, d, &d.Family)
 	return d
 }
 
@@ -165,9 +167,9 @@ type matcher[T any] interface {
 // first is uap-go's loop over the patterns (Parser.ParseUserAgent and its
 // twins), skipping those that cannot match: the first pattern that gives a
 // family wins, and "Other" stands for none.
-func first[M matcher[T], T any](p *Parser, k *kind, parts []M, found *candidates, line string, out *T, family *string) {
+func first[M matcher[T], T any](p *Parser, k *kind, parts []M, cands *candidates, line string, out *T, family *string) {
 	for _, pat := range k.patterns {
-		i := p.candidate(k, pat, found, line)
+		i := p.candidate(k, pat, cands, line)
 		if i < 0 {
 			continue
 		}
@@ -182,9 +184,9 @@ func first[M matcher[T], T any](p *Parser, k *kind, parts []M, found *candidates
 // candidate returns the part to match line with for pat, or -1 if pat
 // cannot match line. A pattern that is not split is a candidate if its
 // requirement holds; a split one runs the rewrites whose requirement holds.
-func (p *Parser) candidate(k *kind, pat pattern, found *candidates, line string) int {
+func (p *Parser) candidate(k *kind, pat pattern, cands *candidates, line string) int {
 	if pat.end-pat.first == 1 {
-		if p.index.has(found, k.parts[pat.first].id) {
+		if p.index.has(cands, k.parts[pat.first].id) {
 			return pat.first
 		}
 		return -1
@@ -192,7 +194,7 @@ func (p *Parser) candidate(k *kind, pat pattern, found *candidates, line string)
 	best, start := -1, 0
 	for i := pat.first; i < pat.end; i++ {
 		pt := k.parts[i]
-		if !p.index.has(found, pt.id) {
+		if !p.index.has(cands, pt.id) {
 			continue
 		}
 		loc := pt.re.FindStringIndex(line)

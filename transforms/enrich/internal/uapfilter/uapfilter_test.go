@@ -134,3 +134,26 @@ func TestLookupFindsLiterals(t *testing.T) {
 		p.index.release(c)
 	}
 }
+
+// TestParseConcurrently parses from several goroutines at once (the
+// Parser's lookups share a pool) and expects the results of one.
+func TestParseConcurrently(t *testing.T) {
+	p, uas := setup(t)
+	uas = uas[:min(len(uas), 2000)]
+	want := make([]uaparser.Client, len(uas))
+	for i, ua := range uas {
+		want[i] = *p.Parse(ua)
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(uas); i += 2 {
+				got := p.Parse(uas[i])
+				if *got.UserAgent != *want[i].UserAgent || *got.Os != *want[i].Os || *got.Device != *want[i].Device {
+					t.Errorf("%q: concurrent parse differs", uas[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
