@@ -37,11 +37,7 @@ func required(expr string) (requirement, error) {
 		return requirement{}, err
 	}
 	a := analyzer{fold: foldsCase(re)}
-	in := a.analyze(re)
-	clauses := append(in.clauses, in.prefix, in.suffix)
-	if in.exact != nil {
-		clauses = append(clauses, in.exact)
-	}
+	clauses := withSets(a.analyze(re))
 	for i, c := range clauses {
 		clauses[i] = truncated(c)
 	}
