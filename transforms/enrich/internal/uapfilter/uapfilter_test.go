@@ -157,3 +157,62 @@ func TestParseConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// variants returns user agents the corpus does not spell: ua in upper and
+// lower case, with the runes that fold to ASCII letters (the Kelvin sign,
+// the long s) in place of k and s, with invalid UTF-8, and cut in half.
+func variants(ua string) []string {
+	return []string{
+		strings.ToUpper(ua),
+		strings.ToLower(ua),
+		strings.NewReplacer("k", "\u212A", "K", "\u212A", "s", "\u017F").Replace(ua),
+		strings.ReplaceAll(ua, " ", "\xff "),
+		ua[:len(ua)/2],
+	}
+}
+
+// TestVariantsMatchUAPGo compares Parse with uap-go on variants of every
+// 16th user agent of the corpus: case, folding and encoding are where the
+// literal analysis could go wrong and real user agents rarely go.
+func TestVariantsMatchUAPGo(t *testing.T) {
+	p, uas := setup(t)
+	oracle, err := uaparser.New(uaparser.WithCacheSize(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, ua := range uas {
+		if n%16 != 0 {
+			continue
+		}
+		for _, v := range variants(ua) {
+			got := p.Parse(v)
+			wantUA, wantOS, wantDevice := oracle.ParseUserAgent(v), oracle.ParseOs(v), oracle.ParseDevice(v)
+			if *got.UserAgent != *wantUA || *got.Os != *wantOS || *got.Device != *wantDevice {
+				t.Errorf("%q:\n got %+v %+v %+v\nwant %+v %+v %+v", v, *got.UserAgent, *got.Os, *got.Device, *wantUA, *wantOS, *wantDevice)
+			}
+		}
+	}
+}
+
+// FuzzParse compares Parse with uap-go on arbitrary strings, seeded with
+// variants of a few user agents of the corpus.
+func FuzzParse(f *testing.F) {
+	p, uas := setup(f)
+	oracle, err := uaparser.New(uaparser.WithCacheSize(1))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for n := 0; n < len(uas); n += 4096 {
+		f.Add(uas[n])
+		for _, v := range variants(uas[n]) {
+			f.Add(v)
+		}
+	}
+	f.Fuzz(func(t *testing.T, ua string) {
+		got := p.Parse(ua)
+		wantUA, wantOS, wantDevice := oracle.ParseUserAgent(ua), oracle.ParseOs(ua), oracle.ParseDevice(ua)
+		if *got.UserAgent != *wantUA || *got.Os != *wantOS || *got.Device != *wantDevice {
+			t.Errorf("%q:\n got %+v %+v %+v\nwant %+v %+v %+v", ua, *got.UserAgent, *got.Os, *got.Device, *wantUA, *wantOS, *wantDevice)
+		}
+	})
+}
