@@ -16,7 +16,7 @@ import (
 // 2026-11-01 is a Sunday, so the first cohort week holds one day, and
 // visitors come back over the three weeks after it.
 func TestCohortRetentionOverWeeks(t *testing.T) {
-	s := newSample(t, "weeks", "--seed", "12", "--events", "12000", "--days", "22")
+	s := newSample(t, "weeks", "--seed", "12", "--events", "30000", "--days", "22")
 	w, err := warehousesql.Open(context.Background(), s.warehouse)
 	if err != nil {
 		t.Fatal(err)
