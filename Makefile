@@ -21,7 +21,7 @@ STREAM_LATE   ?= 0.01
 EMULATOR_PORT ?= 8085
 STREAM_WAREHOUSE ?= warehouse-streaming
 
-.PHONY: run run-streaming test fuzz sqlcheck bench bench-streaming fmt lint tools build generate funnel clean
+.PHONY: run run-streaming test fuzz sqlcheck bench bench-streaming fmt lint tools build generate funnel duckdb clean
 
 build:
 	$(GO) build -o $(BIN)/clickstream ./pipelines/clickstream
@@ -39,10 +39,13 @@ $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): | build
 generate: $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS)
 
 # run: generate a sample, run the batch pipeline on Beam's local runner (Prism),
-# write the local warehouse, print the run summary and the daily funnel.
+# write the local warehouse, print the run summary and the daily funnel. The
+# run owns the sample's simulated days (the generator's truth_summary.json
+# names them), so visits past the last midnight stay out of the funnel.
 run: build generate
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	$(BIN)/clickstream --input='$(SAMPLE)/raw/*/*' --output=$(WAREHOUSE) \
+		--dates=$$(sed -n 's/^  "dates": "\([^"]*\)".*/\1/p' $(SAMPLE)/truth_summary.json) \
 		--hash_key=file:$(HASH_KEY_FILE) --bot_ip_file=$(SAMPLE)/bot_ip_denylist.txt
 	@echo
 	$(BIN)/query --warehouse=$(WAREHOUSE) --query=daily_funnel
@@ -77,6 +80,14 @@ run-streaming: build
 # funnel: the daily purchase funnel (sql/daily_funnel.sql) from the local warehouse.
 funnel: build
 	$(BIN)/query --warehouse=$(WAREHOUSE) --query=daily_funnel
+
+# duckdb: ad-hoc SQL on the local warehouse in DuckDB, with every table of
+# schemas/tables and every view of sql/views defined (the query tool's
+# --shell: no DuckDB CLI package is reachable from the project's registries).
+# End each statement with ';'; Ctrl-D quits. Statements can be piped in:
+#   echo 'SELECT COUNT(*) FROM fact_sessions_current WHERE session_date BETWEEN @start_date AND @end_date;' | make -s duckdb
+duckdb: build
+	@$(BIN)/query --warehouse=$(WAREHOUSE) --shell
 
 test:
 	$(GO) test -count=1 -timeout 30m ./...
