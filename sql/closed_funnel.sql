@@ -65,13 +65,22 @@ reached AS (
   SELECT 4, 'checkout_start', COUNT(*) FROM checked_out
   UNION ALL
   SELECT 5, 'purchase', COUNT(*) FROM purchased
+),
+compared AS (
+  SELECT
+    step_number,
+    step_name,
+    reaching,
+    LAG(reaching) OVER (ORDER BY step_number) AS previous_reaching,
+    MAX(reaching) OVER () AS all_sessions
+  FROM reached
 )
 SELECT
   step_number AS step,
   step_name AS step_type,
   reaching AS sessions,
-  COALESCE(LAG(reaching) OVER (ORDER BY step_number) - reaching, 0) AS drop_off,
-  ROUND(COALESCE((LAG(reaching) OVER (ORDER BY step_number) - reaching) / NULLIF(LAG(reaching) OVER (ORDER BY step_number), 0), 0), 4) AS drop_off_rate,
-  ROUND(reaching / NULLIF(MAX(reaching) OVER (), 0), 4) AS rate_from_start
-FROM reached
+  COALESCE(previous_reaching - reaching, 0) AS drop_off,
+  ROUND(COALESCE((previous_reaching - reaching) / NULLIF(previous_reaching, 0), 0), 4) AS drop_off_rate,
+  ROUND(reaching / NULLIF(all_sessions, 0), 4) AS rate_from_start
+FROM compared
 ORDER BY step
