@@ -15,7 +15,7 @@
 --
 -- Parameters: @start_date, @end_date (DATE, inclusive): session_date range.
 -- Grain: one row per funnel step (session, product_view, add_to_cart,
--- checkout_start, purchase) over the range.
+-- checkout_start, purchase) over the range; no rows without sessions.
 WITH in_range AS (
   SELECT session_id
   FROM fact_sessions
@@ -83,4 +83,5 @@ SELECT
   ROUND(COALESCE((previous_reaching - reaching) / NULLIF(previous_reaching, 0), 0), 4) AS drop_off_rate,
   ROUND(reaching / NULLIF(all_sessions, 0), 4) AS rate_from_start
 FROM compared
+WHERE all_sessions > 0
 ORDER BY step
