@@ -7,7 +7,11 @@
 -- every session); events of the steps' types out of order do not count, so
 -- a purchase without a checkout start before it reaches no step past the
 -- last one taken in order. daily_funnel.sql counts the open funnel (any
--- order). drop_off is the sessions of the step before that did not reach
+-- order). Each session's step events become a string of step numbers in
+-- time order (steps at the same instant in funnel order), and the steps it
+-- reached are the longest funnel prefix that string holds in order, found
+-- with a regular expression: one pass, where a query per step would repeat
+-- itself. drop_off is the sessions of the step before that did not reach
 -- this one, drop_off_rate their share of it, and rate_from_start the share
 -- of all sessions that reached this step. Events are read up to
 -- @end_date + 1 so that a session crossing midnight at the end of the
@@ -22,49 +26,42 @@ WITH in_range AS (
   WHERE session_date BETWEEN @start_date AND @end_date
 ),
 step_events AS (
-  SELECT e.session_id, e.event_type, e.event_time
+  SELECT
+    e.session_id,
+    e.event_time,
+    CASE e.event_type WHEN 'product_view' THEN '1' WHEN 'add_to_cart' THEN '2' WHEN 'checkout_start' THEN '3' ELSE '4' END AS step_code
   FROM fact_events AS e
   JOIN in_range AS r ON r.session_id = e.session_id
   WHERE e.event_date BETWEEN @start_date AND @end_date + 1
     AND e.event_type IN ('product_view', 'add_to_cart', 'checkout_start', 'purchase')
 ),
-viewed AS (
-  SELECT session_id, MIN(event_time) AS reached_at
+step_sequences AS (
+  SELECT session_id, STRING_AGG(step_code, '' ORDER BY event_time, step_code) AS codes
   FROM step_events
-  WHERE event_type = 'product_view'
   GROUP BY session_id
 ),
-carted AS (
-  SELECT e.session_id, MIN(e.event_time) AS reached_at
-  FROM step_events AS e
-  JOIN viewed AS p ON p.session_id = e.session_id AND e.event_time >= p.reached_at
-  WHERE e.event_type = 'add_to_cart'
-  GROUP BY e.session_id
-),
-checked_out AS (
-  SELECT e.session_id, MIN(e.event_time) AS reached_at
-  FROM step_events AS e
-  JOIN carted AS p ON p.session_id = e.session_id AND e.event_time >= p.reached_at
-  WHERE e.event_type = 'checkout_start'
-  GROUP BY e.session_id
-),
-purchased AS (
-  SELECT e.session_id, MIN(e.event_time) AS reached_at
-  FROM step_events AS e
-  JOIN checked_out AS p ON p.session_id = e.session_id AND e.event_time >= p.reached_at
-  WHERE e.event_type = 'purchase'
-  GROUP BY e.session_id
+levels AS (
+  SELECT
+    CASE
+      WHEN REGEXP_CONTAINS(q.codes, '1.*2.*3.*4') THEN 4
+      WHEN REGEXP_CONTAINS(q.codes, '1.*2.*3') THEN 3
+      WHEN REGEXP_CONTAINS(q.codes, '1.*2') THEN 2
+      WHEN REGEXP_CONTAINS(q.codes, '1') THEN 1
+      ELSE 0
+    END AS level_reached
+  FROM in_range AS r
+  LEFT JOIN step_sequences AS q ON q.session_id = r.session_id
 ),
 reached AS (
-  SELECT 1 AS step_number, 'session' AS step_name, COUNT(*) AS reaching FROM in_range
+  SELECT 1 AS step_number, 'session' AS step_name, COUNT(*) AS reaching FROM levels
   UNION ALL
-  SELECT 2, 'product_view', COUNT(*) FROM viewed
+  SELECT 2, 'product_view', COUNT(CASE WHEN level_reached >= 1 THEN 1 END) FROM levels
   UNION ALL
-  SELECT 3, 'add_to_cart', COUNT(*) FROM carted
+  SELECT 3, 'add_to_cart', COUNT(CASE WHEN level_reached >= 2 THEN 1 END) FROM levels
   UNION ALL
-  SELECT 4, 'checkout_start', COUNT(*) FROM checked_out
+  SELECT 4, 'checkout_start', COUNT(CASE WHEN level_reached >= 3 THEN 1 END) FROM levels
   UNION ALL
-  SELECT 5, 'purchase', COUNT(*) FROM purchased
+  SELECT 5, 'purchase', COUNT(CASE WHEN level_reached >= 4 THEN 1 END) FROM levels
 ),
 compared AS (
   SELECT
