@@ -30,8 +30,9 @@ build:
 	$(GO) build -o $(BIN)/publish ./tools/publish
 	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
 
-# Generated sample (about a day of traffic), made once per seed and size.
-$(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): | build
+# Generated sample (about a day of traffic), made once per seed and size, and
+# again when the generator changes (its truth_summary.json gives run's --dates).
+$(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): $(wildcard tools/generate/*.go) | build
 	rm -rf $(SAMPLE)
 	$(BIN)/generate --seed $(SEED) --events $(SAMPLE_EVENTS) --days 1 --out $(SAMPLE)
 	touch $@
