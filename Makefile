@@ -21,7 +21,7 @@ STREAM_LATE   ?= 0.01
 EMULATOR_PORT ?= 8085
 STREAM_WAREHOUSE ?= warehouse-streaming
 
-.PHONY: run run-streaming test fuzz sqlcheck bench bench-streaming fmt lint tools build generate funnel duckdb clean
+.PHONY: run run-streaming test fuzz sqlcheck bench bench-streaming fmt lint tools build generate funnel clean
 
 build:
 	$(GO) build -o $(BIN)/clickstream ./pipelines/clickstream
@@ -31,7 +31,8 @@ build:
 	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
 
 # Generated sample (about a day of traffic), made once per seed and size, and
-# again when the generator changes (its truth_summary.json gives run's --dates).
+# again when the generator changes. Its truth_summary.json names the simulated
+# days, which run passes as --dates: visits past the last midnight stay out.
 $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): $(wildcard tools/generate/*.go) | build
 	rm -rf $(SAMPLE)
 	$(BIN)/generate --seed $(SEED) --events $(SAMPLE_EVENTS) --days 1 --out $(SAMPLE)
@@ -40,9 +41,7 @@ $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): $(wildcard tools/generate/*.go) | buil
 generate: $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS)
 
 # run: generate a sample, run the batch pipeline on Beam's local runner (Prism),
-# write the local warehouse, print the run summary and the daily funnel. The
-# run owns the sample's simulated days (the generator's truth_summary.json
-# names them), so visits past the last midnight stay out of the funnel.
+# write the local warehouse, print the run summary and the daily funnel.
 run: build generate
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	$(BIN)/clickstream --input='$(SAMPLE)/raw/*/*' --output=$(WAREHOUSE) \
@@ -87,6 +86,7 @@ funnel: build
 # --shell: no DuckDB CLI package is reachable from the project's registries).
 # End each statement with ';'; Ctrl-D quits. Statements can be piped in:
 #   echo 'SELECT COUNT(*) FROM fact_sessions_current WHERE session_date BETWEEN @start_date AND @end_date;' | make -s duckdb
+.PHONY: duckdb
 duckdb: build
 	@$(BIN)/query --warehouse=$(WAREHOUSE) --shell
 
