@@ -125,11 +125,13 @@ func run(ctx context.Context) (err error) {
 		}
 		interactive := isTerminal(os.Stdin)
 		if interactive {
-			fmt.Fprintf(os.Stderr, "DuckDB on warehouse %s: %d tables, views %s; @start_date %s, @end_date %s.\n"+
-				"End each statement with ';' (SHOW TABLES; DESCRIBE fact_sessions;). Ctrl-D quits.\n",
-				w.Dir(), len(w.Tables()), strings.Join(views, ", "), p["start_date"], p["end_date"])
+			fmt.Fprintf(os.Stderr, "DuckDB on warehouse %s: %d tables, views %s.\n", w.Dir(), len(w.Tables()), strings.Join(views, ", "))
+			if first, ok := p["start_date"]; ok {
+				fmt.Fprintf(os.Stderr, "@start_date is %s, @end_date %s.\n", first, p["end_date"])
+			}
+			fmt.Fprintln(os.Stderr, "End each statement with ';' (SHOW TABLES; DESCRIBE fact_sessions;). Ctrl-D quits.")
 		}
-		return shell(ctx, w, p, os.Stdin, os.Stdout, os.Stderr, interactive)
+		return shell(ctx, w, p, *format, os.Stdin, os.Stdout, os.Stderr, interactive)
 	}
 	var res *warehousesql.Result
 	if *inline != "" {

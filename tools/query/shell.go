@@ -12,17 +12,17 @@ import (
 )
 
 // shell reads SQL statements from in, each ended by a semicolon, runs each
-// on the warehouse (its tables and the views of viewDir) and writes its
-// result to out in format, errors to errOut. It goes on after a failed
+// on w with the parameters p and writes its result to out in format
+// (warehousesql.Formats), errors to errOut. It goes on after a failed
 // statement and returns an error if any failed. With prompt, it prompts on
-// errOut for each statement (an interactive session).
-func shell(ctx context.Context, w *warehousesql.Warehouse, p warehousesql.Params, in io.Reader, out, errOut io.Writer, prompt bool) error {
+// errOut for each line (an interactive session).
+func shell(ctx context.Context, w *warehousesql.Warehouse, p warehousesql.Params, format string, in io.Reader, out, errOut io.Writer, prompt bool) error {
 	failed := 0
 	var pending strings.Builder
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<16), 1<<24)
 	for {
-		if prompt && pending.Len() == 0 {
+		if prompt && strings.TrimSpace(pending.String()) == "" {
 			fmt.Fprint(errOut, "duckdb> ")
 		} else if prompt {
 			fmt.Fprint(errOut, "   ...> ")
@@ -38,7 +38,7 @@ func shell(ctx context.Context, w *warehousesql.Warehouse, p warehousesql.Params
 		for _, stmt := range stmts {
 			res, err := w.Run(ctx, stmt, p)
 			if err == nil {
-				err = warehousesql.Write(out, res, *format)
+				err = warehousesql.Write(out, res, format)
 			}
 			if err != nil {
 				failed++

@@ -79,7 +79,7 @@ WHERE session_date BETWEEN @start_date AND @end_date; SELECT nope;
 SELECT 1 AS after_error;
 `)
 	var out, errOut bytes.Buffer
-	err = shell(ctx, w, p, in, &out, &errOut, false)
+	err = shell(ctx, w, p, "table", in, &out, &errOut, false)
 	if err == nil || !strings.Contains(err.Error(), "1 statement(s) failed") {
 		t.Errorf("shell: %v, want 1 statement failed", err)
 	}
