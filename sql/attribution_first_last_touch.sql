@@ -17,10 +17,10 @@
 -- site referred to itself: a visit resumed after the session gap, which
 -- GA's referral exclusion also treats as direct); last non-direct click
 -- credits the latest touch that is not direct (ties on start broken by the
--- greater session_id), or the converting session when every touch is
--- direct. cross_device_conversions counts conversions whose credited
--- session was on another device than the purchase (always 0 for last
--- touch).
+-- greater session_id), or when every touch is direct the latest touch, the
+-- converting session itself unless another started at the same instant.
+-- cross_device_conversions counts conversions whose credited session was on
+-- another device than the purchase (always 0 for last touch).
 --
 -- Parameters: @start_date, @end_date (DATE, inclusive): session_date range
 -- of the converting sessions; @lookback_days (INT64): how many days before
