@@ -89,19 +89,25 @@ func (s *sample) checkCohortRetention(t *testing.T, w *warehousesql.Warehouse) {
 // funnelSteps are the closed funnel's event types after the session itself.
 var funnelSteps = []string{"product_view", "add_to_cart", "checkout_start", "purchase"}
 
-// checkClosedFunnel walks each truth session's events in time order: the
-// session takes the next step at the first event of that step's type.
+// checkClosedFunnel: a truth session reaches a step at its earliest event
+// of the step's type at or after the time it reached the step before.
 func (s *sample) checkClosedFunnel(t *testing.T, w *warehousesql.Warehouse) {
 	reached := make([]float64, len(funnelSteps)+1)
 	for _, ss := range s.sessions {
-		level := 0
-		for _, e := range ss.events {
-			if level < len(funnelSteps) && e.EventType == funnelSteps[level] {
-				level++
+		reached[0]++
+		var at time.Time
+		for i, step := range funnelSteps {
+			var first *event
+			for _, e := range ss.events {
+				if e.EventType == step && !e.EventTime.Before(at) && (first == nil || e.EventTime.Before(first.EventTime)) {
+					first = e
+				}
 			}
-		}
-		for i := 0; i <= level; i++ {
-			reached[i]++
+			if first == nil {
+				break
+			}
+			at = first.EventTime
+			reached[i+1]++
 		}
 	}
 	want := table{}
