@@ -31,8 +31,10 @@ build:
 	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
 	$(GO) build -o $(BIN)/report ./tools/report
 
-# Generated sample (about a day of traffic), made once per seed and size.
-$(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): | build
+# Generated sample (about a day of traffic), made once per seed and size, and
+# again when the generator changes. Its truth_summary.json names the simulated
+# days, which run passes as --dates: visits past the last midnight stay out.
+$(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): $(wildcard tools/generate/*.go) | build
 	rm -rf $(SAMPLE)
 	$(BIN)/generate --seed $(SEED) --events $(SAMPLE_EVENTS) --days 1 --out $(SAMPLE)
 	touch $@
@@ -45,6 +47,7 @@ generate: $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS)
 run: build generate
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	$(BIN)/clickstream --input='$(SAMPLE)/raw/*/*' --output=$(WAREHOUSE) \
+		--dates=$$(sed -n 's/^  "dates": "\([^"]*\)".*/\1/p' $(SAMPLE)/truth_summary.json) \
 		--hash_key=file:$(HASH_KEY_FILE) --bot_ip_file=$(SAMPLE)/bot_ip_denylist.txt
 	@echo
 	$(BIN)/query --warehouse=$(WAREHOUSE) --query=daily_funnel
@@ -85,6 +88,15 @@ report: build
 # funnel: the daily purchase funnel (sql/daily_funnel.sql) from the local warehouse.
 funnel: build
 	$(BIN)/query --warehouse=$(WAREHOUSE) --query=daily_funnel
+
+# duckdb: ad-hoc SQL on the local warehouse in DuckDB, with every table of
+# schemas/tables and every view of sql/views defined (the query tool's
+# --shell: no DuckDB CLI package is reachable from the project's registries).
+# End each statement with ';'; Ctrl-D quits. Statements can be piped in:
+#   echo 'SELECT COUNT(*) FROM fact_sessions_current WHERE session_date BETWEEN @start_date AND @end_date;' | make -s duckdb
+.PHONY: duckdb
+duckdb: build
+	@$(BIN)/query --warehouse=$(WAREHOUSE) --shell
 
 test:
 	$(GO) test -count=1 -timeout 30m ./...

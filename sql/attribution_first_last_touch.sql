@@ -1,8 +1,10 @@
--- First-touch and last-touch attribution: which traffic classes and
--- campaign sources brought the purchasers, crediting each conversion (a
--- purchasing session) and its revenue to the source of the purchaser's
--- first session in the lookback window (first touch) and to that of the
--- converting session itself (last touch).
+-- First-touch, last-touch and last-non-direct-click attribution: which
+-- traffic classes and campaign sources brought the purchasers, crediting
+-- each conversion (a purchasing session) and its revenue to the source of
+-- the purchaser's first session in the lookback window (first touch), to
+-- that of the converting session itself (last touch), and to that of the
+-- latest session in the window that came from somewhere (last non-direct
+-- click, GA's default model before data-driven attribution).
 --
 -- A purchaser's journey is keyed by resolved_user_key, so it spans the
 -- user's sessions on all devices, including anonymous sessions the identity
@@ -10,16 +12,23 @@
 -- falls back to the device. Touches are the journey's sessions that started
 -- no later than the converting session and on or after its session_date
 -- minus @lookback_days (ties on start broken by session_id). A session's
--- source is that of its first event. cross_device_conversions counts
--- conversions whose credited session was on another device than the
--- purchase (always 0 for last touch).
+-- source is that of its first event. A session is direct when its
+-- traffic_class is direct (no referrer, no campaign tags) or internal (the
+-- site referred to itself: a visit resumed after the session gap, which
+-- GA's referral exclusion also treats as direct); last non-direct click
+-- credits the latest touch that is not direct (ties on start broken by the
+-- greater session_id), or when every touch is direct the latest touch, the
+-- converting session itself unless another started at the same instant.
+-- cross_device_conversions counts conversions whose credited session was on
+-- another device than the purchase (always 0 for last touch).
 --
 -- Parameters: @start_date, @end_date (DATE, inclusive): session_date range
 -- of the converting sessions; @lookback_days (INT64): how many days before
 -- a conversion's day its touches may start (reads session_date from
 -- @start_date - @lookback_days).
 -- Grain: one row per (model, traffic_class, utm_source), model being
--- first_touch or last_touch; each model credits every conversion once.
+-- first_touch, last_touch or last_non_direct_click; each model credits
+-- every conversion once.
 WITH sessions AS (
   SELECT
     COALESCE(resolved_user_key, CONCAT('device:', device_id)) AS journey_key,
@@ -46,7 +55,11 @@ touches AS (
     t.device_id <> c.device_id AS other_device,
     t.traffic_class,
     t.utm_source,
-    ROW_NUMBER() OVER (PARTITION BY c.session_id ORDER BY t.session_start, t.session_id) AS from_first
+    ROW_NUMBER() OVER (PARTITION BY c.session_id ORDER BY t.session_start, t.session_id) AS from_first,
+    ROW_NUMBER() OVER (
+      PARTITION BY c.session_id
+      ORDER BY t.traffic_class IN ('direct', 'internal'), t.session_start DESC, t.session_id DESC
+    ) AS from_last_non_direct
   FROM conversions AS c
   JOIN sessions AS t
     ON t.journey_key = c.journey_key
@@ -60,6 +73,10 @@ credited AS (
   UNION ALL
   SELECT 'last_touch' AS model, session_id AS conversion_id, revenue AS conversion_revenue, FALSE AS other_device, traffic_class, utm_source
   FROM conversions
+  UNION ALL
+  SELECT 'last_non_direct_click' AS model, conversion_id, conversion_revenue, other_device, traffic_class, utm_source
+  FROM touches
+  WHERE from_last_non_direct = 1
 )
 SELECT
   model,

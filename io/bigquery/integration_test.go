@@ -155,6 +155,7 @@ func TestIntegrationQueriesDryRun(t *testing.T) {
 		{Name: "start_date", Value: civil.Date{Year: 2026, Month: 11, Day: 1}},
 		{Name: "end_date", Value: civil.Date{Year: 2026, Month: 11, Day: 7}},
 		{Name: "lookback_days", Value: int64(30)},
+		{Name: "page_path", Value: "/cart"},
 	}
 	queries, err := filepath.Glob("../../sql/*.sql")
 	if err != nil || len(queries) == 0 {

@@ -153,6 +153,20 @@ func verify(t *testing.T, d *dataset) {
 	}
 	start, _ := time.Parse(time.DateOnly, d.summary.Start)
 	first, last := d.summary.Start, start.AddDate(0, 0, d.summary.Days).Format(time.DateOnly)
+	// dates names the simulated days, each of which has events, and not
+	// the day after.
+	from, to, _ := strings.Cut(d.summary.Dates, "..")
+	if to == "" {
+		to = from
+	}
+	for day := start; day.Format(time.DateOnly) <= to; day = day.AddDate(0, 0, 1) {
+		if d.summary.EventsByDate[day.Format(time.DateOnly)] == 0 {
+			t.Errorf("dates %q: %s has no events", d.summary.Dates, day.Format(time.DateOnly))
+		}
+	}
+	if from != first || to != start.AddDate(0, 0, d.summary.Days-1).Format(time.DateOnly) {
+		t.Errorf("dates %q, want the %d simulated days from %s", d.summary.Dates, d.summary.Days, first)
+	}
 	for _, f := range d.files {
 		dt := strings.TrimPrefix(strings.Split(f.rel, "/")[1], "dt=")
 		if dt < first || dt > last {

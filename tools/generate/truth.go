@@ -55,9 +55,14 @@ type record struct {
 // Summary is truth_summary.json: counts by outcome, bot rule and dead-letter
 // reason, plus figures about the simulated world.
 type Summary struct {
-	Seed              int64          `json:"seed"`
-	Start             string         `json:"start"`
-	Days              int            `json:"days"`
+	Seed  int64  `json:"seed"`
+	Start string `json:"start"`
+	Days  int    `json:"days"`
+	// Dates are the simulated days in the pipeline's --dates syntax
+	// (2026-11-01, or 2026-11-01..2026-11-07): what a run of the sample
+	// owns, so that the events of visits past the last midnight, received
+	// the day after, stay out of it.
+	Dates             string         `json:"dates"`
 	Files             int            `json:"files"`
 	GzipFiles         int            `json:"gzip_files"`
 	CorruptFile       string         `json:"corrupt_gzip_file,omitempty"`
@@ -313,10 +318,13 @@ func (g *gen) writeTruth(files []rawFile) (*Summary, error) {
 	sessions := g.judge(recs)
 
 	s := &Summary{
-		Seed: g.cfg.Seed, Start: g.cfg.Start.Format(time.DateOnly), Days: g.cfg.Days,
+		Seed: g.cfg.Seed, Start: g.cfg.Start.Format(time.DateOnly), Days: g.cfg.Days, Dates: g.cfg.Start.Format(time.DateOnly),
 		Files: len(files), Lines: len(g.lines), Records: len(recs), Sessions: sessions,
 		Outcomes: map[string]int{}, BotRules: map[string]int{}, DeadLetterReasons: map[string]int{}, EventsByDate: map[string]int{},
 		Persons: len(g.persons), Devices: len(g.devices), Events: len(g.events), Visits: g.humanVisits, PurchaseVisits: g.purchaseVisits,
+	}
+	if g.cfg.Days > 1 {
+		s.Dates += ".." + g.cfg.Start.AddDate(0, 0, g.cfg.Days-1).Format(time.DateOnly)
 	}
 	for _, o := range outcomeNames[1:] {
 		s.Outcomes[o] = 0

@@ -6,6 +6,7 @@
 //	query --query sql/landing_pages.sql --start_date 2026-11-01 --end_date 2026-11-07 --format csv
 //	query --sql 'SELECT run_id, reconciled, problems FROM runs ORDER BY started'
 //	query --list
+//	echo 'SELECT COUNT(*) FROM fact_sessions_current;' | query --shell
 //
 // Run it with --help for every flag; package warehousesql says how the tables
 // are read and the parameters translated.
@@ -35,6 +36,8 @@ var (
 	lookback = flag.Int("lookback_days", 30, "@lookback_days, for queries that look back from a conversion (attribution_first_last_touch).")
 	format   = flag.String("format", "table", "Output format: table (aligned text), csv or json.")
 	list     = flag.Bool("list", false, "List the queries in --sql_dir with what each answers, and exit.")
+	shellOn  = flag.Bool("shell", false, "Read SQL statements from standard input, each ended by ';', and print each result: ad-hoc SQL on every table and every view of --views_dir (make duckdb). @start_date and @end_date are set as for --query.")
+	viewDir  = flag.String("views_dir", "sql/views", "Directory of the views --shell creates (sql/views, their BigQuery table references made bare).")
 	params   paramFlag
 )
 
@@ -47,6 +50,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, `Usage: query --query NAME|PATH [flags]
        query --sql 'SELECT ...' [flags]
        query --list
+       query --shell < statements.sql
 
 Runs a BigQuery Standard SQL file of sql/ (or the query text of --sql) on
 the local warehouse with DuckDB and prints the result. Every table of
@@ -72,8 +76,11 @@ Flags:
 		}
 		return
 	}
-	if (*query == "") == (*inline == "") {
-		fail(2, errors.New("give --query or --sql (or --list)"))
+	if *shellOn && (*query != "" || *inline != "") {
+		fail(2, errors.New("--shell reads its statements from standard input: give no --query or --sql"))
+	}
+	if !*shellOn && (*query == "") == (*inline == "") {
+		fail(2, errors.New("give --query or --sql (or --list, or --shell)"))
 	}
 	if !slices.Contains(warehousesql.Formats, *format) {
 		fail(2, fmt.Errorf("--format %q: want one of %s", *format, strings.Join(warehousesql.Formats, ", ")))
@@ -85,7 +92,7 @@ Flags:
 
 func run(ctx context.Context) (err error) {
 	path := "--sql"
-	if *inline == "" {
+	if *inline == "" && !*shellOn {
 		path = warehousesql.QueryPath(*sqlDir, *query)
 		if _, err := os.Stat(path); err != nil {
 			return fmt.Errorf("query %s: %w (see --list)", *query, err)
@@ -111,6 +118,21 @@ func run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if *shellOn {
+		views, err := w.CreateViews(ctx, *viewDir)
+		if err != nil {
+			return err
+		}
+		interactive := isTerminal(os.Stdin)
+		if interactive {
+			fmt.Fprintf(os.Stderr, "DuckDB on warehouse %s: %d tables, views %s.\n", w.Dir(), len(w.Tables()), strings.Join(views, ", "))
+			if first, ok := p["start_date"]; ok {
+				fmt.Fprintf(os.Stderr, "@start_date is %s, @end_date %s.\n", first, p["end_date"])
+			}
+			fmt.Fprintln(os.Stderr, "End each statement with ';' (SHOW TABLES; DESCRIBE fact_sessions;). Ctrl-D quits.")
+		}
+		return shell(ctx, w, p, *format, os.Stdin, os.Stdout, os.Stderr, interactive)
+	}
 	var res *warehousesql.Result
 	if *inline != "" {
 		if res, err = w.Run(ctx, *inline, p); err != nil {
@@ -128,7 +150,7 @@ func queryParams(w *warehousesql.Warehouse) (warehousesql.Params, error) {
 	p := warehousesql.Params{"lookback_days": int64(*lookback)}
 	for name, flagValue := range map[string]string{"start_date": *start, "end_date": *end} {
 		if flagValue == "" {
-			if !ok && *inline != "" {
+			if !ok && (*inline != "" || *shellOn) {
 				continue // the query text may use no dates
 			}
 			if !ok {

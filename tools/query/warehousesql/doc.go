@@ -12,4 +12,7 @@
 //		"start_date": start, "end_date": end,
 //	})
 //	warehousesql.Write(os.Stdout, res, "table")
+//
+// CreateViews adds the views of sql/views (BigQuery templates, their table
+// references made bare), as make duckdb (query --shell) does for ad-hoc SQL.
 package warehousesql

@@ -1,6 +1,8 @@
 package warehousesql_test
 
 import (
+	"context"
+	"fmt"
 	"os"
 
 	"github.com/example/clickstream/sql/models"
@@ -33,4 +35,30 @@ func ExampleWrite() {
 	//   {"day": "2026-11-01", "sessions": 3179, "conversion_rate": 0.0293},
 	//   {"day": "2026-11-02", "sessions": 3892, "conversion_rate": null}
 	// ]
+}
+
+// The views of sql/views (BigQuery templates) read the local tables: here
+// those of a warehouse with no files yet, so the view is empty.
+func ExampleWarehouse_CreateViews() {
+	ctx := context.Background()
+	w, err := warehousesql.Open(ctx, "no-such-warehouse")
+	if err != nil {
+		panic(err)
+	}
+	defer w.Close()
+	views, err := w.CreateViews(ctx, "../../../sql/views")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(views)
+	day, _ := models.ParseDate("2026-11-01")
+	res, err := w.Run(ctx, "SELECT COUNT(*) AS sessions FROM fact_sessions_current WHERE session_date BETWEEN @start_date AND @end_date",
+		warehousesql.Params{"start_date": day, "end_date": day})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Rows)
+	// Output:
+	// [fact_events_current fact_sessions_current]
+	// [[0]]
 }

@@ -42,6 +42,7 @@ const sqlDir = "../../../sql"
 type rawEvent struct {
 	EventType   string   `json:"event_type"`
 	PageURL     string   `json:"page_url"`
+	Referrer    string   `json:"referrer"`
 	SearchQuery string   `json:"search_query"`
 	ProductID   string   `json:"product_id"`
 	CategoryID  string   `json:"category_id"`
@@ -107,12 +108,13 @@ func (s *session) firstPage() *event {
 	return nil
 }
 
-// paths is the page paths in order, consecutive repeats collapsed, at most 50.
-func (s *session) paths() []string {
+// paths is the page paths in order, consecutive repeats collapsed, at most
+// limit.
+func (s *session) paths(limit int) []string {
 	var out []string
 	for _, e := range s.events {
 		p := pagePath(e.PageURL)
-		if p != "" && len(out) < 50 && (len(out) == 0 || out[len(out)-1] != p) {
+		if p != "" && len(out) < limit && (len(out) == 0 || out[len(out)-1] != p) {
 			out = append(out, p)
 		}
 	}
@@ -127,6 +129,27 @@ func (s *session) utmSource() string {
 		}
 	}
 	return "(none)"
+}
+
+// direct says whether the session came from nowhere: its first event's
+// page URL carries no campaign tag and its referrer, if any, is the page's
+// own host (the site referring to itself).
+func (s *session) direct() bool {
+	first := s.events[0]
+	page, err := url.Parse(first.PageURL)
+	if err != nil {
+		return false
+	}
+	for _, tag := range []string{"utm_source", "utm_medium", "utm_campaign", "gclid", "msclkid", "fbclid", "gbraid", "wbraid", "dclid"} {
+		if page.Query().Get(tag) != "" {
+			return false
+		}
+	}
+	ref, err := url.Parse(first.Referrer)
+	if err != nil {
+		return false
+	}
+	return ref.Host == "" || strings.TrimPrefix(ref.Host, "www.") == strings.TrimPrefix(page.Host, "www.")
 }
 
 func pagePath(raw string) string {
@@ -163,18 +186,28 @@ var (
 // warehouse and reads the truth. Shared by the tests (it takes seconds).
 func build(t *testing.T) *sample {
 	t.Helper()
-	if shared != nil {
-		return shared
+	if shared == nil {
+		shared = newSample(t, "two-days", "--seed", "11", "--events", "40000", "--days", "2")
 	}
-	tmp, err := os.MkdirTemp("", "clickstream-sql-")
-	if err != nil {
-		t.Fatal(err)
+	return shared
+}
+
+// newSample generates data with the generator's flags into a directory of
+// its own, runs the batch pipeline on it into a fresh warehouse and reads
+// the truth.
+func newSample(t *testing.T, name string, flags ...string) *sample {
+	t.Helper()
+	if tmpRoot == "" {
+		tmp, err := os.MkdirTemp("", "clickstream-sql-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpRoot = tmp
 	}
-	tmpRoot = tmp
-	data := filepath.Join(tmp, "data")
-	groundtruth.Generate(t, data, "--seed", "11", "--events", "40000", "--days", "2")
+	data := filepath.Join(tmpRoot, name, "data")
+	groundtruth.Generate(t, data, flags...)
 	t.Setenv("CLICKSTREAM_SQL_TEST_KEY", "sql-test-key")
-	s := &sample{dir: data, warehouse: filepath.Join(tmp, "warehouse")}
+	s := &sample{dir: data, warehouse: filepath.Join(tmpRoot, name, "warehouse")}
 	sum, err := pipelines.Run(context.Background(), pipelines.Config{
 		Input:      []string{filepath.Join(data, "raw", "*", "*")},
 		Output:     s.warehouse,
@@ -189,7 +222,6 @@ func build(t *testing.T) *sample {
 		t.Fatalf("pipeline run not reconciled: %v", sum.Problems)
 	}
 	s.readTruth(t)
-	shared = s
 	return s
 }
 
@@ -492,6 +524,10 @@ func TestQueriesAgainstTruth(t *testing.T) {
 		"attribution_first_last_touch": s.checkAttribution,
 		"product_performance":          s.checkProductPerformance,
 		"search_terms":                 s.checkSearchTerms,
+		"cohort_retention_weekly":      s.checkCohortRetention,
+		"closed_funnel":                s.checkClosedFunnel,
+		"next_pages":                   s.checkNextPages,
+		"new_vs_returning":             s.checkNewVsReturning,
 	}
 	names, err := warehousesql.Queries(sqlDir)
 	if err != nil {
@@ -651,7 +687,7 @@ func (s *sample) checkTopPaths(t *testing.T, w *warehousesql.Warehouse) {
 		if ss.count("purchase") == 0 {
 			continue
 		}
-		paths := ss.paths()
+		paths := ss.paths(50)
 		all.add(strings.Join(paths[:min(5, len(paths))], " > "), figures{
 			"purchasing_sessions": 1, "revenue": ss.revenue(), "avg_path_length": float64(len(paths)),
 		})
@@ -683,43 +719,73 @@ func (s *sample) checkTopPaths(t *testing.T, w *warehousesql.Warehouse) {
 }
 
 // checkAttribution credits each truth purchasing session to its own
-// utm_source (last touch) and to that of the first session of its journey
-// within the lookback window (first touch), with a lookback of 30 days and
-// of 0 (the conversion's own day). The query's rows are summed over
-// traffic_class (the pipeline's referrer classification).
+// utm_source (last touch), to that of the first session of its journey
+// within the lookback window (first touch), and to that of the latest
+// session of the window that is not direct, else the latest (last
+// non-direct click), with a lookback of 30 days and of 0 (the conversion's
+// own day). Rows are keyed by model, utm_source and whether the credited
+// session is direct: the query's rows are summed over traffic_class (the
+// pipeline's referrer classification) within direct (direct, internal) and
+// the rest, and the truth's direct sessions are those whose first event
+// carries no campaign tag and no referrer from another host.
 func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 	byJourney := map[string][]*session{}
 	for _, ss := range s.sessions {
 		byJourney[s.journeyKey[ss.id]] = append(byJourney[s.journeyKey[ss.id]], ss)
 	}
+	// later orders touches by start, then by the pipeline's session_id.
+	later := func(a, b *session) bool {
+		if !a.start().Equal(b.start()) {
+			return a.start().After(b.start())
+		}
+		return s.pipelineSession[a.id] > s.pipelineSession[b.id]
+	}
 	for _, lookback := range []int{30, 0} {
 		t.Run(fmt.Sprintf("lookback_%d", lookback), func(t *testing.T) {
 			want := table{}
 			crossDevice := 0
+			credit := func(model string, c, touch *session) {
+				want.add(fmt.Sprintf("%s|%s|%t", model, touch.utmSource(), touch.direct()), figures{
+					"conversions": 1, "revenue": c.revenue(), "cross_device_conversions": b2f(touch.device != c.device),
+				})
+			}
 			for _, c := range s.sessions {
 				if c.count("purchase") == 0 {
 					continue
 				}
 				cDate, _ := models.ParseDate(c.date)
-				first := c
+				first, last, lastNonDirect := c, c, (*session)(nil)
 				for _, ss := range byJourney[s.journeyKey[c.id]] {
 					d, _ := models.ParseDate(ss.date)
 					if ss.start().After(c.start()) || d.Before(cDate.AddDays(-lookback).Time) {
 						continue
 					}
-					if ss.start().Before(first.start()) || ss.start().Equal(first.start()) && s.pipelineSession[ss.id] < s.pipelineSession[first.id] {
+					if later(first, ss) {
 						first = ss
 					}
+					if later(ss, last) {
+						last = ss
+					}
+					if !ss.direct() && (lastNonDirect == nil || later(ss, lastNonDirect)) {
+						lastNonDirect = ss
+					}
 				}
-				other := b2f(first.device != c.device)
-				crossDevice += int(other)
-				want.add("first_touch|"+first.utmSource(), figures{"conversions": 1, "revenue": c.revenue(), "cross_device_conversions": other})
-				want.add("last_touch|"+c.utmSource(), figures{"conversions": 1, "revenue": c.revenue(), "cross_device_conversions": 0})
+				if lastNonDirect == nil {
+					lastNonDirect = last
+				}
+				crossDevice += int(b2f(first.device != c.device))
+				credit("first_touch", c, first)
+				credit("last_touch", c, c)
+				credit("last_non_direct_click", c, lastNonDirect)
 			}
 			p := s.dates()
 			p["lookback_days"] = int64(lookback)
 			res := s.run(t, w, "attribution_first_last_touch", p)
-			compare(t, fromResult(t, res, []string{"model", "utm_source"}, []string{"conversions", "revenue", "cross_device_conversions"}), want)
+			direct := res.Column("traffic_class")
+			for _, row := range res.Rows {
+				row[direct] = row[direct] == "direct" || row[direct] == "internal"
+			}
+			compare(t, fromResult(t, res, []string{"model", "utm_source", "traffic_class"}, []string{"conversions", "revenue", "cross_device_conversions"}), want)
 			t.Logf("first touch on another device than the purchase: %d conversions", crossDevice)
 		})
 	}

@@ -26,23 +26,6 @@ const viewDir = "../../../sql/views"
 // the project and dataset Terraform's templatefile fills in.
 var tableRef = regexp.MustCompile("`\\$\\{project\\}\\.\\$\\{dataset\\}\\.([a-z_]+)`")
 
-// createView renders sql/views/<name>.sql for DuckDB (tables unqualified,
-// as warehousesql.Open names them) and creates the view.
-func createView(t *testing.T, w *warehousesql.Warehouse, name string) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(viewDir, name+".sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := tableRef.ReplaceAllString(string(b), "$1")
-	if strings.Contains(body, "${") || strings.Contains(body, "`") {
-		t.Fatalf("%s: a table reference is not `${project}.${dataset}.<table>`", name)
-	}
-	if _, err := w.SQL().ExecContext(context.Background(), "CREATE VIEW "+name+" AS "+body); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-}
-
 // openViews builds a warehouse holding rows and opens it with the views.
 func openViews(t *testing.T, events []schemas.Event, sessions []schemas.Session) *warehousesql.Warehouse {
 	t.Helper()
@@ -61,8 +44,13 @@ func openViews(t *testing.T, events []schemas.Event, sessions []schemas.Session)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	createView(t, w, "fact_events_current")
-	createView(t, w, "fact_sessions_current")
+	names, err := w.CreateViews(context.Background(), viewDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"fact_events_current", "fact_sessions_current"}; !slices.Equal(names, want) {
+		t.Fatalf("views %v, want %v", names, want)
+	}
 	return w
 }
 

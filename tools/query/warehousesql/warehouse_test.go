@@ -42,7 +42,7 @@ func TestEmptyWarehouse(t *testing.T) {
 		t.Fatalf("queries in %s: %v %v", sqlDir, names, err)
 	}
 	for _, name := range names {
-		res, err := w.RunFile(ctx, warehousesql.QueryPath(sqlDir, name), warehousesql.Params{"start_date": day, "end_date": day, "lookback_days": int64(30)})
+		res, err := w.RunFile(ctx, warehousesql.QueryPath(sqlDir, name), warehousesql.Params{"start_date": day, "end_date": day, "lookback_days": int64(30), "page_path": "/"})
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue

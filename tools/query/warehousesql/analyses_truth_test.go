@@ -1,0 +1,195 @@
+package warehousesql_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/example/clickstream/tools/query/warehousesql"
+)
+
+// TestCohortRetentionOverWeeks checks the weekly cohorts on a sample of
+// several weeks (the shared sample spans two days, so one or two weeks):
+// 2026-11-01 is a Sunday, so the first cohort week holds one day, and
+// visitors come back over the three weeks after it.
+func TestCohortRetentionOverWeeks(t *testing.T) {
+	s := newSample(t, "weeks", "--seed", "12", "--events", "30000", "--days", "22")
+	w, err := warehousesql.Open(context.Background(), s.warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	s.checkCohortRetention(t, w)
+	if n := len(s.cohortRetention(t)); n < 8 {
+		t.Errorf("%d (cohort, week) rows: the sample should span four weeks", n)
+	}
+}
+
+// monday is the Monday on or before a YYYY-MM-DD date.
+func monday(t *testing.T, date string) time.Time {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.AddDate(0, 0, -(int(d.Weekday())+6)%7)
+}
+
+// cohortRetention puts each device in the week of its first truth session
+// and counts, per later week, the devices with a session starting in it.
+func (s *sample) cohortRetention(t *testing.T) table {
+	firstDate := map[string]string{}
+	weeks := map[string]map[time.Time]bool{}
+	for _, ss := range s.sessions {
+		if d, ok := firstDate[ss.device]; !ok || ss.date < d {
+			firstDate[ss.device] = ss.date
+		}
+		if weeks[ss.device] == nil {
+			weeks[ss.device] = map[time.Time]bool{}
+		}
+		weeks[ss.device][monday(t, ss.date)] = true
+	}
+	size := map[time.Time]float64{}
+	for _, d := range firstDate {
+		size[monday(t, d)]++
+	}
+	want := table{}
+	for device, d := range firstDate {
+		cohort := monday(t, d)
+		for week := range weeks[device] {
+			since := int(week.Sub(cohort).Hours() / (24 * 7))
+			want.add(fmt.Sprintf("%s|%d", cohort.Format(time.DateOnly), since), figures{"active_visitors": 1})
+		}
+	}
+	for k, f := range want {
+		cohort, _ := time.Parse(time.DateOnly, k[:len(time.DateOnly)])
+		f["cohort_visitors"] = size[cohort]
+		f["retention_rate"] = ratio(f["active_visitors"], size[cohort])
+	}
+	return want
+}
+
+func (s *sample) checkCohortRetention(t *testing.T, w *warehousesql.Warehouse) {
+	want := s.cohortRetention(t)
+	res := s.run(t, w, "cohort_retention_weekly", s.dates())
+	compare(t, fromResult(t, res, []string{"cohort_week", "weeks_since_first_visit"}, []string{"cohort_visitors", "active_visitors", "retention_rate"}), want)
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t.Logf("cohort|week %s: %v of %v", k, want[k]["active_visitors"], want[k]["cohort_visitors"])
+	}
+}
+
+// funnelSteps are the closed funnel's event types after the session itself.
+var funnelSteps = []string{"product_view", "add_to_cart", "checkout_start", "purchase"}
+
+// checkClosedFunnel: a truth session reaches a step at its earliest event
+// of the step's type at or after the time it reached the step before.
+func (s *sample) checkClosedFunnel(t *testing.T, w *warehousesql.Warehouse) {
+	reached := make([]float64, len(funnelSteps)+1)
+	for _, ss := range s.sessions {
+		reached[0]++
+		var at time.Time
+		for i, step := range funnelSteps {
+			var first *event
+			for _, e := range ss.events {
+				if e.EventType == step && !e.EventTime.Before(at) && (first == nil || e.EventTime.Before(first.EventTime)) {
+					first = e
+				}
+			}
+			if first == nil {
+				break
+			}
+			at = first.EventTime
+			reached[i+1]++
+		}
+	}
+	want := table{}
+	for i, n := range reached {
+		f := figures{"sessions": n, "drop_off": 0, "drop_off_rate": 0, "rate_from_start": ratio(n, reached[0])}
+		if i > 0 {
+			f["drop_off"] = reached[i-1] - n
+			f["drop_off_rate"] = ratio(reached[i-1]-n, reached[i-1])
+		}
+		want[strconv.Itoa(i+1)] = f
+	}
+	t.Logf("sessions reaching each step in order: %v", reached)
+	res := s.run(t, w, "closed_funnel", s.dates())
+	compare(t, fromResult(t, res, []string{"step"}, []string{"sessions", "drop_off", "drop_off_rate", "rate_from_start"}), want)
+}
+
+// checkNextPages follows each truth session's page sequence (uncapped) from
+// every visit of the page: the next page and the one after it.
+func (s *sample) checkNextPages(t *testing.T, w *warehousesql.Warehouse) {
+	for _, page := range []string{"/cart", "/"} {
+		t.Run(page, func(t *testing.T) {
+			want := table{}
+			total := 0.0
+			for _, ss := range s.sessions {
+				seq := ss.paths(len(ss.events))
+				seen := map[string]bool{}
+				for i, p := range seq {
+					if p != page {
+						continue
+					}
+					next, then := "(exit)", "(none)"
+					if i+1 < len(seq) {
+						next, then = seq[i+1], "(exit)"
+					}
+					if i+2 < len(seq) {
+						then = seq[i+2]
+					}
+					key := next + "|" + then
+					want.add(key, figures{"transitions": 1, "sessions": b2f(!seen[key])})
+					seen[key] = true
+					total++
+				}
+			}
+			for _, f := range want {
+				f["share_of_transitions"] = ratio(f["transitions"], total)
+			}
+			p := s.dates()
+			p["page_path"] = page
+			res := s.run(t, w, "next_pages", p)
+			compare(t, fromResult(t, res, []string{"next_page_path", "then_page_path"}, []string{"transitions", "sessions", "share_of_transitions"}), want)
+			t.Logf("%s: %v transitions, %d distinct (next, then) pairs", page, total, len(want))
+		})
+	}
+}
+
+// checkNewVsReturning calls a truth session new when it is its device's
+// first (the truth's world starts empty, so the device's first session in
+// the data is its first ever).
+func (s *sample) checkNewVsReturning(t *testing.T, w *warehousesql.Warehouse) {
+	first := map[string]*session{}
+	for _, ss := range s.sessions {
+		if f, ok := first[ss.device]; !ok || ss.start().Before(f.start()) {
+			first[ss.device] = ss
+		}
+	}
+	want := table{}
+	visitors := map[string]map[string]bool{"new": {}, "returning": {}}
+	for _, ss := range s.sessions {
+		kind := "returning"
+		if first[ss.device] == ss {
+			kind = "new"
+		}
+		visitors[kind][ss.device] = true
+		want.add(kind, figures{"sessions": 1, "converting_sessions": b2f(ss.count("purchase") > 0), "revenue": ss.revenue()})
+	}
+	for kind, f := range want {
+		f["visitors"] = float64(len(visitors[kind]))
+		f["conversion_rate"] = ratio(f["converting_sessions"], f["sessions"])
+		f["revenue_per_session"] = round(f["revenue"]/f["sessions"], 2)
+		f["revenue"] = round(f["revenue"], 2)
+		t.Logf("%s: %v sessions of %v visitors, %v converting", kind, f["sessions"], f["visitors"], f["converting_sessions"])
+	}
+	res := s.run(t, w, "new_vs_returning", s.dates())
+	compare(t, fromResult(t, res, []string{"visitor_type"}, []string{"sessions", "visitors", "converting_sessions", "conversion_rate", "revenue", "revenue_per_session"}), want)
+}
