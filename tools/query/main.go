@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,7 +108,18 @@ func run(ctx context.Context) (err error) {
 			err = cerr
 		}
 	}()
+	text := *inline
+	if text == "" && !*shellOn {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		text = string(b)
+	}
 	for _, t := range w.Tables() {
+		if text != "" && !mentions(text, t.Name) {
+			continue // a note about a table the query does not read is noise
+		}
 		if t.Files == 0 {
 			fmt.Fprintf(os.Stderr, "note: %s has no files under %s/%s: it reads as an empty table\n", t.Name, w.Dir(), t.Name)
 		} else if len(t.MissingColumns) > 0 {
@@ -143,6 +155,11 @@ func run(ctx context.Context) (err error) {
 	}
 	fmt.Fprintf(os.Stderr, "%s, %s..%s, warehouse %s\n", path, p["start_date"], p["end_date"], w.Dir())
 	return warehousesql.Write(os.Stdout, res, *format)
+}
+
+// mentions reports whether the SQL text names table as a whole word.
+func mentions(text, table string) bool {
+	return regexp.MustCompile(`\b` + regexp.QuoteMeta(table) + `\b`).MatchString(text)
 }
 
 func queryParams(w *warehousesql.Warehouse) (warehousesql.Params, error) {

@@ -103,3 +103,19 @@ after_error
 		t.Errorf("errors: %q, want the failed statement's", errOut.String())
 	}
 }
+
+func TestMentions(t *testing.T) {
+	for _, c := range []struct {
+		text, table string
+		want        bool
+	}{
+		{"SELECT * FROM fact_sessions s", "fact_sessions", true},
+		{"FROM fact_sessions\nWHERE", "fact_sessions", true},
+		{"SELECT * FROM fact_sessions_current", "fact_sessions", false},
+		{"SELECT * FROM fact_events", "reconciliation", false},
+	} {
+		if got := mentions(c.text, c.table); got != c.want {
+			t.Errorf("mentions(%q, %q) = %v, want %v", c.text, c.table, got, c.want)
+		}
+	}
+}
