@@ -33,7 +33,6 @@ func writeRecord(r schemas.Record) schemas.Delivery {
 func Example() {
 	ctx := context.Background()
 	srv := pstest.NewServer()
-	defer func() { _ = srv.Close() }()
 	topic := "projects/my-project/topics/clickstream"
 	if _, err := srv.GServer.CreateTopic(ctx, &pubsubpb.Topic{Name: topic}); err != nil {
 		log.Fatal(err)
@@ -74,6 +73,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	fmt.Println("left unacknowledged:", len(left))
+	_ = srv.Close()
 	// Output:
 	// {"event_id":"e1"}: delivered 1, acknowledged 1
 	// {"events":[{"event_id":"e2"}]}: delivered 1, acknowledged 1

@@ -10,12 +10,10 @@ import (
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 )
 
-// pullOnce pulls at most one message, or none if none is available now.
+// pullOnce pulls at most one message, or none within pstest's short wait.
 func pullOnce(t *testing.T, f *fake) *pubsubpb.ReceivedMessage {
 	t.Helper()
-	resp, err := f.GServer.Pull(context.Background(), &pubsubpb.PullRequest{
-		Subscription: f.sub, MaxMessages: 1, ReturnImmediately: true,
-	})
+	resp, err := f.GServer.Pull(context.Background(), &pubsubpb.PullRequest{Subscription: f.sub, MaxMessages: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
