@@ -167,9 +167,12 @@ func TestReadIdle(t *testing.T) {
 		return map[string]string{"ts": strconv.FormatInt(t.UnixMilli(), 10)}
 	}
 
-	// After both first messages are acknowledged, nothing is pullable: the
-	// third pull from then on ends EmptySince + idleAfter at the latest, so
-	// the fourth starts with the watermark at the clock minus idleLag.
+	// Once both first messages are acknowledged nothing is pullable, and
+	// each pull moves the clock by resumeDelay: by pull idlePulls from then
+	// on the subscription has been empty for idleAfter, so the next pull
+	// starts with the watermark at the clock minus idleLag. m3 and m4 are
+	// published then.
+	idlePulls := int(idleAfter/resumeDelay) + 1
 	var (
 		f         *fake
 		first     []string
@@ -185,9 +188,9 @@ func TestReadIdle(t *testing.T) {
 			}
 		}
 		switch afterAcks++; afterAcks {
-		case 3:
+		case idlePulls:
 			idleAt = at
-		case 4:
+		case idlePulls + 1:
 			close(idle)
 		}
 	})
@@ -226,8 +229,8 @@ func TestReadIdle(t *testing.T) {
 	if wm := recs["m2"].Watermark; !wm.Before(base) {
 		t.Errorf("m2: reader watermark %v before any idle time, want before %v", wm, base)
 	}
-	if n := counter(res, "empty_pulls"); n < 3 {
-		t.Errorf("%d empty pulls, want at least 3", n)
+	if n := counter(res, "empty_pulls"); n < int64(idlePulls) {
+		t.Errorf("%d empty pulls, want at least %d", n, idlePulls)
 	}
 }
 
