@@ -58,7 +58,7 @@ const noRunnerSplits = "prism_disable_sdf_split"
 // new bundle while the first one still holds that key's uncommitted state,
 // and the bundle that commits last overwrites the other's state (Beam
 // v2.77 runners/prism/internal/engine: stageState.splitBundle). countFn
-// would lose a row count and never acknowledge the message (issue 19), and
+// would lose a row count and never acknowledge the message, and
 // every other stateful DoFn of the job its updates. The experiment is a
 // job option, so it is set here, where the graph is built, for the job
 // that Acknowledge is part of; Dataflow does not run this path.

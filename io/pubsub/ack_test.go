@@ -76,7 +76,7 @@ func TestAcknowledge(t *testing.T) {
 	}
 }
 
-// TestAcknowledgeHeldBundle reproduces issue 19 deterministically: the
+// TestAcknowledgeHeldBundle reproduces an acknowledgement Prism lost: the
 // acknowledger's bundle is held after it counted the first of a message's
 // two rows, until the second row has been counted elsewhere (or, when that
 // cannot happen, for a while). Prism splits a bundle that makes no

@@ -203,19 +203,31 @@ func counter(res beam.PipelineResult, name string) int64 {
 	return n
 }
 
-// waitAcked waits until the messages ids are acknowledged.
-func waitAcked(t testing.TB, f *fake, ids ...string) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		n := 0
-		for _, id := range ids {
-			if m := f.Message(id); m != nil && m.Acks > 0 {
-				n++
-			}
-		}
-		if n == len(ids) {
-			return
-		}
-	}
-	t.Errorf("messages %v not acknowledged in time", ids)
+// fakeClock is a clock that moves only when a test moves it.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// advance moves the clock by d and returns the new time.
+func (c *fakeClock) advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// reactorFunc is a pstest reactor that watches requests and lets pstest
+// handle them. It runs under pstest's lock: it must not call the server.
+type reactorFunc func(req any)
+
+func (r reactorFunc) React(req any) (bool, any, error) {
+	r(req)
+	return false, nil, nil
 }

@@ -31,6 +31,9 @@ const (
 type leaseKeeper struct {
 	sub, project, endpoint string
 	deadline               time.Duration
+	// after is the keeper's clock: it delivers the time once d has passed
+	// (time.After; tests step it by hand).
+	after func(d time.Duration) <-chan time.Time
 
 	mu       sync.Mutex
 	run      string           // the read whose leases are held
@@ -60,7 +63,8 @@ func keeperFor(o ReadOptions) *leaseKeeper {
 	defer keepersMu.Unlock()
 	k := keepers[key]
 	if k == nil {
-		k = &leaseKeeper{sub: o.Subscription, project: o.Project, endpoint: o.Endpoint, leases: map[string]lease{}}
+		k = &leaseKeeper{sub: o.Subscription, project: o.Project, endpoint: o.Endpoint, after: time.After,
+			leases: map[string]lease{}}
 		keepers[key] = k
 	}
 	k.mu.Lock()
@@ -188,8 +192,7 @@ func (k *leaseKeeper) keep() {
 		k.mu.Lock()
 		period := k.deadline / 3
 		k.mu.Unlock()
-		time.Sleep(period)
-		ids, deadline := k.due(time.Now())
+		ids, deadline := k.due(<-k.after(period))
 		if ids == nil {
 			return
 		}

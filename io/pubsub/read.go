@@ -42,6 +42,10 @@ const (
 	bundleDuration = time.Second
 )
 
+// processingTime is the clock the reader's watermark follows and its leases
+// start on; tests replace it to make idleness happen without waiting.
+var processingTime = time.Now
+
 // Read reads the subscription of o and returns an unbounded
 // PCollection<schemas.Record>, one record per message (Source
 // "pubsub:<subscription id>", Line 0, Arrived the publish time, the
@@ -188,7 +192,7 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt
 		if err != nil {
 			return nil, err
 		}
-		now := time.Now()
+		now := processingTime()
 		fn.pulls.Inc(ctx, 1)
 		fn.lastPulled.Store(int64(len(msgs)))
 		if len(msgs) == 0 {

@@ -155,59 +155,82 @@ func TestReadRecordFields(t *testing.T) {
 // TestReadIdle reads two messages, idles until the watermark advances
 // without data, then picks up two messages published later: one whose event
 // time lies behind the advanced watermark (late, so its window does not
-// count it) and one on time. MaxMessages ends the job with every window
-// flushed.
+// count it) and one on time. The reader's clock moves one resumeDelay per
+// pull, so idleness is a number of empty pulls, not a wait. MaxMessages
+// ends the job with every window flushed.
 func TestReadIdle(t *testing.T) {
-	f := newFake(t, 10*time.Second)
-	base := time.Now().Add(-time.Hour).Truncate(time.Minute)
+	clock := &fakeClock{t: time.Now()}
+	processingTime = clock.now
+	t.Cleanup(func() { processingTime = time.Now })
+	base := clock.now().Add(-time.Hour).Truncate(time.Minute)
 	ts := func(t time.Time) map[string]string {
 		return map[string]string{"ts": strconv.FormatInt(t.UnixMilli(), 10)}
 	}
-	first := []string{f.Publish(f.topic, []byte("m1"), ts(base.Add(time.Second))), f.Publish(f.topic, []byte("m2"), ts(base.Add(2*time.Second)))}
+
+	// Once both first messages are acknowledged nothing is pullable, and
+	// each pull moves the clock by resumeDelay: by pull idlePulls from then
+	// on the subscription has been empty for idleAfter, so the next pull
+	// starts with the watermark at the clock minus idleLag. m3 and m4 are
+	// published then.
+	idlePulls := int(idleAfter/resumeDelay) + 1
+	var (
+		f         *fake
+		first     []string
+		afterAcks int
+		idleAt    time.Time
+		idle      = make(chan struct{})
+	)
+	countPulls := reactorFunc(func(any) {
+		at := clock.advance(resumeDelay)
+		for _, id := range first {
+			if len(f.ackTimes(id)) == 0 {
+				return
+			}
+		}
+		switch afterAcks++; afterAcks {
+		case idlePulls:
+			idleAt = at
+		case idlePulls + 1:
+			close(idle)
+		}
+	})
+	f = newFake(t, 10*time.Second, pstest.ServerReactorOption{FuncName: "Pull", Reactor: countPulls})
+	first = []string{f.Publish(f.topic, []byte("m1"), ts(base.Add(time.Second))), f.Publish(f.topic, []byte("m2"), ts(base.Add(2*time.Second)))}
 	name, st := newStore(t)
 	o := f.options()
 	o.MaxMessages = 4
 	o.TimestampAttribute = "ts"
 
-	var onTime time.Time
-	published := make(chan time.Time, 1)
 	go func() {
-		waitAcked(t, f, first...)
-		// Long enough for two empty pulls idleAfter apart.
-		time.Sleep(idleAfter + 3*resumeDelay)
-		now := time.Now()
+		<-idle
 		f.Publish(f.topic, []byte("m3-late"), ts(base.Add(3*time.Second)))
-		f.Publish(f.topic, []byte("m4"), ts(now))
-		published <- now
+		f.Publish(f.topic, []byte("m4"), ts(base.Add(2*time.Hour)))
 	}()
 
 	p, s := beam.NewPipelineWithRoot()
 	records := Read(s, o)
 	Acknowledge(s, o, beam.ParDo(s, &sinkFn{Store: name}, records))
-	passert.Equals(s, windowCounts(s, records, time.Minute),
-		windowCount(base, 2), windowCount(time.Now().Truncate(time.Minute), 1))
+	passert.Equals(s, windowCounts(s, records, time.Minute), windowCount(base, 2), windowCount(base.Add(2*time.Hour), 1))
 	res, err := ptest.RunWithMetrics(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	onTime = <-published
 
+	<-idle // idleAt is set
 	recs, _ := st.snapshot()
 	if len(recs) != 4 {
 		t.Fatalf("%d records written, want 4", len(recs))
 	}
 	for _, b := range []string{"m3-late", "m4"} {
-		// The watermark moved to about the wall clock minus idleLag while
-		// the subscription was idle.
-		if wm := recs[b].Watermark; wm.Before(onTime.Add(-idleLag - 5*time.Second)) {
-			t.Errorf("%s: reader watermark %v, want near %v", b, wm, onTime.Add(-idleLag))
+		if wm, want := recs[b].Watermark, idleAt.Add(-idleLag).Truncate(time.Millisecond); wm.Before(want) {
+			t.Errorf("%s: reader watermark %v, want the idle watermark %v or later", b, wm, want)
 		}
 	}
 	if wm := recs["m2"].Watermark; !wm.Before(base) {
 		t.Errorf("m2: reader watermark %v before any idle time, want before %v", wm, base)
 	}
-	if n := counter(res, "empty_pulls"); n < 2 {
-		t.Errorf("%d empty pulls, want at least 2", n)
+	if n := counter(res, "empty_pulls"); n < int64(idlePulls) {
+		t.Errorf("%d empty pulls, want at least %d", n, idlePulls)
 	}
 }
 
