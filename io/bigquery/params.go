@@ -32,7 +32,7 @@ func queryParameters(query string, params models.Params) ([]bq.QueryParameter, e
 			v = civil.DateOf(x.Time)
 		case int:
 			v = int64(x)
-		case int64, float64, string, bool, time.Time, bq.NullDate, bq.NullInt64, bq.NullBool, bq.NullString, bq.NullTimestamp:
+		case int64, float64, string, bool, time.Time, bq.NullDate, bq.NullInt64, bq.NullBool, bq.NullString:
 		default:
 			return nil, fmt.Errorf("@%s: unsupported parameter type %T", name, v)
 		}

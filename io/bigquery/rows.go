@@ -40,7 +40,7 @@ func ReplaceRows(ctx context.Context, r *JobRunner, dataset, base string, params
 		all[k] = v
 	}
 	stmts := []string{"BEGIN TRANSACTION"}
-	for _, rp := range replaces {
+	for n, rp := range replaces {
 		if err := checkNames(rp.Table); err != nil {
 			return fmt.Errorf("bigquery: replace rows: %w", err)
 		}
@@ -48,7 +48,7 @@ func ReplaceRows(ctx context.Context, r *JobRunner, dataset, base string, params
 		if len(rp.Rows) == 0 {
 			continue
 		}
-		insert, err := insertRows(rp.Table, rp.Rows, all)
+		insert, err := insertRows(rp.Table, fmt.Sprintf("v%d", n), rp.Rows, all)
 		if err != nil {
 			return fmt.Errorf("bigquery: replace rows of %s: %w", rp.Table, err)
 		}
@@ -66,8 +66,8 @@ func ReplaceRows(ctx context.Context, r *JobRunner, dataset, base string, params
 }
 
 // insertRows is the INSERT of rows into table, adding their values to
-// params as @v<row>_<column>.
-func insertRows(table string, rows []any, params models.Params) (string, error) {
+// params as @<prefix>_<row>_<column>.
+func insertRows(table, prefix string, rows []any, params models.Params) (string, error) {
 	var columns []string
 	tuples := make([]string, len(rows))
 	for i, row := range rows {
@@ -80,7 +80,13 @@ func insertRows(table string, rows []any, params models.Params) (string, error) 
 		}
 		marks := make([]string, len(vals))
 		for j, v := range vals {
-			p := fmt.Sprintf("v%d_%d", i, j)
+			if v == nil {
+				// A literal: a NULL parameter carries its type, and the
+				// column gives one to the literal.
+				marks[j] = "NULL"
+				continue
+			}
+			p := fmt.Sprintf("%s_%d_%d", prefix, i, j)
 			if list, ok := v.([]string); ok {
 				items := make([]string, len(list))
 				for k, s := range list {
@@ -99,8 +105,8 @@ func insertRows(table string, rows []any, params models.Params) (string, error) 
 }
 
 // rowValues are the columns of a row of table and their values as query
-// parameters: a DATE as models.Date, an optional column's zero value (or nil
-// pointer) as its type's NULL, a list as []string.
+// parameters: a DATE as models.Date, a list as []string, and nil for NULL:
+// an optional column's zero value or nil pointer.
 func rowValues(table string, row any) ([]string, []any, error) {
 	t := schemas.MustTable(table)
 	v := reflect.ValueOf(row)
@@ -120,26 +126,21 @@ func rowValues(table string, row any) ([]string, []any, error) {
 			return nil, nil, fmt.Errorf("%T: %s is not a column of %s", row, name, table)
 		}
 		optional := slices.Contains(opts, "optional")
-		var val any
+		var val any // nil: NULL
 		switch x := v.Field(i).Interface().(type) {
 		case time.Time:
 			switch {
-			case slices.Contains(opts, "date") && optional && x.IsZero():
-				val = bq.NullDate{}
+			case optional && x.IsZero():
 			case slices.Contains(opts, "date"):
 				val = models.DateOf(x)
-			case optional && x.IsZero():
-				val = bq.NullTimestamp{}
 			default:
 				val = x.UTC()
 			}
 		case string:
-			val = x
-			if optional && x == "" {
-				val = bq.NullString{}
+			if !optional || x != "" {
+				val = x
 			}
 		case *int64:
-			val = bq.NullInt64{}
 			if x != nil {
 				val = *x
 			}
