@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,7 +101,18 @@ func run(ctx context.Context) (err error) {
 			err = cerr
 		}
 	}()
+	text := *inline
+	if text == "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("query %s: %w", *query, err)
+		}
+		text = string(b)
+	}
 	for _, t := range w.Tables() {
+		if !regexp.MustCompile(`\b` + regexp.QuoteMeta(t.Name) + `\b`).MatchString(text) {
+			continue // the query does not read it: no note (a batch run writes no reconciliation rows)
+		}
 		if t.Files == 0 {
 			fmt.Fprintf(os.Stderr, "note: %s has no files under %s/%s: it reads as an empty table\n", t.Name, w.Dir(), t.Name)
 		} else if len(t.MissingColumns) > 0 {
