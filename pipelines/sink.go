@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	bq "cloud.google.com/go/bigquery"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"google.golang.org/api/option"
 
 	"github.com/example/clickstream/io/bigquery"
 	"github.com/example/clickstream/io/bigquery/storagewrite"
@@ -105,13 +103,9 @@ func (c Config) ensureTables(ctx context.Context) error {
 	if c.Sink != SinkBigQuery || c.DryRun {
 		return nil
 	}
-	var opts []option.ClientOption
-	if c.BigQuery.Endpoint != "" {
-		opts = append(opts, option.WithEndpoint(c.BigQuery.Endpoint), option.WithoutAuthentication())
-	}
-	client, err := bq.NewClient(ctx, c.BigQuery.Project, opts...)
+	client, err := bigquery.NewClient(ctx, c.BigQuery.Project, c.BigQuery.Dataset, c.BigQuery.Endpoint)
 	if err != nil {
-		return fmt.Errorf("bigquery client: %w", err)
+		return err
 	}
 	defer func() { _ = client.Close() }()
 	return bigquery.EnsureTables(ctx, client, c.BigQuery.Dataset, schemas.Tables(), c.BigQuery.CreateTables)

@@ -67,9 +67,10 @@ type Summary struct {
 	// Tables holds, per table, the rows counted by the pipeline and the rows
 	// read back from the committed partitions.
 	Tables map[string]TableCheck `json:"tables"`
-	// Partitions are, on the local warehouse, every partition the run wrote
-	// (the facts it replaced, then what the dimension step wrote), with the
-	// rows counted for it and read back: the rows of run_partitions.
+	// Partitions are every partition the run wrote (the facts it replaced,
+	// then what the dimension step wrote), with the rows counted for it and
+	// read back, and on BigQuery the job that wrote it: the rows of
+	// run_partitions.
 	Partitions []PartitionCheck `json:"partitions,omitempty"`
 	// Streaming runs only: the messages read and acknowledged, the events
 	// too late for their session windows (also counted under events), and
