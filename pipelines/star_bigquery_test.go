@@ -23,11 +23,10 @@ import (
 // the orchestration (which jobs run, in which order, what a failure
 // leaves), not BigQuery's dialect (make sqlcheck checks it).
 
-// starRuns are two runs of hand-written events: run 1 owns days 1 and 2,
-// where device dA browses anonymously; run 2 owns day 3, where dA logs in,
-// which resolves run 1's sessions of dA to the user.
+// starRuns are two runs of writeStitchingDays' events: run 1 owns days 1
+// and 2, where device dA browses anonymously; run 2 owns day 3, where dA
+// logs in, which resolves run 1's sessions of dA to the user.
 type starRuns struct {
-	dir string
 	// first and second are the configurations of the runs, without a sink.
 	first, second Config
 }
@@ -35,17 +34,7 @@ type starRuns struct {
 func newStarRuns(t *testing.T) starRuns {
 	t.Helper()
 	dir := t.TempDir()
-	writeRaw(t, dir,
-		raw("a1", "page_view", "dA", "", "2026-11-01T10:00:00.000Z"),
-		raw("a2", "page_view", "dA", "", "2026-11-01T10:05:00.000Z"),
-		raw("a3", "page_view", "dA", "", "2026-11-01T15:00:00.000Z"),
-		raw("b1", "page_view", "dB", "", "2026-11-02T09:00:00.000Z"),
-		raw("c1", "login", "dC", "u-c", "2026-11-02T12:00:00.000Z"),
-		raw("c2", "page_view", "dC", "u-c", "2026-11-02T12:01:00.000Z"),
-		raw("a4", "page_view", "dA", "", "2026-11-03T11:00:00.000Z"),
-		raw("a5", "login", "dA", "u-a", "2026-11-03T11:02:00.000Z"),
-		raw("a6", "page_view", "dA", "u-a", "2026-11-03T11:05:00.000Z"),
-	)
+	writeStitchingDays(t, dir)
 	t.Setenv("CLICKSTREAM_IDENTITY_KEY", identityTestKey)
 	day := func(d int) time.Time { return time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC) }
 	base := Config{HashKeyRef: "env:CLICKSTREAM_IDENTITY_KEY", Shards: 2}
@@ -54,7 +43,7 @@ func newStarRuns(t *testing.T) starRuns {
 	first.Dates = []time.Time{day(1), day(2)}
 	second.Input = []string{filepath.Join(dir, "raw", "dt=2026-11-03", "*")}
 	second.Dates = []time.Time{day(3)}
-	return starRuns{dir: dir, first: first, second: second}
+	return starRuns{first: first, second: second}
 }
 
 // local runs c into the local warehouse out.
@@ -183,11 +172,7 @@ func readBigQueryAccount(t *testing.T, srv *bqfake.Server, runID string) bigQuer
 func (a bigQueryAccount) rows() []partitionRow {
 	var out []partitionRow
 	for _, p := range a.partitions {
-		date := "NULL"
-		if !p.Date.IsZero() {
-			date = p.Date.UTC().Format(time.DateOnly)
-		}
-		out = append(out, partitionRow{p.TableName, date, p.Status, nullable(p.RowsCounted), nullable(p.RowsWritten)})
+		out = append(out, accountRow(p))
 	}
 	sortRows(out)
 	return out
@@ -227,16 +212,7 @@ func TestBatchBigQueryStarEqualsLocal(t *testing.T) {
 		if !a.run.Reconciled || a.run.Sink != SinkBigQuery || len(a.run.Problems) != 0 {
 			t.Errorf("runs row of %s: %+v, want reconciled on bigquery", run.runID, a.run)
 		}
-		var want []partitionRow
-		for _, p := range local.Partitions {
-			date := "NULL"
-			if !p.Date.IsZero() {
-				date = p.Date.Format(time.DateOnly)
-			}
-			want = append(want, partitionRow{p.Table, date, p.Status, nullable(p.Counted), fmt.Sprint(p.ReadBack)})
-		}
-		sortRows(want)
-		if got := a.rows(); !slices.Equal(got, want) {
+		if got, want := a.rows(), summaryRows(local); !slices.Equal(got, want) {
 			t.Errorf("run_partitions of %s on BigQuery\n%v\nwant the local run's\n%v", run.runID, got, want)
 		}
 		for _, p := range a.partitions {
