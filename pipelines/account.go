@@ -1,11 +1,14 @@
 package pipelines
 
 import (
+	"context"
 	"fmt"
 	"time"
 
+	"github.com/example/clickstream/io/bigquery"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/sql/models"
 	"github.com/example/clickstream/transforms/sanitize"
 	"github.com/example/clickstream/transforms/tally"
 )
@@ -22,11 +25,15 @@ type account struct {
 	partitions []schemas.RunPartition
 }
 
-// newAccount makes the account of a local batch run that owns owned.
+// newAccount makes the account of a batch run into c.Sink that owns owned.
 func newAccount(c Config, s *Summary, owned []time.Time) account {
 	runDate := schemas.DateOf(s.Started)
+	sink := c.Sink
+	if sink == "" {
+		sink = SinkLocal
+	}
 	a := account{run: schemas.Run{
-		RunDate: runDate, RunID: s.RunID, Mode: ModeBatch, Sink: SinkLocal,
+		RunDate: runDate, RunID: s.RunID, Mode: ModeBatch, Sink: sink,
 		DatesOwned: FormatDates(owned), Started: s.Started, Finished: s.Finished,
 		InputRecords: s.InputRecords, Events: s.Events, Duplicates: s.Duplicates,
 		Bots: sum(s.Bots), DeadLetter: sum(s.DeadLetter), OutOfRange: s.OutOfRange,
@@ -57,10 +64,14 @@ func newAccount(c Config, s *Summary, owned []time.Time) account {
 	outcome(tally.OutOfRange, "", s.OutOfRange)
 	outcome(tally.Unwritable, "", s.Unwritable)
 	for _, p := range s.Partitions {
-		written := p.ReadBack
+		var written *int64 // a failed partition: what it holds is not the run's
+		if p.Status != schemas.PartitionFailed {
+			n := p.ReadBack
+			written = &n
+		}
 		a.partitions = append(a.partitions, schemas.RunPartition{
-			RunDate: runDate, RunID: s.RunID, TableName: p.Table, Date: p.Date,
-			Status: p.Status, RowsCounted: p.Counted, RowsWritten: &written,
+			RunDate: runDate, RunID: s.RunID, TableName: p.Table, Date: p.Date, JobID: p.JobID, Attempt: p.Attempt,
+			Status: p.Status, RowsCounted: p.Counted, RowsWritten: written, Error: p.Error,
 		})
 	}
 	return a
@@ -114,4 +125,32 @@ func stageAccount[T any](out, stageID, table string, day []time.Time, runID stri
 		return fmt.Errorf("run account: %w", err)
 	}
 	return nil
+}
+
+// writeBigQuery adds the account to BigQuery in one multi-statement
+// transaction of DML (bigquery.ReplaceRows, job base id base): the run's
+// rows of each account table's partition of its start date are deleted,
+// then its rows inserted, so that a stage run again writes them once, and
+// the tables keep their schemas.
+func (a account) writeBigQuery(ctx context.Context, r *bigquery.JobRunner, dataset, base string) error {
+	const where = "run_date = @run_date AND run_id = @run_id"
+	params := models.Params{"run_date": models.DateOf(a.run.RunDate), "run_id": a.run.RunID}
+	err := bigquery.ReplaceRows(ctx, r, dataset, base, params, []bigquery.Replace{
+		{Table: "runs", Where: where, Rows: sanitized("runs", []schemas.Run{a.run})},
+		{Table: "run_outcomes", Where: where, Rows: sanitized("run_outcomes", a.outcomes)},
+		{Table: "run_partitions", Where: where, Rows: sanitized("run_partitions", a.partitions)},
+	})
+	if err != nil {
+		return fmt.Errorf("run account: %w", err)
+	}
+	return nil
+}
+
+// sanitized are rows of table sanitized like every row a sink writes.
+func sanitized[T any](table string, rows []T) []any {
+	out := make([]any, len(rows))
+	for i, r := range rows {
+		out[i] = sanitize.Row(table, r)
+	}
+	return out
 }

@@ -102,31 +102,44 @@ func checkAccount(t *testing.T, out string, sums ...*Summary) []partitionRow {
 		if input != s.InputRecords || records != s.InputRecords {
 			t.Errorf("run_outcomes of %s: input_records %d, outcomes %d; the run read %d", s.RunID, input, records, s.InputRecords)
 		}
-		var got, fromSummary []partitionRow
+		var got []partitionRow
 		for _, p := range partitions {
 			if p.RunID == s.RunID {
-				date := "NULL"
-				if !p.Date.IsZero() {
-					date = p.Date.UTC().Format(time.DateOnly)
-				}
-				got = append(got, partitionRow{p.TableName, date, p.Status, nullable(p.RowsCounted), nullable(p.RowsWritten)})
+				got = append(got, accountRow(p))
 			}
-		}
-		for _, p := range s.Partitions {
-			date := "NULL"
-			if !p.Date.IsZero() {
-				date = p.Date.Format(time.DateOnly)
-			}
-			fromSummary = append(fromSummary, partitionRow{p.Table, date, p.Status, nullable(p.Counted), fmt.Sprint(p.ReadBack)})
 		}
 		sortRows(got)
-		sortRows(fromSummary)
+		fromSummary := summaryRows(s)
 		if !slices.Equal(got, fromSummary) {
 			t.Errorf("run_partitions of %s\n%v\nwant the summary's\n%v", s.RunID, got, fromSummary)
 		}
 		last = got
 	}
 	return last
+}
+
+// accountRow is a run_partitions row as a test compares it.
+func accountRow(p schemas.RunPartition) partitionRow {
+	date := "NULL"
+	if !p.Date.IsZero() {
+		date = p.Date.UTC().Format(time.DateOnly)
+	}
+	return partitionRow{p.TableName, date, p.Status, nullable(p.RowsCounted), nullable(p.RowsWritten)}
+}
+
+// summaryRows are the partitions of a summary as the run_partitions rows
+// they make, sorted.
+func summaryRows(s *Summary) []partitionRow {
+	var rows []partitionRow
+	for _, p := range s.Partitions {
+		date := "NULL"
+		if !p.Date.IsZero() {
+			date = p.Date.Format(time.DateOnly)
+		}
+		rows = append(rows, partitionRow{p.Table, date, p.Status, nullable(p.Counted), fmt.Sprint(p.ReadBack)})
+	}
+	sortRows(rows)
+	return rows
 }
 
 func sortRows(rows []partitionRow) {

@@ -3,6 +3,7 @@ package pipelines
 import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/example/clickstream/io/bigquery"
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
@@ -50,9 +51,23 @@ func Build(s beam.Scope, c Config) {
 	if c.BeforeSinks != nil {
 		kept = c.BeforeSinks(s, kept)
 	}
-	tallies = append(tallies, c.writeBatch(s, "fact_events", kept)...)
-	tallies = append(tallies, c.writeBatch(s, "fact_sessions", sessions)...)
-	tallies = append(tallies, c.writeBatch(s, "bot_events", bots)...)
-	tallies = append(tallies, c.writeBatch(s, "dead_letter", dead)...)
+	var pending beam.PCollection
+	if c.Sink == SinkBigQuery {
+		// The owned dates are pending before any of their facts is
+		// replaced: a job that dies after some loads leaves them pending
+		// for the next run's dimension step.
+		pending = bigquery.Pending(s, c.loadOptions())
+	}
+	var loads []beam.PCollection
+	loads = append(loads, c.writeBatch(s, "fact_events", kept, pending)...)
+	loads = append(loads, c.writeBatch(s, "fact_sessions", sessions, pending)...)
+	loads = append(loads, c.writeBatch(s, "bot_events", bots, pending)...)
+	loads = append(loads, c.writeBatch(s, "dead_letter", dead, pending)...)
+	if c.Sink == SinkBigQuery {
+		// No file may carry the tallies out of a Dataflow job: the job
+		// decides its verdict itself, after its loads.
+		finishBigQuery(s, c, tallies, loads)
+		return
+	}
 	tally.Write(s, c.tallyDir(), tallies...)
 }

@@ -28,6 +28,9 @@
 // record is accounted for exactly once, every partition holds the rows
 // counted for it, and the dimension step succeeded (a failed step leaves
 // its dates pending for the next run's step). With the BigQuery sink the
-// pipeline loads the partitions itself, and the dimension step is not run
-// by this driver.
+// job does it all itself, so that nothing runs on a Dataflow launcher:
+// bigquery.Pending marks the owned dates pending, every load waits for it,
+// and the last stage (finishBigQuery) waits for every load, runs the
+// dimension step on BigQuery (bigquery.Engine), reads back, decides the
+// verdict and writes the run's account.
 package pipelines

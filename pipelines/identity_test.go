@@ -151,26 +151,32 @@ func sessionsByDevice(t *testing.T, out string) map[string][]schemas.Session {
 	return m
 }
 
+// writeStitchingDays writes three days of raw events under dir: device dA
+// browses anonymously on 2026-11-01 (two sessions) and logs in as u-a on
+// 2026-11-03; dB is anonymous and never logs in, dC logs in as u-c, both on
+// 2026-11-02.
+func writeStitchingDays(t *testing.T, dir string) {
+	t.Helper()
+	writeRaw(t, dir,
+		raw("a1", "page_view", "dA", "", "2026-11-01T10:00:00.000Z"),
+		raw("a2", "page_view", "dA", "", "2026-11-01T10:05:00.000Z"),
+		raw("a3", "page_view", "dA", "", "2026-11-01T15:00:00.000Z"),
+		raw("b1", "page_view", "dB", "", "2026-11-02T09:00:00.000Z"),
+		raw("c1", "login", "dC", "u-c", "2026-11-02T12:00:00.000Z"),
+		raw("c2", "page_view", "dC", "u-c", "2026-11-02T12:01:00.000Z"),
+		raw("a4", "page_view", "dA", "", "2026-11-03T11:00:00.000Z"),
+		raw("a5", "login", "dA", "u-a", "2026-11-03T11:02:00.000Z"),
+		raw("a6", "page_view", "dA", "u-a", "2026-11-03T11:05:00.000Z"),
+	)
+}
+
 // A device browses anonymously on day 1 (run 1) and logs in on day 3
 // (run 2): run 2's dimension step resolves the day-1 sessions to the user
 // and rewrites the day-1 fact_sessions partition, and no other partition of
 // an earlier run; its account lists every partition it wrote.
 func TestIdentityAcrossRuns(t *testing.T) {
 	dir := t.TempDir()
-	writeRaw(t, dir,
-		// Day 1: dA anonymous, two sessions.
-		raw("a1", "page_view", "dA", "", "2026-11-01T10:00:00.000Z"),
-		raw("a2", "page_view", "dA", "", "2026-11-01T10:05:00.000Z"),
-		raw("a3", "page_view", "dA", "", "2026-11-01T15:00:00.000Z"),
-		// Day 2: dB anonymous and never logs in; dC logged in.
-		raw("b1", "page_view", "dB", "", "2026-11-02T09:00:00.000Z"),
-		raw("c1", "login", "dC", "u-c", "2026-11-02T12:00:00.000Z"),
-		raw("c2", "page_view", "dC", "u-c", "2026-11-02T12:01:00.000Z"),
-		// Day 3: dA logs in.
-		raw("a4", "page_view", "dA", "", "2026-11-03T11:00:00.000Z"),
-		raw("a5", "login", "dA", "u-a", "2026-11-03T11:02:00.000Z"),
-		raw("a6", "page_view", "dA", "u-a", "2026-11-03T11:05:00.000Z"),
-	)
+	writeStitchingDays(t, dir)
 	t.Setenv("CLICKSTREAM_IDENTITY_KEY", identityTestKey)
 	p, err := pseudonymize.New([]byte(identityTestKey), "")
 	if err != nil {

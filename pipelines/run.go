@@ -26,13 +26,14 @@ import (
 // date and rewrites the fact_sessions partitions, of this run or earlier
 // ones, whose resolved_user_key changes; reads back every partition it wrote;
 // decides the verdict; and writes the run's own account (runs,
-// run_outcomes, run_partitions) into the warehouse. It returns and stores
-// the run summary. On Dataflow (c.Remote) it returns a nil summary once the
-// job is submitted; with the BigQuery sink the dimension step is not run
-// here (see README, Status). A run that is not reconciled returns its
-// summary and no error: the caller decides (main exits non-zero). A
-// dimension step that fails makes the run not reconciled, and its dates
-// stay pending for the next run's step.
+// run_outcomes, run_partitions) into the warehouse. With the BigQuery sink
+// the job does all of that itself (bigquery.Pending before the loads, then
+// finishBigQuery after them), and Run returns the summary its last stage
+// saved. It stores the run summary under <output>/_runs. On Dataflow
+// (c.Remote) it returns a nil summary once the job is submitted. A run that
+// is not reconciled returns its summary and no error: the caller decides
+// (main exits non-zero). A dimension step that fails makes the run not
+// reconciled, and its dates stay pending for the next run's step.
 //
 // The page-type rules (--page_types_file) are read and checked before
 // anything else. On the local warehouse the run holds its staging for its
@@ -75,6 +76,11 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 		return nil, nil // submitted to Dataflow; the job loads BigQuery itself
 	}
 	slog.Info("pipeline finished", "run_id", c.RunID)
+	if c.Sink == SinkBigQuery {
+		// The job's last stage decided the verdict, wrote the account to
+		// BigQuery and saved the summary here (finishBigQuery).
+		return LoadSummary(c.Output, c.RunID)
+	}
 
 	totals, err := tally.Read(ctx, c.tallyDir())
 	if err != nil {
@@ -82,12 +88,6 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	}
 	if err := os.RemoveAll(c.tallyDir()); err != nil {
 		return nil, fmt.Errorf("remove tallies: %w", err)
-	}
-	if c.Sink == SinkBigQuery {
-		// The pipeline loaded the partitions itself; the dimension step on
-		// BigQuery is not wired yet (see README, Status).
-		sum := newSummary(c, c.Dates, totals, totals[Loaded], started, time.Now())
-		return sum, sum.Save(c.Output)
 	}
 	owned := c.Dates
 	if len(owned) == 0 {
@@ -172,14 +172,38 @@ func (c Config) commit(ctx context.Context, owned []time.Time, totals tally.Tota
 	return sum, nil
 }
 
-// readBack reads back every partition the run wrote: the owned partitions
-// of the counted tables, with the rows counted for each, and the
-// reconciliation partitions of streamed dates it emptied (counted 0: a
-// batch run writes none); then, after a dimension step that succeeded, the
-// fact_sessions partitions it rewrote, the state partitions of its dates
-// and the dimensions, or, when it failed, the state_dates partitions that
-// keep the owned dates pending.
+// readBack reads back every partition the run wrote (plannedPartitions)
+// from the local warehouse.
 func (c Config) readBack(owned, streamed []time.Time, totals tally.Totals, res dimensions.Result, stepDone bool) ([]PartitionCheck, error) {
+	parts, err := plannedPartitions(owned, streamed, totals, res, stepDone)
+	if err != nil {
+		return nil, err
+	}
+	for i := range parts {
+		p := &parts[i]
+		var dates []time.Time // an unpartitioned table is counted whole
+		if !p.Date.IsZero() {
+			dates = []time.Time{p.Date}
+		}
+		rows, err := warehouse.CountRows(c.Output, p.Table, dates)
+		if err != nil {
+			return nil, fmt.Errorf("read back %s: %w", p.Table, err)
+		}
+		p.ReadBack = rows[p.Date]
+		p.settle()
+	}
+	return parts, nil
+}
+
+// plannedPartitions lists every partition a run wrote, for either sink to
+// read back: the owned partitions of the counted tables, with the rows
+// counted for each, and the reconciliation partitions of streamed dates it
+// emptied (counted 0: a batch run writes none); then, after a dimension
+// step that succeeded, the fact_sessions partitions it rewrote, the state
+// partitions of its dates and the dimensions, or, when it failed, the
+// state_dates partitions that keep the owned dates pending (Status
+// PartitionPending; the others' Status is left for settle).
+func plannedPartitions(owned, streamed []time.Time, totals tally.Totals, res dimensions.Result, stepDone bool) ([]PartitionCheck, error) {
 	var parts []PartitionCheck
 	add := func(table string, dates []time.Time, counted map[time.Time]int64, status string) {
 		for _, d := range dates {
@@ -208,35 +232,24 @@ func (c Config) readBack(owned, streamed []time.Time, totals tally.Totals, res d
 			rewritten = append(rewritten, r.Date)
 		}
 		add("fact_sessions", rewritten, nil, "")
-		for _, table := range []string{"state_dates", "state_device_days", "state_device_user_runs", "state_page_days"} {
+		for _, table := range stateTables {
 			add(table, res.Dates, nil, "")
 		}
-		for _, table := range []string{"dim_device_users", "dim_devices", "dim_users", "dim_pages"} {
+		for _, table := range dimensionTables {
 			add(table, []time.Time{{}}, nil, "")
 		}
 	} else {
 		add("state_dates", owned, nil, schemas.PartitionPending)
 	}
-	for i := range parts {
-		p := &parts[i]
-		var dates []time.Time // an unpartitioned table is counted whole
-		if !p.Date.IsZero() {
-			dates = []time.Time{p.Date}
-		}
-		rows, err := warehouse.CountRows(c.Output, p.Table, dates)
-		if err != nil {
-			return nil, fmt.Errorf("read back %s: %w", p.Table, err)
-		}
-		p.ReadBack = rows[p.Date]
-		if p.Status == "" {
-			p.Status = schemas.PartitionWritten
-			if p.ReadBack == 0 {
-				p.Status = schemas.PartitionEmptied
-			}
-		}
-	}
 	return parts, nil
 }
+
+// The tables the dimension step writes: the state, partitioned by event
+// date, and the dimensions, unpartitioned.
+var (
+	stateTables     = []string{"state_dates", "state_device_days", "state_device_user_runs", "state_page_days"}
+	dimensionTables = []string{"dim_device_users", "dim_devices", "dim_users", "dim_pages"}
+)
 
 // partitionTally is the name of the tally that counts table's rows by
 // partition date (tally.CountByDate).

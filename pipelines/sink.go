@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	bq "cloud.google.com/go/bigquery"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"google.golang.org/api/option"
 
 	"github.com/example/clickstream/io/bigquery"
 	"github.com/example/clickstream/io/bigquery/storagewrite"
@@ -17,10 +14,6 @@ import (
 	"github.com/example/clickstream/transforms/sanitize"
 	"github.com/example/clickstream/transforms/tally"
 )
-
-func init() {
-	register.Function1x1(loadedTally)
-}
 
 // The sinks.
 const (
@@ -42,32 +35,41 @@ type BigQuery struct {
 }
 
 // writeBatch writes a batch table: staged into the local warehouse (the
-// driver commits it), or loaded into BigQuery partition by partition. With
-// BigQuery it returns PCollection<tally.Tally> of the rows loaded per table,
-// the read-back for the run's reconciliation; with the local warehouse the
-// driver reads back the committed partitions instead.
-func (c Config) writeBatch(s beam.Scope, table string, rows beam.PCollection) []beam.PCollection {
+// driver commits it and reads the partitions back), or loaded into
+// BigQuery partition by partition once pending (bigquery.Pending) has
+// marked the owned dates pending. With BigQuery it returns
+// PCollection<bigquery.LoadResult>, what each load job did, for the run's
+// last stage (finishBigQuery).
+func (c Config) writeBatch(s beam.Scope, table string, rows, pending beam.PCollection) []beam.PCollection {
 	s = s.Scope("write_" + table)
 	rows = sanitize.Rows(s, table, rows)
 	if c.Sink != SinkBigQuery {
 		warehouse.Write(s, c.Output, c.RunID, table, rows)
 		return nil
 	}
-	loaded := bigquery.Load(s, bigquery.LoadOptions{
+	o := c.loadOptions()
+	o.After = pending
+	return []beam.PCollection{bigquery.Load(s, o, table, rows)}
+}
+
+// loadOptions are the BigQuery sink's load options for the run.
+func (c Config) loadOptions() bigquery.LoadOptions {
+	return bigquery.LoadOptions{
 		Project: c.BigQuery.Project, Dataset: c.BigQuery.Dataset, TempLocation: c.BigQuery.TempLocation,
 		RunID: c.RunID, Owned: c.Dates, Endpoint: c.BigQuery.Endpoint,
-	}, table, rows)
-	return []beam.PCollection{beam.ParDo(s, loadedTally, loaded)}
+	}
 }
 
 // Loaded is the tally name of rows BigQuery load jobs wrote, by table;
 // LoadFailed counts the partitions whose load failed for good, keyed by
-// "<table>$<YYYYMMDD>: <BigQuery's error>".
+// "<table>$<YYYYMMDD>: <BigQuery's error>". The run's last stage adds them
+// to its totals (loadedTally).
 const (
 	Loaded     = "loaded"
 	LoadFailed = "load_failed"
 )
 
+// loadedTally is what a load did, as a tally.
 func loadedTally(r bigquery.LoadResult) tally.Tally {
 	if r.Error == "" {
 		return tally.Tally{Name: Loaded, Key: r.Table, N: r.Rows}
@@ -101,13 +103,9 @@ func (c Config) ensureTables(ctx context.Context) error {
 	if c.Sink != SinkBigQuery || c.DryRun {
 		return nil
 	}
-	var opts []option.ClientOption
-	if c.BigQuery.Endpoint != "" {
-		opts = append(opts, option.WithEndpoint(c.BigQuery.Endpoint), option.WithoutAuthentication())
-	}
-	client, err := bq.NewClient(ctx, c.BigQuery.Project, opts...)
+	client, err := bigquery.NewClient(ctx, c.BigQuery.Project, c.BigQuery.Dataset, c.BigQuery.Endpoint)
 	if err != nil {
-		return fmt.Errorf("bigquery client: %w", err)
+		return err
 	}
 	defer func() { _ = client.Close() }()
 	return bigquery.EnsureTables(ctx, client, c.BigQuery.Dataset, schemas.Tables(), c.BigQuery.CreateTables)

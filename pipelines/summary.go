@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/example/clickstream/io/dimensions"
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/tally"
 )
 
@@ -66,9 +67,10 @@ type Summary struct {
 	// Tables holds, per table, the rows counted by the pipeline and the rows
 	// read back from the committed partitions.
 	Tables map[string]TableCheck `json:"tables"`
-	// Partitions are, on the local warehouse, every partition the run wrote
-	// (the facts it replaced, then what the dimension step wrote), with the
-	// rows counted for it and read back: the rows of run_partitions.
+	// Partitions are every partition the run wrote (the facts it replaced,
+	// then what the dimension step wrote), with the rows counted for it and
+	// read back, and on BigQuery the job that wrote it: the rows of
+	// run_partitions.
 	Partitions []PartitionCheck `json:"partitions,omitempty"`
 	// Streaming runs only: the messages read and acknowledged, the events
 	// too late for their session windows (also counted under events), and
@@ -104,14 +106,34 @@ type PartitionCheck struct {
 	Table string    `json:"table"`
 	Date  time.Time `json:"date,omitzero"`
 	// Status is schemas.PartitionWritten, PartitionEmptied (it holds no
-	// rows) or PartitionPending (state_dates of a date whose dimension step
-	// failed).
+	// rows), PartitionPending (state_dates of a date whose dimension step
+	// failed) or PartitionFailed (its BigQuery load job failed).
 	Status string `json:"status"`
 	// Counted are the rows the pipeline counted for it; nil for rows the
 	// warehouse derived (dimension step).
 	Counted *int64 `json:"counted,omitempty"`
-	// ReadBack are the rows it holds after the run.
+	// ReadBack are the rows it holds after the run (none counted for a
+	// failed partition, which holds what it held before).
 	ReadBack int64 `json:"read_back"`
+	// JobID and Attempt name the BigQuery job that wrote the partition, or
+	// failed to (AttemptID); Error is why it failed. Empty on the local
+	// warehouse.
+	JobID   string `json:"job_id,omitempty"`
+	Attempt *int64 `json:"attempt,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// settle gives a partition written by the run, whose rows are read back,
+// its status: written, or emptied when it holds no rows. A status already
+// decided (pending, failed) stays.
+func (p *PartitionCheck) settle() {
+	if p.Status != "" {
+		return
+	}
+	p.Status = schemas.PartitionWritten
+	if p.ReadBack == 0 {
+		p.Status = schemas.PartitionEmptied
+	}
 }
 
 func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string]int64, started, finished time.Time) *Summary {
@@ -217,7 +239,8 @@ func (s *Summary) reconcile() {
 		}
 	}
 	for _, p := range s.Partitions {
-		if p.Counted != nil && *p.Counted != p.ReadBack {
+		// A failed partition's problem is its failed load (FailedLoads).
+		if p.Counted != nil && *p.Counted != p.ReadBack && p.Status != schemas.PartitionFailed {
 			s.Problems = append(s.Problems, fmt.Sprintf("%s %s: counted %d rows, read back %d",
 				p.Table, p.Date.Format(time.DateOnly), *p.Counted, p.ReadBack))
 		}
@@ -248,6 +271,20 @@ func (s *Summary) Save(output string) error {
 		return fmt.Errorf("save summary: %w", err)
 	}
 	return os.WriteFile(filepath.Join(dir, s.RunID+".json"), append(b, '\n'), 0o644)
+}
+
+// LoadSummary reads the summary of run runID that Save stored under
+// output.
+func LoadSummary(output, runID string) (*Summary, error) {
+	b, err := os.ReadFile(filepath.Join(output, "_runs", runID+".json"))
+	if err != nil {
+		return nil, fmt.Errorf("load summary: %w", err)
+	}
+	var s Summary
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("load summary %s: %w", runID, err)
+	}
+	return &s, nil
 }
 
 // Print writes the summary as a readable table.

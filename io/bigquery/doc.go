@@ -74,8 +74,18 @@
 //	err = errors.Join(err, e.Close(ctx))
 //
 // A run marks its dates pending before it loads their facts (MarkPending,
-// one transaction on state_dates); the step processes them with every date
-// still pending and marks them built when it writes.
+// one transaction on state_dates; in the pipeline, Pending is the stage
+// that does it, and LoadOptions.After makes every load wait for it); the
+// step processes them with every date still pending and marks them built
+// when it writes.
+//
+// # Rows of the run's account
+//
+// ReplaceRows replaces a few rows of several tables in one transaction of
+// DML (the run's rows of runs, run_outcomes and run_partitions), every
+// value a query parameter and NULL a literal; PartitionRows reads how many
+// rows partitions hold from INFORMATION_SCHEMA.PARTITIONS, what a run
+// reads back of the tables its dimension step wrote.
 //
 // Intermediate results: temporary tables of a BigQuery session. NewEngine
 // opens a session (the job that takes the lease creates it), every job of

@@ -55,6 +55,8 @@ type Engine struct {
 	jobs int
 	// released is set once the lease is given back.
 	released bool
+	// applied is the job of Apply's transaction, once it succeeded.
+	applied *JobResult
 }
 
 var _ dimensions.Engine = (*Engine)(nil)
@@ -311,12 +313,18 @@ func (e *Engine) Apply(ctx context.Context, outputs []dimensions.Output) ([]dime
 	stmts = append(stmts, releaseLease, "COMMIT TRANSACTION")
 	params := models.Params{"step_id": e.step, "lease_lost": fmt.Sprintf(
 		"dimension step %s no longer holds the lease (another run took it over): it must not write", e.step)}
-	if _, err := e.run(ctx, "apply", strings.Join(stmts, ";\n")+";", params); err != nil {
+	res, err := e.run(ctx, "apply", strings.Join(stmts, ";\n")+";", params)
+	if err != nil {
 		return nil, err
 	}
-	e.released = true
+	e.released, e.applied = true, res
 	return updated, nil
 }
+
+// Applied is the job whose transaction wrote the step's outputs (Apply),
+// the job that wrote every table the step changed; nil before Apply
+// succeeded.
+func (e *Engine) Applied() *JobResult { return e.applied }
 
 func replaceTable(o dimensions.Output) ([]string, error) {
 	if err := checkNames(o.Table, o.Source); err != nil {

@@ -107,8 +107,9 @@ type JobResult struct {
 // JobFailedError is a job that BigQuery failed, or refused to start, for a
 // reason that would fail it again.
 type JobFailedError struct {
-	// ID is the failed attempt's job id.
-	ID string
+	// ID is the failed attempt's job id, AttemptID(base, Attempt).
+	ID      string
+	Attempt int
 	// Err is BigQuery's error: the job's error result (*bq.Error), or
 	// jobs.insert's answer (*googleapi.Error).
 	Err error
@@ -154,6 +155,10 @@ func (r *JobRunner) Run(ctx context.Context, base string, cfg bq.JobConfig) (*Jo
 	for n := 0; ; n++ {
 		id := AttemptID(base, n)
 		job, submitted, err := r.probeOrSubmit(ctx, id, cfg)
+		var refused *JobFailedError
+		if errors.As(err, &refused) {
+			refused.Attempt = n
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +170,7 @@ func (r *JobRunner) Run(ctx context.Context, base string, cfg bq.JobConfig) (*Jo
 			return &JobResult{ID: id, Attempt: n, Submitted: submitted, Retries: retries, Status: status, Job: job}, nil
 		}
 		if !transient(status.Err()) {
-			return nil, &JobFailedError{ID: id, Err: status.Err(), Errors: jobErrors(status)}
+			return nil, &JobFailedError{ID: id, Attempt: n, Err: status.Err(), Errors: jobErrors(status)}
 		}
 		if !submitted {
 			continue // an earlier call's attempt: the next one may not exist yet

@@ -27,7 +27,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/google/uuid"
-	"google.golang.org/api/option"
 
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
@@ -66,6 +65,10 @@ type LoadOptions struct {
 	// Google's, with Application Default Credentials. No credentials are
 	// sent to an Endpoint.
 	Endpoint string
+	// After, when set, is a PCollection whose completion the load jobs wait
+	// for (a side input): Pending's, so that no partition is replaced
+	// before its date is marked pending.
+	After beam.PCollection
 }
 
 // LoadResult is what Load did to one partition, or to an unpartitioned
@@ -79,8 +82,10 @@ type LoadResult struct {
 	// whose load failed).
 	Rows int64
 	// JobID is the load job's id (the attempt that succeeded, or the one
-	// that failed); empty for a partition emptied without a job.
-	JobID string
+	// that failed), Attempt its attempt number (AttemptID); empty and 0 for
+	// a partition emptied without a job.
+	JobID   string
+	Attempt int
 	// Error is why the load failed for good (BigQuery's error result and
 	// first errors), leaving the partition as it was; empty on success.
 	Error string
@@ -128,6 +133,9 @@ func Load(s beam.Scope, o LoadOptions, table string, rows beam.PCollection) beam
 	files := beam.ParDo(s, &stageFn{Dir: dir, Table: table, Owned: owned}, rows)
 	if len(owned) > 0 {
 		files = beam.Flatten(s, files, beam.ParDo(s, &ownedFn{Dates: owned}, beam.Impulse(s)))
+	}
+	if o.After.IsValid() {
+		files = beam.ParDo(s, &afterFn{}, files, beam.SideInput{Input: o.After})
 	}
 	return beam.ParDo(s, &loadFn{
 		Project: o.Project, Dataset: o.Dataset, Endpoint: o.Endpoint,
@@ -407,21 +415,10 @@ type loadFn struct {
 }
 
 func (f *loadFn) Setup(ctx context.Context) error {
-	var opts []option.ClientOption
-	if f.Endpoint != "" {
-		opts = append(opts, option.WithEndpoint(f.Endpoint), option.WithoutAuthentication())
-	}
-	client, err := bq.NewClient(ctx, f.Project, opts...)
+	client, err := NewClient(ctx, f.Project, f.Dataset, f.Endpoint)
 	if err != nil {
-		return fmt.Errorf("bigquery: client: %w", err)
+		return err
 	}
-	// Jobs live in the dataset's location, which jobs.get must be told.
-	md, err := client.Dataset(f.Dataset).Metadata(ctx)
-	if err != nil {
-		_ = client.Close()
-		return fmt.Errorf("bigquery: dataset %s.%s: %w", f.Project, f.Dataset, err)
-	}
-	client.Location = md.Location
 	fs, err := filesystem.New(ctx, f.Dir)
 	if err != nil {
 		_ = client.Close()
@@ -508,7 +505,7 @@ func (f *loadFn) load(ctx context.Context, date time.Time, uris []string) (LoadR
 	case errors.As(err, &failed):
 		f.failed.Inc(ctx, 1)
 		log.Errorf(ctx, "bigquery: load %s: %v", dst, failed)
-		return LoadResult{Table: f.Table, Date: date, JobID: failed.ID, Error: failed.Error()}, nil
+		return LoadResult{Table: f.Table, Date: date, JobID: failed.ID, Attempt: failed.Attempt, Error: failed.Error()}, nil
 	case err != nil:
 		return LoadResult{}, fmt.Errorf("bigquery: load %s: %w", dst, err)
 	}
@@ -523,7 +520,7 @@ func (f *loadFn) load(ctx context.Context, date time.Time, uris []string) (LoadR
 		return LoadResult{}, fmt.Errorf("bigquery: load %s: job %s has no load statistics", dst, res.ID)
 	}
 	f.loaded.Inc(ctx, stats.OutputRows)
-	return LoadResult{Table: f.Table, Date: date, Rows: stats.OutputRows, JobID: res.ID}, nil
+	return LoadResult{Table: f.Table, Date: date, Rows: stats.OutputRows, JobID: res.ID, Attempt: res.Attempt}, nil
 }
 
 // empty removes the partition of date. Deleting table$YYYYMMDD is

@@ -77,8 +77,10 @@ func TestDryRunStreaming(t *testing.T) {
 	}
 }
 
-// TestDryRunBatch checks the batch job: files read with fileio, and one
-// BigQuery load per table, for the dates given.
+// TestDryRunBatch checks the batch job: files read with fileio, one
+// BigQuery load per table for the dates given, after the stage that marks
+// them pending, and the last stage, which runs the models, after every
+// load.
 func TestDryRunBatch(t *testing.T) {
 	out := dryRun(t, "--input=gs://demo-landing/raw/dt=2026-11-01/*", "--dates=2026-11-01")
 	mustContain(t, out, `"JOB_TYPE_BATCH"`, `gs://demo-landing/raw/dt=2026-11-01/*`)
@@ -88,4 +90,71 @@ func TestDryRunBatch(t *testing.T) {
 	if regexp.MustCompile(`pubsub|window_fn:session_windows`).MatchString(out) {
 		t.Error("the batch job reads Pub/Sub or uses session windows")
 	}
+	// The order of the BigQuery stages: the owned dates marked pending,
+	// then every load, then the last stage (the dimension step's models as
+	// query jobs, the read-back and the run's account), which reads every
+	// load's results.
+	g := parseGraph(out)
+	finish := g.upstream("finish_bigquery/pipelines.finishFn")
+	for _, table := range []string{"fact_events", "bot_events", "dead_letter", "fact_sessions"} {
+		load := "write_" + table + "/bigquery.Load/bigquery.loadFn"
+		if !finish[load] {
+			t.Errorf("the last stage does not wait for %s", load)
+		}
+		if !g.upstream(load)["bigquery.Pending/bigquery.pendingFn"] {
+			t.Errorf("%s does not wait for the dates to be marked pending", load)
+		}
+	}
+}
+
+// graph is the job's transforms, as the dry run prints the pipeline proto:
+// the PCollections each reads and writes.
+type graph struct {
+	inputs    map[string][]string
+	producers map[string][]string
+}
+
+var (
+	transformName = regexp.MustCompile(`unique_name:"`)
+	edge          = regexp.MustCompile(`(inputs|outputs):\{key:"\w+"\s+value:"(\w+)"\}`)
+)
+
+func parseGraph(out string) graph {
+	g := graph{inputs: map[string][]string{}, producers: map[string][]string{}}
+	starts := transformName.FindAllStringIndex(out, -1)
+	for i, st := range starts {
+		end := len(out)
+		if i+1 < len(starts) {
+			end = starts[i+1][0]
+		}
+		chunk := out[st[1]:end]
+		name := chunk[:strings.IndexByte(chunk, '"')]
+		for _, m := range edge.FindAllStringSubmatch(chunk, -1) {
+			if m[1] == "inputs" {
+				g.inputs[name] = append(g.inputs[name], m[2])
+			} else {
+				g.producers[m[2]] = append(g.producers[m[2]], name)
+			}
+		}
+	}
+	return g
+}
+
+// upstream is every transform whose output name's transform reads,
+// directly or through others.
+func (g graph) upstream(name string) map[string]bool {
+	seen := map[string]bool{}
+	var visit func(string)
+	visit = func(n string) {
+		for _, pc := range g.inputs[n] {
+			for _, p := range g.producers[pc] {
+				if !seen[p] {
+					seen[p] = true
+					visit(p)
+				}
+			}
+		}
+	}
+	visit(name)
+	return seen
 }
