@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
+	"cloud.google.com/go/compute/metadata"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -44,7 +46,9 @@ func finishBigQuery(s beam.Scope, c Config, tallies, loads []beam.PCollection) {
 		Started:      time.Now().UTC(),
 		StitchWindow: c.StitchWindow, Rebuild: c.RebuildDimensions, PageTypes: rules,
 	}
-	if !c.Remote {
+	if c.Remote {
+		fn.OnDataflow = true
+	} else {
 		fn.SummaryDir = c.Output
 	}
 	beam.ParDo0(s, fn, beam.Impulse(s),
@@ -70,6 +74,9 @@ type finishFn struct {
 	// SummaryDir, when set (the local runner), is the output directory
 	// where the run's summary is saved (Summary.Save) for the driver.
 	SummaryDir string
+	// OnDataflow asks the worker's metadata server for the Dataflow job's
+	// id, which runs.job_id records.
+	OnDataflow bool
 }
 
 // ProcessElement runs once per run. It opens its client itself: Prism
@@ -122,7 +129,11 @@ func (f *finishFn) ProcessElement(ctx context.Context, _ []byte, tallies func(*t
 		sum.setDimensions(res)
 	}
 	sum.setPartitions(parts)
-	if err := newAccount(c, sum, owned).writeBigQuery(ctx, runner, f.Dataset, "clickstream_"+exec+"_account"); err != nil {
+	a := newAccount(c, sum, owned)
+	if f.OnDataflow {
+		a.run.JobID = dataflowJobID(ctx)
+	}
+	if err := a.writeBigQuery(ctx, runner, f.Dataset, "clickstream_"+exec+"_account"); err != nil {
 		return err
 	}
 	log.Infof(ctx, "run %s: account written, reconciled %t, problems %q", f.RunID, sum.Reconciled, sum.Problems)
@@ -223,4 +234,18 @@ func dateKey(d time.Time) string {
 		return ""
 	}
 	return d.UTC().Format(time.DateOnly)
+}
+
+// dataflowJobID is the id of the Dataflow job whose worker calls it:
+// Dataflow sets it as the worker VM's instance attribute job_id, read from
+// the metadata server (GCE_METADATA_HOST overrides its address). Without
+// it the account is still written, with no job id, and the run is found by
+// its run id.
+func dataflowJobID(ctx context.Context) string {
+	id, err := metadata.InstanceAttributeValueWithContext(ctx, "job_id")
+	if err != nil {
+		log.Warnf(ctx, "runs.job_id left empty: the worker's metadata server gave no job_id: %v", err)
+		return ""
+	}
+	return strings.TrimSpace(id)
 }
