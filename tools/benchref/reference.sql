@@ -28,42 +28,49 @@ CREATE TEMP MACRO str_ok(v) AS NOT present(v) OR json_type(v) = 'VARCHAR';
 CREATE TEMP MACRO num_ok(v) AS NOT present(v) OR json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE');
 CREATE TEMP MACRO int_ok(v) AS NOT present(v) OR json_type(v) IN ('BIGINT', 'UBIGINT');
 CREATE TEMP MACRO required(v) AS json_type(v) = 'VARCHAR' AND trim(v ->> '$') <> '';
--- A timestamp: an RFC 3339 string or epoch milliseconds. ts is NULL unless it
--- lies in BigQuery's range; ts_bad is a present value that is neither.
-CREATE TEMP MACRO ts_parse(v) AS CASE json_type(v)
+-- A timestamp: an RFC 3339 string or epoch milliseconds; NULL if neither
+-- (ts_bad tells that from absent) or outside BigQuery's range.
+CREATE TEMP MACRO ts(v) AS CASE json_type(v)
     WHEN 'VARCHAR' THEN try_cast(v ->> '$' AS TIMESTAMPTZ)
     WHEN 'BIGINT' THEN CASE WHEN v::DOUBLE BETWEEN -62135596800000 AND 253402300799999 THEN make_timestamp(v::BIGINT * 1000)::TIMESTAMPTZ END
     WHEN 'UBIGINT' THEN CASE WHEN v::DOUBLE BETWEEN -62135596800000 AND 253402300799999 THEN make_timestamp(v::BIGINT * 1000)::TIMESTAMPTZ END
     WHEN 'DOUBLE' THEN CASE WHEN v::DOUBLE BETWEEN -62135596800000 AND 253402300799999 THEN make_timestamp((v::DOUBLE * 1000)::BIGINT)::TIMESTAMPTZ END
   END;
-CREATE TEMP MACRO ts(v) AS CASE WHEN ts_parse(v) > TIMESTAMPTZ '0001-01-01 00:00:00Z' AND ts_parse(v) < TIMESTAMPTZ '10000-01-01 00:00:00Z' THEN ts_parse(v) END;
-CREATE TEMP MACRO ts_bad(v) AS present(v) AND (json_type(v) NOT IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
-    OR (json_type(v) = 'VARCHAR' AND try_cast(v ->> '$' AS TIMESTAMPTZ) IS NULL));
+CREATE TEMP MACRO in_range(t) AS CASE WHEN t > TIMESTAMPTZ '0001-01-01 00:00:00Z' AND t < TIMESTAMPTZ '10000-01-01 00:00:00Z' THEN t END;
+CREATE TEMP MACRO ts_bad(v, t) AS present(v) AND t IS NULL AND json_type(v) NOT IN ('BIGINT', 'UBIGINT', 'DOUBLE');
 CREATE TEMP MACRO sane(t) AS t >= TIMESTAMPTZ '2000-01-01 00:00:00Z' AND t < TIMESTAMPTZ '2100-01-01 00:00:00Z';
 
 -- 1-2. Lines (one VARCHAR column: no delimiter or quote occurs in JSON text),
--- then one row per event, each field kept as JSON to check its type.
+-- then one row per event, each known field kept as JSON to check its type.
+-- A line is parsed once for its fields and events, a beacon's events once more.
+SET VARIABLE fields = '{"event_id":"JSON","event_type":"JSON","device_id":"JSON","user_id":"JSON",
+  "session_id":"JSON","platform":"JSON","created_at":"JSON","sent_at":"JSON","received_at":"JSON","page_url":"JSON",
+  "referrer":"JSON","user_agent":"JSON","ip":"JSON","product_id":"JSON","category_id":"JSON","search_query":"JSON",
+  "currency":"JSON","order_id":"JSON","price":"JSON","revenue":"JSON","quantity":"JSON","events":"JSON"}';
 CREATE TEMP TABLE events_raw AS
 WITH lines AS (
   SELECT filename AS file, line
   FROM read_csv({{input}}, columns = {'line': 'VARCHAR'}, header = false, delim = '\0', quote = '', escape = '',
                 auto_detect = false, filename = true, max_line_size = 4194304, ignore_errors = true)
-  WHERE strlen(line) <= 262144 AND json_valid(line) AND json_type(line) = 'OBJECT'
+),
+objects AS (
+  -- CASE, not WHERE alone: the filter must run before the transform.
+  SELECT file, CASE WHEN strlen(line) <= 262144 AND json_valid(line) AND json_type(line) = 'OBJECT'
+                    THEN json_transform(line, getvariable('fields')) END AS top
+  FROM lines
 ),
 items AS (
-  SELECT file, line::JSON AS e, NULL::JSON AS env FROM lines WHERE NOT json_exists(line, '$.events')
+  SELECT file, top AS f, NULL AS env_sent, NULL AS env_received FROM objects WHERE top IS NOT NULL AND top.events IS NULL
   UNION ALL
-  SELECT file, unnest(json_extract(line, '$.events[*]')) AS e, line::JSON AS env
-  FROM lines WHERE json_type(line, '$.events') = 'ARRAY'
+  SELECT file, json_transform(e, getvariable('fields')), env_sent, env_received
+  FROM (SELECT file, unnest(json_extract(top.events, '$[*]')) AS e, top.sent_at AS env_sent, top.received_at AS env_received
+        FROM objects WHERE json_type(top.events) = 'ARRAY')
+  WHERE json_type(e) = 'OBJECT'
 )
-SELECT file, f.*,
-       CASE WHEN present(f.sent_at) THEN f.sent_at ELSE env -> '$.sent_at' END AS sent_at_j,
-       CASE WHEN present(f.received_at) THEN f.received_at ELSE env -> '$.received_at' END AS received_at_j
-FROM (SELECT file, env, json_transform(e, '{"event_id":"JSON","event_type":"JSON","device_id":"JSON","user_id":"JSON",
-        "session_id":"JSON","platform":"JSON","created_at":"JSON","sent_at":"JSON","received_at":"JSON","page_url":"JSON",
-        "referrer":"JSON","user_agent":"JSON","ip":"JSON","product_id":"JSON","category_id":"JSON","search_query":"JSON",
-        "currency":"JSON","order_id":"JSON","price":"JSON","revenue":"JSON","quantity":"JSON"}') AS f
-      FROM items WHERE json_type(e) = 'OBJECT');
+SELECT file, f.* EXCLUDE (events),
+       CASE WHEN present(f.sent_at) THEN f.sent_at ELSE env_sent END AS sent_at_j,
+       CASE WHEN present(f.received_at) THEN f.received_at ELSE env_received END AS received_at_j
+FROM items;
 
 -- 3-5. Valid events with their event time, deduplicated.
 CREATE TEMP TABLE events AS
@@ -74,10 +81,13 @@ WITH valid AS (
     AND str_ok(product_id) AND str_ok(category_id) AND str_ok(search_query) AND str_ok(currency) AND str_ok(order_id)
     AND num_ok(price) AND num_ok(revenue) AND int_ok(quantity)
     AND required(event_id) AND required(device_id) AND present(created_at) AND required(event_type)
-    AND NOT ts_bad(created_at) AND NOT ts_bad(sent_at_j) AND NOT ts_bad(received_at_j)
+),
+parsed AS (
+  SELECT *, ts(created_at) AS c0, ts(sent_at_j) AS s0, ts(received_at_j) AS r0 FROM valid
 ),
 timed AS (
-  SELECT *, ts(created_at) AS c, ts(sent_at_j) AS s, ts(received_at_j) AS r FROM valid
+  SELECT *, in_range(c0) AS c, in_range(s0) AS s, in_range(r0) AS r FROM parsed
+  WHERE NOT ts_bad(created_at, c0) AND NOT ts_bad(sent_at_j, s0) AND NOT ts_bad(received_at_j, r0)
 ),
 derived AS (
   SELECT *,
