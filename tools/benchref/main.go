@@ -71,8 +71,7 @@ type counts struct {
 
 // runReference runs reference.sql on the files of glob and writes
 // outDir/fact_events and outDir/fact_sessions, replacing them.
-func runReference(ctx context.Context, glob, outDir string) (counts, error) {
-	var c counts
+func runReference(ctx context.Context, glob, outDir string) (c counts, err error) {
 	for _, t := range []string{"fact_events", "fact_sessions"} {
 		if err := os.RemoveAll(filepath.Join(outDir, t)); err != nil {
 			return c, fmt.Errorf("clear output: %w", err)
@@ -85,13 +84,13 @@ func runReference(ctx context.Context, glob, outDir string) (counts, error) {
 	if err != nil {
 		return c, fmt.Errorf("open duckdb: %w", err)
 	}
-	defer db.Close()
+	defer func() { err = errors.Join(err, db.Close()) }()
 	// Temporary tables live on one connection.
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return c, fmt.Errorf("open duckdb: %w", err)
 	}
-	defer conn.Close()
+	defer func() { err = errors.Join(err, conn.Close()) }()
 	text := strings.NewReplacer(
 		"{{input}}", quote(glob),
 		"{{output_events}}", quote(filepath.Join(outDir, "fact_events")),
@@ -146,6 +145,7 @@ func compare(pipeline []string) error {
 	return nil
 }
 
+// ratio is a/b, or 0 when b is 0.
 func ratio(a, b float64) float64 {
 	if b == 0 {
 		return 0
@@ -161,16 +161,15 @@ func runChild(argv []string) (usage, error) {
 	start := time.Now()
 	err := cmd.Run()
 	u := usage{wall: time.Since(start)}
-	if cmd.ProcessState == nil {
-		return u, err
+	if cmd.ProcessState == nil { // it did not start
+		return u, fmt.Errorf("%s: %w", argv[0], err)
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		u.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 		u.peakBytes = ru.Maxrss * 1024 // kilobytes on Linux
 	}
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
+	if err != nil {
 		return u, fmt.Errorf("%s: %w", argv[0], err)
 	}
-	return u, err
+	return u, nil
 }

@@ -1,6 +1,7 @@
 -- The batch benchmark's DuckDB reference: the pipeline's core work only,
 -- as plain SQL, on the same raw files. Run by tools/benchref, which replaces
--- {{input}} (a glob of raw files) and {{output}} (a directory) with quoted
+-- {{input}} (a glob of raw files), {{output_events}} and {{output_sessions}}
+-- (directories) with quoted
 -- literals. What it does, from schemas/raw_event.md and README (Sessions):
 --   1. read every line of the gzip and plain files;
 --   2. parse the JSON and split beacons into their events, the envelope's
@@ -8,7 +9,8 @@
 --   3. drop what the contract dead-letters (not an object, a known field of
 --      the wrong type, a required field missing, a bad or absurd timestamp);
 --   4. derive event_time (the contract's rules 1-3, in BigQuery's range);
---   5. keep one event per (device_id, event_id), the earliest received;
+--   5. keep one event per (device_id, event_id), the earliest received
+--      (ties, such as a line the collector wrote twice, go to the first file);
 --   6. sessions per device ordered by (event_time, event_id): a gap of 30
 --      minutes or more starts a new one, and a session is cut 24 h after
 --      its start (exact for sessions under 48 h, which is all the
