@@ -1,8 +1,7 @@
 -- The batch benchmark's DuckDB reference: the pipeline's core work only,
 -- as plain SQL, on the same raw files. Run by tools/benchref, which replaces
 -- {{input}} (a glob of raw files), {{output_events}} and {{output_sessions}}
--- (directories) with quoted
--- literals. What it does, from schemas/raw_event.md and README (Sessions):
+-- (directories) with quoted literals. What it does, from schemas/raw_event.md and README (Sessions):
 --   1. read every line of the gzip and plain files;
 --   2. parse the JSON and split beacons into their events, the envelope's
 --      sent_at and received_at applying to events without their own;
