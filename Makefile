@@ -30,6 +30,7 @@ build:
 	$(GO) build -o $(BIN)/publish ./tools/publish
 	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
 	$(GO) build -o $(BIN)/report ./tools/report
+	$(GO) build -o $(BIN)/benchref ./tools/benchref
 
 # Generated sample (about a day of traffic), made once per seed and size, and
 # again when the generator changes. Its truth_summary.json names the simulated
@@ -112,7 +113,9 @@ fuzz:
 
 # bench: micro-benchmarks (parse+enrich per event, cold and warm user-agent
 # caches; sessionization), then the batch pipeline end to end on
-# $(BENCH_EVENTS) generated events (events/s and peak memory in the summary).
+# $(BENCH_EVENTS) generated events (events/s and peak memory in the summary),
+# then DuckDB's core-work reference on the same files (tools/benchref), and
+# both wall times, CPU times and peak memories side by side.
 bench: build bench-streaming
 	$(GO) test -run='^$$' -bench=. -benchmem ./pipelines/ ./transforms/enrich/ ./transforms/sessionize/ \
 		./io/pubsub/ ./io/bigquery/storagewrite/
@@ -121,7 +124,8 @@ bench: build bench-streaming
 		$(BIN)/generate --seed 7 --events $(BENCH_EVENTS) --days 3 --files_per_day 8 --out $(BENCH_DATA) && \
 		touch $(BENCH_DATA)/.done-$(BENCH_EVENTS); fi
 	rm -rf $(BENCH_DATA)/warehouse
-	$(BIN)/clickstream --input='$(BENCH_DATA)/raw/*/*' --output=$(BENCH_DATA)/warehouse \
+	$(BIN)/benchref --input='$(BENCH_DATA)/raw/*/*' --output=$(BENCH_DATA)/reference -- \
+		$(BIN)/clickstream --input='$(BENCH_DATA)/raw/*/*' --output=$(BENCH_DATA)/warehouse \
 		--hash_key=file:$(HASH_KEY_FILE) --bot_ip_file=$(BENCH_DATA)/bot_ip_denylist.txt
 
 # bench-streaming: sustained throughput of the local streaming pipeline: a
