@@ -137,9 +137,8 @@ func (p *progress) run(ctx context.Context, ticks <-chan time.Time) {
 	}
 }
 
-// startProgress reports on p every interval until the returned stop is
-// called; an interval of 0 or less reports nothing (stage changes are still
-// printed by begin).
+// startProgress makes p print a line every interval until the returned
+// stop is called; an interval of 0 or less starts nothing.
 func startProgress(ctx context.Context, p *progress, interval time.Duration) (stop func()) {
 	if interval <= 0 {
 		return func() {}

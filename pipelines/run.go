@@ -309,16 +309,18 @@ func (c Config) newProgress(ctx context.Context) (*progress, error) {
 }
 
 // runPipeline runs the job as the progress reporter's pipeline stage,
-// polling the local runner for its counters.
+// polling the local runner for its counters when progress is printed.
 func (c Config) runPipeline(ctx context.Context, p *beam.Pipeline, prog *progress) error {
-	jobs, err := newPrismJobs(ctx)
-	if err != nil {
-		return err
-	}
 	var source progressSource
-	if jobs != nil {
-		defer jobs.close()
-		source = jobs.poll
+	if c.ProgressInterval > 0 {
+		jobs, err := newPrismJobs(ctx)
+		if err != nil {
+			return err
+		}
+		if jobs != nil {
+			defer jobs.close()
+			source = jobs.poll
+		}
 	}
 	prog.begin(phasePipeline, fmt.Sprintf("reading %d file(s), then per device, then writing", prog.files), source)
 	if err := beamx.Run(ctx, p); err != nil {
