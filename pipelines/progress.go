@@ -33,15 +33,20 @@ type pipelineProgress struct {
 	// FilesRead are the input files read to their end.
 	FilesRead int64
 	// Devices are the devices the per-device stage has processed, Staged
-	// the rows written to staging or BigQuery load files.
+	// the rows it decided that are written to the local warehouse's staging
+	// (dead letters, written straight after parsing, are not among them),
+	// Loads the BigQuery load jobs started.
 	Devices int64
 	Staged  int64
+	Loads   int64
 }
 
 // activity names what the job is doing by the furthest stage that has
 // counted anything.
 func (p pipelineProgress) activity(files int) string {
 	switch {
+	case p.Loads > 0:
+		return fmt.Sprintf("loading: %s BigQuery load jobs started, %s records read", thousands(p.Loads), thousands(p.Records))
 	case p.Staged > 0:
 		return fmt.Sprintf("writing: %s rows staged, %s records read", thousands(p.Staged), thousands(p.Records))
 	case p.Devices > 0:

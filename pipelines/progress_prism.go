@@ -105,14 +105,15 @@ func (j *prismJobs) poll(ctx context.Context) (pipelineProgress, bool) {
 		counters[c.Key.Namespace+"."+c.Key.Name] += max(c.Attempted, c.Committed)
 	}
 	var staged int64
-	for _, table := range countedTables {
+	for _, table := range []string{"fact_events", "fact_sessions", "bot_events"} {
 		staged += counters["warehouse."+table+"_rows_staged"]
 	}
 	return pipelineProgress{
 		Records:   max(counters["files.input_records"], counters["parse.events"]+counters["parse.dead_letter"]),
 		FilesRead: counters["files.files_read"],
 		Devices:   counters["bydevice.devices"],
-		Staged:    staged + counters["bigquery.rows_staged"],
+		Staged:    staged,
+		Loads:     counters["bigquery.load_jobs"],
 	}, true
 }
 

@@ -30,6 +30,7 @@ func TestProgressLines(t *testing.T) {
 		{Records: 412000, FilesRead: 9}, // reading
 		{Records: 1000000, FilesRead: 24, Devices: 51234}, // per device
 		{Records: 1000000, FilesRead: 24, Devices: 80000, Staged: 7500},
+		{Records: 1000000, FilesRead: 24, Devices: 80000, Staged: 900000, Loads: 12},
 	}
 	polls := 0
 	source := func(context.Context) (pipelineProgress, bool) {
@@ -62,13 +63,14 @@ func TestProgressLines(t *testing.T) {
 		"progress 00:00:10 reading: 412,000 records, 9/24 files",
 		"progress 00:00:15 per device: 51,234 devices, 1,000,000 records read",
 		"progress 00:00:20 writing: 7,500 rows staged, 1,000,000 records read",
-		"progress 00:00:20 commit: publishing",
-		"progress 00:00:25 commit: running for 00:00:05",
+		"progress 00:00:25 loading: 12 BigQuery load jobs started, 1,000,000 records read",
+		"progress 00:00:25 commit: publishing",
+		"progress 00:00:30 commit: running for 00:00:05",
 	}
 	if got := strings.Split(strings.TrimSpace(out.String()), "\n"); !slices.Equal(got, want) {
 		t.Errorf("progress lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	wantTimings := []StageTiming{{Stage: phasePipeline, Seconds: 20}, {Stage: phaseCommit, Seconds: 7}}
+	wantTimings := []StageTiming{{Stage: phasePipeline, Seconds: 25}, {Stage: phaseCommit, Seconds: 7}}
 	if !slices.Equal(timings, wantTimings) {
 		t.Errorf("timings %v, want %v", timings, wantTimings)
 	}
