@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,6 +88,12 @@ type Config struct {
 	// state and every dimension row from the facts, and resolve every
 	// session again (repairs), instead of bringing them up to date.
 	RebuildDimensions bool
+
+	// ProgressInterval is how often a local batch run prints a progress
+	// line (elapsed time, stage, records read, files done of total); 0
+	// prints none. Progress is where Progress says (os.Stderr if nil).
+	ProgressInterval time.Duration
+	Progress         io.Writer
 
 	// BeforeSinks, when set, is applied to the accepted events just before
 	// they are written. It runs while the graph is built and exists for tests

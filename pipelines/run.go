@@ -3,6 +3,7 @@ package pipelines
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
 	"github.com/example/clickstream/io/dimensions"
@@ -69,17 +71,32 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 
 	p, s := beam.NewPipelineWithRoot()
 	Build(s, c)
-	if err := beamx.Run(ctx, p); err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
-	}
 	if c.Remote {
+		if err := beamx.Run(ctx, p); err != nil {
+			return nil, fmt.Errorf("pipeline: %w", err)
+		}
 		return nil, nil // submitted to Dataflow; the job loads BigQuery itself
+	}
+	prog, err := c.newProgress(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stop := startProgress(ctx, prog, c.ProgressInterval)
+	defer stop()
+	if err := c.runPipeline(ctx, p, prog); err != nil {
+		return nil, err
 	}
 	slog.Info("pipeline finished", "run_id", c.RunID)
 	if c.Sink == SinkBigQuery {
 		// The job's last stage decided the verdict, wrote the account to
-		// BigQuery and saved the summary here (finishBigQuery).
-		return LoadSummary(c.Output, c.RunID)
+		// BigQuery and saved the summary here (finishBigQuery); the
+		// driver adds the time the job took.
+		sum, err := LoadSummary(c.Output, c.RunID)
+		if err != nil {
+			return nil, err
+		}
+		sum.Stages = prog.end()
+		return sum, sum.Save(c.Output)
 	}
 
 	totals, err := tally.Read(ctx, c.tallyDir())
@@ -97,7 +114,7 @@ func Run(ctx context.Context, c Config) (*Summary, error) {
 	}
 	var sum *Summary
 	err = warehouse.Exclusive(c.Output, func() error {
-		sum, err = c.commit(ctx, owned, totals, rules, started)
+		sum, err = c.commit(ctx, owned, totals, rules, started, prog)
 		return err
 	})
 	if err != nil {
@@ -124,8 +141,9 @@ var countedTables = []string{"fact_events", "fact_sessions", "bot_events", "dead
 // the warehouse's exclusive lock: the step reads the committed warehouse and
 // rewrites partitions, so no streaming file may be published in between,
 // and the account's partition is read and replaced by one run at a time.
-func (c Config) commit(ctx context.Context, owned []time.Time, totals tally.Totals, rules []dimensions.PageType, started time.Time) (*Summary, error) {
+func (c Config) commit(ctx context.Context, owned []time.Time, totals tally.Totals, rules []dimensions.PageType, started time.Time, prog *progress) (*Summary, error) {
 	slog.Info("commit starting", "run_id", c.RunID, "dates", len(owned))
+	prog.begin(phaseCommit, fmt.Sprintf("publishing the staged partitions of %d date(s) in %d tables", len(owned), len(factTables)), nil)
 	// Streaming's per-minute rows of the owned dates, which the commit
 	// removes: the account names them.
 	streamed, err := warehouse.Dates(c.Output, "reconciliation")
@@ -146,6 +164,7 @@ func (c Config) commit(ctx context.Context, owned []time.Time, totals tally.Tota
 	// The step runs on the committed warehouse, after the commit: a login
 	// in this run may resolve sessions that earlier runs wrote.
 	slog.Info("dimension step starting", "run_id", c.RunID)
+	prog.begin(phaseDimensions, fmt.Sprintf("bringing the state and dimensions up to date for %d date(s) and resolving sessions to users", len(owned)), nil)
 	res, stepErr := dimensionStep(ctx, c.Output, c.RunID+"-dimensions", dimensions.Options{
 		RunID: c.RunID, Dates: owned, Rebuild: c.RebuildDimensions, StitchWindow: c.StitchWindow, PageTypes: rules,
 	})
@@ -155,10 +174,12 @@ func (c Config) commit(ctx context.Context, owned []time.Time, totals tally.Tota
 		slog.Info("dimension step finished", "run_id", c.RunID)
 	}
 
+	prog.begin(phaseReadBack, "counting the rows of every partition the run wrote", nil)
 	parts, err := c.readBack(owned, streamed, totals, res, stepErr == nil)
 	if err != nil {
 		return nil, err
 	}
+	prog.begin(phaseAccount, "writing runs, run_outcomes and run_partitions", nil)
 	sum := newSummary(c, owned, totals, nil, started, time.Now())
 	if stepErr != nil {
 		sum.DimensionStepError = stepErr.Error()
@@ -169,6 +190,7 @@ func (c Config) commit(ctx context.Context, owned []time.Time, totals tally.Tota
 	if err := newAccount(c, sum, owned).write(c.Output, c.RunID+"-account"); err != nil {
 		return nil, err
 	}
+	sum.Stages = prog.end()
 	return sum, nil
 }
 
@@ -266,6 +288,63 @@ func countedByDate(totals tally.Totals, table string) (map[time.Time]int64, erro
 		counted[d] = n
 	}
 	return counted, nil
+}
+
+// newProgress is the run's progress reporter: it writes to c.Progress
+// (stderr by default) when c.ProgressInterval is set, and times the stages
+// either way.
+func (c Config) newProgress(ctx context.Context) (*progress, error) {
+	out := c.Progress
+	switch {
+	case c.ProgressInterval <= 0:
+		out = io.Discard
+	case out == nil:
+		out = os.Stderr
+	}
+	files, err := countFiles(ctx, c.Input)
+	if err != nil {
+		return nil, err
+	}
+	return newProgress(out, time.Now, files), nil
+}
+
+// runPipeline runs the job as the progress reporter's pipeline stage,
+// polling the local runner for its counters when progress is printed.
+func (c Config) runPipeline(ctx context.Context, p *beam.Pipeline, prog *progress) error {
+	var source progressSource
+	if c.ProgressInterval > 0 {
+		jobs, err := newPrismJobs(ctx)
+		if err != nil {
+			return err
+		}
+		if jobs != nil {
+			defer jobs.close()
+			source = jobs.poll
+		}
+	}
+	prog.begin(phasePipeline, fmt.Sprintf("reading %d file(s), then per device, then writing", prog.files), source)
+	if err := beamx.Run(ctx, p); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	return nil
+}
+
+// countFiles is how many files the globs match.
+func countFiles(ctx context.Context, globs []string) (int, error) {
+	n := 0
+	for _, g := range globs {
+		fs, err := filesystem.New(ctx, g)
+		if err != nil {
+			return 0, fmt.Errorf("input %s: %w", g, err)
+		}
+		matched, err := fs.List(ctx, g)
+		_ = fs.Close()
+		if err != nil {
+			return 0, fmt.Errorf("input %s: %w", g, err)
+		}
+		n += len(matched)
+	}
+	return n, nil
 }
 
 // stagedDates is every partition date the run staged, in any table: by

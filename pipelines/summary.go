@@ -92,6 +92,11 @@ type Summary struct {
 	Reconciled bool `json:"reconciled"`
 	// Problems says why a run is not reconciled.
 	Problems []string `json:"problems,omitempty"`
+	// Stages are how long the driver's phases took: the pipeline, then on
+	// the local warehouse the commit, dimension step, read-back and account
+	// (with the BigQuery sink the job does those itself, inside the
+	// pipeline).
+	Stages []StageTiming `json:"stages,omitempty"`
 }
 
 // TableCheck compares a table's counted and stored rows.
@@ -346,6 +351,13 @@ func (s *Summary) Print(w io.Writer) {
 	}
 	for _, r := range s.SessionsRewritten {
 		fmt.Fprintf(w, "identity: rewrote fact_sessions %s\n", r)
+	}
+	if len(s.Stages) > 0 {
+		var stages []string
+		for _, st := range s.Stages {
+			stages = append(stages, fmt.Sprintf("%s %.1fs", st.Stage, st.Seconds))
+		}
+		fmt.Fprintf(w, "stages: %s\n", strings.Join(stages, ", "))
 	}
 	fmt.Fprintf(w, "reconciled: %t\n", s.Reconciled)
 	for _, p := range s.Problems {

@@ -58,6 +58,7 @@ var (
 	bqProject = flag.String("bq_project", "", "BigQuery sink: the project of the dataset.")
 	bqDataset = flag.String("bq_dataset", "", "BigQuery sink: the dataset holding the tables of schemas/tables (Terraform creates them).")
 	bqCreate  = flag.Bool("create_tables", false, "BigQuery sink: create missing tables from schemas/tables (development projects; in production Terraform owns them). Existing tables are always checked against their definitions.")
+	progress  = flag.Duration("progress_interval", 5*time.Second, "Batch on the local runner: print a progress line to stderr this often (elapsed time, stage, records read, files done of total); 0 disables. On Dataflow, progress is the Dataflow console's.")
 	lateness  = flag.Duration("allowed_lateness", sessionize.DefaultAllowedLateness, "How late an event may arrive and still update its session in streaming (session windows); batch re-reads the lateness horizon instead (see README, Run scope).")
 )
 
@@ -130,6 +131,7 @@ func config() (pipelines.Config, error) {
 		StitchWindow:      *stitch,
 		PageTypesFile:     *pageTypes,
 		RebuildDimensions: *rebuild,
+		ProgressInterval:  *progress,
 	}, nil
 }
 
