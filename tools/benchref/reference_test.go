@@ -1,26 +1,13 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"database/sql"
-	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-)
 
-// truthRecord is one line of the generator's truth.jsonl.gz, the fields the
-// reference is checked on.
-type truthRecord struct {
-	EventID   string `json:"event_id"`
-	DeviceID  string `json:"device_id"`
-	Outcome   string `json:"outcome"`
-	EventDate string `json:"event_date"`
-	Session   string `json:"session"`
-}
+	"github.com/example/clickstream/tools/generate/groundtruth"
+)
 
 // TestReferenceAgainstTruth runs reference.sql on a small generated sample
 // (malformed lines, retries, beacons, skewed clocks and a truncated gzip
@@ -32,20 +19,16 @@ type truthRecord struct {
 // spans two).
 func TestReferenceAgainstTruth(t *testing.T) {
 	dir := t.TempDir()
-	gen := exec.Command("go", "run", "../generate", "--seed", "11", "--events", "6000", "--days", "2",
-		"--files_per_day", "3", "--out", dir)
-	if out, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("generate: %v\n%s", err, out)
-	}
+	groundtruth.Generate(t, dir, "--seed", "11", "--events", "6000", "--days", "2", "--files_per_day", "3")
 	out := filepath.Join(dir, "reference")
 	c, err := runReference(context.Background(), filepath.Join(dir, "raw", "*", "*"), out)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	kept := map[[2]string]truthRecord{}
+	kept := map[[2]string]groundtruth.Record{}
 	truthSessions := map[string]bool{}
-	for _, r := range readTruth(t, filepath.Join(dir, "truth.jsonl.gz")) {
+	for _, r := range groundtruth.Read(t, dir) {
 		if r.Outcome == "event" || r.Outcome == "bot" {
 			kept[[2]string{r.DeviceID, r.EventID}] = r
 		}
@@ -115,30 +98,4 @@ func TestReferenceAgainstTruth(t *testing.T) {
 	if sessionRows != c.sessions || distinct != c.sessions {
 		t.Errorf("fact_sessions has %d rows, %d distinct ids; fact_events has %d sessions", sessionRows, distinct, c.sessions)
 	}
-}
-
-func readTruth(t *testing.T, path string) []truthRecord {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var recs []truthRecord
-	sc := bufio.NewScanner(zr)
-	for sc.Scan() {
-		var r truthRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("truth line %d: %v", len(recs)+1, err)
-		}
-		recs = append(recs, r)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return recs
 }
