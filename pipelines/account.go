@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/example/clickstream/io/bigquery"
+	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/sql/models"
@@ -128,14 +128,14 @@ func stageAccount[T any](out, stageID, table string, day []time.Time, runID stri
 }
 
 // writeBigQuery adds the account to BigQuery in one multi-statement
-// transaction of DML (bigquery.ReplaceRows, job base id base): the run's
+// transaction of DML (bqwarehouse.ReplaceRows, job base id base): the run's
 // rows of each account table's partition of its start date are deleted,
 // then its rows inserted, so that a stage run again writes them once, and
 // the tables keep their schemas.
-func (a account) writeBigQuery(ctx context.Context, r *bigquery.JobRunner, dataset, base string) error {
+func (a account) writeBigQuery(ctx context.Context, r *bqwarehouse.JobRunner, dataset, base string) error {
 	const where = "run_date = @run_date AND run_id = @run_id"
 	params := models.Params{"run_date": models.DateOf(a.run.RunDate), "run_id": a.run.RunID}
-	err := bigquery.ReplaceRows(ctx, r, dataset, base, params, []bigquery.Replace{
+	err := bqwarehouse.ReplaceRows(ctx, r, dataset, base, params, []bqwarehouse.Replace{
 		{Table: "runs", Where: where, Rows: sanitized("runs", []schemas.Run{a.run})},
 		{Table: "run_outcomes", Where: where, Rows: sanitized("run_outcomes", a.outcomes)},
 		{Table: "run_partitions", Where: where, Rows: sanitized("run_partitions", a.partitions)},

@@ -3,7 +3,7 @@ package pipelines
 import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
-	"github.com/example/clickstream/io/bigquery"
+	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
@@ -56,7 +56,7 @@ func Build(s beam.Scope, c Config) {
 		// The owned dates are pending before any of their facts is
 		// replaced: a job that dies after some loads leaves them pending
 		// for the next run's dimension step.
-		pending = bigquery.Pending(s, c.loadOptions())
+		pending = bqwarehouse.Pending(s, c.loadOptions())
 	}
 	var loads []beam.PCollection
 	loads = append(loads, c.writeBatch(s, "fact_events", kept, pending)...)

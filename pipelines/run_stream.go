@@ -12,7 +12,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
-	"github.com/example/clickstream/io/pubsub"
+	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/transforms/tally"
 )
@@ -37,7 +37,7 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 		return nil, err
 	}
 	if c.PubSub.Subscription == "" && !c.DryRun {
-		id, err := pubsub.CreateSubscription(ctx, c.PubSub, c.Topic, "clickstream-"+c.RunID)
+		id, err := pubsubsource.CreateSubscription(ctx, c.PubSub, c.Topic, "clickstream-"+c.RunID)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +56,7 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 	if c.Remote {
 		return nil, nil
 	}
-	unacked, err := pubsub.GiveBackUnacked(ctx, c.PubSub)
+	unacked, err := pubsubsource.GiveBackUnacked(ctx, c.PubSub)
 	if err != nil {
 		slog.Warn("giving back the leases of unacknowledged messages; they return when the leases lapse", "err", err)
 	}
@@ -98,7 +98,7 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 
 // unackedProblem names the messages a run leaves unacknowledged (at most
 // ten ids per reason) and why; Pub/Sub redelivers them.
-func unackedProblem(unacked []pubsub.Unacked) string {
+func unackedProblem(unacked []pubsubsource.Unacked) string {
 	byReason := map[string][]string{}
 	for _, u := range unacked {
 		byReason[u.Reason] = append(byReason[u.Reason], u.MessageID)

@@ -7,9 +7,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/example/clickstream/io/bigquery/storagewrite"
+	"github.com/example/clickstream/io/bqwarehouse/storagewrite"
 	"github.com/example/clickstream/io/files"
-	"github.com/example/clickstream/io/pubsub"
+	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
@@ -38,7 +38,7 @@ func init() {
 // written. Records and outcomes are counted per publish minute into the
 // reconciliation table.
 func BuildStreaming(s beam.Scope, c Config) {
-	records := pubsub.Read(s, c.PubSub)
+	records := pubsubsource.Read(s, c.PubSub)
 	events, dead := parse.Parse(s, records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
 	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
 	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})
@@ -87,7 +87,7 @@ func BuildStreaming(s beam.Scope, c Config) {
 		storagewrite.Unwritable(s, unwritable),
 		beam.ParDo(s, deliveryOf, duplicates)) // a duplicate is settled once decided
 
-	acked := beam.ParDo(s, ackedTally, pubsub.Acknowledge(s, c.PubSub, written))
+	acked := beam.ParDo(s, ackedTally, pubsubsource.Acknowledge(s, c.PubSub, written))
 	tally.Write(s, c.tallyDir(), tallies, acked,
 		beam.ParDo(s, refusedTally, beam.Flatten(s, refused, derived)),
 		beam.ParDo(s, refusedFallbackTally, beam.Flatten(s, unwritable, derivedUnwritable)),

@@ -39,7 +39,7 @@
 // glob never meets a half-written or replaced file.
 //
 // FileWriter writes that encoding to any io.Writer and, with RowType and
-// PartitionDate, lets another sink (io/bigquery, which stages files for
+// PartitionDate, lets another sink (io/bqwarehouse, which stages files for
 // BigQuery load jobs) write the same files for the same rows.
 //
 // # Contract
