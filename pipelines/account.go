@@ -10,7 +10,6 @@ import (
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/sql/models"
 	"github.com/example/clickstream/transforms/sanitize"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 // accountTables are the run account's tables, each partitioned by the date
@@ -47,13 +46,13 @@ func newAccount(c Config, s *Summary, owned []time.Time) account {
 	}
 	// Every outcome has a row, 0 included; bots and dead letters one per
 	// rule or reason (or one without detail when there are none).
-	outcome(tally.InputRecords, "", s.InputRecords)
-	outcome(tally.Events, "", s.Events)
-	outcome(tally.Duplicates, "", s.Duplicates)
+	outcome(schemas.TallyInputRecords, "", s.InputRecords)
+	outcome(schemas.TallyEvents, "", s.Events)
+	outcome(schemas.TallyDuplicates, "", s.Duplicates)
 	for _, o := range []struct {
 		name   string
 		detail map[string]int64
-	}{{tally.Bots, s.Bots}, {tally.DeadLetter, s.DeadLetter}} {
+	}{{schemas.TallyBots, s.Bots}, {schemas.TallyDeadLetter, s.DeadLetter}} {
 		if len(o.detail) == 0 {
 			outcome(o.name, "", 0)
 		}
@@ -61,8 +60,8 @@ func newAccount(c Config, s *Summary, owned []time.Time) account {
 			outcome(o.name, k, o.detail[k])
 		}
 	}
-	outcome(tally.OutOfRange, "", s.OutOfRange)
-	outcome(tally.Unwritable, "", s.Unwritable)
+	outcome(schemas.TallyOutOfRange, "", s.OutOfRange)
+	outcome(schemas.TallyUnwritable, "", s.Unwritable)
 	for _, p := range s.Partitions {
 		var written *int64 // a failed partition: what it holds is not the run's
 		if p.Status != schemas.PartitionFailed {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/files"
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
 	"github.com/example/clickstream/transforms/enrich"
@@ -37,11 +38,11 @@ func Build(s beam.Scope, c Config) {
 	// Outcomes are counted where they are decided; the run then checks that
 	// the tables hold what was counted.
 	tallies := []beam.PCollection{inputCounts, keptOut, duplicatesOut, botsOut, deadOut,
-		tally.Count(s, tally.Events, kept),
-		tally.Count(s, tally.Duplicates, duplicates),
-		tally.Count(s, tally.Bots, bots),
-		tally.Count(s, tally.DeadLetter, dead),
-		tally.Count(s, tally.Sessions, sessions),
+		tally.Count(s, schemas.TallyEvents, kept),
+		tally.Count(s, schemas.TallyDuplicates, duplicates),
+		tally.Count(s, schemas.TallyBots, bots),
+		tally.Count(s, schemas.TallyDeadLetter, dead),
+		tally.Count(s, schemas.TallySessions, sessions),
 		// What each partition must hold, which the driver reads back.
 		tally.CountByDate(s, partitionTally("fact_events"), kept),
 		tally.CountByDate(s, partitionTally("fact_sessions"), sessions),

@@ -17,12 +17,11 @@ import (
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 func init() {
-	register.DoFn4x1[context.Context, []byte, func(*tally.Tally) bool, func(*bqwarehouse.LoadResult) bool, error](&finishFn{})
-	register.Iter1[tally.Tally]()
+	register.DoFn4x1[context.Context, []byte, func(*schemas.Tally) bool, func(*bqwarehouse.LoadResult) bool, error](&finishFn{})
+	register.Iter1[schemas.Tally]()
 	register.Iter1[bqwarehouse.LoadResult]()
 }
 
@@ -83,9 +82,9 @@ type finishFn struct {
 // never calls Teardown. An error of BigQuery's requests fails the stage, so
 // that the runner retries it whole: the step's jobs are named per
 // execution, and the account replaces the run's rows.
-func (f *finishFn) ProcessElement(ctx context.Context, _ []byte, tallies func(*tally.Tally) bool, loads func(*bqwarehouse.LoadResult) bool) error {
-	totals := tally.Totals{}
-	var t tally.Tally
+func (f *finishFn) ProcessElement(ctx context.Context, _ []byte, tallies func(*schemas.Tally) bool, loads func(*bqwarehouse.LoadResult) bool) error {
+	totals := schemas.TallyTotals{}
+	var t schemas.Tally
 	for tallies(&t) {
 		totals.Add(t)
 	}

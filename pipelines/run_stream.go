@@ -14,6 +14,7 @@ import (
 
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/tally"
 )
 
@@ -126,29 +127,29 @@ type Interval struct {
 
 // perMinute splits tally.ByMinute totals into totals by detail alone (what
 // the batch summary shows) and the per-minute intervals.
-func perMinute(t tally.Totals) (tally.Totals, []Interval, error) {
-	plain := tally.Totals{}
+func perMinute(t schemas.TallyTotals) (schemas.TallyTotals, []Interval, error) {
+	plain := schemas.TallyTotals{}
 	byStart := map[time.Time]*Interval{}
 	for name, keys := range t {
 		for key, n := range keys {
-			if name == Messages || name == Acked || name == VisibleLatency || name == Rejected || name == tally.Sessions {
-				plain.Add(tally.Tally{Name: name, Key: key, N: n})
+			if name == Messages || name == Acked || name == VisibleLatency || name == Rejected || name == schemas.TallySessions {
+				plain.Add(schemas.Tally{Name: name, Key: key, N: n})
 				continue
 			}
 			minute, detail, err := tally.SplitKey(key)
 			if err != nil {
 				return nil, nil, err
 			}
-			plain.Add(tally.Tally{Name: name, Key: detail, N: n})
+			plain.Add(schemas.Tally{Name: name, Key: detail, N: n})
 			iv := byStart[minute]
 			if iv == nil {
 				iv = &Interval{Start: minute}
 				byStart[minute] = iv
 			}
 			switch name {
-			case tally.InputRecords:
+			case schemas.TallyInputRecords:
 				iv.InputRecords += n
-			case tally.LateForSessions:
+			case schemas.TallyLateForSessions:
 				iv.LateForSessions += n
 			default:
 				iv.Outcomes += n

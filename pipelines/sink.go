@@ -12,7 +12,6 @@ import (
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/sanitize"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 // The sinks.
@@ -70,16 +69,16 @@ const (
 )
 
 // loadedTally is what a load did, as a tally.
-func loadedTally(r bqwarehouse.LoadResult) tally.Tally {
+func loadedTally(r bqwarehouse.LoadResult) schemas.Tally {
 	if r.Error == "" {
-		return tally.Tally{Name: Loaded, Key: r.Table, N: r.Rows}
+		return schemas.Tally{Name: Loaded, Key: r.Table, N: r.Rows}
 	}
 	partition := r.Table
 	if !r.Date.IsZero() {
 		partition += "$" + r.Date.Format("20060102")
 	}
 	summary, _, _ := strings.Cut(r.Error, "\n") // the first errors are in the log
-	return tally.Tally{Name: LoadFailed, Key: partition + ": " + summary, N: 1}
+	return schemas.Tally{Name: LoadFailed, Key: partition + ": " + summary, N: 1}
 }
 
 // appendStream appends rows to a table as they come: local files, or the

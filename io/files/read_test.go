@@ -20,7 +20,6 @@ import (
 
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/parse"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 func init() {
@@ -70,8 +69,8 @@ func scan(t *testing.T, data []byte, maxBytes int) (got, error) {
 func scanLimited(data []byte, lim limits) (got, error) {
 	var g got
 	err := scanLines(bytes.NewReader(data), lim, func(r schemas.Record, n int) {
-		if n != RecordsIn(r) {
-			panic(fmt.Sprintf("line %d: scanLines counts %d records, RecordsIn %d", r.Line, n, RecordsIn(r)))
+		if n != r.InputRecords() {
+			panic(fmt.Sprintf("line %d: scanLines counts %d records, InputRecords %d", r.Line, n, r.InputRecords()))
 		}
 		g.records = append(g.records, r)
 	}, func() { g.blanks++ })
@@ -280,29 +279,6 @@ func TestGzipBomb(t *testing.T) {
 	t.Logf("%d-byte gzip file of %d records: %d records read, then %q", len(data), records, n-1, last.ReadDetail)
 }
 
-func TestRecordsIn(t *testing.T) {
-	tests := []struct {
-		data string
-		want int
-	}{
-		{`{"event_id":"a"}`, 1},
-		{`{"events":[{"a":1},{"b":2},3]}`, 3},
-		{`{"events":[]}`, 1},
-		{`{"events":"x"}`, 1},
-		{`{"events":[{"a":1}`, 1},
-		{`[1,2,3]`, 1},
-		{`garbage`, 1},
-	}
-	for _, tt := range tests {
-		if got := RecordsIn(schemas.Record{Data: []byte(tt.data)}); got != tt.want {
-			t.Errorf("RecordsIn(%s) = %d, want %d", tt.data, got, tt.want)
-		}
-	}
-	if got := RecordsIn(schemas.Record{ReadError: schemas.ReasonCorruptGzip, Data: []byte(`{"events":[1,2]}`)}); got != 1 {
-		t.Errorf("a read error counts %d records, want 1", got)
-	}
-}
-
 func TestArrivalDate(t *testing.T) {
 	mod := time.Date(2026, 3, 4, 15, 0, 0, 0, time.UTC)
 	tests := map[string]string{
@@ -327,7 +303,7 @@ func deadLetterKey(d schemas.DeadLetter) string {
 	return fmt.Sprintf("%s:%d[%d]:%s", d.Source, d.SourceLine, d.BeaconIndex, d.Reason)
 }
 
-func tallyCount(t tally.Tally) int64 { return t.N }
+func tallyCount(t schemas.Tally) int64 { return t.N }
 
 // dropTruncatedFileLines keeps the dead letters of TestReadGCS other than
 // the readable lines of its truncated file.

@@ -15,7 +15,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 
-	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -137,8 +136,8 @@ func (st *store) snapshot() (map[string]schemas.Record, map[string][]time.Time) 
 }
 
 // sinkFn is a test sink: it writes one row per beacon element of a record
-// (files.RecordsIn) into its store, then emits one Delivery per row, the way
-// the pipeline's sinks report written rows.
+// (Record.InputRecords) into its store, then emits one Delivery per row,
+// the way the pipeline's sinks report written rows.
 type sinkFn struct {
 	Store string
 }
@@ -148,7 +147,7 @@ func (fn *sinkFn) ProcessElement(_ context.Context, ts beam.EventTime, r schemas
 	st := stores[fn.Store]
 	storesMu.Unlock()
 	key := string(r.Data)
-	rows := files.RecordsIn(r)
+	rows := r.InputRecords()
 	st.mu.Lock()
 	if st.failing[key] > 0 {
 		st.failing[key]--
