@@ -17,7 +17,7 @@
 // at once, still loads:
 //
 //  1. rows are staged as Parquet, encoded exactly like the local warehouse
-//     (warehouse.FileWriter), one file per bundle and partition, under
+//     (io/internal/parquetrows), one file per bundle and partition, under
 //     <TempLocation>/clickstream/<RunID>/<table>/<column>=<YYYY-MM-DD>/;
 //  2. the files are grouped by partition date (global window; batch only);
 //  3. one load job per partition replaces <table>$YYYYMMDD (WRITE_TRUNCATE,

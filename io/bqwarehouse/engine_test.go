@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/io/dimensions"
-	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -25,20 +23,7 @@ import (
 func writeRows[T any](t *testing.T, table string, rows []T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), table+".parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := warehouse.NewFileWriter(f, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := errors.Join(w.Close(), f.Close()); err != nil {
+	if err := bqfake.WriteParquet(path, table, rows); err != nil {
 		t.Fatal(err)
 	}
 	return path

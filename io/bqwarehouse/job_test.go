@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
-	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -37,20 +35,7 @@ func newRunner(t *testing.T, n int) (*bqfake.Server, *bqwarehouse.JobRunner, str
 func writeEvents(t *testing.T, rows []schemas.Event) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "part.parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := warehouse.NewFileWriter(f, "fact_events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := errors.Join(w.Close(), f.Close()); err != nil {
+	if err := bqfake.WriteParquet(path, "fact_events", rows); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -28,7 +28,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/google/uuid"
 
-	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/io/internal/parquetrows"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -92,13 +92,13 @@ type LoadResult struct {
 }
 
 // Load replaces partitions of a BigQuery table with rows, a PCollection of
-// the table's row type (warehouse.RowType: schemas.Event for fact_events,
+// the table's row type (schemas.RowType: schemas.Event for fact_events,
 // schemas.BotEvent, schemas.DeadLetter, schemas.Session, and the
 // dimensions' types), by batch load jobs run inside the pipeline, so that
 // it also works when the launcher exits after submitting the job.
 //
 // Rows are staged as Parquet files encoded like the local warehouse's
-// (warehouse.FileWriter), one per bundle and partition date, under
+// (parquetrows.Writer), one per bundle and partition date, under
 // <TempLocation>/clickstream/<RunID>/<table>/<column>=<YYYY-MM-DD>/part-<uuid>.parquet
 // (<table>/part-<uuid>.parquet for an unpartitioned table). After a
 // GroupByKey on the date (global window: Load is for bounded input), one
@@ -149,7 +149,7 @@ var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // mustStagingDir checks o for table and rows and returns the table's
 // staging directory.
 func mustStagingDir(o LoadOptions, table string, rows beam.PCollection) string {
-	rowType, err := warehouse.RowType(table)
+	rowType, err := schemas.RowType(table)
 	if err != nil {
 		panic(fmt.Sprintf("bigquery.Load: %v", err))
 	}
@@ -266,7 +266,7 @@ func (f *stageFn) StartBundle(_ context.Context, _ func(string, stagedFile)) {
 }
 
 func (f *stageFn) ProcessElement(ctx context.Context, row beam.X, _ func(string, stagedFile)) error {
-	date, err := warehouse.PartitionDate(f.Table, row)
+	date, err := schemas.PartitionDate(f.Table, row)
 	if err != nil {
 		return fmt.Errorf("bigquery: stage %s: %w", f.Table, err)
 	}
@@ -334,7 +334,7 @@ func (f *stageFn) open(key string) (*stagePart, error) {
 	}
 	out := &countingWriter{w: w}
 	buf := bufio.NewWriterSize(out, 256<<10)
-	enc, err := warehouse.NewFileWriter(buf, f.Table)
+	enc, err := parquetrows.NewWriter(buf, f.Table)
 	if err != nil {
 		cancel()
 		_ = w.Close()
@@ -350,7 +350,7 @@ type stagePart struct {
 	cancel context.CancelFunc
 	out    *countingWriter
 	buf    *bufio.Writer
-	enc    *warehouse.FileWriter
+	enc    *parquetrows.Writer
 }
 
 // commit completes the file: on Cloud Storage the object exists from here.

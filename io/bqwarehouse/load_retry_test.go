@@ -12,7 +12,6 @@ import (
 	"cloud.google.com/go/bigquery"
 
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
-	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -93,27 +92,15 @@ func stageEvents(t *testing.T, dir string, day time.Time, n int) string {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "part-1.parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := warehouse.NewFileWriter(f, "fact_events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range n {
+	rows := make([]schemas.Event, n)
+	for i := range rows {
 		at := day.Add(time.Duration(i) * time.Minute)
-		if err := w.Write(schemas.Event{
+		rows[i] = schemas.Event{
 			EventID: fmt.Sprintf("e-%d", i), EventType: "page_view", EventDate: day, EventTime: at, CreatedAt: at,
 			TimeSource: "created_at", DeviceID: "d-1", TrafficClass: "direct", DeviceType: "desktop", Source: "test", SourceLine: int64(i + 1),
-		}); err != nil {
-			t.Fatal(err)
 		}
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := bqfake.WriteParquet(path, "fact_events", rows); err != nil {
 		t.Fatal(err)
 	}
 	return path

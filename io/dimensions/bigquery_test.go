@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -86,20 +85,7 @@ func (m *mirror) commit(date time.Time, f facts) {
 func parquetFile[T any](t *testing.T, table string, rows []T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), table+".parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := warehouse.NewFileWriter(f, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := errors.Join(w.Close(), f.Close()); err != nil {
+	if err := bqfake.WriteParquet(path, table, rows); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -18,7 +18,6 @@ import (
 
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
-	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -48,25 +47,12 @@ func setUp(t *testing.T, location string) (*bqfake.Server, *bigquery.Client) {
 	return srv, client
 }
 
-// writeFile writes rows of table into a Parquet file as the warehouse
-// encodes them and returns its path.
+// writeFile writes rows of table into a Parquet file as the pipeline
+// stages them and returns its path.
 func writeFile[T any](t *testing.T, table string, rows ...T) string {
 	t.Helper()
-	var buf bytes.Buffer
-	w, err := warehouse.NewFileWriter(&buf, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "part.parquet")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := bqfake.WriteParquet(path, table, rows); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"cloud.google.com/go/bigquery"
 
+	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
@@ -120,20 +120,7 @@ func PutBigQuery(tb testing.TB, b *BigQuery, accounts ...Account) {
 func load[T any](tb testing.TB, client *bigquery.Client, dataset, table string, rows []T) {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), table+".parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w, err := warehouse.NewFileWriter(f, table)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := errors.Join(w.Close(), f.Close()); err != nil {
+	if err := bqfake.WriteParquet(path, table, rows); err != nil {
 		tb.Fatal(err)
 	}
 	ref := bigquery.NewGCSReference(path)
