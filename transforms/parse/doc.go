@@ -21,7 +21,7 @@
 // The raw IP is kept: the bot filter's IP rule needs it, and the enrich
 // transform anonymizes it before anything is written or shuffled.
 //
-// Dead-letter rows keep the payload scrubbed by pseudonymize.Payload (every
+// Dead-letter rows keep the payload scrubbed by pseudonym.Payload (every
 // IP literal anonymized, user ids hashed as in events, or the payload
 // withheld when a user id cannot be rewritten), cut at MaxPayloadBytes, and
 // Pub/Sub attributes scrubbed alike. Their detail names the field, its JSON

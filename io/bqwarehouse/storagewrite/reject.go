@@ -11,8 +11,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/example/clickstream/internal/pseudonym"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/pseudonymize"
 )
 
 func init() {
@@ -116,7 +116,7 @@ func plausibleDate(t time.Time) bool {
 
 // clean makes s valid UTF-8 and cuts it to at most limit bytes.
 func clean(s string, limit int) string {
-	return pseudonymize.Truncate(strings.ToValidUTF8(s, "\uFFFD"), limit)
+	return pseudonym.Truncate(strings.ToValidUTF8(s, "\uFFFD"), limit)
 }
 
 func encodeRejected(r Rejected) ([]byte, error) { return msgpack.Marshal(&r) }

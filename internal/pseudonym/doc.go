@@ -1,4 +1,4 @@
-// Package pseudonymize turns personal identifiers into values that can be
+// Package pseudonym turns personal identifiers into values that can be
 // stored: user ids into keyed hashes, IP addresses into truncated or keyed
 // forms, and raw dead-letter payloads into copies with both replaced. It is
 // plain Go, used by the parse and enrich transforms.
@@ -78,4 +78,4 @@
 // Field names are matched case-insensitively. The result is valid UTF-8 and
 // cut to a byte limit on a character boundary. [Pseudonymizer.Attributes]
 // treats Pub/Sub message attributes the same way, as a JSON object.
-package pseudonymize
+package pseudonym

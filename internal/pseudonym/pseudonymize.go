@@ -1,4 +1,4 @@
-package pseudonymize
+package pseudonym
 
 import (
 	"crypto/hmac"

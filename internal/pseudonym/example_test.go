@@ -1,17 +1,17 @@
-package pseudonymize_test
+package pseudonym_test
 
 import (
 	"fmt"
 	"log"
 
-	"github.com/example/clickstream/transforms/pseudonymize"
+	"github.com/example/clickstream/internal/pseudonym"
 )
 
 func Example() {
 	// On a worker the key comes from a reference, e.g.
-	// pseudonymize.LoadKey("env:CLICKSTREAM_HASH_KEY").
+	// pseudonym.LoadKey("env:CLICKSTREAM_HASH_KEY").
 	key := []byte("test-key-0123456789abcdef0123456")
-	p, err := pseudonymize.New(key, pseudonymize.IPTruncate)
+	p, err := pseudonym.New(key, pseudonym.IPTruncate)
 	if err != nil {
 		log.Fatal(err)
 	}
