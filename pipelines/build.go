@@ -16,8 +16,8 @@ import (
 
 // Build adds the batch pipeline to s (see the package doc for the flow).
 func Build(s beam.Scope, c Config) {
-	records, inputCounts := files.Read(s, c.Input, files.WithMaxRecordBytes(c.MaxRecordBytes),
-		files.WithMaxFileBytes(c.MaxFileBytes), files.WithMaxFileRecords(c.MaxFileRecords))
+	records, inputCounts := files.Read(s, c.Input, files.ReadOptions{
+		MaxRecordBytes: c.MaxRecordBytes, MaxFileBytes: c.MaxFileBytes, MaxFileRecords: c.MaxFileRecords})
 	events, dead := parse.Parse(s, records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
 	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
 	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})

@@ -35,12 +35,9 @@ func init() {
 // PCollection<schemas.Tally> holding the input_records count of each file. A
 // glob that matches no file panics at construction time on a local path and
 // fails the job otherwise: an empty input is almost always a typo.
-func Read(s beam.Scope, globs []string, opts ...Option) (records, counts beam.PCollection) {
+func Read(s beam.Scope, globs []string, o ReadOptions) (records, counts beam.PCollection) {
 	s = s.Scope("files.Read")
-	o := defaults()
-	for _, opt := range opts {
-		opt(&o)
-	}
+	lim := o.limits()
 	var matches []beam.PCollection
 	for _, g := range globs {
 		matches = append(matches, fileio.MatchFiles(s, g, fileio.MatchEmptyDisallow()))
@@ -49,9 +46,9 @@ func Read(s beam.Scope, globs []string, opts ...Option) (records, counts beam.PC
 	// One file per element after the reshuffle, so workers read files in parallel.
 	files = beam.Reshuffle(s, files)
 	return beam.ParDo2(s, &readFn{
-		MaxRecordBytes: o.limits.maxRecordBytes,
-		MaxFileBytes:   o.limits.maxFileBytes,
-		MaxFileRecords: o.limits.maxFileRecords,
+		MaxRecordBytes: lim.maxRecordBytes,
+		MaxFileBytes:   lim.maxFileBytes,
+		MaxFileRecords: lim.maxFileRecords,
 	}, files)
 }
 

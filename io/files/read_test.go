@@ -61,7 +61,7 @@ type got struct {
 
 func scan(t *testing.T, data []byte, maxBytes int) (got, error) {
 	t.Helper()
-	lim := defaults().limits
+	lim := ReadOptions{}.limits()
 	lim.maxRecordBytes = maxBytes
 	return scanLimited(data, lim)
 }
@@ -262,7 +262,7 @@ func TestGzipBomb(t *testing.T) {
 	}
 	var n, inputRecords int64
 	var last schemas.Record
-	err := scanLines(bytes.NewReader(data), defaults().limits, func(r schemas.Record, k int) {
+	err := scanLines(bytes.NewReader(data), ReadOptions{}.limits(), func(r schemas.Record, k int) {
 		n++
 		inputRecords += int64(k)
 		last = r
@@ -327,7 +327,7 @@ func TestReadLocal(t *testing.T) {
 	write("c.jsonl", gz(t, "{}\n")) // gzip without the extension
 
 	p, s := beam.NewPipelineWithRoot()
-	records, counts := Read(s, []string{filepath.Join(dir, "*.jsonl*")})
+	records, counts := Read(s, []string{filepath.Join(dir, "*.jsonl*")}, ReadOptions{})
 	passert.Equals(s, beam.ParDo(s, recordKey, records), "a.jsonl:1:", "a.jsonl:3:", "b.jsonl.gz:1:", "b.jsonl.gz:2:", "c.jsonl:1:")
 	passert.Equals(s, stats.Sum(s, beam.ParDo(s, tallyCount, counts)), int64(6))
 	ptest.RunAndValidate(t, p)
@@ -364,7 +364,7 @@ func TestReadGCS(t *testing.T) {
 	readable := completeLines(t, truncated)
 
 	p, s := beam.NewPipelineWithRoot()
-	records, counts := Read(s, []string{"gs://landing/raw/*/*.jsonl*"})
+	records, counts := Read(s, []string{"gs://landing/raw/*/*.jsonl*"}, ReadOptions{})
 	_, dead := parse.Parse(s, records, parse.Options{HashKeyRef: "env:CLICKSTREAM_TEST_HASH_KEY"})
 	// Every readable line of the truncated file is a dead letter too (its
 	// lines are not events), then comes its broken tail.
