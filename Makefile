@@ -118,7 +118,7 @@ fuzz:
 # both wall times, CPU times and peak memories side by side.
 bench: build bench-streaming
 	$(GO) test -run='^$$' -bench=. -benchmem ./pipelines/ ./transforms/enrich/ ./transforms/sessionize/ \
-		./io/pubsub/ ./io/bigquery/storagewrite/
+		./io/pubsubsource/ ./io/bqwarehouse/storagewrite/
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	@if [ ! -f $(BENCH_DATA)/.done-$(BENCH_EVENTS) ]; then rm -rf $(BENCH_DATA) && \
 		$(BIN)/generate --seed 7 --events $(BENCH_EVENTS) --days 3 --files_per_day 8 --out $(BENCH_DATA) && \

@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/example/clickstream/io/bigquery"
+	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/sql/models"
 	"github.com/example/clickstream/transforms/sanitize"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 // accountTables are the run account's tables, each partitioned by the date
@@ -47,13 +46,13 @@ func newAccount(c Config, s *Summary, owned []time.Time) account {
 	}
 	// Every outcome has a row, 0 included; bots and dead letters one per
 	// rule or reason (or one without detail when there are none).
-	outcome(tally.InputRecords, "", s.InputRecords)
-	outcome(tally.Events, "", s.Events)
-	outcome(tally.Duplicates, "", s.Duplicates)
+	outcome(schemas.TallyInputRecords, "", s.InputRecords)
+	outcome(schemas.TallyEvents, "", s.Events)
+	outcome(schemas.TallyDuplicates, "", s.Duplicates)
 	for _, o := range []struct {
 		name   string
 		detail map[string]int64
-	}{{tally.Bots, s.Bots}, {tally.DeadLetter, s.DeadLetter}} {
+	}{{schemas.TallyBots, s.Bots}, {schemas.TallyDeadLetter, s.DeadLetter}} {
 		if len(o.detail) == 0 {
 			outcome(o.name, "", 0)
 		}
@@ -61,8 +60,8 @@ func newAccount(c Config, s *Summary, owned []time.Time) account {
 			outcome(o.name, k, o.detail[k])
 		}
 	}
-	outcome(tally.OutOfRange, "", s.OutOfRange)
-	outcome(tally.Unwritable, "", s.Unwritable)
+	outcome(schemas.TallyOutOfRange, "", s.OutOfRange)
+	outcome(schemas.TallyUnwritable, "", s.Unwritable)
 	for _, p := range s.Partitions {
 		var written *int64 // a failed partition: what it holds is not the run's
 		if p.Status != schemas.PartitionFailed {
@@ -128,14 +127,14 @@ func stageAccount[T any](out, stageID, table string, day []time.Time, runID stri
 }
 
 // writeBigQuery adds the account to BigQuery in one multi-statement
-// transaction of DML (bigquery.ReplaceRows, job base id base): the run's
+// transaction of DML (bqwarehouse.ReplaceRows, job base id base): the run's
 // rows of each account table's partition of its start date are deleted,
 // then its rows inserted, so that a stage run again writes them once, and
 // the tables keep their schemas.
-func (a account) writeBigQuery(ctx context.Context, r *bigquery.JobRunner, dataset, base string) error {
+func (a account) writeBigQuery(ctx context.Context, r *bqwarehouse.JobRunner, dataset, base string) error {
 	const where = "run_date = @run_date AND run_id = @run_id"
 	params := models.Params{"run_date": models.DateOf(a.run.RunDate), "run_id": a.run.RunID}
-	err := bigquery.ReplaceRows(ctx, r, dataset, base, params, []bigquery.Replace{
+	err := bqwarehouse.ReplaceRows(ctx, r, dataset, base, params, []bqwarehouse.Replace{
 		{Table: "runs", Where: where, Rows: sanitized("runs", []schemas.Run{a.run})},
 		{Table: "run_outcomes", Where: where, Rows: sanitized("run_outcomes", a.outcomes)},
 		{Table: "run_partitions", Where: where, Rows: sanitized("run_partitions", a.partitions)},

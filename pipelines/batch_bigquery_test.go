@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/example/clickstream/io/bigquery/bqfake"
+	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/tools/generate/groundtruth"
 )

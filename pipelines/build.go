@@ -3,8 +3,9 @@ package pipelines
 import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
-	"github.com/example/clickstream/io/bigquery"
+	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/files"
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
 	"github.com/example/clickstream/transforms/enrich"
@@ -15,8 +16,8 @@ import (
 
 // Build adds the batch pipeline to s (see the package doc for the flow).
 func Build(s beam.Scope, c Config) {
-	records, inputCounts := files.Read(s, c.Input, files.WithMaxRecordBytes(c.MaxRecordBytes),
-		files.WithMaxFileBytes(c.MaxFileBytes), files.WithMaxFileRecords(c.MaxFileRecords))
+	records, inputCounts := files.Read(s, c.Input, files.ReadOptions{
+		MaxRecordBytes: c.MaxRecordBytes, MaxFileBytes: c.MaxFileBytes, MaxFileRecords: c.MaxFileRecords})
 	events, dead := parse.Parse(s, records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
 	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
 	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})
@@ -37,11 +38,11 @@ func Build(s beam.Scope, c Config) {
 	// Outcomes are counted where they are decided; the run then checks that
 	// the tables hold what was counted.
 	tallies := []beam.PCollection{inputCounts, keptOut, duplicatesOut, botsOut, deadOut,
-		tally.Count(s, tally.Events, kept),
-		tally.Count(s, tally.Duplicates, duplicates),
-		tally.Count(s, tally.Bots, bots),
-		tally.Count(s, tally.DeadLetter, dead),
-		tally.Count(s, tally.Sessions, sessions),
+		tally.Count(s, schemas.TallyEvents, kept),
+		tally.Count(s, schemas.TallyDuplicates, duplicates),
+		tally.Count(s, schemas.TallyBots, bots),
+		tally.Count(s, schemas.TallyDeadLetter, dead),
+		tally.Count(s, schemas.TallySessions, sessions),
 		// What each partition must hold, which the driver reads back.
 		tally.CountByDate(s, partitionTally("fact_events"), kept),
 		tally.CountByDate(s, partitionTally("fact_sessions"), sessions),
@@ -56,7 +57,7 @@ func Build(s beam.Scope, c Config) {
 		// The owned dates are pending before any of their facts is
 		// replaced: a job that dies after some loads leaves them pending
 		// for the next run's dimension step.
-		pending = bigquery.Pending(s, c.loadOptions())
+		pending = bqwarehouse.Pending(s, c.loadOptions())
 	}
 	var loads []beam.PCollection
 	loads = append(loads, c.writeBatch(s, "fact_events", kept, pending)...)

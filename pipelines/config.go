@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/example/clickstream/io/dimensions"
-	"github.com/example/clickstream/io/pubsub"
+	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/transforms/enrich"
 	"github.com/example/clickstream/transforms/sessionize"
 )
@@ -25,7 +25,7 @@ type Config struct {
 	Input []string
 	// PubSub is the subscription a streaming run reads, and its stop
 	// conditions for local runs.
-	PubSub pubsub.ReadOptions
+	PubSub pubsubsource.ReadOptions
 	// Topic, in streaming without PubSub.Subscription, is the topic to
 	// create the run's own subscription on.
 	Topic string

@@ -14,16 +14,15 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/google/uuid"
 
-	"github.com/example/clickstream/io/bigquery"
+	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 func init() {
-	register.DoFn4x1[context.Context, []byte, func(*tally.Tally) bool, func(*bigquery.LoadResult) bool, error](&finishFn{})
-	register.Iter1[tally.Tally]()
-	register.Iter1[bigquery.LoadResult]()
+	register.DoFn4x1[context.Context, []byte, func(*schemas.Tally) bool, func(*bqwarehouse.LoadResult) bool, error](&finishFn{})
+	register.Iter1[schemas.Tally]()
+	register.Iter1[bqwarehouse.LoadResult]()
 }
 
 // finishBigQuery adds the last stage of a batch run into BigQuery: once
@@ -83,25 +82,25 @@ type finishFn struct {
 // never calls Teardown. An error of BigQuery's requests fails the stage, so
 // that the runner retries it whole: the step's jobs are named per
 // execution, and the account replaces the run's rows.
-func (f *finishFn) ProcessElement(ctx context.Context, _ []byte, tallies func(*tally.Tally) bool, loads func(*bigquery.LoadResult) bool) error {
-	totals := tally.Totals{}
-	var t tally.Tally
+func (f *finishFn) ProcessElement(ctx context.Context, _ []byte, tallies func(*schemas.Tally) bool, loads func(*bqwarehouse.LoadResult) bool) error {
+	totals := schemas.TallyTotals{}
+	var t schemas.Tally
 	for tallies(&t) {
 		totals.Add(t)
 	}
-	var results []bigquery.LoadResult
-	var r bigquery.LoadResult
+	var results []bqwarehouse.LoadResult
+	var r bqwarehouse.LoadResult
 	for loads(&r) {
 		results = append(results, r)
 		totals.Add(loadedTally(r))
 	}
 	owned := f.Dates
-	client, err := bigquery.NewClient(ctx, f.Project, f.Dataset, f.Endpoint)
+	client, err := bqwarehouse.NewClient(ctx, f.Project, f.Dataset, f.Endpoint)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = client.Close() }() // requests done: nothing to flush
-	runner := &bigquery.JobRunner{Client: client}
+	runner := &bqwarehouse.JobRunner{Client: client}
 	// Each execution of the stage names its own jobs: a retried stage must
 	// not take an earlier execution's jobs for its own.
 	exec := f.RunID + "_" + uuid.NewString()[:8]
@@ -148,17 +147,17 @@ func (f *finishFn) ProcessElement(ctx context.Context, _ []byte, tallies func(*t
 // pending and the next run's step builds them.
 var errLoadsFailed = errors.New("not run, because a load job failed")
 
-// dimensionStep runs the dimension step on BigQuery (bigquery.Engine, the
+// dimensionStep runs the dimension step on BigQuery (bqwarehouse.Engine, the
 // models of sql/models as query jobs in a session, every job through the
 // JobRunner), unless a load failed. It returns the step's result and the
 // job of the transaction that wrote it.
-func (f *finishFn) dimensionStep(ctx context.Context, runner *bigquery.JobRunner, owned []time.Time, results []bigquery.LoadResult) (dimensions.Result, *bigquery.JobResult, error) {
+func (f *finishFn) dimensionStep(ctx context.Context, runner *bqwarehouse.JobRunner, owned []time.Time, results []bqwarehouse.LoadResult) (dimensions.Result, *bqwarehouse.JobResult, error) {
 	for _, r := range results {
 		if r.Error != "" {
 			return dimensions.Result{}, nil, errLoadsFailed
 		}
 	}
-	e, err := bigquery.NewEngine(ctx, bigquery.EngineOptions{Runner: runner, Dataset: f.Dataset, RunID: f.RunID})
+	e, err := bqwarehouse.NewEngine(ctx, bqwarehouse.EngineOptions{Runner: runner, Dataset: f.Dataset, RunID: f.RunID})
 	if err != nil {
 		return dimensions.Result{}, nil, err
 	}
@@ -174,8 +173,8 @@ func (f *finishFn) dimensionStep(ctx context.Context, runner *bigquery.JobRunner
 // others from the dataset's INFORMATION_SCHEMA.PARTITIONS (one query job,
 // base id base), with the job that wrote them (applied) or, for the
 // pending dates of a step that failed, the job that failed.
-func (f *finishFn) readBack(ctx context.Context, runner *bigquery.JobRunner, base string, parts []PartitionCheck, results []bigquery.LoadResult, applied *bigquery.JobResult, stepErr error) error {
-	loaded := map[string]bigquery.LoadResult{}
+func (f *finishFn) readBack(ctx context.Context, runner *bqwarehouse.JobRunner, base string, parts []PartitionCheck, results []bqwarehouse.LoadResult, applied *bqwarehouse.JobResult, stepErr error) error {
+	loaded := map[string]bqwarehouse.LoadResult{}
 	for _, r := range results {
 		loaded[r.Table+"$"+dateKey(r.Date)] = r
 	}
@@ -188,11 +187,11 @@ func (f *finishFn) readBack(ctx context.Context, runner *bigquery.JobRunner, bas
 	var held map[string]map[time.Time]int64
 	if len(derived) > 0 {
 		var err error
-		if held, err = bigquery.PartitionRows(ctx, runner, f.Dataset, base, derived); err != nil {
+		if held, err = bqwarehouse.PartitionRows(ctx, runner, f.Dataset, base, derived); err != nil {
 			return fmt.Errorf("read back: %w", err)
 		}
 	}
-	var failed *bigquery.JobFailedError
+	var failed *bqwarehouse.JobFailedError
 	errors.As(stepErr, &failed)
 	for i := range parts {
 		p := &parts[i]

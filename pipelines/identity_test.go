@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/internal/pseudonym"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/tools/generate/groundtruth"
-	"github.com/example/clickstream/transforms/pseudonymize"
 )
 
 const identityTestKey = "identity-test-key"
@@ -178,7 +178,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 	dir := t.TempDir()
 	writeStitchingDays(t, dir)
 	t.Setenv("CLICKSTREAM_IDENTITY_KEY", identityTestKey)
-	p, err := pseudonymize.New([]byte(identityTestKey), "")
+	p, err := pseudonym.New([]byte(identityTestKey), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +346,7 @@ func TestIdentityGroundTruth(t *testing.T) {
 	if !sum.Reconciled {
 		t.Fatalf("run not reconciled: %v", sum.Problems)
 	}
-	p, err := pseudonymize.New([]byte("e2e-test-key"), "")
+	p, err := pseudonym.New([]byte("e2e-test-key"), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,7 @@ var countedTables = []string{"fact_events", "fact_sessions", "bot_events", "dead
 // the warehouse's exclusive lock: the step reads the committed warehouse and
 // rewrites partitions, so no streaming file may be published in between,
 // and the account's partition is read and replaced by one run at a time.
-func (c Config) commit(ctx context.Context, owned []time.Time, totals tally.Totals, rules []dimensions.PageType, started time.Time, prog *progress) (*Summary, error) {
+func (c Config) commit(ctx context.Context, owned []time.Time, totals schemas.TallyTotals, rules []dimensions.PageType, started time.Time, prog *progress) (*Summary, error) {
 	slog.Info("commit starting", "run_id", c.RunID, "dates", len(owned))
 	prog.begin(phaseCommit, fmt.Sprintf("publishing the staged partitions of %d date(s) in %d tables", len(owned), len(factTables)), nil)
 	// Streaming's per-minute rows of the owned dates, which the commit
@@ -196,7 +196,7 @@ func (c Config) commit(ctx context.Context, owned []time.Time, totals tally.Tota
 
 // readBack reads back every partition the run wrote (plannedPartitions)
 // from the local warehouse.
-func (c Config) readBack(owned, streamed []time.Time, totals tally.Totals, res dimensions.Result, stepDone bool) ([]PartitionCheck, error) {
+func (c Config) readBack(owned, streamed []time.Time, totals schemas.TallyTotals, res dimensions.Result, stepDone bool) ([]PartitionCheck, error) {
 	parts, err := plannedPartitions(owned, streamed, totals, res, stepDone)
 	if err != nil {
 		return nil, err
@@ -225,7 +225,7 @@ func (c Config) readBack(owned, streamed []time.Time, totals tally.Totals, res d
 // partitions of its dates and the dimensions, or, when it failed, the
 // state_dates partitions that keep the owned dates pending (Status
 // PartitionPending; the others' Status is left for settle).
-func plannedPartitions(owned, streamed []time.Time, totals tally.Totals, res dimensions.Result, stepDone bool) ([]PartitionCheck, error) {
+func plannedPartitions(owned, streamed []time.Time, totals schemas.TallyTotals, res dimensions.Result, stepDone bool) ([]PartitionCheck, error) {
 	var parts []PartitionCheck
 	add := func(table string, dates []time.Time, counted map[time.Time]int64, status string) {
 		for _, d := range dates {
@@ -278,7 +278,7 @@ var (
 func partitionTally(table string) string { return "partition_rows_" + table }
 
 // countedByDate is what the pipeline counted for each partition of table.
-func countedByDate(totals tally.Totals, table string) (map[time.Time]int64, error) {
+func countedByDate(totals schemas.TallyTotals, table string) (map[time.Time]int64, error) {
 	counted := map[time.Time]int64{}
 	for key, n := range totals[partitionTally(table)] {
 		d, err := time.Parse(time.DateOnly, key)

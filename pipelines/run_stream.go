@@ -12,8 +12,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
-	"github.com/example/clickstream/io/pubsub"
+	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/tally"
 )
 
@@ -37,7 +38,7 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 		return nil, err
 	}
 	if c.PubSub.Subscription == "" && !c.DryRun {
-		id, err := pubsub.CreateSubscription(ctx, c.PubSub, c.Topic, "clickstream-"+c.RunID)
+		id, err := pubsubsource.CreateSubscription(ctx, c.PubSub, c.Topic, "clickstream-"+c.RunID)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +57,7 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 	if c.Remote {
 		return nil, nil
 	}
-	unacked, err := pubsub.GiveBackUnacked(ctx, c.PubSub)
+	unacked, err := pubsubsource.GiveBackUnacked(ctx, c.PubSub)
 	if err != nil {
 		slog.Warn("giving back the leases of unacknowledged messages; they return when the leases lapse", "err", err)
 	}
@@ -98,7 +99,7 @@ func RunStreaming(ctx context.Context, c Config) (*Summary, error) {
 
 // unackedProblem names the messages a run leaves unacknowledged (at most
 // ten ids per reason) and why; Pub/Sub redelivers them.
-func unackedProblem(unacked []pubsub.Unacked) string {
+func unackedProblem(unacked []pubsubsource.Unacked) string {
 	byReason := map[string][]string{}
 	for _, u := range unacked {
 		byReason[u.Reason] = append(byReason[u.Reason], u.MessageID)
@@ -126,29 +127,29 @@ type Interval struct {
 
 // perMinute splits tally.ByMinute totals into totals by detail alone (what
 // the batch summary shows) and the per-minute intervals.
-func perMinute(t tally.Totals) (tally.Totals, []Interval, error) {
-	plain := tally.Totals{}
+func perMinute(t schemas.TallyTotals) (schemas.TallyTotals, []Interval, error) {
+	plain := schemas.TallyTotals{}
 	byStart := map[time.Time]*Interval{}
 	for name, keys := range t {
 		for key, n := range keys {
-			if name == Messages || name == Acked || name == VisibleLatency || name == Rejected || name == tally.Sessions {
-				plain.Add(tally.Tally{Name: name, Key: key, N: n})
+			if name == Messages || name == Acked || name == VisibleLatency || name == Rejected || name == schemas.TallySessions {
+				plain.Add(schemas.Tally{Name: name, Key: key, N: n})
 				continue
 			}
 			minute, detail, err := tally.SplitKey(key)
 			if err != nil {
 				return nil, nil, err
 			}
-			plain.Add(tally.Tally{Name: name, Key: detail, N: n})
+			plain.Add(schemas.Tally{Name: name, Key: detail, N: n})
 			iv := byStart[minute]
 			if iv == nil {
 				iv = &Interval{Start: minute}
 				byStart[minute] = iv
 			}
 			switch name {
-			case tally.InputRecords:
+			case schemas.TallyInputRecords:
 				iv.InputRecords += n
-			case tally.LateForSessions:
+			case schemas.TallyLateForSessions:
 				iv.LateForSessions += n
 			default:
 				iv.Outcomes += n

@@ -7,12 +7,11 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
-	"github.com/example/clickstream/io/bigquery"
-	"github.com/example/clickstream/io/bigquery/storagewrite"
+	"github.com/example/clickstream/io/bqwarehouse"
+	"github.com/example/clickstream/io/bqwarehouse/storagewrite"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/sanitize"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 // The sinks.
@@ -36,9 +35,9 @@ type BigQuery struct {
 
 // writeBatch writes a batch table: staged into the local warehouse (the
 // driver commits it and reads the partitions back), or loaded into
-// BigQuery partition by partition once pending (bigquery.Pending) has
+// BigQuery partition by partition once pending (bqwarehouse.Pending) has
 // marked the owned dates pending. With BigQuery it returns
-// PCollection<bigquery.LoadResult>, what each load job did, for the run's
+// PCollection<bqwarehouse.LoadResult>, what each load job did, for the run's
 // last stage (finishBigQuery).
 func (c Config) writeBatch(s beam.Scope, table string, rows, pending beam.PCollection) []beam.PCollection {
 	s = s.Scope("write_" + table)
@@ -49,12 +48,12 @@ func (c Config) writeBatch(s beam.Scope, table string, rows, pending beam.PColle
 	}
 	o := c.loadOptions()
 	o.After = pending
-	return []beam.PCollection{bigquery.Load(s, o, table, rows)}
+	return []beam.PCollection{bqwarehouse.Load(s, o, table, rows)}
 }
 
 // loadOptions are the BigQuery sink's load options for the run.
-func (c Config) loadOptions() bigquery.LoadOptions {
-	return bigquery.LoadOptions{
+func (c Config) loadOptions() bqwarehouse.LoadOptions {
+	return bqwarehouse.LoadOptions{
 		Project: c.BigQuery.Project, Dataset: c.BigQuery.Dataset, TempLocation: c.BigQuery.TempLocation,
 		RunID: c.RunID, Owned: c.Dates, Endpoint: c.BigQuery.Endpoint,
 	}
@@ -70,16 +69,16 @@ const (
 )
 
 // loadedTally is what a load did, as a tally.
-func loadedTally(r bigquery.LoadResult) tally.Tally {
+func loadedTally(r bqwarehouse.LoadResult) schemas.Tally {
 	if r.Error == "" {
-		return tally.Tally{Name: Loaded, Key: r.Table, N: r.Rows}
+		return schemas.Tally{Name: Loaded, Key: r.Table, N: r.Rows}
 	}
 	partition := r.Table
 	if !r.Date.IsZero() {
 		partition += "$" + r.Date.Format("20060102")
 	}
 	summary, _, _ := strings.Cut(r.Error, "\n") // the first errors are in the log
-	return tally.Tally{Name: LoadFailed, Key: partition + ": " + summary, N: 1}
+	return schemas.Tally{Name: LoadFailed, Key: partition + ": " + summary, N: 1}
 }
 
 // appendStream appends rows to a table as they come: local files, or the
@@ -103,12 +102,12 @@ func (c Config) ensureTables(ctx context.Context) error {
 	if c.Sink != SinkBigQuery || c.DryRun {
 		return nil
 	}
-	client, err := bigquery.NewClient(ctx, c.BigQuery.Project, c.BigQuery.Dataset, c.BigQuery.Endpoint)
+	client, err := bqwarehouse.NewClient(ctx, c.BigQuery.Project, c.BigQuery.Dataset, c.BigQuery.Endpoint)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = client.Close() }()
-	return bigquery.EnsureTables(ctx, client, c.BigQuery.Dataset, schemas.Tables(), c.BigQuery.CreateTables)
+	return bqwarehouse.EnsureTables(ctx, client, c.BigQuery.Dataset, schemas.Tables(), c.BigQuery.CreateTables)
 }
 
 // validateSink checks the sink settings.

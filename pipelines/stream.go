@@ -7,9 +7,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/example/clickstream/io/bigquery/storagewrite"
-	"github.com/example/clickstream/io/files"
-	"github.com/example/clickstream/io/pubsub"
+	"github.com/example/clickstream/io/bqwarehouse/storagewrite"
+	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
@@ -26,7 +25,7 @@ func init() {
 	register.Function1x1(refusedTally)
 	register.Function1x1(refusedFallbackTally)
 	register.Function1x1(refusedSessionTally)
-	register.DoFn2x0[storagewrite.Rejected, func(tally.Tally)](&movedFn{})
+	register.DoFn2x0[storagewrite.Rejected, func(schemas.Tally)](&movedFn{})
 	register.Emitter1[schemas.Delivery]()
 }
 
@@ -38,7 +37,7 @@ func init() {
 // written. Records and outcomes are counted per publish minute into the
 // reconciliation table.
 func BuildStreaming(s beam.Scope, c Config) {
-	records := pubsub.Read(s, c.PubSub)
+	records := pubsubsource.Read(s, c.PubSub)
 	events, dead := parse.Parse(s, records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
 	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
 	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})
@@ -64,14 +63,14 @@ func BuildStreaming(s beam.Scope, c Config) {
 	writtenFallbacks, unwritable := c.appendStream(s, "dead_letter", storagewrite.Fallbacks(s, refused))
 
 	tallies := beam.Flatten(s,
-		tally.ByMinute(s, tally.InputRecords, beam.ParDo(s, recordsIn, records)),
-		tally.ByMinute(s, tally.Events, kept),
-		tally.ByMinute(s, tally.Duplicates, duplicates),
-		tally.ByMinute(s, tally.Bots, bots),
-		tally.ByMinute(s, tally.DeadLetter, dead),
-		tally.ByMinute(s, tally.LateForSessions, sessionize.Late(s, kept, c.Sessions)),
-		beam.ParDo(s, &movedFn{To: tally.DeadLetter, ToKey: storagewrite.Reason}, refused),
-		beam.ParDo(s, &movedFn{To: tally.Unwritable}, unwritable))
+		tally.ByMinute(s, schemas.TallyInputRecords, beam.ParDo(s, recordsIn, records)),
+		tally.ByMinute(s, schemas.TallyEvents, kept),
+		tally.ByMinute(s, schemas.TallyDuplicates, duplicates),
+		tally.ByMinute(s, schemas.TallyBots, bots),
+		tally.ByMinute(s, schemas.TallyDeadLetter, dead),
+		tally.ByMinute(s, schemas.TallyLateForSessions, sessionize.Late(s, kept, c.Sessions)),
+		beam.ParDo(s, &movedFn{To: schemas.TallyDeadLetter, ToKey: storagewrite.Reason}, refused),
+		beam.ParDo(s, &movedFn{To: schemas.TallyUnwritable}, unwritable))
 
 	// Session and reconciliation rows stand for no record and no message:
 	// their fallbacks are written apart, outside the records' accounting
@@ -87,20 +86,20 @@ func BuildStreaming(s beam.Scope, c Config) {
 		storagewrite.Unwritable(s, unwritable),
 		beam.ParDo(s, deliveryOf, duplicates)) // a duplicate is settled once decided
 
-	acked := beam.ParDo(s, ackedTally, pubsub.Acknowledge(s, c.PubSub, written))
+	acked := beam.ParDo(s, ackedTally, pubsubsource.Acknowledge(s, c.PubSub, written))
 	tally.Write(s, c.tallyDir(), tallies, acked,
 		beam.ParDo(s, refusedTally, beam.Flatten(s, refused, derived)),
 		beam.ParDo(s, refusedFallbackTally, beam.Flatten(s, unwritable, derivedUnwritable)),
 		beam.ParDo(s, refusedSessionTally, refusedSessions),
 		tally.Latency(s, VisibleLatency, writtenEvents),
 		tally.Count(s, Messages, records),
-		tally.Count(s, tally.Sessions, beam.WindowInto(s, window.NewGlobalWindows(), sessions)))
+		tally.Count(s, schemas.TallySessions, beam.WindowInto(s, window.NewGlobalWindows(), sessions)))
 }
 
 // recordsIn emits one delivery per input record a message stands for (a
-// beacon's events), the count files.RecordsIn gives batch.
+// beacon's events), the count schemas.Record.InputRecords gives batch.
 func recordsIn(r schemas.Record, emit func(schemas.Delivery)) {
-	for range files.RecordsIn(r) {
+	for range r.InputRecords() {
 		emit(r.DeliveryOf())
 	}
 }
@@ -119,20 +118,20 @@ const (
 	RefusedFallback = "dead_letter fallback"
 )
 
-func ackedTally(n int64) tally.Tally { return tally.Tally{Name: Acked, N: n} }
+func ackedTally(n int64) schemas.Tally { return schemas.Tally{Name: Acked, N: n} }
 
-func refusedTally(r storagewrite.Rejected) tally.Tally {
-	return tally.Tally{Name: Rejected, Key: r.Table, N: 1}
+func refusedTally(r storagewrite.Rejected) schemas.Tally {
+	return schemas.Tally{Name: Rejected, Key: r.Table, N: 1}
 }
 
-func refusedFallbackTally(storagewrite.Rejected) tally.Tally {
-	return tally.Tally{Name: Rejected, Key: RefusedFallback, N: 1}
+func refusedFallbackTally(storagewrite.Rejected) schemas.Tally {
+	return schemas.Tally{Name: Rejected, Key: RefusedFallback, N: 1}
 }
 
 // refusedSessionTally takes a refused session row off the sessions
 // written.
-func refusedSessionTally(storagewrite.Rejected) tally.Tally {
-	return tally.Tally{Name: tally.Sessions, N: -1}
+func refusedSessionTally(storagewrite.Rejected) schemas.Tally {
+	return schemas.Tally{Name: schemas.TallySessions, N: -1}
 }
 
 // movedFn counts the record of each refused row as moved, in its publish
@@ -143,14 +142,14 @@ type movedFn struct {
 }
 
 // outcomeOf is the outcome a table's rows are counted under.
-var outcomeOf = map[string]string{"fact_events": tally.Events, "bot_events": tally.Bots, "dead_letter": tally.DeadLetter}
+var outcomeOf = map[string]string{"fact_events": schemas.TallyEvents, "bot_events": schemas.TallyBots, "dead_letter": schemas.TallyDeadLetter}
 
-func (f *movedFn) ProcessElement(r storagewrite.Rejected, emit func(tally.Tally)) {
+func (f *movedFn) ProcessElement(r storagewrite.Rejected, emit func(schemas.Tally)) {
 	from, ok := outcomeOf[r.Table]
 	if !ok {
 		panic(fmt.Sprintf("pipelines: a refused %s row stands for no record", r.Table)) // a bug in the graph
 	}
 	published := r.DeliveryOf().Published
-	emit(tally.Tally{Name: from, Key: tally.MinuteKey(published, r.Key), N: -1})
-	emit(tally.Tally{Name: f.To, Key: tally.MinuteKey(published, f.ToKey), N: 1})
+	emit(schemas.Tally{Name: from, Key: tally.MinuteKey(published, r.Key), N: -1})
+	emit(schemas.Tally{Name: f.To, Key: tally.MinuteKey(published, f.ToKey), N: 1})
 }

@@ -11,10 +11,10 @@ import (
 
 	"cloud.google.com/go/pubsub/v2/pstest"
 
-	"github.com/example/clickstream/io/bigquery/bqfake"
-	"github.com/example/clickstream/io/bigquery/storagewrite"
-	"github.com/example/clickstream/io/bigquery/storagewrite/storagewritetest"
-	"github.com/example/clickstream/io/pubsub"
+	"github.com/example/clickstream/io/bqwarehouse/bqfake"
+	"github.com/example/clickstream/io/bqwarehouse/storagewrite"
+	"github.com/example/clickstream/io/bqwarehouse/storagewrite/storagewritetest"
+	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/tools/generate/groundtruth"
 )
@@ -71,7 +71,7 @@ func TestStreamingBigQuery(t *testing.T) {
 	sum, err := RunStreaming(context.Background(), Config{
 		Mode:   ModeStreaming,
 		Output: t.TempDir(),
-		PubSub: pubsub.ReadOptions{Project: project, Subscription: sub, TimestampAttribute: "event_time", MaxMessages: int64(messages)},
+		PubSub: pubsubsource.ReadOptions{Project: project, Subscription: sub, TimestampAttribute: "event_time", MaxMessages: int64(messages)},
 		Sink:   SinkBigQuery,
 		BigQuery: BigQuery{
 			Project: "demo", Dataset: "clickstream", CreateTables: true, Endpoint: rest.URL(), WriteEndpoint: write.Addr(),

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	gpubsub "cloud.google.com/go/pubsub/v2"
+	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -62,7 +62,7 @@ func TestStreamingKilledMidStream(t *testing.T) {
 	const project, topic, sub = "crash-test", "raw-events", "clickstream"
 	t.Setenv("PUBSUB_EMULATOR_HOST", emulator)
 	ctx := context.Background()
-	client, err := gpubsub.NewClient(ctx, project)
+	client, err := pubsub.NewClient(ctx, project)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func readRawLines(t *testing.T, dir string) []rawLine {
 // event_time attribute and its index as the seq attribute (which dead
 // letters keep), and remembers the message ids.
 type publisher struct {
-	client *gpubsub.Client
+	client *pubsub.Client
 	topic  string
 	lines  []rawLine
 
@@ -211,7 +211,7 @@ func (p *publisher) publishRange(from, to int) error {
 		if json.Unmarshal(p.lines[i].body, &v) == nil && v.ReceivedAt != "" {
 			attrs["event_time"] = v.ReceivedAt
 		}
-		id, err := pub.Publish(ctx, &gpubsub.Message{Data: p.lines[i].body, Attributes: attrs}).Get(ctx)
+		id, err := pub.Publish(ctx, &pubsub.Message{Data: p.lines[i].body, Attributes: attrs}).Get(ctx)
 		if err != nil {
 			return fmt.Errorf("publish line %d: %w", i, err)
 		}

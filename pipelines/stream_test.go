@@ -14,10 +14,10 @@ import (
 	"strings"
 	"testing"
 
-	gpubsub "cloud.google.com/go/pubsub/v2"
+	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 
-	"github.com/example/clickstream/io/pubsub"
+	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/tools/generate/groundtruth"
@@ -45,7 +45,7 @@ func TestStreamingEmulator(t *testing.T) {
 	c := Config{
 		Mode:   ModeStreaming,
 		Output: t.TempDir(),
-		PubSub: pubsub.ReadOptions{
+		PubSub: pubsubsource.ReadOptions{
 			Project: project, Subscription: sub, TimestampAttribute: "event_time", MaxMessages: int64(messages),
 		},
 		HashKeyRef: "env:CLICKSTREAM_E2E_KEY",
@@ -167,7 +167,7 @@ func startEmulator(t *testing.T) string {
 func publishDay(t *testing.T, project, topic, sub, glob string) int {
 	t.Helper()
 	ctx := context.Background()
-	client, err := gpubsub.NewClient(ctx, project)
+	client, err := pubsub.NewClient(ctx, project)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func publishDay(t *testing.T, project, topic, sub, glob string) int {
 	order := append(lines[held:len(lines):len(lines)], lines[:held]...)
 	pub := client.Publisher(topicName)
 	defer pub.Stop()
-	var results []*gpubsub.PublishResult
+	var results []*pubsub.PublishResult
 	for _, line := range order {
 		var v struct {
 			ReceivedAt string `json:"received_at"`
@@ -213,7 +213,7 @@ func publishDay(t *testing.T, project, topic, sub, glob string) int {
 		if json.Unmarshal(line, &v) == nil && v.ReceivedAt != "" {
 			attrs["event_time"] = v.ReceivedAt
 		}
-		results = append(results, pub.Publish(ctx, &gpubsub.Message{Data: line, Attributes: attrs}))
+		results = append(results, pub.Publish(ctx, &pubsub.Message{Data: line, Attributes: attrs}))
 	}
 	for _, r := range results {
 		if _, err := r.Get(ctx); err != nil {
@@ -283,14 +283,14 @@ func countOutcome(truth []groundtruth.Record, outcome string) int {
 // TestUnackedProblem words what a run leaves unacknowledged: per reason,
 // the count and at most ten message ids.
 func TestUnackedProblem(t *testing.T) {
-	var unacked []pubsub.Unacked
+	var unacked []pubsubsource.Unacked
 	for i := range 12 {
-		unacked = append(unacked, pubsub.Unacked{MessageID: fmt.Sprint(i), Reason: pubsub.ReasonRowsUnconfirmed})
+		unacked = append(unacked, pubsubsource.Unacked{MessageID: fmt.Sprint(i), Reason: pubsubsource.ReasonRowsUnconfirmed})
 	}
-	unacked = append(unacked, pubsub.Unacked{MessageID: "x", Reason: pubsub.ReasonLeaseGivenUp})
+	unacked = append(unacked, pubsubsource.Unacked{MessageID: "x", Reason: pubsubsource.ReasonLeaseGivenUp})
 	want := "13 messages left unacknowledged for redelivery: " +
-		"1 because " + pubsub.ReasonLeaseGivenUp + " (message ids x); " +
-		"12 because " + pubsub.ReasonRowsUnconfirmed + " (message ids 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 2 more)"
+		"1 because " + pubsubsource.ReasonLeaseGivenUp + " (message ids x); " +
+		"12 because " + pubsubsource.ReasonRowsUnconfirmed + " (message ids 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 2 more)"
 	if got := unackedProblem(unacked); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

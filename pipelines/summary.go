@@ -141,7 +141,7 @@ func (p *PartitionCheck) settle() {
 	}
 }
 
-func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string]int64, started, finished time.Time) *Summary {
+func newSummary(c Config, owned []time.Time, t schemas.TallyTotals, readBack map[string]int64, started, finished time.Time) *Summary {
 	s := &Summary{
 		RunID:        c.RunID,
 		Started:      started.UTC(),
@@ -150,14 +150,14 @@ func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string
 		PeakRSSMB:    peakRSSMB(),
 		Mode:         c.Mode,
 		Input:        c.Input,
-		InputRecords: t.Sum(tally.InputRecords),
-		Events:       t.Sum(tally.Events),
-		Duplicates:   t.Sum(tally.Duplicates),
-		Bots:         t.ByKey(tally.Bots),
-		DeadLetter:   t.ByKey(tally.DeadLetter),
-		OutOfRange:   t.Sum(tally.OutOfRange),
-		Unwritable:   t.Sum(tally.Unwritable),
-		Sessions:     t.Sum(tally.Sessions),
+		InputRecords: t.Sum(schemas.TallyInputRecords),
+		Events:       t.Sum(schemas.TallyEvents),
+		Duplicates:   t.Sum(schemas.TallyDuplicates),
+		Bots:         t.ByKey(schemas.TallyBots),
+		DeadLetter:   t.ByKey(schemas.TallyDeadLetter),
+		OutOfRange:   t.Sum(schemas.TallyOutOfRange),
+		Unwritable:   t.Sum(schemas.TallyUnwritable),
+		Sessions:     t.Sum(schemas.TallySessions),
 		FailedLoads:  sortedKeys(t[LoadFailed]),
 	}
 	if rejected := t.ByKey(Rejected); len(rejected) > 0 {
@@ -177,10 +177,10 @@ func newSummary(c Config, owned []time.Time, t tally.Totals, readBack map[string
 }
 
 // setStreaming adds what only a streaming run has and reconciles again.
-func (s *Summary) setStreaming(t tally.Totals, intervals []Interval) {
+func (s *Summary) setStreaming(t schemas.TallyTotals, intervals []Interval) {
 	s.Messages = t.Sum(Messages)
 	s.Acked = t.Sum(Acked)
-	s.LateForSessions = t.Sum(tally.LateForSessions)
+	s.LateForSessions = t.Sum(schemas.TallyLateForSessions)
 	s.Intervals = intervals
 	s.VisibleP50 = tally.Percentile(t[VisibleLatency], 0.5)
 	s.VisibleP99 = tally.Percentile(t[VisibleLatency], 0.99)

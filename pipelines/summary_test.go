@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/tally"
 )
 
@@ -15,17 +16,17 @@ import (
 func TestSummaryMoves(t *testing.T) {
 	minute := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	key := func(detail string) string { return tally.MinuteKey(minute.Add(20*time.Second), detail) }
-	totals := tally.Totals{}
-	for _, tt := range []tally.Tally{
-		{Name: tally.InputRecords, Key: key(""), N: 10},
-		{Name: tally.Events, Key: key(""), N: 6},
-		{Name: tally.Bots, Key: key("ip"), N: 2},
-		{Name: tally.DeadLetter, Key: key("bad_json"), N: 2},
+	totals := schemas.TallyTotals{}
+	for _, tt := range []schemas.Tally{
+		{Name: schemas.TallyInputRecords, Key: key(""), N: 10},
+		{Name: schemas.TallyEvents, Key: key(""), N: 6},
+		{Name: schemas.TallyBots, Key: key("ip"), N: 2},
+		{Name: schemas.TallyDeadLetter, Key: key("bad_json"), N: 2},
 		// An event refused: into dead_letter. A bot refused, its fallback
 		// too: unwritable.
-		{Name: tally.Events, Key: key(""), N: -1}, {Name: tally.DeadLetter, Key: key("bigquery_rejected"), N: 1},
-		{Name: tally.Bots, Key: key("ip"), N: -1}, {Name: tally.DeadLetter, Key: key("bigquery_rejected"), N: 1},
-		{Name: tally.DeadLetter, Key: key("bigquery_rejected"), N: -1}, {Name: tally.Unwritable, Key: key(""), N: 1},
+		{Name: schemas.TallyEvents, Key: key(""), N: -1}, {Name: schemas.TallyDeadLetter, Key: key("bigquery_rejected"), N: 1},
+		{Name: schemas.TallyBots, Key: key("ip"), N: -1}, {Name: schemas.TallyDeadLetter, Key: key("bigquery_rejected"), N: 1},
+		{Name: schemas.TallyDeadLetter, Key: key("bigquery_rejected"), N: -1}, {Name: schemas.TallyUnwritable, Key: key(""), N: 1},
 		{Name: Rejected, Key: "fact_events", N: 1}, {Name: Rejected, Key: "bot_events", N: 1}, {Name: Rejected, Key: RefusedFallback, N: 1},
 		{Name: Messages, N: 10}, {Name: Acked, N: 10},
 	} {
@@ -59,9 +60,9 @@ func TestSummaryMoves(t *testing.T) {
 // TestSummaryFailedLoads: a batch load that failed for good is a problem
 // of its own, and a run without refusals prints none of their lines.
 func TestSummaryFailedLoads(t *testing.T) {
-	totals := tally.Totals{}
-	for _, tt := range []tally.Tally{
-		{Name: tally.InputRecords, N: 3}, {Name: tally.Events, N: 3},
+	totals := schemas.TallyTotals{}
+	for _, tt := range []schemas.Tally{
+		{Name: schemas.TallyInputRecords, N: 3}, {Name: schemas.TallyEvents, N: 3},
 		{Name: Loaded, Key: "fact_events", N: 3},
 		{Name: LoadFailed, Key: "dead_letter$20261101: job j_a0 failed: invalid: no", N: 1},
 	} {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -14,17 +13,17 @@ import (
 	"testing"
 	"time"
 
-	bq "cloud.google.com/go/bigquery"
+	"cloud.google.com/go/bigquery"
 	"github.com/googleapis/gax-go/v2"
 
-	iobq "github.com/example/clickstream/io/bigquery"
-	"github.com/example/clickstream/io/bigquery/bqfake"
+	"github.com/example/clickstream/io/bqwarehouse"
+	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
 
-// The BigQuery engine (io/bigquery) on the in-process fake, against the
+// The BigQuery engine (io/bqwarehouse) on the in-process fake, against the
 // DuckDB engine: a mirror receives every commit and step of a local
 // warehouse, and after each step its tables hold exactly the local
 // warehouse's rows. The fake runs the SQL on DuckDB too, so this checks
@@ -37,7 +36,7 @@ type mirror struct {
 	t      *testing.T
 	w      *wh
 	srv    *bqfake.Server
-	runner *iobq.JobRunner
+	runner *bqwarehouse.JobRunner
 }
 
 func newMirror(t *testing.T, w *wh) *mirror {
@@ -46,16 +45,16 @@ func newMirror(t *testing.T, w *wh) *mirror {
 	srv := bqfake.NewServer("test-project")
 	t.Cleanup(srv.Close)
 	srv.AddDataset("ds", "US")
-	client, err := bq.NewClient(ctx, "test-project", srv.ClientOptions()...)
+	client, err := bigquery.NewClient(ctx, "test-project", srv.ClientOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Close() })
-	if err := iobq.EnsureTables(ctx, client, "ds", schemas.Tables(), true); err != nil {
+	if err := bqwarehouse.EnsureTables(ctx, client, "ds", schemas.Tables(), true); err != nil {
 		t.Fatal(err)
 	}
 	fast := gax.Backoff{Initial: time.Millisecond, Max: 10 * time.Millisecond, Multiplier: 2}
-	return &mirror{t: t, w: w, srv: srv, runner: &iobq.JobRunner{Client: client, Backoff: fast, Poll: fast}}
+	return &mirror{t: t, w: w, srv: srv, runner: &bqwarehouse.JobRunner{Client: client, Backoff: fast, Poll: fast}}
 }
 
 // commit commits a date's facts locally and does the same on BigQuery:
@@ -66,15 +65,15 @@ func (m *mirror) commit(date time.Time, f facts) {
 	m.w.commit(date, f)
 	run := fmt.Sprintf("facts-%03d", m.w.runs) // the id wh.commit used
 	ctx := context.Background()
-	if err := iobq.MarkPending(ctx, m.runner, "ds", run, []time.Time{date}); err != nil {
+	if err := bqwarehouse.MarkPending(ctx, m.runner, "ds", run, []time.Time{date}); err != nil {
 		m.t.Fatal(err)
 	}
 	load := func(table, file string) {
-		ref := bq.NewGCSReference(file)
-		ref.SourceFormat = bq.Parquet
-		ref.ParquetOptions = &bq.ParquetOptions{EnableListInference: true}
-		cfg := &bq.LoadConfig{Src: ref, Dst: m.runner.Client.Dataset("ds").Table(table + "$" + date.Format("20060102")),
-			WriteDisposition: bq.WriteTruncate, CreateDisposition: bq.CreateNever}
+		ref := bigquery.NewGCSReference(file)
+		ref.SourceFormat = bigquery.Parquet
+		ref.ParquetOptions = &bigquery.ParquetOptions{EnableListInference: true}
+		cfg := &bigquery.LoadConfig{Src: ref, Dst: m.runner.Client.Dataset("ds").Table(table + "$" + date.Format("20060102")),
+			WriteDisposition: bigquery.WriteTruncate, CreateDisposition: bigquery.CreateNever}
 		if _, err := m.runner.Run(ctx, "load_"+run+"_"+table, cfg); err != nil {
 			m.t.Fatal(err)
 		}
@@ -86,20 +85,7 @@ func (m *mirror) commit(date time.Time, f facts) {
 func parquetFile[T any](t *testing.T, table string, rows []T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), table+".parquet")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := warehouse.NewFileWriter(f, table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := errors.Join(w.Close(), f.Close()); err != nil {
+	if err := bqfake.WriteParquet(path, table, rows); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -130,7 +116,7 @@ func (m *mirror) tryStep(dates []time.Time, rebuild bool, fault string, wrap fun
 		m.srv.FailQueryJobs(fault, 1, "invalidQuery")
 	}
 	ctx := context.Background()
-	e, err := iobq.NewEngine(ctx, iobq.EngineOptions{Runner: m.runner, Dataset: "ds", RunID: run})
+	e, err := bqwarehouse.NewEngine(ctx, bqwarehouse.EngineOptions{Runner: m.runner, Dataset: "ds", RunID: run})
 	if err != nil {
 		return local, remote, lerr, err
 	}
@@ -305,7 +291,7 @@ func TestBigQueryFailedStepStaysPending(t *testing.T) {
 			_, _, lerr, rerr := m.tryStep([]time.Time{date}, false, "_"+fail+"_", func(e dimensions.Engine) dimensions.Engine {
 				return failing{e, fail}
 			})
-			var failed *iobq.JobFailedError
+			var failed *bqwarehouse.JobFailedError
 			if !errors.Is(lerr, errInjected) || !errors.As(rerr, &failed) || !strings.Contains(failed.ID, "_"+fail+"_") {
 				t.Fatalf("the failing step: DuckDB %v, BigQuery %v; want both to fail at %s", lerr, rerr, fail)
 			}

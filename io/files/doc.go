@@ -14,7 +14,7 @@
 //     break, then one record with ReadError "corrupt_gzip" holding the broken
 //     tail; the file's other records are unreadable by nature;
 //   - a file is read up to two caps, its decompressed bytes
-//     (WithMaxFileBytes) and its input records (WithMaxFileRecords), so
+//     (ReadOptions.MaxFileBytes) and its input records (MaxFileRecords), so
 //     that a small gzip bomb cannot expand into millions of rows: the line
 //     the cap falls in and the rest of the file become one record with
 //     ReadError "file_too_large", whose Size is the bytes of the file not

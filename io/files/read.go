@@ -19,30 +19,25 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	json "github.com/goccy/go-json"
 
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 func init() {
-	register.DoFn4x1[context.Context, fileio.ReadableFile, func(schemas.Record), func(tally.Tally), error](&readFn{})
+	register.DoFn4x1[context.Context, fileio.ReadableFile, func(schemas.Record), func(schemas.Tally), error](&readFn{})
 	register.Emitter1[schemas.Record]()
-	register.Emitter1[tally.Tally]()
+	register.Emitter1[schemas.Tally]()
 }
 
 // Read reads every file matching the globs.
 //
 // It returns PCollection<schemas.Record>, one per line, and
-// PCollection<tally.Tally> holding the input_records count of each file. A
+// PCollection<schemas.Tally> holding the input_records count of each file. A
 // glob that matches no file panics at construction time on a local path and
 // fails the job otherwise: an empty input is almost always a typo.
-func Read(s beam.Scope, globs []string, opts ...Option) (records, counts beam.PCollection) {
+func Read(s beam.Scope, globs []string, o ReadOptions) (records, counts beam.PCollection) {
 	s = s.Scope("files.Read")
-	o := defaults()
-	for _, opt := range opts {
-		opt(&o)
-	}
+	lim := o.limits()
 	var matches []beam.PCollection
 	for _, g := range globs {
 		matches = append(matches, fileio.MatchFiles(s, g, fileio.MatchEmptyDisallow()))
@@ -51,9 +46,9 @@ func Read(s beam.Scope, globs []string, opts ...Option) (records, counts beam.PC
 	// One file per element after the reshuffle, so workers read files in parallel.
 	files = beam.Reshuffle(s, files)
 	return beam.ParDo2(s, &readFn{
-		MaxRecordBytes: o.limits.maxRecordBytes,
-		MaxFileBytes:   o.limits.maxFileBytes,
-		MaxFileRecords: o.limits.maxFileRecords,
+		MaxRecordBytes: lim.maxRecordBytes,
+		MaxFileBytes:   lim.maxFileBytes,
+		MaxFileRecords: lim.maxFileRecords,
 	}, files)
 }
 
@@ -84,7 +79,7 @@ func (fn *readFn) Setup() {
 	fn.filesRead = beam.NewCounter("files", "files_read")
 }
 
-func (fn *readFn) ProcessElement(ctx context.Context, file fileio.ReadableFile, emit func(schemas.Record), count func(tally.Tally)) error {
+func (fn *readFn) ProcessElement(ctx context.Context, file fileio.ReadableFile, emit func(schemas.Record), count func(schemas.Tally)) error {
 	path := file.Metadata.Path
 	rc, err := file.Open(ctx)
 	if err != nil {
@@ -116,30 +111,14 @@ func (fn *readFn) ProcessElement(ctx context.Context, file fileio.ReadableFile, 
 	}
 	fn.records.Inc(ctx, n)
 	fn.filesRead.Inc(ctx, 1)
-	count(tally.Tally{Name: tally.InputRecords, N: n})
+	count(schemas.Tally{Name: schemas.TallyInputRecords, N: n})
 	log.Infof(ctx, "files.Read: %s: %d records in %v", path, n, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// RecordsIn is how many input records a raw record stands for: the number of
-// elements of a beacon's events array, otherwise 1. It deliberately shares
-// no code with the parser.
-func RecordsIn(r schemas.Record) int {
-	if r.ReadError != "" {
-		return 1
-	}
-	var beacon struct {
-		Events []json.RawMessage `json:"events"`
-	}
-	if json.Unmarshal(r.Data, &beacon) != nil || len(beacon.Events) == 0 {
-		return 1
-	}
-	return len(beacon.Events)
-}
-
 // scanLines reads r line by line, decompressing gzip content, and calls emit
-// for every record with the input records it stands for (RecordsIn), and
-// blank for every blank line. Past lim's file caps it emits one
+// for every record with the input records it stands for
+// (Record.InputRecords), and blank for every blank line. Past lim's file caps it emits one
 // file_too_large record for the rest and stops. It returns an error only for
 // failures that are not the content's fault.
 func scanLines(r io.Reader, lim limits, emit func(schemas.Record, int), blank func()) error {
@@ -194,7 +173,7 @@ func scanLines(r io.Reader, lim limits, emit func(schemas.Record, int), blank fu
 			rec.Line = 0
 		}
 		if rec.Line != 0 {
-			n := RecordsIn(rec)
+			n := rec.InputRecords()
 			if records+int64(n) > lim.maxFileRecords {
 				s, err := rest(false)
 				if err != nil {

@@ -1,10 +1,19 @@
 package files
 
-// Option configures Read.
-type Option func(*options)
-
-type options struct {
-	limits limits
+// ReadOptions configures Read. A zero field takes its default.
+type ReadOptions struct {
+	// MaxRecordBytes is the longest line accepted (DefaultMaxRecordBytes);
+	// longer lines are dead-lettered as too_large.
+	MaxRecordBytes int
+	// MaxFileBytes caps the decompressed bytes read from one file
+	// (DefaultMaxFileBytes); the rest of a larger file becomes one
+	// file_too_large record.
+	MaxFileBytes int64
+	// MaxFileRecords caps the input records read from one file
+	// (DefaultMaxFileRecords; a beacon counts its events, as in
+	// input_records); the rest of a file with more becomes one
+	// file_too_large record.
+	MaxFileRecords int64
 }
 
 // limits bound what the reader takes from one file.
@@ -31,41 +40,17 @@ const DefaultMaxFileBytes = 1 << 30
 // row, and the local runner holds every row in memory.
 const DefaultMaxFileRecords = 4_000_000
 
-func defaults() options {
-	return options{limits{
-		maxRecordBytes: DefaultMaxRecordBytes,
-		maxFileBytes:   DefaultMaxFileBytes,
-		maxFileRecords: DefaultMaxFileRecords,
-	}}
-}
-
-// WithMaxRecordBytes sets the longest line accepted; longer lines are
-// dead-lettered as too_large.
-func WithMaxRecordBytes(n int) Option {
-	return func(o *options) {
-		if n > 0 {
-			o.limits.maxRecordBytes = n
-		}
+// limits returns o's limits, defaults filled in.
+func (o ReadOptions) limits() limits {
+	l := limits{maxRecordBytes: DefaultMaxRecordBytes, maxFileBytes: DefaultMaxFileBytes, maxFileRecords: DefaultMaxFileRecords}
+	if o.MaxRecordBytes > 0 {
+		l.maxRecordBytes = o.MaxRecordBytes
 	}
-}
-
-// WithMaxFileBytes caps the decompressed bytes read from one file; the rest
-// of a larger file becomes one file_too_large record.
-func WithMaxFileBytes(n int64) Option {
-	return func(o *options) {
-		if n > 0 {
-			o.limits.maxFileBytes = n
-		}
+	if o.MaxFileBytes > 0 {
+		l.maxFileBytes = o.MaxFileBytes
 	}
-}
-
-// WithMaxFileRecords caps the input records read from one file (a beacon
-// counts its events, as in input_records); the rest of a file with more
-// becomes one file_too_large record.
-func WithMaxFileRecords(n int64) Option {
-	return func(o *options) {
-		if n > 0 {
-			o.limits.maxFileRecords = n
-		}
+	if o.MaxFileRecords > 0 {
+		l.maxFileRecords = o.MaxFileRecords
 	}
+	return l
 }

@@ -20,7 +20,6 @@ import (
 
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/parse"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 func init() {
@@ -62,7 +61,7 @@ type got struct {
 
 func scan(t *testing.T, data []byte, maxBytes int) (got, error) {
 	t.Helper()
-	lim := defaults().limits
+	lim := ReadOptions{}.limits()
 	lim.maxRecordBytes = maxBytes
 	return scanLimited(data, lim)
 }
@@ -70,8 +69,8 @@ func scan(t *testing.T, data []byte, maxBytes int) (got, error) {
 func scanLimited(data []byte, lim limits) (got, error) {
 	var g got
 	err := scanLines(bytes.NewReader(data), lim, func(r schemas.Record, n int) {
-		if n != RecordsIn(r) {
-			panic(fmt.Sprintf("line %d: scanLines counts %d records, RecordsIn %d", r.Line, n, RecordsIn(r)))
+		if n != r.InputRecords() {
+			panic(fmt.Sprintf("line %d: scanLines counts %d records, InputRecords %d", r.Line, n, r.InputRecords()))
 		}
 		g.records = append(g.records, r)
 	}, func() { g.blanks++ })
@@ -263,7 +262,7 @@ func TestGzipBomb(t *testing.T) {
 	}
 	var n, inputRecords int64
 	var last schemas.Record
-	err := scanLines(bytes.NewReader(data), defaults().limits, func(r schemas.Record, k int) {
+	err := scanLines(bytes.NewReader(data), ReadOptions{}.limits(), func(r schemas.Record, k int) {
 		n++
 		inputRecords += int64(k)
 		last = r
@@ -278,29 +277,6 @@ func TestGzipBomb(t *testing.T) {
 		t.Errorf("last record: line %d %q, %d bytes not read; want line %d %q", last.Line, last.ReadError, last.Size, DefaultMaxFileRecords+1, schemas.ReasonFileTooLarge)
 	}
 	t.Logf("%d-byte gzip file of %d records: %d records read, then %q", len(data), records, n-1, last.ReadDetail)
-}
-
-func TestRecordsIn(t *testing.T) {
-	tests := []struct {
-		data string
-		want int
-	}{
-		{`{"event_id":"a"}`, 1},
-		{`{"events":[{"a":1},{"b":2},3]}`, 3},
-		{`{"events":[]}`, 1},
-		{`{"events":"x"}`, 1},
-		{`{"events":[{"a":1}`, 1},
-		{`[1,2,3]`, 1},
-		{`garbage`, 1},
-	}
-	for _, tt := range tests {
-		if got := RecordsIn(schemas.Record{Data: []byte(tt.data)}); got != tt.want {
-			t.Errorf("RecordsIn(%s) = %d, want %d", tt.data, got, tt.want)
-		}
-	}
-	if got := RecordsIn(schemas.Record{ReadError: schemas.ReasonCorruptGzip, Data: []byte(`{"events":[1,2]}`)}); got != 1 {
-		t.Errorf("a read error counts %d records, want 1", got)
-	}
 }
 
 func TestArrivalDate(t *testing.T) {
@@ -327,7 +303,7 @@ func deadLetterKey(d schemas.DeadLetter) string {
 	return fmt.Sprintf("%s:%d[%d]:%s", d.Source, d.SourceLine, d.BeaconIndex, d.Reason)
 }
 
-func tallyCount(t tally.Tally) int64 { return t.N }
+func tallyCount(t schemas.Tally) int64 { return t.N }
 
 // dropTruncatedFileLines keeps the dead letters of TestReadGCS other than
 // the readable lines of its truncated file.
@@ -351,7 +327,7 @@ func TestReadLocal(t *testing.T) {
 	write("c.jsonl", gz(t, "{}\n")) // gzip without the extension
 
 	p, s := beam.NewPipelineWithRoot()
-	records, counts := Read(s, []string{filepath.Join(dir, "*.jsonl*")})
+	records, counts := Read(s, []string{filepath.Join(dir, "*.jsonl*")}, ReadOptions{})
 	passert.Equals(s, beam.ParDo(s, recordKey, records), "a.jsonl:1:", "a.jsonl:3:", "b.jsonl.gz:1:", "b.jsonl.gz:2:", "c.jsonl:1:")
 	passert.Equals(s, stats.Sum(s, beam.ParDo(s, tallyCount, counts)), int64(6))
 	ptest.RunAndValidate(t, p)
@@ -388,7 +364,7 @@ func TestReadGCS(t *testing.T) {
 	readable := completeLines(t, truncated)
 
 	p, s := beam.NewPipelineWithRoot()
-	records, counts := Read(s, []string{"gs://landing/raw/*/*.jsonl*"})
+	records, counts := Read(s, []string{"gs://landing/raw/*/*.jsonl*"}, ReadOptions{})
 	_, dead := parse.Parse(s, records, parse.Options{HashKeyRef: "env:CLICKSTREAM_TEST_HASH_KEY"})
 	// Every readable line of the truncated file is a dead letter too (its
 	// lines are not events), then comes its broken tail.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/example/clickstream/io/internal/parquetrows"
 	"github.com/example/clickstream/schemas"
 	"github.com/parquet-go/parquet-go"
 )
@@ -306,8 +307,12 @@ func checkStaged(dir string, t *table) (Partition, error) {
 	if len(files) > 0 {
 		p.Marker = filepath.Base(files[0])
 	}
+	schema, err := parquetrows.Schema(t.name)
+	if err != nil {
+		return Partition{}, err
+	}
 	for _, path := range files {
-		n, err := footerRows(path, t.codec.schema)
+		n, err := footerRows(path, schema)
 		if err != nil {
 			return Partition{}, err
 		}

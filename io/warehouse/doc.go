@@ -19,7 +19,7 @@
 // the dimensions dim_device_users, dim_devices, dim_users and dim_pages
 // from schemas.DeviceUser, schemas.Device, schemas.User and schemas.Page,
 // the dimension step's state_* tables, and the runs' account (runs,
-// run_outcomes, run_partitions); rowTypes lists them all. A table with time
+// run_outcomes, run_partitions); schemas.RowType lists them all. A table with time
 // partitioning (schemas.Table.TimePartitioning.Field) is partitioned by day
 // on that column, which the files also hold, so each file loads into
 // BigQuery on its own:
@@ -38,9 +38,9 @@
 // writer keeps out of the table directories starts with "_", so a reader's
 // glob never meets a half-written or replaced file.
 //
-// FileWriter writes that encoding to any io.Writer and, with RowType and
-// PartitionDate, lets another sink (io/bigquery, which stages files for
-// BigQuery load jobs) write the same files for the same rows.
+// The encoding is io/internal/parquetrows's, which io/bqwarehouse also
+// uses to stage files for BigQuery load jobs: both sinks write the same
+// files for the same rows.
 //
 // # Contract
 //

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/example/clickstream/schemas"
 )
 
 // Stage stages rows of table from the driver, outside a pipeline: one file
@@ -61,7 +63,7 @@ func Stage[T any](out, runID, table string, rows []T) error {
 		}
 	}
 	for _, r := range rows {
-		date, err := t.partitionDate(r)
+		date, err := schemas.PartitionDate(table, r)
 		if err != nil {
 			abort()
 			return err

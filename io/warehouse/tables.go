@@ -3,51 +3,20 @@ package warehouse
 import (
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/example/clickstream/schemas"
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/format"
 )
 
-// rowTypes maps every table of schemas/tables to the Go row type stored in
-// it. A test checks it against schemas.Tables() column by column.
-var rowTypes = map[string]reflect.Type{
-	"fact_events":    reflect.TypeFor[schemas.Event](),
-	"bot_events":     reflect.TypeFor[schemas.BotEvent](),
-	"dead_letter":    reflect.TypeFor[schemas.DeadLetter](),
-	"fact_sessions":  reflect.TypeFor[schemas.Session](),
-	"reconciliation": reflect.TypeFor[schemas.Reconciliation](),
-
-	// Unpartitioned tables, replaced whole.
-	"dim_device_users": reflect.TypeFor[schemas.DeviceUser](),
-	"dim_devices":      reflect.TypeFor[schemas.Device](),
-	"dim_users":        reflect.TypeFor[schemas.User](),
-	"dim_pages":        reflect.TypeFor[schemas.Page](),
-
-	// The dimension step's state (sql/models).
-	"state_device_days":      reflect.TypeFor[schemas.DeviceDay](),
-	"state_device_user_runs": reflect.TypeFor[schemas.DeviceUserRun](),
-	"state_page_days":        reflect.TypeFor[schemas.PageDay](),
-	"state_dates":            reflect.TypeFor[schemas.StateDate](),
-	"dimension_lease":        reflect.TypeFor[schemas.Lease](),
-
-	// The runs' own account.
-	"runs":           reflect.TypeFor[schemas.Run](),
-	"run_outcomes":   reflect.TypeFor[schemas.RunOutcome](),
-	"run_partitions": reflect.TypeFor[schemas.RunPartition](),
-}
-
-// tableNames returns the warehouse's tables, sorted.
+// tableNames returns the warehouse's tables, those of schemas/tables,
+// sorted.
 func tableNames() []string {
-	names := make([]string, 0, len(rowTypes))
-	for name := range rowTypes {
-		names = append(names, name)
+	var names []string
+	for _, t := range schemas.Tables() {
+		names = append(names, t.Name)
 	}
-	sort.Strings(names)
 	return names
 }
 
@@ -56,7 +25,6 @@ type table struct {
 	name    string
 	column  string // partition column; "" for an unpartitioned table
 	rowType reflect.Type
-	codec   *rowCodec
 }
 
 var (
@@ -66,13 +34,12 @@ var (
 )
 
 // lookupTable returns the named table, or an error when it is not a
-// warehouse table or, for a partitioned table, its row type does not
-// implement schemas.Partitioned.
+// warehouse table.
 func lookupTable(name string) (*table, error) {
 	tablesOnce.Do(func() {
-		tables = make(map[string]*table, len(rowTypes))
+		tables = map[string]*table{}
 		for _, name := range tableNames() {
-			t, err := newTable(name, rowTypes[name])
+			t, err := newTable(name)
 			if err != nil {
 				tablesErr = err
 				return
@@ -100,19 +67,12 @@ func mustTable(name string) *table {
 	return t
 }
 
-func newTable(name string, rowType reflect.Type) (*table, error) {
-	column := schemas.MustTable(name).TimePartitioning.Field
-	if column != "" && !rowType.Implements(reflect.TypeFor[schemas.Partitioned]()) {
-		return nil, fmt.Errorf("warehouse: table %s: %v does not implement schemas.Partitioned", name, rowType)
-	}
-	codec, err := newRowCodec(rowType)
+func newTable(name string) (*table, error) {
+	rowType, err := schemas.RowType(name)
 	if err != nil {
-		return nil, fmt.Errorf("warehouse: table %s: %w", name, err)
+		return nil, fmt.Errorf("warehouse: %w", err)
 	}
-	if _, ok := codec.schema.Lookup(column); column != "" && !ok {
-		return nil, fmt.Errorf("warehouse: table %s: partition column %s is not a field of %v", name, column, rowType)
-	}
-	return &table{name: name, column: column, rowType: rowType, codec: codec}, nil
+	return &table{name: name, column: schemas.MustTable(name).TimePartitioning.Field, rowType: rowType}, nil
 }
 
 // partitioned reports whether the table is partitioned by day; an
@@ -141,105 +101,4 @@ func (t *table) dates(dir string) ([]time.Time, error) {
 		return nil, err
 	}
 	return []time.Time{{}}, nil
-}
-
-// rowCodec turns rows of one Go type into Parquet rows.
-//
-// parquet-go v0.32.0 writes a time.Time field tagged `date` as its Unix
-// nanoseconds cut to 32 bits (both GenericWriter and Schema.Deconstruct; its
-// readers are right), so the encoder lets Deconstruct do every column and then
-// rewrites the DATE columns of time.Time fields as days since the epoch.
-type rowCodec struct {
-	schema *parquet.Schema
-	dates  []dateField
-}
-
-// dateField is a time.Time (or *time.Time) struct field stored in a DATE
-// column.
-type dateField struct {
-	field  int // index in the struct
-	column int // leaf column index in the schema
-	ptr    bool
-}
-
-var (
-	timeType    = reflect.TypeFor[time.Time]()
-	timePtrType = reflect.TypeFor[*time.Time]()
-)
-
-func newRowCodec(rowType reflect.Type) (codec *rowCodec, err error) {
-	if rowType.Kind() != reflect.Struct {
-		return nil, fmt.Errorf("row type %v is not a struct", rowType)
-	}
-	defer func() {
-		// parquet.SchemaOf panics on tags it cannot map.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("parquet schema of %v: %v", rowType, r)
-		}
-	}()
-	schema := parquet.SchemaOf(reflect.New(rowType).Elem().Interface())
-	c := &rowCodec{schema: schema}
-	for i := range rowType.NumField() {
-		f := rowType.Field(i)
-		if f.Type != timeType && f.Type != timePtrType {
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
-		if name == "-" || !f.IsExported() {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		leaf, ok := schema.Lookup(name)
-		if !ok {
-			return nil, fmt.Errorf("field %s: column %q not in the parquet schema", f.Name, name)
-		}
-		if !isDate(leaf.Node.Type()) {
-			continue
-		}
-		c.dates = append(c.dates, dateField{field: i, column: leaf.ColumnIndex, ptr: f.Type == timePtrType})
-	}
-	return c, nil
-}
-
-// encode appends the Parquet values of row (a value of the codec's type) to
-// dst[:0].
-func (c *rowCodec) encode(dst parquet.Row, row any) parquet.Row {
-	out := c.schema.Deconstruct(dst[:0], row)
-	if len(c.dates) == 0 {
-		return out
-	}
-	v := reflect.ValueOf(row)
-	for _, d := range c.dates {
-		f := v.Field(d.field)
-		if d.ptr {
-			if f.IsNil() {
-				continue
-			}
-			f = f.Elem()
-		}
-		days := daysSinceEpoch(f.Interface().(time.Time))
-		for i, value := range out {
-			if value.Column() == d.column && !value.IsNull() {
-				out[i] = parquet.Int32Value(days).Level(value.RepetitionLevel(), value.DefinitionLevel(), d.column)
-			}
-		}
-	}
-	return out
-}
-
-// daysSinceEpoch is the Parquet DATE value of t's UTC calendar date.
-func daysSinceEpoch(t time.Time) int32 {
-	return int32(schemas.DateOf(t).Unix() / (24 * 60 * 60))
-}
-
-// isDate reports whether a Parquet leaf type is a DATE.
-func isDate(t parquet.Type) bool {
-	lt := t.LogicalType()
-	if lt == nil {
-		return false
-	}
-	_, ok := lt.Value.(*format.DateType)
-	return ok
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/example/clickstream/io/internal/parquetrows"
 	"github.com/example/clickstream/schemas"
 	"github.com/google/uuid"
 )
@@ -129,7 +130,7 @@ func newBundleFiles(out, runID string, t *table, place func(date time.Time) stri
 
 // write adds row to the file of its partition date, opening it if needed.
 func (b *bundleFiles) write(row any) error {
-	date, err := b.table.partitionDate(row)
+	date, err := schemas.PartitionDate(b.table.name, row)
 	if err != nil {
 		return err
 	}
@@ -187,28 +188,12 @@ func (b *bundleFiles) abort() {
 	}
 }
 
-// partitionDate returns the date of the partition row belongs to; the zero
-// date for an unpartitioned table.
-func (t *table) partitionDate(row any) (time.Time, error) {
-	if !t.partitioned() {
-		return time.Time{}, nil
-	}
-	p, ok := row.(schemas.Partitioned)
-	if !ok {
-		return time.Time{}, fmt.Errorf("warehouse: table %s: element of type %T has no partition date", t.name, row)
-	}
-	if p.PartitionDate().IsZero() {
-		return time.Time{}, fmt.Errorf("warehouse: table %s: row has no %s", t.name, t.column)
-	}
-	return schemas.DateOf(p.PartitionDate()), nil
-}
-
 // partWriter streams rows into one Parquet file under a temporary name.
 type partWriter struct {
 	tmp, final string
 	dst        *os.File
 	buf        *bufio.Writer
-	enc        *FileWriter
+	enc        *parquetrows.Writer
 }
 
 func newPartWriter(tmp, final string, t *table) (*partWriter, error) {
@@ -217,7 +202,13 @@ func newPartWriter(tmp, final string, t *table) (*partWriter, error) {
 		return nil, err
 	}
 	buf := bufio.NewWriterSize(f, 64<<10)
-	return &partWriter{tmp: tmp, final: final, dst: f, buf: buf, enc: newFileWriter(buf, t)}, nil
+	enc, err := parquetrows.NewWriter(buf, t.name)
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(tmp)
+		return nil, err
+	}
+	return &partWriter{tmp: tmp, final: final, dst: f, buf: buf, enc: enc}, nil
 }
 
 func (p *partWriter) write(row any) error { return p.enc.Write(row) }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/files"
-	"github.com/example/clickstream/io/pubsub"
+	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/pipelines"
 	"github.com/example/clickstream/transforms/bydevice"
 	"github.com/example/clickstream/transforms/sessionize"
@@ -100,7 +100,7 @@ func config() (pipelines.Config, error) {
 	return pipelines.Config{
 		Mode:  *mode,
 		Input: splitList(*input),
-		PubSub: pubsub.ReadOptions{
+		PubSub: pubsubsource.ReadOptions{
 			Project: flagValue("project"), Subscription: *sub, TimestampAttribute: *tsAttr,
 			MaxRecordBytes: *maxRec, MaxMessages: *maxMsgs, MaxDuration: *maxDur,
 			Native: remote,

@@ -10,7 +10,6 @@ import (
 
 	"github.com/example/clickstream/pipelines"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 // pickRun returns the run to print: the newest row of runID; without it,
@@ -66,10 +65,10 @@ func summarize(a account) (*pipelines.Summary, []schemas.RunPartition) {
 	}
 	var contradictions []string
 	var problem string
-	if s.Bots, problem = breakdown(a.outcomes, tally.Bots, r.Bots); problem != "" {
+	if s.Bots, problem = breakdown(a.outcomes, schemas.TallyBots, r.Bots); problem != "" {
 		contradictions = append(contradictions, problem)
 	}
-	if s.DeadLetter, problem = breakdown(a.outcomes, tally.DeadLetter, r.DeadLetter); problem != "" {
+	if s.DeadLetter, problem = breakdown(a.outcomes, schemas.TallyDeadLetter, r.DeadLetter); problem != "" {
 		contradictions = append(contradictions, problem)
 	}
 

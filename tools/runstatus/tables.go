@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	bq "cloud.google.com/go/bigquery"
+	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/civil"
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
@@ -22,8 +22,8 @@ import (
 // BigQuery dataset.
 type tables struct {
 	dir     string
-	client  *bq.Client
-	dataset *bq.Dataset
+	client  *bigquery.Client
+	dataset *bigquery.Dataset
 }
 
 // openTables opens the warehouse o names.
@@ -38,7 +38,7 @@ func openTables(ctx context.Context, o options) (*tables, error) {
 	if o.bqEndpoint != "" {
 		opts = append(opts, option.WithEndpoint(o.bqEndpoint), option.WithoutAuthentication())
 	}
-	client, err := bq.NewClient(ctx, o.bqProject, opts...)
+	client, err := bigquery.NewClient(ctx, o.bqProject, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("bigquery client: %w", err)
 	}
@@ -67,7 +67,7 @@ func readRows[T any](ctx context.Context, t *tables, table string, day time.Time
 	var rows []T
 	it := t.dataset.Table(table).Read(ctx)
 	for {
-		var row map[string]bq.Value
+		var row map[string]bigquery.Value
 		err := it.Next(&row)
 		if errors.Is(err, iterator.Done) {
 			return rows, nil
@@ -86,7 +86,7 @@ func readRows[T any](ctx context.Context, t *tables, table string, day time.Time
 // decode makes a row type of package schemas from a BigQuery row, each
 // field from the column its parquet tag names. A column the row lacks is an
 // error: a table older than its schema.
-func decode[T any](row map[string]bq.Value) (T, error) {
+func decode[T any](row map[string]bigquery.Value) (T, error) {
 	var out T
 	v := reflect.ValueOf(&out).Elem()
 	for i := range v.NumField() {
@@ -109,7 +109,7 @@ func decode[T any](row map[string]bq.Value) (T, error) {
 // setValue sets dst from a value of the BigQuery client: NULL leaves dst
 // zero (a pointer nil), a DATE becomes midnight UTC, a REPEATED column a
 // slice.
-func setValue(dst reflect.Value, val bq.Value) error {
+func setValue(dst reflect.Value, val bigquery.Value) error {
 	switch x := val.(type) {
 	case nil:
 		return nil
@@ -117,7 +117,7 @@ func setValue(dst reflect.Value, val bq.Value) error {
 		val = x.In(time.UTC)
 	case time.Time:
 		val = x.UTC()
-	case []bq.Value:
+	case []bigquery.Value:
 		if dst.Kind() != reflect.Slice {
 			return fmt.Errorf("a REPEATED value into %v", dst.Type())
 		}

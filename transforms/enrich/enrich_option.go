@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/example/clickstream/transforms/pseudonymize"
+	"github.com/example/clickstream/internal/pseudonym"
 )
 
 // DefaultUACacheSize is the number of distinct user agents whose parse an
@@ -18,11 +18,11 @@ type Options struct {
 	// or a subdomain is internal traffic (besides the page's own host).
 	InternalDomains []string
 	// IPMode says how Event.IP is replaced: "truncate" (default), "hash" or
-	// "raw" (see pseudonymize.ParseIPMode). A string, like the flag and the
+	// "raw" (see pseudonym.ParseIPMode). A string, like the flag and the
 	// parse package's option it comes from.
 	IPMode string
 	// HashKeyRef references the HMAC key for hash mode ("env:NAME" or
-	// "file:PATH", see pseudonymize.LoadKey); other modes ignore it.
+	// "file:PATH", see pseudonym.LoadKey); other modes ignore it.
 	HashKeyRef string
 	// UACacheSize bounds the user-agent cache; 0 means DefaultUACacheSize.
 	UACacheSize int
@@ -30,11 +30,11 @@ type Options struct {
 
 // validate checks the options without loading the key.
 func (o Options) validate() error {
-	mode, err := pseudonymize.ParseIPMode(o.IPMode)
+	mode, err := pseudonym.ParseIPMode(o.IPMode)
 	if err != nil {
 		return fmt.Errorf("enrich: %w", err)
 	}
-	if mode == pseudonymize.IPHash {
+	if mode == pseudonym.IPHash {
 		scheme, _, _ := strings.Cut(o.HashKeyRef, ":")
 		if scheme != "env" && scheme != "file" {
 			return fmt.Errorf(`enrich: IP mode hash needs HashKeyRef "env:NAME" or "file:PATH"`)

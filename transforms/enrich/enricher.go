@@ -3,8 +3,8 @@ package enrich
 import (
 	"fmt"
 
+	"github.com/example/clickstream/internal/pseudonym"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/pseudonymize"
 )
 
 // Enricher enriches single events, without Beam: it is what Enrich's DoFn
@@ -31,27 +31,27 @@ func NewEnricher(opts Options) (*Enricher, error) {
 		return nil, err
 	}
 	e := &Enricher{classifier: c, ua: ua}
-	switch mode, _ := pseudonymize.ParseIPMode(opts.IPMode); mode {
-	case pseudonymize.IPHash:
-		key, err := pseudonymize.LoadKey(opts.HashKeyRef)
+	switch mode, _ := pseudonym.ParseIPMode(opts.IPMode); mode {
+	case pseudonym.IPHash:
+		key, err := pseudonym.LoadKey(opts.HashKeyRef)
 		if err != nil {
 			return nil, fmt.Errorf("enrich: %w", err)
 		}
-		p, err := pseudonymize.New(key, pseudonymize.IPHash)
+		p, err := pseudonym.New(key, pseudonym.IPHash)
 		if err != nil {
 			return nil, fmt.Errorf("enrich: %w", err)
 		}
 		e.ip = p.IP
-	case pseudonymize.IPRaw:
+	case pseudonym.IPRaw:
 		e.ip = canonicalIP
 	default:
-		e.ip = pseudonymize.TruncateIP
+		e.ip = pseudonym.TruncateIP
 	}
 	return e, nil
 }
 
 func canonicalIP(ip string) string {
-	a, ok := pseudonymize.CanonicalIP(ip)
+	a, ok := pseudonym.CanonicalIP(ip)
 	if !ok {
 		return ""
 	}

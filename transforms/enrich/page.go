@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/example/clickstream/transforms/pseudonymize"
+	"github.com/example/clickstream/internal/pseudonym"
 )
 
 // MaxURLBytes is where URLs and the strings taken from them are cut (on a
@@ -174,4 +174,4 @@ func needsLower(s string) bool {
 	return false
 }
 
-func cut(s string) string { return pseudonymize.Truncate(s, MaxURLBytes) }
+func cut(s string) string { return pseudonym.Truncate(s, MaxURLBytes) }

@@ -1,9 +1,9 @@
 // Package parse turns raw records into events, or into dead-letter rows with
 // a reason, following the raw event contract in schemas/raw_event.md.
 //
-// One raw record yields exactly as many outcomes as files.RecordsIn counts
-// for it: one per element of a beacon, otherwise one. Each outcome is either
-// a schemas.Event or a schemas.DeadLetter, never both, never none.
+// One raw record yields exactly as many outcomes as its InputRecords method
+// counts: one per element of a beacon, otherwise one. Each outcome is
+// either a schemas.Event or a schemas.DeadLetter, never both, never none.
 //
 // What parse does to an accepted event:
 //   - splits beacons, applying the envelope's sent_at/received_at to events
@@ -21,7 +21,7 @@
 // The raw IP is kept: the bot filter's IP rule needs it, and the enrich
 // transform anonymizes it before anything is written or shuffled.
 //
-// Dead-letter rows keep the payload scrubbed by pseudonymize.Payload (every
+// Dead-letter rows keep the payload scrubbed by pseudonym.Payload (every
 // IP literal anonymized, user ids hashed as in events, or the payload
 // withheld when a user id cannot be rewritten), cut at MaxPayloadBytes, and
 // Pub/Sub attributes scrubbed alike. Their detail names the field, its JSON

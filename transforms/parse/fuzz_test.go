@@ -5,7 +5,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -57,7 +56,7 @@ func FuzzParse(f *testing.F) {
 				t.Errorf("dead letter without date: %+v", d)
 			}
 		})
-		if want := files.RecordsIn(r); n != want {
+		if want := r.InputRecords(); n != want {
 			t.Errorf("%d outcomes for %q, the reader counts %d", n, data, want)
 		}
 	})

@@ -12,8 +12,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	json "github.com/goccy/go-json"
 
+	"github.com/example/clickstream/internal/pseudonym"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/pseudonymize"
 )
 
 func init() {
@@ -34,7 +34,7 @@ func Parse(s beam.Scope, records beam.PCollection, opts Options) (events, deadLe
 // Options configures Parse.
 type Options struct {
 	// HashKeyRef names where the pseudonymization key is (see
-	// pseudonymize.LoadKey); the key itself never enters the job graph.
+	// pseudonym.LoadKey); the key itself never enters the job graph.
 	HashKeyRef string
 	// IPMode is how IPs in dead-letter payloads are treated (as in events).
 	IPMode string
@@ -106,20 +106,20 @@ func (fn *parseFn) message(ctx context.Context, r schemas.Record, emit func(sche
 // Parser is the per-record logic of Parse, usable without Beam.
 type Parser struct {
 	maxPayload int
-	pseudo     *pseudonymize.Pseudonymizer
+	pseudo     *pseudonym.Pseudonymizer
 }
 
 // NewParser loads the hash key and returns a Parser.
 func NewParser(o Options) (*Parser, error) {
-	key, err := pseudonymize.LoadKey(o.HashKeyRef)
+	key, err := pseudonym.LoadKey(o.HashKeyRef)
 	if err != nil {
 		return nil, fmt.Errorf("parse: hash key: %w", err)
 	}
-	mode, err := pseudonymize.ParseIPMode(o.IPMode)
+	mode, err := pseudonym.ParseIPMode(o.IPMode)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
-	pseudo, err := pseudonymize.New(key, mode)
+	pseudo, err := pseudonym.New(key, mode)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
-	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -76,8 +75,8 @@ func TestGolden(t *testing.T) {
 			n++
 			enc.Encode(map[string]any{"line": r.Line, "dead_letter": d})
 		})
-		if want := files.RecordsIn(r); n != want {
-			t.Errorf("line %d: %d outcomes, files.RecordsIn counts %d", r.Line, n, want)
+		if want := r.InputRecords(); n != want {
+			t.Errorf("line %d: %d outcomes, schemas.Record.InputRecords counts %d", r.Line, n, want)
 		}
 	}
 	golden := filepath.Join("testdata", "records.golden.jsonl")

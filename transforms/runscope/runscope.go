@@ -16,17 +16,16 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 func init() {
-	register.DoFn4x0[context.Context, beam.T, func(beam.T), func(tally.Tally)](&filterFn{})
+	register.DoFn4x0[context.Context, beam.T, func(beam.T), func(schemas.Tally)](&filterFn{})
 	register.Emitter1[beam.T]()
 }
 
 // Filter keeps the elements of col (any row type implementing
 // schemas.Partitioned) whose partition date is one of dates, and returns them
-// with PCollection<tally.Tally> counting the others as out_of_range. With no
+// with PCollection<schemas.Tally> counting the others as out_of_range. With no
 // dates, every element is kept.
 func Filter(s beam.Scope, dates []time.Time, col beam.PCollection) (kept, outOfRange beam.PCollection) {
 	s = s.Scope("runscope.Filter")
@@ -59,9 +58,9 @@ func (fn *filterFn) Setup() error {
 	return nil
 }
 
-func (fn *filterFn) StartBundle(_ func(beam.T), _ func(tally.Tally)) { fn.dropped = 0 }
+func (fn *filterFn) StartBundle(_ func(beam.T), _ func(schemas.Tally)) { fn.dropped = 0 }
 
-func (fn *filterFn) ProcessElement(ctx context.Context, elem beam.T, emit func(beam.T), _ func(tally.Tally)) {
+func (fn *filterFn) ProcessElement(ctx context.Context, elem beam.T, emit func(beam.T), _ func(schemas.Tally)) {
 	if len(fn.owned) == 0 || fn.owned[schemas.DateOf(elem.(schemas.Partitioned).PartitionDate())] {
 		emit(elem)
 		return
@@ -70,8 +69,8 @@ func (fn *filterFn) ProcessElement(ctx context.Context, elem beam.T, emit func(b
 	fn.counter.Inc(ctx, 1)
 }
 
-func (fn *filterFn) FinishBundle(_ func(beam.T), count func(tally.Tally)) {
+func (fn *filterFn) FinishBundle(_ func(beam.T), count func(schemas.Tally)) {
 	if fn.dropped > 0 {
-		count(tally.Tally{Name: tally.OutOfRange, N: fn.dropped})
+		count(schemas.Tally{Name: schemas.TallyOutOfRange, N: fn.dropped})
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/tally"
 )
 
 func init() {
@@ -24,7 +23,7 @@ func TestMain(m *testing.M) { ptest.Main(m) }
 
 func eventID(e schemas.Event) string         { return e.EventID }
 func deadReason(d schemas.DeadLetter) string { return d.Reason }
-func count(t tally.Tally) int64              { return t.N }
+func count(t schemas.Tally) int64            { return t.N }
 
 var (
 	nov1 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)

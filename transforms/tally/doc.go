@@ -7,9 +7,9 @@
 // Beam counters are for watching a job; they are best-effort on some runners
 // and cannot be read back reliably after a run. The run's reconciliation
 // needs exact numbers, so each transform that decides an outcome also emits
-// Tally elements (pre-aggregated per bundle), and Write stores them as JSON
-// lines under a directory (local or gs://) that the driver sums after the
-// run:
+// schemas.Tally elements (pre-aggregated per bundle), and Write stores them
+// as JSON lines under a directory (local or gs://) that Read sums after the
+// run. The tally names and the identity they must satisfy are in schemas:
 //
 //	input_records = events + duplicates + bots + dead_letter + out_of_range + unwritable
 //

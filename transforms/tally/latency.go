@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register.DoFn3x0[context.Context, schemas.Delivery, func(Tally)](&latencyFn{})
+	register.DoFn3x0[context.Context, schemas.Delivery, func(schemas.Tally)](&latencyFn{})
 }
 
 // Latency counts, under name, how long after its message's publish time each
@@ -33,16 +33,18 @@ type latencyFn struct {
 	counts bundleCounts
 }
 
-func (fn *latencyFn) StartBundle(_ context.Context, _ func(Tally)) { fn.counts.reset() }
+func (fn *latencyFn) StartBundle(_ context.Context, _ func(schemas.Tally)) { fn.counts.reset() }
 
-func (fn *latencyFn) ProcessElement(_ context.Context, d schemas.Delivery, _ func(Tally)) {
+func (fn *latencyFn) ProcessElement(_ context.Context, d schemas.Delivery, _ func(schemas.Tally)) {
 	if d.Published.IsZero() {
 		return
 	}
 	fn.counts[strconv.FormatInt(bucket(time.Since(d.Published)), 10)]++
 }
 
-func (fn *latencyFn) FinishBundle(_ context.Context, emit func(Tally)) { fn.counts.emit(fn.Name, emit) }
+func (fn *latencyFn) FinishBundle(_ context.Context, emit func(schemas.Tally)) {
+	fn.counts.emit(fn.Name, emit)
+}
 
 // bucket is the upper bound in milliseconds of the bucket d falls in:
 // 1 ms, then 10% more each bucket.

@@ -12,14 +12,9 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// LateForSessions counts, in streaming, events that came later than the
-// allowed lateness: they are also counted under Events (they are in
-// fact_events) but their session windows had closed.
-const LateForSessions = "late_for_sessions"
-
 func init() {
-	register.DoFn3x0[context.Context, beam.T, func(Tally)](&minuteFn{})
-	register.DoFn2x0[Tally, func(schemas.Reconciliation)](&rowFn{})
+	register.DoFn3x0[context.Context, beam.T, func(schemas.Tally)](&minuteFn{})
+	register.DoFn2x0[schemas.Tally, func(schemas.Reconciliation)](&rowFn{})
 	register.Emitter1[schemas.Reconciliation]()
 }
 
@@ -39,9 +34,9 @@ type minuteFn struct {
 	counts bundleCounts
 }
 
-func (fn *minuteFn) StartBundle(_ context.Context, _ func(Tally)) { fn.counts.reset() }
+func (fn *minuteFn) StartBundle(_ context.Context, _ func(schemas.Tally)) { fn.counts.reset() }
 
-func (fn *minuteFn) ProcessElement(_ context.Context, elem beam.T, _ func(Tally)) {
+func (fn *minuteFn) ProcessElement(_ context.Context, elem beam.T, _ func(schemas.Tally)) {
 	d, ok := elem.(schemas.Delivered)
 	if !ok {
 		panic(fmt.Sprintf("tally.ByMinute: %T is not schemas.Delivered", elem))
@@ -64,7 +59,9 @@ func MinuteKey(published time.Time, detail string) string {
 	return key
 }
 
-func (fn *minuteFn) FinishBundle(_ context.Context, emit func(Tally)) { fn.counts.emit(fn.Name, emit) }
+func (fn *minuteFn) FinishBundle(_ context.Context, emit func(schemas.Tally)) {
+	fn.counts.emit(fn.Name, emit)
+}
 
 // SplitKey splits a ByMinute key into its minute and detail.
 func SplitKey(key string) (minute time.Time, detail string, err error) {
@@ -86,7 +83,7 @@ type rowFn struct {
 	RunID string
 }
 
-func (fn *rowFn) ProcessElement(t Tally, emit func(schemas.Reconciliation)) {
+func (fn *rowFn) ProcessElement(t schemas.Tally, emit func(schemas.Reconciliation)) {
 	minute, detail, err := SplitKey(t.Key)
 	if err != nil {
 		panic(err) // only ByMinute tallies reach Rows: a wrong key is a bug in the graph

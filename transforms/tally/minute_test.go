@@ -27,7 +27,7 @@ func rowKey(r schemas.Reconciliation) (string, int64) {
 		r.IntervalStart.Format("15:04"), r.Outcome, r.Detail), r.Records
 }
 
-func tallyKey(t Tally) (string, int64) { return t.Name + " " + t.Key, t.N }
+func tallyKey(t schemas.Tally) (string, int64) { return t.Name + " " + t.Key, t.N }
 
 // TestByMinute counts rows per publish minute, by reason for dead letters,
 // and turns the tallies into reconciliation rows.
@@ -40,8 +40,8 @@ func TestByMinute(t *testing.T) {
 
 	p, s := beam.NewPipelineWithRoot()
 	tallies := beam.Flatten(s,
-		ByMinute(s, Events, beam.CreateList(s, events)),
-		ByMinute(s, DeadLetter, beam.CreateList(s, dead)))
+		ByMinute(s, schemas.TallyEvents, beam.CreateList(s, events)),
+		ByMinute(s, schemas.TallyDeadLetter, beam.CreateList(s, dead)))
 	passert.Equals(s, beam.ParDo(s, formatKV, stats.SumPerKey(s, beam.ParDo(s, tallyKey, tallies))),
 		"events 2026-11-24T09:00:00Z=2", "events 2026-11-24T09:01:00Z=1",
 		"dead_letter 2026-11-24T09:00:00Z bad_json=2", "dead_letter 2026-11-24T09:00:00Z too_large=1")

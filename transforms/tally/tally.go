@@ -17,32 +17,9 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/google/uuid"
-)
 
-// Outcome names. Every input record ends in exactly one of events,
-// duplicates, bots, dead_letter, out_of_range and unwritable; sessions are
-// derived rows, counted to check their table.
-const (
-	InputRecords = "input_records"
-	Events       = "events"
-	Duplicates   = "duplicates"
-	Bots         = "bots"
-	DeadLetter   = "dead_letter"
-	OutOfRange   = "out_of_range"
-	// Unwritable are records whose row BigQuery refused, and then the
-	// fallback dead letter that stood for it too (streaming only): their
-	// messages are acknowledged with nothing in any table.
-	Unwritable = "unwritable"
-	Sessions   = "sessions"
+	"github.com/example/clickstream/schemas"
 )
-
-// Tally is a count of records under a name, optionally broken down by key
-// (the bot rule, the dead-letter reason).
-type Tally struct {
-	Name string `json:"name"`
-	Key  string `json:"key,omitempty"`
-	N    int64  `json:"n"`
-}
 
 // Keyed is implemented by elements counted under a key, e.g. a dead letter
 // by its reason.
@@ -51,28 +28,23 @@ type Keyed interface {
 }
 
 func init() {
-	register.DoFn2x1[beam.T, func(Tally), error](&countFn{})
-	register.DoFn2x0[context.Context, Tally](&writeFn{})
-	register.Emitter1[Tally]()
+	register.DoFn2x1[beam.T, func(schemas.Tally), error](&countFn{})
+	register.DoFn2x0[context.Context, schemas.Tally](&writeFn{})
+	register.Emitter1[schemas.Tally]()
 }
 
-// Count returns PCollection<Tally> counting the elements of col under name,
-// broken down by TallyKey when the elements implement Keyed.
+// Count returns PCollection<schemas.Tally> counting the elements of col
+// under name, broken down by TallyKey when the elements implement Keyed.
 func Count(s beam.Scope, name string, col beam.PCollection) beam.PCollection {
 	s = s.Scope("tally.Count")
 	return beam.ParDo(s, &countFn{Name: name}, col)
 }
 
-// Dated is implemented by the rows of a date-partitioned table
-// (schemas.Partitioned).
-type Dated interface {
-	PartitionDate() time.Time
-}
-
-// CountByDate returns PCollection<Tally> counting the elements of col, rows
-// of a date-partitioned table (Dated), under name, keyed by their partition
-// date (YYYY-MM-DD): the rows a run counted for each partition it writes,
-// which the driver compares with what the partition holds.
+// CountByDate returns PCollection<schemas.Tally> counting the elements of
+// col, rows of a date-partitioned table (schemas.Partitioned), under name,
+// keyed by their partition date (YYYY-MM-DD): the rows a run counted for
+// each partition it writes, which the driver compares with what the
+// partition holds.
 func CountByDate(s beam.Scope, name string, col beam.PCollection) beam.PCollection {
 	s = s.Scope("tally.CountByDate")
 	return beam.ParDo(s, &countFn{Name: name, ByDate: true}, col)
@@ -80,18 +52,18 @@ func CountByDate(s beam.Scope, name string, col beam.PCollection) beam.PCollecti
 
 type countFn struct {
 	Name string
-	// ByDate keys the counts by the elements' partition date (Dated)
-	// instead of their TallyKey.
+	// ByDate keys the counts by the elements' partition date instead of
+	// their TallyKey.
 	ByDate bool
 	counts bundleCounts
 }
 
-func (fn *countFn) StartBundle(_ func(Tally)) { fn.counts.reset() }
+func (fn *countFn) StartBundle(_ func(schemas.Tally)) { fn.counts.reset() }
 
-func (fn *countFn) ProcessElement(elem beam.T, _ func(Tally)) error {
+func (fn *countFn) ProcessElement(elem beam.T, _ func(schemas.Tally)) error {
 	key := ""
 	if fn.ByDate {
-		d, ok := elem.(Dated)
+		d, ok := elem.(schemas.Partitioned)
 		if !ok {
 			return fmt.Errorf("tally: %s: %T has no partition date", fn.Name, elem)
 		}
@@ -103,17 +75,17 @@ func (fn *countFn) ProcessElement(elem beam.T, _ func(Tally)) error {
 	return nil
 }
 
-func (fn *countFn) FinishBundle(emit func(Tally)) { fn.counts.emit(fn.Name, emit) }
+func (fn *countFn) FinishBundle(emit func(schemas.Tally)) { fn.counts.emit(fn.Name, emit) }
 
-// bundleCounts pre-aggregates a bundle's counts by Tally key.
+// bundleCounts pre-aggregates a bundle's counts by tally key.
 type bundleCounts map[string]int64
 
 func (c *bundleCounts) reset() { *c = bundleCounts{} }
 
 // emit emits the counts as tallies under name.
-func (c bundleCounts) emit(name string, emit func(Tally)) {
+func (c bundleCounts) emit(name string, emit func(schemas.Tally)) {
 	for key, n := range c {
-		emit(Tally{Name: name, Key: key, N: n})
+		emit(schemas.Tally{Name: name, Key: key, N: n})
 	}
 }
 
@@ -126,12 +98,14 @@ func Write(s beam.Scope, dir string, tallies ...beam.PCollection) {
 
 type writeFn struct {
 	Dir     string
-	pending []Tally
+	pending []schemas.Tally
 }
 
 func (fn *writeFn) StartBundle() { fn.pending = nil }
 
-func (fn *writeFn) ProcessElement(_ context.Context, t Tally) { fn.pending = append(fn.pending, t) }
+func (fn *writeFn) ProcessElement(_ context.Context, t schemas.Tally) {
+	fn.pending = append(fn.pending, t)
+}
 
 func (fn *writeFn) FinishBundle(ctx context.Context) error {
 	if len(fn.pending) == 0 {
@@ -163,39 +137,8 @@ func (fn *writeFn) FinishBundle(ctx context.Context) error {
 	return nil
 }
 
-// Totals is the sum of all tallies of a run, by name and key.
-type Totals map[string]map[string]int64
-
-// Add adds t.
-func (tt Totals) Add(t Tally) {
-	if tt[t.Name] == nil {
-		tt[t.Name] = map[string]int64{}
-	}
-	tt[t.Name][t.Key] += t.N
-}
-
-// Sum is the total under name over all keys.
-func (tt Totals) Sum(name string) int64 {
-	var n int64
-	for _, v := range tt[name] {
-		n += v
-	}
-	return n
-}
-
-// ByKey returns the counts under name by key, without the empty key.
-func (tt Totals) ByKey(name string) map[string]int64 {
-	out := map[string]int64{}
-	for k, v := range tt[name] {
-		if k != "" {
-			out[k] = v
-		}
-	}
-	return out
-}
-
 // Read sums every tally file under dir.
-func Read(ctx context.Context, dir string) (Totals, error) {
+func Read(ctx context.Context, dir string) (schemas.TallyTotals, error) {
 	glob := path.Join(dir, "tallies-*.jsonl")
 	fs, err := filesystem.New(ctx, glob)
 	if err != nil {
@@ -207,7 +150,7 @@ func Read(ctx context.Context, dir string) (Totals, error) {
 		return nil, fmt.Errorf("tally: list %s: %w", glob, err)
 	}
 	sort.Strings(files)
-	totals := Totals{}
+	totals := schemas.TallyTotals{}
 	for _, f := range files {
 		if err := readFile(ctx, fs, f, totals); err != nil {
 			return nil, err
@@ -216,7 +159,7 @@ func Read(ctx context.Context, dir string) (Totals, error) {
 	return totals, nil
 }
 
-func readFile(ctx context.Context, fs filesystem.Interface, name string, totals Totals) error {
+func readFile(ctx context.Context, fs filesystem.Interface, name string, totals schemas.TallyTotals) error {
 	r, err := fs.OpenRead(ctx, name)
 	if err != nil {
 		return fmt.Errorf("tally: open %s: %w", name, err)
@@ -227,7 +170,7 @@ func readFile(ctx context.Context, fs filesystem.Interface, name string, totals 
 		if strings.TrimSpace(sc.Text()) == "" {
 			continue
 		}
-		var t Tally
+		var t schemas.Tally
 		if err := json.Unmarshal(sc.Bytes(), &t); err != nil {
 			return fmt.Errorf("tally: %s: %w", name, err)
 		}

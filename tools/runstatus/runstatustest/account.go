@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	bq "cloud.google.com/go/bigquery"
+	"cloud.google.com/go/bigquery"
 
+	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
@@ -117,30 +117,17 @@ func PutBigQuery(tb testing.TB, b *BigQuery, accounts ...Account) {
 }
 
 // load replaces the rows of table with rows.
-func load[T any](tb testing.TB, client *bq.Client, dataset, table string, rows []T) {
+func load[T any](tb testing.TB, client *bigquery.Client, dataset, table string, rows []T) {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), table+".parquet")
-	f, err := os.Create(path)
-	if err != nil {
+	if err := bqfake.WriteParquet(path, table, rows); err != nil {
 		tb.Fatal(err)
 	}
-	w, err := warehouse.NewFileWriter(f, table)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := errors.Join(w.Close(), f.Close()); err != nil {
-		tb.Fatal(err)
-	}
-	ref := bq.NewGCSReference(path)
-	ref.SourceFormat = bq.Parquet
-	ref.ParquetOptions = &bq.ParquetOptions{EnableListInference: true}
+	ref := bigquery.NewGCSReference(path)
+	ref.SourceFormat = bigquery.Parquet
+	ref.ParquetOptions = &bigquery.ParquetOptions{EnableListInference: true}
 	loader := client.Dataset(dataset).Table(table).LoaderFrom(ref)
-	loader.WriteDisposition, loader.CreateDisposition = bq.WriteTruncate, bq.CreateNever
+	loader.WriteDisposition, loader.CreateDisposition = bigquery.WriteTruncate, bigquery.CreateNever
 	ctx := context.Background()
 	job, err := loader.Run(ctx)
 	if err != nil {

@@ -14,12 +14,12 @@ import (
 	"testing"
 	"time"
 
-	bq "cloud.google.com/go/bigquery"
+	"cloud.google.com/go/bigquery"
 	bqv2 "google.golang.org/api/bigquery/v2"
 	"google.golang.org/api/option"
 
-	"github.com/example/clickstream/io/bigquery"
-	"github.com/example/clickstream/io/bigquery/bqfake"
+	"github.com/example/clickstream/io/bqwarehouse"
+	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -67,7 +67,7 @@ func NewBigQuery(tb testing.TB, project, dataset string) *BigQuery {
 		defs = append(defs, schemas.MustTable(name))
 	}
 	client := b.client(tb)
-	if err := bigquery.EnsureTables(context.Background(), client, dataset, defs, true); err != nil {
+	if err := bqwarehouse.EnsureTables(context.Background(), client, dataset, defs, true); err != nil {
 		tb.Fatal(err)
 	}
 	return b
@@ -83,9 +83,9 @@ func (b *BigQuery) ClientOptions() []option.ClientOption {
 }
 
 // client returns a client of the server, closed when tb ends.
-func (b *BigQuery) client(tb testing.TB) *bq.Client {
+func (b *BigQuery) client(tb testing.TB) *bigquery.Client {
 	tb.Helper()
-	client, err := bq.NewClient(context.Background(), b.Project, b.ClientOptions()...)
+	client, err := bigquery.NewClient(context.Background(), b.Project, b.ClientOptions()...)
 	if err != nil {
 		tb.Fatal(err)
 	}

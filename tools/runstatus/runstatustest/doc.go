@@ -7,7 +7,7 @@
 //     jobs.messages.list. Each job answers a scripted sequence of states,
 //     one per jobs.get, so a test decides how a job ends; FailGets answers
 //     the next gets with a server error.
-//   - BigQuery: io/bigquery/bqfake with BigQuery's tabledata.list in front
+//   - BigQuery: io/bqwarehouse/bqfake with BigQuery's tabledata.list in front
 //     of it (rows and TIMESTAMPs as the API encodes them with
 //     formatOptions.useInt64Timestamp, in pages of pageRows rows), which
 //     runstatus reads the run tables with and which bqfake does not serve.

@@ -1,0 +1,337 @@
+package pseudonym
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// UserKeyPrefix marks a user id replaced in a dead-letter payload.
+const UserKeyPrefix = "user_key:"
+
+// WithheldKey is the first key of the object that stands for a payload
+// whose user id cannot be rewritten reliably (see the package
+// documentation).
+const WithheldKey = "payload_withheld"
+
+// Payload returns raw ready for the dead_letter table: identifiers replaced
+// (see the package documentation), valid UTF-8, and at most limit bytes long,
+// cut on a character boundary (limit <= 0: no cut).
+func (p *Pseudonymizer) Payload(raw []byte, limit int) string {
+	s, ok := p.rewriteJSON(raw)
+	if !ok {
+		s, ok = p.scrubText(strings.ToValidUTF8(string(raw), "\uFFFD"))
+	}
+	if !ok {
+		s = p.withheld(raw)
+	}
+	return Truncate(s, limit)
+}
+
+// Attributes returns Pub/Sub message attributes as a JSON object (keys
+// sorted) scrubbed like a valid JSON payload, or "" when there are none.
+func (p *Pseudonymizer) Attributes(a map[string]string) string {
+	if len(a) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(a)  // a map of strings always encodes
+	s, _ := p.rewriteJSON(b) // and is valid JSON
+	return s
+}
+
+// Truncate cuts s to at most limit bytes without splitting a UTF-8 sequence
+// (limit <= 0: no cut).
+func Truncate(s string, limit int) string {
+	if limit <= 0 || len(s) <= limit {
+		return s
+	}
+	i := limit
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// rewriteJSON re-encodes one JSON value token by token, so that keys keep
+// their order and numbers their spelling, replacing identifier values and
+// IP literals in every key and string. ok is false when raw is not JSON.
+// The result is valid UTF-8: the decoder replaces invalid bytes.
+func (p *Pseudonymizer) rewriteJSON(raw []byte) (out string, ok bool) {
+	if !json.Valid(raw) {
+		return "", false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	w := &jsonWriter{}
+	// Per open container: is it an object, and was its last token a key?
+	type frame struct{ object, afterKey bool }
+	var stack []frame
+	key := "" // the last key read, as sent
+	for {
+		top := len(stack) - 1
+		inObject := top >= 0 && stack[top].object
+		if inObject && stack[top].afterKey && (isUserIDKey(key) || isIPKey(key)) {
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				return "", false
+			}
+			w.value(p.identifier(key, v))
+			stack[top].afterKey = false
+			continue
+		}
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", false
+		}
+		if s, ok := tok.(string); ok && inObject && !stack[top].afterKey {
+			key = s
+			w.key(p.scrubIPs(s))
+			stack[top].afterKey = true
+			continue
+		}
+		if inObject {
+			stack[top].afterKey = false
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				w.open(byte(t))
+				stack = append(stack, frame{object: t == '{'})
+			default:
+				w.close(byte(t))
+				stack = stack[:top]
+			}
+		case string:
+			w.value(p.scrubIPs(t))
+		default:
+			w.value(t)
+		}
+	}
+	return w.b.String(), true
+}
+
+// isUserIDKey reports whether a key names a user id: it contains "user_id"
+// in any case ("user_id", "USER_ID", "prev_user_id"). Folding through upper
+// case catches the spellings a case-insensitive JSON decoder also takes for
+// user_id (e.g. "uſer_id", with a long s).
+func isUserIDKey(k string) bool {
+	return strings.Contains(strings.ToLower(strings.ToUpper(k)), "user_id")
+}
+
+func isIPKey(k string) bool { return strings.EqualFold(k, "ip") }
+
+// identifier returns the replacement for the value v of a user id or ip
+// key: nil stays null; a value of another type than string (a number user
+// id, an object) is replaced by the hash of its JSON text, as it may still
+// identify.
+func (p *Pseudonymizer) identifier(key string, v json.RawMessage) any {
+	if string(v) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		s = string(v)
+	}
+	if isUserIDKey(key) {
+		return UserKeyPrefix + p.UserKey(s)
+	}
+	return p.IP(s)
+}
+
+// jsonWriter writes compact JSON, inserting separators itself.
+type jsonWriter struct {
+	b       bytes.Buffer
+	first   []bool // per open container: nothing written in it yet
+	inValue bool   // a key was just written: no comma before its value
+}
+
+func (w *jsonWriter) sep() {
+	if w.inValue {
+		w.inValue = false
+		return
+	}
+	if n := len(w.first); n > 0 {
+		if !w.first[n-1] {
+			w.b.WriteByte(',')
+		}
+		w.first[n-1] = false
+	}
+}
+
+func (w *jsonWriter) open(c byte) {
+	w.sep()
+	w.b.WriteByte(c)
+	w.first = append(w.first, true)
+}
+
+func (w *jsonWriter) close(c byte) {
+	w.b.WriteByte(c)
+	w.first = w.first[:len(w.first)-1]
+}
+
+func (w *jsonWriter) key(k string) {
+	w.sep()
+	w.str(k)
+	w.b.WriteByte(':')
+	w.inValue = true
+}
+
+func (w *jsonWriter) value(v any) {
+	w.sep()
+	switch t := v.(type) {
+	case nil:
+		w.b.WriteString("null")
+	case bool:
+		if t {
+			w.b.WriteString("true")
+		} else {
+			w.b.WriteString("false")
+		}
+	case json.Number:
+		w.b.WriteString(string(t))
+	case string:
+		w.str(t)
+	}
+}
+
+func (w *jsonWriter) str(s string) {
+	enc := json.NewEncoder(&w.b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)           // a string always encodes
+	w.b.Truncate(w.b.Len() - 1) // Encode ends with a newline
+}
+
+var (
+	// userIDPair is a "user_id" key and a value that ends where a JSON
+	// value would: a string, or a bare token (number, null, or an unquoted
+	// word), followed by , } ] or the end of the text.
+	userIDPair = regexp.MustCompile(`(?i)"user_id"\s*:\s*("(?:[^"\\]|\\.)*"|[^\s,}\]"]+)\s*(?:[,}\]]|$)`)
+	// userIDMention is any mention of the key, e.g. in single quotes or
+	// without a value.
+	userIDMention = regexp.MustCompile(`(?i)user_id`)
+	ipv4Pattern   = regexp.MustCompile(`\b(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\b`)
+	// ipv6Candidate finds runs of hex digits, colons and dots with at least
+	// two colons; netip decides which are addresses (not e.g. "10:15:30").
+	ipv6Candidate = regexp.MustCompile(`(?i)[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*`)
+)
+
+// scrubText replaces identifiers in text that is not JSON. ok is false when
+// a user id cannot be rewritten reliably: the text mentions user_id anywhere
+// but as the key of a "user_id": <value> pair.
+func (p *Pseudonymizer) scrubText(s string) (out string, ok bool) {
+	s = unescapeWordChars(s)
+	pairs := userIDPair.FindAllStringSubmatchIndex(s, -1)
+	for _, m := range userIDMention.FindAllStringIndex(s, -1) {
+		if !inPair(m, pairs) {
+			return "", false
+		}
+	}
+	var b strings.Builder
+	last := 0
+	for _, pair := range pairs {
+		start, end := pair[2], pair[3] // the value
+		b.WriteString(s[last:start])
+		b.WriteString(p.textUserID(s[start:end]))
+		last = end
+	}
+	b.WriteString(s[last:])
+	return p.scrubIPs(b.String()), true
+}
+
+func inPair(m []int, pairs [][]int) bool {
+	for _, pair := range pairs {
+		if m[0] >= pair[0] && m[1] <= pair[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// textUserID is the replacement of a user id value found in text: null
+// stays; a string is hashed as decoded, anything else as written.
+func (p *Pseudonymizer) textUserID(v string) string {
+	if v == "null" {
+		return v
+	}
+	if strings.HasPrefix(v, `"`) {
+		var s string
+		if err := json.Unmarshal([]byte(v), &s); err == nil {
+			v = s
+		} else {
+			v = v[1 : len(v)-1]
+		}
+	}
+	return `"` + UserKeyPrefix + p.UserKey(v) + `"`
+}
+
+// unescapeWordChars undoes backslash escapes of letters, digits, '_', '.'
+// and ':' ("\u005f", "\_"), which never change a JSON text's structure but
+// would hide a key or an address from the patterns. JSON's own escapes of
+// control characters (\n, \t, ...) and "\\" are kept.
+func unescapeWordChars(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		next := s[i+1]
+		switch {
+		case next == 'u' && i+6 <= len(s):
+			if v, err := strconv.ParseUint(s[i+2:i+6], 16, 16); err == nil && v < utf8.RuneSelf && isWordChar(byte(v)) {
+				b.WriteByte(byte(v))
+				i += 5
+				continue
+			}
+		case isWordChar(next) && !strings.ContainsRune("bfnrtu", rune(next)):
+			b.WriteByte(next)
+			i++
+			continue
+		}
+		b.WriteByte(c)
+		b.WriteByte(next) // keeps "\\" whole, so its second backslash escapes nothing
+		i++
+	}
+	return b.String()
+}
+
+func isWordChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.' || c == ':'
+}
+
+// scrubIPs replaces every IPv4 and IPv6 literal in s as IP does.
+func (p *Pseudonymizer) scrubIPs(s string) string {
+	if !strings.ContainsAny(s, ".:") {
+		return s
+	}
+	s = ipv6Candidate.ReplaceAllStringFunc(s, func(m string) string {
+		if _, ok := canonicalIP(m); ok {
+			return p.IP(m)
+		}
+		return m
+	})
+	return ipv4Pattern.ReplaceAllStringFunc(s, p.IP)
+}
+
+// withheld stands for a payload that cannot be scrubbed reliably: its keyed
+// hash and length, never its content.
+func (p *Pseudonymizer) withheld(raw []byte) string {
+	var b []byte
+	b = append(b, `{"`+WithheldKey+`":"a user_id could not be rewritten","hmac":"`...)
+	b = p.sum(b, "payload:", string(raw), userKeyHexLen)
+	b = append(b, `","bytes":`...)
+	b = strconv.AppendInt(b, int64(len(raw)), 10)
+	return string(append(b, '}'))
+}

@@ -1,0 +1,146 @@
+package pseudonym
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"net/netip"
+	"strings"
+	"sync"
+)
+
+// IPMode says how [Pseudonymizer.IP] treats an address.
+type IPMode string
+
+// The IP modes (see the package documentation).
+const (
+	IPTruncate IPMode = "truncate"
+	IPHash     IPMode = "hash"
+	IPRaw      IPMode = "raw"
+)
+
+// ParseIPMode parses a mode name, case-insensitively; "" is [IPTruncate].
+func ParseIPMode(s string) (IPMode, error) {
+	switch m := IPMode(strings.ToLower(strings.TrimSpace(s))); m {
+	case "":
+		return IPTruncate, nil
+	case IPTruncate, IPHash, IPRaw:
+		return m, nil
+	default:
+		return "", fmt.Errorf("pseudonymize: unknown IP mode %q: want truncate, hash or raw", s)
+	}
+}
+
+const (
+	userKeyHexLen = 32
+	ipHashHexLen  = 16
+)
+
+// Pseudonymizer hashes user ids and pseudonymizes IP addresses with one key.
+// It is safe for concurrent use.
+type Pseudonymizer struct {
+	mode IPMode
+	// macs holds *mac values: an HMAC costs two block hashes and a few
+	// allocations to set up, so each goroutine borrows a keyed one.
+	macs sync.Pool
+}
+
+type mac struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
+// New returns a Pseudonymizer for key (see [LoadKey]); mode "" is
+// [IPTruncate].
+func New(key []byte, mode IPMode) (*Pseudonymizer, error) {
+	if len(key) == 0 {
+		return nil, errors.New("pseudonymize: empty key")
+	}
+	mode, err := ParseIPMode(string(mode))
+	if err != nil {
+		return nil, err
+	}
+	k := append([]byte(nil), key...)
+	p := &Pseudonymizer{mode: mode}
+	p.macs.New = func() any { return &mac{h: hmac.New(sha256.New, k)} }
+	return p, nil
+}
+
+// Mode returns the IP mode.
+func (p *Pseudonymizer) Mode() IPMode { return p.mode }
+
+// sum appends the hex HMAC of prefix+s, cut to n hex digits, to dst.
+func (p *Pseudonymizer) sum(dst []byte, prefix, s string, n int) []byte {
+	m := p.macs.Get().(*mac)
+	m.h.Reset()
+	m.buf = append(append(m.buf[:0], prefix...), s...)
+	m.h.Write(m.buf)
+	sum := m.h.Sum(m.sum[:0])
+	dst = hex.AppendEncode(dst, sum[:n/2])
+	if cap(m.buf) > 4096 {
+		m.buf = nil // do not pin one huge id in the pool
+	}
+	p.macs.Put(m)
+	return dst
+}
+
+// UserKey returns the user key of userID: the first 32 hex digits of
+// HMAC-SHA256(key, userID with surrounding white space trimmed), so that
+// every caller (events, dead-letter payloads) gives one person one key.
+func (p *Pseudonymizer) UserKey(userID string) string {
+	var b [userKeyHexLen]byte
+	return string(p.sum(b[:0], "", strings.TrimSpace(userID), userKeyHexLen))
+}
+
+// IP returns ip pseudonymized according to the mode, or "" when ip is not an
+// IP address.
+func (p *Pseudonymizer) IP(ip string) string {
+	a, ok := canonicalIP(ip)
+	if !ok {
+		return ""
+	}
+	switch p.mode {
+	case IPHash:
+		var b [2 + ipHashHexLen]byte
+		return string(p.sum(append(b[:0], "h:"...), "ip:", a.String(), ipHashHexLen))
+	case IPRaw:
+		return a.String()
+	default:
+		return truncate(a).String()
+	}
+}
+
+// TruncateIP returns ip with its host part zeroed (IPv4 /24, IPv6 /48), or ""
+// when ip is not an IP address. It is the truncate mode without a key.
+func TruncateIP(ip string) string {
+	a, ok := canonicalIP(ip)
+	if !ok {
+		return ""
+	}
+	return truncate(a).String()
+}
+
+// CanonicalIP returns ip parsed, unmapped from IPv4-mapped IPv6 and without a
+// zone; ok is false when ip is not an IP address.
+func CanonicalIP(ip string) (addr netip.Addr, ok bool) { return canonicalIP(ip) }
+
+func canonicalIP(ip string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(strings.TrimSpace(ip))
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap().WithZone(""), true
+}
+
+func truncate(a netip.Addr) netip.Addr {
+	bits := 48
+	if a.Is4() {
+		bits = 24
+	}
+	pfx, _ := a.Prefix(bits) // cannot fail: bits fits both families
+	return pfx.Addr()
+}

@@ -1,0 +1,397 @@
+package pseudonym
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+)
+
+// testKey and the expected values below were computed independently with
+// Python's hmac module, e.g.
+// hmac.new(key, b"user-42", hashlib.sha256).hexdigest()[:32].
+var testKey = []byte("test-key-0123456789abcdef0123456")
+
+func mustNew(t testing.TB, mode IPMode) *Pseudonymizer {
+	t.Helper()
+	p, err := New(testKey, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadKey(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte("  s3cret-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	emptyFile := filepath.Join(dir, "empty")
+	if err := os.WriteFile(emptyFile, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PSEUDO_TEST_KEY", "s3cret-from-env")
+	t.Setenv("PSEUDO_TEST_EMPTY", "")
+
+	tests := []struct {
+		name    string
+		ref     string
+		want    string
+		wantErr string // substring of the error
+	}{
+		{name: "env", ref: "env:PSEUDO_TEST_KEY", want: "s3cret-from-env"},
+		{name: "env unset", ref: "env:PSEUDO_TEST_UNSET", wantErr: "export PSEUDO_TEST_UNSET="},
+		{name: "env empty", ref: "env:PSEUDO_TEST_EMPTY", wantErr: "unset or empty"},
+		{name: "env no name", ref: "env:", wantErr: "names no variable"},
+		{name: "file trimmed", ref: "file:" + keyFile, want: "s3cret-from-file"},
+		{name: "file missing", ref: "file:" + filepath.Join(dir, "nope"), wantErr: "read key file"},
+		{name: "file empty", ref: "file:" + emptyFile, wantErr: "is empty"},
+		{name: "unknown scheme", ref: "gcpsm:projects/p/secrets/s", wantErr: `want "env:NAME" or "file:PATH"`},
+		{name: "no scheme", ref: "0123456789abcdef", wantErr: "has no scheme"},
+		{name: "raw key with colon is not echoed", ref: "deadbeef:cafe", wantErr: "unsupported key reference scheme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LoadKey(tt.ref)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("LoadKey(%q) error = %v, want it to contain %q", tt.ref, err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "deadbeef") || strings.Contains(err.Error(), "0123456789abcdef") {
+					t.Errorf("error %q echoes the reference", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadKey(%q): %v", tt.ref, err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("LoadKey(%q) = %q, want %q", tt.ref, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseIPMode(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    IPMode
+		wantErr bool
+	}{
+		{in: "", want: IPTruncate},
+		{in: "truncate", want: IPTruncate},
+		{in: " HASH ", want: IPHash},
+		{in: "raw", want: IPRaw},
+		{in: "anonymize", wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := ParseIPMode(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseIPMode(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestNew(t *testing.T) {
+	if _, err := New(nil, IPTruncate); err == nil {
+		t.Error("New(nil key) succeeded")
+	}
+	if _, err := New(testKey, "mask"); err == nil {
+		t.Error("New(bad mode) succeeded")
+	}
+	p, err := New(testKey, "")
+	if err != nil || p.Mode() != IPTruncate {
+		t.Errorf("New(mode \"\") = %v, %v; want truncate mode", p, err)
+	}
+}
+
+func TestUserKey(t *testing.T) {
+	p := mustNew(t, IPTruncate)
+	tests := []struct{ in, want string }{
+		{in: "user-42", want: "9f0b3ee327af6c2805862994f66a914a"},
+		{in: "üser", want: "e9612977087c061f51236b996e25e3e3"},
+		{in: "12345", want: "84a651e9744e5f3afb918ca9330d08a8"},
+		{in: " user-42\t", want: "9f0b3ee327af6c2805862994f66a914a"}, // trimmed
+	}
+	for _, tt := range tests {
+		if got := p.UserKey(tt.in); got != tt.want {
+			t.Errorf("UserKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	other, _ := New([]byte("another key"), IPTruncate)
+	if other.UserKey("user-42") == p.UserKey("user-42") {
+		t.Error("two keys give the same user key")
+	}
+	long := strings.Repeat("x", 10000)
+	if got := p.UserKey(long); len(got) != 32 {
+		t.Errorf("UserKey(long) = %q, want 32 hex digits", got)
+	}
+}
+
+func TestUserKeyConcurrent(t *testing.T) {
+	p := mustNew(t, IPHash)
+	ids := []string{"user-42", "üser", "12345", strings.Repeat("y", 5000)}
+	want := make([]string, len(ids))
+	for i, id := range ids {
+		want[i] = p.UserKey(id)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for n := range 500 {
+				i := (g + n) % len(ids)
+				if got := p.UserKey(ids[i]); got != want[i] {
+					t.Errorf("concurrent UserKey(%q) = %q, want %q", ids[i], got, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestIP(t *testing.T) {
+	tests := []struct {
+		name string
+		mode IPMode
+		in   string
+		want string
+	}{
+		{name: "v4 truncate", mode: IPTruncate, in: "198.51.100.23", want: "198.51.100.0"},
+		{name: "v4 truncate spaces", mode: IPTruncate, in: " 198.51.100.23 ", want: "198.51.100.0"},
+		{name: "v6 truncate", mode: IPTruncate, in: "2001:db8:1234:5678::1", want: "2001:db8:1234::"},
+		{name: "v6 truncate zone", mode: IPTruncate, in: "fe80::1%eth0", want: "fe80::"},
+		{name: "v4-mapped is v4", mode: IPTruncate, in: "::ffff:198.51.100.23", want: "198.51.100.0"},
+		{name: "hash v4", mode: IPHash, in: "198.51.100.23", want: "h:854fc9d95ffaaf94"},
+		{name: "hash v6 canonical", mode: IPHash, in: "2001:DB8:0::1", want: "h:924ef95d19399262"},
+		{name: "raw", mode: IPRaw, in: "2001:DB8:0::1", want: "2001:db8::1"},
+		{name: "invalid", mode: IPTruncate, in: "not-an-ip", want: ""},
+		{name: "invalid hash", mode: IPHash, in: "300.1.1.1", want: ""},
+		{name: "empty", mode: IPRaw, in: "", want: ""},
+		{name: "with port is invalid", mode: IPTruncate, in: "198.51.100.23:443", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mustNew(t, tt.mode).IP(tt.in); got != tt.want {
+				t.Errorf("IP(%q) in %s mode = %q, want %q", tt.in, tt.mode, got, tt.want)
+			}
+		})
+	}
+	if got := TruncateIP("203.0.113.9"); got != "203.0.113.0" {
+		t.Errorf("TruncateIP = %q", got)
+	}
+}
+
+func TestPayload(t *testing.T) {
+	uk := func(id string) string { return UserKeyPrefix + mustNew(t, IPTruncate).UserKey(id) }
+	tests := []struct {
+		name  string
+		mode  IPMode
+		in    string
+		limit int
+		want  string
+	}{
+		{
+			name: "event",
+			in:   `{"event_id":"e1", "user_id":"u-1","ip":"198.51.100.23","price":79.90,"x":null}`,
+			want: `{"event_id":"e1","user_id":"` + uk("u-1") + `","ip":"198.51.100.0","price":79.90,"x":null}`,
+		},
+		{
+			name: "beacon: nested events, null user id, hash mode",
+			mode: IPHash,
+			in: `{"sent_at":"2026-11-23T10:15:31Z","ip":"2001:db8::1","events":[` +
+				`{"event_id":"a","user_id":null,"ip":"198.51.100.23"},{"event_id":"b","user_id":"u-2","tags":["<b>",true]}]}`,
+			want: `{"sent_at":"2026-11-23T10:15:31Z","ip":"h:924ef95d19399262","events":[` +
+				`{"event_id":"a","user_id":null,"ip":"h:854fc9d95ffaaf94"},{"event_id":"b","user_id":"` + uk("u-2") + `","tags":["<b>",true]}]}`,
+		},
+		{
+			name: "wrong types are hashed too",
+			in:   `{"user_id":12345,"IP":{"v":"198.51.100.23"}}`,
+			want: `{"user_id":"` + uk("12345") + `","IP":""}`,
+		},
+		{
+			name: "not an object: every string is scrubbed",
+			in:   `["198.51.100.23",{"ip":"10.1.2.3"}]`,
+			want: `["198.51.100.0",{"ip":"10.1.2.0"}]`,
+		},
+		{
+			name: "IPs under any key and inside strings, in valid JSON",
+			in: `{"client_ip":"203.0.113.9","x_forwarded_for":"203.0.113.9, 2001:db8:aa:bb::9",` +
+				`"page_url":"https://203.0.113.9:8443/p?from=[2001:db8:1:2::7]","203.0.113.9":1,"t":"10:15:30.120"}`,
+			want: `{"client_ip":"203.0.113.0","x_forwarded_for":"203.0.113.0, 2001:db8:aa::",` +
+				`"page_url":"https://203.0.113.0:8443/p?from=[2001:db8:1::]","203.0.113.0":1,"t":"10:15:30.120"}`,
+		},
+		{
+			name: "escaped key and escaped IP in valid JSON are decoded, then scrubbed",
+			in:   `{"user\u005fid":"u-1","x":"\u0032\u00303.0.113.9"}`,
+			want: `{"user_id":"` + uk("u-1") + `","x":"203.0.113.0"}`,
+		},
+		{
+			name: "keys containing user_id, any case",
+			in:   `{"prev_USER_ID":"u-1","User_Id":{"id":"u-2"},"user_ids":["u-3"]}`,
+			want: `{"prev_USER_ID":"` + uk("u-1") + `","User_Id":"` + uk(`{"id":"u-2"}`) + `","user_ids":"` + uk(`["u-3"]`) + `"}`,
+		},
+		{
+			name: "user id trimmed as in fact_events",
+			in:   `{"user_id":"  u-1 "}`,
+			want: `{"user_id":"` + uk("u-1") + `"}`,
+		},
+		{
+			name: "broken JSON is scrubbed",
+			in:   `{"event_id":"e1","user_id":"u-1","ip":"198.51.100.23","page_url":"http://[2001:db8:1:2::7]/x","t":"10:15:30.120"`,
+			want: `{"event_id":"e1","user_id":"` + uk("u-1") + `","ip":"198.51.100.0","page_url":"http://[2001:db8:1::]/x","t":"10:15:30.120"`,
+		},
+		{
+			name: "broken JSON: IPs under any key",
+			in:   `{"client_ip":"203.0.113.9","x_forwarded_for":"203.0.113.9, 2001:db8:aa:bb::9",}`,
+			want: `{"client_ip":"203.0.113.0","x_forwarded_for":"203.0.113.0, 2001:db8:aa::",}`,
+		},
+		{
+			name: "broken JSON: escaped key and trailing comma",
+			in:   `{"user\u005fid":"alice",}`,
+			want: `{"user_id":"` + uk("alice") + `",}`,
+		},
+		{
+			name: "broken JSON: unquoted value",
+			in:   `{"user_id": alice}`,
+			want: `{"user_id": "` + uk("alice") + `"}`,
+		},
+		{
+			name: "broken JSON: user id trimmed",
+			in:   `{"user_id":" alice ",`,
+			want: `{"user_id":"` + uk("alice") + `",`,
+		},
+		{
+			name: "plain text",
+			in:   `client 203.0.113.77 sent "user_id" : 12345, and junk`,
+			want: `client 203.0.113.0 sent "user_id" : "` + uk("12345") + `", and junk`,
+		},
+		{
+			name: "user id in single quotes: withheld",
+			in:   `{'user_id': 'alice'}`,
+			want: `{"payload_withheld":"a user_id could not be rewritten","hmac":"a0894908a20c933902f87aad8e6d0010","bytes":20}`,
+		},
+		{
+			name: "user id value of two words: withheld",
+			in:   `client 203.0.113.77 sent "user_id" : 12345 and junk`,
+			want: `{"payload_withheld":"a user_id could not be rewritten","hmac":"521d03954098b99b862f6c32663572d2","bytes":51}`,
+		},
+		{
+			name: "invalid UTF-8 is replaced",
+			in:   "bad \xff byte",
+			want: "bad \uFFFD byte",
+		},
+		{
+			name:  "cut on a character boundary",
+			in:    `{"q":"ééé"}`,
+			limit: 9, // `{"q":"é` is 8 bytes, the next é would end at 10
+			want:  `{"q":"é`,
+		},
+		{
+			name:  "no cut when it fits",
+			in:    `{"q":"é"}`,
+			limit: 10,
+			want:  `{"q":"é"}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := mustNew(t, tt.mode).Payload([]byte(tt.in), tt.limit)
+			if got != tt.want {
+				t.Errorf("Payload(%s)\n got %s\nwant %s", tt.in, got, tt.want)
+			}
+			if !utf8.ValidString(got) {
+				t.Errorf("Payload returned invalid UTF-8: %q", got)
+			}
+		})
+	}
+}
+
+// TestPayloadProbes: the records a review found to keep a raw user id or IP
+// in dead_letter.payload never do.
+func TestPayloadProbes(t *testing.T) {
+	probes := []string{
+		`{"user_id": alice}`,
+		`{"user\u005fid":"alice",}`,
+		`{'user_id': 'alice'}`,
+		`{"user_id":"alice"`,
+		`{"USER_ID" : "alice" , "x":`,
+		`{"user_id":"al\"ice",`,
+		`{"a\"user_id":"alice"}`,
+		`user_id=alice&ip=203.0.113.9`,
+		`{"client_ip":"203.0.113.9","x_forwarded_for":"203.0.113.9","page_url":"http://203.0.113.9/"}`,
+		`{"client_ip":"203.0.113.9","x_forwarded_for":"203.0.113.9","page_url":"http://203.0.113.9/",`,
+		`{"x":"\u0032\u0030\u0033.0.113.9",`,
+	}
+	for _, mode := range []IPMode{IPTruncate, IPHash} {
+		p := mustNew(t, mode)
+		for _, in := range probes {
+			got := p.Payload([]byte(in), 0)
+			if strings.Contains(got, "alice") || strings.Contains(got, "203.0.113.9") {
+				t.Errorf("%s: Payload(%s) = %s keeps the user id or the IP", mode, in, got)
+			}
+		}
+	}
+}
+
+func TestAttributes(t *testing.T) {
+	p := mustNew(t, IPTruncate)
+	got := p.Attributes(map[string]string{
+		"x-forwarded-for": "203.0.113.9, 198.51.100.7",
+		"user_id":         " alice ",
+		"event_time":      "2026-11-01T10:00:00Z",
+		"bad":             "\xff",
+	})
+	want := `{"bad":"` + "\uFFFD" + `","event_time":"2026-11-01T10:00:00Z","user_id":"` + UserKeyPrefix + p.UserKey("alice") +
+		`","x-forwarded-for":"203.0.113.0, 198.51.100.0"}`
+	if got != want {
+		t.Errorf("Attributes\n got %s\nwant %s", got, want)
+	}
+	if got := p.Attributes(nil); got != "" {
+		t.Errorf("Attributes(nil) = %q, want empty", got)
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"abc", 0, "abc"},
+		{"abc", 2, "ab"},
+		{"a€", 3, "a"}, // € is 3 bytes
+		{"a€", 4, "a€"},
+		{"€", 1, ""},
+	}
+	for _, tt := range tests {
+		if got := Truncate(tt.in, tt.limit); got != tt.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+		}
+	}
+}
+
+func BenchmarkUserKey(b *testing.B) {
+	p := mustNew(b, IPHash)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			p.UserKey("user-1234567")
+		}
+	})
+}
+
+func BenchmarkIP(b *testing.B) {
+	for _, mode := range []IPMode{IPTruncate, IPHash} {
+		b.Run(string(mode), func(b *testing.B) {
+			p := mustNew(b, mode)
+			b.ReportAllocs()
+			for b.Loop() {
+				p.IP("198.51.100.23")
+			}
+		})
+	}
+}

@@ -1,0 +1,12 @@
+// Package parquetrows encodes the rows of the pipeline's tables as Parquet,
+// the one encoding both sinks write: io/warehouse stores these files and
+// io/bqwarehouse stages them for BigQuery load jobs, so the same rows make
+// the same bytes in both.
+//
+// A table's columns come from its Go row type (schemas.RowType) and its
+// parquet struct tags. DATE columns are Parquet DATE (days since the
+// epoch), TIMESTAMP columns TIMESTAMP(MICROS, UTC), optional columns are
+// NULL when the field is empty ("" or a zero time.Time) or a nil pointer,
+// and repeated columns are Parquet LISTs (which BigQuery loads with list
+// inference). Files are Snappy-compressed, in row groups of up to 64Ki rows.
+package parquetrows
