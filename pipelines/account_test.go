@@ -171,11 +171,10 @@ func TestPartitionVerdict(t *testing.T) {
 		Output:     t.TempDir(),
 		HashKeyRef: "env:CLICKSTREAM_IDENTITY_KEY",
 		Shards:     2,
-		BeforeSinks: func(s beam.Scope, events beam.PCollection) beam.PCollection {
-			return beam.ParDo(s.Scope("fault"), moveToNextDay, events)
-		},
 	}
-	sum, err := Run(context.Background(), c)
+	sum, err := run(context.Background(), c, seams{beforeSinks: func(s beam.Scope, events beam.PCollection) beam.PCollection {
+		return beam.ParDo(s.Scope("fault"), moveToNextDay, events)
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

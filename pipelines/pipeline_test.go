@@ -271,10 +271,9 @@ func dropEveryTenth(e schemas.Event, emit func(schemas.Event)) {
 // the sink: the summary must say the run is not reconciled.
 func TestFaultIsNotReconciled(t *testing.T) {
 	c := generate(t).config(t)
-	c.BeforeSinks = func(s beam.Scope, events beam.PCollection) beam.PCollection {
+	sum, err := run(context.Background(), c, seams{beforeSinks: func(s beam.Scope, events beam.PCollection) beam.PCollection {
 		return beam.ParDo(s.Scope("fault"), dropEveryTenth, events)
-	}
-	sum, err := Run(context.Background(), c)
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func TestStreamingBigQuery(t *testing.T) {
 	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))
 
 	t.Setenv("CLICKSTREAM_E2E_KEY", "e2e-test-key")
-	sum, err := RunStreaming(context.Background(), Config{
+	sum, err := Run(context.Background(), Config{
 		Mode:   ModeStreaming,
 		Output: t.TempDir(),
 		PubSub: pubsub.ReadOptions{Project: project, Subscription: sub, TimestampAttribute: "event_time", MaxMessages: int64(messages)},

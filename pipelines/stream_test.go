@@ -51,7 +51,7 @@ func TestStreamingEmulator(t *testing.T) {
 		HashKeyRef: "env:CLICKSTREAM_E2E_KEY",
 		BotIPFile:  filepath.Join(dir, "bot_ip_denylist.txt"),
 	}
-	sum, err := RunStreaming(context.Background(), c)
+	sum, err := Run(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/sql/models"
 	"github.com/example/clickstream/tools/query/warehousesql"
-	"github.com/example/clickstream/transforms/dedup"
+	"github.com/example/clickstream/internal/dedup"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 

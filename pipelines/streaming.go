@@ -17,6 +17,9 @@ import (
 	"github.com/example/clickstream/transforms/parse"
 	"github.com/example/clickstream/transforms/sessionize"
 	"github.com/example/clickstream/transforms/tally"
+	"sort"
+	"strings"
+	"time"
 )
 
 func init() {
@@ -30,38 +33,40 @@ func init() {
 	register.Emitter1[schemas.Delivery]()
 }
 
-// BuildStreaming adds the streaming pipeline to s: Pub/Sub messages through
-// the same parse, bot filter and enrichment as batch; the per-device rules in
-// per-device state (bydevice.Stream); sessions in session windows with
-// allowed lateness (sessionize.Windowed). Every row is appended as soon as
-// its bundle is done, and a message is acknowledged once all of its rows are
-// written. Records and outcomes are counted per publish minute into the
-// reconciliation table.
-func BuildStreaming(s beam.Scope, c Config) {
+// streamingGraph adds the streaming pipeline to s, writing through k:
+// Pub/Sub messages through the same parse, bot filter and enrichment as
+// batch; the per-device rules in per-device state (bydevice.Streaming);
+// sessions in session windows with allowed lateness (sessionize.Streaming).
+// Every row is appended as soon as its bundle is done, and a message is
+// acknowledged once all of its rows are written. Records and outcomes are
+// counted per publish minute into the reconciliation table. beforeSinks,
+// when set (tests), is applied to the accepted events just before they are
+// written.
+func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, beam.PCollection) beam.PCollection) {
 	records := pubsub.Read(s, c.PubSub)
 	events, dead := parse.Parse(s, records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
 	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
 	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})
 
-	kept, duplicates, bots := bydevice.Stream(s, events, bydevice.StreamOptions{
+	kept, duplicates, bots := bydevice.Streaming(s, events, bydevice.StreamingOptions{
 		DedupHorizon: c.DedupHorizon, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow,
-		ExpireState: c.Remote, // timers only on Dataflow: see bydevice.StreamOptions
+		ExpireState: c.Remote, // timers only on Dataflow: see bydevice.StreamingOptions
 	})
-	sessions := sessionize.Windowed(s, kept, c.Sessions)
-	if c.BeforeSinks != nil {
-		kept = c.BeforeSinks(s, kept)
+	sessions := sessionize.Streaming(s, kept, c.Sessions)
+	if beforeSinks != nil {
+		kept = beforeSinks(s, kept)
 	}
 
-	writtenEvents, refusedEvents := c.appendStream(s, "fact_events", kept)
-	writtenBots, refusedBots := c.appendStream(s, "bot_events", bots)
-	writtenDead, refusedDead := c.appendStream(s, "dead_letter", dead)
+	writtenEvents, refusedEvents := k.write(s, "fact_events", kept)
+	writtenBots, refusedBots := k.write(s, "bot_events", bots)
+	writtenDead, refusedDead := k.write(s, "dead_letter", dead)
 	// A record whose row BigQuery refuses ends in dead_letter as a fallback
 	// row (reason bigquery_rejected), its message acknowledged once that row
 	// is written; if the fallback is refused too, it ends unwritable, its
 	// message acknowledged all the same. Either way its record moves out of
 	// the outcome it was first counted under.
 	refused := beam.Flatten(s, refusedEvents, refusedBots, refusedDead)
-	writtenFallbacks, unwritable := c.appendStream(s, "dead_letter", storagewrite.Fallbacks(s, refused))
+	writtenFallbacks, unwritable := k.write(s, "dead_letter", storagewrite.Fallbacks(s, refused))
 
 	tallies := beam.Flatten(s,
 		tally.ByMinute(s, tally.InputRecords, beam.ParDo(s, recordsIn, records)),
@@ -76,11 +81,11 @@ func BuildStreaming(s beam.Scope, c Config) {
 	// Session and reconciliation rows stand for no record and no message:
 	// their fallbacks are written apart, outside the records' accounting
 	// (and the reconciliation's, which they would otherwise feed back into).
-	_, refusedSessions := c.appendStream(s, "fact_sessions", sessions)
-	_, refusedTallies := c.appendStream(s, "reconciliation", tally.Rows(s, c.RunID, tallies))
+	_, refusedSessions := k.write(s, "fact_sessions", sessions)
+	_, refusedTallies := k.write(s, "reconciliation", tally.Rows(s, c.RunID, tallies))
 	refusedSessions = beam.WindowInto(s, window.NewGlobalWindows(), refusedSessions)
 	derived := beam.Flatten(s, refusedSessions, refusedTallies)
-	_, derivedUnwritable := c.appendStream(s, "dead_letter", storagewrite.Fallbacks(s, derived))
+	_, derivedUnwritable := k.write(s, "dead_letter", storagewrite.Fallbacks(s, derived))
 	storagewrite.Unwritable(s, derivedUnwritable)
 
 	written := beam.Flatten(s, writtenEvents, writtenBots, writtenDead, writtenFallbacks,
@@ -88,13 +93,13 @@ func BuildStreaming(s beam.Scope, c Config) {
 		beam.ParDo(s, deliveryOf, duplicates)) // a duplicate is settled once decided
 
 	acked := beam.ParDo(s, ackedTally, pubsub.Acknowledge(s, c.PubSub, written))
-	tally.Write(s, c.tallyDir(), tallies, acked,
+	k.tallies(s, []beam.PCollection{tallies, acked,
 		beam.ParDo(s, refusedTally, beam.Flatten(s, refused, derived)),
 		beam.ParDo(s, refusedFallbackTally, beam.Flatten(s, unwritable, derivedUnwritable)),
 		beam.ParDo(s, refusedSessionTally, refusedSessions),
 		tally.Latency(s, VisibleLatency, writtenEvents),
 		tally.Count(s, Messages, records),
-		tally.Count(s, tally.Sessions, beam.WindowInto(s, window.NewGlobalWindows(), sessions)))
+		tally.Count(s, tally.Sessions, beam.WindowInto(s, window.NewGlobalWindows(), sessions))})
 }
 
 // recordsIn emits one delivery per input record a message stands for (a
@@ -153,4 +158,71 @@ func (f *movedFn) ProcessElement(r storagewrite.Rejected, emit func(tally.Tally)
 	published := r.DeliveryOf().Published
 	emit(tally.Tally{Name: from, Key: tally.MinuteKey(published, r.Key), N: -1})
 	emit(tally.Tally{Name: f.To, Key: tally.MinuteKey(published, f.ToKey), N: 1})
+}
+
+// unackedProblem names the messages a run leaves unacknowledged (at most
+// ten ids per reason) and why; Pub/Sub redelivers them.
+func unackedProblem(unacked []pubsub.Unacked) string {
+	byReason := map[string][]string{}
+	for _, u := range unacked {
+		byReason[u.Reason] = append(byReason[u.Reason], u.MessageID)
+	}
+	var parts []string
+	for _, reason := range sortedKeys(byReason) {
+		ids := byReason[reason]
+		shown := strings.Join(ids[:min(len(ids), 10)], ", ")
+		if len(ids) > 10 {
+			shown += fmt.Sprintf(" and %d more", len(ids)-10)
+		}
+		parts = append(parts, fmt.Sprintf("%d because %s (message ids %s)", len(ids), reason, shown))
+	}
+	return fmt.Sprintf("%d messages left unacknowledged for redelivery: %s", len(unacked), strings.Join(parts, "; "))
+}
+
+// Interval is the reconciliation of one publish minute of a streaming run.
+type Interval struct {
+	Start        time.Time `json:"start"`
+	InputRecords int64     `json:"input_records"`
+	// Outcomes is events + duplicates + bots + dead_letter + unwritable.
+	Outcomes        int64 `json:"outcomes"`
+	LateForSessions int64 `json:"late_for_sessions,omitempty"`
+}
+
+// perMinute splits tally.ByMinute totals into totals by detail alone (what
+// the batch summary shows) and the per-minute intervals.
+func perMinute(t tally.Totals) (tally.Totals, []Interval, error) {
+	plain := tally.Totals{}
+	byStart := map[time.Time]*Interval{}
+	for name, keys := range t {
+		for key, n := range keys {
+			if name == Messages || name == Acked || name == VisibleLatency || name == Rejected || name == tally.Sessions {
+				plain.Add(tally.Tally{Name: name, Key: key, N: n})
+				continue
+			}
+			minute, detail, err := tally.SplitKey(key)
+			if err != nil {
+				return nil, nil, err
+			}
+			plain.Add(tally.Tally{Name: name, Key: detail, N: n})
+			iv := byStart[minute]
+			if iv == nil {
+				iv = &Interval{Start: minute}
+				byStart[minute] = iv
+			}
+			switch name {
+			case tally.InputRecords:
+				iv.InputRecords += n
+			case tally.LateForSessions:
+				iv.LateForSessions += n
+			default:
+				iv.Outcomes += n
+			}
+		}
+	}
+	out := make([]Interval, 0, len(byStart))
+	for _, iv := range byStart {
+		out = append(out, *iv)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return plain, out, nil
 }
