@@ -6,8 +6,8 @@
 //	parse.Parse         -> events | dead letters (reason, payload, source, line)
 //	botfilter.Mark      user-agent and IP rules (needs the raw IP)
 //	enrich.Enrich       URL, UTM, referrer class, device/browser/OS; IP anonymized
-//	bydevice.Apply      per device: dedup -> duplicates, rate rule -> bots,
-//	                    sessionize.Split -> sessions, session_id on events
+//	bydevice.Batch      per device: dedup -> duplicates, rate rule -> bots,
+//	                    sessionize.Batch -> sessions, session_id on events
 //	runscope.Filter     rows of dates the run does not own -> out_of_range
 //	warehouse.Write     fact_events, fact_sessions, bot_events, dead_letter (staged)
 //	tally.Write         every outcome's count, as data

@@ -194,13 +194,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 	}
 	run := func(c Config) *Summary {
 		t.Helper()
-		sum, err := Run(context.Background(), c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sum.Reconciled {
-			t.Fatalf("run not reconciled: %v", sum.Problems)
-		}
+		sum := runReconciled(t, c)
 		return sum
 	}
 	first := run(c)
@@ -339,13 +333,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 func TestIdentityGroundTruth(t *testing.T) {
 	g := generate(t)
 	c := g.config(t)
-	sum, err := Run(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sum.Reconciled {
-		t.Fatalf("run not reconciled: %v", sum.Problems)
-	}
+	runReconciled(t, c)
 	p, err := pseudonymize.New([]byte("e2e-test-key"), "")
 	if err != nil {
 		t.Fatal(err)

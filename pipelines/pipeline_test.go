@@ -59,6 +59,19 @@ func (g *generated) config(t *testing.T) Config {
 	}
 }
 
+// runReconciled runs c and fails the test unless the run reconciles.
+func runReconciled(t *testing.T, c Config) *Summary {
+	t.Helper()
+	sum, err := Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Reconciled {
+		t.Fatalf("run %s not reconciled: %v", sum.RunID, sum.Problems)
+	}
+	return sum
+}
+
 // outcome is where the pipeline put one input record.
 type outcome struct{ kind, detail, date string }
 
@@ -68,13 +81,7 @@ type outcome struct{ kind, detail, date string }
 func TestEndToEndGroundTruth(t *testing.T) {
 	g := generate(t)
 	c := g.config(t)
-	sum, err := Run(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sum.Reconciled {
-		t.Fatalf("run not reconciled: %v", sum.Problems)
-	}
+	sum := runReconciled(t, c)
 	if want := int64(len(g.truth)); sum.InputRecords != want {
 		t.Errorf("input_records = %d, truth has %d records", sum.InputRecords, want)
 	}
@@ -339,13 +346,7 @@ func TestRunScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Dates = owned
-	sum, err := Run(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sum.Reconciled {
-		t.Fatalf("run not reconciled: %v", sum.Problems)
-	}
+	sum := runReconciled(t, c)
 	var wantEvents, wantBots, wantDead int64
 	for _, r := range g.truth {
 		switch {
