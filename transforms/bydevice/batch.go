@@ -30,9 +30,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/example/clickstream/internal/dedup"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
-	"github.com/example/clickstream/internal/dedup"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
