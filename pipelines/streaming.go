@@ -43,16 +43,21 @@ func init() {
 // when set (tests), is applied to the accepted events just before they are
 // written.
 func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, beam.PCollection) beam.PCollection) {
-	records := pubsub.Read(s, c.PubSub)
-	events, dead := parse.Parse(s, records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
-	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
-	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})
+	// Every step has a scope of its own named for what it does: Dataflow
+	// updates a running job by matching step names, so they must not
+	// depend on the order of the calls below (Beam numbers repeated names)
+	// or on the Go names of the functions that build them. The names are
+	// checked against clickstream/testdata/streaming_steps.txt.
+	records := pubsub.Read(s.Scope("read"), c.PubSub)
+	events, dead := parse.Parse(s.Scope("parse"), records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
+	events = botfilter.Mark(s.Scope("bot_rules"), events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
+	events = enrich.Enrich(s.Scope("enrich"), events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})
 
-	kept, duplicates, bots := bydevice.Streaming(s, events, bydevice.StreamingOptions{
+	kept, duplicates, bots := bydevice.Streaming(s.Scope("per_device"), events, bydevice.StreamingOptions{
 		DedupHorizon: c.DedupHorizon, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow,
 		ExpireState: c.Remote, // timers only on Dataflow: see bydevice.StreamingOptions
 	})
-	sessions := sessionize.Streaming(s, kept, c.Sessions)
+	sessions := sessionize.Streaming(s.Scope("sessions"), kept, c.Sessions)
 	if beforeSinks != nil {
 		kept = beforeSinks(s, kept)
 	}
@@ -65,41 +70,50 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 	// is written; if the fallback is refused too, it ends unwritable, its
 	// message acknowledged all the same. Either way its record moves out of
 	// the outcome it was first counted under.
-	refused := beam.Flatten(s, refusedEvents, refusedBots, refusedDead)
-	writtenFallbacks, unwritable := k.write(s, "dead_letter", storagewrite.Fallbacks(s, refused))
+	fb := s.Scope("fallbacks")
+	refused := beam.Flatten(fb, refusedEvents, refusedBots, refusedDead)
+	writtenFallbacks, unwritable := k.write(fb, "dead_letter", storagewrite.Fallbacks(fb, refused))
 
-	tallies := beam.Flatten(s,
-		tally.ByMinute(s, tally.InputRecords, beam.ParDo(s, recordsIn, records)),
-		tally.ByMinute(s, tally.Events, kept),
-		tally.ByMinute(s, tally.Duplicates, duplicates),
-		tally.ByMinute(s, tally.Bots, bots),
-		tally.ByMinute(s, tally.DeadLetter, dead),
-		tally.ByMinute(s, tally.LateForSessions, sessionize.Late(s, kept, c.Sessions)),
-		beam.ParDo(s, &movedFn{To: tally.DeadLetter, ToKey: storagewrite.Reason}, refused),
-		beam.ParDo(s, &movedFn{To: tally.Unwritable}, unwritable))
+	count := func(name string, rows beam.PCollection) beam.PCollection {
+		return tally.ByMinute(s.Scope("count_"+name), name, rows)
+	}
+	is := s.Scope("count_" + tally.InputRecords)
+	tallies := beam.Flatten(s.Scope("tallies"),
+		tally.ByMinute(is, tally.InputRecords, beam.ParDo(is, recordsIn, records)),
+		count(tally.Events, kept),
+		count(tally.Duplicates, duplicates),
+		count(tally.Bots, bots),
+		count(tally.DeadLetter, dead),
+		count(tally.LateForSessions, sessionize.Late(s.Scope("late"), kept, c.Sessions)),
+		beam.ParDo(s.Scope("move_refused"), &movedFn{To: tally.DeadLetter, ToKey: storagewrite.Reason}, refused),
+		beam.ParDo(s.Scope("move_unwritable"), &movedFn{To: tally.Unwritable}, unwritable))
 
 	// Session and reconciliation rows stand for no record and no message:
 	// their fallbacks are written apart, outside the records' accounting
 	// (and the reconciliation's, which they would otherwise feed back into).
 	_, refusedSessions := k.write(s, "fact_sessions", sessions)
-	_, refusedTallies := k.write(s, "reconciliation", tally.Rows(s, c.RunID, tallies))
-	refusedSessions = beam.WindowInto(s, window.NewGlobalWindows(), refusedSessions)
-	derived := beam.Flatten(s, refusedSessions, refusedTallies)
-	_, derivedUnwritable := k.write(s, "dead_letter", storagewrite.Fallbacks(s, derived))
-	storagewrite.Unwritable(s, derivedUnwritable)
+	_, refusedTallies := k.write(s, "reconciliation", tally.Rows(s.Scope("reconciliation_rows"), c.RunID, tallies))
+	ds := s.Scope("derived_fallbacks")
+	refusedSessions = beam.WindowInto(ds, window.NewGlobalWindows(), refusedSessions)
+	derived := beam.Flatten(ds, refusedSessions, refusedTallies)
+	_, derivedUnwritable := k.write(ds, "dead_letter", storagewrite.Fallbacks(ds, derived))
+	storagewrite.Unwritable(ds, derivedUnwritable)
 
-	written := beam.Flatten(s, writtenEvents, writtenBots, writtenDead, writtenFallbacks,
-		storagewrite.Unwritable(s, unwritable),
-		beam.ParDo(s, deliveryOf, duplicates)) // a duplicate is settled once decided
+	as := s.Scope("acknowledge")
+	written := beam.Flatten(as, writtenEvents, writtenBots, writtenDead, writtenFallbacks,
+		storagewrite.Unwritable(as, unwritable),
+		beam.ParDo(as, deliveryOf, duplicates)) // a duplicate is settled once decided
+	acked := beam.ParDo(as, ackedTally, pubsub.Acknowledge(as, c.PubSub, written))
 
-	acked := beam.ParDo(s, ackedTally, pubsub.Acknowledge(s, c.PubSub, written))
-	k.tallies(s, []beam.PCollection{tallies, acked,
-		beam.ParDo(s, refusedTally, beam.Flatten(s, refused, derived)),
-		beam.ParDo(s, refusedFallbackTally, beam.Flatten(s, unwritable, derivedUnwritable)),
-		beam.ParDo(s, refusedSessionTally, refusedSessions),
-		tally.Latency(s, VisibleLatency, writtenEvents),
-		tally.Count(s, Messages, records),
-		tally.Count(s, tally.Sessions, beam.WindowInto(s, window.NewGlobalWindows(), sessions))})
+	ts := s.Scope("run_tallies")
+	rs, rf, ss := ts.Scope("refused"), ts.Scope("refused_fallbacks"), ts.Scope("sessions")
+	k.tallies(ts, []beam.PCollection{tallies, acked,
+		beam.ParDo(rs, refusedTally, beam.Flatten(rs, refused, derived)),
+		beam.ParDo(rf, refusedFallbackTally, beam.Flatten(rf, unwritable, derivedUnwritable)),
+		beam.ParDo(ts.Scope("refused_sessions"), refusedSessionTally, refusedSessions),
+		tally.Latency(ts.Scope("visible_latency"), VisibleLatency, writtenEvents),
+		tally.Count(ts.Scope("messages"), Messages, records),
+		tally.Count(ss, tally.Sessions, beam.WindowInto(ss, window.NewGlobalWindows(), sessions))})
 }
 
 // recordsIn emits one delivery per input record a message stands for (a
