@@ -74,7 +74,7 @@
 // late event's own fragment can carry a higher version than the merged
 // session. Latest, which prefers the row with more events, turns each of
 // these outputs into the rows Dataflow's semantics give
-// (windowed_stream_test.go records them).
+// (streaming_teststream_test.go records them).
 //
 // Prism also merges session windows that only touch (events exactly Gap
 // apart), where Beam's model keeps them apart; rows are still cut there,
