@@ -409,3 +409,31 @@ func TestFormatDates(t *testing.T) {
 		}
 	}
 }
+
+// TestChecksBeforeWork: a bad page-types file or a hash key that does not
+// resolve fails the run in its validation pass, before it touches the
+// warehouse or starts the job.
+func TestChecksBeforeWork(t *testing.T) {
+	dir, base := rawSample(t, raw("a1", "page_view", "dA", "", "2026-11-01T10:00:00.000Z"))
+	base.Input = []string{filepath.Join(dir, "raw", "*", "*")}
+	for _, tt := range []struct {
+		name string
+		bad  func(*Config)
+		want string
+	}{
+		{"page types file missing", func(c *Config) { c.PageTypesFile = filepath.Join(dir, "missing.txt") }, "page types"},
+		{"hash key unset", func(c *Config) { c.HashKeyRef = "env:CLICKSTREAM_UNSET_KEY" }, "hash key"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base
+			c.Output = t.TempDir()
+			tt.bad(&c)
+			if _, err := Run(context.Background(), c); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one about the %s", err, tt.want)
+			}
+			if left, err := os.ReadDir(c.Output); err != nil || len(left) > 0 {
+				t.Errorf("the run left %v in its output (%v)", left, err)
+			}
+		})
+	}
+}
