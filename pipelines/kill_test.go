@@ -34,9 +34,9 @@ var killTargets = []struct {
 	phase     string
 	snapshots int
 }{
-	{"run starting", 40},
-	{"commit starting", 4},
-	{"dimension step starting", 10},
+	{"run starting", 15},
+	{"commit starting", 3},
+	{"dimension step starting", 5},
 }
 
 var clickstreamBinary struct {
