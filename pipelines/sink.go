@@ -63,8 +63,9 @@ type sink interface {
 
 // written is what a sink's finish found the run wrote.
 type written struct {
-	// job is the summary that a batch run into BigQuery built in its last
-	// stage (finishBigQuery); the driver builds no other.
+	// job is the summary a batch run built before its account was
+	// written: in the commit (local warehouse) or in the job's last stage
+	// (finishBigQuery, BigQuery); the driver builds no other.
 	job *Summary
 	// tables are the rows each table holds of a streaming run (nil: the
 	// sink confirmed every row itself, so there is nothing to read back).
