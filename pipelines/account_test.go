@@ -159,23 +159,15 @@ func moveToNextDay(e schemas.Event, emit func(schemas.Event)) {
 // partition than the one counted for it leaves every table's total right,
 // and the run still is not reconciled; runs and run_partitions say so.
 func TestPartitionVerdict(t *testing.T) {
-	dir := t.TempDir()
-	writeRaw(t, dir,
+	dir, c := rawSample(t,
 		raw("m1", "page_view", "dM", "", "2026-11-01T10:00:00.000Z"),
 		raw("m2", "page_view", "dM", "", "2026-11-01T11:00:00.000Z"),
 		raw("n1", "page_view", "dN", "", "2026-11-02T10:00:00.000Z"),
 	)
-	t.Setenv("CLICKSTREAM_IDENTITY_KEY", identityTestKey)
-	c := Config{
-		Input:      []string{filepath.Join(dir, "raw", "*", "*")},
-		Output:     t.TempDir(),
-		HashKeyRef: "env:CLICKSTREAM_IDENTITY_KEY",
-		Shards:     2,
-		BeforeSinks: func(s beam.Scope, events beam.PCollection) beam.PCollection {
-			return beam.ParDo(s.Scope("fault"), moveToNextDay, events)
-		},
-	}
-	sum, err := Run(context.Background(), c)
+	c.Input = []string{filepath.Join(dir, "raw", "*", "*")}
+	sum, err := run(context.Background(), c, seams{beforeSinks: func(s beam.Scope, events beam.PCollection) beam.PCollection {
+		return beam.ParDo(s.Scope("fault"), moveToNextDay, events)
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,14 +193,11 @@ func TestPartitionVerdict(t *testing.T) {
 // not reconciled and its date pending, in the warehouse and in its
 // account; the next run's step processes the pending date with its own.
 func TestDimensionStepFailure(t *testing.T) {
-	dir := t.TempDir()
-	writeRaw(t, dir,
+	dir, c := rawSample(t,
 		raw("a1", "page_view", "dA", "", "2026-11-01T10:00:00.000Z"),
 		raw("b1", "page_view", "dB", "", "2026-11-02T09:00:00.000Z"),
 		raw("a4", "login", "dA", "u-a", "2026-11-03T11:02:00.000Z"),
 	)
-	t.Setenv("CLICKSTREAM_IDENTITY_KEY", identityTestKey)
-	c := Config{Output: t.TempDir(), HashKeyRef: "env:CLICKSTREAM_IDENTITY_KEY", Shards: 2}
 	run := func(day string) *Summary {
 		t.Helper()
 		c.Input, c.RunID = []string{filepath.Join(dir, "raw", "dt="+day, "*")}, ""

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/google/uuid"
 
 	"github.com/example/clickstream/io/dimensions"
@@ -82,7 +81,7 @@ type Config struct {
 	// sessions resolve to that user (dimensions.DefaultStitchWindow if 0).
 	StitchWindow time.Duration
 	// PageTypesFile replaces the built-in page-type rules of dim_pages; Run
-	// reads and checks it before anything else.
+	// reads and checks it before any work.
 	PageTypesFile string
 	// RebuildDimensions makes the dimension step recompute every date's
 	// state and every dimension row from the facts, and resolve every
@@ -95,10 +94,9 @@ type Config struct {
 	ProgressInterval time.Duration
 	Progress         io.Writer
 
-	// BeforeSinks, when set, is applied to the accepted events just before
-	// they are written. It runs while the graph is built and exists for tests
-	// that inject a fault (it is not a flag).
-	BeforeSinks func(s beam.Scope, events beam.PCollection) beam.PCollection
+	// pageRules are the page-type rules the dimension step takes, loaded
+	// by the run's validation pass (check).
+	pageRules []dimensions.PageType
 }
 
 // withDefaults fills in what was left empty.

@@ -6,8 +6,8 @@
 //	parse.Parse         -> events | dead letters (reason, payload, source, line)
 //	botfilter.Mark      user-agent and IP rules (needs the raw IP)
 //	enrich.Enrich       URL, UTM, referrer class, device/browser/OS; IP anonymized
-//	bydevice.Apply      per device: dedup -> duplicates, rate rule -> bots,
-//	                    sessionize.Split -> sessions, session_id on events
+//	bydevice.Batch      per device: dedup -> duplicates, rate rule -> bots,
+//	                    sessionize.Batch -> sessions, session_id on events
 //	runscope.Filter     rows of dates the run does not own -> out_of_range
 //	warehouse.Write     fact_events, fact_sessions, bot_events, dead_letter (staged)
 //	tally.Write         every outcome's count, as data
@@ -33,4 +33,16 @@
 // and the last stage (finishBigQuery) waits for every load, runs the
 // dimension step on BigQuery (bigquery.Engine), reads back, decides the
 // verdict and writes the run's account.
+//
+// Streaming reads Pub/Sub instead (streamingGraph): bydevice.Streaming and
+// sessionize.Streaming in place of their batch twins, every row appended
+// as it comes, each message acknowledged once its rows are written, the
+// outcomes counted per publish minute.
+//
+// One driver, Run, serves both modes: one validation pass (check), the
+// mode's graph, then the job, then the summary, built once (newSummary).
+// What differs between the local warehouse and BigQuery is behind the sink
+// interface: how a table's rows are written in the graph, where the tallies
+// go, and what happens once the job has ended (commit and count, or take
+// what the job decided).
 package pipelines

@@ -1,7 +1,6 @@
 package pipelines
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,13 +29,7 @@ func TestFileCapInSummary(t *testing.T) {
 		Input: []string{filepath.Join(dir, "raw", "*", "*")}, Output: t.TempDir(),
 		HashKeyRef: "env:CLICKSTREAM_CAP_KEY", Shards: 2, MaxFileRecords: 1000,
 	}
-	sum, err := Run(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sum.Reconciled {
-		t.Fatalf("run not reconciled: %v", sum.Problems)
-	}
+	sum := runReconciled(t, c)
 	if sum.InputRecords != 2+1000+1 || sum.Events != 2 {
 		t.Errorf("input_records %d, events %d; want 2 events + 1000 flood records + 1 cap record, 2 events", sum.InputRecords, sum.Events)
 	}

@@ -34,16 +34,12 @@ func init() {
 // the local runner it also saves the summary under c.Output for the driver.
 func finishBigQuery(s beam.Scope, c Config, tallies, loads []beam.PCollection) {
 	s = s.Scope("finish_bigquery")
-	rules, err := c.pageTypes()
-	if err != nil {
-		panic(fmt.Sprintf("finish_bigquery: %v", err)) // Run read them first
-	}
 	fn := &finishFn{
 		Project: c.BigQuery.Project, Dataset: c.BigQuery.Dataset, Endpoint: c.BigQuery.Endpoint,
 		RunID: c.RunID, Input: c.Input, Dates: c.Dates,
 		// The run starts when its graph is built (on Dataflow, at launch).
 		Started:      time.Now().UTC(),
-		StitchWindow: c.StitchWindow, Rebuild: c.RebuildDimensions, PageTypes: rules,
+		StitchWindow: c.StitchWindow, Rebuild: c.RebuildDimensions, PageTypes: c.pageRules,
 	}
 	if c.Remote {
 		fn.OnDataflow = true
@@ -121,13 +117,10 @@ func (f *finishFn) ProcessElement(ctx context.Context, _ []byte, tallies func(*s
 	}
 
 	c := Config{Mode: ModeBatch, Sink: SinkBigQuery, RunID: f.RunID, Input: f.Input}
-	sum := newSummary(c, owned, totals, nil, f.Started, time.Now())
-	if stepErr != nil {
-		sum.DimensionStepError = stepErr.Error()
-	} else {
-		sum.setDimensions(res)
+	sum, err := newSummary(c, totals, written{owned: owned, partitions: parts, dims: res, stepErr: stepErr}, f.Started, time.Now())
+	if err != nil {
+		return err
 	}
-	sum.setPartitions(parts)
 	a := newAccount(c, sum, owned)
 	if f.OnDataflow {
 		a.run.JobID = dataflowJobID(ctx)

@@ -51,13 +51,7 @@ func TestHostileRecordsReachReadableTables(t *testing.T) {
 	}
 	t.Setenv("CLICKSTREAM_HOSTILE_KEY", "hostile-test-key")
 	c := Config{Input: []string{input}, Output: t.TempDir(), HashKeyRef: "env:CLICKSTREAM_HOSTILE_KEY", BotIPFile: denyList, Shards: 4}
-	sum, err := Run(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sum.Reconciled {
-		t.Fatalf("run not reconciled: %v", sum.Problems)
-	}
+	runReconciled(t, c)
 
 	ctx := context.Background()
 	w, err := duck.Open(ctx, c.Output)

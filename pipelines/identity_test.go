@@ -39,6 +39,17 @@ type rawEvent struct {
 
 // writeRaw writes events as the collector's file of the day of their
 // received time, raw/dt=<date>/part-000.jsonl under dir.
+// rawSample writes events as raw files under a new directory (writeRaw)
+// and returns it with the config of a run keyed with identityTestKey into
+// a new warehouse, input left to the caller.
+func rawSample(t *testing.T, events ...rawEvent) (dir string, c Config) {
+	t.Helper()
+	dir = t.TempDir()
+	writeRaw(t, dir, events...)
+	t.Setenv("CLICKSTREAM_IDENTITY_KEY", identityTestKey)
+	return dir, Config{Output: t.TempDir(), HashKeyRef: "env:CLICKSTREAM_IDENTITY_KEY", Shards: 2}
+}
+
 func writeRaw(t *testing.T, dir string, events ...rawEvent) {
 	t.Helper()
 	byDay := map[string][]string{}
@@ -194,13 +205,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 	}
 	run := func(c Config) *Summary {
 		t.Helper()
-		sum, err := Run(context.Background(), c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !sum.Reconciled {
-			t.Fatalf("run not reconciled: %v", sum.Problems)
-		}
+		sum := runReconciled(t, c)
 		return sum
 	}
 	first := run(c)
@@ -339,13 +344,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 func TestIdentityGroundTruth(t *testing.T) {
 	g := generate(t)
 	c := g.config(t)
-	sum, err := Run(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sum.Reconciled {
-		t.Fatalf("run not reconciled: %v", sum.Problems)
-	}
+	runReconciled(t, c)
 	p, err := pseudonym.New([]byte("e2e-test-key"), "")
 	if err != nil {
 		t.Fatal(err)

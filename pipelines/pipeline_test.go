@@ -59,6 +59,19 @@ func (g *generated) config(t *testing.T) Config {
 	}
 }
 
+// runReconciled runs c and fails the test unless the run reconciles.
+func runReconciled(t *testing.T, c Config) *Summary {
+	t.Helper()
+	sum, err := Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Reconciled {
+		t.Fatalf("run %s not reconciled: %v", sum.RunID, sum.Problems)
+	}
+	return sum
+}
+
 // outcome is where the pipeline put one input record.
 type outcome struct{ kind, detail, date string }
 
@@ -68,13 +81,7 @@ type outcome struct{ kind, detail, date string }
 func TestEndToEndGroundTruth(t *testing.T) {
 	g := generate(t)
 	c := g.config(t)
-	sum, err := Run(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sum.Reconciled {
-		t.Fatalf("run not reconciled: %v", sum.Problems)
-	}
+	sum := runReconciled(t, c)
 	if want := int64(len(g.truth)); sum.InputRecords != want {
 		t.Errorf("input_records = %d, truth has %d records", sum.InputRecords, want)
 	}
@@ -271,10 +278,9 @@ func dropEveryTenth(e schemas.Event, emit func(schemas.Event)) {
 // the sink: the summary must say the run is not reconciled.
 func TestFaultIsNotReconciled(t *testing.T) {
 	c := generate(t).config(t)
-	c.BeforeSinks = func(s beam.Scope, events beam.PCollection) beam.PCollection {
+	sum, err := run(context.Background(), c, seams{beforeSinks: func(s beam.Scope, events beam.PCollection) beam.PCollection {
 		return beam.ParDo(s.Scope("fault"), dropEveryTenth, events)
-	}
-	sum, err := Run(context.Background(), c)
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,13 +346,7 @@ func TestRunScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Dates = owned
-	sum, err := Run(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sum.Reconciled {
-		t.Fatalf("run not reconciled: %v", sum.Problems)
-	}
+	sum := runReconciled(t, c)
 	var wantEvents, wantBots, wantDead int64
 	for _, r := range g.truth {
 		switch {
@@ -407,5 +407,33 @@ func TestFormatDates(t *testing.T) {
 		if got := FormatDates(dates); got != s {
 			t.Errorf("FormatDates(ParseDates(%q)) = %q", s, got)
 		}
+	}
+}
+
+// TestChecksBeforeWork: a bad page-types file or a hash key that does not
+// resolve fails the run in its validation pass, before it touches the
+// warehouse or starts the job.
+func TestChecksBeforeWork(t *testing.T) {
+	dir, base := rawSample(t, raw("a1", "page_view", "dA", "", "2026-11-01T10:00:00.000Z"))
+	base.Input = []string{filepath.Join(dir, "raw", "*", "*")}
+	for _, tt := range []struct {
+		name string
+		bad  func(*Config)
+		want string
+	}{
+		{"page types file missing", func(c *Config) { c.PageTypesFile = filepath.Join(dir, "missing.txt") }, "page types"},
+		{"hash key unset", func(c *Config) { c.HashKeyRef = "env:CLICKSTREAM_UNSET_KEY" }, "hash key"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base
+			c.Output = t.TempDir()
+			tt.bad(&c)
+			if _, err := Run(context.Background(), c); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one about the %s", err, tt.want)
+			}
+			if left, err := os.ReadDir(c.Output); err != nil || len(left) > 0 {
+				t.Errorf("the run left %v in its output (%v)", left, err)
+			}
+		})
 	}
 }

@@ -142,21 +142,16 @@ func (p *progress) run(ctx context.Context, ticks <-chan time.Time) {
 	}
 }
 
-// startProgress makes p print a line every interval until the returned
-// stop is called; an interval of 0 or less starts nothing.
-func startProgress(ctx context.Context, p *progress, interval time.Duration) (stop func()) {
-	if interval <= 0 {
-		return func() {}
-	}
+// start makes p print a line on each of ticks until the returned stop is
+// called.
+func (p *progress) start(ctx context.Context, ticks <-chan time.Time) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	ticker := time.NewTicker(interval)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		p.run(ctx, ticker.C)
+		p.run(ctx, ticks)
 	}()
 	return func() {
-		ticker.Stop()
 		cancel()
 		<-done
 	}

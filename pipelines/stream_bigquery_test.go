@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,9 +13,7 @@ import (
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/io/bqwarehouse/storagewrite"
 	"github.com/example/clickstream/io/bqwarehouse/storagewrite/storagewritetest"
-	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 // TestStreamingBigQuery runs the streaming pipeline from pstest into the
@@ -61,31 +58,18 @@ func TestStreamingBigQuery(t *testing.T) {
 		return ""
 	})
 
-	dir := t.TempDir()
-	groundtruth.Generate(t, dir, "--seed", "6", "--events", "1500", "--days", "1", "--gzip", "0")
-	truth := groundtruth.Read(t, dir)
-	const project, topic, sub = "demo", "raw-events", "clickstream"
-	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))
-
-	t.Setenv("CLICKSTREAM_E2E_KEY", "e2e-test-key")
-	sum, err := RunStreaming(context.Background(), Config{
-		Mode:   ModeStreaming,
-		Output: t.TempDir(),
-		PubSub: pubsubsource.ReadOptions{Project: project, Subscription: sub, TimestampAttribute: "event_time", MaxMessages: int64(messages)},
-		Sink:   SinkBigQuery,
-		BigQuery: BigQuery{
-			Project: "demo", Dataset: "clickstream", CreateTables: true, Endpoint: rest.URL(), WriteEndpoint: write.Addr(),
-		},
-		HashKeyRef: "env:CLICKSTREAM_E2E_KEY",
-		BotIPFile:  filepath.Join(dir, "bot_ip_denylist.txt"),
-	})
+	truth, c := streamingSample(t, 6, 1500, "demo", "raw-events", "clickstream")
+	messages := c.PubSub.MaxMessages
+	c.Sink = SinkBigQuery
+	c.BigQuery = BigQuery{Project: "demo", Dataset: "clickstream", CreateTables: true, Endpoint: rest.URL(), WriteEndpoint: write.Addr()}
+	sum, err := Run(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !sum.Reconciled {
 		t.Fatalf("not reconciled: %v", sum.Problems)
 	}
-	if sum.InputRecords != int64(len(truth)) || sum.Messages != int64(messages) || sum.Acked != int64(messages) {
+	if sum.InputRecords != int64(len(truth)) || sum.Messages != messages || sum.Acked != messages {
 		t.Errorf("input_records %d (truth %d), messages read %d, acked %d, published %d",
 			sum.InputRecords, len(truth), sum.Messages, sum.Acked, messages)
 	}

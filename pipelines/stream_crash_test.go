@@ -535,6 +535,16 @@ type pubsubProxy struct {
 	outstanding map[string]bool   // ack ids pulled, neither acked nor given back
 	deliveries  map[string]int    // message id -> times pulled
 	acked       map[string]bool   // message ids acknowledged
+	// changed is signalled after every change to the counts above.
+	changed chan struct{}
+}
+
+// signal tells a waitFor that the counts changed.
+func (p *pubsubProxy) signal() {
+	select {
+	case p.changed <- struct{}{}:
+	default:
+	}
 }
 
 func startProxy(t *testing.T, emulator, sub string) *pubsubProxy {
@@ -551,6 +561,7 @@ func startProxy(t *testing.T, emulator, sub string) *pubsubProxy {
 	p := &pubsubProxy{
 		addr: l.Addr().String(), sub: sub, upstream: pubsubpb.NewSubscriberClient(conn),
 		messageOf: map[string]string{}, outstanding: map[string]bool{}, deliveries: map[string]int{}, acked: map[string]bool{},
+		changed: make(chan struct{}, 1),
 	}
 	srv := grpc.NewServer()
 	pubsubpb.RegisterSubscriberServer(srv, p)
@@ -583,6 +594,7 @@ func (p *pubsubProxy) Pull(ctx context.Context, req *pubsubpb.PullRequest) (*pub
 		p.outstanding[m.GetAckId()] = true
 		p.deliveries[id]++
 	}
+	p.signal()
 	return resp, nil
 }
 
@@ -599,6 +611,7 @@ func (p *pubsubProxy) Acknowledge(ctx context.Context, req *pubsubpb.Acknowledge
 		p.acked[p.messageOf[a]] = true
 		delete(p.outstanding, a)
 	}
+	p.signal()
 	return resp, nil
 }
 
@@ -615,6 +628,7 @@ func (p *pubsubProxy) ModifyAckDeadline(ctx context.Context, req *pubsubpb.Modif
 			delete(p.outstanding, a)
 		}
 		p.mu.Unlock()
+		p.signal()
 	}
 	return resp, nil
 }
@@ -650,8 +664,9 @@ func (p *pubsubProxy) ackedAny(ids map[string]bool) bool {
 	return false
 }
 
-// waitFor waits until cond holds for the counts, failing if run ends first
-// or if it does not hold within stuckAfter.
+// waitFor waits until cond holds for the counts, checking it each time they
+// change, failing if run ends first or if it does not hold within
+// stuckAfter.
 func (p *pubsubProxy) waitFor(t *testing.T, run *runningPipeline, cond func(acked, inFlight int) bool) {
 	t.Helper()
 	stuck := time.After(stuckAfter)
@@ -666,7 +681,7 @@ func (p *pubsubProxy) waitFor(t *testing.T, run *runningPipeline, cond func(acke
 				err, acked, inFlight, run.output)
 		case <-stuck:
 			t.Fatalf("no progress in %v: %d messages acknowledged, %d in flight:\n%s", stuckAfter, acked, inFlight, run.output)
-		case <-time.After(20 * time.Millisecond):
+		case <-p.changed:
 		}
 	}
 }

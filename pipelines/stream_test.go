@@ -34,30 +34,9 @@ import (
 func TestStreamingEmulator(t *testing.T) {
 	host := startEmulator(t)
 	t.Setenv("PUBSUB_EMULATOR_HOST", host)
-	dir := t.TempDir()
-	groundtruth.Generate(t, dir, "--seed", "5", "--events", "6000", "--days", "1", "--gzip", "0")
-	truth := groundtruth.Read(t, dir)
-
-	const project, topic, sub = "clickstream-test", "raw-events", "clickstream"
-	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))
-
-	t.Setenv("CLICKSTREAM_E2E_KEY", "e2e-test-key")
-	c := Config{
-		Mode:   ModeStreaming,
-		Output: t.TempDir(),
-		PubSub: pubsubsource.ReadOptions{
-			Project: project, Subscription: sub, TimestampAttribute: "event_time", MaxMessages: int64(messages),
-		},
-		HashKeyRef: "env:CLICKSTREAM_E2E_KEY",
-		BotIPFile:  filepath.Join(dir, "bot_ip_denylist.txt"),
-	}
-	sum, err := RunStreaming(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sum.Reconciled {
-		t.Fatalf("not reconciled: %v", sum.Problems)
-	}
+	truth, c := streamingSample(t, 5, 6000, "clickstream-test", "raw-events", "clickstream")
+	messages, dir := c.PubSub.MaxMessages, filepath.Dir(c.BotIPFile)
+	sum := runReconciled(t, c)
 	want := map[string]int64{}
 	wantDead := map[string]int64{}
 	wantBots := map[string]int64{}
@@ -73,7 +52,7 @@ func TestStreamingEmulator(t *testing.T) {
 	if sum.InputRecords != int64(len(truth)) {
 		t.Errorf("input_records = %d, truth has %d", sum.InputRecords, len(truth))
 	}
-	if sum.Messages != int64(messages) || sum.Acked != int64(messages) {
+	if sum.Messages != messages || sum.Acked != messages {
 		t.Errorf("messages read %d, acked %d, published %d", sum.Messages, sum.Acked, messages)
 	}
 	// Copies arriving after the dedup horizon (the held-back messages are a
@@ -164,6 +143,27 @@ func startEmulator(t *testing.T) string {
 // publishDay creates the topic and subscription and publishes every line of
 // the files, in name order, the last 2% held back to the end; it returns
 // the number of messages.
+// streamingSample generates a day of events (seed, count), publishes it
+// (publishDay) and returns the generator's truth and the config of a
+// streaming run that reads every message into the local warehouse.
+func streamingSample(t *testing.T, seed, events int, project, topic, sub string) ([]groundtruth.Record, Config) {
+	t.Helper()
+	dir := t.TempDir()
+	groundtruth.Generate(t, dir, "--seed", fmt.Sprint(seed), "--events", fmt.Sprint(events), "--days", "1", "--gzip", "0")
+	truth := groundtruth.Read(t, dir)
+	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))
+	t.Setenv("CLICKSTREAM_E2E_KEY", "e2e-test-key")
+	return truth, Config{
+		Mode:   ModeStreaming,
+		Output: t.TempDir(),
+		PubSub: pubsubsource.ReadOptions{
+			Project: project, Subscription: sub, TimestampAttribute: "event_time", MaxMessages: int64(messages),
+		},
+		HashKeyRef: "env:CLICKSTREAM_E2E_KEY",
+		BotIPFile:  filepath.Join(dir, "bot_ip_denylist.txt"),
+	}
+}
+
 func publishDay(t *testing.T, project, topic, sub, glob string) int {
 	t.Helper()
 	ctx := context.Background()

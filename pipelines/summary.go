@@ -141,7 +141,19 @@ func (p *PartitionCheck) settle() {
 	}
 }
 
-func newSummary(c Config, owned []time.Time, t schemas.TallyTotals, readBack map[string]int64, started, finished time.Time) *Summary {
+// newSummary builds a run's summary, once, from its totals and what its
+// sink found it wrote, and reconciles it. In streaming the totals are per
+// publish minute (tally.ByMinute), and the summary shows them per minute
+// too (Intervals).
+func newSummary(c Config, totals schemas.TallyTotals, w written, started, finished time.Time) (*Summary, error) {
+	t := totals
+	var intervals []Interval
+	if c.Mode == ModeStreaming {
+		var err error
+		if t, intervals, err = perMinute(totals); err != nil {
+			return nil, err
+		}
+	}
 	s := &Summary{
 		RunID:        c.RunID,
 		Started:      started.UTC(),
@@ -159,34 +171,53 @@ func newSummary(c Config, owned []time.Time, t schemas.TallyTotals, readBack map
 		Unwritable:   t.Sum(schemas.TallyUnwritable),
 		Sessions:     t.Sum(schemas.TallySessions),
 		FailedLoads:  sortedKeys(t[LoadFailed]),
+		Partitions:   w.partitions,
 	}
 	if rejected := t.ByKey(Rejected); len(rejected) > 0 {
 		s.Rejected = rejected
 	}
-	for _, d := range owned {
+	for _, d := range w.owned {
 		s.OwnedDates = append(s.OwnedDates, d.Format(time.DateOnly))
 	}
-	s.Tables = map[string]TableCheck{
-		"fact_events":   {Counted: s.Events, ReadBack: readBack["fact_events"]},
-		"fact_sessions": {Counted: s.Sessions, ReadBack: readBack["fact_sessions"]},
-		"bot_events":    {Counted: sum(s.Bots), ReadBack: readBack["bot_events"]},
-		"dead_letter":   {Counted: sum(s.DeadLetter), ReadBack: readBack["dead_letter"]},
+	counted := map[string]int64{
+		"fact_events": s.Events, "fact_sessions": s.Sessions, "bot_events": sum(s.Bots), "dead_letter": sum(s.DeadLetter),
+	}
+	if c.Mode == ModeStreaming {
+		s.Input = []string{"pubsub"}
+		s.Messages = t.Sum(Messages)
+		s.Acked = t.Sum(Acked)
+		s.LateForSessions = t.Sum(schemas.TallyLateForSessions)
+		s.Intervals = intervals
+		s.VisibleP50 = tally.Percentile(t[VisibleLatency], 0.5)
+		s.VisibleP99 = tally.Percentile(t[VisibleLatency], 0.99)
+		if len(w.unacked) > 0 {
+			s.Problems = append(s.Problems, unackedProblem(w.unacked))
+		}
+		if w.tables != nil { // else nothing to read back
+			s.Tables = map[string]TableCheck{}
+			for table, n := range counted {
+				s.Tables[table] = TableCheck{Counted: n, ReadBack: w.tables[table]}
+			}
+		}
+	} else {
+		s.Tables = map[string]TableCheck{}
+		for table, n := range counted {
+			tc := TableCheck{Counted: n}
+			for _, p := range w.partitions {
+				if p.Table == table && p.Counted != nil {
+					tc.ReadBack += p.ReadBack
+				}
+			}
+			s.Tables[table] = tc
+		}
+		if w.stepErr != nil {
+			s.DimensionStepError = w.stepErr.Error()
+		} else {
+			s.setDimensions(w.dims)
+		}
 	}
 	s.reconcile()
-	return s
-}
-
-// setStreaming adds what only a streaming run has and reconciles again.
-func (s *Summary) setStreaming(t schemas.TallyTotals, intervals []Interval) {
-	s.Messages = t.Sum(Messages)
-	s.Acked = t.Sum(Acked)
-	s.LateForSessions = t.Sum(schemas.TallyLateForSessions)
-	s.Intervals = intervals
-	s.VisibleP50 = tally.Percentile(t[VisibleLatency], 0.5)
-	s.VisibleP99 = tally.Percentile(t[VisibleLatency], 0.99)
-	s.Input = []string{"pubsub"}
-	s.Problems = nil
-	s.reconcile()
+	return s, nil
 }
 
 // setDimensions records what the dimension step did.
@@ -202,24 +233,6 @@ func (s *Summary) setDimensions(res dimensions.Result) {
 		s.SessionsRewritten = append(s.SessionsRewritten,
 			fmt.Sprintf("%s (%d of %d sessions resolved anew)", r.Date.Format(time.DateOnly), r.Changed, r.Rows))
 	}
-}
-
-// setPartitions records what the run did to each partition, with the
-// per-table totals of the tables the pipeline counted, and reconciles
-// again, partition by partition.
-func (s *Summary) setPartitions(parts []PartitionCheck) {
-	s.Partitions = parts
-	for name := range s.Tables {
-		tc := TableCheck{Counted: s.Tables[name].Counted}
-		for _, p := range parts {
-			if p.Table == name && p.Counted != nil {
-				tc.ReadBack += p.ReadBack
-			}
-		}
-		s.Tables[name] = tc
-	}
-	s.Problems = nil
-	s.reconcile()
 }
 
 // checkedByPartition reports whether table's rows are checked partition by

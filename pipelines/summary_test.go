@@ -32,13 +32,11 @@ func TestSummaryMoves(t *testing.T) {
 	} {
 		totals.Add(tt)
 	}
-	plain, intervals, err := perMinute(totals)
+	s, err := newSummary(Config{Mode: ModeStreaming, RunID: "r"}, totals, written{}, minute, minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newSummary(Config{Mode: ModeStreaming, RunID: "r"}, nil, plain, nil, minute, minute)
-	s.Tables = nil
-	s.setStreaming(totals, intervals)
+	intervals := s.Intervals
 	if !s.Reconciled {
 		t.Fatalf("not reconciled: %v", s.Problems)
 	}
@@ -68,7 +66,11 @@ func TestSummaryFailedLoads(t *testing.T) {
 	} {
 		totals.Add(tt)
 	}
-	s := newSummary(Config{RunID: "r"}, nil, totals, map[string]int64{"fact_events": 3}, time.Now(), time.Now())
+	three, at := int64(3), time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC)
+	s, err := newSummary(Config{RunID: "r"}, totals, written{partitions: []PartitionCheck{{Table: "fact_events", Counted: &three, ReadBack: 3}}}, at, at)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s.Reconciled || len(s.Problems) != 1 || s.Problems[0] != "load failed: dead_letter$20261101: job j_a0 failed: invalid: no" {
 		t.Errorf("reconciled %t, problems %q", s.Reconciled, s.Problems)
 	}

@@ -72,11 +72,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "clickstream: %v\nRun with --help for the flags.\n", err)
 		os.Exit(2)
 	}
-	run := pipelines.Run
-	if c.Mode == pipelines.ModeStreaming {
-		run = pipelines.RunStreaming
-	}
-	sum, err := run(context.Background(), c)
+	sum, err := pipelines.Run(context.Background(), c)
 	if err != nil {
 		slog.Error("run failed", "err", err)
 		os.Exit(1)

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
+
+var updateSteps = flag.Bool("update_steps", false, "rewrite testdata/streaming_steps.txt from the streaming graph")
 
 // dryRun builds this binary and runs it with Dataflow's --dry_run, which
 // translates the pipeline into the Dataflow job without submitting it, and
@@ -76,6 +80,47 @@ func TestDryRunStreaming(t *testing.T) {
 		t.Error("the Dataflow job holds a local-only transform")
 	}
 }
+
+// TestStreamingStepNames checks the streaming job's step names against
+// testdata/streaming_steps.txt. Dataflow updates a running job in place
+// (make update) by matching its steps by these names: a change to the
+// list is a change that make update cannot take without a
+// TRANSFORM_MAPPING of each old name to its new one (or a drain and a new
+// deploy). Run go test -run TestStreamingStepNames -update_steps to accept a
+// change on purpose.
+func TestStreamingStepNames(t *testing.T) {
+	out := dryRun(t, "--mode=streaming", "--subscription=clickstream", "--timestamp_attribute=event_time")
+	var got []string
+	for _, m := range stepName.FindAllStringSubmatch(out, -1) {
+		got = append(got, m[1])
+	}
+	slices.Sort(got)
+	got = slices.Compact(got)
+	const file = "testdata/streaming_steps.txt"
+	if *updateSteps {
+		if err := os.WriteFile(file, []byte(strings.Join(got, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Fields(string(b))
+	for _, name := range got {
+		if !slices.Contains(want, name) {
+			t.Errorf("new step %q", name)
+		}
+	}
+	for _, name := range want {
+		if !slices.Contains(got, name) {
+			t.Errorf("step %q is gone", name)
+		}
+	}
+}
+
+// stepName matches a transform of the pipeline proto and its name.
+var stepName = regexp.MustCompile(`transforms:\{key:"\w+"\s+value:\{unique_name:"([^"]+)"`)
 
 // TestDryRunBatch checks the batch job: files read with fileio, one
 // BigQuery load per table for the dates given, after the stage that marks

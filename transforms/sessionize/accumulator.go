@@ -54,9 +54,9 @@ func kindOf(eventType string) uint8 {
 	return kindOther
 }
 
-// Accumulator holds the events of one device (in Windowed, of one session
+// Accumulator holds the events of one device (in Streaming, of one session
 // window) in the compact form that building session rows needs. It is the
-// accumulator of Windowed's CombineFn, and Split folds a device's events into
+// accumulator of Streaming's CombineFn, and Batch folds a device's events into
 // it directly, so both executions build rows with the same code.
 //
 // Add events with Add, combine accumulators with Merge, build rows with

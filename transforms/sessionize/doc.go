@@ -11,7 +11,7 @@
 //   - Gap: an event Gap (default 30 min, --session_gap) or more after the
 //     previous event starts a new session; 29:59.999 later it does not. Gaps
 //     are measured on millisecond timestamps (event_time rounded down to the
-//     millisecond, Beam's timestamp resolution), so that Split and Beam's
+//     millisecond, Beam's timestamp resolution), so that Batch and Beam's
 //     session windows cut at the same place: 10:00:00.000900 and
 //     10:30:00.000100 are 30 min apart.
 //   - Maximum length: within a session, an event MaxLength (default 24 h,
@@ -46,19 +46,20 @@
 // attribution fields) and builds the rows. Both executions build rows only
 // through it, so they give identical rows.
 //
-//   - Split (batch): plain Go over one device's events in memory, called by
-//     the per-device stage (transforms/bydevice), which already groups a
-//     run's events by device. It also sets each event's session_id.
-//   - Windowed (streaming, Dataflow): Beam session windows of Gap per device,
+//   - Batch: plain Go over one device's events in memory, called by the
+//     per-device stage (transforms/bydevice), which already groups a run's
+//     events by device. It also sets each event's session_id.
+//   - Streaming: Beam session windows of Gap per device,
 //     fired at the end of the session and again for each late event within
 //     AllowedLateness (default 6 h), panes accumulating; Version is the pane
 //     index + 1. Latest keeps one row per session across firings.
 //
-// Batch on the local runner (Prism) uses Split because Prism's per-element
-// session windows are unusably slow beyond ~10k devices: measured on 2 cores,
-// 200k events over 10k devices took 72 s and over 20k devices 249 s, where a
-// GroupByKey in the global window handled 1M events in 31 s. Streaming and
-// Dataflow use Windowed, which handles late data.
+// Every batch run uses Batch, on Prism and on Dataflow alike: Prism's
+// per-element session windows are unusably slow beyond ~10k devices
+// (measured on 2 cores, 200k events over 10k devices took 72 s and over 20k
+// devices 249 s, where a GroupByKey in the global window handled 1M events in
+// 31 s), and the per-device grouping is there anyway. Every streaming run,
+// on Prism or Dataflow, uses Streaming, which handles late data.
 //
 // # Prism and late data
 //
@@ -73,7 +74,7 @@
 // late event's own fragment can carry a higher version than the merged
 // session. Latest, which prefers the row with more events, turns each of
 // these outputs into the rows Dataflow's semantics give
-// (windowed_stream_test.go records them).
+// (streaming_teststream_test.go records them).
 //
 // Prism also merges session windows that only touch (events exactly Gap
 // apart), where Beam's model keeps them apart; rows are still cut there,
@@ -81,6 +82,6 @@
 //
 // # Counters
 //
-// Namespace "sessionize" (Windowed): rows (every row emitted), runaway_rows,
+// Namespace "sessionize" (Streaming): rows (every row emitted), runaway_rows,
 // late_rows (rows of late panes).
 package sessionize

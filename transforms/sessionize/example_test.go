@@ -8,7 +8,7 @@ import (
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
-func ExampleSplit() {
+func ExampleBatch() {
 	start := time.Date(2026, 11, 1, 23, 50, 0, 0, time.UTC)
 	event := func(id, eventType, path string, after time.Duration) schemas.Event {
 		return schemas.Event{
@@ -22,7 +22,7 @@ func ExampleSplit() {
 		event("e3", "add_to_cart", "/p/42", 25*time.Minute), // after midnight: same session
 		event("e4", "page_view", "/", 55*time.Minute),       // 30 min later: a new session
 	}
-	for _, s := range sessionize.Split(events, sessionize.Options{}) {
+	for _, s := range sessionize.Batch(events, sessionize.Options{}) {
 		fmt.Println(s.SessionDate.Format(time.DateOnly), s.SessionStart.Format(time.TimeOnly), s.EventCount,
 			s.PagePathSequence, "bounce:", s.IsBounce, "engaged:", s.IsEngaged)
 	}

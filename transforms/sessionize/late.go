@@ -14,7 +14,7 @@ func init() {
 }
 
 // Late returns the events of PCollection<schemas.Event> (rows of Pub/Sub
-// messages) that came too late for Windowed: an event at t belongs to a
+// messages) that came too late for Streaming: an event at t belongs to a
 // session window that ends at t+Gap at the earliest, which the runner drops
 // once the watermark is past t+Gap+AllowedLateness, without a counter (a Go
 // DoFn cannot read the watermark). The reader's watermark travels with each

@@ -7,7 +7,7 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// Latest keeps the current rows among rows that several firings of Windowed
+// Latest keeps the current rows among rows that several firings of Streaming
 // emitted, as a sink or view does to keep one row per session across panes.
 // It returns them ordered by device then start; rows is not modified.
 //

@@ -9,9 +9,9 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// firingRows returns the rows Split gives for events, with a version.
+// firingRows returns the rows Batch gives for events, with a version.
 func firingRows(version int64, events ...schemas.Event) []schemas.Session {
-	rows := Split(events, Options{})
+	rows := Batch(events, Options{})
 	for i := range rows {
 		rows[i].Version = version
 	}

@@ -23,14 +23,14 @@ type Options struct {
 	// the first event of the current row starts a new row.
 	MaxLength time.Duration
 	// AllowedLateness is how long after the watermark passes the end of a
-	// session an event may still update it (Windowed only).
+	// session an event may still update it (Streaming only).
 	AllowedLateness time.Duration
 	// MaxPathLength caps page_path_sequence.
 	MaxPathLength int
 }
 
 // Validate reports options that cannot work. Pipelines call it on their
-// flags before building the graph; Split and Windowed panic on them.
+// flags before building the graph; Batch and Streaming panic on them.
 func (o Options) Validate() error {
 	switch {
 	case o.Gap < 0:

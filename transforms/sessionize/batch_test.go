@@ -147,7 +147,7 @@ func TestSplitBoundaries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			events := slices.Clone(tt.events)
-			rows := Split(events, tt.opts)
+			rows := Batch(events, tt.opts)
 			var got []string
 			for _, r := range rows {
 				got = append(got, shape(r, events))
@@ -160,7 +160,7 @@ func TestSplitBoundaries(t *testing.T) {
 					t.Errorf("event %s has no session id", e.EventID)
 				}
 				if e.EventID != tt.events[i].EventID {
-					t.Errorf("Split reordered the events: %s at %d", e.EventID, i)
+					t.Errorf("Batch reordered the events: %s at %d", e.EventID, i)
 				}
 			}
 		})
@@ -216,9 +216,9 @@ func TestSplitRow(t *testing.T) {
 		IsEngaged: true,
 		Version:   1,
 	}
-	rows := Split(events, Options{})
+	rows := Batch(events, Options{})
 	if len(rows) != 1 || !reflect.DeepEqual(rows[0], want) {
-		t.Errorf("Split:\n got %+v\nwant %+v", rows, want)
+		t.Errorf("Batch:\n got %+v\nwant %+v", rows, want)
 	}
 }
 
@@ -269,7 +269,7 @@ func TestSplitFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rows := Split(tt.events, Options{})
+			rows := Batch(tt.events, Options{})
 			if len(rows) != 1 {
 				t.Fatalf("got %d rows, want 1", len(rows))
 			}
@@ -301,7 +301,7 @@ func TestSplitPathSequence(t *testing.T) {
 			for i, p := range tt.paths {
 				events = append(events, ev(fmt.Sprint(i), time.Duration(i)*time.Second, path(p)))
 			}
-			if got := Split(events, tt.opts)[0].PagePathSequence; !slices.Equal(got, tt.want) {
+			if got := Batch(events, tt.opts)[0].PagePathSequence; !slices.Equal(got, tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
@@ -311,7 +311,7 @@ func TestSplitPathSequence(t *testing.T) {
 		for i := range 80 {
 			events = append(events, ev(fmt.Sprint(i), time.Duration(i)*time.Second))
 		}
-		seq := Split(events, Options{})[0].PagePathSequence
+		seq := Batch(events, Options{})[0].PagePathSequence
 		if len(seq) != 50 || seq[0] != "/0" || seq[49] != "/49" {
 			t.Errorf("got %d paths %q..%q, want 50 paths /0../49", len(seq), seq[0], seq[len(seq)-1])
 		}
@@ -323,7 +323,7 @@ func TestSplitAcrossMidnight(t *testing.T) {
 	events := []schemas.Event{
 		ev("a", before.Sub(t0)), ev("b", before.Add(15*time.Minute).Sub(t0)), ev("c", before.Add(40*time.Minute).Sub(t0)),
 	}
-	rows := Split(events, Options{})
+	rows := Batch(events, Options{})
 	if len(rows) != 1 {
 		t.Fatalf("got %d rows, want one session across midnight", len(rows))
 	}
@@ -344,7 +344,7 @@ func TestSplitStableIDs(t *testing.T) {
 			events[i].EventTime = events[max(i-1, 0)].EventTime
 		}
 	}
-	want := Split(slices.Clone(events), Options{})
+	want := Batch(slices.Clone(events), Options{})
 	sessionOf := map[string]string{}
 	for _, e := range splitEvents(events) {
 		sessionOf[e.DeviceID+"|"+e.EventID] = e.SessionID
@@ -352,7 +352,7 @@ func TestSplitStableIDs(t *testing.T) {
 	for seed := range uint64(5) {
 		shuffled := slices.Clone(events)
 		rand.New(rand.NewPCG(seed, 1)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		if got := Split(shuffled, Options{}); !reflect.DeepEqual(got, want) {
+		if got := Batch(shuffled, Options{}); !reflect.DeepEqual(got, want) {
 			t.Fatalf("shuffle %d: rows differ", seed)
 		}
 		for _, e := range shuffled {
@@ -380,10 +380,10 @@ func TestSplitStableIDs(t *testing.T) {
 }
 
 // splitEvents returns the events, sorted by (device, time, id), with their
-// SessionID set by Split.
+// SessionID set by Batch.
 func splitEvents(events []schemas.Event) []schemas.Event {
 	events = slices.Clone(events)
-	Split(events, Options{})
+	Batch(events, Options{})
 	slices.SortStableFunc(events, func(a, b schemas.Event) int {
 		return cmp.Or(strings.Compare(a.DeviceID, b.DeviceID), a.EventTime.Compare(b.EventTime), strings.Compare(a.EventID, b.EventID))
 	})
@@ -394,7 +394,7 @@ func TestSplitDevices(t *testing.T) {
 	events := []schemas.Event{
 		ev("a", 0, device("d2")), ev("b", 0, device("d1")), ev("c", time.Minute, device("d2")), ev("d", time.Hour, device("d1")),
 	}
-	rows := Split(events, Options{})
+	rows := Batch(events, Options{})
 	var got []string
 	for _, r := range rows {
 		got = append(got, r.DeviceID+" "+shape(r, events))
@@ -403,8 +403,8 @@ func TestSplitDevices(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	if Split(nil, Options{}) != nil {
-		t.Error("Split(nil) returned rows")
+	if Batch(nil, Options{}) != nil {
+		t.Error("Batch(nil) returned rows")
 	}
 }
 
@@ -423,10 +423,10 @@ func TestOptions(t *testing.T) {
 		func() {
 			defer func() {
 				if recover() == nil {
-					t.Errorf("Split with %+v did not panic", o)
+					t.Errorf("Batch with %+v did not panic", o)
 				}
 			}()
-			Split([]schemas.Event{ev("a", 0)}, o)
+			Batch([]schemas.Event{ev("a", 0)}, o)
 		}()
 	}
 	want := Options{Gap: 30 * time.Minute, MaxLength: 24 * time.Hour, AllowedLateness: 6 * time.Hour, MaxPathLength: 50}
@@ -445,7 +445,7 @@ func TestAccumulator(t *testing.T) {
 			events[i].Revenue = &v
 		}
 	}
-	want := Split(slices.Clone(events), Options{})
+	want := Batch(slices.Clone(events), Options{})
 
 	// Merging accumulators of any partition of the events gives the same rows.
 	var a, b, c Accumulator
@@ -455,7 +455,7 @@ func TestAccumulator(t *testing.T) {
 	b.Merge(c)
 	a.Merge(b)
 	if got := a.Rows(Options{}); !reflect.DeepEqual(got, want) {
-		t.Errorf("rows of merged accumulators differ from Split's")
+		t.Errorf("rows of merged accumulators differ from Batch's")
 	}
 
 	// The coder round-trips.
@@ -471,7 +471,7 @@ func TestAccumulator(t *testing.T) {
 		t.Errorf("decoded accumulator differs")
 	}
 	if got := dec.Rows(Options{}); !reflect.DeepEqual(got, want) {
-		t.Errorf("rows of a decoded accumulator differ from Split's")
+		t.Errorf("rows of a decoded accumulator differ from Batch's")
 	}
 	if len(a.Attrs) >= len(a.Hits) {
 		t.Errorf("%d attributions for %d events: equal attributions are not shared", len(a.Attrs), len(a.Hits))
@@ -479,7 +479,7 @@ func TestAccumulator(t *testing.T) {
 	t.Logf("%d events: %d bytes encoded (%d attributions)", len(a.Hits), len(enc), len(a.Attrs))
 }
 
-func BenchmarkSplit(b *testing.B) {
+func BenchmarkBatch(b *testing.B) {
 	events := randomEvents(rand.New(rand.NewPCG(1, 1)), "bench", 1000)
 	devices := map[string][]schemas.Event{}
 	for _, e := range events {
@@ -489,7 +489,7 @@ func BenchmarkSplit(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		for _, d := range devices {
-			Split(d, Options{})
+			Batch(d, Options{})
 		}
 	}
 	b.ReportMetric(float64(len(events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")

@@ -23,11 +23,11 @@ func init() {
 }
 
 // DefaultDedupHorizon is how long, in event time after a device's newest
-// event, Stream remembers the device's event ids.
+// event, Streaming remembers the device's event ids.
 const DefaultDedupHorizon = 2 * time.Hour
 
-// StreamOptions configures Stream.
-type StreamOptions struct {
+// StreamingOptions configures Streaming.
+type StreamingOptions struct {
 	// DedupHorizon bounds the event ids a device's state holds (default
 	// DefaultDedupHorizon): a copy arriving when its event is older than
 	// the device's newest event by more than this is not recognized.
@@ -46,7 +46,7 @@ type StreamOptions struct {
 	ExpireState bool
 }
 
-// Stream is the streaming execution of the per-device rules that come
+// Streaming is the streaming execution of the per-device rules that come
 // before sessionization. It takes PCollection<schemas.Event> (parsed,
 // enriched, possibly marked by the bot filter's per-event rules) and returns
 // the events that survive, timestamped with their EventTime (ready for
@@ -67,8 +67,8 @@ type StreamOptions struct {
 // Dataflow's workers); with ExpireState a device's state is dropped
 // DedupHorizon after its last event, without it a quiet device keeps its
 // last horizon of ids.
-func Stream(s beam.Scope, events beam.PCollection, o StreamOptions) (kept, duplicates, bots beam.PCollection) {
-	s = s.Scope("bydevice.Stream")
+func Streaming(s beam.Scope, events beam.PCollection, o StreamingOptions) (kept, duplicates, bots beam.PCollection) {
+	s = s.Scope("bydevice.Stream") // a stable step name: Dataflow updates a running job by it
 	if o.DedupHorizon <= 0 {
 		o.DedupHorizon = DefaultDedupHorizon
 	}

@@ -1,17 +1,21 @@
-// Package bydevice is the batch execution of the per-device rules.
+// Package bydevice applies the per-device rules: deduplication, the bot
+// filter's rate rule and sessionization, which all look at all the events of
+// one device.
 //
-// Deduplication, the bot filter's rate rule and sessionization all look at
-// all the events of one device. In batch the pipeline groups events by device
-// once and applies, to each device's events in memory: dedup.Earliest, then
-// botfilter.MarkRate, then sessionize.Split on what is left (the same
-// session accumulator that the windowed streaming execution uses), instead
-// of a shuffle per rule.
+// They share one grouping per device on purpose: the pipeline shuffles its
+// events by device once, and each rule runs on that device's events in turn,
+// instead of one shuffle per rule. Batch groups in the global window and
+// applies, to each device's events in memory, dedup.Earliest
+// (internal/dedup), then botfilter.MarkRate, then sessionize.Batch on what is
+// left. Streaming keys events by device once and keeps per-device state for
+// dedup and the rate rule; its survivors go to sessionize.Streaming, whose
+// session windows need their own grouping.
 //
-// Devices are hashed into Shards groups, and events cross the shuffle in
-// batches (schemas.EventBatch): the local runner pays a fixed cost per
-// shuffled element, so a million single events would cost far more than a
-// few thousand batches. A group holds about 1/Shards of a run's events; with
-// the default 512 shards a 600-million-event day is ~1.2 million events
+// In Batch, devices are hashed into Shards groups, and events cross the
+// shuffle in batches (schemas.EventBatch): the local runner pays a fixed cost
+// per shuffled element, so a million single events would cost far more than
+// a few thousand batches. A group holds about 1/Shards of a run's events;
+// with the default 512 shards a 600-million-event day is ~1.2 million events
 // (~600 MB) per group, so raise --shards for bigger runs.
 package bydevice
 
@@ -26,9 +30,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/example/clickstream/internal/dedup"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
-	"github.com/example/clickstream/transforms/dedup"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
@@ -41,25 +45,25 @@ func init() {
 	register.Iter1[schemas.EventBatch]()
 }
 
-// Options configures Apply.
-type Options struct {
+// BatchOptions configures Batch.
+type BatchOptions struct {
 	// Shards is the number of device groups (default 512).
 	Shards int
 	// RateLimit and RateWindow are the bot filter's rate rule: more than
 	// RateLimit events in RateWindow make a device-day a bot.
 	RateLimit  int
 	RateWindow time.Duration
-	// Sessions configures sessionize.Split.
+	// Sessions configures sessionize.Batch.
 	Sessions sessionize.Options
 }
 
-// Apply takes PCollection<schemas.Event> (parsed, enriched, possibly marked
+// Batch takes PCollection<schemas.Event> (parsed, enriched, possibly marked
 // by the bot filter's per-event rules) and returns, as PCollections: the
 // events that survive (deduplicated, not bots, with their session_id), the
 // duplicates removed (schemas.Event), the bot events (schemas.BotEvent) and
 // the sessions (schemas.Session).
-func Apply(s beam.Scope, events beam.PCollection, o Options) (kept, duplicates, bots, sessions beam.PCollection) {
-	s = s.Scope("bydevice.Apply")
+func Batch(s beam.Scope, events beam.PCollection, o BatchOptions) (kept, duplicates, bots, sessions beam.PCollection) {
+	s = s.Scope("bydevice.Batch")
 	if o.Shards <= 0 {
 		o.Shards = 512
 	}
@@ -160,7 +164,7 @@ func (fn *applyFn) device(events []schemas.Event,
 		}
 		humans = append(humans, e)
 	}
-	for _, row := range sessionize.Split(humans, fn.Sessions) {
+	for _, row := range sessionize.Batch(humans, fn.Sessions) {
 		emitSession(row)
 	}
 	for _, e := range humans {

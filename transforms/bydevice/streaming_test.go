@@ -21,13 +21,13 @@ func init() {
 func eventID(e schemas.Event) string    { return e.DeviceID + "/" + e.EventID }
 func botRule(b schemas.BotEvent) string { return b.DeviceID + "/" + b.EventID + ":" + b.BotRule }
 
-// TestStream feeds Stream a test stream: copies are duplicates, also one
+// TestStreaming feeds Streaming a test stream: copies are duplicates, also one
 // arriving hours later within the horizon; the rate rule flags the burst and
 // the rest of that day but not the next day; a user-agent bot stays a bot.
 // (When a device's state expires relative to its late copies depends on the
 // order in which the runner fires timers and processes elements, which Beam
 // leaves open: not asserted.)
-func TestStream(t *testing.T) {
+func TestStreaming(t *testing.T) {
 	con := teststream.NewConfig()
 	add := func(events ...schemas.Event) {
 		t.Helper()
@@ -54,7 +54,7 @@ func TestStream(t *testing.T) {
 	}
 
 	p, s := beam.NewPipelineWithRoot()
-	kept, duplicates, bots := Stream(s, teststream.Create(s, con), StreamOptions{
+	kept, duplicates, bots := Streaming(s, teststream.Create(s, con), StreamingOptions{
 		DedupHorizon: 2 * time.Hour, RateLimit: 3, RateWindow: time.Minute, ExpireState: true,
 	})
 	passert.Equals(s, beam.ParDo(s, eventID, kept), "a/a1", "a/a2", "b/b1", "b/b2", "b/b3", "b/b6")

@@ -3,7 +3,6 @@ package pipelines
 import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
-	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
@@ -14,15 +13,17 @@ import (
 	"github.com/example/clickstream/transforms/tally"
 )
 
-// Build adds the batch pipeline to s (see the package doc for the flow).
-func Build(s beam.Scope, c Config) {
+// batchGraph adds the batch pipeline to s, writing through k (see the
+// package doc for the flow). beforeSinks, when set (tests), is applied to
+// the accepted events just before they are written.
+func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, beam.PCollection) beam.PCollection) {
 	records, inputCounts := files.Read(s, c.Input, files.ReadOptions{
 		MaxRecordBytes: c.MaxRecordBytes, MaxFileBytes: c.MaxFileBytes, MaxFileRecords: c.MaxFileRecords})
 	events, dead := parse.Parse(s, records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
 	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
 	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})
 
-	kept, duplicates, bots, sessions := bydevice.Apply(s, events, bydevice.Options{
+	kept, duplicates, bots, sessions := bydevice.Batch(s, events, bydevice.BatchOptions{
 		Shards: c.Shards, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow, Sessions: c.Sessions,
 	})
 
@@ -49,26 +50,12 @@ func Build(s beam.Scope, c Config) {
 		tally.CountByDate(s, partitionTally("bot_events"), bots),
 		tally.CountByDate(s, partitionTally("dead_letter"), dead)}
 
-	if c.BeforeSinks != nil {
-		kept = c.BeforeSinks(s, kept)
+	if beforeSinks != nil {
+		kept = beforeSinks(s, kept)
 	}
-	var pending beam.PCollection
-	if c.Sink == SinkBigQuery {
-		// The owned dates are pending before any of their facts is
-		// replaced: a job that dies after some loads leaves them pending
-		// for the next run's dimension step.
-		pending = bqwarehouse.Pending(s, c.loadOptions())
-	}
-	var loads []beam.PCollection
-	loads = append(loads, c.writeBatch(s, "fact_events", kept, pending)...)
-	loads = append(loads, c.writeBatch(s, "fact_sessions", sessions, pending)...)
-	loads = append(loads, c.writeBatch(s, "bot_events", bots, pending)...)
-	loads = append(loads, c.writeBatch(s, "dead_letter", dead, pending)...)
-	if c.Sink == SinkBigQuery {
-		// No file may carry the tallies out of a Dataflow job: the job
-		// decides its verdict itself, after its loads.
-		finishBigQuery(s, c, tallies, loads)
-		return
-	}
-	tally.Write(s, c.tallyDir(), tallies...)
+	k.write(s, "fact_events", kept)
+	k.write(s, "fact_sessions", sessions)
+	k.write(s, "bot_events", bots)
+	k.write(s, "dead_letter", dead)
+	k.tallies(s, tallies)
 }

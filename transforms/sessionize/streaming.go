@@ -20,7 +20,7 @@ func init() {
 	register.Emitter1[schemas.Session]()
 }
 
-// Windowed is the windowed execution, for streaming and Dataflow. It takes
+// Streaming is the windowed execution, for streaming runs. It takes
 // PCollection<schemas.Event> whose element timestamps are the events'
 // EventTime (deduplicated, bots removed) and returns
 // PCollection<schemas.Session>.
@@ -40,10 +40,10 @@ func init() {
 // (core/runtime/exec/combine.go emits its output without it), so a DoFn after
 // CombinePerKey always sees pane index 0.
 //
-// On the local runner (Prism) batch runs use Split: per-element session
-// windows there are unusably slow beyond ~10k devices (see the package
-// documentation).
-func Windowed(s beam.Scope, events beam.PCollection, o Options) beam.PCollection {
+// Batch runs use Batch instead (see the package documentation). The scope
+// keeps the name "sessionize.Windowed" whatever the Go name: a running
+// Dataflow job is updated by matching its steps' names.
+func Streaming(s beam.Scope, events beam.PCollection, o Options) beam.PCollection {
 	s = s.Scope("sessionize.Windowed")
 	o = mustOptions(o)
 	keyed := beam.ParDo(s, keyByDevice, events)
@@ -59,7 +59,7 @@ func keyByDevice(e schemas.Event) (string, schemas.Event) { return e.DeviceID, e
 
 // CombineFn is the Beam CombineFn over Accumulator: it combines one device's
 // events (KV<device_id, schemas.Event>, e.g. in session windows) into that
-// device's session rows ([]schemas.Session, Version 1). Windowed folds its
+// device's session rows ([]schemas.Session, Version 1). Streaming folds its
 // firings through it.
 type CombineFn struct {
 	// Options must have been validated (see Options.Validate); zero fields

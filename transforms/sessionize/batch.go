@@ -6,22 +6,22 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// Split is the batch execution: it sessionizes events held in memory,
+// Batch is the batch execution: it sessionizes events held in memory,
 // normally one device's deduplicated non-bot events, and returns the session
 // rows ordered by device then start. It sets each event's SessionID to the id
 // of the row it belongs to (after runaway splitting) and leaves the events in
 // their order. Events of several devices are sessionized per device.
 //
-// It builds rows through the same Accumulator as Windowed, so both
+// It builds rows through the same Accumulator as Streaming, so both
 // executions give identical rows (Version is 1). It panics on options that
 // Options.Validate rejects.
-func Split(events []schemas.Event, o Options) []schemas.Session {
+func Batch(events []schemas.Event, o Options) []schemas.Session {
 	o = mustOptions(o)
 	if len(events) == 0 {
 		return nil
 	}
 	if !slices.ContainsFunc(events, func(e schemas.Event) bool { return e.DeviceID != events[0].DeviceID }) {
-		return splitDevice(events, nil, o, nil)
+		return sessionizeDevice(events, nil, o, nil)
 	}
 	byDevice := map[string][]int{}
 	for i := range events {
@@ -34,14 +34,14 @@ func Split(events []schemas.Event, o Options) []schemas.Session {
 	slices.Sort(devices)
 	var rows []schemas.Session
 	for _, d := range devices {
-		rows = splitDevice(events, byDevice[d], o, rows)
+		rows = sessionizeDevice(events, byDevice[d], o, rows)
 	}
 	return rows
 }
 
-// splitDevice sessionizes events[idx] (all of events when idx is nil), which
+// sessionizeDevice sessionizes events[idx] (all of events when idx is nil), which
 // are of one device, and appends the rows to rows.
-func splitDevice(events []schemas.Event, idx []int, o Options, rows []schemas.Session) []schemas.Session {
+func sessionizeDevice(events []schemas.Event, idx []int, o Options, rows []schemas.Session) []schemas.Session {
 	var acc Accumulator
 	if idx == nil {
 		acc.Hits = make([]Hit, 0, len(events))

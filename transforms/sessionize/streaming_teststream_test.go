@@ -26,7 +26,7 @@ type step struct {
 // streamOptions are the options of the streaming tests.
 var streamOptions = Options{Gap: 30 * time.Minute, AllowedLateness: time.Hour}
 
-// runStream runs Windowed on Prism over a test stream and returns every row
+// runStream runs Streaming on Prism over a test stream and returns every row
 // it emitted.
 func runStream(t *testing.T, steps []step) []schemas.Session {
 	t.Helper()
@@ -50,7 +50,7 @@ func runStream(t *testing.T, steps []step) []schemas.Session {
 		}
 	}
 	p, s := beam.NewPipelineWithRoot()
-	get := collect(t, s, Windowed(s, teststream.Create(s, con), streamOptions))
+	get := collect(t, s, Streaming(s, teststream.Create(s, con), streamOptions))
 	ptest.RunAndValidate(t, p)
 	return get()
 }
@@ -71,11 +71,11 @@ func summary(rows []schemas.Session) []string {
 	return out
 }
 
-// TestWindowedStream runs the windowed execution on Prism in streaming mode.
+// TestStreamingStream runs the windowed execution on Prism in streaming mode.
 // In each case:
 //   - dataflow is what Beam's model (and Dataflow) emits: the firings, each
 //     with its version (pane index + 1) and the events of its window;
-//     Latest over their rows must give the rows Split gives for the events
+//     Latest over their rows must give the rows Batch gives for the events
 //     the sessions should hold (admitted), one per session;
 //   - on Prism, which panes fire is the runner's choice and differs from the
 //     model (it tracks trigger readiness per unmerged window [t, t+gap), so
@@ -84,7 +84,7 @@ func summary(rows []schemas.Session) []string {
 //     emits, every row must be part of one admitted session (same device,
 //     range within it, no more events), and Latest over all rows must give
 //     the admitted sessions.
-func TestWindowedStream(t *testing.T) {
+func TestStreamingStream(t *testing.T) {
 	a, b, c := ev("a", 0), ev("b", 20*time.Minute), ev("c", 45*time.Minute)
 	tests := []struct {
 		name     string
@@ -174,10 +174,10 @@ func TestWindowedStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := Split(slices.Clone(tt.admitted), Options{})
+			want := Batch(slices.Clone(tt.admitted), Options{})
 			var dataflow []schemas.Session
 			for _, f := range tt.dataflow {
-				for _, r := range Split(slices.Clone(f.events), Options{}) {
+				for _, r := range Batch(slices.Clone(f.events), Options{}) {
 					r.Version = f.version
 					dataflow = append(dataflow, r)
 				}
@@ -211,13 +211,13 @@ func partOf(t *testing.T, rows, sessions []schemas.Session) {
 	}
 }
 
-// TestPaneVersion checks that Windowed versions a firing's rows by its pane
+// TestPaneVersion checks that Streaming versions a firing's rows by its pane
 // (index + 1), whatever panes the runner fires.
 // It groups and folds in a DoFn because the Go SDK's CombinePerKey drops
-// the pane (see Windowed).
+// the pane (see Streaming).
 func TestPaneVersion(t *testing.T) {
 	events := []schemas.Event{ev("a", 0), ev("b", 20*time.Minute), ev("c", 2*time.Hour)}
-	want := Split(slices.Clone(events), Options{})
+	want := Batch(slices.Clone(events), Options{})
 	for _, pane := range []beam.PaneInfo{
 		{Timing: typex.PaneOnTime, IsFirst: true, Index: 0},
 		{Timing: typex.PaneLate, Index: 1},

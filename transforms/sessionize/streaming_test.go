@@ -193,13 +193,13 @@ func testEvents(seed uint64, devices int) []schemas.Event {
 	return events
 }
 
-// TestWindowedEquivalence runs the windowed execution on Prism in batch and
-// Split in plain Go on the same random events: the rows must be identical.
-func TestWindowedEquivalence(t *testing.T) {
+// TestStreamingEquivalence runs the windowed execution on Prism in batch and
+// Batch in plain Go on the same random events: the rows must be identical.
+func TestStreamingEquivalence(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			events := testEvents(seed, 300)
-			want := Split(slices.Clone(events), Options{})
+			want := Batch(slices.Clone(events), Options{})
 			runaway := 0
 			for _, r := range want {
 				if r.IsRunaway {
@@ -211,14 +211,14 @@ func TestWindowedEquivalence(t *testing.T) {
 			}
 
 			p, s := beam.NewPipelineWithRoot()
-			rows := Windowed(s, beam.ParDo(s, stamp, beam.CreateList(s, events)), Options{})
+			rows := Streaming(s, beam.ParDo(s, stamp, beam.CreateList(s, events)), Options{})
 			get := collect(t, s, rows)
 			ptest.RunAndValidate(t, p)
 
 			// How many panes fire per session is the runner's choice (Prism
 			// repeats the on-time pane when the window expires; Dataflow
-			// fires once). What Windowed guarantees: in batch every pane
-			// holds whole sessions, so the distinct rows are Split's rows,
+			// fires once). What Streaming guarantees: in batch every pane
+			// holds whole sessions, so the distinct rows are Batch's rows,
 			// and Latest keeps exactly those.
 			distinct := slices.CompactFunc(normalized(get()), func(a, b schemas.Session) bool { return reflect.DeepEqual(a, b) })
 			diffRows(t, distinct, want)
@@ -233,7 +233,7 @@ func TestWindowedEquivalence(t *testing.T) {
 // shuffle through their coder.
 func TestCombineFn(t *testing.T) {
 	events := testEvents(4, 100)
-	want := Split(slices.Clone(events), Options{})
+	want := Batch(slices.Clone(events), Options{})
 
 	p, s := beam.NewPipelineWithRoot()
 	keyed := beam.ParDo(s, keyByDevice, beam.ParDo(s, stamp, beam.CreateList(s, events)))
@@ -244,12 +244,12 @@ func TestCombineFn(t *testing.T) {
 	diffRows(t, get(), want)
 }
 
-func TestWindowedBadOptions(t *testing.T) {
+func TestStreamingBadOptions(t *testing.T) {
 	defer func() {
 		if recover() == nil {
-			t.Error("Windowed with a negative gap did not panic")
+			t.Error("Streaming with a negative gap did not panic")
 		}
 	}()
 	_, s := beam.NewPipelineWithRoot()
-	Windowed(s, beam.Create(s, ev("a", 0)), Options{Gap: -time.Minute})
+	Streaming(s, beam.Create(s, ev("a", 0)), Options{Gap: -time.Minute})
 }
