@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/io/bigquery/bqfake"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 // bigQueryBatch is a generated day and a batch run of it into a fresh
@@ -28,8 +28,13 @@ type bigQueryBatch struct {
 func runBigQueryBatch(t *testing.T, fault func(*bqfake.Server)) bigQueryBatch {
 	t.Helper()
 	dir := t.TempDir()
-	groundtruth.Generate(t, dir, "--seed", "8", "--events", "1500", "--days", "1", "--gzip", "0")
-	truth := groundtruth.Read(t, dir)
+	if err := groundtruth.Generate(dir, "--seed", "8", "--events", "1500", "--days", "1", "--gzip", "0"); err != nil {
+		t.Fatal(err)
+	}
+	truth, err := groundtruth.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := bqfake.NewServer("demo")
 	t.Cleanup(srv.Close)
 	srv.AddDataset("clickstream", "EU")

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 // A randomized sequence of daily runs of the pipeline on generated data in
@@ -29,8 +29,10 @@ import (
 func TestIncrementalRunsEqualRebuild(t *testing.T) {
 	const days = 5
 	data := t.TempDir()
-	groundtruth.Generate(t, data, "--seed", "17", "--events", "8000", "--days", fmt.Sprint(days),
-		"--history_days", "10", "--lifetime_days", "5")
+	if err := groundtruth.Generate(data, "--seed", "17", "--events", "8000", "--days", fmt.Sprint(days),
+		"--history_days", "10", "--lifetime_days", "5"); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("CLICKSTREAM_INCREMENTAL_KEY", "incremental-test-key")
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("CLICKSTREAM_SEQUENCE_SEED"); s != "" { // to replay a logged sequence

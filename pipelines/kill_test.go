@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 // The phases a batch run logs (see Run), in order.
@@ -250,7 +250,9 @@ func TestKillLoop(t *testing.T) {
 	begin := time.Now()
 	bin := buildClickstream(t)
 	data := t.TempDir()
-	groundtruth.Generate(t, data, "--seed", "21", "--events", "3000", "--days", "1")
+	if err := groundtruth.Generate(data, "--seed", "21", "--events", "3000", "--days", "1"); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("binary and sample ready in %v", time.Since(begin).Round(time.Millisecond))
 	args := func(out string) []string {
 		return []string{"--input=" + filepath.Join(data, "raw", "*", "*"), "--output=" + out,

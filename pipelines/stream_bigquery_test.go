@@ -11,12 +11,12 @@ import (
 
 	"cloud.google.com/go/pubsub/v2/pstest"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/io/bigquery/bqfake"
 	"github.com/example/clickstream/io/bigquery/storagewrite"
 	"github.com/example/clickstream/io/bigquery/storagewrite/storagewritetest"
 	"github.com/example/clickstream/io/pubsub"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 // TestStreamingBigQuery runs the streaming pipeline from pstest into the
@@ -62,8 +62,13 @@ func TestStreamingBigQuery(t *testing.T) {
 	})
 
 	dir := t.TempDir()
-	groundtruth.Generate(t, dir, "--seed", "6", "--events", "1500", "--days", "1", "--gzip", "0")
-	truth := groundtruth.Read(t, dir)
+	if err := groundtruth.Generate(dir, "--seed", "6", "--events", "1500", "--days", "1", "--gzip", "0"); err != nil {
+		t.Fatal(err)
+	}
+	truth, err := groundtruth.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const project, topic, sub = "demo", "raw-events", "clickstream"
 	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))
 

@@ -17,10 +17,10 @@ import (
 	gpubsub "cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/io/pubsub"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 // TestStreamingEmulator runs the streaming pipeline against the real Pub/Sub
@@ -35,8 +35,13 @@ func TestStreamingEmulator(t *testing.T) {
 	host := startEmulator(t)
 	t.Setenv("PUBSUB_EMULATOR_HOST", host)
 	dir := t.TempDir()
-	groundtruth.Generate(t, dir, "--seed", "5", "--events", "6000", "--days", "1", "--gzip", "0")
-	truth := groundtruth.Read(t, dir)
+	if err := groundtruth.Generate(dir, "--seed", "5", "--events", "6000", "--days", "1", "--gzip", "0"); err != nil {
+		t.Fatal(err)
+	}
+	truth, err := groundtruth.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	const project, topic, sub = "clickstream-test", "raw-events", "clickstream"
 	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))

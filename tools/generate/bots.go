@@ -1,6 +1,6 @@
 // Kiosks and bots: crawlers, IP-listed bots and rate bots.
 
-package main
+package generate
 
 import (
 	"math"

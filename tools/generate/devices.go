@@ -1,6 +1,6 @@
 // Devices: identifiers, user agents, clocks and when a device may have its next event.
 
-package main
+package generate
 
 import (
 	"fmt"

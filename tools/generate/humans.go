@@ -1,6 +1,6 @@
 // People: their devices, shared devices and one visit of browsing, login and purchase.
 
-package main
+package generate
 
 import "math"
 

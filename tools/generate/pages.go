@@ -1,6 +1,6 @@
 // Pages: kinds, URLs, navigation between them, dwell times and landing from a campaign.
 
-package main
+package generate
 
 import (
 	"math"

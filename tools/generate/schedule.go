@@ -1,6 +1,6 @@
 // Events and visit times: emitting an event, the daily rhythm and when a device comes back.
 
-package main
+package generate
 
 import (
 	"math"

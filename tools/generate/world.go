@@ -1,6 +1,6 @@
 // The world: persons, devices, events and visits, and the simulation that fills it.
 
-package main
+package generate
 
 import (
 	"math"

@@ -20,9 +20,9 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/pipelines"
 	"github.com/example/clickstream/sql/models"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 	"github.com/example/clickstream/tools/query/warehousesql"
 )
 
@@ -205,7 +205,9 @@ func newSample(t *testing.T, name string, flags ...string) *sample {
 		tmpRoot = tmp
 	}
 	data := filepath.Join(tmpRoot, name, "data")
-	groundtruth.Generate(t, data, flags...)
+	if err := groundtruth.Generate(data, flags...); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("CLICKSTREAM_SQL_TEST_KEY", "sql-test-key")
 	s := &sample{dir: data, warehouse: filepath.Join(tmpRoot, name, "warehouse")}
 	sum, err := pipelines.Run(context.Background(), pipelines.Config{
