@@ -25,7 +25,7 @@ STREAM_WAREHOUSE ?= warehouse-streaming
 
 build:
 	$(GO) build -o $(BIN)/clickstream ./pipelines/clickstream
-	$(GO) build -o $(BIN)/generate ./tools/generate
+	$(GO) build -o $(BIN)/generate ./tools/generate/cmd/generate
 	$(GO) build -o $(BIN)/query ./tools/query
 	$(GO) build -o $(BIN)/publish ./tools/publish
 	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
@@ -35,7 +35,7 @@ build:
 # Generated sample (about a day of traffic), made once per seed and size, and
 # again when the generator changes. Its truth_summary.json names the simulated
 # days, which run passes as --dates: visits past the last midnight stay out.
-$(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): $(wildcard tools/generate/*.go) | build
+$(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): $(wildcard tools/generate/*.go tools/generate/cmd/generate/*.go) | build
 	rm -rf $(SAMPLE)
 	$(BIN)/generate --seed $(SEED) --events $(SAMPLE_EVENTS) --days 1 --out $(SAMPLE)
 	touch $@

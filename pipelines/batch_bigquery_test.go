@@ -11,7 +11,7 @@ import (
 
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
+	"github.com/example/clickstream/internal/groundtruth"
 )
 
 // bigQueryBatch is a generated day and a batch run of it into a fresh
@@ -28,8 +28,7 @@ type bigQueryBatch struct {
 func runBigQueryBatch(t *testing.T, fault func(*bqfake.Server)) bigQueryBatch {
 	t.Helper()
 	dir := t.TempDir()
-	groundtruth.Generate(t, dir, "--seed", "8", "--events", "1500", "--days", "1", "--gzip", "0")
-	truth := groundtruth.Read(t, dir)
+	truth := generateSample(t, dir, "--seed", "8", "--events", "1500", "--days", "1", "--gzip", "0")
 	srv := bqfake.NewServer("demo")
 	t.Cleanup(srv.Close)
 	srv.AddDataset("clickstream", "EU")

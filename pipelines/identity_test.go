@@ -18,7 +18,7 @@ import (
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
+	"github.com/example/clickstream/internal/groundtruth"
 )
 
 const identityTestKey = "identity-test-key"

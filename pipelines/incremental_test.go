@@ -13,7 +13,6 @@ import (
 
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 // A seeded random sequence of daily runs of the pipeline on generated data in
@@ -29,7 +28,7 @@ import (
 func TestIncrementalRunsEqualRebuild(t *testing.T) {
 	const days = 5
 	data := t.TempDir()
-	groundtruth.Generate(t, data, "--seed", "17", "--events", "8000", "--days", fmt.Sprint(days),
+	generateSample(t, data, "--seed", "17", "--events", "8000", "--days", fmt.Sprint(days),
 		"--history_days", "10", "--lifetime_days", "5")
 	t.Setenv("CLICKSTREAM_INCREMENTAL_KEY", "incremental-test-key")
 	// A fixed seed, so that every run of the test checks the same

@@ -18,7 +18,6 @@ import (
 
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 // The phases a batch run logs (see Run), in order.
@@ -245,7 +244,7 @@ func checkState(got, want warehouseState, complete map[string]bool) []string {
 func TestKillLoop(t *testing.T) {
 	bin := buildClickstream(t)
 	data := t.TempDir()
-	groundtruth.Generate(t, data, "--seed", "21", "--events", "3000", "--days", "1")
+	generateSample(t, data, "--seed", "21", "--events", "3000", "--days", "1")
 	args := func(out string) []string {
 		return []string{"--input=" + filepath.Join(data, "raw", "*", "*"), "--output=" + out,
 			"--hash_key=env:CLICKSTREAM_KILL_KEY", "--bot_ip_file=" + filepath.Join(data, "bot_ip_denylist.txt"), "--shards=4"}

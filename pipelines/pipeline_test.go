@@ -13,9 +13,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 func init() {
@@ -43,9 +43,29 @@ func generate(t *testing.T) *generated {
 	if err != nil {
 		t.Fatal(err)
 	}
-	groundtruth.Generate(t, dir, "--seed", "11", "--events", "40000", "--days", "2")
-	sample = &generated{dir: dir, truth: groundtruth.Read(t, dir)}
+	if err := groundtruth.GenerateShared(dir); err != nil {
+		t.Fatal(err)
+	}
+	truth, err := groundtruth.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample = &generated{dir: dir, truth: truth}
 	return sample
+}
+
+// generateSample generates a sample into dir with the generator's flags and
+// returns its truth.
+func generateSample(t *testing.T, dir string, flags ...string) []groundtruth.Record {
+	t.Helper()
+	if err := groundtruth.Generate(dir, flags...); err != nil {
+		t.Fatal(err)
+	}
+	truth, err := groundtruth.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return truth
 }
 
 func (g *generated) config(t *testing.T) Config {

@@ -27,10 +27,10 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/io/warehouse/duck"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 )
 
 // TestStreamingKilledMidStream kills the streaming pipeline (the real
@@ -55,8 +55,7 @@ func TestStreamingKilledMidStream(t *testing.T) {
 	emulator := startEmulator(t)
 	bin := buildPipelineBinary(t)
 	dir := t.TempDir()
-	groundtruth.Generate(t, dir, "--seed", "9", "--events", "1500", "--days", "1", "--gzip", "0")
-	truth := groundtruth.Read(t, dir)
+	truth := generateSample(t, dir, "--seed", "9", "--events", "1500", "--days", "1", "--gzip", "0")
 	lines := readRawLines(t, dir)
 
 	const project, topic, sub = "crash-test", "raw-events", "clickstream"

@@ -20,7 +20,7 @@ import (
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
+	"github.com/example/clickstream/internal/groundtruth"
 )
 
 // TestStreamingEmulator runs the streaming pipeline against the real Pub/Sub
@@ -149,8 +149,7 @@ func startEmulator(t *testing.T) string {
 func streamingSample(t *testing.T, seed, events int, project, topic, sub string) ([]groundtruth.Record, Config) {
 	t.Helper()
 	dir := t.TempDir()
-	groundtruth.Generate(t, dir, "--seed", fmt.Sprint(seed), "--events", fmt.Sprint(events), "--days", "1", "--gzip", "0")
-	truth := groundtruth.Read(t, dir)
+	truth := generateSample(t, dir, "--seed", fmt.Sprint(seed), "--events", fmt.Sprint(events), "--days", "1", "--gzip", "0")
 	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))
 	t.Setenv("CLICKSTREAM_E2E_KEY", "e2e-test-key")
 	return truth, Config{

@@ -64,7 +64,7 @@ func TestAcknowledge(t *testing.T) {
 		if got := f.Message(ids[b]).Acks; got != want {
 			t.Errorf("%s: %d acks, want %d", b, got, want)
 		}
-		if got := len(f.ackTimes(ids[b])); got != want {
+		if got := len(f.ackSteps(ids[b])); got != want {
 			t.Errorf("%s: %d acknowledge requests, want %d", b, got, want)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,26 +28,31 @@ func init() {
 
 const testProject = "p"
 
+// step orders what the tests record across goroutines: writes of the sink
+// and ack requests take the next step, so a write that happened before an
+// ack has a smaller step, whatever the clock says.
+var step atomic.Int64
+
 // fake is a pstest server with one topic and subscription, recording when
-// each message was acknowledged.
+// (at which step) each message was acknowledged.
 type fake struct {
 	*pstest.Server
 	topic, sub string
 
 	mu    sync.Mutex
-	acked map[string][]time.Time // message id -> ack request times
+	acked map[string][]int64 // message id -> steps of its ack requests
 }
 
 // ackRecorder sees every Acknowledge request before pstest handles it.
 type ackRecorder struct{ f *fake }
 
 func (a ackRecorder) React(req any) (bool, any, error) {
-	now := time.Now()
+	at := step.Add(1)
 	a.f.mu.Lock()
 	defer a.f.mu.Unlock()
 	for _, id := range req.(*pubsubpb.AcknowledgeRequest).AckIds {
 		msg := id[:strings.LastIndex(id, ":")]
-		a.f.acked[msg] = append(a.f.acked[msg], now)
+		a.f.acked[msg] = append(a.f.acked[msg], at)
 	}
 	return false, nil, nil
 }
@@ -55,7 +61,7 @@ func (a ackRecorder) React(req any) (bool, any, error) {
 // deadline is ackDeadline, and the given reactors.
 func newFake(t testing.TB, ackDeadline time.Duration, reactors ...pstest.ServerReactorOption) *fake {
 	t.Helper()
-	f := &fake{acked: map[string][]time.Time{}}
+	f := &fake{acked: map[string][]int64{}}
 	f.Server = pstest.NewServer(append(reactors, pstest.ServerReactorOption{FuncName: "Acknowledge", Reactor: ackRecorder{f}})...)
 	t.Cleanup(func() { f.Close() })
 	f.topic = "projects/" + testProject + "/topics/events"
@@ -76,8 +82,8 @@ func (f *fake) options() ReadOptions {
 	return ReadOptions{Project: testProject, Subscription: "events-sub", Endpoint: f.Addr}
 }
 
-// ackTimes returns the times message id was acknowledged.
-func (f *fake) ackTimes(id string) []time.Time {
+// ackSteps returns the steps at which message id was acknowledged.
+func (f *fake) ackSteps(id string) []int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.acked[id]
@@ -89,8 +95,8 @@ type store struct {
 	mu      sync.Mutex
 	records map[string]schemas.Record
 	times   map[string]time.Time // body -> element timestamp
-	writes  map[string][]time.Time
-	failing map[string]int // body -> failures left to inject
+	writes  map[string][]int64   // body -> steps of its rows' writes
+	failing map[string]int       // body -> failures left to inject
 }
 
 var (
@@ -102,7 +108,7 @@ var (
 func newStore(t testing.TB) (string, *store) {
 	t.Helper()
 	name := t.Name()
-	st := &store{records: map[string]schemas.Record{}, times: map[string]time.Time{}, writes: map[string][]time.Time{}, failing: map[string]int{}}
+	st := &store{records: map[string]schemas.Record{}, times: map[string]time.Time{}, writes: map[string][]int64{}, failing: map[string]int{}}
 	storesMu.Lock()
 	stores[name] = st
 	storesMu.Unlock()
@@ -121,16 +127,16 @@ func (st *store) eventTime(key string) time.Time {
 	return st.times[key]
 }
 
-func (st *store) snapshot() (map[string]schemas.Record, map[string][]time.Time) {
+func (st *store) snapshot() (map[string]schemas.Record, map[string][]int64) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	recs := make(map[string]schemas.Record, len(st.records))
-	writes := make(map[string][]time.Time, len(st.writes))
+	writes := make(map[string][]int64, len(st.writes))
 	for k, v := range st.records {
 		recs[k] = v
 	}
 	for k, v := range st.writes {
-		writes[k] = append([]time.Time(nil), v...)
+		writes[k] = append([]int64(nil), v...)
 	}
 	return recs, writes
 }
@@ -157,7 +163,7 @@ func (fn *sinkFn) ProcessElement(_ context.Context, ts beam.EventTime, r schemas
 	st.records[key] = r
 	st.times[key] = ts.ToTime()
 	for range rows {
-		st.writes[key] = append(st.writes[key], time.Now())
+		st.writes[key] = append(st.writes[key], step.Add(1))
 	}
 	st.mu.Unlock()
 	for range rows {

@@ -98,9 +98,16 @@ func (h *helperProc) expect(prefix string) string {
 	return strings.TrimSpace(rest)
 }
 
+// proceed lets the helper take its next step.
 func (h *helperProc) proceed() {
 	h.t.Helper()
-	if _, err := io.WriteString(h.stdin, "go\n"); err != nil {
+	h.say("go")
+}
+
+// say writes a line to the helper's input.
+func (h *helperProc) say(line string) {
+	h.t.Helper()
+	if _, err := io.WriteString(h.stdin, line+"\n"); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -194,14 +201,13 @@ func stageRows(out, runID, table string, rows []any) error {
 	return fn.FinishBundle(ctx)
 }
 
-// helperStream appends bundles of 5 fact_events rows of day1 (out, run id)
-// as warehouse.Append does, until it reads a line, and reports "acked <n>"
-// once the rows of bundle n are written and their deliveries emitted, as a
-// streaming run acknowledges its messages.
+// helperStream is a streaming run (out, run id) that appends 5 rows to day1
+// of fact_events per bundle, as the sink does, one bundle for each "go" line
+// of its input until a "stop" line; it says "publishing <n>" before bundle
+// n publishes its files and "acked <n>" once the bundle's deliveries are
+// emitted, the moment a streaming run acknowledges its messages.
 func helperStream(args []string, in *bufio.Reader) error {
 	out, runID := args[0], args[1]
-	stop := make(chan error, 1)
-	go func() { stop <- waitForLine(in) }()
 	ctx := context.Background()
 	fn := &appendFn{Out: out, RunID: runID, Table: "fact_events"}
 	if err := fn.Setup(); err != nil {
@@ -211,10 +217,12 @@ func helperStream(args []string, in *bufio.Reader) error {
 	var acked int
 	emit := func(beam.EventTime, schemas.Delivery) { acked++ }
 	for n := 0; ; n++ {
-		select {
-		case err := <-stop:
+		cmd, err := in.ReadString('\n')
+		if err != nil {
 			return err
-		default:
+		}
+		if strings.TrimSpace(cmd) == "stop" {
+			return nil
 		}
 		if err := fn.StartBundle(ctx, emit); err != nil {
 			return err
@@ -224,6 +232,7 @@ func helperStream(args []string, in *bufio.Reader) error {
 				return err
 			}
 		}
+		fmt.Println("publishing", n)
 		if err := fn.FinishBundle(ctx, emit); err != nil {
 			return err
 		}
@@ -243,24 +252,30 @@ func streamed(n int) []schemas.Event {
 	return events
 }
 
-// helperRewrite is a dimension step: rounds times (out, rounds), under the
-// exclusive lock, it reads day1 of fact_events, works a while, and rewrites
-// the partition with what it read, as the dimension step rewrites the
-// fact_sessions partitions it re-resolves. It reports "round <n>" after
-// each.
-func helperRewrite(args []string, _ *bufio.Reader) error {
+// helperRewrite is a dimension step: rounds times (out, rounds), once it
+// reads a line, under the exclusive lock, it reads day1 of fact_events,
+// says "read <n>", waits for a line, and rewrites the partition with what it
+// read, as the dimension step rewrites the fact_sessions partitions it
+// re-resolves. It says "round <n>" after each.
+func helperRewrite(args []string, in *bufio.Reader) error {
 	out := args[0]
 	rounds, err := strconv.Atoi(args[1])
 	if err != nil {
 		return err
 	}
 	for n := range rounds {
+		if err := waitForLine(in); err != nil {
+			return err
+		}
 		err := Exclusive(out, func() error {
 			rows, err := ReadRows[schemas.Event](out, "fact_events", []time.Time{day1})
 			if err != nil {
 				return err
 			}
-			time.Sleep(30 * time.Millisecond)
+			fmt.Println("read", n)
+			if err := waitForLine(in); err != nil {
+				return err
+			}
 			runID := fmt.Sprintf("rewrite-%d", n)
 			if err := Stage(out, runID, "fact_events", rows); err != nil {
 				return err
@@ -372,8 +387,9 @@ func TestSecondBatchRunFailsFast(t *testing.T) {
 // A streaming process appends to day1 of fact_events while another process
 // rewrites that partition from what it reads (as the dimension step does):
 // every row whose delivery was emitted, the signal to acknowledge its
-// message, is in the partition at the end. Without the locks a file
-// published between the step's read and its commit was swept away.
+// message, is in the partition at the end. In each round the stream
+// publishes a bundle between the rewrite's read and its commit: without the
+// locks that bundle's file was swept away by the commit.
 func TestStreamingAppendsSurviveRewrites(t *testing.T) {
 	out := t.TempDir()
 	stage(t, out, "run-0", "fact_events", anys(makeEvents("old", day1, 0, 10)))
@@ -381,27 +397,21 @@ func TestStreamingAppendsSurviveRewrites(t *testing.T) {
 
 	stream := startHelper(t, "stream", out, "stream-1")
 	stream.expect("ready")
-	ackedBundles := make(chan int)
-	go func() {
-		defer close(ackedBundles)
-		for stream.lines.Scan() {
-			if n, ok := strings.CutPrefix(stream.lines.Text(), "acked "); ok {
-				i, _ := strconv.Atoi(n)
-				ackedBundles <- i
-			}
-		}
-	}()
 	const rounds = 15
 	rewrite := startHelper(t, "rewrite", out, strconv.Itoa(rounds))
 	var acked []string
 	for n := range rounds {
+		rewrite.proceed()
+		rewrite.expect(fmt.Sprintf("read %d", n))
+		stream.proceed()
+		stream.expect(fmt.Sprintf("publishing %d", n))
+		rewrite.proceed()
 		rewrite.expect(fmt.Sprintf("round %d", n))
-	}
-	rewrite.mustExit()
-	stream.proceed()
-	for n := range ackedBundles {
+		stream.expect(fmt.Sprintf("acked %d", n))
 		acked = append(acked, ids(streamed(n))...)
 	}
+	rewrite.mustExit()
+	stream.say("stop")
 	stream.mustExit()
 
 	got := visible(t, out)[day1]

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/example/clickstream/tools/generate/groundtruth"
+	"github.com/example/clickstream/internal/groundtruth"
 )
 
 // TestReferenceAgainstTruth runs reference.sql on a small generated sample
@@ -19,7 +19,9 @@ import (
 // spans two).
 func TestReferenceAgainstTruth(t *testing.T) {
 	dir := t.TempDir()
-	groundtruth.Generate(t, dir, "--seed", "11", "--events", "6000", "--days", "2", "--files_per_day", "3")
+	if err := groundtruth.Generate(dir, "--seed", "11", "--events", "6000", "--days", "2", "--files_per_day", "3"); err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "reference")
 	c, err := runReference(context.Background(), filepath.Join(dir, "raw", "*", "*"), out)
 	if err != nil {
@@ -28,7 +30,11 @@ func TestReferenceAgainstTruth(t *testing.T) {
 
 	kept := map[[2]string]groundtruth.Record{}
 	truthSessions := map[string]bool{}
-	for _, r := range groundtruth.Read(t, dir) {
+	truth, err := groundtruth.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range truth {
 		if r.Outcome == "event" || r.Outcome == "bot" {
 			kept[[2]string{r.DeviceID, r.EventID}] = r
 		}

@@ -1,4 +1,4 @@
-package main
+package generate
 
 import (
 	"flag"
@@ -28,7 +28,7 @@ type Config struct {
 	DupRate      float64 // fraction of sends retried
 }
 
-const usageText = `Usage: go run ./tools/generate --out DIR [flags]
+const usageText = `Usage: go run ./tools/generate/cmd/generate --out DIR [flags]
 
 Writes a deterministic synthetic clickstream as the collector lands it
 (DIR/raw/dt=YYYY-MM-DD/part-NNN.jsonl[.gz]), the bot IP deny list
@@ -38,7 +38,10 @@ Writes a deterministic synthetic clickstream as the collector lands it
 Flags:
 `
 
-func parseFlags(args []string, stderr io.Writer) (Config, error) {
+// ParseFlags reads a Config from the command's flags (args without the
+// program name), writing usage to stderr on --help (flag.ErrHelp) or a bad
+// flag. The result is validated.
+func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg Config

@@ -1,4 +1,4 @@
-package main
+package generate
 
 import (
 	"bytes"
@@ -552,7 +552,7 @@ func TestIdentity(t *testing.T) {
 
 func TestHelpDocumentsEveryFlag(t *testing.T) {
 	var out bytes.Buffer
-	if _, err := parseFlags([]string{"--help"}, &out); err == nil {
+	if _, err := ParseFlags([]string{"--help"}, &out); err == nil {
 		t.Fatal("--help did not stop")
 	}
 	for _, f := range []string{"seed", "events", "start", "days", "out", "files_per_day", "gzip", "bad_rate", "dup_rate"} {
@@ -560,7 +560,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 			t.Errorf("--help does not document --%s", f)
 		}
 	}
-	cfg, err := parseFlags([]string{"--out", "x"}, io.Discard)
+	cfg, err := ParseFlags([]string{"--out", "x"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

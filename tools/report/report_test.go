@@ -16,8 +16,8 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/pipelines"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 	"github.com/example/clickstream/tools/runstatus/runstatustest"
 )
 
@@ -35,7 +35,9 @@ func TestReportInBrowser(t *testing.T) {
 	browser := chromium(t)
 	tmp := t.TempDir()
 	data, wh := filepath.Join(tmp, "data"), filepath.Join(tmp, "warehouse")
-	groundtruth.Generate(t, data, "--seed", "13", "--events", "6000", "--days", "1")
+	if err := groundtruth.Generate(data, "--seed", "13", "--events", "6000", "--days", "1"); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("CLICKSTREAM_REPORT_TEST_KEY", "report-test-key")
 	sum, err := pipelines.Run(context.Background(), pipelines.Config{
 		Input:      []string{filepath.Join(data, "raw", "*", "*")},
@@ -77,7 +79,10 @@ func TestReportInBrowser(t *testing.T) {
 		t.Errorf("sessions by country: %q, want the no-geo-data notice", page.Geo)
 	}
 
-	truth := groundtruth.Read(t, data)
+	truth, err := groundtruth.Read(data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	checkOutcomes(t, page, truth)
 	checkSessions(t, page, truth)
 }

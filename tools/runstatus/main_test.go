@@ -352,9 +352,7 @@ func TestWait(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go func() {
-			for df.Gets("job-6") < 3 {
-				time.Sleep(time.Millisecond)
-			}
+			<-df.Answered("job-6", 3)
 			cancel()
 		}()
 		var out, errOut bytes.Buffer

@@ -195,7 +195,6 @@ func TestFallbackRow(t *testing.T) {
 	bot := makeBotEvents("fb", 1)[0]
 	dead := makeDeadLetters("fb", 1)[0]
 	dead.Payload = `{"user_id":"alice@example.com","ip":"203.0.113.9"}`
-	today := schemas.DateOf(time.Now())
 	for _, tc := range []struct {
 		name, table string
 		row         any
@@ -216,8 +215,8 @@ func TestFallbackRow(t *testing.T) {
 		{"dead letter: keyed by its reason, payload not kept", "dead_letter", dead, "no", Rejected{Table: "dead_letter", Key: schemas.ReasonBadJSON, Fallback: schemas.DeadLetter{
 			DeadLetterDate: day, Detail: "dead_letter: no", Source: dead.Source, SourceLine: dead.SourceLine, Delivery: dead.Delivery,
 		}}, []string{"alice", "203.0.113.9", "e0"}},
-		{"session: no source, no date in range, no message: today", "fact_sessions", schemas.Session{SessionID: "s1", DeviceID: "d1"}, "no",
-			Rejected{Table: "fact_sessions", Fallback: schemas.DeadLetter{DeadLetterDate: today, Detail: "fact_sessions: no", Source: "bigquery:fact_sessions"}},
+		{"session: no source, no date in range, no message: today (want has no date)", "fact_sessions", schemas.Session{SessionID: "s1", DeviceID: "d1"}, "no",
+			Rejected{Table: "fact_sessions", Fallback: schemas.DeadLetter{Detail: "fact_sessions: no", Source: "bigquery:fact_sessions"}},
 			[]string{"s1", "d1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,7 +224,16 @@ func TestFallbackRow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			before := schemas.DateOf(time.Now())
 			got := enc.rejected(tc.row, tc.detail)
+			if tc.want.Fallback.DeadLetterDate.IsZero() {
+				// Dated the day of the call: the day before it or the day
+				// after it, should midnight fall in between.
+				if d := got.Fallback.DeadLetterDate; !d.Equal(before) && !d.Equal(schemas.DateOf(time.Now())) {
+					t.Errorf("dead_letter_date %s, want the day of the call (%s)", d.Format(time.DateOnly), before.Format(time.DateOnly))
+				}
+				got.Fallback.DeadLetterDate = time.Time{}
+			}
 			checkHashed(t, got.Fallback)
 			for _, v := range tc.values {
 				if strings.Contains(got.Fallback.Detail, v) || strings.Contains(got.Fallback.Source, v) {

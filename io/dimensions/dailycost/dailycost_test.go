@@ -18,12 +18,12 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/io/warehouse/duck"
 	"github.com/example/clickstream/pipelines"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 	"github.com/example/clickstream/transforms/enrich"
 )
 
@@ -48,7 +48,9 @@ var sample = []string{"--seed", "3", "--events", "60000", "--days", "28", "--his
 func BenchmarkDailySteps(b *testing.B) {
 	ctx := context.Background()
 	data := b.TempDir()
-	groundtruth.Generate(b, data, sample...)
+	if err := groundtruth.Generate(data, sample...); err != nil {
+		b.Fatal(err)
+	}
 	b.Setenv("CLICKSTREAM_COST_KEY", "cost-key")
 	facts := filepath.Join(b.TempDir(), "facts")
 	if _, err := pipelines.Run(ctx, pipelines.Config{

@@ -18,6 +18,9 @@ import (
 
 // TestEmptyWarehouse: without files every table is an empty view with its
 // schema's columns, so every query binds and returns no rows.
+// sqlDir holds the queries of the repository.
+const sqlDir = "../../../sql"
+
 func TestEmptyWarehouse(t *testing.T) {
 	ctx := context.Background()
 	w, err := warehousesql.Open(ctx, filepath.Join(t.TempDir(), "none"))

@@ -30,6 +30,14 @@ type job struct {
 	states   []string
 	gets     int
 	messages []*dataflow.JobMessage
+	// answered are the channels of Answered, closed once gets reaches
+	// their count.
+	answered []answeredAt
+}
+
+type answeredAt struct {
+	gets int
+	done chan struct{}
 }
 
 // importance orders the message importances, least first.
@@ -105,6 +113,21 @@ func (d *Dataflow) Gets(id string) int {
 	return 0
 }
 
+// Answered returns a channel closed once the job, which AddJob added, has
+// answered n jobs.get calls.
+func (d *Dataflow) Answered(id string, n int) <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	j := d.jobs[id]
+	done := make(chan struct{})
+	if j.gets >= n {
+		close(done)
+		return done
+	}
+	j.answered = append(j.answered, answeredAt{gets: n, done: done})
+	return done
+}
+
 // lookup returns the job a request names, or answers 404.
 func (d *Dataflow) lookup(w http.ResponseWriter, r *http.Request) *job {
 	if !d.here(w, r) {
@@ -144,6 +167,13 @@ func (d *Dataflow) getJob(w http.ResponseWriter, r *http.Request) {
 	meta.CurrentStateTime = time.Now().UTC().Format(time.RFC3339Nano)
 	j.gets++
 	writeJSON(w, &meta)
+	j.answered = slices.DeleteFunc(j.answered, func(a answeredAt) bool {
+		if j.gets >= a.gets {
+			close(a.done)
+			return true
+		}
+		return false
+	})
 }
 
 func (d *Dataflow) listJobs(w http.ResponseWriter, r *http.Request) {

@@ -1,4 +1,4 @@
-package warehousesql_test
+package sqltruth_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/tools/query/warehousesql"
 )
 
@@ -16,7 +17,12 @@ import (
 // 2026-11-01 is a Sunday, so the first cohort week holds one day, and
 // visitors come back over the three weeks after it.
 func TestCohortRetentionOverWeeks(t *testing.T) {
-	s := newSample(t, "weeks", "--seed", "12", "--events", "30000", "--days", "22")
+	s, err := newSample("weeks", func(dir string) error {
+		return groundtruth.Generate(dir, "--seed", "12", "--events", "30000", "--days", "22")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w, err := warehousesql.Open(context.Background(), s.warehouse)
 	if err != nil {
 		t.Fatal(err)

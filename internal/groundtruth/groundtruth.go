@@ -1,7 +1,8 @@
-// Package groundtruth runs the generator (tools/generate) and reads its
-// truth file, for tests that check the pipeline against it. Like the
-// generator, it imports nothing of the pipeline: the truth stays independent
-// of the code under test.
+// Package groundtruth writes samples with the generator (tools/generate)
+// and reads their truth, for tests that check the pipeline against it.
+// Like the generator, it imports nothing of the pipeline, so the truth stays
+// independent of the code under test (TestImports checks it). Only tests
+// import it.
 package groundtruth
 
 import (
@@ -9,11 +10,12 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"testing"
 	"time"
+
+	"github.com/example/clickstream/tools/generate"
 )
 
 // Record is one line of truth.jsonl.gz: what the pipeline must do with one
@@ -39,30 +41,34 @@ type Record struct {
 // line and position in the beacon.
 func (r Record) Key() string { return fmt.Sprintf("%s:%d:%d", r.File, r.Line, r.Index) }
 
-// Generate builds the generator and writes a sample into dir with the given
-// flags (e.g. "--seed", "11", "--events", "40000").
-func Generate(t testing.TB, dir string, flags ...string) {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "generate")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/example/clickstream/tools/generate").CombinedOutput(); err != nil {
-		t.Fatalf("build generator: %v\n%s", err, out)
+// Generate writes a sample into dir with the generator's command-line
+// flags (e.g. "--seed", "11", "--events", "40000"), in process.
+func Generate(dir string, flags ...string) error {
+	cfg, err := generate.ParseFlags(append([]string{"--out", dir}, flags...), io.Discard)
+	if err != nil {
+		return fmt.Errorf("generator flags %q: %w", flags, err)
 	}
-	if out, err := exec.Command(bin, append([]string{"--out", dir}, flags...)...).CombinedOutput(); err != nil {
-		t.Fatalf("generate: %v\n%s", err, out)
-	}
+	_, err = generate.Generate(cfg)
+	return err
+}
+
+// GenerateShared writes into dir the sample that the end-to-end tests of
+// the batch pipeline and of the SQL share: two days from 2026-11-01, about
+// 40,000 events, seed 11. Each test package generates it once, in TestMain.
+func GenerateShared(dir string) error {
+	return Generate(dir, "--seed", "11", "--events", "40000", "--days", "2")
 }
 
 // Read returns every record of dir/truth.jsonl.gz.
-func Read(t testing.TB, dir string) []Record {
-	t.Helper()
+func Read(dir string) ([]Record, error) {
 	f, err := os.Open(filepath.Join(dir, "truth.jsonl.gz"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("truth: %w", err)
 	}
 	var out []Record
 	sc := bufio.NewScanner(zr)
@@ -70,12 +76,12 @@ func Read(t testing.TB, dir string) []Record {
 	for sc.Scan() {
 		var r Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("truth: %v", err)
+			return nil, fmt.Errorf("truth line %d: %w", len(out)+1, err)
 		}
 		out = append(out, r)
 	}
 	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("truth: %w", err)
 	}
-	return out
+	return out, nil
 }

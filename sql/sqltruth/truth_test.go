@@ -1,4 +1,4 @@
-package warehousesql_test
+package sqltruth_test
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -18,24 +19,39 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/pipelines"
 	"github.com/example/clickstream/sql/models"
-	"github.com/example/clickstream/tools/generate/groundtruth"
 	"github.com/example/clickstream/tools/query/warehousesql"
 )
 
+// TestMain generates the shared sample and runs the batch pipeline on it
+// once, before the tests that read it.
 func TestMain(m *testing.M) {
-	code := ptest.MainRet(m)
-	if tmpRoot != "" {
-		_ = os.RemoveAll(tmpRoot)
+	flag.Parse()
+	beam.Init()
+	os.Setenv(hashKeyEnv, "sql-test-key")
+	tmp, err := os.MkdirTemp("", "clickstream-sql-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
+	tmpRoot = tmp
+	shared, err = newSample("two-days", groundtruth.GenerateShared)
+	code := 1
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "shared sample:", err)
+	} else {
+		code = m.Run()
+	}
+	_ = os.RemoveAll(tmpRoot)
 	os.Exit(code)
 }
 
 // sqlDir holds the queries under test.
-const sqlDir = "../../../sql"
+const sqlDir = ".."
 
 // rawEvent is what the test reads of an event in the raw files: the truth
 // does not carry event types or payloads.
@@ -178,60 +194,47 @@ type sample struct {
 }
 
 var (
-	shared  *sample
-	tmpRoot string // removed after the tests
+	shared  *sample // the shared sample, built by TestMain
+	tmpRoot string  // holds the samples; removed after the tests
 )
 
-// build generates two days of data, runs the batch pipeline into a fresh
-// warehouse and reads the truth. Shared by the tests (it takes seconds).
-func build(t *testing.T) *sample {
-	t.Helper()
-	if shared == nil {
-		shared = newSample(t, "two-days", "--seed", "11", "--events", "40000", "--days", "2")
-	}
-	return shared
-}
-
-// newSample generates data with the generator's flags into a directory of
-// its own, runs the batch pipeline on it into a fresh warehouse and reads
-// the truth.
-func newSample(t *testing.T, name string, flags ...string) *sample {
-	t.Helper()
-	if tmpRoot == "" {
-		tmp, err := os.MkdirTemp("", "clickstream-sql-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tmpRoot = tmp
-	}
+// newSample generates data with generate into a directory of its own, runs
+// the batch pipeline on it into a fresh warehouse and reads the truth.
+func newSample(name string, generate func(dir string) error) (*sample, error) {
 	data := filepath.Join(tmpRoot, name, "data")
-	groundtruth.Generate(t, data, flags...)
-	t.Setenv("CLICKSTREAM_SQL_TEST_KEY", "sql-test-key")
+	if err := generate(data); err != nil {
+		return nil, err
+	}
 	s := &sample{dir: data, warehouse: filepath.Join(tmpRoot, name, "warehouse")}
 	sum, err := pipelines.Run(context.Background(), pipelines.Config{
 		Input:      []string{filepath.Join(data, "raw", "*", "*")},
 		Output:     s.warehouse,
-		HashKeyRef: "env:CLICKSTREAM_SQL_TEST_KEY",
+		HashKeyRef: "env:" + hashKeyEnv,
 		BotIPFile:  filepath.Join(data, "bot_ip_denylist.txt"),
 		Shards:     16,
 	})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if !sum.Reconciled {
-		t.Fatalf("pipeline run not reconciled: %v", sum.Problems)
+		return nil, fmt.Errorf("pipeline run not reconciled: %v", sum.Problems)
 	}
-	s.readTruth(t)
-	return s
+	return s, s.readTruth()
 }
+
+// hashKeyEnv holds the pipeline's pseudonymization key in the tests.
+const hashKeyEnv = "CLICKSTREAM_SQL_TEST_KEY"
 
 // readTruth reads the truth's accepted events, their payloads from the raw
 // files, and groups them into the truth's sessions.
-func (s *sample) readTruth(t *testing.T) {
-	t.Helper()
+func (s *sample) readTruth() error {
 	var events []*event
 	need := map[string]map[int64]bool{} // file -> lines
-	for _, r := range groundtruth.Read(t, s.dir) {
+	truth, err := groundtruth.Read(s.dir)
+	if err != nil {
+		return err
+	}
+	for _, r := range truth {
 		if r.Outcome != "event" {
 			continue
 		}
@@ -243,22 +246,25 @@ func (s *sample) readTruth(t *testing.T) {
 	}
 	lines := map[string][]byte{}
 	for file, want := range need {
-		readLines(t, filepath.Join(s.dir, filepath.FromSlash(file)), want, func(n int64, line []byte) {
+		err := readLines(filepath.Join(s.dir, filepath.FromSlash(file)), want, func(n int64, line []byte) {
 			lines[fmt.Sprintf("%s:%d", file, n)] = line
 		})
+		if err != nil {
+			return err
+		}
 	}
 	bySession := map[string]*session{}
 	for _, e := range events {
 		line, ok := lines[fmt.Sprintf("%s:%d", e.File, e.Line)]
 		if !ok {
-			t.Fatalf("%s: line not found in the raw file", e.Key())
+			return fmt.Errorf("%s: line not found in the raw file", e.Key())
 		}
 		raw, err := eventAt(line, e.Index)
 		if err != nil {
-			t.Fatalf("%s: %v", e.Key(), err)
+			return fmt.Errorf("%s: %w", e.Key(), err)
 		}
 		if err := json.Unmarshal(raw, &e.rawEvent); err != nil {
-			t.Fatalf("%s: %v", e.Key(), err)
+			return fmt.Errorf("%s: %w", e.Key(), err)
 		}
 		e.EventType = strings.ToLower(e.EventType)
 		ss := bySession[e.Session]
@@ -291,16 +297,16 @@ func (s *sample) readTruth(t *testing.T) {
 	sort.Strings(sorted)
 	s.first, _ = models.ParseDate(sorted[0])
 	s.last, _ = models.ParseDate(sorted[len(sorted)-1])
+	return nil
 }
 
 // readLines calls fn with each wanted line of a raw file, gzip or not
 // (detected from the content). A truncated gzip file yields the lines before
 // the cut, which are all the truth refers to.
-func readLines(t *testing.T, path string, want map[int64]bool, fn func(int64, []byte)) {
-	t.Helper()
+func readLines(path string, want map[int64]bool, fn func(int64, []byte)) error {
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<16)
@@ -308,7 +314,7 @@ func readLines(t *testing.T, path string, want map[int64]bool, fn func(int64, []
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			t.Fatalf("%s: %v", path, err)
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		r = zr
 	}
@@ -316,13 +322,13 @@ func readLines(t *testing.T, path string, want map[int64]bool, fn func(int64, []
 	for n := int64(1); ; n++ {
 		line, err := lr.ReadBytes('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			return // the cut of a truncated gzip file
+			return nil // the cut of a truncated gzip file
 		}
 		if want[n] && len(line) > 0 {
 			fn(n, bytes.TrimRight(line, "\r\n"))
 		}
 		if err != nil {
-			return
+			return nil
 		}
 	}
 }
@@ -505,7 +511,7 @@ func (s *sample) dates() warehousesql.Params {
 // pipeline built from generated data, and compares its key figures with
 // figures computed from the generator's truth and the raw files alone.
 func TestQueriesAgainstTruth(t *testing.T) {
-	s := build(t)
+	s := shared
 	w, err := warehousesql.Open(context.Background(), s.warehouse)
 	if err != nil {
 		t.Fatal(err)

@@ -1,38 +1,22 @@
-// Command generate writes a synthetic e-commerce clickstream as the collector
-// lands it, and the ground truth of what the pipeline must do with every
-// record of it. It shares no code with the pipeline, so that the truth is an
-// independent specification. See README.md for the layout and the rules.
-package main
+// Package generate writes a synthetic e-commerce clickstream as the
+// collector lands it, and the ground truth of what the pipeline must do with
+// every record of it. It shares no code with the pipeline, so that the truth
+// is an independent specification. The command is cmd/generate; tests call
+// Generate directly (internal/groundtruth). See README.md for the layout and
+// the rules.
+package generate
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"time"
 )
 
-func main() {
-	cfg, err := parseFlags(os.Args[1:], os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "generate:", err)
-		os.Exit(2)
-	}
-	began := time.Now()
-	sum, err := Generate(cfg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "generate:", err)
-		os.Exit(1)
-	}
-	printSummary(os.Stdout, cfg, sum, time.Since(began))
-}
-
-func printSummary(w io.Writer, cfg Config, s *Summary, took time.Duration) {
+// PrintSummary writes what a run of cfg wrote, as the command prints it:
+// files, lines, records, the world's size, outcomes, bot rules and
+// dead-letter reasons; took is how long the run took.
+func PrintSummary(w io.Writer, cfg Config, s *Summary, took time.Duration) {
 	fmt.Fprintf(w, "wrote %s in %.1fs\n", cfg.Out, took.Seconds())
 	fmt.Fprintf(w, "  files %d (%d gzip), lines %d, records %d\n", s.Files, s.GzipFiles, s.Lines, s.Records)
 	fmt.Fprintf(w, "  world: %d persons, %d devices, %d events, %d visits (%.1f%% with a purchase)\n",
