@@ -82,9 +82,9 @@ func TestTrafficGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	type record struct {
-		PageURL      string `json:"page_url"`
-		Referrer     string `json:"referrer"`
-		ReferrerHost string `json:"referrer_host"`
+		PageURL      string  `json:"page_url"`
+		Referrer     string  `json:"referrer"`
+		ReferrerHost string  `json:"referrer_host"`
 		Traffic      Traffic `json:"traffic"`
 	}
 	var records []any
