@@ -19,7 +19,7 @@ func Build(s beam.Scope, c Config) {
 		files.WithMaxFileBytes(c.MaxFileBytes), files.WithMaxFileRecords(c.MaxFileRecords))
 	events, dead := parse.Parse(s, records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
 	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
-	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})
+	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef, GeoDB: c.GeoDB})
 
 	kept, duplicates, bots, sessions := bydevice.Apply(s, events, bydevice.Options{
 		Shards: c.Shards, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow, Sessions: c.Sessions,

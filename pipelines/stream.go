@@ -41,7 +41,7 @@ func BuildStreaming(s beam.Scope, c Config) {
 	records := pubsub.Read(s, c.PubSub)
 	events, dead := parse.Parse(s, records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
 	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
-	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef})
+	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef, GeoDB: c.GeoDB})
 
 	kept, duplicates, bots := bydevice.Stream(s, events, bydevice.StreamOptions{
 		DedupHorizon: c.DedupHorizon, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow,
