@@ -4,7 +4,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 )
+
+// geoRangesFile lists countryRanges in the output directory, so that tests
+// can build a geolocation database that agrees with the truth.
+const geoRangesFile = "geo_ranges.tsv"
 
 // countryRange is where visitors of one country get their addresses: real
 // ranges of its access networks (broadband and mobile carriers).
@@ -31,6 +38,9 @@ var countryRanges = []countryRange{
 	{"ES", 5, prefixes("83.32.0.0/11", "88.0.0.0/11"), nil},
 	{"PL", 3, prefixes("83.0.0.0/11", "89.64.0.0/12"), nil},
 }
+
+// all is the country's IPv4 and IPv6 ranges.
+func (c countryRange) all() []netip.Prefix { return append(c.v4[:len(c.v4):len(c.v4)], c.v6...) }
 
 var countryWeights = func() []float64 {
 	w := make([]float64, len(countryRanges))
@@ -84,11 +94,26 @@ func countryOf(ip string) string {
 		return ""
 	}
 	for _, c := range countryRanges {
-		for _, p := range append(c.v4[:len(c.v4):len(c.v4)], c.v6...) {
+		for _, p := range c.all() {
 			if p.Contains(a) {
 				return c.country
 			}
 		}
 	}
 	return ""
+}
+
+// writeGeoRanges writes geoRangesFile: "PREFIX<TAB>COUNTRY" lines.
+func writeGeoRanges(dir string) error {
+	var b strings.Builder
+	b.WriteString("# Address ranges the generator draws visitors from: prefix, tab, ISO 3166-1 alpha-2 country.\n")
+	for _, c := range countryRanges {
+		for _, p := range c.all() {
+			fmt.Fprintf(&b, "%s\t%s\n", p, c.country)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, geoRangesFile), []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write geo ranges: %w", err)
+	}
+	return nil
 }

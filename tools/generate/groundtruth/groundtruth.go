@@ -9,11 +9,16 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/maxmind/mmdbwriter"
+	"github.com/maxmind/mmdbwriter/mmdbtype"
 )
 
 // Record is one line of truth.jsonl.gz: what the pipeline must do with one
@@ -33,6 +38,15 @@ type Record struct {
 	EventDate      string    `json:"event_date"`
 	DeadLetterDate string    `json:"dead_letter_date"`
 	Session        string    `json:"session"`
+
+	// Geo and traffic truth of an accepted event: the country its address
+	// was drawn from ("" for none) and GA4's traffic source, medium,
+	// campaign and default channel group for its page URL and referrer.
+	GeoCountry          string `json:"geo_country"`
+	TrafficSource       string `json:"traffic_source"`
+	TrafficMedium       string `json:"traffic_medium"`
+	TrafficCampaign     string `json:"traffic_campaign"`
+	DefaultChannelGroup string `json:"default_channel_group"`
 }
 
 // Key identifies the input record: file (relative to the data directory),
@@ -78,4 +92,57 @@ func Read(t testing.TB, dir string) []Record {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// GeoDB writes IP geolocation databases that agree with the truth: every
+// address range of dir's geo_ranges.tsv (the ranges the generator drew
+// visitors from) in its country, as MaxMind DB files laid out like
+// @ip-location-db's (country_code, state1, city). It returns them as a
+// --geo_db value (IPv4 file, IPv6 file).
+func GeoDB(t testing.TB, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "geo_ranges.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trees := map[int]*mmdbwriter.Tree{}
+	for _, v := range []int{4, 6} {
+		if trees[v], err = mmdbwriter.New(mmdbwriter.Options{DatabaseType: "truth-geo", IPVersion: v, RecordSize: 24, DisableIPv4Aliasing: v == 6}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		prefix, country, ok := strings.Cut(line, "\t")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		_, network, err := net.ParseCIDR(prefix)
+		if err != nil {
+			t.Fatalf("geo_ranges.tsv: %v", err)
+		}
+		v := 6
+		if network.IP.To4() != nil {
+			v = 4
+		}
+		rec := mmdbtype.Map{"country_code": mmdbtype.String(country), "state1": mmdbtype.String(""), "city": mmdbtype.String("")}
+		if err := trees[v].Insert(network, rec); err != nil {
+			t.Fatalf("geo_ranges.tsv: %s: %v", prefix, err)
+		}
+	}
+	var paths []string
+	for _, v := range []int{4, 6} {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("truth-geo-ipv%d.mmdb", v))
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := trees[v].WriteTo(f); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	return strings.Join(paths, ",")
 }
