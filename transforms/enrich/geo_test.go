@@ -44,14 +44,16 @@ func writeGeoDB(t *testing.T, ipVersion int, networks map[string][3]string) stri
 	return path
 }
 
-// testGeoDB is an IPv4 and an IPv6 database, as --geo_db takes them.
+// testGeoDB is an IPv4 and an IPv6 database, as --geo_db takes them. It
+// knows single addresses, so a lookup of a truncated address finds nothing.
 func testGeoDB(t *testing.T) string {
 	v4 := writeGeoDB(t, 4, map[string][3]string{
-		"198.51.100.0/24": {"DE", "Bavaria", "Munich"},
-		"192.0.2.0/24":    {"nz", "Auckland", "Auckland"},
-		"203.0.113.0/24":  {"XX", "", ""},
+		"198.51.100.23/32": {"DE", "Bavaria", "Munich"},
+		"198.51.100.7/32":  {"DE", "Bavaria", "Munich"},
+		"192.0.2.1/32":     {"nz", "Auckland", "Auckland"},
+		"203.0.113.5/32":   {"XX", "", ""},
 	})
-	v6 := writeGeoDB(t, 6, map[string][3]string{"2001:db8:1234::/48": {"BR", "São Paulo", "São Paulo"}})
+	v6 := writeGeoDB(t, 6, map[string][3]string{"2001:db8:1234:5678::9/128": {"BR", "São Paulo", "São Paulo"}})
 	return v4 + " , " + v6
 }
 
@@ -69,7 +71,8 @@ func TestGeoDBLookup(t *testing.T) {
 		{"::ffff:198.51.100.7", Geo{"DE", "Bavaria", "Munich", "EU"}},
 		{"2001:db8:1234:5678::9", Geo{"BR", "São Paulo", "São Paulo", "SA"}},
 		{"203.0.113.5", Geo{Country: "XX"}},
-		{"2001:db8:9999::1", Geo{}},
+		{"2001:db8:1234::", Geo{}},
+		{"198.51.100.0", Geo{}},
 		{"8.8.8.8", Geo{}},
 		{"not-an-ip", Geo{}},
 		{"", Geo{}},
