@@ -2,20 +2,16 @@ package enrich
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	_ "embed"
 	"fmt"
-	"io"
 	"net/netip"
 	"strings"
 	"sync"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
-	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/gcs"   // gs:// databases
-	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local" // local databases
 	"github.com/oschwald/maxminddb-golang/v2"
 
+	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/transforms/pseudonymize"
 )
 
@@ -97,7 +93,7 @@ func OpenGeoDB(ctx context.Context, spec string) (*GeoDB, error) {
 func readGeoDB(ctx context.Context, spec string) (*GeoDB, error) {
 	g := &GeoDB{}
 	for _, path := range geoPaths(spec) {
-		b, err := readWhole(ctx, path)
+		b, err := files.ReadAll(ctx, path, maxGeoDBBytes)
 		if err != nil {
 			return nil, fmt.Errorf("enrich: geo database: %w", err)
 		}
@@ -123,29 +119,6 @@ func geoPaths(spec string) []string {
 		}
 	}
 	return paths
-}
-
-// readWhole reads a file through Beam's filesystems.
-func readWhole(ctx context.Context, path string) ([]byte, error) {
-	fs, err := filesystem.New(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	defer func() { _ = fs.Close() }() // nothing to flush after a read
-	rc, err := fs.OpenRead(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	defer func() { _ = rc.Close() }()
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(rc, maxGeoDBBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if n > maxGeoDBBytes {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", path, maxGeoDBBytes)
-	}
-	return buf.Bytes(), nil
 }
 
 // Lookup returns where ip is: the first database of its IP version that
