@@ -62,7 +62,7 @@ func TestStreamingBigQuery(t *testing.T) {
 	})
 
 	dir := t.TempDir()
-	groundtruth.Generate(t, dir, "--seed", "6", "--events", "1500", "--days", "1", "--gzip", "0")
+	groundtruth.Generate(t, dir, "--seed", "8", "--events", "1500", "--days", "1", "--gzip", "0")
 	truth := groundtruth.Read(t, dir)
 	const project, topic, sub = "demo", "raw-events", "clickstream"
 	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))
