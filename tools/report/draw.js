@@ -3,7 +3,7 @@
 (function () {
   'use strict';
   // Okabe-Ito's eight colours (distinguishable with the common colour
-  // blindnesses) first, then Paul Tol's muted scheme and two greys: one
+  // blindnesses) first, then Paul Tol's muted scheme, a brown and a grey: one
   // colour for each of GA4's 19 default channel groups.
   const palette = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#56B4E9', '#CC79A7', '#F0E442', '#000000',
     '#332288', '#88CCEE', '#44AA99', '#117733', '#999933', '#DDCC77', '#CC6677', '#882255', '#AA4499',
