@@ -2,11 +2,14 @@ package enrich
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
 )
@@ -105,5 +108,47 @@ func TestContinentsCoverISO(t *testing.T) {
 		if m[c] != want {
 			t.Errorf("continent of %s = %q, want %q", c, m[c], want)
 		}
+	}
+}
+
+// TestOpenGeoDBFromGCS reads the databases through gs:// URLs, as Dataflow
+// workers do from the staging bucket, from fake-gcs-server in process.
+func TestOpenGeoDBFromGCS(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	server, err := fakestorage.NewServerWithOptions(fakestorage.Options{
+		Scheme: "http", Host: "127.0.0.1", Port: uint16(port), PublicHost: fmt.Sprintf("127.0.0.1:%d", port),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Stop()
+	t.Setenv("STORAGE_EMULATOR_HOST", fmt.Sprintf("127.0.0.1:%d", port))
+	server.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "staging"})
+	var urls []string
+	for i, path := range strings.Split(testGeoDB(t), ",") {
+		b, err := os.ReadFile(strings.TrimSpace(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("geo/db-%d.mmdb", i)
+		server.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "staging", Name: name}, Content: b})
+		urls = append(urls, "gs://staging/"+name)
+	}
+	db, err := OpenGeoDB(context.Background(), strings.Join(urls, ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ip, want := range map[string]string{"198.51.100.23": "DE", "2001:db8:1234:5678::9": "BR"} {
+		if got := db.Lookup(ip).Country; got != want {
+			t.Errorf("Lookup(%s).Country = %q, want %q", ip, got, want)
+		}
+	}
+	if _, err := OpenGeoDB(context.Background(), "gs://staging/geo/missing.mmdb"); err == nil {
+		t.Error("OpenGeoDB of a missing gs:// object succeeded")
 	}
 }
