@@ -9,6 +9,8 @@ SAMPLE_EVENTS ?= 200000
 SEED          ?= 1
 WAREHOUSE     ?= warehouse
 HASH_KEY_FILE ?= $(HOME)/.config/clickstream/hash_key
+# IP geolocation databases (DB-IP city lite, CC BY 4.0) are cached here.
+GEO_CACHE     ?= $(HOME)/.cache/clickstream/geo
 FUZZTIME      ?= 30s
 
 BENCH_DATA   ?= /tmp/clickstream-bench
@@ -42,14 +44,16 @@ $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS): $(wildcard tools/generate/*.go tools/g
 
 generate: $(SAMPLE)/.done-$(SEED)-$(SAMPLE_EVENTS)
 
-# run: generate a sample, run the batch pipeline on Beam's local runner (Prism),
-# write the local warehouse, print the run summary and the daily funnel,
+# run: generate a sample, fetch the IP geolocation databases once
+# (scripts/fetch-geo-db.sh), run the batch pipeline on Beam's local runner
+# (Prism), write the local warehouse, print the run summary and the daily funnel,
 # and write the run's HTML report (its path is the last line).
 run: build generate
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	$(BIN)/clickstream --input='$(SAMPLE)/raw/*/*' --output=$(WAREHOUSE) \
 		--dates=$$(sed -n 's/^  "dates": "\([^"]*\)".*/\1/p' $(SAMPLE)/truth_summary.json) \
-		--hash_key=file:$(HASH_KEY_FILE) --bot_ip_file=$(SAMPLE)/bot_ip_denylist.txt
+		--hash_key=file:$(HASH_KEY_FILE) --bot_ip_file=$(SAMPLE)/bot_ip_denylist.txt \
+		--geo_db=$$(scripts/fetch-geo-db.sh $(GEO_CACHE) | tail -n 1)
 	@echo
 	$(BIN)/query --warehouse=$(WAREHOUSE) --query=daily_funnel
 	@$(BIN)/report --warehouse=$(WAREHOUSE)

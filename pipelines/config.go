@@ -63,8 +63,12 @@ type Config struct {
 	HashKeyRef string
 	// IPMode is truncate, hash or raw.
 	IPMode string
-	// InternalDomains are the site's own domains for the referrer class.
+	// InternalDomains are the site's own domains: referrers from them are
+	// (direct) traffic.
 	InternalDomains []string
+	// GeoDB names the IP geolocation databases (enrich.Options.GeoDB);
+	// empty leaves the geo columns NULL.
+	GeoDB string
 
 	// BotUserAgentFile and BotIPFile extend the bot filter's user-agent list
 	// and give its IP/CIDR deny list.

@@ -5,7 +5,8 @@
 //	files.Read          raw lines (local or gs:// globs), counted as input_records
 //	parse.Parse         -> events | dead letters (reason, payload, source, line)
 //	botfilter.Mark      user-agent and IP rules (needs the raw IP)
-//	enrich.Enrich       URL, UTM, referrer class, device/browser/OS; IP anonymized
+//	enrich.Enrich       URL, UTM, GA4 source/medium/channel group, device/browser/OS,
+//	                    geo from the raw IP (--geo_db); IP anonymized
 //	bydevice.Batch      per device: dedup -> duplicates, rate rule -> bots,
 //	                    sessionize.Batch -> sessions, session_id on events
 //	runscope.Filter     rows of dates the run does not own -> out_of_range

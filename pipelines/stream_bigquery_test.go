@@ -58,7 +58,7 @@ func TestStreamingBigQuery(t *testing.T) {
 		return ""
 	})
 
-	truth, c := streamingSample(t, 6, 1500, "demo", "raw-events", "clickstream")
+	truth, c := streamingSample(t, 8, 1500, "demo", "raw-events", "clickstream")
 	messages := c.PubSub.MaxMessages
 	c.Sink = SinkBigQuery
 	c.BigQuery = BigQuery{Project: "demo", Dataset: "clickstream", CreateTables: true, Endpoint: rest.URL(), WriteEndpoint: write.Addr()}

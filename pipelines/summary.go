@@ -30,6 +30,9 @@ type Summary struct {
 	Input      []string `json:"input"`
 	OwnedDates []string `json:"owned_dates"`
 
+	// GeoDB is the run's --geo_db: without it the geo columns are NULL.
+	GeoDB string `json:"geo_db,omitempty"`
+
 	InputRecords int64            `json:"input_records"`
 	Events       int64            `json:"events"`
 	Duplicates   int64            `json:"duplicates"`
@@ -162,6 +165,7 @@ func newSummary(c Config, totals schemas.TallyTotals, w written, started, finish
 		PeakRSSMB:    peakRSSMB(),
 		Mode:         c.Mode,
 		Input:        c.Input,
+		GeoDB:        c.GeoDB,
 		InputRecords: t.Sum(schemas.TallyInputRecords),
 		Events:       t.Sum(schemas.TallyEvents),
 		Duplicates:   t.Sum(schemas.TallyDuplicates),
@@ -371,6 +375,11 @@ func (s *Summary) Print(w io.Writer) {
 			stages = append(stages, fmt.Sprintf("%s %.1fs", st.Stage, st.Seconds))
 		}
 		fmt.Fprintf(w, "stages: %s\n", strings.Join(stages, ", "))
+	}
+	if s.GeoDB == "" {
+		fmt.Fprintf(w, "geo: no --geo_db, so geo_country, geo_region, geo_city and geo_continent are NULL\n")
+	} else {
+		fmt.Fprintf(w, "geo: %s\n", s.GeoDB)
 	}
 	fmt.Fprintf(w, "reconciled: %t\n", s.Reconciled)
 	for _, p := range s.Problems {

@@ -115,7 +115,18 @@ type Event struct {
 
 	Referrer     string `parquet:"referrer,optional" msgpack:"y"`
 	ReferrerHost string `parquet:"referrer_host,optional" msgpack:"z"`
-	TrafficClass string `parquet:"traffic_class" msgpack:"A"`
+
+	// Where the visit came from, as GA4 names it (see package enrich), and
+	// where the IP address was before it was truncated (NULL without a
+	// geolocation database or when the database does not know it).
+	TrafficSource       string `parquet:"traffic_source" msgpack:"trS"`
+	TrafficMedium       string `parquet:"traffic_medium" msgpack:"trM"`
+	TrafficCampaign     string `parquet:"traffic_campaign" msgpack:"trC"`
+	DefaultChannelGroup string `parquet:"default_channel_group" msgpack:"trG"`
+	GeoCountry          string `parquet:"geo_country,optional" msgpack:"geoC"`
+	GeoRegion           string `parquet:"geo_region,optional" msgpack:"geoR"`
+	GeoCity             string `parquet:"geo_city,optional" msgpack:"geoY"`
+	GeoContinent        string `parquet:"geo_continent,optional" msgpack:"geoK"`
 
 	UserAgent      string `parquet:"user_agent,optional" msgpack:"B"`
 	DeviceType     string `parquet:"device_type" msgpack:"C"`
@@ -250,23 +261,32 @@ type Session struct {
 	PagePathSequence []string  `parquet:"page_path_sequence,list"`
 	Referrer         string    `parquet:"referrer,optional"`
 	ReferrerHost     string    `parquet:"referrer_host,optional"`
-	TrafficClass     string    `parquet:"traffic_class"`
-	UTMSource        string    `parquet:"utm_source,optional"`
-	UTMMedium        string    `parquet:"utm_medium,optional"`
-	UTMCampaign      string    `parquet:"utm_campaign,optional"`
-	UTMTerm          string    `parquet:"utm_term,optional"`
-	UTMContent       string    `parquet:"utm_content,optional"`
-	GCLID            string    `parquet:"gclid,optional"`
-	MSCLKID          string    `parquet:"msclkid,optional"`
-	FBCLID           string    `parquet:"fbclid,optional"`
-	DeviceType       string    `parquet:"device_type"`
-	Browser          string    `parquet:"browser,optional"`
-	OS               string    `parquet:"os,optional"`
-	Platform         string    `parquet:"platform,optional"`
-	IsBounce         bool      `parquet:"is_bounce"`
-	IsEngaged        bool      `parquet:"is_engaged"`
-	IsRunaway        bool      `parquet:"is_runaway"`
-	Version          int64     `parquet:"version"`
+	// Traffic source and geo of the session's first event.
+	TrafficSource       string `parquet:"traffic_source"`
+	TrafficMedium       string `parquet:"traffic_medium"`
+	TrafficCampaign     string `parquet:"traffic_campaign"`
+	DefaultChannelGroup string `parquet:"default_channel_group"`
+	GeoCountry          string `parquet:"geo_country,optional"`
+	GeoRegion           string `parquet:"geo_region,optional"`
+	GeoCity             string `parquet:"geo_city,optional"`
+	GeoContinent        string `parquet:"geo_continent,optional"`
+
+	UTMSource   string `parquet:"utm_source,optional"`
+	UTMMedium   string `parquet:"utm_medium,optional"`
+	UTMCampaign string `parquet:"utm_campaign,optional"`
+	UTMTerm     string `parquet:"utm_term,optional"`
+	UTMContent  string `parquet:"utm_content,optional"`
+	GCLID       string `parquet:"gclid,optional"`
+	MSCLKID     string `parquet:"msclkid,optional"`
+	FBCLID      string `parquet:"fbclid,optional"`
+	DeviceType  string `parquet:"device_type"`
+	Browser     string `parquet:"browser,optional"`
+	OS          string `parquet:"os,optional"`
+	Platform    string `parquet:"platform,optional"`
+	IsBounce    bool   `parquet:"is_bounce"`
+	IsEngaged   bool   `parquet:"is_engaged"`
+	IsRunaway   bool   `parquet:"is_runaway"`
+	Version     int64  `parquet:"version"`
 }
 
 // Reconciliation is a row of reconciliation: a partial count of a streaming

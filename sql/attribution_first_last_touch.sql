@@ -1,5 +1,5 @@
 -- First-touch, last-touch and last-non-direct-click attribution: which
--- traffic classes and campaign sources brought the purchasers, crediting
+-- channel groups and traffic sources brought the purchasers, crediting
 -- each conversion (a purchasing session) and its revenue to the source of
 -- the purchaser's first session in the lookback window (first touch), to
 -- that of the converting session itself (last touch), and to that of the
@@ -13,9 +13,9 @@
 -- no later than the converting session and on or after its session_date
 -- minus @lookback_days (ties on start broken by session_id). A session's
 -- source is that of its first event. A session is direct when its
--- traffic_class is direct (no referrer, no campaign tags) or internal (the
--- site referred to itself: a visit resumed after the session gap, which
--- GA's referral exclusion also treats as direct); last non-direct click
+-- default_channel_group is Direct: no campaign tags and no referrer, or one
+-- from the site itself (a visit resumed after the session gap, which GA4
+-- also treats as direct); last non-direct click
 -- credits the latest touch that is not direct (ties on start broken by the
 -- greater session_id), or when every touch is direct the latest touch, the
 -- converting session itself unless another started at the same instant.
@@ -26,7 +26,7 @@
 -- of the converting sessions; @lookback_days (INT64): how many days before
 -- a conversion's day its touches may start (reads session_date from
 -- @start_date - @lookback_days).
--- Grain: one row per (model, traffic_class, utm_source), model being
+-- Grain: one row per (model, default_channel_group, traffic_source), model being
 -- first_touch, last_touch or last_non_direct_click; each model credits
 -- every conversion once.
 WITH sessions AS (
@@ -36,15 +36,15 @@ WITH sessions AS (
     session_date,
     session_start,
     device_id,
-    traffic_class,
-    COALESCE(utm_source, '(none)') AS utm_source,
+    default_channel_group,
+    traffic_source,
     had_purchase,
     revenue
   FROM fact_sessions
   WHERE session_date BETWEEN @start_date - @lookback_days AND @end_date
 ),
 conversions AS (
-  SELECT journey_key, session_id, session_date, session_start, device_id, traffic_class, utm_source, revenue
+  SELECT journey_key, session_id, session_date, session_start, device_id, default_channel_group, traffic_source, revenue
   FROM sessions
   WHERE had_purchase AND session_date BETWEEN @start_date AND @end_date
 ),
@@ -53,12 +53,12 @@ touches AS (
     c.session_id AS conversion_id,
     c.revenue AS conversion_revenue,
     t.device_id <> c.device_id AS other_device,
-    t.traffic_class,
-    t.utm_source,
+    t.default_channel_group,
+    t.traffic_source,
     ROW_NUMBER() OVER (PARTITION BY c.session_id ORDER BY t.session_start, t.session_id) AS from_first,
     ROW_NUMBER() OVER (
       PARTITION BY c.session_id
-      ORDER BY t.traffic_class IN ('direct', 'internal'), t.session_start DESC, t.session_id DESC
+      ORDER BY t.default_channel_group = 'Direct', t.session_start DESC, t.session_id DESC
     ) AS from_last_non_direct
   FROM conversions AS c
   JOIN sessions AS t
@@ -67,26 +67,26 @@ touches AS (
     AND t.session_date >= c.session_date - @lookback_days
 ),
 credited AS (
-  SELECT 'first_touch' AS model, conversion_id, conversion_revenue, other_device, traffic_class, utm_source
+  SELECT 'first_touch' AS model, conversion_id, conversion_revenue, other_device, default_channel_group, traffic_source
   FROM touches
   WHERE from_first = 1
   UNION ALL
-  SELECT 'last_touch' AS model, session_id AS conversion_id, revenue AS conversion_revenue, FALSE AS other_device, traffic_class, utm_source
+  SELECT 'last_touch' AS model, session_id AS conversion_id, revenue AS conversion_revenue, FALSE AS other_device, default_channel_group, traffic_source
   FROM conversions
   UNION ALL
-  SELECT 'last_non_direct_click' AS model, conversion_id, conversion_revenue, other_device, traffic_class, utm_source
+  SELECT 'last_non_direct_click' AS model, conversion_id, conversion_revenue, other_device, default_channel_group, traffic_source
   FROM touches
   WHERE from_last_non_direct = 1
 )
 SELECT
   model,
-  traffic_class,
-  utm_source,
+  default_channel_group,
+  traffic_source,
   COUNT(*) AS conversions,
   ROUND(COUNT(*) / SUM(COUNT(*)) OVER (PARTITION BY model), 4) AS share_of_conversions,
   ROUND(SUM(conversion_revenue), 2) AS revenue,
   ROUND(SUM(conversion_revenue) / NULLIF(SUM(SUM(conversion_revenue)) OVER (PARTITION BY model), 0), 4) AS share_of_revenue,
   COUNT(CASE WHEN other_device THEN 1 END) AS cross_device_conversions
 FROM credited
-GROUP BY model, traffic_class, utm_source
-ORDER BY model, conversions DESC, revenue DESC, traffic_class, utm_source
+GROUP BY model, default_channel_group, traffic_source
+ORDER BY model, conversions DESC, revenue DESC, default_channel_group, traffic_source

@@ -1,21 +1,23 @@
 -- Conversion by traffic source and device: sessions, engaged sessions,
--- converting sessions, conversion rate and revenue per traffic class,
--- campaign source and device type.
+-- converting sessions, conversion rate and revenue per default channel
+-- group, source / medium and device type.
 --
--- A session's source is that of its first event (fact_sessions.traffic_class
--- and utm_source): the source that brought the visit. utm_source is
--- '(none)' for sessions without one.
+-- A session's source is that of its first event (fact_sessions'
+-- default_channel_group, traffic_source and traffic_medium, GA4's
+-- definitions): the source that brought the visit.
 --
 -- Parameters: @start_date, @end_date (DATE, inclusive): session_date range.
--- Grain: one row per (traffic_class, utm_source, device_type) over the range.
+-- Grain: one row per (default_channel_group, traffic_source,
+-- traffic_medium, device_type) over the range.
 WITH in_range AS (
-  SELECT traffic_class, COALESCE(utm_source, '(none)') AS source, device_type, is_engaged, had_purchase, revenue
+  SELECT default_channel_group, traffic_source, traffic_medium, device_type, is_engaged, had_purchase, revenue
   FROM fact_sessions
   WHERE session_date BETWEEN @start_date AND @end_date
 )
 SELECT
-  traffic_class,
-  source AS utm_source,
+  default_channel_group,
+  traffic_source,
+  traffic_medium,
   device_type,
   COUNT(*) AS sessions,
   COUNT(CASE WHEN is_engaged THEN 1 END) AS engaged_sessions,
@@ -24,5 +26,5 @@ SELECT
   ROUND(SUM(revenue), 2) AS revenue,
   ROUND(SUM(revenue) / NULLIF(COUNT(*), 0), 2) AS revenue_per_session
 FROM in_range
-GROUP BY traffic_class, source, device_type
-ORDER BY sessions DESC, traffic_class, source, device_type
+GROUP BY default_channel_group, traffic_source, traffic_medium, device_type
+ORDER BY sessions DESC, default_channel_group, traffic_source, traffic_medium, device_type

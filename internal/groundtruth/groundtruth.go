@@ -11,9 +11,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/maxmind/mmdbwriter"
+	"github.com/maxmind/mmdbwriter/mmdbtype"
 
 	"github.com/example/clickstream/tools/generate"
 )
@@ -35,6 +40,15 @@ type Record struct {
 	EventDate      string    `json:"event_date"`
 	DeadLetterDate string    `json:"dead_letter_date"`
 	Session        string    `json:"session"`
+
+	// Geo and traffic truth of an accepted event: the country its address
+	// was drawn from ("" for none) and GA4's traffic source, medium,
+	// campaign and default channel group for its page URL and referrer.
+	GeoCountry          string `json:"geo_country"`
+	TrafficSource       string `json:"traffic_source"`
+	TrafficMedium       string `json:"traffic_medium"`
+	TrafficCampaign     string `json:"traffic_campaign"`
+	DefaultChannelGroup string `json:"default_channel_group"`
 }
 
 // Key identifies the input record: file (relative to the data directory),
@@ -84,4 +98,61 @@ func Read(dir string) ([]Record, error) {
 		return nil, fmt.Errorf("truth: %w", err)
 	}
 	return out, nil
+}
+
+// GeoDB writes IP geolocation databases that agree with the truth: every
+// address range of dir's geo_ranges.tsv (the ranges the generator drew
+// visitors from) in its country, as MaxMind DB files laid out like
+// @ip-location-db's (country_code, state1, city). It writes them into dir
+// and returns them as a --geo_db value (IPv4 file, IPv6 file).
+func GeoDB(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "geo_ranges.tsv"))
+	if err != nil {
+		return "", err
+	}
+	trees := map[int]*mmdbwriter.Tree{}
+	for _, v := range []int{4, 6} {
+		if trees[v], err = mmdbwriter.New(mmdbwriter.Options{DatabaseType: "truth-geo", IPVersion: v, RecordSize: 24, DisableIPv4Aliasing: v == 6}); err != nil {
+			return "", err
+		}
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		prefix, country, ok := strings.Cut(line, "\t")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		_, network, err := net.ParseCIDR(prefix)
+		if err != nil {
+			return "", fmt.Errorf("geo_ranges.tsv: %w", err)
+		}
+		v := 6
+		if network.IP.To4() != nil {
+			v = 4
+		}
+		rec := mmdbtype.Map{"country_code": mmdbtype.String(country), "state1": mmdbtype.String(""), "city": mmdbtype.String("")}
+		if err := trees[v].Insert(network, rec); err != nil {
+			return "", fmt.Errorf("geo_ranges.tsv: %s: %w", prefix, err)
+		}
+	}
+	var paths []string
+	for _, v := range []int{4, 6} {
+		path := filepath.Join(dir, fmt.Sprintf("truth-geo-ipv%d.mmdb", v))
+		if err := writeTree(path, trees[v]); err != nil {
+			return "", err
+		}
+		paths = append(paths, path)
+	}
+	return strings.Join(paths, ","), nil
+}
+
+func writeTree(path string, tree *mmdbwriter.Tree) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := tree.WriteTo(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -69,12 +69,12 @@ func dimsStep(t *testing.T, r *bqwarehouse.JobRunner, runID string, dates ...tim
 func stitching() (evs [2][]schemas.Event, ss [2][]schemas.Session) {
 	event := func(id string, at time.Time, user string) schemas.Event {
 		return schemas.Event{EventID: id, EventType: "page_view", EventDate: schemas.DateOf(at), EventTime: at, CreatedAt: at,
-			DeviceID: "d1", UserKey: user, TimeSource: "created_at", TrafficClass: "direct", DeviceType: "mobile", Source: "test",
+			DeviceID: "d1", UserKey: user, TimeSource: "created_at", DefaultChannelGroup: "Direct", DeviceType: "mobile", Source: "test",
 			PageHost: "shop.example.com", PagePath: "/p/" + id, PageKey: "page-" + id}
 	}
 	session := func(id string, at time.Time, user string) schemas.Session {
 		return schemas.Session{SessionID: id, SessionDate: schemas.DateOf(at), DeviceID: "d1", SessionStart: at, SessionEnd: at.Add(time.Minute),
-			EventCount: 1, TrafficClass: "direct", DeviceType: "mobile", Version: 1, UserKey: user, ResolvedUserKey: user}
+			EventCount: 1, DefaultChannelGroup: "Direct", DeviceType: "mobile", Version: 1, UserKey: user, ResolvedUserKey: user}
 	}
 	morning, evening, login := day1.Add(30*time.Minute), day1.Add(22*time.Hour), day2.Add(time.Hour)
 	evs[0] = []schemas.Event{event("e1", morning, ""), event("e2", evening, "")}

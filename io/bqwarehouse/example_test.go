@@ -52,7 +52,7 @@ func loadExample() error {
 	p, s := beam.NewPipelineWithRoot()
 	events := beam.CreateList(s, []schemas.Event{
 		{EventID: "e1", EventType: "page_view", EventDate: day, EventTime: day.Add(time.Hour), CreatedAt: day.Add(time.Hour),
-			DeviceID: "d1", TimeSource: "created_at", TrafficClass: "direct", DeviceType: "desktop", Source: "events.jsonl", SourceLine: 1},
+			DeviceID: "d1", TimeSource: "created_at", DefaultChannelGroup: "Direct", DeviceType: "desktop", Source: "events.jsonl", SourceLine: 1},
 	})
 	bqwarehouse.Load(s, bqwarehouse.LoadOptions{
 		Project: "my-project", Dataset: "clickstream", TempLocation: tmp, RunID: "run-20261102T0300",

@@ -97,7 +97,7 @@ func stageEvents(t *testing.T, dir string, day time.Time, n int) string {
 		at := day.Add(time.Duration(i) * time.Minute)
 		rows[i] = schemas.Event{
 			EventID: fmt.Sprintf("e-%d", i), EventType: "page_view", EventDate: day, EventTime: at, CreatedAt: at,
-			TimeSource: "created_at", DeviceID: "d-1", TrafficClass: "direct", DeviceType: "desktop", Source: "test", SourceLine: int64(i + 1),
+			TimeSource: "created_at", DeviceID: "d-1", DefaultChannelGroup: "Direct", DeviceType: "desktop", Source: "test", SourceLine: int64(i + 1),
 		}
 	}
 	if err := bqfake.WriteParquet(path, "fact_events", rows); err != nil {

@@ -51,7 +51,7 @@ func events(tag string, date time.Time, n int) []schemas.Event {
 		e := schemas.Event{
 			EventID: fmt.Sprintf("%s-%s-%04d", tag, date.Format("0102"), i), EventType: []string{"page_view", "search", "purchase"}[i%3],
 			EventDate: date, EventTime: at, TimeSource: "derived", CreatedAt: at.Add(-time.Second),
-			DeviceID: fmt.Sprintf("dev-%d", i%5), TrafficClass: "direct", DeviceType: "desktop",
+			DeviceID: fmt.Sprintf("dev-%d", i%5), DefaultChannelGroup: "Direct", DeviceType: "desktop",
 			Source: "gs://landing/" + tag + ".jsonl", SourceLine: int64(i + 1),
 		}
 		if i%2 == 0 {
@@ -74,7 +74,7 @@ func sessions(date time.Time, n int) []schemas.Session {
 		out[i] = schemas.Session{
 			SessionID: fmt.Sprintf("s-%s-%d", date.Format("0102"), i), SessionDate: date, DeviceID: fmt.Sprintf("dev-%d", i),
 			SessionStart: start, SessionEnd: start.Add(time.Duration(i) * time.Minute), DurationSeconds: float64(i * 60),
-			EventCount: int64(i + 1), PagePathSequence: []string{"/", "/p/1", "/cart"}[:i%4%3], TrafficClass: "search",
+			EventCount: int64(i + 1), PagePathSequence: []string{"/", "/p/1", "/cart"}[:i%4%3], DefaultChannelGroup: "Organic Search",
 			DeviceType: "mobile", HadPurchase: i%2 == 1, Revenue: float64(i), Version: 1,
 		}
 	}

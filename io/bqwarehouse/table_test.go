@@ -38,7 +38,7 @@ func TestMetadata(t *testing.T) {
 		require    bool
 	}{
 		{"fact_events", "event_date", []string{"event_type", "device_id"}, true},
-		{"fact_sessions", "session_date", []string{"traffic_class", "device_type", "device_id"}, true},
+		{"fact_sessions", "session_date", []string{"default_channel_group", "device_type", "device_id"}, true},
 		{"dead_letter", "dead_letter_date", []string{"reason", "source"}, false},
 		{"dim_pages", "", []string{"page_type"}, false},
 	} {

@@ -347,7 +347,7 @@ func (g *gen) day(d int) []schemas.Event {
 		ids := map[string]bool{}
 		for range g.rng.IntN(6) {
 			e := schemas.Event{EventDate: day0.AddDate(0, 0, d), EventTime: g.at(d), DeviceID: dev,
-				EventType: "page_view", TimeSource: "created_at", TrafficClass: "direct", Source: "gen",
+				EventType: "page_view", TimeSource: "created_at", DefaultChannelGroup: "Direct", Source: "gen",
 				DeviceType: g.pick([]string{"desktop", "mobile"})}
 			e.CreatedAt = e.EventTime
 			// Short ids from a small alphabet: events at one instant order by
@@ -437,7 +437,7 @@ func (g *gen) sessions(d int, keyed []schemas.Event) []schemas.Session {
 		}
 		g.n++
 		s := schemas.Session{SessionID: fmt.Sprintf("%ss%05d", g.prefix, g.n), SessionDate: date, DeviceID: dev,
-			SessionStart: start, SessionEnd: start.Add(time.Hour), TrafficClass: "direct", DeviceType: "desktop", Version: 1}
+			SessionStart: start, SessionEnd: start.Add(time.Hour), DefaultChannelGroup: "Direct", DeviceType: "desktop", Version: 1}
 		if g.rng.IntN(4) == 0 {
 			s.UserKey = g.pick(g.users)
 		}

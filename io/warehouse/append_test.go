@@ -24,7 +24,7 @@ func TestAppend(t *testing.T) {
 	day2 := day1.Add(24 * time.Hour)
 	ev := func(id string, at time.Time, ack string) schemas.Event {
 		return schemas.Event{EventID: id, EventType: "page_view", DeviceID: "d", EventTime: at, EventDate: schemas.DateOf(at),
-			CreatedAt: at, TimeSource: "created_at", TrafficClass: "direct", DeviceType: "desktop", Source: "pubsub:s",
+			CreatedAt: at, TimeSource: "created_at", DefaultChannelGroup: "Direct", DeviceType: "desktop", Source: "pubsub:s",
 			Delivery: schemas.Delivery{AckID: ack, Rows: 1}}
 	}
 	rows := []schemas.Event{ev("a", day1, "ack-a"), ev("b", day1, "ack-b"), ev("c", day2, "ack-c"), ev("d", day2, "")}

@@ -46,9 +46,9 @@ func run(out string) error {
 	p, s := beam.NewPipelineWithRoot()
 	events := beam.CreateList(s, []schemas.Event{
 		{EventID: "e1", EventType: "page_view", EventDate: day, EventTime: day.Add(time.Hour), CreatedAt: day.Add(time.Hour),
-			DeviceID: "d1", TimeSource: "created_at", TrafficClass: "direct", DeviceType: "desktop", Source: "events.jsonl", SourceLine: 1},
+			DeviceID: "d1", TimeSource: "created_at", DefaultChannelGroup: "Direct", DeviceType: "desktop", Source: "events.jsonl", SourceLine: 1},
 		{EventID: "e2", EventType: "page_view", EventDate: day, EventTime: day.Add(2 * time.Hour), CreatedAt: day.Add(2 * time.Hour),
-			DeviceID: "d1", TimeSource: "created_at", TrafficClass: "direct", DeviceType: "desktop", Source: "events.jsonl", SourceLine: 2},
+			DeviceID: "d1", TimeSource: "created_at", DefaultChannelGroup: "Direct", DeviceType: "desktop", Source: "events.jsonl", SourceLine: 2},
 	})
 	warehouse.Write(s, out, runID, "fact_events", events)
 	if err := ptest.Run(p); err != nil {

@@ -60,7 +60,7 @@ func TestNulls(t *testing.T) {
 	out := t.TempDir()
 	e := schemas.Event{
 		EventID: "e1", EventDate: day1, EventTime: day1.Add(time.Hour), CreatedAt: day1.Add(time.Hour),
-		DeviceID: "d1", TrafficClass: "direct", DeviceType: "desktop", Source: "s",
+		DeviceID: "d1", DefaultChannelGroup: "Direct", DeviceType: "desktop", Source: "s",
 		Price: ptr(0.0), Quantity: ptr(int64(0)),
 	}
 	d := schemas.DeadLetter{DeadLetterDate: day1, Reason: "bad_json", Payload: "{"}

@@ -42,17 +42,17 @@ func makeEvents(tag string, date time.Time, first, n int) []schemas.Event {
 		k := first + i
 		at := date.Add(time.Duration(k)*time.Minute + 123456*time.Microsecond)
 		e := schemas.Event{
-			EventID:      fmt.Sprintf("%s-%s-%04d", tag, date.Format("0102"), k),
-			EventType:    []string{"page_view", "product_view", "purchase"}[k%3],
-			EventDate:    date,
-			EventTime:    at,
-			TimeSource:   "derived",
-			CreatedAt:    at.Add(-time.Second),
-			DeviceID:     fmt.Sprintf("dev-%d", k%7),
-			TrafficClass: "direct",
-			DeviceType:   "desktop",
-			Source:       "testdata/events.jsonl",
-			SourceLine:   int64(k + 1),
+			EventID:             fmt.Sprintf("%s-%s-%04d", tag, date.Format("0102"), k),
+			EventType:           []string{"page_view", "product_view", "purchase"}[k%3],
+			EventDate:           date,
+			EventTime:           at,
+			TimeSource:          "derived",
+			CreatedAt:           at.Add(-time.Second),
+			DeviceID:            fmt.Sprintf("dev-%d", k%7),
+			DefaultChannelGroup: "Direct",
+			DeviceType:          "desktop",
+			Source:              "testdata/events.jsonl",
+			SourceLine:          int64(k + 1),
 		}
 		if k%2 == 0 {
 			e.SentAt = at.Add(-500 * time.Millisecond)

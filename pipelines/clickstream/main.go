@@ -37,7 +37,8 @@ var (
 	maxFileN  = flag.Int64("max_file_records", files.DefaultMaxFileRecords, "Most input records read from one file (a beacon counts its events); the rest is one file_too_large dead letter. 4M is what 1 GiB holds at 256 bytes a record; real events are larger, so only malformed floods of tiny records reach it.")
 	hashKey   = flag.String("hash_key", "env:CLICKSTREAM_HASH_KEY", "Where the pseudonymization key is: env:NAME or file:PATH. The key itself never goes into flags or the job graph.")
 	ipMode    = flag.String("ip_mode", "truncate", "How IPs are stored: truncate (IPv4 /24, IPv6 /48), hash (keyed HMAC) or raw.")
-	domains   = flag.String("internal_domains", "", "Comma-separated domains of the site itself (with subdomains); referrers from them are traffic class internal. The page's own host always is.")
+	domains   = flag.String("internal_domains", "", "Comma-separated domains of the site itself (with subdomains); referrers from them are (direct) traffic, as GA4 treats self-referrals. The page's own host always is.")
+	geoDB     = flag.String("geo_db", "", "Comma-separated IP geolocation databases (MaxMind DB files laid out like @ip-location-db's, e.g. DB-IP city lite's IPv4 and IPv6 files; local paths or gs:// URLs) for geo_country, geo_region, geo_city and geo_continent. Empty: those columns are NULL. scripts/fetch-geo-db.sh fetches DB-IP's.")
 	botUA     = flag.String("bot_ua_file", "", "File of extra bot user-agent patterns (RE2, one per line, # comments), added to the built-in crawler list.")
 	botIP     = flag.String("bot_ip_file", "", "File of IPs/CIDRs whose traffic is bot traffic (one per line, # comments).")
 	rateN     = flag.Int("bot_rate_limit", 200, "A device sending more than this many events within --bot_rate_window is a bot for that UTC day.")
@@ -118,6 +119,7 @@ func config() (pipelines.Config, error) {
 		HashKeyRef:        *hashKey,
 		IPMode:            *ipMode,
 		InternalDomains:   splitList(*domains),
+		GeoDB:             *geoDB,
 		BotUserAgentFile:  *botUA,
 		BotIPFile:         *botIP,
 		BotRateLimit:      *rateN,
@@ -156,7 +158,7 @@ func usage() {
 		"       clickstream --mode=streaming --project=P --subscription=S [flags]\n\nPipeline flags:\n")
 	own := map[string]bool{}
 	for _, name := range []string{"mode", "input", "dates", "output", "run_id", "max_record_bytes", "max_file_bytes", "max_file_records", "hash_key", "ip_mode",
-		"internal_domains", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
+		"internal_domains", "geo_db", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
 		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file", "rebuild_dimensions",
 		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon",
 		"sink", "bq_project", "bq_dataset", "create_tables"} {

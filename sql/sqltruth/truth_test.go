@@ -137,37 +137,6 @@ func (s *session) paths(limit int) []string {
 	return out
 }
 
-// utmSource is the utm_source of the first event's page URL, or (none).
-func (s *session) utmSource() string {
-	if u, err := url.Parse(s.events[0].PageURL); err == nil {
-		if v := u.Query().Get("utm_source"); v != "" {
-			return v
-		}
-	}
-	return "(none)"
-}
-
-// direct says whether the session came from nowhere: its first event's
-// page URL carries no campaign tag and its referrer, if any, is the page's
-// own host (the site referring to itself).
-func (s *session) direct() bool {
-	first := s.events[0]
-	page, err := url.Parse(first.PageURL)
-	if err != nil {
-		return false
-	}
-	for _, tag := range []string{"utm_source", "utm_medium", "utm_campaign", "gclid", "msclkid", "fbclid", "gbraid", "wbraid", "dclid"} {
-		if page.Query().Get(tag) != "" {
-			return false
-		}
-	}
-	ref, err := url.Parse(first.Referrer)
-	if err != nil {
-		return false
-	}
-	return ref.Host == "" || strings.TrimPrefix(ref.Host, "www.") == strings.TrimPrefix(page.Host, "www.")
-}
-
 func pagePath(raw string) string {
 	if raw == "" {
 		return ""
@@ -205,12 +174,17 @@ func newSample(name string, generate func(dir string) error) (*sample, error) {
 	if err := generate(data); err != nil {
 		return nil, err
 	}
+	geoDB, err := groundtruth.GeoDB(data)
+	if err != nil {
+		return nil, err
+	}
 	s := &sample{dir: data, warehouse: filepath.Join(tmpRoot, name, "warehouse")}
 	sum, err := pipelines.Run(context.Background(), pipelines.Config{
 		Input:      []string{filepath.Join(data, "raw", "*", "*")},
 		Output:     s.warehouse,
 		HashKeyRef: "env:" + hashKeyEnv,
 		BotIPFile:  filepath.Join(data, "bot_ip_denylist.txt"),
+		GeoDB:      geoDB,
 		Shards:     16,
 	})
 	if err != nil {
@@ -629,17 +603,20 @@ func (s *sample) checkDailyFunnel(t *testing.T, w *warehousesql.Warehouse) {
 }
 
 // checkConversionBySource compares sessions, conversions and revenue per
-// utm_source (of the session's first event, read from the raw URL). Traffic
-// class and device type are the pipeline's classification of referrers and
-// user agents, which the truth does not know: the query's rows are summed
-// over them.
+// default channel group, source and medium (the truth's, of the session's
+// first event). Device type is the pipeline's classification of user
+// agents, which the truth does not know: the query's rows are summed over
+// it.
 func (s *sample) checkConversionBySource(t *testing.T, w *warehousesql.Warehouse) {
 	want := table{}
 	for _, ss := range s.sessions {
-		want.add(ss.utmSource(), figures{"sessions": 1, "converting_sessions": b2f(ss.count("purchase") > 0), "revenue": ss.revenue()})
+		f := ss.events[0]
+		want.add(f.DefaultChannelGroup+"|"+f.TrafficSource+"|"+f.TrafficMedium,
+			figures{"sessions": 1, "converting_sessions": b2f(ss.count("purchase") > 0), "revenue": ss.revenue()})
 	}
 	res := s.run(t, w, "conversion_by_source_device", s.dates())
-	compare(t, fromResult(t, res, []string{"utm_source"}, []string{"sessions", "converting_sessions", "revenue"}), want)
+	compare(t, fromResult(t, res, []string{"default_channel_group", "traffic_source", "traffic_medium"},
+		[]string{"sessions", "converting_sessions", "revenue"}), want)
 }
 
 func (s *sample) checkCartAbandonment(t *testing.T, w *warehousesql.Warehouse) {
@@ -725,15 +702,12 @@ func (s *sample) checkTopPaths(t *testing.T, w *warehousesql.Warehouse) {
 }
 
 // checkAttribution credits each truth purchasing session to its own
-// utm_source (last touch), to that of the first session of its journey
-// within the lookback window (first touch), and to that of the latest
-// session of the window that is not direct, else the latest (last
+// channel group and source (last touch), to those of the first session of
+// its journey within the lookback window (first touch), and to those of the
+// latest session of the window that is not Direct, else the latest (last
 // non-direct click), with a lookback of 30 days and of 0 (the conversion's
-// own day). Rows are keyed by model, utm_source and whether the credited
-// session is direct: the query's rows are summed over traffic_class (the
-// pipeline's referrer classification) within direct (direct, internal) and
-// the rest, and the truth's direct sessions are those whose first event
-// carries no campaign tag and no referrer from another host.
+// own day). A session's channel group and source are the truth's for its
+// first event.
 func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 	byJourney := map[string][]*session{}
 	for _, ss := range s.sessions {
@@ -751,7 +725,8 @@ func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 			want := table{}
 			crossDevice := 0
 			credit := func(model string, c, touch *session) {
-				want.add(fmt.Sprintf("%s|%s|%t", model, touch.utmSource(), touch.direct()), figures{
+				f := touch.events[0]
+				want.add(fmt.Sprintf("%s|%s|%s", model, f.DefaultChannelGroup, f.TrafficSource), figures{
 					"conversions": 1, "revenue": c.revenue(), "cross_device_conversions": b2f(touch.device != c.device),
 				})
 			}
@@ -772,7 +747,7 @@ func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 					if later(ss, last) {
 						last = ss
 					}
-					if !ss.direct() && (lastNonDirect == nil || later(ss, lastNonDirect)) {
+					if ss.events[0].DefaultChannelGroup != "Direct" && (lastNonDirect == nil || later(ss, lastNonDirect)) {
 						lastNonDirect = ss
 					}
 				}
@@ -787,11 +762,7 @@ func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 			p := s.dates()
 			p["lookback_days"] = int64(lookback)
 			res := s.run(t, w, "attribution_first_last_touch", p)
-			direct := res.Column("traffic_class")
-			for _, row := range res.Rows {
-				row[direct] = row[direct] == "direct" || row[direct] == "internal"
-			}
-			compare(t, fromResult(t, res, []string{"model", "utm_source", "traffic_class"}, []string{"conversions", "revenue", "cross_device_conversions"}), want)
+			compare(t, fromResult(t, res, []string{"model", "default_channel_group", "traffic_source"}, []string{"conversions", "revenue", "cross_device_conversions"}), want)
 			t.Logf("first touch on another device than the purchase: %d conversions", crossDevice)
 		})
 	}

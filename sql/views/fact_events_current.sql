@@ -22,7 +22,9 @@ SELECT
   device_id, user_key, client_session_id, session_id, platform,
   page_url, page_host, page_path, page_query, page_key,
   utm_source, utm_medium, utm_campaign, utm_term, utm_content, gclid, msclkid, fbclid,
-  referrer, referrer_host, traffic_class,
+  referrer, referrer_host,
+  traffic_source, traffic_medium, traffic_campaign, default_channel_group,
+  geo_country, geo_region, geo_city, geo_continent,
   user_agent, device_type, browser, browser_version, os, os_version, ip,
   product_id, category_id, search_query, price, quantity, currency, order_id, revenue,
   source, source_line, beacon_index

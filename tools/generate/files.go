@@ -49,6 +49,9 @@ func Generate(cfg Config) (*Summary, error) {
 	if err := os.WriteFile(filepath.Join(cfg.Out, "bot_ip_denylist.txt"), []byte(deny), 0o644); err != nil {
 		return nil, fmt.Errorf("write deny list: %w", err)
 	}
+	if err := writeGeoRanges(cfg.Out); err != nil {
+		return nil, err
+	}
 	// The truncated file goes first: the truth depends on where it breaks.
 	corrupt := -1
 	if cfg.BadRate > 0 {
@@ -209,7 +212,7 @@ func prepareOut(out string) error {
 	if err != nil {
 		return fmt.Errorf("list earlier output: %w", err)
 	}
-	for _, p := range append(old, filepath.Join(out, "truth.jsonl.gz"), filepath.Join(out, "truth_summary.json"), filepath.Join(out, "bot_ip_denylist.txt")) {
+	for _, p := range append(old, filepath.Join(out, "truth.jsonl.gz"), filepath.Join(out, "truth_summary.json"), filepath.Join(out, "bot_ip_denylist.txt"), filepath.Join(out, geoRangesFile)) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove earlier output: %w", err)
 		}

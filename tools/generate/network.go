@@ -18,29 +18,8 @@ const denyListHeader = `# Bot IP deny list: CIDR ranges whose traffic is bot tra
 # One CIDR per line; blank lines and lines starting with # are ignored.
 `
 
-// residentialV4 are first octets of broadband and mobile ranges of European
-// and US access networks (none private, shared, reserved or documentation).
-var residentialV4 = []int{
-	2, 5, 31, 37, 46, 62, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95,
-	109, 176, 178, 188, 212, 213, 217, 24, 50, 67, 68, 71, 73, 75, 76, 96, 98, 99, 174,
-}
-
-// residentialV6 are /32 prefixes of access networks that hand out IPv6.
-var residentialV6 = []string{
-	"2a02:8108", "2a02:8109", "2a02:810d", "2003:e4", "2003:c5", "2003:ea", "2a01:cb00", "2a01:e0a",
-	"2a00:23c5", "2a02:c7f", "2a01:599", "2a02:a450", "2600:1700", "2601:18c", "2607:fb90", "2a02:6b8",
-}
-
 // cloudV4 are /16 prefixes of hosting providers: where scripted bots run.
 var cloudV4 = []string{"3.120.", "18.156.", "34.89.", "35.198.", "20.79.", "52.169.", "5.75.", "49.12.", "51.91.", "141.95.", "167.172.", "64.226."}
-
-func residentialIP(rng *rand.Rand, mobile bool) string {
-	if rng.Float64() < 0.12 || (mobile && rng.Float64() < 0.25) {
-		return fmt.Sprintf("%s:%x:%x:%x:%x:%x:%x", oneOf(rng, residentialV6),
-			rng.IntN(0x10000), rng.IntN(0x10000), rng.IntN(0x10000), rng.IntN(0x10000), rng.IntN(0x10000), 1+rng.IntN(0xffff))
-	}
-	return fmt.Sprintf("%d.%d.%d.%d", oneOf(rng, residentialV4), rng.IntN(256), rng.IntN(256), 1+rng.IntN(254))
-}
 
 func cloudIP(rng *rand.Rand) string {
 	return fmt.Sprintf("%s%d.%d", oneOf(rng, cloudV4), rng.IntN(256), 1+rng.IntN(254))

@@ -170,7 +170,7 @@ func (g *gen) landing(d *device) (campaign, ref string, p page) {
 		land(10, 30, 60, 0)
 	case r < 0.77: // paid social
 		src := oneOf(rng, []string{"facebook", "instagram"})
-		campaign = "utm_source=" + src + "&utm_medium=social&utm_campaign=" + oneOf(rng, []string{"prospecting_nov", "retargeting_dpa", "bf_teaser", "new_collection"}) +
+		campaign = "utm_source=" + src + "&utm_medium=paid_social&utm_campaign=" + oneOf(rng, []string{"prospecting_nov", "retargeting_dpa", "bf_teaser", "new_collection"}) +
 			"&utm_content=" + oneOf(rng, []string{"carousel_1", "video_15s", "story_a", "story_b", "static_3"}) + "&fbclid=IwAR" + g.b64(58)
 		// In-app browsers often send no referrer at all.
 		ref = oneOf(rng, []string{"https://l.facebook.com/", "https://lm.facebook.com/", "http://m.facebook.com/", ""})

@@ -47,7 +47,7 @@ func TestShell(t *testing.T) {
 	session := func(id string, start time.Time, events, version int64) schemas.Session {
 		return schemas.Session{
 			SessionID: id, SessionDate: schemas.DateOf(start), DeviceID: "d-" + id[:1], SessionStart: start, SessionEnd: start.Add(time.Minute),
-			DurationSeconds: 60, EventCount: events, PagePathSequence: []string{"/"}, TrafficClass: "direct", DeviceType: "mobile", Version: version,
+			DurationSeconds: 60, EventCount: events, PagePathSequence: []string{"/"}, DefaultChannelGroup: "Direct", DeviceType: "mobile", Version: version,
 		}
 	}
 	rows := []schemas.Session{

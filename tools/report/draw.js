@@ -2,8 +2,12 @@
 // type) on its canvas, #chart-<id>, with Chart.js.
 (function () {
   'use strict';
-  // Okabe-Ito colours, distinguishable with the common colour blindnesses.
-  const palette = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#56B4E9', '#CC79A7', '#F0E442', '#000000'];
+  // Okabe-Ito's eight colours (distinguishable with the common colour
+  // blindnesses) first, then Paul Tol's muted scheme, a brown and a grey: one
+  // colour for each of GA4's 19 default channel groups.
+  const palette = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#56B4E9', '#CC79A7', '#F0E442', '#000000',
+    '#332288', '#88CCEE', '#44AA99', '#117733', '#999933', '#DDCC77', '#CC6677', '#882255', '#AA4499',
+    '#661100', '#888888'];
   const percent = (v) => (100 * v).toFixed(1) + '%';
   const specs = JSON.parse(document.getElementById('charts').textContent) || [];
   for (const spec of specs) {

@@ -12,13 +12,15 @@ import (
 )
 
 // The queries the report runs, as paths in the sql directory: the report's
-// own (sql/report: the run's account, and the hourly traffic) and two
+// own (sql/report: the run's account, the hourly traffic and the
+// countries) and two
 // analyses of sql/.
 var (
 	queryRun        = filepath.Join("report", "run.sql")
 	queryOutcomes   = filepath.Join("report", "run_outcomes.sql")
 	queryPartitions = filepath.Join("report", "run_partitions.sql")
 	queryHourly     = filepath.Join("report", "hourly_sessions.sql")
+	queryCountries  = filepath.Join("report", "sessions_by_country.sql")
 	queryFunnel     = "daily_funnel.sql"
 	queryLanding    = "landing_pages.sql"
 )
@@ -33,6 +35,7 @@ type report struct {
 	Funnel     *warehousesql.Result // daily_funnel.sql
 	Hourly     *warehousesql.Result // report/hourly_sessions.sql
 	Landing    *warehousesql.Result // landing_pages.sql
+	Countries  *warehousesql.Result // report/sessions_by_country.sql
 }
 
 // runInfo is the run's row of report/run.sql.
@@ -85,7 +88,7 @@ func gather(ctx context.Context, w *warehousesql.Warehouse, sqlDir, runID string
 	for _, f := range []struct {
 		name string
 		dst  **warehousesql.Result
-	}{{queryFunnel, &r.Funnel}, {queryHourly, &r.Hourly}, {queryLanding, &r.Landing}} {
+	}{{queryFunnel, &r.Funnel}, {queryHourly, &r.Hourly}, {queryLanding, &r.Landing}, {queryCountries, &r.Countries}} {
 		if *f.dst, err = q(f.name, dates); err != nil {
 			return nil, err
 		}

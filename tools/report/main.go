@@ -9,10 +9,11 @@
 // run's own account (sql/report/run.sql, run_outcomes.sql,
 // run_partitions.sql), and over the dates the run owns the funnel
 // (sql/daily_funnel.sql), sessions and conversion per hour by channel group
-// (sql/report/hourly_sessions.sql) and the top landing pages
-// (sql/landing_pages.sql). Sessions by country wait for geo columns: the
-// page says so. The charts are drawn by Chart.js, embedded in the file
-// (assets/). It prints the report's path.
+// (sql/report/hourly_sessions.sql), the top landing pages
+// (sql/landing_pages.sql) and sessions by country
+// (sql/report/sessions_by_country.sql, with DB-IP's attribution). The charts
+// are drawn by Chart.js, embedded in the file (assets/). It prints the
+// report's path.
 package main
 
 import (

@@ -34,15 +34,13 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{"thousands"
 // topLandingPages is how many landing pages the report shows.
 const topLandingPages = 15
 
-// channelNote says what stands in for channel groups until fact_sessions
-// has them (issue 15).
-const channelNote = "No channel groups in the warehouse yet: the groups shown are the sessions' traffic classes " +
-	"(fact_sessions.traffic_class, the class of the session's first event)."
+// topCountries is how many countries the report's chart shows.
+const topCountries = 15
 
-// geoNote is the sessions-by-country panel until the warehouse has geo
-// columns (issue 15).
-const geoNote = "No geo data yet: the pipeline does not derive a country for events or sessions, " +
-	"so there are no sessions by country to show."
+// geoAttribution is the credit DB-IP's licence (CC BY 4.0) asks of pages
+// that show results of its database.
+const geoAttribution = "Countries from the IP address of the session's first event (--geo_db; " +
+	"make run uses IP Geolocation by DB-IP, https://db-ip.com, CC BY 4.0). (not set): no database, or an address it does not know."
 
 // chart is one canvas of the page and what draw.js draws on it.
 type chart struct {
@@ -128,11 +126,14 @@ func sections(r *report) ([]section, error) {
 		Caption: "Sessions that viewed a product, added to cart, started checkout and purchased, per day the run owns " +
 			"(sql/daily_funnel.sql; steps count sessions with such an event, in any order)."}
 	hourly := section{ID: "hourly", Title: "Sessions and conversion per hour by channel group",
-		Caption: "Per UTC hour of the session's start (sql/report/hourly_sessions.sql). " + channelNote}
+		Caption: "Per UTC hour of the session's start, by GA4 default channel group of the session's first event " +
+			"(sql/report/hourly_sessions.sql)."}
 	landing := section{ID: "landing", Title: "Top landing pages",
 		Caption: fmt.Sprintf("The %d landing pages with the most sessions (sql/landing_pages.sql).", topLandingPages)}
+	geo := section{ID: "geo", Title: "Sessions by country",
+		Caption: geoAttribution + " (sql/report/sessions_by_country.sql)."}
 	if !r.Run.ownsDates() {
-		funnel.Notice, hourly.Notice, landing.Notice = noDates, noDates, noDates
+		funnel.Notice, hourly.Notice, landing.Notice, geo.Notice = noDates, noDates, noDates, noDates
 	} else {
 		if funnel.Charts, err = funnelCharts(r.Funnel); err != nil {
 			return nil, fmt.Errorf("%s: %w", queryFunnel, err)
@@ -145,13 +146,16 @@ func sections(r *report) ([]section, error) {
 			return nil, fmt.Errorf("%s: %w", queryLanding, err)
 		}
 		landing.Tables = []table{tableOf(r.Landing, topLandingPages)}
+		if geo.Charts, err = countryCharts(r.Countries); err != nil {
+			return nil, fmt.Errorf("%s: %w", queryCountries, err)
+		}
+		geo.Tables = []table{tableOf(r.Countries, 0)}
 	}
-	for _, s := range []*section{&funnel, &hourly, &landing} {
+	for _, s := range []*section{&funnel, &hourly, &landing, &geo} {
 		if len(s.Charts) == 0 && s.Notice == "" {
 			s.Notice = "No sessions on the dates the run owns."
 		}
 	}
-	geo := section{ID: "geo", Title: "Sessions by country", Notice: geoNote}
 	verdict := section{ID: "reconciliation", Title: "Reconciliation",
 		Caption: "The run reconciles when its input records equal the sum of their outcomes and every partition it wrote, " +
 			"read back after the commit, holds the rows it counted (sql/report/run_partitions.sql). Rows the warehouse " +
@@ -302,18 +306,30 @@ func hourlyCharts(res *warehousesql.Result) ([]chart, error) {
 	return []chart{sessions, conversion}, nil
 }
 
-// landingCharts are the sessions of the top landing pages.
+// landingCharts are sessions by landing page, the topLandingPages with the
+// most.
 func landingCharts(res *warehousesql.Result) ([]chart, error) {
-	rows := res.Rows[:min(len(res.Rows), topLandingPages)]
+	return sessionsBy(res, "landing_pages", "Sessions by landing page", "landing_page_path", topLandingPages)
+}
+
+// countryCharts are sessions by country, the topCountries with the most.
+func countryCharts(res *warehousesql.Result) ([]chart, error) {
+	return sessionsBy(res, "countries", "Sessions by country", "country", topCountries)
+}
+
+// sessionsBy is a horizontal bar chart of the sessions column of the first
+// limit rows, labelled by the label column; none when there are no rows.
+func sessionsBy(res *warehousesql.Result, id, title, label string, limit int) ([]chart, error) {
+	rows := res.Rows[:min(len(res.Rows), limit)]
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	ch := chart{ID: "landing_pages", Title: "Sessions by landing page", Type: "bar", Horizontal: true, Height: 80 + 24*len(rows)}
+	ch := chart{ID: id, Title: title, Type: "bar", Horizontal: true, Height: 80 + 24*len(rows)}
 	d := dataset{Label: "sessions"}
 	c := &cells{res: res}
 	for _, row := range rows {
 		c.row = row
-		ch.Labels = append(ch.Labels, get[string](c, "landing_page_path"))
+		ch.Labels = append(ch.Labels, get[string](c, label))
 		d.Data = append(d.Data, number(get[int64](c, "sessions")))
 	}
 	ch.Datasets = []dataset{d}

@@ -38,12 +38,17 @@ func TestReportInBrowser(t *testing.T) {
 	if err := groundtruth.Generate(data, "--seed", "13", "--events", "6000", "--days", "1"); err != nil {
 		t.Fatal(err)
 	}
+	geoDB, err := groundtruth.GeoDB(data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("CLICKSTREAM_REPORT_TEST_KEY", "report-test-key")
 	sum, err := pipelines.Run(context.Background(), pipelines.Config{
 		Input:      []string{filepath.Join(data, "raw", "*", "*")},
 		Output:     wh,
 		HashKeyRef: "env:CLICKSTREAM_REPORT_TEST_KEY",
 		BotIPFile:  filepath.Join(data, "bot_ip_denylist.txt"),
+		GeoDB:      geoDB,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -68,15 +73,15 @@ func TestReportInBrowser(t *testing.T) {
 				c.ID, c.Drawn, c.Painted, c.total())
 		}
 	}
-	wantIDs := []string{"outcomes", "outcome_details", "funnel", "hourly_sessions", "hourly_conversion", "landing_pages"}
+	wantIDs := []string{"outcomes", "outcome_details", "funnel", "hourly_sessions", "hourly_conversion", "landing_pages", "countries"}
 	if !slices.Equal(ids, wantIDs) {
 		t.Errorf("charts %v, want %v", ids, wantIDs)
 	}
 	if !strings.HasPrefix(page.Verdict, "Reconciled") {
 		t.Errorf("verdict %q, want Reconciled", page.Verdict)
 	}
-	if !strings.Contains(page.Geo, "No geo data yet") {
-		t.Errorf("sessions by country: %q, want the no-geo-data notice", page.Geo)
+	if !strings.Contains(page.Geo, "IP Geolocation by DB-IP") {
+		t.Errorf("sessions by country: %q, want DB-IP's attribution", page.Geo)
 	}
 
 	truth, err := groundtruth.Read(data)
@@ -85,6 +90,30 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	checkOutcomes(t, page, truth)
 	checkSessions(t, page, truth)
+	checkCountries(t, page, truth)
+}
+
+// checkCountries compares the sessions-by-country chart with the truth's
+// sessions by the country of their first event.
+func checkCountries(t *testing.T, page *browserPage, truth []groundtruth.Record) {
+	t.Helper()
+	first := map[string]groundtruth.Record{}
+	for _, r := range truth {
+		if f, ok := first[r.Session]; r.Outcome == "event" && (!ok || r.EventTime.Before(f.EventTime)) {
+			first[r.Session] = r
+		}
+	}
+	want := map[string]float64{}
+	for _, r := range first {
+		country := r.GeoCountry
+		if country == "" {
+			country = "(not set)"
+		}
+		want[country]++
+	}
+	if got := page.chart(t, "countries").byLabel(); !maps.Equal(got, want) {
+		t.Errorf("sessions by country %v, truth %v", got, want)
+	}
 }
 
 // checkOutcomes compares the records chart and the bots and dead letters
@@ -207,7 +236,6 @@ func TestReportOfFailedRun(t *testing.T) {
 		`<div class="verdict bad" id="verdict">Not reconciled.`,
 		"<li>" + html.EscapeString(a.Run.Problems[0]) + "</li>",
 		"No sessions on the dates the run owns.",
-		"No geo data yet",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report lacks %q", want)

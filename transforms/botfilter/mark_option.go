@@ -7,8 +7,8 @@ import (
 	"io"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
-	// Local paths work out of the box; the pipeline registers gs://.
-	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
+
+	"github.com/example/clickstream/io/files"
 )
 
 // DefaultUACacheSize is the number of distinct user agents whose verdict a
@@ -74,22 +74,9 @@ func checkScheme(path string) (err error) {
 
 // readRuleFile reads a whole rule file through Beam's filesystems.
 func readRuleFile(ctx context.Context, path string) (io.Reader, error) {
-	fs, err := filesystem.New(ctx, path)
+	b, err := files.ReadAll(ctx, path, maxRuleFileBytes)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	defer func() { _ = fs.Close() }() // nothing to flush after a read
-	rc, err := fs.OpenRead(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	defer func() { _ = rc.Close() }()
-	b, err := io.ReadAll(io.LimitReader(rc, maxRuleFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(b) > maxRuleFileBytes {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", path, maxRuleFileBytes)
+		return nil, err
 	}
 	return bytes.NewReader(b), nil
 }

@@ -1,5 +1,5 @@
 // Package enrich derives the analysis fields of an event from its page URL,
-// referrer and user agent, and replaces its raw IP address. It runs after
+// referrer, user agent and IP address, and replaces the raw IP address. It runs after
 // botfilter.Mark (which needs the raw address) and before the per-device
 // steps.
 //
@@ -24,39 +24,53 @@
 // into home, category, product, search, cart, checkout, confirmation or
 // other by ordered, configurable rules (data/page_types.txt).
 //
-// # Traffic class
+// # Traffic source and channel group
 //
 // referrer_host is parsed like page_host (android-app://PACKAGE/ referrers
-// give the package name). traffic_class is the first that applies of:
+// give the package name). traffic_source, traffic_medium and
+// traffic_campaign follow GA4's definitions, the first that applies of:
 //
-//  1. Campaign tags in the page URL, by utm_medium (case-insensitive):
-//     - paid: a gclid or msclkid (or gbraid, wbraid, dclid), or a medium of
-//     cpc, ppc, cpm, cpv, cpa, display, banner, retargeting, remarketing or
-//     paid*;
-//     - email: email, e-mail, e_mail, "e mail", newsletter;
-//     - social: social* or sm;
-//     - search: organic;
-//     - referral: any other medium (referral, affiliate, partner, qr, ...);
-//     - social: no medium but an fbclid. Meta appends fbclid to every outbound
-//     link, organic posts included, so alone it means "from Facebook or
-//     Instagram", not "paid"; tag paid Meta campaigns with utm_medium;
-//     - referral: no medium but a utm_source or utm_campaign (a tagged link
-//     whose channel is unknown).
-//     utm_term and utm_content alone are not campaign tags.
-//  2. The referrer:
-//     - direct: no referrer, or one without a host (about:blank);
-//     - internal: the page's own host (ignoring "www.") or one of
-//     Options.InternalDomains or their subdomains;
-//     - email: a webmail host (data/domains.json "email", or a host starting
-//     with webmail. or mail. followed by at least two labels);
-//     - social: a social network (data/domains.json "social");
-//     - search: a search engine (data/domains.json "search");
-//     - referral: any other host.
+//  1. UTM tags (any of utm_source, utm_medium, utm_campaign): their values
+//     as sent, "(not set)" for a missing one. GA4 lets auto-tagging (gclid)
+//     override manual tags by default; here manual tags win, so that a
+//     site's own tagging is what it reads.
+//  2. Click ids: gclid, gbraid, wbraid or dclid give google / cpc, msclkid
+//     gives bing / cpc, campaign "(not set)". fbclid is no campaign tag: GA4
+//     ignores it (Meta appends it to organic links too), and so does this.
+//  3. The referrer: none, one without a host (about:blank), or an internal
+//     one (the page's own host ignoring "www.", or Options.InternalDomains
+//     and their subdomains) gives (direct) / (none) / (direct), as GA4 does
+//     for self-referrals; a search engine of data/sources.json gives its name
+//     / organic / (organic) (google, bing); a social, video or shopping site
+//     gives its name / referral / (referral) (facebook, youtube, amazon); any
+//     other host, without "www.", / referral / (referral).
 //
-// In data/domains.json an entry matches the host and its subdomains
-// (facebook.com matches l.facebook.com); "brand.*" matches brand.SUFFIX,
-// www.brand.SUFFIX and m.brand.SUFFIX for a one- or two-label suffix
-// (google.co.uk), not other subdomains (docs.google.com is referral).
+// default_channel_group applies GA4's default channel group rules, in GA4's
+// order, to source, medium and campaign (case-insensitive): Direct,
+// Cross-network, Paid Shopping, Paid Search, Paid Social, Paid Video,
+// Display, Paid Other, Organic Shopping, Organic Social, Organic Video,
+// Organic Search, Referral, Email, Affiliates, Audio, SMS, Mobile Push
+// Notifications, else Unassigned. "Paid" is a medium matching
+// ^(.*cp.*|ppc|retargeting|paid.*)$; a source belongs to a category of
+// data/sources.json when it is one of the category's names or aliases (fb,
+// ig) or a host its patterns match. The categories (search, social, video,
+// shopping) are derived from GA4's published source categories, abridged.
+//
+// In data/sources.json an entry with a dot matches the host and its
+// subdomains (facebook.com matches l.facebook.com); "brand.*" matches
+// brand.SUFFIX, www.brand.SUFFIX and m.brand.SUFFIX for a one- or two-label
+// suffix (google.co.uk), not other subdomains (docs.google.com is referral).
+//
+// # Geo
+//
+// With Options.GeoDB, the IP address is looked up before it is replaced:
+// geo_country (ISO 3166-1 alpha-2), geo_region (first-level subdivision),
+// geo_city and geo_continent (from the country, data/continents.txt). The
+// databases are MaxMind DB files laid out like the @ip-location-db packages
+// (country_code, state1, city), e.g. DB-IP's IP to City Lite (CC BY 4.0);
+// they are read whole through Beam's filesystems (local or gs://) when the
+// DoFn is set up, once per process. Without a database, or for an address it
+// does not know, the geo fields are "" (NULL).
 //
 // # User agent
 //

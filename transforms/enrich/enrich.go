@@ -18,11 +18,12 @@ var (
 	ipDropped = beam.NewCounter("enrich", "ip_not_an_address")
 )
 
-// Enrich derives the page, campaign, referrer and device fields of events, a
-// PCollection<schemas.Event>, cuts the URLs to MaxURLBytes and replaces the
-// raw IP address (see the package documentation). It returns the enriched
-// PCollection<schemas.Event>, one event per input event. It panics on invalid
-// options; a hash key that cannot be loaded fails the workers' setup.
+// Enrich derives the page, campaign, traffic source, referrer, device and
+// geo fields of events, a PCollection<schemas.Event>, cuts the URLs to
+// MaxURLBytes and replaces the raw IP address (see the package
+// documentation). It returns the enriched PCollection<schemas.Event>, one
+// event per input event. It panics on invalid options; a hash key or a geo
+// database that cannot be loaded fails the workers' setup.
 func Enrich(s beam.Scope, events beam.PCollection, opts Options) beam.PCollection {
 	s = s.Scope("enrich.Enrich")
 	if err := opts.validate(); err != nil {
@@ -33,6 +34,7 @@ func Enrich(s beam.Scope, events beam.PCollection, opts Options) beam.PCollectio
 		IPMode:          opts.IPMode,
 		HashKeyRef:      opts.HashKeyRef,
 		UACacheSize:     opts.UACacheSize,
+		GeoDB:           opts.GeoDB,
 	}, events)
 }
 
@@ -42,16 +44,18 @@ type enrichFn struct {
 	IPMode          string
 	HashKeyRef      string
 	UACacheSize     int
+	GeoDB           string
 
 	enricher *Enricher
 }
 
-func (f *enrichFn) Setup() error {
-	en, err := NewEnricher(Options{
+func (f *enrichFn) Setup(ctx context.Context) error {
+	en, err := newEnricher(ctx, Options{
 		InternalDomains: f.InternalDomains,
 		IPMode:          f.IPMode,
 		HashKeyRef:      f.HashKeyRef,
 		UACacheSize:     f.UACacheSize,
+		GeoDB:           f.GeoDB,
 	})
 	if err != nil {
 		return err

@@ -26,6 +26,10 @@ type Options struct {
 	HashKeyRef string
 	// UACacheSize bounds the user-agent cache; 0 means DefaultUACacheSize.
 	UACacheSize int
+	// GeoDB names the geolocation databases: comma-separated local paths or
+	// gs:// URLs of MaxMind DB files laid out like @ip-location-db's (see
+	// OpenGeoDB). Empty: no lookup, the geo fields stay "" (NULL).
+	GeoDB string
 }
 
 // validate checks the options without loading the key.

@@ -23,7 +23,8 @@ func init() {
 // formatEnriched reduces an event to the fields Enrich sets.
 func formatEnriched(e schemas.Event) string {
 	return strings.Join([]string{e.EventID, e.PageHost, e.PagePath, e.UTMSource, e.UTMMedium, e.GCLID, e.FBCLID,
-		e.ReferrerHost, e.TrafficClass, e.DeviceType, e.Browser, e.BrowserVersion, e.OS, e.OSVersion, e.IP}, "|")
+		e.ReferrerHost, e.TrafficSource + "/" + e.TrafficMedium, e.DefaultChannelGroup, e.DeviceType, e.Browser, e.BrowserVersion, e.OS, e.OSVersion, e.IP,
+		e.GeoCountry + "/" + e.GeoRegion + "/" + e.GeoCity + "/" + e.GeoContinent}, "|")
 }
 
 func TestEnrich(t *testing.T) {
@@ -55,23 +56,23 @@ func TestEnrich(t *testing.T) {
 		want []string
 	}{
 		{
-			name: "truncate mode",
-			opts: Options{InternalDomains: []string{"example.com"}},
+			name: "truncate mode, geo from the address before truncation",
+			opts: Options{InternalDomains: []string{"example.com"}, GeoDB: testGeoDB(t)},
 			want: []string{
-				"ad-click|shop.example.com|/p/sku-123|google|cpc|abc||www.google.com|paid|desktop|Chrome|131.0|Windows|10|198.51.100.0",
-				"instagram|shop.example.com|/||||IwAR2x|l.instagram.com|social|mobile|Instagram|312.1|iOS|17.2|2001:db8:1234::",
-				"internal|shop.example.com|/cart|||||help.example.com|internal|tablet|Chrome|131.0|Android|10|",
-				"app-screen|shop|/home||||||direct|mobile|Shop|4.21|iOS|17.2|",
+				"ad-click|shop.example.com|/p/sku-123|google|cpc|abc||www.google.com|google/cpc|Paid Search|desktop|Chrome|131.0|Windows|10|198.51.100.0|DE/Bavaria/Munich/EU",
+				"instagram|shop.example.com|/||||IwAR2x|l.instagram.com|instagram/referral|Organic Social|mobile|Instagram|312.1|iOS|17.2|2001:db8:1234::|BR/São Paulo/São Paulo/SA",
+				"internal|shop.example.com|/cart|||||help.example.com|(direct)/(none)|Direct|tablet|Chrome|131.0|Android|10||///",
+				"app-screen|shop|/home||||||(direct)/(none)|Direct|mobile|Shop|4.21|iOS|17.2||///",
 			},
 		},
 		{
-			name: "hash mode, no internal domains",
+			name: "hash mode, no internal domains, no geo database",
 			opts: Options{IPMode: "hash", HashKeyRef: "env:ENRICH_PIPELINE_KEY"},
 			want: []string{
-				"ad-click|shop.example.com|/p/sku-123|google|cpc|abc||www.google.com|paid|desktop|Chrome|131.0|Windows|10|h:854fc9d95ffaaf94",
-				"instagram|shop.example.com|/||||IwAR2x|l.instagram.com|social|mobile|Instagram|312.1|iOS|17.2|h:78285cb83c44a86f",
-				"internal|shop.example.com|/cart|||||help.example.com|referral|tablet|Chrome|131.0|Android|10|",
-				"app-screen|shop|/home||||||direct|mobile|Shop|4.21|iOS|17.2|",
+				"ad-click|shop.example.com|/p/sku-123|google|cpc|abc||www.google.com|google/cpc|Paid Search|desktop|Chrome|131.0|Windows|10|h:854fc9d95ffaaf94|///",
+				"instagram|shop.example.com|/||||IwAR2x|l.instagram.com|instagram/referral|Organic Social|mobile|Instagram|312.1|iOS|17.2|h:78285cb83c44a86f|///",
+				"internal|shop.example.com|/cart|||||help.example.com|help.example.com/referral|Referral|tablet|Chrome|131.0|Android|10||///",
+				"app-screen|shop|/home||||||(direct)/(none)|Direct|mobile|Shop|4.21|iOS|17.2||///",
 			},
 		},
 	}

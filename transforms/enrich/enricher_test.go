@@ -39,35 +39,59 @@ func TestClassify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const shop = "https://shop.example.com/"
+	// Expected values follow GA4's published rules (Google Analytics Help,
+	// "[GA4] Default channel group" and "Traffic-source dimensions").
 	tests := []struct {
-		name, page, referrer, wantHost, wantClass string
+		name, page, referrer, wantHost string
+		want                           Traffic
 	}{
-		{"no referrer, no tags", "https://shop.example.com/", "", "", ClassDirect},
-		{"tags beat the referrer: click id", "https://shop.example.com/?gclid=x", "https://www.bing.com/", "www.bing.com", ClassPaid},
-		{"tags beat the referrer: medium", "https://shop.example.com/?utm_medium=email", "https://www.google.com/", "www.google.com", ClassEmail},
-		{"paid medium prefix", "https://shop.example.com/?utm_medium=Paid-Search", "", "", ClassPaid},
-		{"click id beats the medium", "https://shop.example.com/?utm_medium=email&msclkid=1", "", "", ClassPaid},
-		{"social medium", "https://shop.example.com/?utm_medium=social-media", "", "", ClassSocial},
-		{"organic medium", "https://shop.example.com/?utm_medium=organic&utm_source=bing", "", "", ClassSearch},
-		{"unknown medium", "https://shop.example.com/?utm_medium=qr&utm_source=poster", "", "", ClassReferral},
-		{"source only", "https://shop.example.com/?utm_source=partner", "https://www.google.com/", "www.google.com", ClassReferral},
-		{"fbclid alone is social, not paid", "https://shop.example.com/?fbclid=x", "", "", ClassSocial},
-		{"same host", "https://shop.example.com/b", "https://shop.example.com/a", "shop.example.com", ClassInternal},
-		{"internal domain", "https://shop.example.com/b", "https://help.example.com/", "help.example.com", ClassInternal},
-		{"not a subdomain", "https://shop.example.com/b", "https://notexample.com/", "notexample.com", ClassReferral},
-		{"search", "https://shop.example.com/", "https://www.google.com.br/", "www.google.com.br", ClassSearch},
-		{"google product, not search", "https://shop.example.com/", "https://docs.google.com/", "docs.google.com", ClassReferral},
-		{"webmail", "https://shop.example.com/", "https://mail.google.com/", "mail.google.com", ClassEmail},
-		{"social", "https://shop.example.com/", "https://lm.facebook.com/l.php", "lm.facebook.com", ClassSocial},
-		{"app referrer", "https://shop.example.com/", "android-app://com.google.android.gm/", "com.google.android.gm", ClassEmail},
-		{"other site", "https://shop.example.com/", "https://blog.example.org/", "blog.example.org", ClassReferral},
-		{"referrer without host", "https://shop.example.com/", "about:blank", "", ClassDirect},
+		{"no referrer, no tags", shop, "", "", Traffic{"(direct)", "(none)", "(direct)", "Direct"}},
+		{"referrer without host", shop, "about:blank", "", Traffic{"(direct)", "(none)", "(direct)", "Direct"}},
+		{"same host is direct", shop + "b", shop + "a", "shop.example.com", Traffic{"(direct)", "(none)", "(direct)", "Direct"}},
+		{"internal domain is direct", shop + "b", "https://help.example.com/", "help.example.com", Traffic{"(direct)", "(none)", "(direct)", "Direct"}},
+		{"not a subdomain", shop, "https://notexample.com/", "notexample.com", Traffic{"notexample.com", "referral", "(referral)", "Referral"}},
+		{"UTM beats the click id", shop + "?utm_source=newsletter&utm_medium=email&gclid=x", "", "", Traffic{"newsletter", "email", "(not set)", "Email"}},
+		{"UTM beats the referrer", shop + "?utm_source=google&utm_medium=cpc&utm_campaign=brand", "https://www.bing.com/", "www.bing.com", Traffic{"google", "cpc", "brand", "Paid Search"}},
+		{"gclid", shop + "?gclid=x", "https://www.bing.com/", "www.bing.com", Traffic{"google", "cpc", "(not set)", "Paid Search"}},
+		{"wbraid", shop + "?wbraid=x", "", "", Traffic{"google", "cpc", "(not set)", "Paid Search"}},
+		{"msclkid", shop + "?msclkid=1", "", "", Traffic{"bing", "cpc", "(not set)", "Paid Search"}},
+		{"fbclid is no campaign tag", shop + "?fbclid=x", "https://l.facebook.com/", "l.facebook.com", Traffic{"facebook", "referral", "(referral)", "Organic Social"}},
+		{"fbclid without referrer", shop + "?fbclid=x", "", "", Traffic{"(direct)", "(none)", "(direct)", "Direct"}},
+		{"paid social", shop + "?utm_source=Facebook&utm_medium=paid_social", "", "", Traffic{"Facebook", "paid_social", "(not set)", "Paid Social"}},
+		{"social medium is organic", shop + "?utm_source=instagram&utm_medium=social", "", "", Traffic{"instagram", "social", "(not set)", "Organic Social"}},
+		{"social alias", shop + "?utm_source=ig&utm_medium=cpc", "", "", Traffic{"ig", "cpc", "(not set)", "Paid Social"}},
+		{"paid shopping by campaign", shop + "?utm_source=google&utm_medium=cpc&utm_campaign=pmax_shopping", "", "", Traffic{"google", "cpc", "pmax_shopping", "Paid Shopping"}},
+		{"shopping needs a word start", shop + "?utm_source=google&utm_medium=cpc&utm_campaign=workshop", "", "", Traffic{"google", "cpc", "workshop", "Paid Search"}},
+		{"cross-network", shop + "?utm_source=google&utm_medium=cpc&utm_campaign=PMax+Cross-Network", "", "", Traffic{"google", "cpc", "PMax Cross-Network", "Cross-network"}},
+		{"paid video", shop + "?utm_source=youtube&utm_medium=cpv", "", "", Traffic{"youtube", "cpv", "(not set)", "Paid Video"}},
+		{"display", shop + "?utm_source=criteo&utm_medium=display", "", "", Traffic{"criteo", "display", "(not set)", "Display"}},
+		{"cpm is display", shop + "?utm_source=gdn&utm_medium=cpm", "", "", Traffic{"gdn", "cpm", "(not set)", "Display"}},
+		{"paid other", shop + "?utm_source=partner&utm_medium=ppc", "", "", Traffic{"partner", "ppc", "(not set)", "Paid Other"}},
+		{"organic shopping", shop, "https://www.amazon.de/", "www.amazon.de", Traffic{"amazon", "referral", "(referral)", "Organic Shopping"}},
+		{"organic video", shop, "https://youtu.be/x", "youtu.be", Traffic{"youtube", "referral", "(referral)", "Organic Video"}},
+		{"video medium", shop + "?utm_source=blog&utm_medium=Video", "", "", Traffic{"blog", "Video", "(not set)", "Organic Video"}},
+		{"organic search", shop, "https://www.google.com.br/", "www.google.com.br", Traffic{"google", "organic", "(organic)", "Organic Search"}},
+		{"search app", shop, "android-app://com.google.android.googlequicksearchbox/", "com.google.android.googlequicksearchbox", Traffic{"google", "organic", "(organic)", "Organic Search"}},
+		{"organic medium", shop + "?utm_medium=organic", "", "", Traffic{"(not set)", "organic", "(not set)", "Organic Search"}},
+		{"google product, not search", shop, "https://docs.google.com/", "docs.google.com", Traffic{"docs.google.com", "referral", "(referral)", "Referral"}},
+		{"webmail is referral", shop, "https://mail.google.com/", "mail.google.com", Traffic{"mail.google.com", "referral", "(referral)", "Referral"}},
+		{"www. is dropped", shop, "https://www.idealo.de/preisvergleich", "www.idealo.de", Traffic{"idealo.de", "referral", "(referral)", "Referral"}},
+		{"referral medium", shop + "?utm_source=partner&utm_medium=link", "", "", Traffic{"partner", "link", "(not set)", "Referral"}},
+		{"email source", shop + "?utm_source=e-mail&utm_medium=crm", "", "", Traffic{"e-mail", "crm", "(not set)", "Email"}},
+		{"affiliate", shop + "?utm_source=idealo&utm_medium=affiliate", "", "", Traffic{"idealo", "affiliate", "(not set)", "Affiliates"}},
+		{"social source beats affiliate", shop + "?utm_source=reddit&utm_medium=affiliate", "", "", Traffic{"reddit", "affiliate", "(not set)", "Organic Social"}},
+		{"audio", shop + "?utm_source=spotify&utm_medium=audio", "", "", Traffic{"spotify", "audio", "(not set)", "Audio"}},
+		{"sms", shop + "?utm_source=sms&utm_medium=text", "", "", Traffic{"sms", "text", "(not set)", "SMS"}},
+		{"push", shop + "?utm_source=push&utm_medium=push", "", "", Traffic{"push", "push", "(not set)", "Mobile Push Notifications"}},
+		{"unknown medium", shop + "?utm_source=poster&utm_medium=qr", "", "", Traffic{"poster", "qr", "(not set)", "Unassigned"}},
+		{"campaign only", shop + "?utm_campaign=spring", "https://www.google.com/", "www.google.com", Traffic{"(not set)", "(not set)", "spring", "Unassigned"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			host, class := c.Classify(ParsePage(tt.page), tt.referrer)
-			if host != tt.wantHost || class != tt.wantClass {
-				t.Errorf("Classify(%q, %q) = %q, %q; want %q, %q", tt.page, tt.referrer, host, class, tt.wantHost, tt.wantClass)
+			host, got := c.Classify(ParsePage(tt.page), tt.referrer)
+			if host != tt.wantHost || got != tt.want {
+				t.Errorf("Classify(%q, %q) = %q, %+v; want %q, %+v", tt.page, tt.referrer, host, got, tt.wantHost, tt.want)
 			}
 		})
 	}
@@ -142,7 +166,7 @@ func TestEnricherApply(t *testing.T) {
 					len(e.PageURL) < MaxURLBytes-1 {
 					return "cut wrongly: " + e.PageURL[len(e.PageURL)-8:]
 				}
-				return expect(e.TrafficClass, ClassInternal)
+				return expect(e.DefaultChannelGroup, ChannelDirect)
 			},
 		},
 		{
@@ -155,9 +179,10 @@ func TestEnricherApply(t *testing.T) {
 			},
 			want: func(e schemas.Event) string {
 				got := strings.Join([]string{e.PageHost, e.PagePath, e.PageQuery, e.UTMSource, e.UTMMedium, e.GCLID,
-					e.ReferrerHost, e.TrafficClass, e.DeviceType, e.Browser, e.BrowserVersion, e.OS, e.OSVersion}, "|")
+					e.ReferrerHost, e.TrafficSource, e.TrafficMedium, e.TrafficCampaign, e.DefaultChannelGroup,
+					e.DeviceType, e.Browser, e.BrowserVersion, e.OS, e.OSVersion}, "|")
 				return expect(got, "shop.example.com|/p/sku-123|utm_source=google&utm_medium=cpc&gclid=abc|google|cpc|abc|"+
-					"www.google.com|paid|mobile|Chrome Mobile|120.0|Android|14")
+					"www.google.com|google|cpc|(not set)|Paid Search|mobile|Chrome Mobile|120.0|Android|14")
 			},
 		},
 	}

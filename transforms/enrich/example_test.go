@@ -21,12 +21,12 @@ func ExampleEnricher() {
 	}
 	en.Apply(&e)
 	fmt.Println(e.PageHost, e.PagePath, e.UTMCampaign)
-	fmt.Println(e.ReferrerHost, e.TrafficClass)
+	fmt.Println(e.ReferrerHost, e.TrafficSource, e.TrafficMedium, e.DefaultChannelGroup)
 	fmt.Println(e.DeviceType, e.Browser, e.BrowserVersion, e.OS, e.OSVersion)
 	fmt.Println(e.IP)
 	// Output:
 	// shop.example.com /p/sku-123 winter
-	// mail.google.com email
+	// mail.google.com newsletter email Email
 	// mobile Mobile Safari 17.2 iOS 17.2
 	// 198.51.100.0
 }

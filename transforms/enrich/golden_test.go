@@ -82,16 +82,16 @@ func TestTrafficGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	type record struct {
-		PageURL      string `json:"page_url"`
-		Referrer     string `json:"referrer"`
-		ReferrerHost string `json:"referrer_host"`
-		Class        string `json:"traffic_class"`
+		PageURL      string  `json:"page_url"`
+		Referrer     string  `json:"referrer"`
+		ReferrerHost string  `json:"referrer_host"`
+		Traffic      Traffic `json:"traffic"`
 	}
 	var records []any
 	for _, l := range readLines(t, "traffic.tsv") {
 		page, ref, _ := strings.Cut(l, "\t")
-		host, class := c.Classify(ParsePage(page), ref)
-		records = append(records, record{PageURL: page, Referrer: ref, ReferrerHost: host, Class: class})
+		host, traffic := c.Classify(ParsePage(page), ref)
+		records = append(records, record{PageURL: page, Referrer: ref, ReferrerHost: host, Traffic: traffic})
 	}
 	checkGolden(t, "traffic.golden", records)
 }

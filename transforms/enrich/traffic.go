@@ -4,50 +4,91 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 )
 
-// Traffic classes (fact_events.traffic_class).
+// Values of traffic_source, traffic_medium and traffic_campaign that GA4
+// uses for traffic without campaign tags.
 const (
-	ClassPaid     = "paid"
-	ClassEmail    = "email"
-	ClassSocial   = "social"
-	ClassSearch   = "search"
-	ClassInternal = "internal"
-	ClassReferral = "referral"
-	ClassDirect   = "direct"
+	SourceDirect     = "(direct)"
+	MediumNone       = "(none)"
+	MediumOrganic    = "organic"
+	MediumReferral   = "referral"
+	MediumCPC        = "cpc"
+	NotSet           = "(not set)"
+	CampaignDirect   = "(direct)"
+	CampaignOrganic  = "(organic)"
+	CampaignReferral = "(referral)"
 )
 
-//go:embed data/domains.json
-var domainsJSON []byte
+// Default channel groups (default_channel_group), GA4's names.
+const (
+	ChannelDirect          = "Direct"
+	ChannelCrossNetwork    = "Cross-network"
+	ChannelPaidShopping    = "Paid Shopping"
+	ChannelPaidSearch      = "Paid Search"
+	ChannelPaidSocial      = "Paid Social"
+	ChannelPaidVideo       = "Paid Video"
+	ChannelDisplay         = "Display"
+	ChannelPaidOther       = "Paid Other"
+	ChannelOrganicShopping = "Organic Shopping"
+	ChannelOrganicSocial   = "Organic Social"
+	ChannelOrganicVideo    = "Organic Video"
+	ChannelOrganicSearch   = "Organic Search"
+	ChannelReferral        = "Referral"
+	ChannelEmail           = "Email"
+	ChannelAffiliates      = "Affiliates"
+	ChannelAudio           = "Audio"
+	ChannelSMS             = "SMS"
+	ChannelMobilePush      = "Mobile Push Notifications"
+	ChannelUnassigned      = "Unassigned"
+)
 
-// domainSet matches hosts against entries of data/domains.json.
-type domainSet struct {
-	hosts  map[string]bool // "facebook.com": the host and its subdomains
-	brands map[string]bool // "google" from "google.*"
+// Traffic is where a visit came from, as GA4 names it.
+type Traffic struct {
+	Source       string `json:"source"`
+	Medium       string `json:"medium"`
+	Campaign     string `json:"campaign"`
+	ChannelGroup string `json:"default_channel_group"`
 }
 
-func newDomainSet(entries []string) (domainSet, error) {
-	d := domainSet{hosts: map[string]bool{}, brands: map[string]bool{}}
-	for _, e := range entries {
-		e = strings.ToLower(strings.TrimSpace(e))
-		switch {
-		case strings.HasSuffix(e, ".*") && !strings.Contains(e[:len(e)-2], "."):
-			d.brands[e[:len(e)-2]] = true
-		case e == "" || strings.ContainsAny(e, "*/: "):
-			return d, fmt.Errorf("bad domain entry %q", e)
-		default:
-			d.hosts[e] = true
+//go:embed data/sources.json
+var sourcesJSON []byte
+
+// category is one source category of data/sources.json.
+type category struct {
+	hosts  map[string]string // "facebook.com" -> "facebook": the host and its subdomains
+	brands map[string]string // "google" (from "google.*") -> "google"
+	names  map[string]bool   // source names and their other names, lower-case
+}
+
+func newCategory(sources map[string][]string) (category, error) {
+	c := category{hosts: map[string]string{}, brands: map[string]string{}, names: map[string]bool{}}
+	for name, entries := range sources {
+		c.names[strings.ToLower(name)] = true
+		for _, e := range entries {
+			e = strings.ToLower(strings.TrimSpace(e))
+			switch {
+			case strings.HasSuffix(e, ".*") && !strings.Contains(e[:len(e)-2], "."):
+				c.brands[e[:len(e)-2]] = name
+			case e == "" || strings.ContainsAny(e, "*/: "):
+				return c, fmt.Errorf("bad entry %q of source %q", e, name)
+			case strings.Contains(e, "."):
+				c.hosts[e] = name
+			}
+			c.names[e] = true
 		}
 	}
-	return d, nil
+	return c, nil
 }
 
-func (d domainSet) match(host string) bool {
+// matchHost returns the name of the source whose pattern matches host.
+func (c category) matchHost(host string) (string, bool) {
 	for h := host; ; {
-		if d.hosts[h] {
-			return true
+		if name, ok := c.hosts[h]; ok {
+			return name, true
 		}
 		i := strings.IndexByte(h, '.')
 		if i < 0 {
@@ -62,7 +103,20 @@ func (d domainSet) match(host string) bool {
 		h = s
 	}
 	brand, suffix, ok := strings.Cut(h, ".")
-	return ok && d.brands[brand] && plausibleSuffix(suffix)
+	if name, known := c.brands[brand]; ok && known && plausibleSuffix(suffix) {
+		return name, true
+	}
+	return "", false
+}
+
+// matchSource reports whether a traffic_source (lower-case) belongs to the
+// category: one of its names, or a host that its patterns match.
+func (c category) matchSource(source string) bool {
+	if c.names[source] {
+		return true
+	}
+	_, ok := c.matchHost(source)
+	return ok
 }
 
 // plausibleSuffix reports whether s looks like a public suffix: one or two
@@ -85,57 +139,44 @@ func plausibleSuffix(s string) bool {
 	return labels == 1 || labels == 2
 }
 
-type domainLists struct {
-	email, social, search domainSet
-	emailPrefixes         []string
+type sourceLists struct {
+	search, social, video, shopping category
 }
 
-var loadDomainLists = sync.OnceValues(func() (*domainLists, error) {
+var loadSourceLists = sync.OnceValues(func() (*sourceLists, error) {
 	var raw struct {
-		Email         []string `json:"email"`
-		EmailPrefixes []string `json:"email_host_prefixes"`
-		Social        []string `json:"social"`
-		Search        []string `json:"search"`
+		Search   map[string][]string `json:"search"`
+		Social   map[string][]string `json:"social"`
+		Video    map[string][]string `json:"video"`
+		Shopping map[string][]string `json:"shopping"`
 	}
-	if err := json.Unmarshal(domainsJSON, &raw); err != nil {
-		return nil, fmt.Errorf("enrich: data/domains.json: %w", err)
+	if err := json.Unmarshal(sourcesJSON, &raw); err != nil {
+		return nil, fmt.Errorf("enrich: data/sources.json: %w", err)
 	}
-	l := &domainLists{emailPrefixes: raw.EmailPrefixes}
+	l := &sourceLists{}
 	var err error
 	for _, x := range []struct {
-		dst     *domainSet
-		entries []string
-	}{{&l.email, raw.Email}, {&l.social, raw.Social}, {&l.search, raw.Search}} {
-		if *x.dst, err = newDomainSet(x.entries); err != nil {
-			return nil, fmt.Errorf("enrich: data/domains.json: %w", err)
+		dst     *category
+		sources map[string][]string
+	}{{&l.search, raw.Search}, {&l.social, raw.Social}, {&l.video, raw.Video}, {&l.shopping, raw.Shopping}} {
+		if *x.dst, err = newCategory(x.sources); err != nil {
+			return nil, fmt.Errorf("enrich: data/sources.json: %w", err)
 		}
 	}
 	return l, nil
 })
 
-func (l *domainLists) isEmail(host string) bool {
-	if l.email.match(host) {
-		return true
-	}
-	for _, p := range l.emailPrefixes {
-		if rest, ok := strings.CutPrefix(host, p); ok && strings.Contains(rest, ".") {
-			return true
-		}
-	}
-	return false
-}
-
-// Classifier gives a visit its traffic class (see the package documentation
+// Classifier tells where a visit came from (see the package documentation
 // for the rules and their precedence). It is safe for concurrent use.
 type Classifier struct {
 	internal []string
-	lists    *domainLists
+	lists    *sourceLists
 }
 
 // NewClassifier returns a Classifier for which internalDomains (and their
 // subdomains) are the site's own, besides the page's host.
 func NewClassifier(internalDomains []string) (*Classifier, error) {
-	lists, err := loadDomainLists()
+	lists, err := loadSourceLists()
 	if err != nil {
 		return nil, err
 	}
@@ -162,26 +203,43 @@ func normalizeDomain(d string) (string, error) {
 	return n, nil
 }
 
-// Classify returns the referrer's host and the visit's traffic class, from
-// the page's campaign tags first, then from the referrer.
-func (c *Classifier) Classify(page Page, referrer string) (referrerHost, class string) {
+// Classify returns the referrer's host and the visit's traffic source,
+// medium, campaign and default channel group: from the page's UTM tags,
+// else its click ids, else the referrer.
+func (c *Classifier) Classify(page Page, referrer string) (referrerHost string, t Traffic) {
 	referrerHost, _ = splitHost(referrer)
-	if class = classifyTags(page); class != "" {
-		return referrerHost, class
-	}
+	t = c.sourceMedium(page, referrerHost)
+	t.ChannelGroup = c.channelGroup(t)
+	return referrerHost, t
+}
+
+func (c *Classifier) sourceMedium(page Page, referrerHost string) Traffic {
 	switch {
-	case referrerHost == "":
-		return "", ClassDirect
-	case c.isInternal(referrerHost, page.Host):
-		return referrerHost, ClassInternal
-	case c.lists.isEmail(referrerHost):
-		return referrerHost, ClassEmail
-	case c.lists.social.match(referrerHost):
-		return referrerHost, ClassSocial
-	case c.lists.search.match(referrerHost):
-		return referrerHost, ClassSearch
+	case page.UTMSource != "" || page.UTMMedium != "" || page.UTMCampaign != "":
+		return Traffic{Source: orNotSet(page.UTMSource), Medium: orNotSet(page.UTMMedium), Campaign: orNotSet(page.UTMCampaign)}
+	case page.GCLID != "" || page.OtherClickID:
+		return Traffic{Source: "google", Medium: MediumCPC, Campaign: NotSet}
+	case page.MSCLKID != "":
+		return Traffic{Source: "bing", Medium: MediumCPC, Campaign: NotSet}
+	case referrerHost == "" || c.isInternal(referrerHost, page.Host):
+		return Traffic{Source: SourceDirect, Medium: MediumNone, Campaign: CampaignDirect}
 	}
-	return referrerHost, ClassReferral
+	if name, ok := c.lists.search.matchHost(referrerHost); ok {
+		return Traffic{Source: name, Medium: MediumOrganic, Campaign: CampaignOrganic}
+	}
+	for _, cat := range []category{c.lists.social, c.lists.video, c.lists.shopping} {
+		if name, ok := cat.matchHost(referrerHost); ok {
+			return Traffic{Source: name, Medium: MediumReferral, Campaign: CampaignReferral}
+		}
+	}
+	return Traffic{Source: strings.TrimPrefix(referrerHost, "www."), Medium: MediumReferral, Campaign: CampaignReferral}
+}
+
+func orNotSet(s string) string {
+	if s == "" {
+		return NotSet
+	}
+	return s
 }
 
 func (c *Classifier) isInternal(ref, pageHost string) bool {
@@ -196,47 +254,64 @@ func (c *Classifier) isInternal(ref, pageHost string) bool {
 	return false
 }
 
-// classifyTags returns the class the campaign tags give, or "" when the page
-// URL has none.
-func classifyTags(p Page) string {
-	medium := strings.ToLower(strings.TrimSpace(p.UTMMedium))
+var (
+	paidMedium       = regexp.MustCompile(`^(.*cp.*|ppc|retargeting|paid.*)$`)
+	shoppingCampaign = regexp.MustCompile(`^(.*(([^a-df-z]|^)shop|shopping).*)$`)
+)
+
+// channelGroup applies GA4's default channel group rules in GA4's order;
+// source, medium and campaign compare case-insensitively.
+func (c *Classifier) channelGroup(t Traffic) string {
+	source, medium, campaign := strings.ToLower(t.Source), strings.ToLower(t.Medium), strings.ToLower(t.Campaign)
+	l := c.lists
+	paid := paidMedium.MatchString(medium)
+	shopping := l.shopping.matchSource(source) || shoppingCampaign.MatchString(campaign)
 	switch {
-	case p.GCLID != "" || p.MSCLKID != "" || p.OtherClickID || isPaidMedium(medium):
-		return ClassPaid
-	case isEmailMedium(medium):
-		return ClassEmail
-	case isSocialMedium(medium):
-		return ClassSocial
-	case medium == "organic":
-		return ClassSearch
-	case medium != "":
-		return ClassReferral // referral, affiliate, partner, qr, ... and the unknown
-	case p.FBCLID != "":
-		// Meta adds fbclid to every outbound link, organic posts included:
-		// alone it says "from Facebook or Instagram", not "paid".
-		return ClassSocial
-	case p.UTMSource != "" || p.UTMCampaign != "":
-		return ClassReferral
+	case source == SourceDirect && (medium == MediumNone || medium == strings.ToLower(NotSet)):
+		return ChannelDirect
+	case strings.Contains(campaign, "cross-network"):
+		return ChannelCrossNetwork
+	case shopping && paid:
+		return ChannelPaidShopping
+	case paid && l.search.matchSource(source):
+		return ChannelPaidSearch
+	case paid && l.social.matchSource(source):
+		return ChannelPaidSocial
+	case paid && l.video.matchSource(source):
+		return ChannelPaidVideo
+	case oneOf(medium, "display", "banner", "expandable", "interstitial", "cpm"):
+		return ChannelDisplay
+	case paid:
+		return ChannelPaidOther
+	case shopping:
+		return ChannelOrganicShopping
+	case l.social.matchSource(source) || oneOf(medium, "social", "social-network", "social-media", "sm", "social network", "social media"):
+		return ChannelOrganicSocial
+	case l.video.matchSource(source) || strings.Contains(medium, "video"):
+		return ChannelOrganicVideo
+	case l.search.matchSource(source) || medium == MediumOrganic:
+		return ChannelOrganicSearch
+	case oneOf(medium, MediumReferral, "app", "link"):
+		return ChannelReferral
+	case oneOf(source, "email", "e-mail", "e_mail", "e mail") || oneOf(medium, "email", "e-mail", "e_mail", "e mail"):
+		return ChannelEmail
+	case medium == "affiliate":
+		return ChannelAffiliates
+	case medium == "audio":
+		return ChannelAudio
+	case source == "sms" || medium == "sms":
+		return ChannelSMS
+	case strings.HasSuffix(medium, "push") || strings.Contains(medium, "mobile") || strings.Contains(medium, "notification") || source == "firebase":
+		return ChannelMobilePush
 	}
-	return ""
+	return ChannelUnassigned
 }
 
-func isPaidMedium(m string) bool {
-	switch m {
-	case "cpc", "ppc", "cpm", "cpv", "cpa", "display", "banner", "retargeting", "remarketing":
-		return true
-	}
-	return strings.HasPrefix(m, "paid")
-}
-
-func isEmailMedium(m string) bool {
-	switch m {
-	case "email", "e-mail", "e_mail", "e mail", "newsletter":
-		return true
+func oneOf(s string, values ...string) bool {
+	for _, v := range values {
+		if s == v {
+			return true
+		}
 	}
 	return false
-}
-
-func isSocialMedium(m string) bool {
-	return strings.HasPrefix(m, "social") || m == "sm"
 }

@@ -20,7 +20,7 @@ func benchEvent() schemas.Event {
 		PageURL:  "https://shop.example.com/p/sku-123?utm_source=google&utm_medium=cpc&gclid=abc",
 		PageHost: "shop.example.com", PagePath: "/p/sku-123", PageQuery: "utm_source=google&utm_medium=cpc&gclid=abc",
 		PageKey: "0123456789abcdef", UTMSource: "google", UTMMedium: "cpc", GCLID: "abc",
-		Referrer: "https://www.google.com/", ReferrerHost: "www.google.com", TrafficClass: "paid_search",
+		Referrer: "https://www.google.com/", ReferrerHost: "www.google.com", DefaultChannelGroup: "Paid Search",
 		UserAgent:  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
 		DeviceType: "desktop", Browser: "Chrome", BrowserVersion: "120.0", OS: "Windows", OSVersion: "10",
 		IP: "198.51.100.0", ProductID: "sku-123", CategoryID: "shoes", Currency: "EUR",
@@ -75,7 +75,8 @@ func handChecked(e schemas.Event) bool {
 		c(e.PageURL, 2048) && c(e.PageHost, 2048) && c(e.PagePath, 2048) && c(e.PageQuery, 2048) &&
 		c(e.PageKey, 64) && c(e.UTMSource, 2048) && c(e.UTMMedium, 2048) && c(e.UTMCampaign, 2048) &&
 		c(e.UTMTerm, 2048) && c(e.UTMContent, 2048) && c(e.GCLID, 2048) && c(e.MSCLKID, 2048) &&
-		c(e.FBCLID, 2048) && c(e.Referrer, 2048) && c(e.ReferrerHost, 2048) && c(e.TrafficClass, 32) &&
+		c(e.FBCLID, 2048) && c(e.Referrer, 2048) && c(e.ReferrerHost, 2048) && c(e.TrafficSource, 2048) && c(e.TrafficMedium, 2048) && c(e.TrafficCampaign, 2048) && c(e.DefaultChannelGroup, 32) &&
+		c(e.GeoCountry, 2) && c(e.GeoRegion, 256) && c(e.GeoCity, 256) && c(e.GeoContinent, 2) &&
 		c(e.UserAgent, 1024) && c(e.DeviceType, 32) && c(e.Browser, 128) && c(e.BrowserVersion, 128) &&
 		c(e.OS, 128) && c(e.OSVersion, 128) && c(e.IP, 64) && c(e.ProductID, 256) && c(e.CategoryID, 256) &&
 		c(e.SearchQuery, 1024) && c(e.Currency, 32) && c(e.OrderID, 256) && c(e.Source, 2048)

@@ -133,7 +133,10 @@ func checkValue(t *testing.T, column, s string, limit int) {
 	if !utf8.ValidString(s) || len(s) > limit {
 		t.Errorf("%s: %d bytes (bound %d), valid UTF-8 %t", column, len(s), limit, utf8.ValidString(s))
 	}
-	if !strings.HasPrefix(s, "\uFFFDé") && s != "/ok" {
+	// A bound shorter than the cut value's first characters (geo_country,
+	// 2 bytes) leaves a prefix of them.
+	short := limit < len("\uFFFDé") && strings.HasPrefix("\uFFFDé", s)
+	if !strings.HasPrefix(s, "\uFFFDé") && s != "/ok" && !short {
 		t.Errorf("%s: %.20q is not the cut value", column, s)
 	}
 }

@@ -87,31 +87,43 @@ type Hit struct {
 
 // Attribution is what a session row takes from its first event.
 type Attribution struct {
-	Referrer, ReferrerHost, TrafficClass                   string
+	Referrer, ReferrerHost                                 string
 	UTMSource, UTMMedium, UTMCampaign, UTMTerm, UTMContent string
 	GCLID, MSCLKID, FBCLID                                 string
 	DeviceType, Browser, OS, Platform                      string
+
+	TrafficSource, TrafficMedium, TrafficCampaign, DefaultChannelGroup string
+	GeoCountry, GeoRegion, GeoCity, GeoContinent                       string
 }
 
 func attributionOf(e *schemas.Event) Attribution {
 	return Attribution{
-		Referrer: e.Referrer, ReferrerHost: e.ReferrerHost, TrafficClass: e.TrafficClass,
+		Referrer: e.Referrer, ReferrerHost: e.ReferrerHost,
 		UTMSource: e.UTMSource, UTMMedium: e.UTMMedium, UTMCampaign: e.UTMCampaign,
 		UTMTerm: e.UTMTerm, UTMContent: e.UTMContent,
 		GCLID: e.GCLID, MSCLKID: e.MSCLKID, FBCLID: e.FBCLID,
 		DeviceType: e.DeviceType, Browser: e.Browser, OS: e.OS, Platform: e.Platform,
+
+		TrafficSource: e.TrafficSource, TrafficMedium: e.TrafficMedium,
+		TrafficCampaign: e.TrafficCampaign, DefaultChannelGroup: e.DefaultChannelGroup,
+		GeoCountry: e.GeoCountry, GeoRegion: e.GeoRegion, GeoCity: e.GeoCity, GeoContinent: e.GeoContinent,
 	}
 }
 
 func compareAttribution(a, b *Attribution) int {
 	return cmp.Or(
 		cmp.Compare(a.Referrer, b.Referrer), cmp.Compare(a.ReferrerHost, b.ReferrerHost),
-		cmp.Compare(a.TrafficClass, b.TrafficClass), cmp.Compare(a.UTMSource, b.UTMSource),
+		cmp.Compare(a.UTMSource, b.UTMSource),
 		cmp.Compare(a.UTMMedium, b.UTMMedium), cmp.Compare(a.UTMCampaign, b.UTMCampaign),
 		cmp.Compare(a.UTMTerm, b.UTMTerm), cmp.Compare(a.UTMContent, b.UTMContent),
 		cmp.Compare(a.GCLID, b.GCLID), cmp.Compare(a.MSCLKID, b.MSCLKID), cmp.Compare(a.FBCLID, b.FBCLID),
 		cmp.Compare(a.DeviceType, b.DeviceType), cmp.Compare(a.Browser, b.Browser),
 		cmp.Compare(a.OS, b.OS), cmp.Compare(a.Platform, b.Platform),
+
+		cmp.Compare(a.TrafficSource, b.TrafficSource), cmp.Compare(a.TrafficMedium, b.TrafficMedium),
+		cmp.Compare(a.TrafficCampaign, b.TrafficCampaign), cmp.Compare(a.DefaultChannelGroup, b.DefaultChannelGroup),
+		cmp.Compare(a.GeoCountry, b.GeoCountry), cmp.Compare(a.GeoRegion, b.GeoRegion),
+		cmp.Compare(a.GeoCity, b.GeoCity), cmp.Compare(a.GeoContinent, b.GeoContinent),
 	)
 }
 
@@ -253,12 +265,16 @@ func (a *Accumulator) row(idx []int32, maxPath int) schemas.Session {
 		SessionStart: time.UnixMicro(first.Micros).UTC(),
 		SessionEnd:   time.UnixMicro(last.Micros).UTC(),
 		EventCount:   int64(len(idx)),
-		Referrer:     at.Referrer, ReferrerHost: at.ReferrerHost, TrafficClass: at.TrafficClass,
+		Referrer:     at.Referrer, ReferrerHost: at.ReferrerHost,
 		UTMSource: at.UTMSource, UTMMedium: at.UTMMedium, UTMCampaign: at.UTMCampaign,
 		UTMTerm: at.UTMTerm, UTMContent: at.UTMContent,
 		GCLID: at.GCLID, MSCLKID: at.MSCLKID, FBCLID: at.FBCLID,
 		DeviceType: at.DeviceType, Browser: at.Browser, OS: at.OS, Platform: at.Platform,
 		Version: 1,
+
+		TrafficSource: at.TrafficSource, TrafficMedium: at.TrafficMedium,
+		TrafficCampaign: at.TrafficCampaign, DefaultChannelGroup: at.DefaultChannelGroup,
+		GeoCountry: at.GeoCountry, GeoRegion: at.GeoRegion, GeoCity: at.GeoCity, GeoContinent: at.GeoContinent,
 	}
 	s.SessionDate = schemas.DateOf(s.SessionStart)
 	s.DurationSeconds = float64(last.Micros-first.Micros) / 1e6

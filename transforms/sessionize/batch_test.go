@@ -23,7 +23,7 @@ func ev(id string, at time.Duration, opts ...func(*schemas.Event)) schemas.Event
 	e := schemas.Event{
 		EventID: id, EventType: "page_view", DeviceID: "d",
 		EventTime: t0.Add(at), EventDate: schemas.DateOf(t0.Add(at)),
-		PagePath: "/" + id, PageKey: "k/" + id, TrafficClass: "direct", DeviceType: "desktop",
+		PagePath: "/" + id, PageKey: "k/" + id, DefaultChannelGroup: "Direct", DeviceType: "desktop",
 	}
 	for _, o := range opts {
 		o(&e)
@@ -169,7 +169,7 @@ func TestSplitBoundaries(t *testing.T) {
 
 func TestSplitRow(t *testing.T) {
 	first := func(e *schemas.Event) {
-		e.Referrer, e.ReferrerHost, e.TrafficClass = "https://www.google.com/", "www.google.com", "paid_search"
+		e.Referrer, e.ReferrerHost, e.DefaultChannelGroup = "https://www.google.com/", "www.google.com", "Paid Search"
 		e.UTMSource, e.UTMMedium, e.UTMCampaign, e.UTMTerm, e.UTMContent = "google", "cpc", "bf", "shoes", "ad1"
 		e.GCLID, e.MSCLKID, e.FBCLID = "g1", "m1", "f1"
 		e.DeviceType, e.Browser, e.OS, e.Platform = "mobile", "Safari", "iOS", "web"
@@ -209,7 +209,7 @@ func TestSplitRow(t *testing.T) {
 		ExitPagePath:     "/thanks",
 		ExitPageKey:      "k/thanks",
 		PagePathSequence: []string{"/home", "/p/1", "/checkout", "/thanks"},
-		Referrer:         "https://www.google.com/", ReferrerHost: "www.google.com", TrafficClass: "paid_search",
+		Referrer:         "https://www.google.com/", ReferrerHost: "www.google.com", DefaultChannelGroup: "Paid Search",
 		UTMSource: "google", UTMMedium: "cpc", UTMCampaign: "bf", UTMTerm: "shoes", UTMContent: "ad1",
 		GCLID: "g1", MSCLKID: "m1", FBCLID: "f1",
 		DeviceType: "mobile", Browser: "Safari", OS: "iOS", Platform: "web",

@@ -34,8 +34,9 @@
 //     purchase revenue; landing and exit pages are the first and last events
 //     with a page path; page_path_sequence lists page paths in order with
 //     consecutive repeats collapsed, capped at MaxPathLength (default 50)
-//     entries; referrer, traffic class, campaign, click ids, device type,
-//     browser, OS and platform are the first event's; is_bounce means exactly
+//     entries; referrer, campaign, click ids, traffic source, medium,
+//     campaign and channel group, geo, device type, browser, OS and platform
+//     are the first event's; is_bounce means exactly
 //     one event; is_engaged means longer than 10 s, or 2+ page_view and
 //     product_view events, or a purchase.
 //

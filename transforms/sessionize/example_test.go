@@ -13,7 +13,7 @@ func ExampleBatch() {
 	event := func(id, eventType, path string, after time.Duration) schemas.Event {
 		return schemas.Event{
 			EventID: id, EventType: eventType, DeviceID: "d-1", PagePath: path,
-			EventTime: start.Add(after), TrafficClass: "direct", DeviceType: "mobile",
+			EventTime: start.Add(after), DefaultChannelGroup: "Direct", DeviceType: "mobile",
 		}
 	}
 	events := []schemas.Event{

@@ -169,7 +169,7 @@ func randomEvents(r *rand.Rand, prefix string, n int) []schemas.Event {
 				EventID: fmt.Sprintf("%08x", r.Uint32()), EventType: eventTypes[r.IntN(len(eventTypes))],
 				EventTime: at, EventDate: schemas.DateOf(at), DeviceID: dev,
 				UserKey:  []string{"", "", "", "u1", "u2"}[r.IntN(5)],
-				PagePath: p, PageKey: "k" + p, Referrer: ref, TrafficClass: "class" + ref,
+				PagePath: p, PageKey: "k" + p, Referrer: ref, DefaultChannelGroup: "class" + ref,
 				UTMSource: []string{"", "google"}[r.IntN(2)], DeviceType: "mobile", Browser: "Safari",
 				OS: "iOS", Platform: "web",
 			}

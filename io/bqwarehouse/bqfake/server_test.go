@@ -66,7 +66,7 @@ func session(id string, date time.Time, paths ...string) schemas.Session {
 	start := date.Add(10 * time.Hour)
 	return schemas.Session{
 		SessionID: id, SessionDate: date, DeviceID: "d1", SessionStart: start, SessionEnd: start.Add(time.Minute),
-		EventCount: int64(len(paths)), PagePathSequence: paths, TrafficClass: "direct", DeviceType: "mobile", Version: 1,
+		EventCount: int64(len(paths)), PagePathSequence: paths, DefaultChannelGroup: "Direct", DeviceType: "mobile", Version: 1,
 	}
 }
 

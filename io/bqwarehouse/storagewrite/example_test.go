@@ -38,7 +38,7 @@ func appendEvents() error {
 	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	event := func(id, ack string, at time.Duration) schemas.Event {
 		return schemas.Event{EventID: id, EventType: "page_view", EventDate: day, EventTime: day.Add(at), CreatedAt: day.Add(at),
-			DeviceID: "d1", TimeSource: "created_at", TrafficClass: "direct", DeviceType: "desktop", Source: "pubsub:events",
+			DeviceID: "d1", TimeSource: "created_at", DefaultChannelGroup: "Direct", DeviceType: "desktop", Source: "pubsub:events",
 			Delivery: schemas.Delivery{AckID: ack, Rows: 1}}
 	}
 	p, s := beam.NewPipelineWithRoot()

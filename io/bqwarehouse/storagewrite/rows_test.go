@@ -29,7 +29,7 @@ func makeEvents(prefix string, n int) []schemas.Event {
 		e := schemas.Event{
 			EventID: fmt.Sprintf("%s-%d", prefix, i), EventType: "page_view", EventDate: day, EventTime: at(i),
 			TimeSource: "received_at", CreatedAt: at(i).Add(-time.Second), DeviceID: fmt.Sprintf("d%d", i%7),
-			TrafficClass: "direct", DeviceType: "desktop", Source: "pubsub:events", SourceLine: 0, BeaconIndex: int64(i % 3),
+			DefaultChannelGroup: "Direct", DeviceType: "desktop", Source: "pubsub:events", SourceLine: 0, BeaconIndex: int64(i % 3),
 			PageURL: "https://shop.example/p?q=<a&b>", BotRule: "working state", Delivery: delivery(prefix, i),
 		}
 		if i%2 == 0 {
@@ -77,7 +77,7 @@ func makeSessions(prefix string, n int) []schemas.Session {
 			SessionID: fmt.Sprintf("%s-%d", prefix, i), SessionDate: day, DeviceID: fmt.Sprintf("d%d", i),
 			SessionStart: at(i), SessionEnd: at(i).Add(10 * time.Minute), DurationSeconds: 600.5,
 			EventCount: int64(i + 1), PageViews: 2, Purchases: int64(i % 2), HadPurchase: i%2 == 1, Revenue: 12.5,
-			TrafficClass: "organic", DeviceType: "mobile", IsEngaged: true, Version: 1,
+			DefaultChannelGroup: "Organic Search", DeviceType: "mobile", IsEngaged: true, Version: 1,
 		}
 		// Lists of 0 to 3 paths; an empty list comes back as nil.
 		for j := range i % 4 {

@@ -28,7 +28,7 @@ func TestEngineReads(t *testing.T) {
 			date := day.AddDate(0, 0, d)
 			events = append(events, schemas.Event{EventID: fmt.Sprintf("e%d-%d", d, i), EventType: "page_view",
 				EventDate: date, EventTime: date.Add(time.Hour), CreatedAt: date, DeviceID: "d1",
-				TimeSource: "created_at", TrafficClass: "direct", DeviceType: "desktop", Source: "test"})
+				TimeSource: "created_at", DefaultChannelGroup: "Direct", DeviceType: "desktop", Source: "test"})
 		}
 	}
 	if err := warehouse.Stage(dir, "facts", "fact_events", events); err != nil {

@@ -62,7 +62,7 @@ var (
 func viewEvent(device, id string, at time.Time, received time.Time, source string, line int64) schemas.Event {
 	return schemas.Event{
 		EventID: id, EventType: "page_view", EventDate: schemas.DateOf(at), EventTime: at, TimeSource: "derived",
-		CreatedAt: at, ReceivedAt: received, DeviceID: device, TrafficClass: "direct", DeviceType: "mobile",
+		CreatedAt: at, ReceivedAt: received, DeviceID: device, DefaultChannelGroup: "Direct", DeviceType: "mobile",
 		Source: source, SourceLine: line,
 	}
 }
@@ -181,7 +181,7 @@ func version(device, id string, from, to, events, v int64) schemas.Session {
 	return schemas.Session{
 		SessionID: id, SessionDate: schemas.DateOf(start), DeviceID: device, SessionStart: start, SessionEnd: end,
 		DurationSeconds: end.Sub(start).Seconds(), EventCount: events, PagePathSequence: []string{"/"},
-		TrafficClass: "direct", DeviceType: "mobile", Version: v,
+		DefaultChannelGroup: "Direct", DeviceType: "mobile", Version: v,
 	}
 }
 
