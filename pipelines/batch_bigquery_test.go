@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/internal/groundtruth"
 )
 
 // bigQueryBatch is a generated day and a batch run of it into a fresh

@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/internal/pseudonym"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/internal/groundtruth"
 )
 
 const identityTestKey = "identity-test-key"

@@ -17,10 +17,10 @@ import (
 	"cloud.google.com/go/pubsub/v2"
 	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 
+	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/internal/groundtruth"
 )
 
 // TestStreamingEmulator runs the streaming pipeline against the real Pub/Sub

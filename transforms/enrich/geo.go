@@ -11,8 +11,8 @@ import (
 
 	"github.com/oschwald/maxminddb-golang/v2"
 
-	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/internal/pseudonym"
+	"github.com/example/clickstream/io/files"
 )
 
 // maxGeoDBBytes bounds a database file read into memory (DB-IP's city lite
