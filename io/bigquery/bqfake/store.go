@@ -51,9 +51,9 @@ func (st *store) close() error {
 
 // duckColumn is the DuckDB column definition of a BigQuery column.
 func duckColumn(f *bqv2.TableFieldSchema) (string, error) {
-	typ, err := duckType(f.Type)
+	typ, err := duckFieldType(f)
 	if err != nil {
-		return "", fmt.Errorf("column %s: %w", f.Name, err)
+		return "", err
 	}
 	switch f.Mode {
 	case "REPEATED":
@@ -62,6 +62,30 @@ func duckColumn(f *bqv2.TableFieldSchema) (string, error) {
 		typ += " NOT NULL"
 	}
 	return quoteIdent(f.Name) + " " + typ, nil
+}
+
+// duckFieldType is the DuckDB type of a BigQuery column, without its mode:
+// a RECORD is a STRUCT of its fields (a field REPEATED as a list).
+func duckFieldType(f *bqv2.TableFieldSchema) (string, error) {
+	if strings.ToUpper(f.Type) != "RECORD" && strings.ToUpper(f.Type) != "STRUCT" {
+		typ, err := duckType(f.Type)
+		if err != nil {
+			return "", fmt.Errorf("column %s: %w", f.Name, err)
+		}
+		return typ, nil
+	}
+	defs := make([]string, len(f.Fields))
+	for i, sub := range f.Fields {
+		typ, err := duckFieldType(sub)
+		if err != nil {
+			return "", fmt.Errorf("column %s: %w", f.Name, err)
+		}
+		if sub.Mode == "REPEATED" {
+			typ += "[]"
+		}
+		defs[i] = quoteIdent(sub.Name) + " " + typ
+	}
+	return "STRUCT(" + strings.Join(defs, ", ") + ")", nil
 }
 
 // duckType is the DuckDB type of a BigQuery column type, in either the
@@ -318,6 +342,11 @@ func normalize(v any) any {
 	case []any:
 		for i := range v {
 			v[i] = normalize(v[i])
+		}
+		return v
+	case map[string]any: // a STRUCT
+		for k, x := range v {
+			v[k] = normalize(x)
 		}
 		return v
 	}
