@@ -25,6 +25,7 @@ SELECT
   referrer, referrer_host, traffic_class,
   user_agent, device_type, browser, browser_version, os, os_version, ip,
   product_id, category_id, search_query, price, quantity, currency, order_id, revenue,
+  items, properties,
   source, source_line, beacon_index
 FROM (
   SELECT
