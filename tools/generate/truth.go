@@ -307,6 +307,7 @@ func (g *gen) appendTruth(b []byte, files []rawFile, r *record) []byte {
 	}
 	if r.outcome == outEvent {
 		b = appendStr(append(b, `,"session":`...), g.devices[e.dev].id+"#"+strconv.Itoa(int(r.session)))
+		b = g.appendTruthCustom(b, e)
 	}
 	return append(b, '}')
 }

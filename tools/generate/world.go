@@ -151,6 +151,7 @@ type gen struct {
 	ids            map[string]struct{}
 	uaPool         map[form][]uaChoice
 	orders         int32
+	orderItems     map[int32][]cartItem // order -> its cart, for its items (items.go)
 	users          int
 	humanVisits    int
 	purchaseVisits int
@@ -889,6 +890,7 @@ func (g *gen) purchase(c *vctx, t int64, cart []cartItem) {
 	e := g.emit(c, t, evPurchase)
 	g.orders++
 	e.order = g.orders
+	g.orderItems[e.order] = slices.Clone(cart)
 	e.amount = sum
 	e.qty = uint8(min(qty, 255))
 }
