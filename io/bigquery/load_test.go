@@ -20,6 +20,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	iobq "github.com/example/clickstream/io/bigquery"
 	"github.com/example/clickstream/io/bigquery/bqfake"
@@ -254,12 +255,7 @@ func loaded(runID, table string, date time.Time, rows int64) iobq.LoadResult {
 
 // emptyIsNil compares an empty list equal to a nil one: RowsOf leaves an
 // empty REPEATED column nil, the warehouse reads it as an empty slice.
-var emptyIsNil = gocmp.Transformer("emptyIsNil", func(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	return s
-})
+var emptyIsNil = cmpopts.EquateEmpty()
 
 func parquetFiles(t *testing.T, dir string) []string {
 	t.Helper()

@@ -33,6 +33,11 @@ type Record struct {
 	EventDate      string    `json:"event_date"`
 	DeadLetterDate string    `json:"dead_letter_date"`
 	Session        string    `json:"session"`
+	// Properties are the custom fields an accepted event was sent with (a
+	// JSON object, keys sorted), absent when none.
+	Properties json.RawMessage `json:"properties"`
+	// Items is how many line items an accepted event was sent with.
+	Items int `json:"items"`
 }
 
 // Key identifies the input record: file (relative to the data directory),
