@@ -62,6 +62,12 @@ func events(tag string, date time.Time, n int) []schemas.Event {
 		if e.EventType == "purchase" {
 			e.Price, e.Quantity, e.Revenue = ptr(float64(i)/4), ptr(int64(i%3)), ptr(0.0)
 			e.Currency, e.OrderID = "EUR", fmt.Sprintf("o-%d", i)
+			// Line items, one with NULL fields; custom properties.
+			e.Items = []schemas.Item{
+				{ItemID: "sku-1", ItemName: "Shoe", ItemCategory: "shoes", Price: ptr(19.5), Quantity: ptr(int64(2)), Currency: "EUR"},
+				{ItemID: "sku-2"},
+			}[:i%3]
+			e.Properties = `{"coupon":"SAVE5"}`
 		}
 		out[i] = e
 	}
@@ -77,6 +83,9 @@ func sessions(date time.Time, n int) []schemas.Session {
 			SessionStart: start, SessionEnd: start.Add(time.Duration(i) * time.Minute), DurationSeconds: float64(i * 60),
 			EventCount: int64(i + 1), PagePathSequence: []string{"/", "/p/1", "/cart"}[:i%4%3], TrafficClass: "search",
 			DeviceType: "mobile", HadPurchase: i%2 == 1, Revenue: float64(i), Version: 1,
+		}
+		if i%2 == 1 {
+			out[i].RevenueByCurrency = []schemas.CurrencyRevenue{{Currency: "EUR", Revenue: float64(i), Purchases: 1}, {Revenue: 0.5, Purchases: 1}}
 		}
 	}
 	return out

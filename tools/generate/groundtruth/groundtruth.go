@@ -36,8 +36,8 @@ type Record struct {
 	// Properties are the custom fields an accepted event was sent with (a
 	// JSON object, keys sorted), absent when none.
 	Properties json.RawMessage `json:"properties"`
-	// Items is how many line items an accepted event was sent with.
-	Items int `json:"items"`
+	// ItemCount is how many line items an accepted event was sent with.
+	ItemCount int `json:"items"`
 }
 
 // Key identifies the input record: file (relative to the data directory),

@@ -102,8 +102,8 @@ func (s *sample) checkItemsAndProperties(t *testing.T, w *warehousesql.Warehouse
 				report("%s: no row in fact_events", e.Key())
 				continue
 			}
-			if g.items != int64(e.Items) {
-				report("%s: %d items, sent %d", e.Key(), g.items, e.Items)
+			if g.items != int64(e.ItemCount) {
+				report("%s: %d items, sent %d", e.Key(), g.items, e.ItemCount)
 			}
 			if g.eventType == "purchase" {
 				purchases++
