@@ -14,8 +14,8 @@
 -- dialect).
 --
 -- Parameters: @start_date, @end_date (DATE, inclusive): event_date range.
--- Grain: one row per (product_id, category_id, currency) with a view, an add
--- or a removal in the range.
+-- Grain: one row per (product_id, category_id, currency) with a view, an add,
+-- a removal or a purchase in the range.
 WITH product_events AS (
   SELECT
     session_id, event_type, product_id,
@@ -65,21 +65,21 @@ sales AS (
   GROUP BY product_id, category_id, currency
 )
 SELECT
-  a.product_id,
-  a.category_id,
-  a.currency,
-  a.product_views,
-  a.viewing_sessions,
-  a.add_to_carts,
-  a.units_added,
-  a.cart_sessions,
+  COALESCE(a.product_id, s.product_id) AS product_id,
+  COALESCE(a.category_id, s.category_id) AS category_id,
+  COALESCE(a.currency, s.currency) AS currency,
+  COALESCE(a.product_views, 0) AS product_views,
+  COALESCE(a.viewing_sessions, 0) AS viewing_sessions,
+  COALESCE(a.add_to_carts, 0) AS add_to_carts,
+  COALESCE(a.units_added, 0) AS units_added,
+  COALESCE(a.cart_sessions, 0) AS cart_sessions,
   COALESCE(s.units_purchased, 0) AS units_purchased,
   COALESCE(s.purchasing_sessions, 0) AS purchasing_sessions,
   ROUND(COALESCE(s.item_revenue, 0), 2) AS item_revenue,
   ROUND(COALESCE(s.purchasing_sessions, 0) / NULLIF(a.viewing_sessions, 0), 4) AS view_to_purchase_rate
 FROM activity AS a
-LEFT JOIN sales AS s
+FULL OUTER JOIN sales AS s
   ON s.product_id = a.product_id
   AND s.category_id = a.category_id
   AND s.currency = a.currency
-ORDER BY a.product_views DESC, COALESCE(s.units_purchased, 0) DESC, a.product_id, a.category_id, a.currency
+ORDER BY product_views DESC, units_purchased DESC, product_id, category_id, currency

@@ -13,10 +13,11 @@
 -- A view, not stored columns, because a number depends on every earlier
 -- session of the device or user, on any date: stored, a backfill of an
 -- earlier date or a new stitch would cascade rewrites into every later
--- partition. The cost is a scan of fact_sessions' few key columns on every
--- query (the windows span all dates, so an outer session_date filter cannot
--- prune them; the view's own filter below satisfies the table's
--- require_partition_filter). Sessions of streaming rows are numbered as the
+-- partition. The cost is a scan of fact_sessions on every query (the
+-- windows span all dates, so an outer session_date filter cannot reach the
+-- table through them; the view's own filter below satisfies the table's
+-- require_partition_filter, and a caller's filter still selects the rows
+-- returned). Sessions of streaming rows are numbered as the
 -- current rows stand: a late event that merges two sessions renumbers the
 -- device's later sessions.
 --
@@ -24,21 +25,16 @@
 -- Rendered by Terraform (templatefile) with project and dataset.
 -- Parameters: none (a view); filter session_date when querying it.
 -- Grain: one row per session (as fact_sessions_current).
-WITH numbered AS (
-  SELECT
-    session_date, session_id,
-    ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY session_start, session_id) AS session_number,
-    CASE WHEN resolved_user_key IS NOT NULL THEN
-      ROW_NUMBER() OVER (PARTITION BY resolved_user_key ORDER BY session_start, session_id)
-    END AS user_session_number
-  FROM `${project}.${dataset}.fact_sessions_current`
-  WHERE session_date >= DATE '1970-01-01'
-)
 SELECT
-  s.*,
-  n.session_number,
-  n.session_number = 1 AS is_new_device,
-  n.user_session_number,
-  n.user_session_number = 1 AS is_new_user
-FROM `${project}.${dataset}.fact_sessions_current` AS s
-JOIN numbered AS n ON n.session_date = s.session_date AND n.session_id = s.session_id
+  *,
+  ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY session_start, session_id) AS session_number,
+  ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY session_start, session_id) = 1 AS is_new_device,
+  CASE WHEN resolved_user_key IS NOT NULL THEN
+    ROW_NUMBER() OVER (PARTITION BY resolved_user_key ORDER BY session_start, session_id)
+  END AS user_session_number,
+  CASE WHEN resolved_user_key IS NOT NULL THEN
+    ROW_NUMBER() OVER (PARTITION BY resolved_user_key ORDER BY session_start, session_id) = 1
+  END AS is_new_user
+FROM `${project}.${dataset}.fact_sessions_current`
+-- Every date: the numbers count the sessions before the caller's range.
+WHERE session_date >= DATE '1970-01-01'

@@ -83,7 +83,7 @@ func (g *gen) appendCustom(b []byte, d *device, e *event) []byte {
 
 // appendTruthCustom appends the truth of an accepted event's custom fields
 // and line items: "properties", the custom fields as sent (keys sorted), and
-// "items", how many line items it carries.
+// "item_count", how many line items it carries.
 func (g *gen) appendTruthCustom(b []byte, e *event) []byte {
 	d := &g.devices[e.dev]
 	start := len(b)
@@ -108,7 +108,7 @@ func (g *gen) appendTruthCustom(b []byte, e *event) []byte {
 		b = append(b, '}')
 	}
 	if n := len(g.itemsOf(e)); n > 0 {
-		b = strconv.AppendInt(append(b, `,"items":`...), int64(n), 10)
+		b = strconv.AppendInt(append(b, `,"item_count":`...), int64(n), 10)
 	}
 	return b
 }

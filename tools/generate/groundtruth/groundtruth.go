@@ -37,7 +37,7 @@ type Record struct {
 	// JSON object, keys sorted), absent when none.
 	Properties json.RawMessage `json:"properties"`
 	// ItemCount is how many line items an accepted event was sent with.
-	ItemCount int `json:"items"`
+	ItemCount int `json:"item_count"`
 }
 
 // Key identifies the input record: file (relative to the data directory),
