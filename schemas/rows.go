@@ -249,9 +249,6 @@ type Session struct {
 	Purchases        int64     `parquet:"purchases"`
 	HadPurchase      bool      `parquet:"had_purchase"`
 	Revenue          float64   `parquet:"revenue"`
-	// RevenueByCurrency is the session's purchase revenue per currency,
-	// never summed across currencies.
-	RevenueByCurrency []CurrencyRevenue `parquet:"revenue_by_currency,list"`
 	LandingPagePath  string    `parquet:"landing_page_path,optional"`
 	LandingPageKey   string    `parquet:"landing_page_key,optional"`
 	ExitPagePath     string    `parquet:"exit_page_path,optional"`
@@ -276,6 +273,10 @@ type Session struct {
 	IsEngaged        bool      `parquet:"is_engaged"`
 	IsRunaway        bool      `parquet:"is_runaway"`
 	Version          int64     `parquet:"version"`
+
+	// RevenueByCurrency is the session's purchase revenue per currency,
+	// never summed across currencies.
+	RevenueByCurrency []CurrencyRevenue `parquet:"revenue_by_currency,list"`
 }
 
 // Item is one line item of an event (fact_events.items).

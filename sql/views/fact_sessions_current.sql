@@ -69,9 +69,10 @@ ranked AS (
 SELECT
   session_id, session_date, device_id, user_key, resolved_user_key, session_start, session_end,
   duration_seconds, event_count, page_views, product_views, searches, add_to_carts, checkout_starts,
-  purchases, had_purchase, revenue, revenue_by_currency, landing_page_path, landing_page_key, exit_page_path, exit_page_key,
+  purchases, had_purchase, revenue, landing_page_path, landing_page_key, exit_page_path, exit_page_key,
   page_path_sequence, referrer, referrer_host, traffic_class,
   utm_source, utm_medium, utm_campaign, utm_term, utm_content, gclid, msclkid, fbclid,
-  device_type, browser, os, platform, is_bounce, is_engaged, is_runaway, version
+  device_type, browser, os, platform, is_bounce, is_engaged, is_runaway, version,
+  revenue_by_currency
 FROM ranked
 WHERE version_rank = 1

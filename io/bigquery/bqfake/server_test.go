@@ -235,9 +235,7 @@ func TestLoadFailures(t *testing.T) {
 		want          string
 	}{
 		{"row outside its partition", "fact_sessions$20261102", true, good, "Some rows belong to different partitions rather than destination partition 20261102"},
-		// The first LIST of fact_sessions is a list of records, whose
-		// group loads as one REQUIRED RECORD.
-		{"list without list inference", "fact_sessions$20261101", false, good, "Field revenue_by_currency has changed mode from REPEATED to REQUIRED"},
+		{"list without list inference", "fact_sessions$20261101", false, good, "Field page_path_sequence has changed type from STRING to RECORD"},
 		{"missing table", "no_such_table", true, good, "Not found: Table test-project:ds.no_such_table"},
 		{"decorator of an unpartitioned table", "dim_pages$20261101", true, writeFile(t, "dim_pages", page("k", "/")), "not partitioned"},
 		{"wrong type", "dim_pages", true, raw([]wrongType{{1, "home"}}), "Field page_key has changed type from STRING to INTEGER"},

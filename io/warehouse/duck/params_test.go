@@ -23,9 +23,9 @@ func TestTranslate(t *testing.T) {
 			names: []string{"term"},
 		},
 		{
-			name:  "other UNNESTs and words are left alone",
-			in:    "WHERE x IN UNNEST(a) AND unnest_count(b) > 0 AND s.unnest = 'FROM UNNEST(c)'",
-			want:  "WHERE x IN UNNEST(a) AND unnest_count(b) > 0 AND s.unnest = 'FROM UNNEST(c)'",
+			name: "other UNNESTs and words are left alone",
+			in:   "WHERE x IN UNNEST(a) AND unnest_count(b) > 0 AND s.unnest = 'FROM UNNEST(c)'",
+			want: "WHERE x IN UNNEST(a) AND unnest_count(b) > 0 AND s.unnest = 'FROM UNNEST(c)'",
 		},
 		{
 			name:  "dates",
