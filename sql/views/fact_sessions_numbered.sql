@@ -29,12 +29,16 @@ SELECT
   *,
   ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY session_start, session_id) AS session_number,
   ROW_NUMBER() OVER (PARTITION BY device_id ORDER BY session_start, session_id) = 1 AS is_new_device,
-  CASE WHEN resolved_user_key IS NOT NULL THEN
-    ROW_NUMBER() OVER (PARTITION BY resolved_user_key ORDER BY session_start, session_id)
-  END AS user_session_number,
-  CASE WHEN resolved_user_key IS NOT NULL THEN
-    ROW_NUMBER() OVER (PARTITION BY resolved_user_key ORDER BY session_start, session_id) = 1
-  END AS is_new_user
+  -- COUNT of the user key counts the user's sessions so far, 0 for a
+  -- session without one (an analytic function cannot sit in a CASE).
+  NULLIF(COUNT(resolved_user_key) OVER (
+    PARTITION BY resolved_user_key ORDER BY session_start, session_id
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+  ), 0) AS user_session_number,
+  NULLIF(COUNT(resolved_user_key) OVER (
+    PARTITION BY resolved_user_key ORDER BY session_start, session_id
+    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+  ), 0) = 1 AS is_new_user
 FROM `${project}.${dataset}.fact_sessions_current`
 -- Every date: the numbers count the sessions before the caller's range.
 WHERE session_date >= DATE '1970-01-01'
