@@ -145,6 +145,12 @@ type Event struct {
 	OrderID     string   `parquet:"order_id,optional" msgpack:"O"`
 	Revenue     *float64 `parquet:"revenue,optional" msgpack:"P"`
 
+	// Items are the line items of a cart, checkout or purchase event.
+	Items []Item `parquet:"items,list" msgpack:"i1,omitempty"`
+	// Properties holds the event's fields that the contract does not
+	// name, as a scrubbed JSON object (see parse); empty when none.
+	Properties string `parquet:"properties,optional" msgpack:"p1,omitempty"`
+
 	Source      string `parquet:"source" msgpack:"Q"`
 	SourceLine  int64  `parquet:"source_line" msgpack:"R"`
 	BeaconIndex int64  `parquet:"beacon_index" msgpack:"S"`
@@ -287,6 +293,30 @@ type Session struct {
 	IsEngaged   bool   `parquet:"is_engaged"`
 	IsRunaway   bool   `parquet:"is_runaway"`
 	Version     int64  `parquet:"version"`
+
+	// RevenueByCurrency is the session's purchase revenue per currency,
+	// never summed across currencies.
+	RevenueByCurrency []CurrencyRevenue `parquet:"revenue_by_currency,list"`
+}
+
+// Item is one line item of an event (fact_events.items).
+type Item struct {
+	ItemID       string   `parquet:"item_id,optional" msgpack:"a"`
+	ItemName     string   `parquet:"item_name,optional" msgpack:"b"`
+	ItemCategory string   `parquet:"item_category,optional" msgpack:"c"`
+	Price        *float64 `parquet:"price,optional" msgpack:"d"`
+	Quantity     *int64   `parquet:"quantity,optional" msgpack:"e"`
+	Currency     string   `parquet:"currency,optional" msgpack:"f"`
+}
+
+// CurrencyRevenue is a session's revenue in one currency
+// (fact_sessions.revenue_by_currency).
+type CurrencyRevenue struct {
+	// Currency is the ISO 4217 code of the purchases, empty (NULL) for
+	// purchases that named none.
+	Currency  string  `parquet:"currency,optional" msgpack:"a"`
+	Revenue   float64 `parquet:"revenue" msgpack:"b"`
+	Purchases int64   `parquet:"purchases" msgpack:"c"`
 }
 
 // Reconciliation is a row of reconciliation: a partial count of a streaming

@@ -14,7 +14,7 @@ var tableFiles embed.FS
 // Column is one column in BigQuery's schema JSON format.
 type Column struct {
 	Name string `json:"name"`
-	Type string `json:"type"` // STRING, INT64, FLOAT64, BOOL, DATE, TIMESTAMP
+	Type string `json:"type"` // STRING, INT64, FLOAT64, BOOL, DATE, TIMESTAMP, RECORD
 	Mode string `json:"mode"` // REQUIRED, NULLABLE or REPEATED
 	// MaxLength bounds a STRING column (each element of a REPEATED one):
 	// BigQuery's STRING(L), which counts characters. Every STRING column has
@@ -22,6 +22,9 @@ type Column struct {
 	// more characters, before any sink writes them.
 	MaxLength   int64  `json:"maxLength,omitempty"`
 	Description string `json:"description"`
+	// Fields are the columns of a RECORD (only a REPEATED one is used: a
+	// list of structs in Go and Parquet), in BigQuery's schema JSON.
+	Fields []Column `json:"fields,omitempty"`
 }
 
 // Partitioning is a table's time partitioning.

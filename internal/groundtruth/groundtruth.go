@@ -40,6 +40,11 @@ type Record struct {
 	EventDate      string    `json:"event_date"`
 	DeadLetterDate string    `json:"dead_letter_date"`
 	Session        string    `json:"session"`
+	// Properties are the custom fields an accepted event was sent with (a
+	// JSON object, keys sorted), absent when none.
+	Properties json.RawMessage `json:"properties"`
+	// ItemCount is how many line items an accepted event was sent with.
+	ItemCount int `json:"item_count"`
 
 	// Geo and traffic truth of an accepted event: the country its address
 	// was drawn from ("" for none) and GA4's traffic source, medium,

@@ -20,6 +20,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
@@ -61,6 +62,12 @@ func events(tag string, date time.Time, n int) []schemas.Event {
 		if e.EventType == "purchase" {
 			e.Price, e.Quantity, e.Revenue = ptr(float64(i)/4), ptr(int64(i%3)), ptr(0.0)
 			e.Currency, e.OrderID = "EUR", fmt.Sprintf("o-%d", i)
+			// Line items, one with NULL fields; custom properties.
+			e.Items = []schemas.Item{
+				{ItemID: "sku-1", ItemName: "Shoe", ItemCategory: "shoes", Price: ptr(19.5), Quantity: ptr(int64(2)), Currency: "EUR"},
+				{ItemID: "sku-2"},
+			}[:i%3]
+			e.Properties = `{"coupon":"SAVE5"}`
 		}
 		out[i] = e
 	}
@@ -76,6 +83,9 @@ func sessions(date time.Time, n int) []schemas.Session {
 			SessionStart: start, SessionEnd: start.Add(time.Duration(i) * time.Minute), DurationSeconds: float64(i * 60),
 			EventCount: int64(i + 1), PagePathSequence: []string{"/", "/p/1", "/cart"}[:i%4%3], DefaultChannelGroup: "Organic Search",
 			DeviceType: "mobile", HadPurchase: i%2 == 1, Revenue: float64(i), Version: 1,
+		}
+		if i%2 == 1 {
+			out[i].RevenueByCurrency = []schemas.CurrencyRevenue{{Currency: "EUR", Revenue: float64(i), Purchases: 1}, {Revenue: 0.5, Purchases: 1}}
 		}
 	}
 	return out
@@ -254,12 +264,7 @@ func loaded(runID, table string, date time.Time, rows int64) bqwarehouse.LoadRes
 
 // emptyIsNil compares an empty list equal to a nil one: RowsOf leaves an
 // empty REPEATED column nil, the warehouse reads it as an empty slice.
-var emptyIsNil = gocmp.Transformer("emptyIsNil", func(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	return s
-})
+var emptyIsNil = cmpopts.EquateEmpty()
 
 func parquetFiles(t *testing.T, dir string) []string {
 	t.Helper()

@@ -12,8 +12,13 @@ import (
 // the one conversion every BigQuery path (table checks, load jobs, the
 // Storage Write API) uses.
 func Schema(t schemas.Table) (bigquery.Schema, error) {
-	out := make(bigquery.Schema, 0, len(t.Schema))
-	for _, c := range t.Schema {
+	return fieldSchemas(t.Name, t.Schema)
+}
+
+// fieldSchemas converts columns, a RECORD's fields recursively.
+func fieldSchemas(table string, cols []schemas.Column) (bigquery.Schema, error) {
+	out := make(bigquery.Schema, 0, len(cols))
+	for _, c := range cols {
 		f := &bigquery.FieldSchema{Name: c.Name, Description: c.Description, MaxLength: c.MaxLength}
 		switch c.Type {
 		case "STRING":
@@ -28,8 +33,15 @@ func Schema(t schemas.Table) (bigquery.Schema, error) {
 			f.Type = bigquery.DateFieldType
 		case "TIMESTAMP":
 			f.Type = bigquery.TimestampFieldType
+		case "RECORD":
+			f.Type = bigquery.RecordFieldType
+			fields, err := fieldSchemas(table, c.Fields)
+			if err != nil {
+				return nil, err
+			}
+			f.Schema = fields
 		default:
-			return nil, fmt.Errorf("table %s column %s: unsupported type %q", t.Name, c.Name, c.Type)
+			return nil, fmt.Errorf("table %s column %s: unsupported type %q", table, c.Name, c.Type)
 		}
 		switch c.Mode {
 		case "REQUIRED":
@@ -38,7 +50,7 @@ func Schema(t schemas.Table) (bigquery.Schema, error) {
 			f.Repeated = true
 		case "NULLABLE", "":
 		default:
-			return nil, fmt.Errorf("table %s column %s: unsupported mode %q", t.Name, c.Name, c.Mode)
+			return nil, fmt.Errorf("table %s column %s: unsupported mode %q", table, c.Name, c.Mode)
 		}
 		out = append(out, f)
 	}

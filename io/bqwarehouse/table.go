@@ -83,31 +83,7 @@ func EnsureTables(ctx context.Context, client *bigquery.Client, dataset string, 
 // diff lists how got differs from want, in the properties EnsureTables
 // checks.
 func diff(want, got *bigquery.TableMetadata) []string {
-	var out []string
-	have := make(map[string]*bigquery.FieldSchema, len(got.Schema))
-	for _, f := range got.Schema {
-		have[f.Name] = f
-	}
-	wanted := make(map[string]bool, len(want.Schema))
-	for _, w := range want.Schema {
-		wanted[w.Name] = true
-		g, ok := have[w.Name]
-		if !ok {
-			out = append(out, fmt.Sprintf("column %s is missing (want %s %s)", w.Name, typeName(w.Type), mode(w)))
-			continue
-		}
-		if typeName(g.Type) != typeName(w.Type) {
-			out = append(out, fmt.Sprintf("column %s has type %s, want %s", w.Name, typeName(g.Type), typeName(w.Type)))
-		}
-		if mode(g) != mode(w) {
-			out = append(out, fmt.Sprintf("column %s has mode %s, want %s", w.Name, mode(g), mode(w)))
-		}
-	}
-	for _, g := range got.Schema {
-		if !wanted[g.Name] {
-			out = append(out, fmt.Sprintf("column %s (%s %s) is not in the definition", g.Name, typeName(g.Type), mode(g)))
-		}
-	}
+	out := diffFields("", want.Schema, got.Schema)
 	if w, g := partitioning(want.TimePartitioning), partitioning(got.TimePartitioning); w != g {
 		out = append(out, fmt.Sprintf("partitioned %s, want %s", g, w))
 	}
@@ -116,6 +92,39 @@ func diff(want, got *bigquery.TableMetadata) []string {
 	}
 	if w, g := want.RequirePartitionFilter, requiresPartitionFilter(got); w != g {
 		out = append(out, fmt.Sprintf("require_partition_filter is %t, want %t", g, w))
+	}
+	return out
+}
+
+// diffFields lists how the columns got differ from want, a RECORD's fields
+// as prefix.name.
+func diffFields(prefix string, want, got bigquery.Schema) []string {
+	var out []string
+	have := make(map[string]*bigquery.FieldSchema, len(got))
+	for _, f := range got {
+		have[f.Name] = f
+	}
+	wanted := make(map[string]bool, len(want))
+	for _, w := range want {
+		wanted[w.Name] = true
+		name := prefix + w.Name
+		g, ok := have[w.Name]
+		if !ok {
+			out = append(out, fmt.Sprintf("column %s is missing (want %s %s)", name, typeName(w.Type), mode(w)))
+			continue
+		}
+		if typeName(g.Type) != typeName(w.Type) {
+			out = append(out, fmt.Sprintf("column %s has type %s, want %s", name, typeName(g.Type), typeName(w.Type)))
+		}
+		if mode(g) != mode(w) {
+			out = append(out, fmt.Sprintf("column %s has mode %s, want %s", name, mode(g), mode(w)))
+		}
+		out = append(out, diffFields(name+".", w.Schema, g.Schema)...)
+	}
+	for _, g := range got {
+		if !wanted[g.Name] {
+			out = append(out, fmt.Sprintf("column %s%s (%s %s) is not in the definition", prefix, g.Name, typeName(g.Type), mode(g)))
+		}
 	}
 	return out
 }

@@ -65,6 +65,14 @@ type rawEvent struct {
 	Price       *float64 `json:"price"`
 	Quantity    *int64   `json:"quantity"`
 	Revenue     *float64 `json:"revenue"`
+	Currency    string   `json:"currency"`
+	Items       []struct {
+		ItemID       string  `json:"item_id"`
+		ItemCategory string  `json:"item_category"`
+		Price        float64 `json:"price"`
+		Quantity     int64   `json:"quantity"`
+		Currency     string  `json:"currency"`
+	} `json:"items"`
 }
 
 // event is an accepted event: the truth's time, date and session, and the
@@ -768,49 +776,47 @@ func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 	}
 }
 
-// checkProductPerformance replays each truth session's cart: units added
-// minus units removed since the previous purchase are bought by the next
-// purchase, as the generator's shopper does.
+// checkProductPerformance counts each product's events and the line items
+// of the purchases sent, per currency (an item's own, else its event's).
 func (s *sample) checkProductPerformance(t *testing.T, w *warehousesql.Warehouse) {
 	want := table{}
-	key := func(e *event) string {
-		if e.CategoryID == "" {
-			return e.ProductID + "|(none)"
+	orNone := func(v string) string {
+		if v == "" {
+			return "(none)"
 		}
-		return e.ProductID + "|" + e.CategoryID
+		return v
+	}
+	key := func(product, category, currency string) string {
+		return product + "|" + orNone(category) + "|" + orNone(currency)
 	}
 	for _, ss := range s.sessions {
 		viewed, carted, purchased := map[string]bool{}, map[string]bool{}, map[string]bool{}
-		units, value := map[string]float64{}, map[string]float64{}
 		for _, e := range ss.events {
-			qty, price := 1.0, 0.0
+			qty := 1.0
 			if e.Quantity != nil {
 				qty = float64(*e.Quantity)
 			}
-			if e.Price != nil {
-				price = *e.Price
-			}
+			k := key(e.ProductID, e.CategoryID, e.Currency)
 			switch {
 			case e.EventType == "purchase":
-				for k, n := range units {
-					if n > 0 {
-						want.add(k, figures{"units_purchased": n, "item_revenue": value[k]})
-						purchased[k] = true
+				for _, it := range e.Items {
+					currency := it.Currency
+					if currency == "" {
+						currency = e.Currency
 					}
+					ik := key(it.ItemID, it.ItemCategory, strings.ToUpper(currency))
+					want.add(ik, figures{"units_purchased": float64(it.Quantity), "item_revenue": float64(it.Quantity) * it.Price})
+					purchased[ik] = true
 				}
-				units, value = map[string]float64{}, map[string]float64{}
 			case e.ProductID == "":
 			case e.EventType == "product_view":
-				want.add(key(e), figures{"product_views": 1})
-				viewed[key(e)] = true
+				want.add(k, figures{"product_views": 1})
+				viewed[k] = true
 			case e.EventType == "add_to_cart":
-				want.add(key(e), figures{"add_to_carts": 1, "units_added": qty})
-				carted[key(e)] = true
-				units[key(e)] += qty
-				value[key(e)] += qty * price
+				want.add(k, figures{"add_to_carts": 1, "units_added": qty})
+				carted[k] = true
 			case e.EventType == "remove_from_cart":
-				units[key(e)] -= qty
-				value[key(e)] -= qty * price
+				want.add(k, figures{})
 			}
 		}
 		for k := range viewed {
@@ -823,7 +829,6 @@ func (s *sample) checkProductPerformance(t *testing.T, w *warehousesql.Warehouse
 			want.add(k, figures{"purchasing_sessions": 1})
 		}
 	}
-	// The query's rows are products with a view, an add or a removal.
 	for k, f := range want {
 		for _, c := range []string{"product_views", "viewing_sessions", "add_to_carts", "units_added", "cart_sessions", "units_purchased", "purchasing_sessions", "item_revenue"} {
 			f[c] += 0
@@ -835,7 +840,7 @@ func (s *sample) checkProductPerformance(t *testing.T, w *warehousesql.Warehouse
 	res := s.run(t, w, "product_performance", s.dates())
 	cols := []string{"product_views", "viewing_sessions", "add_to_carts", "units_added", "cart_sessions",
 		"units_purchased", "purchasing_sessions", "item_revenue", "view_to_purchase_rate"}
-	compare(t, fromResult(t, res, []string{"product_id", "category_id"}, cols), want)
+	compare(t, fromResult(t, res, []string{"product_id", "category_id", "currency"}, cols), want)
 	bought := 0.0
 	for _, f := range want {
 		bought += f["units_purchased"]

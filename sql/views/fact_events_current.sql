@@ -27,6 +27,7 @@ SELECT
   geo_country, geo_region, geo_city, geo_continent,
   user_agent, device_type, browser, browser_version, os, os_version, ip,
   product_id, category_id, search_query, price, quantity, currency, order_id, revenue,
+  items, properties,
   source, source_line, beacon_index
 FROM (
   SELECT

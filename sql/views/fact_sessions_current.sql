@@ -74,6 +74,7 @@ SELECT
   traffic_source, traffic_medium, traffic_campaign, default_channel_group,
   geo_country, geo_region, geo_city, geo_continent,
   utm_source, utm_medium, utm_campaign, utm_term, utm_content, gclid, msclkid, fbclid,
-  device_type, browser, os, platform, is_bounce, is_engaged, is_runaway, version
+  device_type, browser, os, platform, is_bounce, is_engaged, is_runaway, version,
+  revenue_by_currency
 FROM ranked
 WHERE version_rank = 1

@@ -188,7 +188,7 @@ func (g *gen) appendEvent(b []byte, ln *line, e *event, single bool, m mutation,
 			b = appendCents(append(b, `,"price":`...), e.amount)
 		}
 		b = g.appendQuantity(b, e, m, v)
-		b = append(b, `,"currency":"EUR"`...)
+		b = appendStr(append(b, `,"currency":`...), currencyOf(e.dev))
 	case evPurchase:
 		b = append(strconv.AppendInt(append(b, `,"order_id":"o-`...), 10000000+int64(e.order), 10), '"')
 		if m == mutWrongType && v == wtRevenue {
@@ -197,16 +197,10 @@ func (g *gen) appendEvent(b []byte, ln *line, e *event, single bool, m mutation,
 			b = appendCents(append(b, `,"revenue":`...), e.amount)
 		}
 		b = g.appendQuantity(b, e, m, v)
-		b = append(b, `,"currency":"EUR"`...)
+		b = appendStr(append(b, `,"currency":`...), currencyOf(e.dev))
 	}
-	if d.extra != "" {
-		if d.form.app() {
-			b = append(b, `,"app_version":`...)
-		} else {
-			b = append(b, `,"screen":`...)
-		}
-		b = appendStr(b, d.extra)
-	}
+	b = g.appendItems(b, e)
+	b = g.appendCustom(b, d, e)
 	b = append(b, '}')
 	// Every field went in with a leading comma; drop the first one.
 	copy(b[start+1:], b[start+2:])

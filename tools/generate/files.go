@@ -106,13 +106,14 @@ func Generate(cfg Config) (*Summary, error) {
 
 func newGen(cfg Config) *gen {
 	g := &gen{
-		cfg:    cfg,
-		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), 0x636c69636b)),
-		start:  cfg.Start.AddDate(0, 0, -cfg.HistoryDays).UnixMilli(),
-		from:   cfg.Start.UnixMilli(),
-		days:   cfg.HistoryDays + cfg.Days,
-		ids:    map[string]struct{}{},
-		uaPool: map[form][]uaChoice{},
+		cfg:        cfg,
+		rng:        rand.New(rand.NewPCG(uint64(cfg.Seed), 0x636c69636b)),
+		start:      cfg.Start.AddDate(0, 0, -cfg.HistoryDays).UnixMilli(),
+		from:       cfg.Start.UnixMilli(),
+		days:       cfg.HistoryDays + cfg.Days,
+		ids:        map[string]struct{}{},
+		uaPool:     map[form][]uaChoice{},
+		orderItems: map[int32][]cartItem{},
 	}
 	g.end = g.from + int64(cfg.Days)*msDay
 	g.cat = newCatalog(g.rng)

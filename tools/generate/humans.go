@@ -2,7 +2,10 @@
 
 package generate
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 func (g *gen) humanPerson() {
 	rng := g.rng
@@ -225,6 +228,7 @@ func (g *gen) purchase(c *vctx, t int64, cart []cartItem) {
 	e := g.emit(c, t, evPurchase)
 	g.orders++
 	e.order = g.orders
+	g.orderItems[e.order] = slices.Clone(cart)
 	e.amount = sum
 	e.qty = uint8(min(qty, 255))
 }

@@ -308,6 +308,7 @@ func (g *gen) appendTruth(b []byte, files []rawFile, r *record) []byte {
 	if r.outcome == outEvent {
 		b = appendStr(append(b, `,"session":`...), g.devices[e.dev].id+"#"+strconv.Itoa(int(r.session)))
 		b = appendEventTruth(b, e)
+		b = g.appendTruthCustom(b, e)
 	}
 	return append(b, '}')
 }

@@ -150,6 +150,7 @@ type gen struct {
 	ids            map[string]struct{}
 	uaPool         map[form][]uaChoice
 	orders         int32
+	orderItems     map[int32][]cartItem // order -> its cart, for its items (items.go)
 	users          int
 	humanVisits    int
 	purchaseVisits int

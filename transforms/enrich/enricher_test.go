@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -249,7 +250,7 @@ func TestEnricherConcurrent(t *testing.T) {
 				i := (g*7 + n) % len(events)
 				e := events[i]
 				en.Apply(&e)
-				if e != want[i] {
+				if !reflect.DeepEqual(e, want[i]) {
 					t.Errorf("event %d enriched differently under concurrency", i)
 					return
 				}

@@ -16,7 +16,12 @@
 //     and a created_at or sent_at outside it is kept as the zero time (NULL)
 //     and left out of the event time;
 //   - lower-cases event_type and platform, upper-cases currency;
-//   - replaces user_id by user_key, a keyed pseudonymous hash.
+//   - replaces user_id by user_key, a keyed pseudonymous hash;
+//   - keeps the line items (an item without a currency takes the event's);
+//   - keeps the top-level fields the contract does not name as properties:
+//     one JSON object, keys sorted, scrubbed like a dead-letter payload,
+//     replaced by a size marker when longer than fact_events.properties'
+//     bound (see schemas/raw_event.md, Custom properties).
 //
 // The raw IP is kept: the bot filter's IP rule needs it, and the enrich
 // transform anonymizes it before anything is written or shuffled.

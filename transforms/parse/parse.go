@@ -132,27 +132,38 @@ func NewParser(o Options) (*Parser, error) {
 
 // rawEvent is one event as the contract allows it on the wire.
 type rawEvent struct {
-	EventID     string   `json:"event_id"`
-	EventType   string   `json:"event_type"`
-	DeviceID    string   `json:"device_id"`
-	UserID      string   `json:"user_id"`
-	SessionID   string   `json:"session_id"`
-	Platform    string   `json:"platform"`
-	CreatedAt   rawTime  `json:"created_at"`
-	SentAt      rawTime  `json:"sent_at"`
-	ReceivedAt  rawTime  `json:"received_at"`
-	PageURL     string   `json:"page_url"`
-	Referrer    string   `json:"referrer"`
-	UserAgent   string   `json:"user_agent"`
-	IP          string   `json:"ip"`
-	ProductID   string   `json:"product_id"`
-	CategoryID  string   `json:"category_id"`
-	SearchQuery string   `json:"search_query"`
-	Price       *float64 `json:"price"`
-	Quantity    *int64   `json:"quantity"`
-	Currency    string   `json:"currency"`
-	OrderID     string   `json:"order_id"`
-	Revenue     *float64 `json:"revenue"`
+	EventID     string    `json:"event_id"`
+	EventType   string    `json:"event_type"`
+	DeviceID    string    `json:"device_id"`
+	UserID      string    `json:"user_id"`
+	SessionID   string    `json:"session_id"`
+	Platform    string    `json:"platform"`
+	CreatedAt   rawTime   `json:"created_at"`
+	SentAt      rawTime   `json:"sent_at"`
+	ReceivedAt  rawTime   `json:"received_at"`
+	PageURL     string    `json:"page_url"`
+	Referrer    string    `json:"referrer"`
+	UserAgent   string    `json:"user_agent"`
+	IP          string    `json:"ip"`
+	ProductID   string    `json:"product_id"`
+	CategoryID  string    `json:"category_id"`
+	SearchQuery string    `json:"search_query"`
+	Price       *float64  `json:"price"`
+	Quantity    *int64    `json:"quantity"`
+	Currency    string    `json:"currency"`
+	OrderID     string    `json:"order_id"`
+	Revenue     *float64  `json:"revenue"`
+	Items       []rawItem `json:"items"`
+}
+
+// rawItem is one line item of an event.
+type rawItem struct {
+	ItemID       string   `json:"item_id"`
+	ItemName     string   `json:"item_name"`
+	ItemCategory string   `json:"item_category"`
+	Price        *float64 `json:"price"`
+	Quantity     *int64   `json:"quantity"`
+	Currency     string   `json:"currency"`
 }
 
 // line is a whole line: a single event, or a beacon envelope.
@@ -238,6 +249,7 @@ func (p *Parser) accept(r schemas.Record, raw []byte, index int, ev *rawEvent, e
 		return
 	}
 	e.Source, e.SourceLine, e.BeaconIndex = r.Source, r.Line, int64(index)
+	e.Properties = p.properties(raw)
 	emit(e)
 }
 
@@ -292,7 +304,28 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 	if !blank(ev.UserID) {
 		e.UserKey = p.pseudo.UserKey(ev.UserID)
 	}
+	e.Items = items(ev.Items, e.Currency)
 	return e, nil
+}
+
+// items are an event's line items, an item without a currency in the
+// event's.
+func items(raw []rawItem, currency string) []schemas.Item {
+	if len(raw) == 0 {
+		return nil
+	}
+	out := make([]schemas.Item, len(raw))
+	for i, it := range raw {
+		c := strings.ToUpper(strings.TrimSpace(it.Currency))
+		if c == "" {
+			c = currency
+		}
+		out[i] = schemas.Item{
+			ItemID: it.ItemID, ItemName: it.ItemName, ItemCategory: it.ItemCategory,
+			Price: it.Price, Quantity: it.Quantity, Currency: c,
+		}
+	}
+	return out
 }
 
 // clocks parses an event's three timestamps; zero means absent. A device

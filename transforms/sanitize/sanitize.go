@@ -81,6 +81,9 @@ type field struct {
 	index int  // of the struct field
 	limit int  // bytes
 	list  bool // a REPEATED column ([]string)
+	// record is the plan of a REPEATED RECORD's elements (a slice of
+	// structs), nil for a STRING column.
+	record *plan
 }
 
 type planKey struct {
@@ -118,6 +121,12 @@ func newPlan(table string, rowType reflect.Type) (*plan, error) {
 	if rowType == nil || rowType.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("sanitize: table %s: row type %v is not a struct", table, rowType)
 	}
+	return structPlan(table, def.Schema, rowType)
+}
+
+// structPlan is the plan of rowType, a struct holding cols: a row, or an
+// element of a RECORD.
+func structPlan(table string, cols []schemas.Column, rowType reflect.Type) (*plan, error) {
 	fields := map[string]reflect.StructField{}
 	for i := range rowType.NumField() {
 		f := rowType.Field(i)
@@ -126,14 +135,26 @@ func newPlan(table string, rowType reflect.Type) (*plan, error) {
 		}
 	}
 	p := &plan{}
-	for _, c := range def.Schema {
+	for _, c := range cols {
+		f, ok := fields[c.Name]
+		if c.Type == "RECORD" {
+			// A REPEATED record: a slice of structs (schemas checks it).
+			if !ok || f.Type.Kind() != reflect.Slice || f.Type.Elem().Kind() != reflect.Struct {
+				return nil, fmt.Errorf("sanitize: table %s: RECORD column %s has no slice-of-structs field in %v", table, c.Name, rowType)
+			}
+			sub, err := structPlan(table, c.Fields, f.Type.Elem())
+			if err != nil {
+				return nil, err
+			}
+			p.fields = append(p.fields, field{index: f.Index[0], record: sub})
+			continue
+		}
 		if c.Type != "STRING" {
 			continue
 		}
 		if c.MaxLength <= 0 {
 			return nil, fmt.Errorf("sanitize: table %s: STRING column %s has no maxLength", table, c.Name)
 		}
-		f, ok := fields[c.Name]
 		list := c.Mode == "REPEATED"
 		want := reflect.TypeFor[string]()
 		if list {
@@ -155,6 +176,26 @@ func (p *plan) apply(row any) (any, bool) {
 	v := reflect.ValueOf(row)
 	var out reflect.Value
 	for _, f := range p.fields {
+		if f.record != nil {
+			list := v.Field(f.index)
+			var cleaned reflect.Value
+			for i := range list.Len() {
+				elem, changed := f.record.apply(list.Index(i).Interface())
+				if !changed {
+					continue
+				}
+				if !cleaned.IsValid() {
+					cleaned = reflect.MakeSlice(list.Type(), list.Len(), list.Len())
+					reflect.Copy(cleaned, list)
+				}
+				cleaned.Index(i).Set(reflect.ValueOf(elem))
+			}
+			if cleaned.IsValid() {
+				out = copyOnce(out, v)
+				out.Field(f.index).Set(cleaned)
+			}
+			continue
+		}
 		if f.list {
 			list := v.Field(f.index)
 			var cleaned []string

@@ -81,6 +81,8 @@ type Hit struct {
 	UserKey  string
 	// Revenue is the revenue of a purchase (0 for other events).
 	Revenue float64
+	// Currency is the currency of a purchase ("" for other events).
+	Currency string
 	// Attr indexes Accumulator.Attrs.
 	Attr int32
 }
@@ -143,8 +145,11 @@ func (a *Accumulator) Add(e schemas.Event) {
 		PagePath: e.PagePath, PageKey: e.PageKey, UserKey: e.UserKey,
 		Attr: a.attribution(attributionOf(&e)),
 	}
-	if h.Kind == kindPurchase && e.Revenue != nil {
-		h.Revenue = *e.Revenue
+	if h.Kind == kindPurchase {
+		h.Currency = e.Currency
+		if e.Revenue != nil {
+			h.Revenue = *e.Revenue
+		}
 	}
 	a.Hits = append(a.Hits, h)
 }
@@ -190,7 +195,7 @@ func (a *Accumulator) compareHits(i, j int32) int {
 		cmp.Compare(x.Micros, y.Micros), cmp.Compare(x.EventID, y.EventID),
 		cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.PagePath, y.PagePath),
 		cmp.Compare(x.PageKey, y.PageKey), cmp.Compare(x.UserKey, y.UserKey),
-		cmp.Compare(x.Revenue, y.Revenue),
+		cmp.Compare(x.Revenue, y.Revenue), cmp.Compare(x.Currency, y.Currency),
 	); c != 0 {
 		return c
 	}
@@ -294,6 +299,7 @@ func (a *Accumulator) row(idx []int32, maxPath int) schemas.Session {
 		case kindPurchase:
 			s.Purchases++
 			s.Revenue += h.Revenue
+			s.RevenueByCurrency = addRevenue(s.RevenueByCurrency, h.Currency, h.Revenue)
 		}
 		if h.UserKey != "" {
 			s.UserKey = h.UserKey
@@ -315,6 +321,19 @@ func (a *Accumulator) row(idx []int32, maxPath int) schemas.Session {
 	s.IsBounce = s.EventCount == 1
 	s.IsEngaged = s.DurationSeconds > 10 || s.PageViews+s.ProductViews >= 2 || s.HadPurchase
 	return s
+}
+
+// addRevenue adds one purchase to revenue, kept ordered by currency.
+func addRevenue(revenue []schemas.CurrencyRevenue, currency string, amount float64) []schemas.CurrencyRevenue {
+	i, found := slices.BinarySearchFunc(revenue, currency, func(r schemas.CurrencyRevenue, c string) int {
+		return cmp.Compare(r.Currency, c)
+	})
+	if !found {
+		revenue = slices.Insert(revenue, i, schemas.CurrencyRevenue{Currency: currency})
+	}
+	revenue[i].Revenue += amount
+	revenue[i].Purchases++
+	return revenue
 }
 
 // SessionID is the id of the session (or row of a split session) whose first

@@ -51,6 +51,8 @@ func revenue(v float64) func(*schemas.Event) {
 	return func(e *schemas.Event) { e.EventType, e.Revenue = "purchase", &v }
 }
 
+func currency(c string) func(*schemas.Event) { return func(e *schemas.Event) { e.Currency = c } }
+
 // shape describes a row by what the splitting decides: its range relative to
 // t0, its events (by id, in order of the input) and whether it is a runaway.
 func shape(r schemas.Session, events []schemas.Event) string {
@@ -181,29 +183,34 @@ func TestSplitRow(t *testing.T) {
 		ev("e04", 30*time.Second, path(""), typ("search")),
 		ev("e05", 40*time.Second, path("/p/1"), typ("add_to_cart")),
 		ev("e06", 50*time.Second, path("/checkout"), typ("checkout_start"), user("u2")),
-		ev("e07", 60*time.Second, path("/thanks"), revenue(10.5)),
-		ev("e08", 70*time.Second, path("/thanks"), revenue(4.25)),
+		ev("e07", 60*time.Second, path("/thanks"), revenue(10.5), currency("EUR")),
+		ev("e08", 70*time.Second, path("/thanks"), revenue(4.25), currency("USD")),
 		ev("e09", 80*time.Second, path(""), typ("purchase")),
-		ev("e10", 90*time.Second, path(""), typ("login"), user("")),
+		ev("e10", 85*time.Second, path(""), typ("page_view"), currency("GBP")),
+		ev("e11", 90*time.Second, path(""), typ("login"), user("")),
 	}
 	want := schemas.Session{
-		SessionID:        SessionID("d", t0.UnixMicro(), "e01"),
-		SessionDate:      time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
-		DeviceID:         "d",
-		UserKey:          "u2",
-		ResolvedUserKey:  "u2",
-		SessionStart:     t0,
-		SessionEnd:       t0.Add(90 * time.Second),
-		DurationSeconds:  90,
-		EventCount:       10,
-		PageViews:        2,
-		ProductViews:     1,
-		Searches:         1,
-		AddToCarts:       1,
-		CheckoutStarts:   1,
-		Purchases:        3,
-		HadPurchase:      true,
-		Revenue:          14.75,
+		SessionID:       SessionID("d", t0.UnixMicro(), "e01"),
+		SessionDate:     time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+		DeviceID:        "d",
+		UserKey:         "u2",
+		ResolvedUserKey: "u2",
+		SessionStart:    t0,
+		SessionEnd:      t0.Add(90 * time.Second),
+		DurationSeconds: 90,
+		EventCount:      11,
+		PageViews:       3,
+		ProductViews:    1,
+		Searches:        1,
+		AddToCarts:      1,
+		CheckoutStarts:  1,
+		Purchases:       3,
+		HadPurchase:     true,
+		Revenue:         14.75,
+		// A currency only counts on a purchase; one without names none.
+		RevenueByCurrency: []schemas.CurrencyRevenue{
+			{Currency: "", Revenue: 0, Purchases: 1}, {Currency: "EUR", Revenue: 10.5, Purchases: 1}, {Currency: "USD", Revenue: 4.25, Purchases: 1},
+		},
 		LandingPagePath:  "/home",
 		LandingPageKey:   "k/home",
 		ExitPagePath:     "/thanks",

@@ -21,6 +21,9 @@ type column struct {
 	repeated bool
 	required bool // the table's column is REQUIRED
 	optional bool // a repeated column's elements may be null
+	// fields are the columns of a REPEATED RECORD's elements (a LIST of
+	// groups), whose leaves hold one value per element.
+	fields []column
 }
 
 // decodeParquet reads a Parquet file into rows of the table's columns, and
@@ -87,6 +90,14 @@ func bind(file *parquet.Schema, schema *bqv2.TableSchema, listInference bool) ([
 		if mode != tf.Mode && (mode == "REPEATED" || tf.Mode != "NULLABLE") {
 			return nil, nil, failf("invalid", "Provided Schema does not match Table. Field %s has changed mode from %s to %s", tf.Name, tf.Mode, mode)
 		}
+		if typ == "RECORD" && mode == "REPEATED" {
+			c, err := bindRecord(file, ff, tf)
+			if err != nil {
+				return nil, nil, err
+			}
+			cols = append(cols, c)
+			continue
+		}
 		leaf, ok := file.Lookup(path...)
 		if !ok {
 			return nil, nil, fmt.Errorf("column %s: no leaf %v", ff.Name(), path)
@@ -107,6 +118,46 @@ func bind(file *parquet.Schema, schema *bqv2.TableSchema, listInference bool) ([
 		missing = append(missing, tf)
 	}
 	return cols, missing, nil
+}
+
+// bindRecord binds a LIST of groups (with list inference) to a REPEATED
+// RECORD column: each field of the group to the record's field of its name,
+// which must have its type; the record's REQUIRED fields must be there.
+func bindRecord(file *parquet.Schema, ff parquet.Field, tf *bqv2.TableFieldSchema) (column, error) {
+	list := ff.Fields()[0]
+	elem := list.Fields()[0]
+	byName := map[string]*bqv2.TableFieldSchema{}
+	for _, f := range tf.Fields {
+		byName[strings.ToLower(f.Name)] = f
+	}
+	c := column{name: tf.Name, typ: "RECORD", repeated: true}
+	seen := map[string]bool{}
+	for _, sub := range elem.Fields() {
+		sf, ok := byName[strings.ToLower(sub.Name())]
+		if !ok || !sub.Leaf() || sub.Repeated() {
+			return c, failf("invalid", "Provided Schema does not match Table. Cannot add fields (field: %s.%s)", tf.Name, sub.Name())
+		}
+		seen[strings.ToLower(sub.Name())] = true
+		if typ := leafType(sub.Type()); typ != legacyType(sf.Type) {
+			return c, failf("invalid", "Provided Schema does not match Table. Field %s.%s has changed type from %s to %s", tf.Name, sf.Name, legacyType(sf.Type), typ)
+		}
+		if sub.Optional() && sf.Mode == "REQUIRED" {
+			return c, failf("invalid", "Provided Schema does not match Table. Field %s.%s has changed mode from REQUIRED to NULLABLE", tf.Name, sf.Name)
+		}
+		leaf, ok := file.Lookup(ff.Name(), list.Name(), elem.Name(), sub.Name())
+		if !ok {
+			return c, fmt.Errorf("column %s: no leaf %s", tf.Name, sub.Name())
+		}
+		c.fields = append(c.fields, column{
+			name: sf.Name, leaf: leaf, typ: leafType(sub.Type()), required: sf.Mode == "REQUIRED", optional: sub.Optional(),
+		})
+	}
+	for _, sf := range tf.Fields {
+		if !seen[strings.ToLower(sf.Name)] && sf.Mode == "REQUIRED" {
+			return c, failf("invalid", "Provided Schema does not match Table. Field %s.%s is missing in new schema", tf.Name, sf.Name)
+		}
+	}
+	return c, nil
 }
 
 // describe is how BigQuery loads a top-level Parquet field: its type and
@@ -190,6 +241,14 @@ func leafType(t parquet.Type) string {
 func decodeRow(values [][]parquet.Value, cols []column, missing []*bqv2.TableFieldSchema) (map[string]any, error) {
 	m := make(map[string]any, len(cols)+len(missing))
 	for _, c := range cols {
+		if c.fields != nil {
+			list, err := decodeRecords(values, c)
+			if err != nil {
+				return nil, err
+			}
+			m[c.name] = list
+			continue
+		}
 		vs := values[c.leaf.ColumnIndex]
 		if !c.repeated {
 			if len(vs) == 0 || vs[0].IsNull() {
@@ -229,6 +288,48 @@ func decodeRow(values [][]parquet.Value, cols []column, missing []*bqv2.TableFie
 		}
 	}
 	return m, nil
+}
+
+// decodeRecords reads a REPEATED RECORD of one row: a []any of
+// map[string]any, one per list element, with every field of the record (a
+// field the file lacks is NULL).
+func decodeRecords(values [][]parquet.Value, c column) ([]any, error) {
+	var list []any
+	for _, f := range c.fields {
+		// An element exists where the definition level reaches the
+		// element's group: one below the maximum for a NULLABLE field.
+		exists := f.leaf.MaxDefinitionLevel
+		if f.optional {
+			exists--
+		}
+		n := 0
+		for _, v := range values[f.leaf.ColumnIndex] {
+			if v.DefinitionLevel() < exists {
+				continue
+			}
+			if n == len(list) {
+				list = append(list, map[string]any{})
+			}
+			elem := list[n].(map[string]any)
+			n++
+			if v.IsNull() {
+				if f.required {
+					return nil, failf("invalid", "Required field %s.%s cannot be null", c.name, f.name)
+				}
+				elem[f.name] = nil
+				continue
+			}
+			x, err := convert(v, f)
+			if err != nil {
+				return nil, err
+			}
+			elem[f.name] = x
+		}
+	}
+	if list == nil {
+		list = []any{}
+	}
+	return list, nil
 }
 
 // convert is the value of a non-null Parquet value in the column's type.

@@ -134,14 +134,14 @@ func page(q url.Values, schema *bqv2.TableSchema, values [][]any) ([]*bqv2.Table
 }
 
 // cellValue is a value as the API sends it in a row: text for a scalar, a
-// list of cells for an array, nil for NULL. A TIMESTAMP is microseconds
+// list of cells for an array, {"f": cells} for a record, nil for NULL. A TIMESTAMP is microseconds
 // since the epoch with useInt64Timestamp, else seconds.
 func cellValue(v any, f *bqv2.TableFieldSchema, int64Timestamps bool) any {
 	if v == nil {
 		return nil
 	}
 	if list, ok := v.([]any); ok && f.Mode == "REPEATED" {
-		elem := &bqv2.TableFieldSchema{Name: f.Name, Type: f.Type}
+		elem := &bqv2.TableFieldSchema{Name: f.Name, Type: f.Type, Fields: f.Fields}
 		out := make([]any, len(list))
 		for i, x := range list {
 			out[i] = map[string]any{"v": cellValue(x, elem, int64Timestamps)}
@@ -149,6 +149,12 @@ func cellValue(v any, f *bqv2.TableFieldSchema, int64Timestamps bool) any {
 		return out
 	}
 	switch v := v.(type) {
+	case map[string]any: // a RECORD: its fields' cells, in schema order
+		cells := make([]any, len(f.Fields))
+		for i, sub := range f.Fields {
+			cells[i] = map[string]any{"v": cellValue(v[sub.Name], sub, int64Timestamps)}
+		}
+		return map[string]any{"f": cells}
 	case string:
 		return v
 	case int64:

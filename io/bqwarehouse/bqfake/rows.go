@@ -17,11 +17,19 @@ func RowsOf[T any](rows []map[string]any) ([]T, error) {
 	if typ.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("bqfake: RowsOf: %v is not a struct", typ)
 	}
-	type field struct {
-		index int
-		name  string
+	out := make([]T, len(rows))
+	for i, row := range rows {
+		if err := setStruct(reflect.ValueOf(&out[i]).Elem(), row); err != nil {
+			return nil, fmt.Errorf("bqfake: RowsOf: row %d: %w", i, err)
+		}
 	}
-	var fields []field
+	return out, nil
+}
+
+// setStruct stores row, a row or a RECORD's element, in v: each field named
+// by its parquet tag (or its name) from its column.
+func setStruct(v reflect.Value, row map[string]any) error {
+	typ := v.Type()
 	for i := range typ.NumField() {
 		f := typ.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
@@ -31,22 +39,15 @@ func RowsOf[T any](rows []map[string]any) ([]T, error) {
 		if name == "" {
 			name = f.Name
 		}
-		fields = append(fields, field{index: i, name: name})
-	}
-	out := make([]T, len(rows))
-	for i, row := range rows {
-		v := reflect.ValueOf(&out[i]).Elem()
-		for _, f := range fields {
-			val, ok := row[f.name]
-			if !ok {
-				return nil, fmt.Errorf("bqfake: RowsOf: row %d has no column %s", i, f.name)
-			}
-			if err := set(v.Field(f.index), val); err != nil {
-				return nil, fmt.Errorf("bqfake: RowsOf: row %d column %s: %w", i, f.name, err)
-			}
+		val, ok := row[name]
+		if !ok {
+			return fmt.Errorf("no column %s", name)
+		}
+		if err := set(v.Field(i), val); err != nil {
+			return fmt.Errorf("column %s: %w", name, err)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func set(dst reflect.Value, val any) error {
@@ -60,6 +61,12 @@ func set(dst reflect.Value, val any) error {
 		}
 		dst.Set(p)
 		return nil
+	}
+	if rec, ok := val.(map[string]any); ok {
+		if dst.Kind() != reflect.Struct {
+			return fmt.Errorf("a RECORD value into %v", dst.Type())
+		}
+		return setStruct(dst, rec)
 	}
 	if list, ok := val.([]any); ok {
 		if dst.Kind() != reflect.Slice {

@@ -306,10 +306,7 @@ func checkTable(t *bqv2.Table) error {
 	}
 	cols := map[string]*bqv2.TableFieldSchema{}
 	for _, f := range t.Schema.Fields {
-		f.Type = legacyType(f.Type)
-		if f.Mode == "" {
-			f.Mode = "NULLABLE"
-		}
+		reportField(f)
 		cols[strings.ToLower(f.Name)] = f
 	}
 	if p := t.TimePartitioning; p != nil {
@@ -335,6 +332,18 @@ func checkTable(t *bqv2.Table) error {
 		}
 	}
 	return nil
+}
+
+// reportField writes a column's type and mode, and its fields', as the API
+// reports them.
+func reportField(f *bqv2.TableFieldSchema) {
+	f.Type = legacyType(f.Type)
+	if f.Mode == "" {
+		f.Mode = "NULLABLE"
+	}
+	for _, sub := range f.Fields {
+		reportField(sub)
+	}
 }
 
 // legacyType is the name the API reports for a column type.

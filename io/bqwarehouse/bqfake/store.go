@@ -51,9 +51,9 @@ func (st *store) close() error {
 
 // duckColumn is the DuckDB column definition of a BigQuery column.
 func duckColumn(f *bqv2.TableFieldSchema) (string, error) {
-	typ, err := duckType(f.Type)
+	typ, err := duckFieldType(f)
 	if err != nil {
-		return "", fmt.Errorf("column %s: %w", f.Name, err)
+		return "", err
 	}
 	switch f.Mode {
 	case "REPEATED":
@@ -62,6 +62,30 @@ func duckColumn(f *bqv2.TableFieldSchema) (string, error) {
 		typ += " NOT NULL"
 	}
 	return quoteIdent(f.Name) + " " + typ, nil
+}
+
+// duckFieldType is the DuckDB type of a BigQuery column, without its mode:
+// a RECORD is a STRUCT of its fields (a field REPEATED as a list).
+func duckFieldType(f *bqv2.TableFieldSchema) (string, error) {
+	if strings.ToUpper(f.Type) != "RECORD" && strings.ToUpper(f.Type) != "STRUCT" {
+		typ, err := duckType(f.Type)
+		if err != nil {
+			return "", fmt.Errorf("column %s: %w", f.Name, err)
+		}
+		return typ, nil
+	}
+	defs := make([]string, len(f.Fields))
+	for i, sub := range f.Fields {
+		typ, err := duckFieldType(sub)
+		if err != nil {
+			return "", fmt.Errorf("column %s: %w", f.Name, err)
+		}
+		if sub.Mode == "REPEATED" {
+			typ += "[]"
+		}
+		defs[i] = quoteIdent(sub.Name) + " " + typ
+	}
+	return "STRUCT(" + strings.Join(defs, ", ") + ")", nil
 }
 
 // duckType is the DuckDB type of a BigQuery column type, in either the
@@ -89,11 +113,27 @@ func duckType(bqType string) (string, error) {
 }
 
 // bqField is the BigQuery column of a DuckDB result column: its type in
-// the API's legacy names, NULLABLE, or REPEATED for a list.
+// the API's legacy names (a STRUCT as a RECORD of its fields), NULLABLE, or
+// REPEATED for a list.
 func bqField(name, duck string) (*bqv2.TableFieldSchema, error) {
 	f := &bqv2.TableFieldSchema{Name: name, Mode: "NULLABLE"}
 	if elem, ok := strings.CutSuffix(duck, "[]"); ok {
 		f.Mode, duck = "REPEATED", elem
+	}
+	if inner, ok := strings.CutPrefix(duck, "STRUCT("); ok && strings.HasSuffix(inner, ")") {
+		f.Type = "RECORD"
+		for _, def := range splitTopLevel(strings.TrimSuffix(inner, ")")) {
+			sub, typ, err := structField(def)
+			if err != nil {
+				return nil, fmt.Errorf("bqfake: column %s: %w", name, err)
+			}
+			sf, err := bqField(sub, typ)
+			if err != nil {
+				return nil, err
+			}
+			f.Fields = append(f.Fields, sf)
+		}
+		return f, nil
 	}
 	switch {
 	case duck == "VARCHAR":
@@ -118,6 +158,45 @@ func bqField(name, duck string) (*bqv2.TableFieldSchema, error) {
 		return nil, fmt.Errorf("bqfake: column %s: DuckDB type %s has no BigQuery type here", name, duck)
 	}
 	return f, nil
+}
+
+// splitTopLevel splits a STRUCT's field list at the commas outside
+// parentheses and quotes.
+func splitTopLevel(s string) []string {
+	var out []string
+	depth, start, quoted := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, strings.TrimSpace(s[start:i]))
+			start = i + 1
+		}
+	}
+	return append(out, strings.TrimSpace(s[start:]))
+}
+
+// structField splits one field of a DuckDB STRUCT type, `"name" TYPE` or
+// `name TYPE`, into its name and type.
+func structField(def string) (name, typ string, err error) {
+	if rest, ok := strings.CutPrefix(def, `"`); ok {
+		end := strings.Index(rest, `"`)
+		if end < 0 {
+			return "", "", fmt.Errorf("STRUCT field %q", def)
+		}
+		return rest[:end], strings.TrimSpace(rest[end+1:]), nil
+	}
+	name, typ, ok := strings.Cut(def, " ")
+	if !ok {
+		return "", "", fmt.Errorf("STRUCT field %q", def)
+	}
+	return name, strings.TrimSpace(typ), nil
 }
 
 // schemaOf is the BigQuery schema of a DuckDB result.
@@ -318,6 +397,11 @@ func normalize(v any) any {
 	case []any:
 		for i := range v {
 			v[i] = normalize(v[i])
+		}
+		return v
+	case map[string]any: // a STRUCT
+		for k, x := range v {
+			v[k] = normalize(x)
 		}
 		return v
 	}

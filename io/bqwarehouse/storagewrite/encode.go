@@ -42,12 +42,14 @@ type rowEncoder struct {
 // column is one table column and the struct field it is read from.
 type column struct {
 	name     string
-	bqType   string // STRING, INT64, FLOAT64, BOOL, DATE or TIMESTAMP
+	bqType   string // STRING, INT64, FLOAT64, BOOL, DATE, TIMESTAMP or RECORD
 	required bool
 	repeated bool
 	field    int // index of the struct field
 	ptr      bool
 	number   protowire.Number
+	// fields are the columns of a RECORD's structs.
+	fields []column
 }
 
 var (
@@ -105,35 +107,13 @@ func newRowEncoder(table schemas.Table, rowType reflect.Type) (*rowEncoder, erro
 		return nil, fmt.Errorf("table %s: normalize descriptor: %w", table.Name, err)
 	}
 	e := &rowEncoder{table: table.Name, rowType: rowType, descriptor: dp, delivery: -1, byName: map[string]*column{}}
-
-	fields := map[string]int{}
 	for i := range rowType.NumField() {
-		f := rowType.Field(i)
-		if f.Name == "Delivery" && f.Type == deliveryType {
+		if f := rowType.Field(i); f.Name == "Delivery" && f.Type == deliveryType {
 			e.delivery = i
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
-		if name == "-" || name == "" || !f.IsExported() {
-			continue
-		}
-		fields[name] = i
 	}
-	for _, c := range table.Schema {
-		i, ok := fields[c.Name]
-		if !ok {
-			return nil, fmt.Errorf("table %s: column %s has no field in %v", table.Name, c.Name, rowType)
-		}
-		delete(fields, c.Name)
-		col, err := newColumn(c, rowType.Field(i), md)
-		if err != nil {
-			return nil, fmt.Errorf("table %s: %w", table.Name, err)
-		}
-		col.field = i
-		e.columns = append(e.columns, col)
-	}
-	if len(fields) > 0 {
-		extra := slices.Sorted(maps.Keys(fields))
-		return nil, fmt.Errorf("table %s: fields of %v that are not columns: %s", table.Name, rowType, strings.Join(extra, ", "))
+	if e.columns, err = bindColumns(table.Schema, rowType, md); err != nil {
+		return nil, fmt.Errorf("table %s: %w", table.Name, err)
 	}
 	for i := range e.columns {
 		e.byName[e.columns[i].name] = &e.columns[i]
@@ -141,14 +121,68 @@ func newRowEncoder(table schemas.Table, rowType reflect.Type) (*rowEncoder, erro
 	return e, nil
 }
 
+// bindColumns binds cols to the fields of structType (one per column by its
+// parquet tag; fields tagged "-" are not stored) and to the fields of md,
+// the message of structType's rows.
+func bindColumns(cols []schemas.Column, structType reflect.Type, md protoreflect.MessageDescriptor) ([]column, error) {
+	fields := map[string]int{}
+	for i := range structType.NumField() {
+		f := structType.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
+		if name == "-" || name == "" || !f.IsExported() {
+			continue
+		}
+		fields[name] = i
+	}
+	var out []column
+	for _, c := range cols {
+		i, ok := fields[c.Name]
+		if !ok {
+			return nil, fmt.Errorf("column %s has no field in %v", c.Name, structType)
+		}
+		delete(fields, c.Name)
+		col, err := newColumn(c, structType.Field(i), md)
+		if err != nil {
+			return nil, err
+		}
+		col.field = i
+		out = append(out, col)
+	}
+	if len(fields) > 0 {
+		extra := slices.Sorted(maps.Keys(fields))
+		return nil, fmt.Errorf("fields of %v that are not columns: %s", structType, strings.Join(extra, ", "))
+	}
+	return out, nil
+}
+
 func newColumn(c schemas.Column, f reflect.StructField, md protoreflect.MessageDescriptor) (column, error) {
 	bqType := c.Type // the standard names only: schemas checks the table definitions
 	col := column{name: c.Name, bqType: bqType, required: c.Mode == "REQUIRED", repeated: c.Mode == "REPEATED"}
+	fd := md.Fields().ByName(protoreflect.Name(c.Name))
+	if fd == nil {
+		return col, fmt.Errorf("column %s: not in the proto descriptor", c.Name)
+	}
+	col.number = fd.Number()
+	got := f.Type
+	if bqType == "RECORD" {
+		// Only a REPEATED record: a slice of structs (schemas checks it).
+		if !col.repeated || got.Kind() != reflect.Slice || got.Elem().Kind() != reflect.Struct {
+			return col, fmt.Errorf("column %s (%s RECORD): field %s is %v, want a slice of structs", c.Name, c.Mode, f.Name, got)
+		}
+		if fd.Kind() != protoreflect.MessageKind || !fd.IsList() {
+			return col, fmt.Errorf("column %s (%s RECORD): proto field is %v (list %t)", c.Name, c.Mode, fd.Kind(), fd.IsList())
+		}
+		fields, err := bindColumns(c.Fields, got.Elem(), fd.Message())
+		if err != nil {
+			return col, fmt.Errorf("column %s: %w", c.Name, err)
+		}
+		col.fields = fields
+		return col, nil
+	}
 	want, ok := goKinds[bqType]
 	if !ok {
 		return col, fmt.Errorf("column %s: unsupported type %s", c.Name, c.Type)
 	}
-	got := f.Type
 	switch {
 	case col.repeated:
 		if got.Kind() != reflect.Slice || got.Elem() != want {
@@ -159,14 +193,9 @@ func newColumn(c schemas.Column, f reflect.StructField, md protoreflect.MessageD
 	case got != want:
 		return col, fmt.Errorf("column %s (%s): field %s is %v, want %v", c.Name, bqType, f.Name, got, want)
 	}
-	fd := md.Fields().ByName(protoreflect.Name(c.Name))
-	if fd == nil {
-		return col, fmt.Errorf("column %s: not in the proto descriptor", c.Name)
-	}
 	if fd.Kind() != protoKinds[bqType] || fd.IsList() != col.repeated {
 		return col, fmt.Errorf("column %s (%s %s): proto field is %v (list %t)", c.Name, c.Mode, bqType, fd.Kind(), fd.IsList())
 	}
-	col.number = fd.Number()
 	return col, nil
 }
 
@@ -198,23 +227,36 @@ func (e *rowEncoder) encode(row any) ([]byte, error) {
 	if v.Type() != e.rowType {
 		return nil, fmt.Errorf("table %s: row is a %v, want %v", e.table, v.Type(), e.rowType)
 	}
-	b := make([]byte, 0, 512)
-	for i := range e.columns {
-		c := &e.columns[i]
+	return appendColumns(make([]byte, 0, 512), e.table, e.columns, v)
+}
+
+// appendColumns writes the columns of v, a row or a RECORD's struct.
+func appendColumns(b []byte, table string, cols []column, v reflect.Value) ([]byte, error) {
+	for i := range cols {
+		c := &cols[i]
 		f, ok := c.value(v)
 		if !ok {
 			if c.required {
-				return nil, fmt.Errorf("table %s: required column %s is NULL", e.table, c.name)
+				return nil, fmt.Errorf("table %s: required column %s is NULL", table, c.name)
 			}
 			continue
 		}
-		if c.repeated {
-			for j := range f.Len() {
+		if !c.repeated {
+			b = c.append(b, f)
+			continue
+		}
+		for j := range f.Len() {
+			if c.fields == nil {
 				b = c.append(b, f.Index(j))
+				continue
 			}
-			continue
+			sub, err := appendColumns(nil, table, c.fields, f.Index(j))
+			if err != nil {
+				return nil, err
+			}
+			b = protowire.AppendTag(b, c.number, protowire.BytesType)
+			b = protowire.AppendBytes(b, sub)
 		}
-		b = c.append(b, f)
 	}
 	return b, nil
 }
@@ -262,10 +304,21 @@ func (e *rowEncoder) deliveryOf(row any) (schemas.Delivery, bool) {
 // json returns the row as a JSON object of its non-NULL columns: DATE as
 // YYYY-MM-DD, TIMESTAMP as RFC 3339 in UTC.
 func (e *rowEncoder) json(row any) string {
-	v := reflect.ValueOf(row)
-	obj := make(map[string]any, len(e.columns))
-	for i := range e.columns {
-		c := &e.columns[i]
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(jsonObject(e.columns, reflect.ValueOf(row))); err != nil {
+		panic(fmt.Sprintf("storagewrite: JSON of a %s row: %v", e.table, err)) // strings, numbers, bools and lists only
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// jsonObject is v, a row or a RECORD's struct, as the JSON object of its
+// non-NULL columns.
+func jsonObject(cols []column, v reflect.Value) map[string]any {
+	obj := make(map[string]any, len(cols))
+	for i := range cols {
+		c := &cols[i]
 		f, ok := c.value(v)
 		if !ok {
 			continue
@@ -273,6 +326,12 @@ func (e *rowEncoder) json(row any) string {
 		switch {
 		case c.repeated && f.Len() == 0:
 			obj[c.name] = []any{}
+		case c.fields != nil:
+			list := make([]any, f.Len())
+			for j := range list {
+				list[j] = jsonObject(c.fields, f.Index(j))
+			}
+			obj[c.name] = list
 		case c.bqType == "DATE":
 			obj[c.name] = f.Interface().(time.Time).UTC().Format(time.DateOnly)
 		case c.bqType == "TIMESTAMP":
@@ -284,13 +343,7 @@ func (e *rowEncoder) json(row any) string {
 			obj[c.name] = f.Interface()
 		}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(obj); err != nil {
-		panic(fmt.Sprintf("storagewrite: JSON of a %s row: %v", e.table, err)) // strings, numbers, bools and lists only
-	}
-	return strings.TrimSuffix(buf.String(), "\n")
+	return obj
 }
 
 // stringColumn and intColumn read a column of row for the dead letter, the

@@ -1,6 +1,7 @@
 package storagewrite
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -266,4 +267,38 @@ func pseudoTruncate(s string, limit int) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// TestEncodeRecords: a REPEATED RECORD is one nested message per element,
+// its NULL fields unset, and a list of objects in the JSON of a row.
+func TestEncodeRecords(t *testing.T) {
+	enc, err := newRowEncoder(schemas.MustTable("fact_sessions"), reflect.TypeFor[schemas.Session]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := schemas.Session{SessionID: "s", DeviceID: "d", RevenueByCurrency: []schemas.CurrencyRevenue{
+		{Currency: "", Revenue: 0, Purchases: 1}, {Currency: "EUR", Revenue: 10.5, Purchases: 2},
+	}}
+	b, err := enc.encode(row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := decodeMessage(t, enc.descriptor, b)
+	list := msg.Get(msg.Descriptor().Fields().ByName("revenue_by_currency")).List()
+	var got []string
+	for i := range list.Len() {
+		elem := list.Get(i).Message()
+		fields := elem.Descriptor().Fields()
+		currency := "NULL"
+		if fd := fields.ByName("currency"); elem.Has(fd) {
+			currency = elem.Get(fd).String()
+		}
+		got = append(got, fmt.Sprintf("%s %v %d", currency, elem.Get(fields.ByName("revenue")).Float(), elem.Get(fields.ByName("purchases")).Int()))
+	}
+	if want := []string{"NULL 0 1", "EUR 10.5 2"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("revenue_by_currency %q, want %q", got, want)
+	}
+	if j := enc.json(row); !strings.Contains(j, `"revenue_by_currency":[{"purchases":1,"revenue":0},{"currency":"EUR","purchases":2,"revenue":10.5}]`) {
+		t.Errorf("json: %s", j)
+	}
 }

@@ -38,11 +38,30 @@ func TestRowTypesMatchTables(t *testing.T) {
 				if isList(f) {
 					f = f.Fields()[0].Fields()[0] // LIST -> repeated group "list" -> "element"
 				}
+				if col.Type == "RECORD" {
+					checkRecord(t, col, f)
+					continue
+				}
 				if got := bigQueryType(f.Type()); got != col.Type {
 					t.Errorf("%s is stored as %v (%s), want %s", col.Name, f.Type(), got, col.Type)
 				}
 			}
 		})
+	}
+}
+
+// checkRecord checks a RECORD's element group, elem, field by field.
+func checkRecord(t *testing.T, col schemas.Column, elem parquet.Field) {
+	t.Helper()
+	if elem.Leaf() || len(elem.Fields()) != len(col.Fields) {
+		t.Errorf("%s: element %v, want a group of %d fields", col.Name, elem.Type(), len(col.Fields))
+		return
+	}
+	for i, sub := range col.Fields {
+		f := elem.Fields()[i]
+		if f.Name() != sub.Name || mode(f) != sub.Mode || bigQueryType(f.Type()) != sub.Type {
+			t.Errorf("%s.%s: stored as %s %s %v, want %s %s", col.Name, sub.Name, f.Name(), mode(f), f.Type(), sub.Mode, sub.Type)
+		}
 	}
 }
 

@@ -60,6 +60,9 @@
 //
 // Where DuckDB lacks a GoogleSQL function the SQL needs, dialect.go defines
 // it in DuckDB under the GoogleSQL name (REGEXP_CONTAINS, UNIX_MICROS): the
-// one place the dialects differ. The tests of tools/query/warehousesql check
+// one place the dialects differ, but for one rewrite that Translate makes: a
+// table UNNEST (FROM t, UNNEST(t.items) AS i) is written as in BigQuery, and
+// i.item_id names a field of the REPEATED RECORD's element in both engines
+// (see Translate). The tests of tools/query/warehousesql check
 // the files for the constructs above.
 package duck

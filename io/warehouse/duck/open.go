@@ -193,8 +193,19 @@ func (w *DB) createView(ctx context.Context, t schemas.Table) (Table, error) {
 }
 
 // duckType is the DuckDB type of a schema column, as DuckDB reads the
-// Parquet the warehouse writes.
+// Parquet the warehouse writes: a REPEATED RECORD is a list of STRUCTs.
 func duckType(c schemas.Column) (string, error) {
+	if c.Type == "RECORD" {
+		defs := make([]string, len(c.Fields))
+		for i, f := range c.Fields {
+			typ, err := duckType(f)
+			if err != nil {
+				return "", fmt.Errorf("column %s: %w", c.Name, err)
+			}
+			defs[i] = quoteIdent(f.Name) + " " + typ
+		}
+		return "STRUCT(" + strings.Join(defs, ", ") + ")[]", nil // only REPEATED records (schemas checks it)
+	}
 	types := map[string]string{
 		"STRING":    "VARCHAR",
 		"INT64":     "BIGINT",

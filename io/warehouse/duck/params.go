@@ -56,13 +56,52 @@ func bindValue(v any) any {
 // unchanged, so an @ inside them is not a parameter. @@ (BigQuery system
 // variables) is not supported and is an error, as is a parameter without a
 // value.
+//
+// It also rewrites a table UNNEST, UNNEST(array) AS alias after FROM, JOIN or
+// a comma, to (SELECT UNNEST(array, recursive := true)) AS alias: in DuckDB
+// a plain table UNNEST of an array of STRUCTs yields one STRUCT column, so
+// alias.field would not resolve as it does in BigQuery; unnested
+// recursively, each field is a column of alias.
 func Translate(query string, params models.Params) (string, []string, error) {
 	var b strings.Builder
 	var names []string
 	seen := map[string]bool{}
+	depth := 0        // open parentheses
+	var unnests []int // the depths at which a rewritten UNNEST's argument closes
 	for i := 0; i < len(query); {
 		c := query[i]
 		switch {
+		case isIdent(c, true) && (i == 0 || !isIdent(query[i-1], false) && query[i-1] != '.'):
+			j := i
+			for j < len(query) && isIdent(query[j], j == i) {
+				j++
+			}
+			open := j
+			for open < len(query) && (query[open] == ' ' || query[open] == '\t' || query[open] == '\n') {
+				open++
+			}
+			if !strings.EqualFold(query[i:j], "unnest") || open == len(query) || query[open] != '(' || !fromItem(b.String()) {
+				b.WriteString(query[i:j])
+				i = j
+				continue
+			}
+			b.WriteString("(SELECT UNNEST(")
+			depth++
+			unnests = append(unnests, depth)
+			i = open + 1
+		case c == '(':
+			depth++
+			b.WriteByte(c)
+			i++
+		case c == ')':
+			if n := len(unnests); n > 0 && unnests[n-1] == depth {
+				b.WriteString(", recursive := true))")
+				unnests = unnests[:n-1]
+			} else {
+				b.WriteByte(c)
+			}
+			depth--
+			i++
 		case c == '\'' || c == '"' || c == '`':
 			j := skipQuoted(query, i)
 			b.WriteString(query[i:j])
@@ -113,6 +152,21 @@ func Translate(query string, params models.Params) (string, []string, error) {
 		}
 	}
 	return b.String(), names, nil
+}
+
+// fromItem reports whether the query written so far ends where a FROM item
+// starts: after FROM, JOIN or a comma.
+func fromItem(before string) bool {
+	before = strings.TrimRight(before, " \t\n")
+	if strings.HasSuffix(before, ",") {
+		return true
+	}
+	i := len(before)
+	for i > 0 && isIdent(before[i-1], false) {
+		i--
+	}
+	word := before[i:]
+	return strings.EqualFold(word, "from") || strings.EqualFold(word, "join")
 }
 
 // skipQuoted returns the index just past the quoted text starting at i,

@@ -17,6 +17,17 @@ func TestTranslate(t *testing.T) {
 		err            string
 	}{
 		{
+			name:  "a table UNNEST after FROM, JOIN or a comma is unnested recursively",
+			in:    "FROM s, unnest(s.items) AS i CROSS JOIN UNNEST (f(s.x, @term)) AS j JOIN UNNEST(s.y) AS k",
+			want:  "FROM s, (SELECT UNNEST(s.items, recursive := true)) AS i CROSS JOIN (SELECT UNNEST(f(s.x, CAST($term AS VARCHAR)), recursive := true)) AS j JOIN (SELECT UNNEST(s.y, recursive := true)) AS k",
+			names: []string{"term"},
+		},
+		{
+			name: "other UNNESTs and words are left alone",
+			in:   "WHERE x IN UNNEST(a) AND unnest_count(b) > 0 AND s.unnest = 'FROM UNNEST(c)'",
+			want: "WHERE x IN UNNEST(a) AND unnest_count(b) > 0 AND s.unnest = 'FROM UNNEST(c)'",
+		},
+		{
 			name:  "dates",
 			in:    "WHERE event_date BETWEEN @start_date AND @end_date + 1",
 			want:  "WHERE event_date BETWEEN CAST($start_date AS DATE) AND CAST($end_date AS DATE) + 1",

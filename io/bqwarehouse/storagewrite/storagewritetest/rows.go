@@ -15,7 +15,8 @@ import (
 
 // Row is one row as BigQuery would store it: column name to value, a string,
 // int64, float64 or bool, DATE and TIMESTAMP as a time.Time in UTC (a DATE at
-// midnight), a REPEATED column as a []any of those. A NULL column is absent.
+// midnight), a REPEATED column as a []any of those (of Row for a RECORD). A
+// NULL column is absent.
 type Row map[string]any
 
 // decodeRow decodes one serialized row with the writer's descriptor and
@@ -29,21 +30,27 @@ func decodeRow(t schemas.Table, desc protoreflect.MessageDescriptor, b []byte) (
 	if len(msg.GetUnknown()) > 0 {
 		return nil, fmt.Errorf("the row has fields its writer schema does not declare")
 	}
+	return messageRow(t.Name, t.Schema, msg)
+}
+
+// messageRow checks a decoded message, a row or a RECORD's element, against
+// cols, the columns of table (or of the record).
+func messageRow(table string, cols []schemas.Column, msg protoreflect.Message) (Row, error) {
 	row := Row{}
 	var err error
 	msg.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		c, ok := t.Column(string(fd.Name()))
+		c, ok := schemas.Table{Schema: cols}.Column(string(fd.Name()))
 		if !ok {
-			err = fmt.Errorf("field %s is not a column of table %s", fd.Name(), t.Name)
+			err = fmt.Errorf("field %s is not a column of table %s", fd.Name(), table)
 			return false
 		}
-		row[c.Name], err = columnValue(c, fd, v)
+		row[c.Name], err = columnValue(table, c, fd, v)
 		return err == nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range t.Schema {
+	for _, c := range cols {
 		if _, ok := row[c.Name]; c.Mode == "REQUIRED" && !ok {
 			return nil, fmt.Errorf("missing required field %s", c.Name)
 		}
@@ -51,7 +58,7 @@ func decodeRow(t schemas.Table, desc protoreflect.MessageDescriptor, b []byte) (
 	return row, nil
 }
 
-func columnValue(c schemas.Column, fd protoreflect.FieldDescriptor, v protoreflect.Value) (any, error) {
+func columnValue(table string, c schemas.Column, fd protoreflect.FieldDescriptor, v protoreflect.Value) (any, error) {
 	if fd.IsList() != (c.Mode == "REPEATED") {
 		return nil, fmt.Errorf("field %s: repeated is %t, the column's mode is %s", c.Name, fd.IsList(), c.Mode)
 	}
@@ -62,7 +69,12 @@ func columnValue(c schemas.Column, fd protoreflect.FieldDescriptor, v protorefle
 	out := make([]any, list.Len())
 	for i := range out {
 		var err error
-		if out[i], err = scalar(c, fd.Kind(), list.Get(i)); err != nil {
+		if c.Type == "RECORD" && fd.Kind() == protoreflect.MessageKind {
+			out[i], err = messageRow(table, c.Fields, list.Get(i).Message())
+		} else {
+			out[i], err = scalar(c, fd.Kind(), list.Get(i))
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -107,6 +119,18 @@ func Decode[T any](rows []Row) ([]T, error) {
 	if rt.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("storagewritetest: %v is not a struct", rt)
 	}
+	out := make([]T, len(rows))
+	for i, row := range rows {
+		if err := setStruct(reflect.ValueOf(&out[i]).Elem(), row); err != nil {
+			return nil, fmt.Errorf("storagewritetest: row %d: %w", i, err)
+		}
+	}
+	return out, nil
+}
+
+// setStruct stores row in v, a struct with a parquet-tagged field per column.
+func setStruct(v reflect.Value, row Row) error {
+	rt := v.Type()
 	fields := map[string]int{}
 	for i := range rt.NumField() {
 		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("parquet"), ",")
@@ -114,25 +138,27 @@ func Decode[T any](rows []Row) ([]T, error) {
 			fields[name] = i
 		}
 	}
-	out := make([]T, len(rows))
-	for i, row := range rows {
-		v := reflect.ValueOf(&out[i]).Elem()
-		for name, value := range row {
-			f, ok := fields[name]
-			if !ok {
-				return nil, fmt.Errorf("storagewritetest: row %d: %v has no field for column %s", i, rt, name)
-			}
-			if err := set(v.Field(f), value); err != nil {
-				return nil, fmt.Errorf("storagewritetest: row %d: column %s: %w", i, name, err)
-			}
+	for name, value := range row {
+		f, ok := fields[name]
+		if !ok {
+			return fmt.Errorf("%v has no field for column %s", rt, name)
+		}
+		if err := set(v.Field(f), value); err != nil {
+			return fmt.Errorf("column %s: %w", name, err)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // set stores a Row value in a field of the matching Go type, a pointer to
-// it, or for a list a slice of it.
+// it, or for a list a slice of it; a RECORD's Row in a struct.
 func set(f reflect.Value, value any) error {
+	if row, ok := value.(Row); ok {
+		if f.Kind() != reflect.Struct {
+			return fmt.Errorf("a record cannot be stored in a %v", f.Type())
+		}
+		return setStruct(f, row)
+	}
 	if list, ok := value.([]any); ok {
 		if f.Kind() != reflect.Slice {
 			return fmt.Errorf("a list cannot be stored in a %v", f.Type())

@@ -1,0 +1,138 @@
+package parse
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/example/clickstream/schemas"
+)
+
+const head = `"event_id":"e1","device_id":"d1","created_at":"2026-11-01T10:00:00Z"`
+
+func TestItems(t *testing.T) {
+	price, qty := 19.5, int64(2)
+	tests := []struct {
+		name, line string
+		want       []schemas.Item
+	}{
+		{"none", `{` + head + `,"event_type":"purchase"}`, nil},
+		{
+			"an item without a currency takes the event's",
+			`{` + head + `,"event_type":"purchase","currency":"eur","items":[{"item_id":"sku-1","item_name":"Shoe","item_category":"shoes","price":19.5,"quantity":2},{"item_id":"sku-2","currency":" usd "}]}`,
+			[]schemas.Item{
+				{ItemID: "sku-1", ItemName: "Shoe", ItemCategory: "shoes", Price: &price, Quantity: &qty, Currency: "EUR"},
+				{ItemID: "sku-2", Currency: "USD"},
+			},
+		},
+		{"null is absent", `{` + head + `,"event_type":"add_to_cart","items":null}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			events, dead := parseOne(t, tt.line, nil)
+			if len(events) != 1 || len(dead) != 0 {
+				t.Fatalf("got %d events, %d dead letters (%+v)", len(events), len(dead), dead)
+			}
+			if !reflect.DeepEqual(events[0].Items, tt.want) {
+				t.Errorf("items %+v, want %+v", events[0].Items, tt.want)
+			}
+		})
+	}
+}
+
+func TestItemsWrongType(t *testing.T) {
+	for _, line := range []string{
+		`{` + head + `,"event_type":"purchase","items":{"item_id":"x"}}`,
+		`{` + head + `,"event_type":"purchase","items":[{"quantity":"two"}]}`,
+	} {
+		events, dead := parseOne(t, line, nil)
+		if len(events) != 0 || len(dead) != 1 || dead[0].Reason != schemas.ReasonWrongType {
+			t.Errorf("%s: got %d events, dead letters %+v; want one wrong_type", line, len(events), dead)
+		}
+	}
+}
+
+func TestProperties(t *testing.T) {
+	tests := []struct {
+		name, line string
+		// want is the properties object decoded, nil for none.
+		want map[string]any
+	}{
+		{"none", `{` + head + `,"event_type":"page_view","page_url":"https://a/"}`, nil},
+		{"a known field in another case is not a property", `{` + head + `,"event_type":"page_view","Page_URL":"https://a/"}`, nil},
+		{
+			"unknown fields are kept",
+			`{` + head + `,"event_type":"page_view","coupon":"BF10","ab":{"arm":"b","n":3},"flag":true}`,
+			map[string]any{"ab": map[string]any{"arm": "b", "n": 3.0}, "coupon": "BF10", "flag": true},
+		},
+		{
+			"in a beacon, the element's; never the envelope's",
+			`{"sent_at":"2026-11-01T10:00:01Z","batch":"b1","events":[{` + head + `,"event_type":"page_view","coupon":"X"}]}`,
+			map[string]any{"coupon": "X"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			events, dead := parseOne(t, tt.line, nil)
+			if len(events) != 1 || len(dead) != 0 {
+				t.Fatalf("got %d events, %d dead letters", len(events), len(dead))
+			}
+			p := events[0].Properties
+			if tt.want == nil {
+				if p != "" {
+					t.Errorf("properties %s, want none", p)
+				}
+				return
+			}
+			var got map[string]any
+			if err := json.Unmarshal([]byte(p), &got); err != nil {
+				t.Fatalf("properties %q: %v", p, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("properties %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPropertiesScrubbed: IPs and user ids in properties are replaced as in
+// dead-letter payloads, and the raw values appear nowhere.
+func TestPropertiesScrubbed(t *testing.T) {
+	events, _ := parseOne(t, `{`+head+`,"event_type":"login","prev_user_id":"alice@example.com","client":{"ip":"198.51.100.23"},"note":"from 203.0.113.9"}`, nil)
+	if len(events) != 1 {
+		t.Fatalf("got %d events", len(events))
+	}
+	p := events[0].Properties
+	for _, raw := range []string{"alice@example.com", "198.51.100.23", "203.0.113.9"} {
+		if strings.Contains(p, raw) {
+			t.Errorf("properties %s contain %s", p, raw)
+		}
+	}
+	var got struct {
+		PrevUserID string `json:"prev_user_id"`
+	}
+	if err := json.Unmarshal([]byte(p), &got); err != nil || !strings.HasPrefix(got.PrevUserID, "user_key:") {
+		t.Errorf("properties %s: prev_user_id not a user key (%v)", p, err)
+	}
+}
+
+// TestPropertiesBounded: an object past the column's bound is withheld with
+// its size, never cut into invalid JSON.
+func TestPropertiesBounded(t *testing.T) {
+	big := strings.Repeat("x", maxProperties)
+	events, _ := parseOne(t, `{`+head+`,"event_type":"page_view","blob":"`+big+`"}`, nil)
+	if len(events) != 1 {
+		t.Fatalf("got %d events", len(events))
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(events[0].Properties), &got); err != nil {
+		t.Fatalf("properties %q: %v", events[0].Properties, err)
+	}
+	if got[WithheldPropertiesKey] != "too_large" || got["bytes"].(float64) <= float64(maxProperties) {
+		t.Errorf("properties %v, want the withheld marker with the size", got)
+	}
+	if maxProperties <= 0 {
+		t.Errorf("fact_events.properties has no bound")
+	}
+}
