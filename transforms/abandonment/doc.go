@@ -31,24 +31,33 @@
 //     Options.AllowedLateness), and becomes a wake-up saying "every on-time
 //     event up to the window's end is known";
 //   - the events themselves and the wake-ups meet in one stateful DoFn in the
-//     global window, keyed by device: events update the cart, a wake-up
-//     triggers an open cart whose device's last event is at least After
-//     before the wake-up's time, and marks the cart triggered.
+//     global window, keyed by device. An event is held in the device's
+//     state; a wake-up applies the held events up to its time in event-time
+//     order, judging the gap before each, then the gap from the last one to
+//     the wake-up's time. A cart found quiet is triggered and marked so.
 //
-// A repeated pane or a fragment can only repeat a wake-up, and a triggered
-// cart is never triggered again, so the trigger is emitted once per cart
-// whatever the runner repeats; a retried bundle can publish it twice, with
-// the same trigger_id. A trigger comes at most Resolution after the quiet
-// period ends (in event time).
+// For on-time events the verdicts depend only on the events' times, not on
+// the order or the bundles they arrive in: a stream that runs ahead of the watermark (a
+// replay) gives the same triggers as a live one. When the device's next
+// event is already known at the trigger (its gap was longer than After), the
+// recovered row follows at once. A repeated pane or a fragment can only
+// repeat a wake-up, and a triggered cart is never triggered again, so the
+// trigger is emitted once per cart whatever the runner repeats; a retried
+// bundle can publish it twice, with the same trigger_id. A trigger comes at
+// most Resolution after the quiet period ends (in event time).
 //
-// Prism processes a stateful stage's pending elements per key in timestamp
-// order, so the events up to a wake-up's time are applied before it. A
-// runner that delivered an on-time event after the wake-up it precedes (or a
-// late event) would see it as activity after the trigger: the cart gets a
-// recovered row, which cancels the trigger for consumers.
+// An event that arrives after its cart's trigger recovers it at once, on
+// arrival; a late event of the quiet period does too, which cancels the
+// trigger for consumers. Events later than AllowedLateness wake nobody: they
+// are applied at the device's next wake-up. The one assumption on the runner:
+// an event reaches the stateful DoFn no later than a wake-up whose time is
+// after it; Prism guarantees it (a stateful stage takes each key's pending
+// elements in timestamp order), and elsewhere a violation shows as a
+// trigger followed by its recovered row, never as a lost one.
 //
 // # State
 //
-// One small value per device (the open cart, the last event time, the newest
-// user_key), kept without timers: a device that never comes back keeps it.
+// One value per device (the open cart, the last event time, the newest
+// user_key, the events not yet applied), kept without timers: a device that
+// never comes back keeps it.
 package abandonment
