@@ -57,3 +57,52 @@ func (CartAbandonment) compact() {}
 func init() {
 	beam.RegisterType(reflect.TypeFor[CartAbandonment]())
 }
+
+// Pane timings (LiveFunnel.PaneTiming).
+const (
+	PaneEarly  = "early"
+	PaneOnTime = "on_time"
+	PaneLate   = "late"
+)
+
+// LiveFunnel is a row of live_funnel_10m: one firing of a 10-minute
+// event-time window for one traffic_class and device_type. Every firing
+// holds the whole window as known so far (panes accumulate); the row with
+// the highest PaneIndex of a window and group is the current one
+// (live_funnel_10m_current).
+type LiveFunnel struct {
+	// WindowDate is the UTC date of WindowStart (partitioning column).
+	WindowDate   time.Time `parquet:"window_date,date"`
+	WindowStart  time.Time `parquet:"window_start,timestamp(microsecond)"`
+	WindowEnd    time.Time `parquet:"window_end,timestamp(microsecond)"`
+	TrafficClass string    `parquet:"traffic_class"`
+	DeviceType   string    `parquet:"device_type"`
+	// PaneIndex is the firing's index in its window (0 first), PaneTiming
+	// whether it fired before the watermark passed the window's end
+	// (PaneEarly), when it did (PaneOnTime), or for late data (PaneLate).
+	PaneIndex  int64  `parquet:"pane_index"`
+	PaneTiming string `parquet:"pane_timing"`
+	// Distinct devices with at least one event of the step in the window.
+	ProductViewers   int64 `parquet:"product_viewers"`
+	CartAdders       int64 `parquet:"cart_adders"`
+	CheckoutStarters int64 `parquet:"checkout_starters"`
+	Purchasers       int64 `parquet:"purchasers"`
+	// Step rates: the next step's devices over the step's, NULL when the
+	// step has none.
+	ViewToCartRate         *float64 `parquet:"view_to_cart_rate,optional"`
+	CartToCheckoutRate     *float64 `parquet:"cart_to_checkout_rate,optional"`
+	CheckoutToPurchaseRate *float64 `parquet:"checkout_to_purchase_rate,optional"`
+	// Currencies and Revenues are the purchases' revenue per currency
+	// (parallel lists, sorted by currency; "unknown" for purchases without
+	// one).
+	Currencies []string  `parquet:"currencies,list"`
+	Revenues   []float64 `parquet:"revenues,list"`
+	// FiredAt is when the pane was computed (processing time).
+	FiredAt time.Time `parquet:"fired_at,timestamp(microsecond)"`
+}
+
+func (LiveFunnel) compact() {}
+
+func init() {
+	beam.RegisterType(reflect.TypeFor[LiveFunnel]())
+}
