@@ -106,3 +106,9 @@ func (LiveFunnel) compact() {}
 func init() {
 	beam.RegisterType(reflect.TypeFor[LiveFunnel]())
 }
+
+// PartitionDate returns trigger_date.
+func (r CartAbandonment) PartitionDate() time.Time { return r.TriggerDate }
+
+// PartitionDate returns window_date.
+func (r LiveFunnel) PartitionDate() time.Time { return r.WindowDate }

@@ -22,6 +22,10 @@ var rowTypes = map[string]reflect.Type{
 	"fact_sessions":  reflect.TypeFor[schemas.Session](),
 	"reconciliation": reflect.TypeFor[schemas.Reconciliation](),
 
+	// Live tables of the streaming pipeline.
+	"cart_abandonment": reflect.TypeFor[schemas.CartAbandonment](),
+	"live_funnel_10m":  reflect.TypeFor[schemas.LiveFunnel](),
+
 	// Unpartitioned tables, replaced whole.
 	"dim_device_users": reflect.TypeFor[schemas.DeviceUser](),
 	"dim_devices":      reflect.TypeFor[schemas.Device](),
