@@ -24,7 +24,7 @@ const viewDir = "../../../sql/views"
 
 // tableRef is how a view names a table: fully qualified for BigQuery, with
 // the project and dataset Terraform's templatefile fills in.
-var tableRef = regexp.MustCompile("`\\$\\{project\\}\\.\\$\\{dataset\\}\\.([a-z_]+)`")
+var tableRef = regexp.MustCompile("`\\$\\{project\\}\\.\\$\\{dataset\\}\\.([a-z0-9_]+)`")
 
 // openViews builds a warehouse holding rows and opens it with the views.
 func openViews(t *testing.T, events []schemas.Event, sessions []schemas.Session) *warehousesql.Warehouse {
