@@ -112,3 +112,38 @@ func (r CartAbandonment) PartitionDate() time.Time { return r.TriggerDate }
 
 // PartitionDate returns window_date.
 func (r LiveFunnel) PartitionDate() time.Time { return r.WindowDate }
+
+// Anomaly is a row of live_anomalies and the message published to the
+// anomaly topic: a metric of a minute of event time outside its band.
+type Anomaly struct {
+	// AnomalyDate is the UTC date of Minute (partitioning column).
+	AnomalyDate time.Time `parquet:"anomaly_date,date" json:"-"`
+	// AnomalyID is the first 32 hex digits of
+	// sha256("<metric>|<minute in ms since epoch>|<direction>"): consumers
+	// deduplicate on it.
+	AnomalyID string    `parquet:"anomaly_id" json:"anomaly_id"`
+	Minute    time.Time `parquet:"minute,timestamp(microsecond)" json:"minute"`
+	Metric    string    `parquet:"metric" json:"metric"`
+	// Direction is "high" or "low".
+	Direction string `parquet:"direction" json:"direction"`
+	// Observed and Expected are counts over the SpanMinutes minutes ending
+	// with Minute; Lower and Upper the band around Expected.
+	Observed    int64   `parquet:"observed" json:"observed"`
+	Expected    float64 `parquet:"expected" json:"expected"`
+	Lower       int64   `parquet:"lower" json:"lower"`
+	Upper       int64   `parquet:"upper" json:"upper"`
+	SpanMinutes int64   `parquet:"span_minutes" json:"span_minutes"`
+	// Baseline is "previous_days" (the same minutes of day on earlier days)
+	// or "trailing" (the trailing window before them).
+	Baseline  string    `parquet:"baseline" json:"baseline"`
+	DecidedAt time.Time `parquet:"decided_at,timestamp(microsecond)" json:"decided_at"`
+}
+
+func (Anomaly) compact() {}
+
+// PartitionDate returns anomaly_date.
+func (r Anomaly) PartitionDate() time.Time { return r.AnomalyDate }
+
+func init() {
+	beam.RegisterType(reflect.TypeFor[Anomaly]())
+}
