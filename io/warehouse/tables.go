@@ -25,6 +25,7 @@ var rowTypes = map[string]reflect.Type{
 	// Live tables of the streaming pipeline.
 	"cart_abandonment": reflect.TypeFor[schemas.CartAbandonment](),
 	"live_funnel_10m":  reflect.TypeFor[schemas.LiveFunnel](),
+	"live_anomalies":   reflect.TypeFor[schemas.Anomaly](),
 
 	// Unpartitioned tables, replaced whole.
 	"dim_device_users": reflect.TypeFor[schemas.DeviceUser](),

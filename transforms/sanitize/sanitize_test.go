@@ -66,6 +66,7 @@ var sinkRows = map[string]any{
 
 	"cart_abandonment": schemas.CartAbandonment{},
 	"live_funnel_10m":  schemas.LiveFunnel{},
+	"live_anomalies":   schemas.Anomaly{},
 }
 
 // TestRowEveryColumn sets every string field of each sink table's row type
