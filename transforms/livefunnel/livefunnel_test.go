@@ -135,11 +135,17 @@ func panes(_ string, rows func(*schemas.LiveFunnel) bool, emit func(string)) {
 		seen[r.PaneTiming] = true
 		d := describe(r)
 		if r.PaneTiming == schemas.PaneLate {
-			d = d[strings.Index(d, "funnel="):]
+			d = countsOf(d)
 		}
 		emit("first " + r.PaneTiming + ": " + d)
 	}
-	d := describe(all[len(all)-1])
-	emit("current: " + d[strings.Index(d, "funnel="):])
+	emit("current: " + countsOf(describe(all[len(all)-1])))
 	emit(fmt.Sprintf("pane indexes consecutive: %v", consecutive))
+}
+
+// countsOf is a row's description from its counts on (without window and
+// pane).
+func countsOf(description string) string {
+	_, counts, _ := strings.Cut(description, " funnel=")
+	return "funnel=" + counts
 }
