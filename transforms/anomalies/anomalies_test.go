@@ -108,3 +108,44 @@ func TestCount(t *testing.T) {
 		"0s 3/1/1/0", "1m0s 1/0/0/1", "3m0s 1/0/0/0")
 	ptest.RunAndValidate(t, p)
 }
+
+// TestJudgePreviousDays judges a second day against the first: minutes 0-29
+// of two days, 60 events, 25 checkouts and 20 purchases a minute, with
+// purchases at 0 in minutes 15-19 of the second day. With a 10-minute
+// trailing window the first day is judged on its own trailing rate (and
+// passes); the second day's minutes from 2 on are judged against the same
+// minutes of the first day, so the outage shows in its minutes 16-20 (in
+// minute 15, 40 purchases against 60 expected are within the band). Minutes
+// 0 and 1 of the second day span the night, which has no earlier day and
+// no traffic: no verdict.
+func TestJudgePreviousDays(t *testing.T) {
+	con := teststream.NewConfig()
+	for day := range 2 {
+		for i := range 30 {
+			at := t0.Add(time.Duration(day)*24*time.Hour + time.Duration(i)*time.Minute)
+			m := Minute{Start: at.UnixMilli(), Events: 60, AddToCarts: 10, CheckoutStarts: 25, Purchases: 20}
+			if day == 1 && i >= 15 && i <= 19 {
+				m.Purchases = 0
+			}
+			if err := con.AddElements(m.Start, m); err != nil {
+				t.Fatal(err)
+			}
+			if err := con.AdvanceWatermark(m.Start + time.Minute.Milliseconds()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := con.AdvanceWatermarkToInfinity(); err != nil {
+		t.Fatal(err)
+	}
+	var want []any
+	for i := 16; i <= 20; i++ {
+		at := 24*time.Hour + time.Duration(i)*time.Minute
+		want = append(want, fmt.Sprintf("purchases low %v previous_days", at), fmt.Sprintf("purchases_per_checkout low %v previous_days", at))
+	}
+
+	p, s := beam.NewPipelineWithRoot()
+	rows := Judge(s, teststream.Create(s, con), Options{Trailing: 10 * time.Minute})
+	passert.Equals(s, beam.ParDo(s, describe, rows), want...)
+	ptest.RunAndValidate(t, p)
+}
