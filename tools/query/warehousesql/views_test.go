@@ -48,7 +48,7 @@ func openViews(t *testing.T, events []schemas.Event, sessions []schemas.Session)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"fact_events_current", "fact_sessions_current"}; !slices.Equal(names, want) {
+	if want := []string{"fact_events_current", "fact_sessions_current", "live_funnel_10m_current"}; !slices.Equal(names, want) {
 		t.Fatalf("views %v, want %v", names, want)
 	}
 	return w
