@@ -18,6 +18,11 @@ var rowTypes = map[string]reflect.Type{
 	"fact_sessions":  reflect.TypeFor[Session](),
 	"reconciliation": reflect.TypeFor[Reconciliation](),
 
+	// Live tables of the streaming pipeline.
+	"cart_abandonment": reflect.TypeFor[CartAbandonment](),
+	"live_funnel_10m":  reflect.TypeFor[LiveFunnel](),
+	"live_anomalies":   reflect.TypeFor[Anomaly](),
+
 	// Unpartitioned tables, replaced whole.
 	"dim_device_users": reflect.TypeFor[DeviceUser](),
 	"dim_devices":      reflect.TypeFor[Device](),

@@ -318,6 +318,9 @@ func (g *gen) appendTruth(b []byte, files []rawFile, r *record) []byte {
 func (g *gen) writeTruth(files []rawFile) (*Summary, error) {
 	recs := g.records(files)
 	sessions := g.judge(recs)
+	if err := g.writeCartTruth(recs); err != nil {
+		return nil, err
+	}
 
 	s := &Summary{
 		Seed: g.cfg.Seed, Start: g.cfg.Start.Format(time.DateOnly), Days: g.cfg.Days, Dates: g.cfg.Start.Format(time.DateOnly),

@@ -63,6 +63,10 @@ var sinkRows = map[string]any{
 	"dead_letter":    schemas.DeadLetter{},
 	"fact_sessions":  schemas.Session{},
 	"reconciliation": schemas.Reconciliation{},
+
+	"cart_abandonment": schemas.CartAbandonment{},
+	"live_funnel_10m":  schemas.LiveFunnel{},
+	"live_anomalies":   schemas.Anomaly{},
 }
 
 // TestRowEveryColumn sets every string field of each sink table's row type

@@ -59,6 +59,6 @@ func ExampleWarehouse_CreateViews() {
 	}
 	fmt.Println(res.Rows)
 	// Output:
-	// [fact_events_current fact_sessions_current fact_sessions_numbered]
+	// [fact_events_current fact_sessions_current fact_sessions_numbered live_funnel_10m_current]
 	// [[0]]
 }

@@ -30,7 +30,7 @@ func TestFactSessionsNumbered(t *testing.T) {
 		}
 	}
 	query := func(sessions []schemas.Session, from string) []string {
-		w := openViews(t, nil, sessions)
+		w := openViews(t, nil, sessions, nil)
 		start := nov1
 		if from == "nov2" {
 			start = nov2

@@ -11,7 +11,7 @@ import (
 
 // tableRef is how a view of sql/views names a table: fully qualified for
 // BigQuery, with the project and dataset Terraform's templatefile fills in.
-var tableRef = regexp.MustCompile("`\\$\\{project\\}\\.\\$\\{dataset\\}\\.([a-z_]+)`")
+var tableRef = regexp.MustCompile("`\\$\\{project\\}\\.\\$\\{dataset\\}\\.([a-z0-9_]+)`")
 
 // CreateViews creates in the warehouse each view of viewDir (sql/views), a
 // Terraform template per view named after its file: every table or view

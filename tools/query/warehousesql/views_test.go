@@ -24,16 +24,19 @@ const viewDir = "../../../sql/views"
 
 // tableRef is how a view names a table: fully qualified for BigQuery, with
 // the project and dataset Terraform's templatefile fills in.
-var tableRef = regexp.MustCompile("`\\$\\{project\\}\\.\\$\\{dataset\\}\\.([a-z_]+)`")
+var tableRef = regexp.MustCompile("`\\$\\{project\\}\\.\\$\\{dataset\\}\\.([a-z0-9_]+)`")
 
 // openViews builds a warehouse holding rows and opens it with the views.
-func openViews(t *testing.T, events []schemas.Event, sessions []schemas.Session) *warehousesql.Warehouse {
+func openViews(t *testing.T, events []schemas.Event, sessions []schemas.Session, funnel []schemas.LiveFunnel) *warehousesql.Warehouse {
 	t.Helper()
 	dir := t.TempDir()
 	if err := warehouse.Stage(dir, "views", "fact_events", events); err != nil {
 		t.Fatal(err)
 	}
 	if err := warehouse.Stage(dir, "views", "fact_sessions", sessions); err != nil {
+		t.Fatal(err)
+	}
+	if err := warehouse.Stage(dir, "views", "live_funnel_10m", funnel); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := warehouse.Commit(dir, "views", nil); err != nil {
@@ -48,7 +51,7 @@ func openViews(t *testing.T, events []schemas.Event, sessions []schemas.Session)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"fact_events_current", "fact_sessions_current", "fact_sessions_numbered"}; !slices.Equal(names, want) {
+	if want := []string{"fact_events_current", "fact_sessions_current", "fact_sessions_numbered", "live_funnel_10m_current"}; !slices.Equal(names, want) {
 		t.Fatalf("views %v, want %v", names, want)
 	}
 	return w
@@ -92,7 +95,7 @@ func TestFactEventsCurrent(t *testing.T) {
 		viewEvent("dev-c", "e9", late.Add(200*time.Millisecond), late.Add(2*time.Second), "pubsub:s", 21),
 		viewEvent("dev-c", "e10", at, at, "gs://landing/x.jsonl", 1),
 	}
-	w := openViews(t, events, nil)
+	w := openViews(t, events, nil, nil)
 	res, err := w.Run(context.Background(), `
 SELECT * FROM fact_events_current
 WHERE event_date BETWEEN @start_date AND @end_date
@@ -219,7 +222,7 @@ func TestFactSessionsCurrent(t *testing.T) {
 		version("d4", "y", 1*h+50, 3*h+10, 5, 1),
 		version("d4", "z", 3*h, 4*h, 8, 1),
 	}
-	w := openViews(t, nil, sessions)
+	w := openViews(t, nil, sessions, nil)
 	res, err := w.Run(context.Background(), `
 SELECT * FROM fact_sessions_current
 WHERE session_date BETWEEN @start_date AND @end_date

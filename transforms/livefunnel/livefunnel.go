@@ -1,0 +1,134 @@
+package livefunnel
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window/trigger"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/typex"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/example/clickstream/schemas"
+)
+
+func init() {
+	register.Function2x0(markOf)
+	register.DoFn6x0[context.Context, beam.PaneInfo, beam.Window, string, func(*mark) bool, func(schemas.LiveFunnel)](&paneFn{})
+	register.Emitter3[beam.EventTime, string, mark]()
+	register.Iter1[mark]()
+	register.Emitter1[schemas.LiveFunnel]()
+}
+
+// The funnel's steps, in order, by event type.
+var steps = map[string]int{"product_view": 0, "add_to_cart": 1, "checkout_start": 2, "purchase": 3}
+
+// Funnel takes PCollection<schemas.Event> (accepted events: deduplicated,
+// bots removed) and returns PCollection<schemas.LiveFunnel>, one row per
+// firing of a window and group, in the fixed windows (see the package
+// documentation). Events of other types than the four steps are ignored.
+func Funnel(s beam.Scope, events beam.PCollection, o Options) beam.PCollection {
+	s = s.Scope("livefunnel.Funnel")
+	o = mustOptions(o)
+	var early trigger.Trigger = trigger.AfterCount(o.EarlyAfter)
+	if o.EarlyEvery > 0 {
+		early = trigger.AfterProcessingTime().PlusDelay(o.EarlyEvery)
+	}
+	windowed := beam.WindowInto(s, window.NewFixedWindows(o.Window), beam.ParDo(s, markOf, events),
+		beam.Trigger(trigger.AfterEndOfWindow().EarlyFiring(trigger.Repeat(early)).LateFiring(trigger.Always())),
+		beam.AllowedLateness(o.AllowedLateness),
+		beam.PanesAccumulate(),
+	)
+	return beam.ParDo(s, &paneFn{}, beam.GroupByKey(s, windowed))
+}
+
+// mark is what the funnel needs of an event.
+type mark struct {
+	DeviceID string
+	Step     int
+	Revenue  float64
+	Currency string
+}
+
+// markOf keys a funnel event by "<default_channel_group>\t<device_type>",
+// timestamped with its event time.
+func markOf(e schemas.Event, emit func(beam.EventTime, string, mark)) {
+	step, ok := steps[e.EventType]
+	if !ok {
+		return
+	}
+	m := mark{DeviceID: e.DeviceID, Step: step}
+	if step == steps["purchase"] && e.Revenue != nil {
+		m.Revenue, m.Currency = *e.Revenue, e.Currency
+		if m.Currency == "" {
+			m.Currency = "unknown"
+		}
+	}
+	emit(beam.EventTime(e.EventTime.UnixMilli()), e.DefaultChannelGroup+"\t"+e.DeviceType, m)
+}
+
+// paneFn builds a firing's row from all the window's marks so far.
+type paneFn struct {
+	panes beam.Counter
+}
+
+func (fn *paneFn) Setup() { fn.panes = beam.NewCounter("livefunnel", "panes") }
+
+func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam.Window, group string, marks func(*mark) bool, emit func(schemas.LiveFunnel)) {
+	var devices [4]map[string]bool
+	for i := range devices {
+		devices[i] = map[string]bool{}
+	}
+	revenue := map[string]float64{}
+	var m mark
+	for marks(&m) {
+		devices[m.Step][m.DeviceID] = true
+		if m.Currency != "" {
+			revenue[m.Currency] += m.Revenue
+		}
+	}
+	start := w.(window.IntervalWindow).Start.ToTime().UTC()
+	class, deviceType, _ := strings.Cut(group, "\t")
+	r := schemas.LiveFunnel{
+		WindowDate:  time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC),
+		WindowStart: start, WindowEnd: w.(window.IntervalWindow).End.ToTime().UTC(),
+		DefaultChannelGroup: class, DeviceType: deviceType,
+		PaneIndex: pane.Index, PaneTiming: timing(pane.Timing),
+		ProductViewers: int64(len(devices[0])), CartAdders: int64(len(devices[1])),
+		CheckoutStarters: int64(len(devices[2])), Purchasers: int64(len(devices[3])),
+		FiredAt: time.Now().UTC(),
+	}
+	r.ViewToCartRate = rate(r.CartAdders, r.ProductViewers)
+	r.CartToCheckoutRate = rate(r.CheckoutStarters, r.CartAdders)
+	r.CheckoutToPurchaseRate = rate(r.Purchasers, r.CheckoutStarters)
+	for _, c := range slices.Sorted(maps.Keys(revenue)) {
+		r.Currencies, r.Revenues = append(r.Currencies, c), append(r.Revenues, revenue[c])
+	}
+	fn.panes.Inc(ctx, 1)
+	emit(r)
+}
+
+// rate is n/of, nil when of is 0.
+func rate(n, of int64) *float64 {
+	if of == 0 {
+		return nil
+	}
+	r := float64(n) / float64(of)
+	return &r
+}
+
+// timing names a pane's timing.
+func timing(t typex.PaneTiming) string {
+	switch t {
+	case typex.PaneEarly:
+		return schemas.PaneEarly
+	case typex.PaneOnTime:
+		return schemas.PaneOnTime
+	default:
+		return schemas.PaneLate
+	}
+}
