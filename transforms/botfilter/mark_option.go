@@ -8,7 +8,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
 
-	"github.com/example/clickstream/io/files"
+	"github.com/example/clickstream/internal/readfile"
 )
 
 // DefaultUACacheSize is the number of distinct user agents whose verdict a
@@ -74,7 +74,7 @@ func checkScheme(path string) (err error) {
 
 // readRuleFile reads a whole rule file through Beam's filesystems.
 func readRuleFile(ctx context.Context, path string) (io.Reader, error) {
-	b, err := files.ReadAll(ctx, path, maxRuleFileBytes)
+	b, err := readfile.All(ctx, path, maxRuleFileBytes)
 	if err != nil {
 		return nil, err
 	}

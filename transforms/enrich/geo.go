@@ -12,7 +12,7 @@ import (
 	"github.com/oschwald/maxminddb-golang/v2"
 
 	"github.com/example/clickstream/internal/pseudonym"
-	"github.com/example/clickstream/io/files"
+	"github.com/example/clickstream/internal/readfile"
 )
 
 // maxGeoDBBytes bounds a database file read into memory (DB-IP's city lite
@@ -93,7 +93,7 @@ func OpenGeoDB(ctx context.Context, spec string) (*GeoDB, error) {
 func readGeoDB(ctx context.Context, spec string) (*GeoDB, error) {
 	g := &GeoDB{}
 	for _, path := range geoPaths(spec) {
-		b, err := files.ReadAll(ctx, path, maxGeoDBBytes)
+		b, err := readfile.All(ctx, path, maxGeoDBBytes)
 		if err != nil {
 			return nil, fmt.Errorf("enrich: geo database: %w", err)
 		}

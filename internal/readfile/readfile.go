@@ -1,4 +1,5 @@
-package files
+// Package readfile reads a whole local or gs:// file through Beam's filesystems.
+package readfile
 
 import (
 	"context"
@@ -10,10 +11,10 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local" // local files
 )
 
-// ReadAll reads a whole file, a local path or a gs:// URL, through Beam's
+// All reads a whole file, a local path or a gs:// URL, through Beam's
 // filesystems: what a DoFn's Setup reads its configuration or reference
 // data with. A file larger than limit bytes is an error.
-func ReadAll(ctx context.Context, path string, limit int64) ([]byte, error) {
+func All(ctx context.Context, path string, limit int64) ([]byte, error) {
 	fs, err := filesystem.New(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
