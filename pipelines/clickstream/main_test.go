@@ -142,11 +142,11 @@ func TestDryRunBatch(t *testing.T) {
 	g := parseGraph(out)
 	finish := g.upstream("finish_bigquery/pipelines.finishFn")
 	for _, table := range []string{"fact_events", "bot_events", "dead_letter", "fact_sessions"} {
-		load := "write_" + table + "/bigquery.Load/bigquery.loadFn"
+		load := "write_" + table + "/bigquery.Load/bqwarehouse.loadFn"
 		if !finish[load] {
 			t.Errorf("the last stage does not wait for %s", load)
 		}
-		if !g.upstream(load)["bigquery.Pending/bigquery.pendingFn"] {
+		if !g.upstream(load)["bigquery.Pending/bqwarehouse.pendingFn"] {
 			t.Errorf("%s does not wait for the dates to be marked pending", load)
 		}
 	}
