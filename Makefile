@@ -81,7 +81,8 @@ run-streaming: build
 		--late_fraction $(STREAM_LATE) --input '$(STREAM_SAMPLE)/raw/*/*' & pub=$$!; \
 	$(BIN)/clickstream --mode=streaming --project=demo --subscription=$$run --timestamp_attribute=event_time \
 		--max_messages=$$n --output=$(STREAM_WAREHOUSE) --hash_key=file:$(HASH_KEY_FILE) \
-		--bot_ip_file=$(STREAM_SAMPLE)/bot_ip_denylist.txt 2> >(grep -v 'level=INFO' >&2) & pipeline=$$!; \
+		--bot_ip_file=$(STREAM_SAMPLE)/bot_ip_denylist.txt \
+		--geo_db=$$(scripts/fetch-geo-db.sh $(GEO_CACHE) | tail -n 1) 2> >(grep -v 'level=INFO' >&2) & pipeline=$$!; \
 	if ! wait $$pub; then echo "run-streaming: publishing failed, stopping the pipeline" >&2; exit 1; fi; \
 	wait $$pipeline
 
