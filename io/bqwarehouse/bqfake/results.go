@@ -20,10 +20,8 @@ func (s *Server) getQueryResults(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := r.PathValue("job")
-	job, ok := s.lookupJob(id, r.URL.Query().Get("location"))
+	id, job, ok := s.requestedJob(w, r)
 	if !ok {
-		writeError(w, http.StatusNotFound, "notFound", fmt.Sprintf("Not found: Job %s:%s", s.project, id))
 		return
 	}
 	if job.Configuration.Query == nil {

@@ -409,24 +409,25 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := r.PathValue("job")
-	job, ok := s.lookupJob(id, r.URL.Query().Get("location"))
+	id, job, ok := s.requestedJob(w, r)
 	if !ok {
-		writeError(w, http.StatusNotFound, "notFound", fmt.Sprintf("Not found: Job %s:%s", s.project, id))
 		return
 	}
 	s.poll(r, id, job)
 	writeJSON(w, job)
 }
 
-// lookupJob finds a job; jobs outside the US and EU multi-regions are found
-// only with their location. The caller holds s.mu.
-func (s *Server) lookupJob(id, location string) (*bqv2.Job, bool) {
+// requestedJob finds the job a request names (its path's job id and its
+// location parameter), or answers 404: jobs outside the US and EU
+// multi-regions are found only with their location. The caller holds s.mu.
+func (s *Server) requestedJob(w http.ResponseWriter, r *http.Request) (string, *bqv2.Job, bool) {
+	id := r.PathValue("job")
 	job, ok := s.jobs[id]
-	if !ok || !locationMatches(job.JobReference.Location, location) {
-		return nil, false
+	if !ok || !locationMatches(job.JobReference.Location, r.URL.Query().Get("location")) {
+		writeError(w, http.StatusNotFound, "notFound", fmt.Sprintf("Not found: Job %s:%s", s.project, id))
+		return id, nil, false
 	}
-	return job, true
+	return id, job, true
 }
 
 // poll counts a request for a delayed job's state, and runs the job when
