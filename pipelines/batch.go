@@ -19,9 +19,9 @@ import (
 func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, beam.PCollection) beam.PCollection) {
 	records, inputCounts := files.Read(s, c.Input, files.ReadOptions{
 		MaxRecordBytes: c.MaxRecordBytes, MaxFileBytes: c.MaxFileBytes, MaxFileRecords: c.MaxFileRecords})
-	events, dead := parse.Parse(s, records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
-	events = botfilter.Mark(s, events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
-	events = enrich.Enrich(s, events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef, GeoDB: c.GeoDB})
+	events, dead := parse.Parse(s, records, c.parseOptions())
+	events = botfilter.Mark(s, events, c.botOptions())
+	events = enrich.Enrich(s, events, c.enrichOptions())
 
 	kept, duplicates, bots, sessions := bydevice.Batch(s, events, bydevice.BatchOptions{
 		Shards: c.Shards, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow, Sessions: c.Sessions,
@@ -58,4 +58,18 @@ func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, bea
 	k.write(s, "bot_events", bots)
 	k.write(s, "dead_letter", dead)
 	k.tallies(s, tallies)
+}
+
+// parseOptions, botOptions and enrichOptions configure the steps both
+// modes share, from one place.
+func (c Config) parseOptions() parse.Options {
+	return parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode}
+}
+
+func (c Config) botOptions() botfilter.Options {
+	return botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile}
+}
+
+func (c Config) enrichOptions() enrich.Options {
+	return enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef, GeoDB: c.GeoDB}
 }

@@ -48,9 +48,9 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 	// or on the Go names of the functions that build them. The names are
 	// checked against clickstream/testdata/streaming_steps.txt.
 	records := pubsubsource.Read(s.Scope("read"), c.PubSub)
-	events, dead := parse.Parse(s.Scope("parse"), records, parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode})
-	events = botfilter.Mark(s.Scope("bot_rules"), events, botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile})
-	events = enrich.Enrich(s.Scope("enrich"), events, enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef, GeoDB: c.GeoDB})
+	events, dead := parse.Parse(s.Scope("parse"), records, c.parseOptions())
+	events = botfilter.Mark(s.Scope("bot_rules"), events, c.botOptions())
+	events = enrich.Enrich(s.Scope("enrich"), events, c.enrichOptions())
 
 	kept, duplicates, bots := bydevice.Streaming(s.Scope("per_device"), events, bydevice.StreamingOptions{
 		DedupHorizon: c.DedupHorizon, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow,
