@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	bqv2 "google.golang.org/api/bigquery/v2"
+
+	"github.com/example/clickstream/io/internal/duckvalues"
 )
 
 // session is a BigQuery session: a DuckDB connection of its own, which
@@ -236,7 +238,7 @@ func queryResult(ctx context.Context, q querier, st statement) (*result, error) 
 		return nil, err
 	}
 	for rows.Next() {
-		vals, err := scanRow(rows, len(res.schema.Fields))
+		vals, err := duckvalues.ScanRow(rows, len(res.schema.Fields))
 		if err != nil {
 			return nil, err
 		}

@@ -6,12 +6,12 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
-	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 	bqv2 "google.golang.org/api/bigquery/v2"
+
+	"github.com/example/clickstream/io/internal/duckvalues"
 )
 
 // The server keeps every table's rows in an embedded DuckDB database: one
@@ -338,7 +338,7 @@ func readRows(ctx context.Context, q querier, query string, args ...any) ([]map[
 	}
 	var out []map[string]any
 	for rows.Next() {
-		vals, err := scanRow(rows, len(cols))
+		vals, err := duckvalues.ScanRow(rows, len(cols))
 		if err != nil {
 			return nil, err
 		}
@@ -349,63 +349,6 @@ func readRows(ctx context.Context, q querier, query string, args ...any) ([]map[
 		out = append(out, m)
 	}
 	return out, rows.Err()
-}
-
-// scanRow scans the current row into normalized values.
-func scanRow(rows *sql.Rows, n int) ([]any, error) {
-	vals := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
-	}
-	for i, v := range vals {
-		vals[i] = normalize(v)
-	}
-	return vals, nil
-}
-
-// normalize gives a DuckDB value the Go type Server.Rows promises.
-func normalize(v any) any {
-	switch v := v.(type) {
-	case *big.Int:
-		if v.IsInt64() {
-			return v.Int64()
-		}
-		f, _ := new(big.Float).SetInt(v).Float64()
-		return f
-	case duckdb.Decimal:
-		return v.Float64()
-	case int8:
-		return int64(v)
-	case int16:
-		return int64(v)
-	case int32:
-		return int64(v)
-	case uint8:
-		return int64(v)
-	case uint16:
-		return int64(v)
-	case uint32:
-		return int64(v)
-	case float32:
-		return float64(v)
-	case time.Time:
-		return v.UTC()
-	case []any:
-		for i := range v {
-			v[i] = normalize(v[i])
-		}
-		return v
-	case map[string]any: // a STRUCT
-		for k, x := range v {
-			v[k] = normalize(x)
-		}
-		return v
-	}
-	return v
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

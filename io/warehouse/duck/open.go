@@ -14,6 +14,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"github.com/example/clickstream/io/internal/duckvalues"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/sql/models"
@@ -154,7 +155,7 @@ func (w *DB) createView(ctx context.Context, t schemas.Table) (Table, error) {
 			return info, err
 		}
 		for rows.Next() {
-			vals, err := scanRow(rows, len(cols))
+			vals, err := duckvalues.ScanRow(rows, len(cols))
 			if err != nil {
 				return info, err
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/example/clickstream/io/internal/duckvalues"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
@@ -79,7 +80,7 @@ func (r *typedRows[T]) scan(rows *sql.Rows) error {
 		var row T
 		v := reflect.ValueOf(&row).Elem()
 		for i, f := range fields {
-			if err := setField(v.Field(f), normalize(vals[i])); err != nil {
+			if err := setField(v.Field(f), duckvalues.Normalize(vals[i])); err != nil {
 				return fmt.Errorf("column %s: %w", cols[i], err)
 			}
 		}

@@ -3,11 +3,8 @@ package duck
 import (
 	"context"
 	"database/sql"
-	"math/big"
-	"time"
 
-	"github.com/duckdb/duckdb-go/v2"
-
+	"github.com/example/clickstream/io/internal/duckvalues"
 	"github.com/example/clickstream/sql/models"
 )
 
@@ -79,12 +76,9 @@ func run(ctx context.Context, q querier, query string, params models.Params) (*R
 		res.Types = append(res.Types, t.DatabaseTypeName())
 	}
 	for rows.Next() {
-		vals, err := scanRow(rows, len(types))
+		vals, err := duckvalues.ScanRow(rows, len(types))
 		if err != nil {
 			return nil, err
-		}
-		for i, v := range vals {
-			vals[i] = normalize(v)
 		}
 		res.Rows = append(res.Rows, vals)
 	}
@@ -92,54 +86,4 @@ func run(ctx context.Context, q querier, query string, params models.Params) (*R
 		return nil, err
 	}
 	return res, nil
-}
-
-func normalize(v any) any {
-	switch v := v.(type) {
-	case *big.Int:
-		if v.IsInt64() {
-			return v.Int64()
-		}
-		f, _ := new(big.Float).SetInt(v).Float64()
-		return f
-	case duckdb.Decimal:
-		return v.Float64()
-	case int8:
-		return int64(v)
-	case int16:
-		return int64(v)
-	case int32:
-		return int64(v)
-	case uint8:
-		return int64(v)
-	case uint16:
-		return int64(v)
-	case uint32:
-		return int64(v)
-	case float32:
-		return float64(v)
-	case time.Time:
-		return v.UTC()
-	case []byte:
-		return string(v)
-	case []any:
-		for i := range v {
-			v[i] = normalize(v[i])
-		}
-		return v
-	}
-	return v
-}
-
-// scanRow scans the current row of n columns into fresh values.
-func scanRow(rows *sql.Rows, n int) ([]any, error) {
-	vals := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		return nil, err
-	}
-	return vals, nil
 }
