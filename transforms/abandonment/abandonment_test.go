@@ -12,8 +12,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/teststream"
 
+	"github.com/example/clickstream/internal/eventstream"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -40,14 +40,6 @@ func ev(device, typ string, at time.Duration) schemas.Event {
 func withUser(e schemas.Event, key string) schemas.Event {
 	e.UserKey = key
 	return e
-}
-
-// step is one event of a test stream: elements, or a watermark advance (to
-// t0+watermark, or to infinity).
-type step struct {
-	add       []schemas.Event
-	watermark time.Duration
-	infinity  bool
 }
 
 // idOf is the trigger_id the contract promises, computed here from its
@@ -98,61 +90,58 @@ func TestDetect(t *testing.T) {
 	abandoned := schemas.CartAbandoned
 	tests := []struct {
 		name  string
-		steps []step
+		steps []eventstream.Step
 		want  []string
 	}{
 		{
 			name: "a cart that goes quiet triggers once",
-			steps: []step{
-				{add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "product_view", 10*time.Minute)}},
-				{watermark: 40 * time.Minute}, {infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "product_view", 10*time.Minute)}},
+				{Watermark: t0.Add(40 * time.Minute)},
 			},
 			want: []string{row(abandoned, "a", "", 0, 10*time.Minute, 2)},
 		},
 		{
 			name: "fragment: the watermark passes the cart event's gap while the device is still active",
-			steps: []step{
-				{add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "product_view", 10*time.Minute)}},
-				{watermark: 17 * time.Minute},
-				{add: []schemas.Event{ev("a", "page_view", 22*time.Minute)}},
-				{watermark: 30 * time.Minute},
-				{add: []schemas.Event{ev("a", "page_view", 36*time.Minute)}},
-				{watermark: 2 * time.Hour}, {infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "product_view", 10*time.Minute)}},
+				{Watermark: t0.Add(17 * time.Minute)},
+				{Add: []schemas.Event{ev("a", "page_view", 22*time.Minute)}},
+				{Watermark: t0.Add(30 * time.Minute)},
+				{Add: []schemas.Event{ev("a", "page_view", 36*time.Minute)}},
+				{Watermark: t0.Add(2 * time.Hour)},
 			},
 			want: []string{row(abandoned, "a", "", 0, 36*time.Minute, 2)},
 		},
 		{
 			name: "fragment with a second add to cart: one cart, one trigger",
-			steps: []step{
-				{add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "add_to_cart", 14*time.Minute)}},
-				{watermark: 16 * time.Minute},
-				{add: []schemas.Event{ev("a", "product_view", 28*time.Minute)}},
-				{infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "add_to_cart", 14*time.Minute)}},
+				{Watermark: t0.Add(16 * time.Minute)},
+				{Add: []schemas.Event{ev("a", "product_view", 28*time.Minute)}},
 			},
 			want: []string{row(abandoned, "a", "", 0, 28*time.Minute, 4)},
 		},
 		{
 			name:  "a cart bought within the gap gives nothing",
-			steps: []step{{add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "purchase", 14*time.Minute)}}, {infinity: true}},
+			steps: []eventstream.Step{{Add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "purchase", 14*time.Minute)}}},
 		},
 		{
 			name:  "a started checkout is not a cart trigger",
-			steps: []step{{add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "checkout_start", 3*time.Minute)}}, {infinity: true}},
+			steps: []eventstream.Step{{Add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "checkout_start", 3*time.Minute)}}},
 		},
 		{
 			name: "a cart emptied by remove_from_cart gives nothing",
-			steps: []step{
-				{add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "remove_from_cart", 2*time.Minute)}},
-				{infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "remove_from_cart", 2*time.Minute)}},
 			},
 		},
 		{
 			name: "the device comes back and buys: recovered with the same id",
-			steps: []step{
-				{add: []schemas.Event{withUser(ev("a", "login", 0), "u1"), ev("a", "add_to_cart", time.Minute)}},
-				{watermark: 40 * time.Minute},
-				{add: []schemas.Event{ev("a", "purchase", 50*time.Minute)}},
-				{infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{withUser(ev("a", "login", 0), "u1"), ev("a", "add_to_cart", time.Minute)}},
+				{Watermark: t0.Add(40 * time.Minute)},
+				{Add: []schemas.Event{ev("a", "purchase", 50*time.Minute)}},
 			},
 			want: []string{
 				row(abandoned, "a", "u1", time.Minute, time.Minute, 2),
@@ -161,11 +150,11 @@ func TestDetect(t *testing.T) {
 		},
 		{
 			name: "a late event of the quiet period recovers (cancels) the trigger",
-			steps: []step{
-				{add: []schemas.Event{ev("a", "add_to_cart", 0)}},
-				{watermark: 40 * time.Minute},
-				{add: []schemas.Event{ev("a", "product_view", 10*time.Minute)}},
-				{watermark: time.Hour}, {infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{ev("a", "add_to_cart", 0)}},
+				{Watermark: t0.Add(40 * time.Minute)},
+				{Add: []schemas.Event{ev("a", "product_view", 10*time.Minute)}},
+				{Watermark: t0.Add(time.Hour)},
 			},
 			want: []string{
 				row(abandoned, "a", "", 0, 0, 2),
@@ -174,9 +163,8 @@ func TestDetect(t *testing.T) {
 		},
 		{
 			name: "a gap already passed when the events arrive together: trigger and recovery",
-			steps: []step{
-				{add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "page_view", 20*time.Minute), ev("a", "page_view", 21*time.Minute)}},
-				{infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{ev("a", "add_to_cart", 0), ev("a", "page_view", 20*time.Minute), ev("a", "page_view", 21*time.Minute)}},
 			},
 			want: []string{
 				row(abandoned, "a", "", 0, 0, 2),
@@ -185,22 +173,22 @@ func TestDetect(t *testing.T) {
 		},
 		{
 			name: "a late add to cart within the allowed lateness triggers on its late pane",
-			steps: []step{
-				{add: []schemas.Event{ev("a", "page_view", 0)}},
-				{watermark: 2 * time.Hour},
-				{add: []schemas.Event{ev("a", "add_to_cart", 30*time.Minute)}},
-				{watermark: 3 * time.Hour}, {infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{ev("a", "page_view", 0)}},
+				{Watermark: t0.Add(2 * time.Hour)},
+				{Add: []schemas.Event{ev("a", "add_to_cart", 30*time.Minute)}},
+				{Watermark: t0.Add(3 * time.Hour)},
 			},
 			want: []string{row(abandoned, "a", "", 30*time.Minute, 30*time.Minute, 2)},
 		},
 		{
 			name: "a new cart after a purchase has its own id; devices are apart",
-			steps: []step{
-				{add: []schemas.Event{
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{
 					ev("b", "add_to_cart", 0), withUser(ev("b", "login", time.Minute), "u2"), ev("b", "purchase", 2*time.Minute),
 					ev("b", "add_to_cart", time.Hour), ev("c", "add_to_cart", time.Hour),
 				}},
-				{watermark: 90 * time.Minute}, {infinity: true},
+				{Watermark: t0.Add(90 * time.Minute)},
 			},
 			want: []string{
 				row(abandoned, "b", "u2", time.Hour, time.Hour, 2),
@@ -211,36 +199,11 @@ func TestDetect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, s := beam.NewPipelineWithRoot()
-			rows := Detect(s, teststream.Create(s, config(t, tt.steps)), Options{})
+			rows := Detect(s, eventstream.Create(t, s, tt.steps...), Options{})
 			passert.Equals(s, beam.ParDo(s, describe, rows), toAny(tt.want)...)
 			ptest.RunAndValidate(t, p)
 		})
 	}
-}
-
-// config builds the test stream of steps.
-func config(t *testing.T, steps []step) teststream.Config {
-	t.Helper()
-	con := teststream.NewConfig()
-	for _, st := range steps {
-		var err error
-		switch {
-		case st.infinity:
-			err = con.AdvanceWatermarkToInfinity()
-		case st.add != nil:
-			for _, e := range st.add {
-				if err = con.AddElements(e.EventTime.UnixMilli(), e); err != nil {
-					break
-				}
-			}
-		default:
-			err = con.AdvanceWatermark(t0.Add(st.watermark).UnixMilli())
-		}
-		if err != nil {
-			t.Fatalf("test stream: %v", err)
-		}
-	}
-	return con
 }
 
 func toAny(ss []string) []any {

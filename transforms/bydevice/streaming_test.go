@@ -8,8 +8,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/teststream"
 
+	"github.com/example/clickstream/internal/eventstream"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -28,33 +28,19 @@ func botRule(b schemas.BotEvent) string { return b.DeviceID + "/" + b.EventID + 
 // order in which the runner fires timers and processes elements, which Beam
 // leaves open: not asserted.)
 func TestStreaming(t *testing.T) {
-	con := teststream.NewConfig()
-	add := func(events ...schemas.Event) {
-		t.Helper()
-		for _, e := range events {
-			if err := con.AddElements(e.EventTime.UnixMilli(), e); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	uaBot := event("c", "c1", at(0, 0), 0)
 	uaBot.BotRule = schemas.BotRuleUserAgent
-	add(event("a", "a1", at(0, 0), 0), event("a", "a2", at(1, 0), 0), event("a", "a1", at(0, 0), time.Minute),
-		event("b", "b1", at(0, 0), 0), event("b", "b2", at(0, 10), 0), event("b", "b3", at(0, 20), 0),
-		event("b", "b4", at(0, 30), 0), uaBot)
-	// An hour later: a copy of a2 is still recognized; b's burst day is
-	// still flagged.
-	if err := con.AdvanceWatermark(at(0, 0).Add(time.Hour).UnixMilli()); err != nil {
-		t.Fatal(err)
-	}
-	add(event("a", "a2", at(1, 0), time.Hour), event("b", "b5", at(0, 0).Add(time.Hour), 0),
-		event("b", "b6", at(0, 0).Add(26*time.Hour), 0))
-	if err := con.AdvanceWatermarkToInfinity(); err != nil {
-		t.Fatal(err)
-	}
-
 	p, s := beam.NewPipelineWithRoot()
-	kept, duplicates, bots := Streaming(s, teststream.Create(s, con), StreamingOptions{
+	events := eventstream.Create(t, s,
+		eventstream.Step{Add: []schemas.Event{event("a", "a1", at(0, 0), 0), event("a", "a2", at(1, 0), 0),
+			event("a", "a1", at(0, 0), time.Minute), event("b", "b1", at(0, 0), 0), event("b", "b2", at(0, 10), 0),
+			event("b", "b3", at(0, 20), 0), event("b", "b4", at(0, 30), 0), uaBot}},
+		// An hour later: a copy of a2 is still recognized; b's burst day is
+		// still flagged.
+		eventstream.Step{Watermark: at(0, 0).Add(time.Hour)},
+		eventstream.Step{Add: []schemas.Event{event("a", "a2", at(1, 0), time.Hour), event("b", "b5", at(0, 0).Add(time.Hour), 0),
+			event("b", "b6", at(0, 0).Add(26*time.Hour), 0)}})
+	kept, duplicates, bots := Streaming(s, events, StreamingOptions{
 		DedupHorizon: 2 * time.Hour, RateLimit: 3, RateWindow: time.Minute, ExpireState: true,
 	})
 	passert.Equals(s, beam.ParDo(s, eventID, kept), "a/a1", "a/a2", "b/b1", "b/b2", "b/b3", "b/b6")

@@ -13,8 +13,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/teststream"
 
+	"github.com/example/clickstream/internal/eventstream"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -75,32 +75,17 @@ func describe(r schemas.LiveFunnel) string {
 // and the current row (the highest pane index) exact over every admitted
 // event.
 func TestFunnel(t *testing.T) {
-	con := teststream.NewConfig()
-	add := func(es ...schemas.Event) {
-		for _, e := range es {
-			if err := con.AddElements(e.EventTime.UnixMilli(), e); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	watermark := func(at time.Duration) {
-		if err := con.AdvanceWatermark(t0.Add(at).UnixMilli()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	add(ev("a", "product_view", time.Minute), ev("a", "product_view", 2*time.Minute), ev("a", "add_to_cart", 3*time.Minute),
-		ev("b", "product_view", 4*time.Minute), ev("b", "page_view", 4*time.Minute))
-	watermark(5 * time.Minute)
-	add(ev("a", "checkout_start", 7*time.Minute), bought("a", 8*time.Minute, 30, "EUR"), ev("c", "product_view", 9*time.Minute))
-	watermark(10 * time.Minute)
-	add(bought("b", 5*time.Minute, 12.5, "USD"), bought("a", 9*time.Minute, 10, "EUR"))
-	watermark(20 * time.Minute)
-	if err := con.AdvanceWatermarkToInfinity(); err != nil {
-		t.Fatal(err)
-	}
-
 	p, s := beam.NewPipelineWithRoot()
-	rows := Funnel(s, teststream.Create(s, con), Options{EarlyAfter: 4, AllowedLateness: time.Hour})
+	events := eventstream.Create(t, s,
+		eventstream.Step{Add: []schemas.Event{ev("a", "product_view", time.Minute), ev("a", "product_view", 2*time.Minute),
+			ev("a", "add_to_cart", 3*time.Minute), ev("b", "product_view", 4*time.Minute), ev("b", "page_view", 4*time.Minute)}},
+		eventstream.Step{Watermark: t0.Add(5 * time.Minute)},
+		eventstream.Step{Add: []schemas.Event{ev("a", "checkout_start", 7*time.Minute), bought("a", 8*time.Minute, 30, "EUR"),
+			ev("c", "product_view", 9*time.Minute)}},
+		eventstream.Step{Watermark: t0.Add(10 * time.Minute)},
+		eventstream.Step{Add: []schemas.Event{bought("b", 5*time.Minute, 12.5, "USD"), bought("a", 9*time.Minute, 10, "EUR")}},
+		eventstream.Step{Watermark: t0.Add(20 * time.Minute)})
+	rows := Funnel(s, events, Options{EarlyAfter: 4, AllowedLateness: time.Hour})
 	all := beam.WindowInto(s, window.NewGlobalWindows(), beam.ParDo(s, keyAll, rows))
 	passert.Equals(s, beam.ParDo(s, panes, beam.GroupByKey(s, all)),
 		"first early: [0s,10m0s) 2026-03-02 search mobile pane=0 early funnel=2/1/0/0 rates=0.50,0.00,- revenue=",

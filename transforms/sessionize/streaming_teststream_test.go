@@ -10,47 +10,20 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/typex"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/teststream"
 
+	"github.com/example/clickstream/internal/eventstream"
 	"github.com/example/clickstream/schemas"
 )
-
-// step is one event of a test stream: elements at their event times, or a
-// watermark advance (to t0+watermark, or to infinity).
-type step struct {
-	add       []schemas.Event
-	watermark time.Duration
-	infinity  bool
-}
 
 // streamOptions are the options of the streaming tests.
 var streamOptions = Options{Gap: 30 * time.Minute, AllowedLateness: time.Hour}
 
 // runStream runs Streaming on Prism over a test stream and returns every row
 // it emitted.
-func runStream(t *testing.T, steps []step) []schemas.Session {
+func runStream(t *testing.T, steps []eventstream.Step) []schemas.Session {
 	t.Helper()
-	con := teststream.NewConfig()
-	for _, st := range steps {
-		var err error
-		switch {
-		case st.infinity:
-			err = con.AdvanceWatermarkToInfinity()
-		case st.add != nil:
-			for _, e := range st.add {
-				if err = con.AddElements(e.EventTime.UnixMilli(), e); err != nil {
-					break
-				}
-			}
-		default:
-			err = con.AdvanceWatermark(t0.Add(st.watermark).UnixMilli())
-		}
-		if err != nil {
-			t.Fatalf("test stream: %v", err)
-		}
-	}
 	p, s := beam.NewPipelineWithRoot()
-	get := collect(t, s, Streaming(s, teststream.Create(s, con), streamOptions))
+	get := collect(t, s, Streaming(s, eventstream.Create(t, s, steps...), streamOptions))
 	ptest.RunAndValidate(t, p)
 	return get()
 }
@@ -88,7 +61,7 @@ func TestStreamingStream(t *testing.T) {
 	a, b, c := ev("a", 0), ev("b", 20*time.Minute), ev("c", 45*time.Minute)
 	tests := []struct {
 		name     string
-		steps    []step
+		steps    []eventstream.Step
 		admitted []schemas.Event
 		dataflow []firing
 	}{
@@ -97,9 +70,9 @@ func TestStreamingStream(t *testing.T) {
 			// still open: Prism emits fragments (the unmerged window
 			// [0,30m) alone, then [20m,75m)) before the whole session.
 			name: "0/20/45 min with the watermark at 35 min",
-			steps: []step{
-				{add: []schemas.Event{a, b}}, {watermark: 35 * time.Minute},
-				{add: []schemas.Event{c}}, {infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{a, b}}, {Watermark: t0.Add(35 * time.Minute)},
+				{Add: []schemas.Event{c}},
 			},
 			admitted: []schemas.Event{a, b, c},
 			dataflow: []firing{{1, []schemas.Event{a, b, c}}},
@@ -109,10 +82,9 @@ func TestStreamingStream(t *testing.T) {
 			// window again (pane 1). Prism first emits the late event as a
 			// session of its own, then the updated session.
 			name: "late event within the allowed lateness updates its session",
-			steps: []step{
-				{add: []schemas.Event{a, b}}, {watermark: time.Hour},
-				{add: []schemas.Event{ev("late", 10*time.Minute)}}, {watermark: 70 * time.Minute},
-				{infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{a, b}}, {Watermark: t0.Add(time.Hour)},
+				{Add: []schemas.Event{ev("late", 10*time.Minute)}}, {Watermark: t0.Add(70 * time.Minute)},
 			},
 			admitted: []schemas.Event{a, b, ev("late", 10*time.Minute)},
 			dataflow: []firing{{1, []schemas.Event{a, b}}, {2, []schemas.Event{a, b, ev("late", 10*time.Minute)}}},
@@ -122,11 +94,10 @@ func TestStreamingStream(t *testing.T) {
 			// window, whose pane index starts again at 0 (on Dataflow too),
 			// so versions do not tell the newest row; event counts do.
 			name: "late events extend their session",
-			steps: []step{
-				{add: []schemas.Event{a, b}}, {watermark: time.Hour},
-				{add: []schemas.Event{ev("x", 30*time.Minute)}}, {watermark: 70 * time.Minute},
-				{add: []schemas.Event{ev("y", 35*time.Minute)}}, {watermark: 80 * time.Minute},
-				{infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{a, b}}, {Watermark: t0.Add(time.Hour)},
+				{Add: []schemas.Event{ev("x", 30*time.Minute)}}, {Watermark: t0.Add(70 * time.Minute)},
+				{Add: []schemas.Event{ev("y", 35*time.Minute)}}, {Watermark: t0.Add(80 * time.Minute)},
 			},
 			admitted: []schemas.Event{a, b, ev("x", 30*time.Minute), ev("y", 35*time.Minute)},
 			dataflow: []firing{
@@ -141,10 +112,9 @@ func TestStreamingStream(t *testing.T) {
 			// it supersedes (Prism emits the late event alone with a higher
 			// one).
 			name: "late event merges two sessions",
-			steps: []step{
-				{add: []schemas.Event{a, ev("b40", 40*time.Minute)}}, {watermark: 80 * time.Minute},
-				{add: []schemas.Event{b}}, {watermark: 130 * time.Minute},
-				{infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{a, ev("b40", 40*time.Minute)}}, {Watermark: t0.Add(80 * time.Minute)},
+				{Add: []schemas.Event{b}}, {Watermark: t0.Add(130 * time.Minute)},
 			},
 			admitted: []schemas.Event{a, ev("b40", 40*time.Minute), b},
 			dataflow: []firing{
@@ -157,17 +127,16 @@ func TestStreamingStream(t *testing.T) {
 			// late event, which must not start a second copy of the session
 			// nor appear in any row.
 			name: "event beyond the allowed lateness is dropped",
-			steps: []step{
-				{add: []schemas.Event{a, b}}, {watermark: 10 * time.Hour},
-				{add: []schemas.Event{ev("late", 10*time.Minute)}}, {watermark: 11 * time.Hour},
-				{infinity: true},
+			steps: []eventstream.Step{
+				{Add: []schemas.Event{a, b}}, {Watermark: t0.Add(10 * time.Hour)},
+				{Add: []schemas.Event{ev("late", 10*time.Minute)}}, {Watermark: t0.Add(11 * time.Hour)},
 			},
 			admitted: []schemas.Event{a, b},
 			dataflow: []firing{{1, []schemas.Event{a, b}}},
 		},
 		{
 			name:     "no late event",
-			steps:    []step{{add: []schemas.Event{a, b}}, {watermark: 10 * time.Hour}, {infinity: true}},
+			steps:    []eventstream.Step{{Add: []schemas.Event{a, b}}, {Watermark: t0.Add(10 * time.Hour)}},
 			admitted: []schemas.Event{a, b},
 			dataflow: []firing{{1, []schemas.Event{a, b}}},
 		},
