@@ -3,8 +3,11 @@ package pipelines
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
@@ -25,17 +28,17 @@ type account struct {
 }
 
 // newAccount makes the account of a batch run into c.Sink that owns owned.
-func newAccount(c Config, s *Summary, owned []time.Time) account {
+func newAccount(c Config, s *runsummary.Summary, owned []time.Time) account {
 	runDate := schemas.DateOf(s.Started)
 	sink := c.Sink
 	if sink == "" {
 		sink = SinkLocal
 	}
 	a := account{run: schemas.Run{
-		RunDate: runDate, RunID: s.RunID, Mode: ModeBatch, Sink: sink,
-		DatesOwned: FormatDates(owned), Started: s.Started, Finished: s.Finished,
+		RunDate: runDate, RunID: s.RunID, Mode: schemas.ModeBatch, Sink: sink,
+		DatesOwned: schemas.FormatDates(owned), Started: s.Started, Finished: s.Finished,
 		InputRecords: s.InputRecords, Events: s.Events, Duplicates: s.Duplicates,
-		Bots: sum(s.Bots), DeadLetter: sum(s.DeadLetter), OutOfRange: s.OutOfRange,
+		Bots: s.TotalBots(), DeadLetter: s.TotalDeadLetter(), OutOfRange: s.OutOfRange,
 		Unwritable: s.Unwritable, Sessions: s.Sessions, Reconciled: s.Reconciled, Problems: s.Problems,
 	}}
 	if len(owned) > 0 {
@@ -56,7 +59,7 @@ func newAccount(c Config, s *Summary, owned []time.Time) account {
 		if len(o.detail) == 0 {
 			outcome(o.name, "", 0)
 		}
-		for _, k := range sortedKeys(o.detail) {
+		for _, k := range slices.Sorted(maps.Keys(o.detail)) {
 			outcome(o.name, k, o.detail[k])
 		}
 	}

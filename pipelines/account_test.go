@@ -14,6 +14,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
@@ -42,7 +43,7 @@ func nullable(n *int64) string {
 // checkAccount checks the runs, run_outcomes and run_partitions rows of
 // each run against its summary, and returns the run_partitions rows of the
 // last run.
-func checkAccount(t *testing.T, out string, sums ...*Summary) []partitionRow {
+func checkAccount(t *testing.T, out string, sums ...*runsummary.Summary) []partitionRow {
 	t.Helper()
 	runs, err := warehouse.ReadRows[schemas.Run](out, "runs", nil)
 	if err != nil {
@@ -67,16 +68,16 @@ func checkAccount(t *testing.T, out string, sums ...*Summary) []partitionRow {
 			continue
 		}
 		r := runs[i]
-		owned, err := ParseDates(strings.Join(s.OwnedDates, ","))
+		owned, err := schemas.ParseDates(strings.Join(s.OwnedDates, ","))
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := schemas.Run{
-			RunDate: schemas.DateOf(s.Started), RunID: s.RunID, Mode: ModeBatch, Sink: SinkLocal,
-			FirstDate: owned[0], LastDate: owned[len(owned)-1], DatesOwned: FormatDates(owned),
+			RunDate: schemas.DateOf(s.Started), RunID: s.RunID, Mode: schemas.ModeBatch, Sink: SinkLocal,
+			FirstDate: owned[0], LastDate: owned[len(owned)-1], DatesOwned: schemas.FormatDates(owned),
 			Started: s.Started.Truncate(time.Microsecond), Finished: s.Finished.Truncate(time.Microsecond),
-			InputRecords: s.InputRecords, Events: s.Events, Duplicates: s.Duplicates, Bots: sum(s.Bots),
-			DeadLetter: sum(s.DeadLetter), OutOfRange: s.OutOfRange, Sessions: s.Sessions,
+			InputRecords: s.InputRecords, Events: s.Events, Duplicates: s.Duplicates, Bots: s.TotalBots(),
+			DeadLetter: s.TotalDeadLetter(), OutOfRange: s.OutOfRange, Sessions: s.Sessions,
 			Reconciled: s.Reconciled, Problems: s.Problems,
 		}
 		r.RunDate, r.FirstDate, r.LastDate, r.Started, r.Finished = r.RunDate.UTC(), r.FirstDate.UTC(), r.LastDate.UTC(), r.Started.UTC(), r.Finished.UTC()
@@ -129,7 +130,7 @@ func accountRow(p schemas.RunPartition) partitionRow {
 
 // summaryRows are the partitions of a summary as the run_partitions rows
 // they make, sorted.
-func summaryRows(s *Summary) []partitionRow {
+func summaryRows(s *runsummary.Summary) []partitionRow {
 	var rows []partitionRow
 	for _, p := range s.Partitions {
 		date := "NULL"
@@ -198,7 +199,7 @@ func TestDimensionStepFailure(t *testing.T) {
 		raw("b1", "page_view", "dB", "", "2026-11-02T09:00:00.000Z"),
 		raw("a4", "login", "dA", "u-a", "2026-11-03T11:02:00.000Z"),
 	)
-	run := func(day string) *Summary {
+	run := func(day string) *runsummary.Summary {
 		t.Helper()
 		c.Input, c.RunID = []string{filepath.Join(dir, "raw", "dt="+day, "*")}, ""
 		sum, err := Run(context.Background(), c)

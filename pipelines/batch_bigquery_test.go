@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/example/clickstream/internal/groundtruth"
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/schemas"
 )
@@ -19,7 +20,7 @@ import (
 type bigQueryBatch struct {
 	truth []groundtruth.Record
 	srv   *bqfake.Server
-	sum   *Summary
+	sum   *runsummary.Summary
 }
 
 // runBigQueryBatch generates a small day, lets fault prepare the fake, and

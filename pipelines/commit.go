@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
@@ -79,7 +80,7 @@ func (c Config) commit(ctx context.Context, owned []time.Time, totals schemas.Ta
 
 // readBack reads back every partition the run wrote (plannedPartitions)
 // from the local warehouse.
-func (c Config) readBack(owned, streamed []time.Time, totals schemas.TallyTotals, res dimensions.Result, stepDone bool) ([]PartitionCheck, error) {
+func (c Config) readBack(owned, streamed []time.Time, totals schemas.TallyTotals, res dimensions.Result, stepDone bool) ([]runsummary.PartitionCheck, error) {
 	parts, err := plannedPartitions(owned, streamed, totals, res, stepDone)
 	if err != nil {
 		return nil, err
@@ -95,7 +96,7 @@ func (c Config) readBack(owned, streamed []time.Time, totals schemas.TallyTotals
 			return nil, fmt.Errorf("read back %s: %w", p.Table, err)
 		}
 		p.ReadBack = rows[p.Date]
-		p.settle()
+		p.Settle()
 	}
 	return parts, nil
 }
@@ -108,14 +109,14 @@ func (c Config) readBack(owned, streamed []time.Time, totals schemas.TallyTotals
 // partitions of its dates and the dimensions, or, when it failed, the
 // state_dates partitions that keep the owned dates pending (Status
 // PartitionPending; the others' Status is left for settle).
-func plannedPartitions(owned, streamed []time.Time, totals schemas.TallyTotals, res dimensions.Result, stepDone bool) ([]PartitionCheck, error) {
-	var parts []PartitionCheck
+func plannedPartitions(owned, streamed []time.Time, totals schemas.TallyTotals, res dimensions.Result, stepDone bool) ([]runsummary.PartitionCheck, error) {
+	var parts []runsummary.PartitionCheck
 	add := func(table string, dates []time.Time, counted map[time.Time]int64, status string) {
 		for _, d := range dates {
-			if slices.ContainsFunc(parts, func(p PartitionCheck) bool { return p.Table == table && p.Date.Equal(d) }) {
+			if slices.ContainsFunc(parts, func(p runsummary.PartitionCheck) bool { return p.Table == table && p.Date.Equal(d) }) {
 				continue // an owned partition the step rewrote: counted
 			}
-			p := PartitionCheck{Table: table, Date: d, Status: status}
+			p := runsummary.PartitionCheck{Table: table, Date: d, Status: status}
 			if counted != nil {
 				n := counted[d]
 				p.Counted = &n

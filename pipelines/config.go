@@ -12,13 +12,14 @@ import (
 
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/pubsubsource"
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/enrich"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
 // Config is everything a run needs; main fills it from flags, tests directly.
 type Config struct {
-	// Mode is ModeBatch (files) or ModeStreaming (Pub/Sub).
+	// Mode is schemas.ModeBatch (files) or schemas.ModeStreaming (Pub/Sub).
 	Mode string
 	// Input are the file globs to read (local paths or gs:// URLs).
 	Input []string
@@ -120,19 +121,13 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// The run modes.
-const (
-	ModeBatch     = "batch"
-	ModeStreaming = "streaming"
-)
-
 func (c Config) validate() error {
 	switch c.Mode {
-	case ModeBatch, "":
+	case schemas.ModeBatch, "":
 		if len(c.Input) == 0 {
 			return fmt.Errorf("no input: give --input")
 		}
-	case ModeStreaming:
+	case schemas.ModeStreaming:
 		if c.PubSub.Subscription == "" && c.Topic == "" {
 			return fmt.Errorf("streaming needs --subscription or --topic")
 		}
@@ -140,7 +135,7 @@ func (c Config) validate() error {
 			return fmt.Errorf("streaming needs --project (or a full subscription name projects/P/subscriptions/S)")
 		}
 	default:
-		return fmt.Errorf("unknown --mode %q: want %s or %s", c.Mode, ModeBatch, ModeStreaming)
+		return fmt.Errorf("unknown --mode %q: want %s or %s", c.Mode, schemas.ModeBatch, schemas.ModeStreaming)
 	}
 	if err := c.Sessions.Validate(); err != nil {
 		return err
@@ -148,7 +143,7 @@ func (c Config) validate() error {
 	if err := c.validateSink(); err != nil {
 		return err
 	}
-	if c.Mode != ModeStreaming && c.Sink != SinkBigQuery {
+	if c.Mode != schemas.ModeStreaming && c.Sink != SinkBigQuery {
 		if err := checkLocalEngine(); err != nil {
 			return err
 		}

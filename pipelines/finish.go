@@ -14,6 +14,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/google/uuid"
 
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/schemas"
@@ -67,7 +68,7 @@ type finishFn struct {
 	Rebuild      bool
 	PageTypes    []dimensions.PageType
 	// SummaryDir, when set (the local runner), is the output directory
-	// where the run's summary is saved (Summary.Save) for the driver.
+	// where the run's summary is saved (runsummary.Summary.Save) for the driver.
 	SummaryDir string
 	// OnDataflow asks the worker's metadata server for the Dataflow job's
 	// id, which runs.job_id records.
@@ -116,7 +117,7 @@ func (f *finishFn) ProcessElement(ctx context.Context, _ []byte, tallies func(*s
 		return err
 	}
 
-	c := Config{Mode: ModeBatch, Sink: SinkBigQuery, RunID: f.RunID, Input: f.Input}
+	c := Config{Mode: schemas.ModeBatch, Sink: SinkBigQuery, RunID: f.RunID, Input: f.Input}
 	sum, err := newSummary(c, totals, written{owned: owned, partitions: parts, dims: res, stepErr: stepErr}, f.Started, time.Now())
 	if err != nil {
 		return err
@@ -166,7 +167,7 @@ func (f *finishFn) dimensionStep(ctx context.Context, runner *bqwarehouse.JobRun
 // others from the dataset's INFORMATION_SCHEMA.PARTITIONS (one query job,
 // base id base), with the job that wrote them (applied) or, for the
 // pending dates of a step that failed, the job that failed.
-func (f *finishFn) readBack(ctx context.Context, runner *bqwarehouse.JobRunner, base string, parts []PartitionCheck, results []bqwarehouse.LoadResult, applied *bqwarehouse.JobResult, stepErr error) error {
+func (f *finishFn) readBack(ctx context.Context, runner *bqwarehouse.JobRunner, base string, parts []runsummary.PartitionCheck, results []bqwarehouse.LoadResult, applied *bqwarehouse.JobResult, stepErr error) error {
 	loaded := map[string]bqwarehouse.LoadResult{}
 	for _, r := range results {
 		loaded[r.Table+"$"+dateKey(r.Date)] = r
@@ -197,7 +198,7 @@ func (f *finishFn) readBack(ctx context.Context, runner *bqwarehouse.JobRunner, 
 			if r.Error != "" {
 				p.Status = schemas.PartitionFailed
 			}
-			p.settle()
+			p.Settle()
 			continue
 		}
 		p.ReadBack = held[p.Table][p.Date]
@@ -209,7 +210,7 @@ func (f *finishFn) readBack(ctx context.Context, runner *bqwarehouse.JobRunner, 
 		case stepErr != nil:
 			p.Error = stepErr.Error()
 		}
-		p.settle()
+		p.Settle()
 	}
 	return nil
 }

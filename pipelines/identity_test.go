@@ -16,6 +16,7 @@ import (
 
 	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/internal/pseudonym"
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
@@ -203,7 +204,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 		HashKeyRef: "env:CLICKSTREAM_IDENTITY_KEY",
 		Shards:     4,
 	}
-	run := func(c Config) *Summary {
+	run := func(c Config) *runsummary.Summary {
 		t.Helper()
 		sum := runReconciled(t, c)
 		return sum

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
 	"github.com/example/clickstream/internal/groundtruth"
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
@@ -80,7 +81,7 @@ func (g *generated) config(t *testing.T) Config {
 }
 
 // runReconciled runs c and fails the test unless the run reconciles.
-func runReconciled(t *testing.T, c Config) *Summary {
+func runReconciled(t *testing.T, c Config) *runsummary.Summary {
 	t.Helper()
 	sum, err := Run(context.Background(), c)
 	if err != nil {
@@ -361,7 +362,7 @@ func TestRunScope(t *testing.T) {
 	g := generate(t)
 	c := g.config(t)
 	day := "2026-11-02"
-	owned, err := ParseDates(day)
+	owned, err := schemas.ParseDates(day)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,38 +395,6 @@ func TestRunScope(t *testing.T) {
 			if d.Format(time.DateOnly) != day {
 				t.Errorf("%s has partition %s, the run owns only %s", table, d.Format(time.DateOnly), day)
 			}
-		}
-	}
-}
-
-func TestParseDates(t *testing.T) {
-	got, err := ParseDates("2026-11-01, 2026-11-03..2026-11-05")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s []string
-	for _, d := range got {
-		s = append(s, d.Format(time.DateOnly))
-	}
-	if want := "2026-11-01 2026-11-03 2026-11-04 2026-11-05"; strings.Join(s, " ") != want {
-		t.Errorf("ParseDates = %v, want %s", s, want)
-	}
-	for _, bad := range []string{"2026-13-01", "2026-11-05..2026-11-01", "yesterday"} {
-		if _, err := ParseDates(bad); err == nil {
-			t.Errorf("ParseDates(%q) did not fail", bad)
-		}
-	}
-}
-
-// FormatDates writes runs of days as ranges, and ParseDates reads it back.
-func TestFormatDates(t *testing.T) {
-	for _, s := range []string{"2026-11-01", "2026-11-01..2026-11-03", "2026-10-31..2026-11-01,2026-11-03,2026-12-31..2027-01-02", ""} {
-		dates, err := ParseDates(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := FormatDates(dates); got != s {
-			t.Errorf("FormatDates(ParseDates(%q)) = %q", s, got)
 		}
 	}
 }

@@ -7,14 +7,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// StageTiming is how long one phase of a run took, as the run's summary
-// reports it.
-type StageTiming struct {
-	Stage   string  `json:"stage"`
-	Seconds float64 `json:"seconds"`
-}
+	"github.com/example/clickstream/internal/runsummary"
+)
 
 // The driver's phases of a local batch run, in order.
 const (
@@ -74,7 +69,7 @@ type progress struct {
 	stage   string
 	since   time.Time
 	source  progressSource
-	timings []StageTiming
+	timings []runsummary.StageTiming
 }
 
 func newProgress(out io.Writer, now func() time.Time, files int) *progress {
@@ -94,7 +89,7 @@ func (p *progress) begin(stage, doing string, source progressSource) {
 }
 
 // end ends the current stage and returns every stage's timing.
-func (p *progress) end() []StageTiming {
+func (p *progress) end() []runsummary.StageTiming {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.endLocked(p.now())
@@ -104,7 +99,7 @@ func (p *progress) end() []StageTiming {
 
 func (p *progress) endLocked(t time.Time) {
 	if p.stage != "" {
-		p.timings = append(p.timings, StageTiming{Stage: p.stage, Seconds: t.Sub(p.since).Seconds()})
+		p.timings = append(p.timings, runsummary.StageTiming{Stage: p.stage, Seconds: t.Sub(p.since).Seconds()})
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/example/clickstream/internal/runsummary"
 )
 
 // fakeClock is a clock the test moves by hand.
@@ -70,7 +72,7 @@ func TestProgressLines(t *testing.T) {
 	if got := strings.Split(strings.TrimSpace(out.String()), "\n"); !slices.Equal(got, want) {
 		t.Errorf("progress lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	wantTimings := []StageTiming{{Stage: phasePipeline, Seconds: 25}, {Stage: phaseCommit, Seconds: 7}}
+	wantTimings := []runsummary.StageTiming{{Stage: phasePipeline, Seconds: 25}, {Stage: phaseCommit, Seconds: 7}}
 	if !slices.Equal(timings, wantTimings) {
 		t.Errorf("timings %v, want %v", timings, wantTimings)
 	}

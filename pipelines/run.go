@@ -13,7 +13,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
 	"github.com/example/clickstream/internal/pseudonym"
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/pubsubsource"
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/tally"
 )
 
@@ -55,7 +57,7 @@ import (
 // redelivery and named, with the reason, among the summary's problems. On
 // Dataflow the job runs on until drained; the reconciliation table is the
 // job's account.
-func Run(ctx context.Context, c Config) (*Summary, error) { return run(ctx, c, seams{}) }
+func Run(ctx context.Context, c Config) (*runsummary.Summary, error) { return run(ctx, c, seams{}) }
 
 // seams are what tests change in a run; the zero value is the run main
 // starts.
@@ -68,12 +70,12 @@ type seams struct {
 }
 
 // run is Run with seams.
-func run(ctx context.Context, c Config, t seams) (*Summary, error) {
+func run(ctx context.Context, c Config, t seams) (*runsummary.Summary, error) {
 	c, err := c.withDefaults().check(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if c.Mode == ModeStreaming && c.PubSub.Subscription == "" && !c.DryRun {
+	if c.Mode == schemas.ModeStreaming && c.PubSub.Subscription == "" && !c.DryRun {
 		id, err := pubsubsource.CreateSubscription(ctx, c.PubSub, c.Topic, "clickstream-"+c.RunID)
 		if err != nil {
 			return nil, err
@@ -92,7 +94,7 @@ func run(ctx context.Context, c Config, t seams) (*Summary, error) {
 		"output", c.Output, "max_messages", c.PubSub.MaxMessages, "max_duration", c.PubSub.MaxDuration)
 
 	p, s := beam.NewPipelineWithRoot()
-	if c.Mode == ModeStreaming {
+	if c.Mode == schemas.ModeStreaming {
 		streamingGraph(s, c, k, t.beforeSinks)
 	} else {
 		batchGraph(s, c, k, t.beforeSinks)
@@ -114,7 +116,7 @@ func run(ctx context.Context, c Config, t seams) (*Summary, error) {
 	}
 	slog.Info("pipeline finished", "run_id", c.RunID)
 	var unacked []pubsubsource.Unacked
-	if c.Mode == ModeStreaming {
+	if c.Mode == schemas.ModeStreaming {
 		if unacked, err = pubsubsource.GiveBackUnacked(ctx, c.PubSub); err != nil {
 			slog.Warn("giving back the leases of unacknowledged messages; they return when the leases lapse", "err", err)
 		}
@@ -164,7 +166,9 @@ func (c Config) check(ctx context.Context) (Config, error) {
 
 // printsProgress reports whether the run prints progress lines: a local
 // batch run with a ProgressInterval.
-func (c Config) printsProgress() bool { return c.ProgressInterval > 0 && c.Mode != ModeStreaming }
+func (c Config) printsProgress() bool {
+	return c.ProgressInterval > 0 && c.Mode != schemas.ModeStreaming
+}
 
 // newProgress is the run's progress reporter: it writes to c.Progress
 // (stderr by default) when the run prints progress, and times the stages
@@ -217,7 +221,7 @@ func (c Config) runPipeline(ctx context.Context, p *beam.Pipeline, prog *progres
 		}
 	}
 	doing := "reading Pub/Sub, then per device, then writing"
-	if c.Mode != ModeStreaming {
+	if c.Mode != schemas.ModeStreaming {
 		doing = fmt.Sprintf("reading %d file(s), then per device, then writing", prog.files)
 	}
 	prog.begin(phasePipeline, doing, source)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/bqwarehouse/storagewrite"
 	"github.com/example/clickstream/io/dimensions"
@@ -15,7 +17,6 @@ import (
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/sanitize"
 	"github.com/example/clickstream/transforms/tally"
-	"time"
 )
 
 // The sinks.
@@ -66,7 +67,7 @@ type written struct {
 	// job is the summary a batch run built before its account was
 	// written: in the commit (local warehouse) or in the job's last stage
 	// (finishBigQuery, BigQuery); the driver builds no other.
-	job *Summary
+	job *runsummary.Summary
 	// tables are the rows each table holds of a streaming run (nil: the
 	// sink confirmed every row itself, so there is nothing to read back).
 	tables map[string]int64
@@ -74,7 +75,7 @@ type written struct {
 	// wrote, counted and read back (plannedPartitions); dims what its
 	// dimension step did, or stepErr why it failed.
 	owned      []time.Time
-	partitions []PartitionCheck
+	partitions []runsummary.PartitionCheck
 	dims       dimensions.Result
 	stepErr    error
 	// unacked are the messages a streaming run left unacknowledged and gave
@@ -102,7 +103,7 @@ type localSink struct{ c Config }
 // the run's staging for its whole life (warehouse.BeginRun), so that it
 // fails at once when a live run owns some of the same dates.
 func (k *localSink) begin(_ context.Context, started time.Time) (func(), error) {
-	if k.c.Mode == ModeStreaming {
+	if k.c.Mode == schemas.ModeStreaming {
 		return func() {}, nil
 	}
 	if err := warehouse.Recover(k.c.Output); err != nil {
@@ -118,7 +119,7 @@ func (k *localSink) begin(_ context.Context, started time.Time) (func(), error) 
 func (k *localSink) write(s beam.Scope, table string, rows beam.PCollection) (written, refused beam.PCollection) {
 	s = s.Scope("write_" + table)
 	rows = sanitize.Rows(s, table, rows)
-	if k.c.Mode == ModeStreaming {
+	if k.c.Mode == schemas.ModeStreaming {
 		// The local warehouse refuses no row.
 		return warehouse.Append(s, k.c.Output, k.c.RunID, table, rows), beam.CreateList(s, []storagewrite.Rejected{})
 	}
@@ -133,7 +134,7 @@ func (k *localSink) tallies(s beam.Scope, tallies []beam.PCollection) {
 // finish, in streaming, counts the rows the run appended; in batch it
 // commits the run (commit).
 func (k *localSink) finish(ctx context.Context, totals schemas.TallyTotals, started time.Time, prog *progress) (written, error) {
-	if k.c.Mode == ModeStreaming {
+	if k.c.Mode == schemas.ModeStreaming {
 		w := written{tables: map[string]int64{}}
 		for _, table := range streamedTables {
 			n, err := warehouse.CountAppended(k.c.Output, k.c.RunID, table)
@@ -174,7 +175,7 @@ type bigquerySink struct {
 func (k *bigquerySink) begin(context.Context, time.Time) (func(), error) { return func() {}, nil }
 
 func (k *bigquerySink) write(s beam.Scope, table string, rows beam.PCollection) (written, refused beam.PCollection) {
-	if k.c.Mode == ModeStreaming {
+	if k.c.Mode == schemas.ModeStreaming {
 		s = s.Scope("write_" + table)
 		rows = sanitize.Rows(s, table, rows)
 		return storagewrite.Append(s, storagewrite.Options{
@@ -196,7 +197,7 @@ func (k *bigquerySink) write(s beam.Scope, table string, rows beam.PCollection) 
 }
 
 func (k *bigquerySink) tallies(s beam.Scope, tallies []beam.PCollection) {
-	if k.c.Mode == ModeStreaming {
+	if k.c.Mode == schemas.ModeStreaming {
 		tally.Write(s, k.c.tallyDir(), tallies...)
 		return
 	}
@@ -209,10 +210,10 @@ func (k *bigquerySink) tallies(s beam.Scope, tallies []beam.PCollection) {
 // streaming there is nothing to read back: a bundle ends only once
 // BigQuery has its rows.
 func (k *bigquerySink) finish(context.Context, schemas.TallyTotals, time.Time, *progress) (written, error) {
-	if k.c.Mode == ModeStreaming {
+	if k.c.Mode == schemas.ModeStreaming {
 		return written{}, nil
 	}
-	sum, err := LoadSummary(k.c.Output, k.c.RunID)
+	sum, err := runsummary.Load(k.c.Output, k.c.RunID)
 	return written{job: sum}, err
 }
 
@@ -272,7 +273,7 @@ func (c Config) validateSink() error {
 		if c.BigQuery.Project == "" || c.BigQuery.Dataset == "" {
 			return fmt.Errorf("--sink=bigquery needs --bq_project and --bq_dataset")
 		}
-		if c.Mode != ModeStreaming && (len(c.Dates) == 0 || c.BigQuery.TempLocation == "") {
+		if c.Mode != schemas.ModeStreaming && (len(c.Dates) == 0 || c.BigQuery.TempLocation == "") {
 			return fmt.Errorf("a batch run into BigQuery needs --dates (the partitions it replaces) and --temp_location")
 		}
 		return nil

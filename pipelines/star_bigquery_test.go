@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
@@ -47,7 +48,7 @@ func newStarRuns(t *testing.T) starRuns {
 }
 
 // local runs c into the local warehouse out.
-func (r starRuns) local(t *testing.T, c Config, out, runID string) *Summary {
+func (r starRuns) local(t *testing.T, c Config, out, runID string) *runsummary.Summary {
 	t.Helper()
 	c.Output, c.RunID = out, runID
 	sum, err := Run(context.Background(), c)
@@ -58,7 +59,7 @@ func (r starRuns) local(t *testing.T, c Config, out, runID string) *Summary {
 }
 
 // bigQuery runs c into the dataset clickstream of srv.
-func (r starRuns) bigQuery(t *testing.T, c Config, srv *bqfake.Server, runID string) *Summary {
+func (r starRuns) bigQuery(t *testing.T, c Config, srv *bqfake.Server, runID string) *runsummary.Summary {
 	t.Helper()
 	c.Output, c.RunID, c.Sink = t.TempDir(), runID, SinkBigQuery
 	c.BigQuery = BigQuery{Project: "demo", Dataset: "clickstream", CreateTables: true, TempLocation: t.TempDir(), Endpoint: srv.URL()}
@@ -251,7 +252,7 @@ func TestBatchBigQueryFaultRepaired(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		fault func(*bqfake.Server)
-		check func(t *testing.T, a bigQueryAccount, sum *Summary)
+		check func(t *testing.T, a bigQueryAccount, sum *runsummary.Summary)
 	}{{
 		name: "load",
 		fault: func(srv *bqfake.Server) {
@@ -262,7 +263,7 @@ func TestBatchBigQueryFaultRepaired(t *testing.T) {
 				return ""
 			})
 		},
-		check: func(t *testing.T, a bigQueryAccount, sum *Summary) {
+		check: func(t *testing.T, a bigQueryAccount, sum *runsummary.Summary) {
 			p := a.partition(t, "fact_events", "2026-11-03")
 			if p.Status != schemas.PartitionFailed || !strings.Contains(p.Error, "refused by the test") ||
 				p.JobID != "clickstream_load-2_fact_events_20261103_a0" || nullable(p.Attempt) != "0" || nullable(p.RowsCounted) != "3" {
@@ -277,7 +278,7 @@ func TestBatchBigQueryFaultRepaired(t *testing.T) {
 		fault: func(srv *bqfake.Server) {
 			srv.FailQueryJobs("_new_dim_devices", 1, "invalidQuery")
 		},
-		check: func(t *testing.T, a bigQueryAccount, sum *Summary) {
+		check: func(t *testing.T, a bigQueryAccount, sum *runsummary.Summary) {
 			p := a.partition(t, "state_dates", "2026-11-03")
 			if p.Status != schemas.PartitionPending || !strings.Contains(p.JobID, "_new_dim_devices_a0") || nullable(p.Attempt) != "0" ||
 				!strings.Contains(p.Error, "injected query job failure") {

@@ -153,7 +153,7 @@ func streamingSample(t *testing.T, seed, events int, project, topic, sub string)
 	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))
 	t.Setenv("CLICKSTREAM_E2E_KEY", "e2e-test-key")
 	return truth, Config{
-		Mode:   ModeStreaming,
+		Mode:   schemas.ModeStreaming,
 		Output: t.TempDir(),
 		PubSub: pubsubsource.ReadOptions{
 			Project: project, Subscription: sub, TimestampAttribute: "event_time", MaxMessages: int64(messages),

@@ -2,11 +2,17 @@ package pipelines
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/bqwarehouse/storagewrite"
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
@@ -16,9 +22,6 @@ import (
 	"github.com/example/clickstream/transforms/parse"
 	"github.com/example/clickstream/transforms/sessionize"
 	"github.com/example/clickstream/transforms/tally"
-	"sort"
-	"strings"
-	"time"
 )
 
 func init() {
@@ -181,7 +184,7 @@ func unackedProblem(unacked []pubsubsource.Unacked) string {
 		byReason[u.Reason] = append(byReason[u.Reason], u.MessageID)
 	}
 	var parts []string
-	for _, reason := range sortedKeys(byReason) {
+	for _, reason := range slices.Sorted(maps.Keys(byReason)) {
 		ids := byReason[reason]
 		shown := strings.Join(ids[:min(len(ids), 10)], ", ")
 		if len(ids) > 10 {
@@ -192,20 +195,11 @@ func unackedProblem(unacked []pubsubsource.Unacked) string {
 	return fmt.Sprintf("%d messages left unacknowledged for redelivery: %s", len(unacked), strings.Join(parts, "; "))
 }
 
-// Interval is the reconciliation of one publish minute of a streaming run.
-type Interval struct {
-	Start        time.Time `json:"start"`
-	InputRecords int64     `json:"input_records"`
-	// Outcomes is events + duplicates + bots + dead_letter + unwritable.
-	Outcomes        int64 `json:"outcomes"`
-	LateForSessions int64 `json:"late_for_sessions,omitempty"`
-}
-
 // perMinute splits tally.ByMinute totals into totals by detail alone (what
 // the batch summary shows) and the per-minute intervals.
-func perMinute(t schemas.TallyTotals) (schemas.TallyTotals, []Interval, error) {
+func perMinute(t schemas.TallyTotals) (schemas.TallyTotals, []runsummary.Interval, error) {
 	plain := schemas.TallyTotals{}
-	byStart := map[time.Time]*Interval{}
+	byStart := map[time.Time]*runsummary.Interval{}
 	for name, keys := range t {
 		for key, n := range keys {
 			if name == Messages || name == Acked || name == VisibleLatency || name == Rejected || name == schemas.TallySessions {
@@ -219,7 +213,7 @@ func perMinute(t schemas.TallyTotals) (schemas.TallyTotals, []Interval, error) {
 			plain.Add(schemas.Tally{Name: name, Key: detail, N: n})
 			iv := byStart[minute]
 			if iv == nil {
-				iv = &Interval{Start: minute}
+				iv = &runsummary.Interval{Start: minute}
 				byStart[minute] = iv
 			}
 			switch name {
@@ -232,7 +226,7 @@ func perMinute(t schemas.TallyTotals) (schemas.TallyTotals, []Interval, error) {
 			}
 		}
 	}
-	out := make([]Interval, 0, len(byStart))
+	out := make([]runsummary.Interval, 0, len(byStart))
 	for _, iv := range byStart {
 		out = append(out, *iv)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/tally"
 )
@@ -32,7 +33,7 @@ func TestSummaryMoves(t *testing.T) {
 	} {
 		totals.Add(tt)
 	}
-	s, err := newSummary(Config{Mode: ModeStreaming, RunID: "r"}, totals, written{}, minute, minute)
+	s, err := newSummary(Config{Mode: schemas.ModeStreaming, RunID: "r"}, totals, written{}, minute, minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestSummaryFailedLoads(t *testing.T) {
 		totals.Add(tt)
 	}
 	three, at := int64(3), time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC)
-	s, err := newSummary(Config{RunID: "r"}, totals, written{partitions: []PartitionCheck{{Table: "fact_events", Counted: &three, ReadBack: 3}}}, at, at)
+	s, err := newSummary(Config{RunID: "r"}, totals, written{partitions: []runsummary.PartitionCheck{{Table: "fact_events", Counted: &three, ReadBack: 3}}}, at, at)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,14 @@ package schemas
 
 import "time"
 
+// The run modes: Run.Mode, and the pipeline's --mode.
+const (
+	// ModeBatch reads files and replaces the partitions of the dates it owns.
+	ModeBatch = "batch"
+	// ModeStreaming reads Pub/Sub and appends rows as they are decided.
+	ModeStreaming = "streaming"
+)
+
 // Run is a row of runs: one batch run's account (see tables/runs.json).
 type Run struct {
 	RunDate      time.Time `parquet:"run_date,date"`

@@ -22,12 +22,13 @@ import (
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/pipelines"
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/bydevice"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
 var (
-	mode      = flag.String("mode", pipelines.ModeBatch, "batch: read files (--input). streaming: read Pub/Sub (--subscription or --topic) and write rows as they come.")
+	mode      = flag.String("mode", schemas.ModeBatch, "batch: read files (--input). streaming: read Pub/Sub (--subscription or --topic) and write rows as they come.")
 	input     = flag.String("input", "", "Comma-separated file globs to read: local paths or gs:// URLs; files may be gzip-compressed (detected from content). Required.")
 	dates     = flag.String("dates", "", "Event dates the run owns and replaces, e.g. 2026-11-01 or 2026-11-01..2026-11-07. Default: every date in the input (see README, Run scope).")
 	output    = flag.String("output", "warehouse", "Local warehouse directory (Hive-partitioned Parquet).")
@@ -89,7 +90,7 @@ func main() {
 }
 
 func config() (pipelines.Config, error) {
-	owned, err := pipelines.ParseDates(*dates)
+	owned, err := schemas.ParseDates(*dates)
 	if err != nil {
 		return pipelines.Config{}, err
 	}

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/example/clickstream/pipelines"
+	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -44,9 +44,9 @@ func pickRun(runs []schemas.Run, runID, jobID string) (schemas.Run, error) {
 // run_outcomes does not add up to the total in runs (say, one of the tables
 // was not written), or a partition not in order in a run that says it
 // reconciled. Either makes the run not reconciled, with the problem added.
-func summarize(a account) (*pipelines.Summary, []schemas.RunPartition) {
+func summarize(a account) (*runsummary.Summary, []schemas.RunPartition) {
 	r := a.run
-	s := &pipelines.Summary{
+	s := &runsummary.Summary{
 		RunID:        r.RunID,
 		Started:      r.Started,
 		Finished:     r.Finished,
@@ -59,7 +59,7 @@ func summarize(a account) (*pipelines.Summary, []schemas.RunPartition) {
 		OutOfRange:   r.OutOfRange,
 		Unwritable:   r.Unwritable,
 		Sessions:     r.Sessions,
-		Tables:       map[string]pipelines.TableCheck{},
+		Tables:       map[string]runsummary.TableCheck{},
 		Dimensions:   map[string]int{},
 		Problems:     slices.Clone(r.Problems),
 	}
@@ -108,7 +108,7 @@ func summarize(a account) (*pipelines.Summary, []schemas.RunPartition) {
 // ownedDates lists the dates the run owns, as a local run's summary does.
 func ownedDates(r schemas.Run) []string {
 	var dates []time.Time
-	switch parsed, err := pipelines.ParseDates(r.DatesOwned); {
+	switch parsed, err := schemas.ParseDates(r.DatesOwned); {
 	case err == nil && len(parsed) > 0:
 		dates = parsed
 	case r.DatesOwned != "":

@@ -1,4 +1,4 @@
-package pipelines
+package schemas
 
 import (
 	"fmt"
@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// ParseDates parses a comma-separated list of dates and inclusive ranges,
-// e.g. "2026-11-01,2026-11-03..2026-11-05".
+// ParseDates parses a list of dates, the syntax of Run.DatesOwned and of the
+// pipeline's --dates: comma-separated dates and inclusive ranges, e.g.
+// "2026-11-01,2026-11-03..2026-11-05".
 func ParseDates(s string) ([]time.Time, error) {
 	var out []time.Time
 	for _, part := range strings.Split(s, ",") {
