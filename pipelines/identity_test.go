@@ -343,7 +343,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 // sessions of devices that never log in stay unresolved, and a person's
 // resolved sessions on several devices share one key.
 func TestIdentityGroundTruth(t *testing.T) {
-	g := generate(t)
+	g := sample
 	c := g.config(t)
 	runReconciled(t, c)
 	p, err := pseudonym.New([]byte("e2e-test-key"), "")

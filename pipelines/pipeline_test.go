@@ -24,35 +24,45 @@ func init() {
 	register.Emitter1[schemas.Event]()
 }
 
-func TestMain(m *testing.M) { ptest.Main(m) }
+// sample is the package's shared sample, generated once by TestMain
+// (generating takes a few seconds) and read by the tests that need no
+// sample of their own.
+var sample *generated
 
-// generated is a sample made by tools/generate, shared by the tests of this
-// package (generating takes a few seconds).
+// TestMain generates the shared sample, runs the tests (on Prism) and
+// removes the sample.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "clickstream-e2e-")
+	if err == nil {
+		sample, err = newGenerated(dir)
+	}
+	code := 1
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "shared sample:", err)
+	} else {
+		code = ptest.MainRet(m)
+	}
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// generated is a sample made by tools/generate, with its truth.
 type generated struct {
 	dir   string
 	truth []groundtruth.Record
 }
 
-var sample *generated
-
-func generate(t *testing.T) *generated {
-	t.Helper()
-	if sample != nil {
-		return sample
-	}
-	dir, err := os.MkdirTemp("", "clickstream-e2e-")
-	if err != nil {
-		t.Fatal(err)
-	}
+// newGenerated generates the shared sample (groundtruth.GenerateShared)
+// into dir.
+func newGenerated(dir string) (*generated, error) {
 	if err := groundtruth.GenerateShared(dir); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	truth, err := groundtruth.Read(dir)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	sample = &generated{dir: dir, truth: truth}
-	return sample
+	return &generated{dir: dir, truth: truth}, nil
 }
 
 // generateSample generates a sample into dir with the generator's flags and
@@ -100,7 +110,7 @@ type outcome struct{ kind, detail, date string }
 // checks every record's outcome against the generator's ground truth, which
 // is computed without any of the pipeline's code.
 func TestEndToEndGroundTruth(t *testing.T) {
-	g := generate(t)
+	g := sample
 	c := g.config(t)
 	sum := runReconciled(t, c)
 	if want := int64(len(g.truth)); sum.InputRecords != want {
@@ -298,7 +308,7 @@ func dropEveryTenth(e schemas.Event, emit func(schemas.Event)) {
 // TestFaultIsNotReconciled drops events between the per-device stage and
 // the sink: the summary must say the run is not reconciled.
 func TestFaultIsNotReconciled(t *testing.T) {
-	c := generate(t).config(t)
+	c := sample.config(t)
 	sum, err := run(context.Background(), c, seams{beforeSinks: func(s beam.Scope, events beam.PCollection) beam.PCollection {
 		return beam.ParDo(s.Scope("fault"), dropEveryTenth, events)
 	}})
@@ -325,7 +335,7 @@ func TestFaultIsNotReconciled(t *testing.T) {
 // second run replaces the partitions with identical rows and leaves nothing
 // behind.
 func TestRerunIsIdempotent(t *testing.T) {
-	g := generate(t)
+	g := sample
 	c := g.config(t)
 	first, err := Run(context.Background(), c)
 	if err != nil {
@@ -359,7 +369,7 @@ func TestRerunIsIdempotent(t *testing.T) {
 // TestRunScope owns one date only: the other dates' records are out of range
 // and their partitions are not written.
 func TestRunScope(t *testing.T) {
-	g := generate(t)
+	g := sample
 	c := g.config(t)
 	day := "2026-11-02"
 	owned, err := schemas.ParseDates(day)

@@ -91,7 +91,7 @@ func TestThousands(t *testing.T) {
 // the driver's stage timings (their values are the clock's, so only their
 // presence is checked).
 func TestRunPrintsProgress(t *testing.T) {
-	g := generate(t)
+	g := sample
 	c := g.config(t)
 	var out syncBuffer
 	// A line on every tick the reporter takes, as fast as it takes them,
