@@ -13,7 +13,7 @@ import (
 )
 
 // StageKept stages, for each of dates, the rows of table's committed
-// partition that keep accepts, in their Parquet form (the leaf column
+// partition that keep accepts (given the partition's date), in their Parquet form (the leaf column
 // indexes are those of the table's schema, parquetrows.Schema). A partition
 // keep accepts every row of is not staged, so CommitScope with only the
 // returned dates leaves it untouched; one that loses its last row is staged
@@ -22,7 +22,7 @@ import (
 //
 // It is for steps that delete rows from what the warehouse holds (erasure):
 // the copy goes through the same journaled commit as a run's.
-func StageKept(out, runID, table string, dates []time.Time, keep func(parquet.Row) bool) (map[time.Time]int64, error) {
+func StageKept(out, runID, table string, dates []time.Time, keep func(date time.Time, row parquet.Row) bool) (map[time.Time]int64, error) {
 	if err := checkRunID(runID); err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func StageKept(out, runID, table string, dates []time.Time, keep func(parquet.Ro
 		}
 		var n int64
 		for _, path := range files {
-			k, err := copyKept(path, p, keep)
+			k, err := copyKept(path, p, func(row parquet.Row) bool { return keep(d, row) })
 			if err != nil {
 				p.abort()
 				return nil, fmt.Errorf("warehouse: stage %s: %w", table, err)
