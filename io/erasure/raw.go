@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -80,7 +81,10 @@ func rewriteFile(path string, lines map[int64]string, subjects []*subject, keys 
 		if err != nil {
 			return nil, fmt.Errorf("erasure: raw %s: %w", path, err)
 		}
-		if plain, err = io.ReadAll(zr); err != nil {
+		// A gzip stream cut short (an upload that died) is read as far as
+		// it goes, as the pipeline's reader does; the rewrite keeps that
+		// much, which is all any backfill could read.
+		if plain, err = io.ReadAll(zr); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("erasure: raw %s: %w", path, err)
 		}
 	}
