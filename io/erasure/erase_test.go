@@ -2,8 +2,11 @@ package erasure_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -12,10 +15,13 @@ import (
 
 	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/internal/pseudonym"
+	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/io/warehouse/duck"
 	"github.com/example/clickstream/pipelines"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/enrich"
 )
 
 func TestMain(m *testing.M) { ptest.Main(m) }
@@ -45,21 +51,10 @@ func TestEraseFiftyPeople(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	userIDs := map[string]bool{}
-	for _, r := range truth {
-		if r.UserID != nil && *r.UserID != "" {
-			userIDs[*r.UserID] = true
-		}
+	ids, shared, stitched := pickPeople(truth, 50)
+	if len(ids) < 50 || shared < 5 || stitched < 5 {
+		t.Fatalf("sample has %d people to erase, %d on shared devices, %d with anonymous history: want 50, 5, 5", len(ids), shared, stitched)
 	}
-	var ids []string
-	for id := range userIDs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	if len(ids) < 50 {
-		t.Fatalf("only %d user ids in the sample", len(ids))
-	}
-	ids = ids[:50]
 	p, err := pseudonym.New([]byte("erasure-test-key"), pseudonym.IPMode("truncate"))
 	if err != nil {
 		t.Fatal(err)
@@ -80,12 +75,12 @@ func TestEraseFiftyPeople(t *testing.T) {
 	if err := erasure.File(out, "file-1", requests); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
-	res, err := erasure.Erase(context.Background(), erasure.Options{Warehouse: out, Keys: []*pseudonym.Pseudonymizer{p}})
+	opts := erasure.Options{Warehouse: out, Keys: []*pseudonym.Pseudonymizer{p}, Dimensions: dimensions.Options{PageTypes: pageTypes()}}
+	res, err := erasure.Erase(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("erased %d requests in %v: removed %v, %d raw files rewritten", len(res.Requests), time.Since(start), res.Removed, len(res.RawFiles))
+	t.Logf("erased %d requests (%d people on shared devices, %d with anonymous history): removed %v, %d raw files rewritten", len(res.Requests), shared, stitched, res.Removed, len(res.RawFiles))
 	if len(res.Requests) != 50 || res.Removed["fact_events"] == 0 || len(res.RawFiles) == 0 {
 		t.Fatalf("erasure did too little: %+v", res.Removed)
 	}
@@ -103,19 +98,11 @@ func TestEraseFiftyPeople(t *testing.T) {
 		t.Fatalf("%d traces left", len(hits))
 	}
 
-	after := othersEvents(t, out, erasedKeys)
-	if len(after) != len(before) {
-		t.Errorf("other people's events: %d before, %d after", len(before), len(after))
-	}
-	for id, e := range before {
-		if a, ok := after[id]; !ok || a != e {
-			t.Errorf("event %s of another person changed or vanished", id)
-			break
-		}
-	}
+	sameEvents(t, "after the erasure", before, othersEvents(t, out, erasedKeys))
+	checkDimsEqualRebuild(t, out)
 
 	logBefore := readLog(t, out)
-	again, err := erasure.Erase(context.Background(), erasure.Options{Warehouse: out, Keys: []*pseudonym.Pseudonymizer{p}})
+	again, err := erasure.Erase(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +112,148 @@ func TestEraseFiftyPeople(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "_staging", res.RunID)); !os.IsNotExist(err) {
 		t.Errorf("staging of %s left behind: %v", res.RunID, err)
 	}
+
+	// A backfill of the first day from the rewritten raw files.
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	sum, err = pipelines.Run(context.Background(), pipelines.Config{
+		Input: raw, Output: out, HashKeyRef: "env:" + hashKeyEnv, Shards: 4, Dates: []time.Time{day},
+		BotIPFile: filepath.Join(data, "bot_ip_denylist.txt"),
+	})
+	if err != nil || !sum.Reconciled {
+		t.Fatalf("backfill: %v %v", err, sum.Problems)
+	}
+	if hits, err := erasure.Verify(out, raw, requests, ids...); err != nil || len(hits) > 0 {
+		t.Fatalf("the backfill brought back %d traces (%v), e.g. %+v", len(hits), err, hits[:min(3, len(hits))])
+	}
+	sameEvents(t, "after the backfill", before, othersEvents(t, out, erasedKeys))
+}
+
+// pickPeople returns n user ids of the truth: first those on a device
+// another person used too, and those with anonymous events on their devices
+// (stitched to them), then the others, each group sorted; and how many of
+// the first two kinds it took.
+func pickPeople(truth []groundtruth.Record, n int) (ids []string, shared, stitched int) {
+	people := map[string]map[string]bool{} // device -> person ids
+	anonymous := map[string]bool{}         // person ids with anonymous events
+	userOf := map[string]string{}          // person id -> user id
+	for _, r := range truth {
+		if r.PersonID == "" || r.DeviceID == "" {
+			continue
+		}
+		if people[r.DeviceID] == nil {
+			people[r.DeviceID] = map[string]bool{}
+		}
+		people[r.DeviceID][r.PersonID] = true
+		if r.UserID != nil && *r.UserID != "" {
+			userOf[r.PersonID] = *r.UserID
+		} else if r.Outcome == "event" {
+			anonymous[r.PersonID] = true
+		}
+	}
+	sharing := map[string]bool{}
+	for _, ps := range people {
+		if len(ps) > 1 {
+			for p := range ps {
+				sharing[p] = true
+			}
+		}
+	}
+	var first, rest []string
+	for person := range userOf {
+		if sharing[person] || anonymous[person] {
+			first = append(first, person)
+		} else {
+			rest = append(rest, person)
+		}
+	}
+	sort.Strings(first)
+	sort.Strings(rest)
+	for _, person := range append(first, rest...) {
+		if len(ids) == n {
+			break
+		}
+		ids = append(ids, userOf[person])
+		if sharing[person] {
+			shared++
+		}
+		if anonymous[person] {
+			stitched++
+		}
+	}
+	return ids, shared, stitched
+}
+
+// sameEvents fails the test unless got holds exactly want's rows.
+func sameEvents(t *testing.T, when string, want, got map[string]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("other people's events %s: %d, want %d", when, len(got), len(want))
+	}
+	for id, e := range want {
+		if g, ok := got[id]; !ok || g != e {
+			t.Errorf("event %s of another person changed or vanished %s", id, when)
+			return
+		}
+	}
+}
+
+// checkDimsEqualRebuild compares the dimensions the erasure left with those
+// a rebuild from the remaining facts gives, on a copy of the warehouse.
+func checkDimsEqualRebuild(t *testing.T, out string) {
+	t.Helper()
+	ctx := context.Background()
+	cp := filepath.Join(t.TempDir(), "rebuilt")
+	if err := os.CopyFS(cp, os.DirFS(out)); err != nil {
+		t.Fatal(err)
+	}
+	e, err := duck.NewEngine(ctx, cp, "rebuild")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = dimensions.Run(ctx, e, dimensions.Options{RunID: "rebuild", Rebuild: true, PageTypes: pageTypes()})
+	if err := errors.Join(err, e.Close()); err != nil {
+		t.Fatal(err)
+	}
+	compareTable[schemas.DeviceUser](t, out, cp, "dim_device_users")
+	compareTable[schemas.Device](t, out, cp, "dim_devices")
+	compareTable[schemas.User](t, out, cp, "dim_users")
+	compareTable[schemas.Page](t, out, cp, "dim_pages")
+	compareTable[schemas.Session](t, out, cp, "fact_sessions")
+}
+
+func compareTable[T any](t *testing.T, got, want, table string) {
+	t.Helper()
+	read := func(dir string) []string {
+		rows, err := warehouse.ReadRows[T](dir, table, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			out[i] = fmt.Sprintf("%+v", r)
+		}
+		sort.Strings(out)
+		return out
+	}
+	if g, w := read(got), read(want); !slices.Equal(g, w) {
+		t.Errorf("%s after the erasure differs from a rebuild: %d rows, rebuild %d", table, len(g), len(w))
+		for i := range min(len(g), len(w)) {
+			if g[i] != w[i] {
+				t.Errorf("first difference:\n got %s\nwant %s", g[i], w[i])
+				break
+			}
+		}
+	}
+}
+
+// pageTypes are the built-in page-type rules, as the pipeline gives them to
+// the dimension step.
+func pageTypes() []dimensions.PageType {
+	var rules []dimensions.PageType
+	for _, r := range enrich.DefaultPageTypes().Rules() {
+		rules = append(rules, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
+	}
+	return rules
 }
 
 // othersEvents are the fact_events rows carrying a user key not erased, by

@@ -10,6 +10,12 @@ const (
 	// window, per run, per page); it is left alone (README, Erasure and
 	// retention).
 	Aggregate
+	// Derived: the table is computed from the facts by the dimension step
+	// (the identity bridge, the dimensions and their state), which Erase
+	// runs on the erased dates: it is brought up to date from the remaining
+	// facts rather than edited, so that it equals a rebuild. The rule's
+	// columns say where the subject appears, for the coverage test.
+	Derived
 	// Record: the erasure's own record (requests and log), which keeps the
 	// hashed keys so that erased stays erased; never erased, and not
 	// searched by Verify.
@@ -53,13 +59,13 @@ var Rules = map[string]Rule{
 		Source: "source", Line: "source_line"},
 	"cart_abandonment": {Kind: Rows, Keys: []string{"resolved_user_key"}, Device: "device_id", At: "cart_start"},
 
-	// The identity bridge, the dimensions and their state: erased here, then
-	// brought up to date by the dimension step from the remaining facts.
-	"dim_device_users":       {Kind: Rows, Keys: []string{"user_key"}, Device: "device_id", At: "valid_from"},
-	"dim_devices":            {Kind: Rows, Keys: []string{"last_login_user_key"}, Device: "device_id"},
-	"dim_users":              {Kind: Rows, Keys: []string{"user_key"}},
-	"state_device_days":      {Kind: Rows, Device: "device_id", At: "event_date"},
-	"state_device_user_runs": {Kind: Rows, Keys: []string{"user_key"}, Device: "device_id", At: "run_start_at"},
+	// The identity bridge, the dimensions and their state: rebuilt by the
+	// dimension step from the remaining facts.
+	"dim_device_users":       {Kind: Derived, Keys: []string{"user_key"}, Device: "device_id", At: "valid_from"},
+	"dim_devices":            {Kind: Derived, Keys: []string{"last_login_user_key"}, Device: "device_id"},
+	"dim_users":              {Kind: Derived, Keys: []string{"user_key"}},
+	"state_device_days":      {Kind: Derived, Device: "device_id", At: "event_date"},
+	"state_device_user_runs": {Kind: Derived, Keys: []string{"user_key"}, Device: "device_id", At: "run_start_at"},
 
 	"dim_pages":       {Kind: Aggregate},
 	"state_page_days": {Kind: Aggregate},
@@ -82,6 +88,10 @@ var identifying = map[string]bool{
 	"user_key": true, "resolved_user_key": true, "last_login_user_key": true,
 	"device_id": true, "session_id": true, "payload": true, "attributes": true,
 }
+
+// erases reports whether the table is rebuilt or erased from, and so must
+// use its identifying columns.
+func (k Kind) erases() bool { return k == Rows || k == Derived }
 
 // columns lists the columns rule r reads.
 func (r Rule) columns() []string {
