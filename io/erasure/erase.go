@@ -83,17 +83,23 @@ func File(out, runID string, requests []schemas.ErasureRequest) error {
 //  2. Each table with a Rows rule gets the partitions holding a subject's
 //     rows staged without them (warehouse.StageKept); other partitions are
 //     not touched.
-//  3. The raw files those rows came from are rewritten with the lines
-//     blanked (rewriteRaw).
+//  3. The raw lines to blank are planned (planRaw: those of the erased
+//     rows, and any other line sending a subject's user id or device), and
+//     the plan is written to <warehouse>/_erasure/<run>.plan.json.
 //  4. One journaled commit replaces the staged partitions, marks the erased
-//     dates pending for the dimension step and appends the log.
-//  5. The dimension step rebuilds state and dimensions for those dates
-//     (and any pending date, so a crash before it is made up by the next
-//     run of either tool).
+//     dates pending for the dimension step and appends the log, which
+//     already counts the planned raw lines.
+//  5. The plan is carried out (the raw files rewritten), the dimension step
+//     rebuilds state and dimensions for the erased dates, and the plan is
+//     removed.
 //
-// With nothing pending it changes nothing. The commit's run id is derived
-// from the pending requests, so a re-run after a crash resumes the same
-// commit.
+// A crash before the commit's journal leaves nothing changed: the staging
+// and the plan are discarded and the re-run plans again from the same
+// warehouse. After it, the re-run completes the commit (Recover), finds the
+// plan of a committed run and carries out step 5 again, which is
+// idempotent. Either way the end state and the log are those of an
+// uninterrupted run. With nothing pending and no plan left it changes
+// nothing. The commit's run id is derived from the pending requests.
 func Erase(ctx context.Context, opts Options) (Result, error) {
 	now := opts.Now
 	if now == nil {
@@ -106,7 +112,10 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 			return err
 		}
 		pending, log, err := pendingRequests(out)
-		if err != nil || len(pending) == 0 {
+		if err != nil {
+			return err
+		}
+		if err := finishLeftover(ctx, out, log, opts.Dimensions); err != nil || len(pending) == 0 {
 			return err
 		}
 		res.RunID = runIDOf(pending)
@@ -119,19 +128,23 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		if err != nil {
 			return err
 		}
-		if res.RawFiles, err = rewriteRaw(targets, subjects, opts.Keys); err != nil {
+		plan, err := planRaw(targets, subjects, opts.Keys)
+		if err != nil {
 			return err
 		}
+		res.RawFiles = plan.files()
 		factDates := scope["fact_events"]
 		if err := warehouse.Stage(out, res.RunID, "state_dates", dimensions.Pending(res.RunID, factDates)); err != nil {
 			return err
 		}
-		finished := now().UTC()
-		res.Log = logRows(res.RunID, subjects, removed, res.RawFiles, started, finished)
+		res.Log = logRows(res.RunID, subjects, removed, res.RawFiles, started, now().UTC())
 		if err := warehouse.Stage(out, res.RunID, "erasure_log", append(log, res.Log...)); err != nil {
 			return err
 		}
 		scope["state_dates"] = factDates
+		if err := writePlan(out, res.RunID, plan); err != nil {
+			return err
+		}
 		if _, err := warehouse.CommitScope(out, res.RunID, scope); err != nil {
 			return err
 		}
@@ -144,7 +157,7 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		for _, r := range pending {
 			res.Requests = append(res.Requests, r.RequestID)
 		}
-		return rebuildDimensions(ctx, out, res.RunID, factDates, opts.Dimensions)
+		return finish(ctx, out, res.RunID, plan, factDates, opts.Dimensions)
 	})
 	return res, err
 }
@@ -281,6 +294,44 @@ func logRows(runID string, subjects []*subject, removed map[string]map[partition
 		rows = append(rows, done)
 	}
 	return rows
+}
+
+// finish carries out a committed erasure's raw plan, runs the dimension
+// step, and removes the plan.
+func finish(ctx context.Context, out, runID string, plan rawPlan, dates []time.Time, opts dimensions.Options) error {
+	if err := plan.apply(); err != nil {
+		return err
+	}
+	if err := rebuildDimensions(ctx, out, runID, dates, opts); err != nil {
+		return err
+	}
+	return removePlan(out, runID)
+}
+
+// finishLeftover finishes the erasures whose plan a crash left: one whose
+// commit happened (its run is in the log) is finished, the plan of one that
+// never committed is removed.
+func finishLeftover(ctx context.Context, out string, log []schemas.ErasureLog, opts dimensions.Options) error {
+	runs, err := leftoverPlans(out)
+	if err != nil {
+		return err
+	}
+	for _, runID := range runs {
+		if !slices.ContainsFunc(log, func(l schemas.ErasureLog) bool { return l.RunID == runID }) {
+			if err := removePlan(out, runID); err != nil {
+				return err
+			}
+			continue
+		}
+		plan, err := readPlan(out, runID)
+		if err != nil {
+			return err
+		}
+		if err := finish(ctx, out, runID, plan, nil, opts); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rebuildDimensions runs the dimension step for the erased dates and every

@@ -36,82 +36,119 @@ func (t rawTargets) add(l rawLine, requestID string) {
 	}
 }
 
-// rewriteRaw blanks, in each raw file, the lines of the erased rows
-// (targets) and every other line sending one of the subjects' user ids
-// (hashed with keys) or erased devices, such as a duplicate that no table
-// kept. A line is emptied rather than removed, so that the other lines keep
-// their numbers (source_line) and the reader skips it as blank: a re-run, or
-// a backfill from the file, reads the same records less the erased ones.
-//
-// Each file is rewritten into a temporary file beside it, synced, read back
-// and checked, then renamed over the original: a crash leaves the old file
-// or the new one, never neither. Files not under a local path are an error.
-func rewriteRaw(targets rawTargets, subjects []*subject, keys []*pseudonym.Pseudonymizer) ([]RawFile, error) {
-	files := make([]string, 0, len(targets))
-	for f := range targets {
-		files = append(files, f)
-	}
-	sort.Strings(files)
-	var out []RawFile
-	for _, path := range files {
+// rawPlan are the raw lines an erasure blanks: per file, line (1-based)
+// and the request it belongs to. It is written beside the warehouse before
+// the erasure's commit and carried out after it, so that a crash in between
+// is completed from it rather than planned again from files already
+// rewritten.
+type rawPlan map[string]map[int64]string
+
+// planRaw finds, in each raw file that erased rows came from, the lines to
+// blank: those of the erased rows (targets), and every other line sending
+// one of the subjects' user ids (hashed with keys) or erased devices, such
+// as a duplicate that no table kept. Files not under a local path are an
+// error.
+func planRaw(targets rawTargets, subjects []*subject, keys []*pseudonym.Pseudonymizer) (rawPlan, error) {
+	plan := rawPlan{}
+	for path, lines := range targets {
 		if strings.Contains(path, "://") {
-			return out, fmt.Errorf("erasure: raw file %s: only local raw files are rewritten so far", path)
+			return nil, fmt.Errorf("erasure: raw file %s: only local raw files are rewritten so far", path)
 		}
-		blanked, err := rewriteFile(path, targets[path], subjects, keys)
+		plain, _, err := readRaw(path)
 		if err != nil {
-			return out, err
+			return nil, err
 		}
-		if len(blanked) > 0 {
-			out = append(out, RawFile{Path: path, Blanked: blanked})
+		for i, l := range bytes.SplitAfter(plain, []byte("\n")) {
+			n := int64(i + 1)
+			if len(bytes.TrimSpace(l)) == 0 {
+				continue
+			}
+			id, ok := lines[n]
+			if !ok {
+				id, ok = lineSubject(l, subjects, keys)
+			}
+			if ok {
+				if plan[path] == nil {
+					plan[path] = map[int64]string{}
+				}
+				plan[path][n] = id
+			}
 		}
 	}
-	return out, nil
+	return plan, nil
 }
 
-// rewriteFile blanks the lines of path that belong to a subject.
-func rewriteFile(path string, lines map[int64]string, subjects []*subject, keys []*pseudonym.Pseudonymizer) (map[string]int64, error) {
+// files returns what the plan does to each file, sorted by path.
+func (p rawPlan) files() []RawFile {
+	out := make([]RawFile, 0, len(p))
+	for path, lines := range p {
+		f := RawFile{Path: path, Blanked: map[string]int64{}}
+		for _, id := range lines {
+			f.Blanked[id]++
+		}
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// apply blanks the plan's lines. A line is emptied rather than removed, so
+// that the other lines keep their numbers (source_line) and the reader skips
+// it as blank: a re-run, or a backfill from the file, reads the same records
+// less the erased ones; and applying a plan again changes nothing.
+//
+// Each file is rewritten into a temporary file beside it, synced, read back
+// and checked, then renamed over the original with its modification time:
+// a crash leaves the old file or the new one, never neither.
+func (p rawPlan) apply() error {
+	for _, f := range p.files() {
+		plain, gz, err := readRaw(f.Path)
+		if err != nil {
+			return err
+		}
+		split := bytes.SplitAfter(plain, []byte("\n"))
+		changed := false
+		for n := range p[f.Path] {
+			i := int(n - 1)
+			if i >= len(split) || len(bytes.TrimSpace(split[i])) == 0 {
+				continue
+			}
+			changed = true
+			if bytes.HasSuffix(split[i], []byte("\n")) {
+				split[i] = []byte("\n")
+			} else {
+				split[i] = nil
+			}
+		}
+		if changed {
+			if err := replaceFile(f.Path, bytes.Join(split, nil), gz); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readRaw reads a raw file, gunzipped when it is gzip (gz).
+func readRaw(path string) (plain []byte, gz bool, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("erasure: raw %w", err)
+		return nil, false, fmt.Errorf("erasure: raw %w", err)
 	}
-	gz := bytes.HasPrefix(data, []byte{0x1f, 0x8b})
-	plain := data
-	if gz {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("erasure: raw %s: %w", path, err)
-		}
-		// A gzip stream cut short (an upload that died) is read as far as
-		// it goes, as the pipeline's reader does; the rewrite keeps that
-		// much, which is all any backfill could read.
-		if plain, err = io.ReadAll(zr); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("erasure: raw %s: %w", path, err)
-		}
+	if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		return data, false, nil
 	}
-	split := bytes.SplitAfter(plain, []byte("\n"))
-	blanked := map[string]int64{}
-	for i, l := range split {
-		if len(bytes.TrimSpace(l)) == 0 {
-			continue
-		}
-		id, ok := lines[int64(i+1)]
-		if !ok {
-			id, ok = lineSubject(l, subjects, keys)
-		}
-		if !ok {
-			continue
-		}
-		blanked[id]++
-		if bytes.HasSuffix(l, []byte("\n")) {
-			split[i] = []byte("\n")
-		} else {
-			split[i] = nil
-		}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, false, fmt.Errorf("erasure: raw %s: %w", path, err)
 	}
-	if len(blanked) == 0 {
-		return nil, nil
+	// A gzip stream cut short (an upload that died) is read as far as it
+	// goes, as the pipeline's reader does; the rewrite keeps that much,
+	// which is all any backfill could read.
+	if plain, err = io.ReadAll(zr); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, false, fmt.Errorf("erasure: raw %s: %w", path, err)
 	}
-	return blanked, replaceFile(path, bytes.Join(split, nil), gz)
+	return plain, true, nil
 }
 
 // lineSubject returns the request whose user id or device a raw line
