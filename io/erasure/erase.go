@@ -31,6 +31,15 @@ type Options struct {
 	Dimensions dimensions.Options
 	// Now gives the log's times; nil means time.Now.
 	Now func() time.Time
+	// Progress, when set, is told each phase as it starts: "staging",
+	// "committing", "rewriting raw files", "dimension step", "done".
+	Progress func(phase string)
+}
+
+func (o Options) progress(phase string) {
+	if o.Progress != nil {
+		o.Progress(phase)
+	}
 }
 
 // Result is what one Erase did.
@@ -115,7 +124,7 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		if err != nil {
 			return err
 		}
-		if err := finishLeftover(ctx, out, log, opts.Dimensions); err != nil || len(pending) == 0 {
+		if err := finishLeftover(ctx, out, log, opts); err != nil || len(pending) == 0 {
 			return err
 		}
 		res.RunID = runIDOf(pending)
@@ -124,6 +133,7 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		if err != nil {
 			return err
 		}
+		opts.progress("staging")
 		removed, targets, scope, err := stageErased(out, res.RunID, subjects)
 		if err != nil {
 			return err
@@ -145,6 +155,7 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		if err := writePlan(out, res.RunID, plan); err != nil {
 			return err
 		}
+		opts.progress("committing")
 		if _, err := warehouse.CommitScope(out, res.RunID, scope); err != nil {
 			return err
 		}
@@ -157,7 +168,7 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		for _, r := range pending {
 			res.Requests = append(res.Requests, r.RequestID)
 		}
-		return finish(ctx, out, res.RunID, plan, factDates, opts.Dimensions)
+		return finish(ctx, out, res.RunID, plan, factDates, opts)
 	})
 	return res, err
 }
@@ -298,20 +309,26 @@ func logRows(runID string, subjects []*subject, removed map[string]map[partition
 
 // finish carries out a committed erasure's raw plan, runs the dimension
 // step, and removes the plan.
-func finish(ctx context.Context, out, runID string, plan rawPlan, dates []time.Time, opts dimensions.Options) error {
+func finish(ctx context.Context, out, runID string, plan rawPlan, dates []time.Time, opts Options) error {
+	opts.progress("rewriting raw files")
 	if err := plan.apply(); err != nil {
 		return err
 	}
-	if err := rebuildDimensions(ctx, out, runID, dates, opts); err != nil {
+	opts.progress("dimension step")
+	if err := rebuildDimensions(ctx, out, runID, dates, opts.Dimensions); err != nil {
 		return err
 	}
-	return removePlan(out, runID)
+	if err := removePlan(out, runID); err != nil {
+		return err
+	}
+	opts.progress("done")
+	return nil
 }
 
 // finishLeftover finishes the erasures whose plan a crash left: one whose
 // commit happened (its run is in the log) is finished, the plan of one that
 // never committed is removed.
-func finishLeftover(ctx context.Context, out string, log []schemas.ErasureLog, opts dimensions.Options) error {
+func finishLeftover(ctx context.Context, out string, log []schemas.ErasureLog, opts Options) error {
 	runs, err := leftoverPlans(out)
 	if err != nil {
 		return err

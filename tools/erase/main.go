@@ -96,7 +96,10 @@ func run(ctx context.Context, out, requestsFile, hashKeys, verifyRaw string) (in
 		pageTypes = append(pageTypes, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
 	}
 	start := time.Now()
-	res, err := erasure.Erase(ctx, erasure.Options{Warehouse: out, Keys: keys, Dimensions: dimensions.Options{PageTypes: pageTypes}})
+	res, err := erasure.Erase(ctx, erasure.Options{
+		Warehouse: out, Keys: keys, Dimensions: dimensions.Options{PageTypes: pageTypes},
+		Progress: func(phase string) { fmt.Println("phase:", phase) },
+	})
 	if err != nil {
 		return 1, err
 	}
