@@ -1,9 +1,7 @@
 package erasure
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -121,28 +119,17 @@ func searchParquet(path string, needles []string) ([]Hit, error) {
 }
 
 func searchRaw(path string, needles []string) ([]Hit, error) {
-	data, err := os.ReadFile(path)
+	plain, _, err := readRaw(path)
 	if err != nil {
 		return nil, err
 	}
-	var r io.Reader = bytes.NewReader(data)
-	if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
-		if r, err = gzip.NewReader(r); err != nil {
-			return nil, fmt.Errorf("erasure: verify %s: %w", path, err)
-		}
-	}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	var hits []Hit
-	for n := int64(1); sc.Scan(); n++ {
+	for i, line := range bytes.Split(plain, []byte("\n")) {
 		for _, needle := range needles {
-			if bytes.Contains(sc.Bytes(), []byte(needle)) {
-				hits = append(hits, Hit{Where: path, Row: n, Needle: needle})
+			if bytes.Contains(line, []byte(needle)) {
+				hits = append(hits, Hit{Where: path, Row: int64(i + 1), Needle: needle})
 			}
 		}
-	}
-	if err := sc.Err(); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, fmt.Errorf("erasure: verify %s: %w", path, err)
 	}
 	return hits, nil
 }

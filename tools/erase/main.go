@@ -49,8 +49,8 @@ func main() {
 	verifyRaw := flag.String("verify_raw", "", "Comma-separated globs of the raw archive files to search after erasing (local). Empty: no verification.")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	code, err := run(ctx, *out, *requests, *hashKeys, *verifyRaw)
+	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "erase:", err)
 	}
