@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,17 +61,26 @@ func TestEraseFiftyPeople(t *testing.T) {
 		t.Fatal(err)
 	}
 	var filed []erasure.Filed
-	erasedKeys := map[string]bool{}
+	erasedKeys := map[string]bool{} // erased user keys and device ids
 	for i, id := range ids {
 		filed = append(filed, erasure.Filed{RequestID: "r" + string(rune('A'+i/26)) + string(rune('a'+i%26)), UserID: id,
 			ReceivedAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
 		erasedKeys[p.UserKey(id)] = true
 	}
+	devices := otherDevices(truth, ids, 3)
+	for i, d := range devices {
+		filed = append(filed, erasure.Filed{RequestID: fmt.Sprintf("device-%d", i), DeviceID: d,
+			ReceivedAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+	}
 	requests, err := erasure.Hash(filed, []*pseudonym.Pseudonymizer{p})
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, d := range devices {
+		erasedKeys[d] = true
+	}
 	before := othersEvents(t, out, erasedKeys)
+	rowsBefore := countRows(t, out, "fact_events")
 
 	if err := erasure.File(out, "file-1", requests); err != nil {
 		t.Fatal(err)
@@ -81,11 +91,14 @@ func TestEraseFiftyPeople(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("erased %d requests (%d people on shared devices, %d with anonymous history): removed %v, %d raw files rewritten", len(res.Requests), shared, stitched, res.Removed, len(res.RawFiles))
-	if len(res.Requests) != 50 || res.Removed["fact_events"] == 0 || len(res.RawFiles) == 0 {
+	if len(res.Requests) != 53 || res.Removed["fact_events"] == 0 || len(res.RawFiles) == 0 {
 		t.Fatalf("erasure did too little: %+v", res.Removed)
 	}
 
 	hits, err := erasure.Verify(out, raw, requests, ids...)
+	if len(devices) != 3 {
+		t.Fatalf("found %d devices of people not erased, want 3", len(devices))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +112,24 @@ func TestEraseFiftyPeople(t *testing.T) {
 	}
 
 	sameEvents(t, "after the erasure", before, othersEvents(t, out, erasedKeys))
+	logged := map[string]int64{}
+	complete := 0
+	for _, l := range readLog(t, out) {
+		switch l.Status {
+		case schemas.ErasureRemoved:
+			if l.Target != "raw" {
+				logged[l.Target] += l.RowsRemoved
+			}
+		case schemas.ErasureComplete:
+			complete++
+		}
+	}
+	if !maps.Equal(logged, res.Removed) || complete != len(filed) {
+		t.Errorf("erasure_log: removed %v and %d complete requests; the summary says %v of %d", logged, complete, res.Removed, len(filed))
+	}
+	if gone := rowsBefore - countRows(t, out, "fact_events"); gone != logged["fact_events"] {
+		t.Errorf("fact_events lost %d rows, the log says %d", gone, logged["fact_events"])
+	}
 	checkDimsEqualRebuild(t, out)
 
 	logBefore := readLog(t, out)
@@ -183,6 +214,38 @@ func pickPeople(truth []groundtruth.Record, n int) (ids []string, shared, stitch
 	return ids, shared, stitched
 }
 
+// otherDevices returns n devices (sorted) used by exactly one person, who is
+// not among the erased user ids, and whose person is not anonymous only:
+// the device requests of the test.
+func otherDevices(truth []groundtruth.Record, erased []string, n int) []string {
+	skip := map[string]bool{}
+	for _, id := range erased {
+		skip[id] = true
+	}
+	persons := map[string]map[string]bool{}
+	bad := map[string]bool{}
+	for _, r := range truth {
+		if r.DeviceID == "" || r.Outcome != "event" {
+			continue
+		}
+		if r.UserID != nil && skip[*r.UserID] {
+			bad[r.DeviceID] = true
+		}
+		if persons[r.DeviceID] == nil {
+			persons[r.DeviceID] = map[string]bool{}
+		}
+		persons[r.DeviceID][r.PersonID] = true
+	}
+	var out []string
+	for d, ps := range persons {
+		if len(ps) == 1 && !bad[d] {
+			out = append(out, d)
+		}
+	}
+	sort.Strings(out)
+	return out[:min(n, len(out))]
+}
+
 // sameEvents fails the test unless got holds exactly want's rows.
 func sameEvents(t *testing.T, when string, want, got map[string]string) {
 	t.Helper()
@@ -256,8 +319,8 @@ func pageTypes() []dimensions.PageType {
 	return rules
 }
 
-// othersEvents are the fact_events rows carrying a user key not erased, by
-// event id, as comparable strings.
+// othersEvents are the fact_events rows carrying a user key not erased, on
+// a device not erased, by event id, as comparable strings.
 func othersEvents(t *testing.T, out string, erased map[string]bool) map[string]string {
 	t.Helper()
 	rows, err := warehouse.ReadRows[schemas.Event](out, "fact_events", nil)
@@ -266,11 +329,24 @@ func othersEvents(t *testing.T, out string, erased map[string]bool) map[string]s
 	}
 	m := map[string]string{}
 	for _, e := range rows {
-		if e.UserKey != "" && !erased[e.UserKey] {
+		if e.UserKey != "" && !erased[e.UserKey] && !erased[e.DeviceID] {
 			m[e.EventID] = e.UserKey + "|" + e.SessionID + "|" + e.EventTime.String() + "|" + e.Source
 		}
 	}
 	return m
+}
+
+func countRows(t *testing.T, out, table string) int64 {
+	t.Helper()
+	counts, err := warehouse.CountRows(out, table, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 func readLog(t *testing.T, out string) []schemas.ErasureLog {
