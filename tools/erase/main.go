@@ -28,9 +28,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,8 +106,8 @@ func run(ctx context.Context, out, requestsFile, hashKeys, verifyRaw string) (in
 		return 1, err
 	}
 	fmt.Printf("erased %d requests in %v (run %s)\n", len(res.Requests), time.Since(start).Round(time.Millisecond), res.RunID)
-	for table, n := range res.Removed {
-		fmt.Printf("  %-24s %8d rows removed\n", table, n)
+	for _, table := range slices.Sorted(maps.Keys(res.Removed)) {
+		fmt.Printf("  %-24s %8d rows removed\n", table, res.Removed[table])
 	}
 	var lines int64
 	for _, f := range res.RawFiles {
