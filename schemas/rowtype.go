@@ -36,6 +36,10 @@ var rowTypes = map[string]reflect.Type{
 	"state_dates":            reflect.TypeFor[StateDate](),
 	"dimension_lease":        reflect.TypeFor[Lease](),
 
+	// Erasure (tools/erase).
+	"erasure_requests": reflect.TypeFor[ErasureRequest](),
+	"erasure_log":      reflect.TypeFor[ErasureLog](),
+
 	// The runs' own account.
 	"runs":           reflect.TypeFor[Run](),
 	"run_outcomes":   reflect.TypeFor[RunOutcome](),

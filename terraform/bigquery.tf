@@ -50,6 +50,10 @@ resource "google_bigquery_dataset" "clickstream" {
   description = "Clickstream star schema written by the clickstream pipeline, and its views."
   labels      = local.labels
 
+  # Time travel keeps deleted rows readable; erasure wants it short
+  # (retention.tf).
+  max_time_travel_hours = var.max_time_travel_hours
+
   # The worker's WRITER entry is here rather than in a
   # google_bigquery_dataset_iam_member: the two would overwrite each other.
   dynamic "access" {

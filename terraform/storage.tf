@@ -142,6 +142,28 @@ resource "google_storage_bucket" "raw" {
     }
   }
 
+  # An object tools/erase rewrote is new to Cloud Storage; its customTime
+  # keeps the original's creation time, so it is still deleted on time
+  # (retention.tf).
+  lifecycle_rule {
+    condition {
+      days_since_custom_time = var.archive_retention_days
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  # An erased object must not outlive the erasure as a soft-deleted or
+  # noncurrent copy (retention.tf).
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+
+  versioning {
+    enabled = false
+  }
+
   lifecycle {
     precondition {
       condition     = var.archive_nearline_after_days < var.archive_coldline_after_days && var.archive_coldline_after_days < var.archive_retention_days

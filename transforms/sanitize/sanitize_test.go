@@ -214,6 +214,9 @@ func TestEveryTableHasAPlan(t *testing.T) {
 		"run_partitions": reflect.TypeFor[schemas.RunPartition](),
 
 		"dimension_lease": reflect.TypeFor[schemas.Lease](),
+
+		"erasure_requests": reflect.TypeFor[schemas.ErasureRequest](),
+		"erasure_log":      reflect.TypeFor[schemas.ErasureLog](),
 	}
 	for table, zero := range sinkRows {
 		types[table] = reflect.TypeOf(zero)

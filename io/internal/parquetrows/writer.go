@@ -52,3 +52,14 @@ func (f *Writer) Rows() int64 { return f.rows }
 
 // Close flushes the last row group and writes the file's footer.
 func (f *Writer) Close() error { return f.w.Close() }
+
+// WriteRow appends a row already in the table's Parquet form, as read from
+// one of its files (e.g. by a step that keeps some rows of a file).
+func (f *Writer) WriteRow(row parquet.Row) error {
+	f.batch[0] = row
+	if _, err := f.w.WriteRows(f.batch); err != nil {
+		return err
+	}
+	f.rows++
+	return nil
+}

@@ -1,0 +1,24 @@
+// Package erasure carries out the right to erasure (GDPR Art. 17, CCPA) on
+// the local warehouse and its raw archive: tools/erase is its command.
+//
+// Requests are data: Hash turns a filed request (a person's user_id, or a
+// device_id) into a row of erasure_requests, the user_id hashed with every
+// key version given and dropped; File adds rows to the table. Erase erases
+// every pending request (one without a complete row in erasure_log):
+//
+//	rows, err := erasure.Hash(filed, keys)
+//	err = erasure.File(out, runID, rows)
+//	res, err := erasure.Erase(ctx, erasure.Options{Warehouse: out, Keys: keys})
+//	hits, err := erasure.Verify(out, rawGlobs, rows) // none: no trace left
+//
+// Rules says, for every table of schemas/tables, how its rows are matched to
+// a request, or that the table is derived (rebuilt by the dimension step),
+// an aggregate or the erasure's own record; a test fails for a table added
+// without a rule. Erase rewrites only the partitions that lose rows, through
+// the warehouse's journaled commit, blanks the raw lines of the erased rows
+// from a plan written before the commit, and runs the dimension step on the
+// erased dates. Killed at any point, it is completed by the next run with
+// the same end state and log; with nothing pending it changes nothing.
+//
+// BigQuery is not covered yet (README, Erasure and retention).
+package erasure

@@ -1,0 +1,286 @@
+package erasure
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/example/clickstream/internal/pseudonym"
+)
+
+// RawFile is what erasure did to one raw archive file.
+type RawFile struct {
+	Path string
+	// Blanked are the lines emptied, per request id.
+	Blanked map[string]int64
+}
+
+// rawTargets are the lines to blank per file, with the request each
+// belongs to.
+type rawTargets map[string]map[int64]string
+
+func (t rawTargets) add(l rawLine, requestID string) {
+	if t[l.file] == nil {
+		t[l.file] = map[int64]string{}
+	}
+	if _, ok := t[l.file][l.line]; !ok {
+		t[l.file][l.line] = requestID
+	}
+}
+
+// rawPlan are the raw lines an erasure blanks: per file, line (1-based)
+// and the request it belongs to. It is written beside the warehouse before
+// the erasure's commit and carried out after it, so that a crash in between
+// is completed from it rather than planned again from files already
+// rewritten.
+type rawPlan map[string]map[int64]string
+
+// planRaw finds, in each raw file that erased rows came from, the lines to
+// blank: those of the erased rows (targets), and every other line sending
+// one of the subjects' user ids (hashed with keys) or erased devices, such
+// as a duplicate that no table kept. Files not under a local path are an
+// error.
+func planRaw(targets rawTargets, subjects []*subject, keys []*pseudonym.Pseudonymizer) (rawPlan, error) {
+	plan := rawPlan{}
+	for path, lines := range targets {
+		if strings.Contains(path, "://") {
+			return nil, fmt.Errorf("erasure: raw file %s: only local raw files are rewritten so far", path)
+		}
+		plain, _, err := readRaw(path)
+		if err != nil {
+			return nil, err
+		}
+		for i, l := range bytes.SplitAfter(plain, []byte("\n")) {
+			n := int64(i + 1)
+			if len(bytes.TrimSpace(l)) == 0 {
+				continue
+			}
+			id, ok := lines[n]
+			if !ok {
+				id, ok = lineSubject(l, subjects, keys)
+			}
+			if ok {
+				if plan[path] == nil {
+					plan[path] = map[int64]string{}
+				}
+				plan[path][n] = id
+			}
+		}
+	}
+	return plan, nil
+}
+
+// files returns what the plan does to each file, sorted by path.
+func (p rawPlan) files() []RawFile {
+	out := make([]RawFile, 0, len(p))
+	for path, lines := range p {
+		f := RawFile{Path: path, Blanked: map[string]int64{}}
+		for _, id := range lines {
+			f.Blanked[id]++
+		}
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// apply blanks the plan's lines. A line is emptied rather than removed, so
+// that the other lines keep their numbers (source_line) and the reader skips
+// it as blank: a re-run, or a backfill from the file, reads the same records
+// less the erased ones; and applying a plan again changes nothing.
+//
+// Each file is rewritten into a temporary file beside it, synced, read back
+// and checked, then renamed over the original with its modification time:
+// a crash leaves the old file or the new one, never neither.
+func (p rawPlan) apply() error {
+	for _, f := range p.files() {
+		plain, gz, err := readRaw(f.Path)
+		if err != nil {
+			return err
+		}
+		split := bytes.SplitAfter(plain, []byte("\n"))
+		changed := false
+		for n := range p[f.Path] {
+			i := int(n - 1)
+			if i >= len(split) || len(bytes.TrimSpace(split[i])) == 0 {
+				continue
+			}
+			changed = true
+			if bytes.HasSuffix(split[i], []byte("\n")) {
+				split[i] = []byte("\n")
+			} else {
+				split[i] = nil
+			}
+		}
+		if changed {
+			if err := replaceFile(f.Path, bytes.Join(split, nil), gz); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readRaw reads a raw file, gunzipped when it is gzip (gz).
+func readRaw(path string) (plain []byte, gz bool, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("erasure: raw %w", err)
+	}
+	if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+		return data, false, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, false, fmt.Errorf("erasure: raw %s: %w", path, err)
+	}
+	// A gzip stream cut short (an upload that died) is read as far as it
+	// goes, as the pipeline's reader does; the rewrite keeps that much,
+	// which is all any backfill could read.
+	if plain, err = io.ReadAll(zr); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, false, fmt.Errorf("erasure: raw %s: %w", path, err)
+	}
+	return plain, true, nil
+}
+
+// lineSubject returns the request whose user id or device a raw line
+// sends, if any.
+func lineSubject(line []byte, subjects []*subject, keys []*pseudonym.Pseudonymizer) (string, bool) {
+	var v any
+	if json.Unmarshal(line, &v) != nil {
+		for _, s := range subjects {
+			for d := range s.devices {
+				if bytes.Contains(line, []byte(d)) {
+					return s.request.RequestID, true
+				}
+			}
+		}
+		return "", false
+	}
+	var found string
+	walk(v, func(k, val string) {
+		for _, s := range subjects {
+			switch {
+			case found != "":
+			case k == "device_id" && s.devices[val]:
+				found = s.request.RequestID
+			case k == "user_id":
+				for _, p := range keys {
+					if s.keys[p.UserKey(val)] {
+						found = s.request.RequestID
+					}
+				}
+			}
+		}
+	})
+	return found, found != ""
+}
+
+// walk calls fn with every string field of a decoded JSON value.
+func walk(v any, fn func(key, val string)) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			if s, ok := x.(string); ok {
+				fn(k, s)
+			} else {
+				walk(x, fn)
+			}
+		}
+	case []any:
+		for _, x := range t {
+			walk(x, fn)
+		}
+	}
+}
+
+// replaceFile writes plain (gzip-compressed when gz) beside path, syncs it,
+// reads it back and renames it over path.
+func replaceFile(path string, plain []byte, gz bool) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("erasure: raw %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".erase-*")
+	if err != nil {
+		return fmt.Errorf("erasure: raw %w", err)
+	}
+	defer func() { _ = os.Remove(tmp.Name()) }()
+	w := bufio.NewWriter(tmp)
+	var werr error
+	if gz {
+		zw := gzip.NewWriter(w)
+		_, werr = zw.Write(plain)
+		if werr == nil {
+			werr = zw.Close()
+		}
+	} else {
+		_, werr = w.Write(plain)
+	}
+	if werr == nil {
+		werr = w.Flush()
+	}
+	if werr == nil {
+		werr = tmp.Sync()
+	}
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("erasure: raw %s: %w", path, werr)
+	}
+	if err := verifyFile(tmp.Name(), plain, gz); err != nil {
+		return fmt.Errorf("erasure: raw %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), info.Mode().Perm()); err != nil {
+		return fmt.Errorf("erasure: raw %w", err)
+	}
+	if err := os.Chtimes(tmp.Name(), info.ModTime(), info.ModTime()); err != nil {
+		return fmt.Errorf("erasure: raw %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("erasure: raw %w", err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// verifyFile checks that the file at path holds plain.
+func verifyFile(path string, plain []byte, gz bool) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if gz {
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return err
+		}
+		if data, err = io.ReadAll(zr); err != nil {
+			return err
+		}
+	}
+	if !bytes.Equal(data, plain) {
+		return fmt.Errorf("rewritten file reads back differently")
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

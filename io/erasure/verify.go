@@ -1,0 +1,135 @@
+package erasure
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/example/clickstream/schemas"
+)
+
+// Hit is a trace of an erased subject that Verify found.
+type Hit struct {
+	// Where is a table's Parquet file or a raw file.
+	Where string
+	// Row is the row (0-based) or line (1-based) holding Needle.
+	Row    int64
+	Needle string
+}
+
+// Verify searches every table but the erasure's own record, and every raw
+// file of rawGlobs, for the requests' hashed keys and device ids anywhere in
+// a string value or line (extra are more byte strings to search for: the
+// tests add the raw user ids, which the project never stores). It returns
+// every hit; none means the requests left no trace.
+func Verify(out string, rawGlobs []string, requests []schemas.ErasureRequest, extra ...string) ([]Hit, error) {
+	var needles []string
+	for _, r := range requests {
+		needles = append(needles, r.UserKeys...)
+		if r.DeviceID != "" {
+			needles = append(needles, r.DeviceID)
+		}
+	}
+	needles = append(needles, extra...)
+	var hits []Hit
+	for _, t := range schemas.Tables() {
+		if Rules[t.Name].Kind == Record {
+			continue
+		}
+		files, err := filepath.Glob(filepath.Join(out, t.Name, "*.parquet"))
+		if err != nil {
+			return nil, err
+		}
+		nested, err := filepath.Glob(filepath.Join(out, t.Name, "*", "*.parquet"))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range append(files, nested...) {
+			h, err := searchParquet(f, needles)
+			if err != nil {
+				return nil, err
+			}
+			hits = append(hits, h...)
+		}
+	}
+	for _, g := range rawGlobs {
+		files, err := filepath.Glob(g)
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			h, err := searchRaw(f, needles)
+			if err != nil {
+				return nil, err
+			}
+			hits = append(hits, h...)
+		}
+	}
+	return hits, nil
+}
+
+func searchParquet(path string, needles []string) ([]Hit, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	pf, err := parquet.OpenFile(f, info.Size())
+	if err != nil {
+		return nil, fmt.Errorf("erasure: verify %s: %w", path, err)
+	}
+	r := parquet.NewReader(pf)
+	defer func() { _ = r.Close() }()
+	var hits []Hit
+	buf := make([]parquet.Row, 256)
+	var n int64
+	for {
+		k, err := r.ReadRows(buf)
+		for _, row := range buf[:k] {
+			for _, v := range row {
+				if v.Kind() != parquet.ByteArray || v.IsNull() {
+					continue
+				}
+				for _, needle := range needles {
+					if bytes.Contains(v.ByteArray(), []byte(needle)) {
+						hits = append(hits, Hit{Where: path, Row: n, Needle: needle})
+					}
+				}
+			}
+			n++
+		}
+		if errors.Is(err, io.EOF) {
+			return hits, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("erasure: verify %s: %w", path, err)
+		}
+	}
+}
+
+func searchRaw(path string, needles []string) ([]Hit, error) {
+	plain, _, err := readRaw(path)
+	if err != nil {
+		return nil, err
+	}
+	var hits []Hit
+	for i, line := range bytes.Split(plain, []byte("\n")) {
+		for _, needle := range needles {
+			if bytes.Contains(line, []byte(needle)) {
+				hits = append(hits, Hit{Where: path, Row: int64(i + 1), Needle: needle})
+			}
+		}
+	}
+	return hits, nil
+}

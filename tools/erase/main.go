@@ -1,0 +1,142 @@
+// Command erase carries out the right to erasure on the local warehouse:
+// it files the requests of a requests file (a person's user_id is hashed on
+// arrival with every key version given and never stored), then erases every
+// pending request from every table and from the raw archive, rebuilds the
+// dimensions of the erased dates, and prints what it removed.
+//
+//	erase --warehouse=warehouse --requests=requests.jsonl \
+//	    --hash_key=env:CLICKSTREAM_HASH_KEY[,file:old.key] --verify_raw='data/raw/*/*'
+//
+// A requests file has one JSON object per line:
+//
+//	{"request_id":"r-2026-0042","user_id":"u-123","received_at":"2026-12-01T09:00:00Z"}
+//	{"request_id":"r-2026-0043","device_id":"d-9f2c","received_at":"2026-12-01T09:05:00Z"}
+//
+// With --verify_raw it then searches every table and those raw files for
+// the requests' hashed keys and device ids, and exits 3 if any is left.
+//
+// It is a binary of its own rather than a --mode of the pipeline: erasure
+// runs no Beam pipeline, and the pipeline binary's flags are its job's
+// configuration (it is re-executed as the Dataflow worker and runs in the
+// Flex Template launcher). Like runstatus and query, it is an operator's
+// tool that works on what the pipeline wrote.
+//
+// Exit status: 0 done (and verified), 1 an error, 2 bad flags, 3 traces left.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"maps"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/example/clickstream/internal/pseudonym"
+	"github.com/example/clickstream/io/dimensions"
+	"github.com/example/clickstream/io/erasure"
+	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/enrich"
+)
+
+func main() {
+	out := flag.String("warehouse", "warehouse", "Local warehouse directory.")
+	requests := flag.String("requests", "", "Requests file to file first (JSON lines: request_id, user_id or device_id, received_at). Empty: only erase the pending requests.")
+	hashKeys := flag.String("hash_key", "env:CLICKSTREAM_HASH_KEY", "Comma-separated key references (env:NAME, file:PATH, secret:...) of every hash-key version still in retention.")
+	verifyRaw := flag.String("verify_raw", "", "Comma-separated globs of the raw archive files to search after erasing (local). Empty: no verification.")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code, err := run(ctx, *out, *requests, *hashKeys, *verifyRaw)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "erase:", err)
+	}
+	os.Exit(code)
+}
+
+func run(ctx context.Context, out, requestsFile, hashKeys, verifyRaw string) (int, error) {
+	var keys []*pseudonym.Pseudonymizer
+	for _, ref := range strings.Split(hashKeys, ",") {
+		k, err := pseudonym.LoadKey(strings.TrimSpace(ref))
+		if err != nil {
+			return 2, err
+		}
+		p, err := pseudonym.New(k, pseudonym.IPMode("truncate"))
+		if err != nil {
+			return 2, err
+		}
+		keys = append(keys, p)
+	}
+	if err := warehouse.Recover(out); err != nil {
+		return 1, err
+	}
+	if requestsFile != "" {
+		f, err := os.Open(requestsFile)
+		if err != nil {
+			return 2, err
+		}
+		filed, err := erasure.ReadFiled(f)
+		_ = f.Close() // a read: errors surface in ReadFiled
+		if err != nil {
+			return 2, err
+		}
+		rows, err := erasure.Hash(filed, keys)
+		if err != nil {
+			return 2, err
+		}
+		if err := erasure.File(out, "file-"+time.Now().UTC().Format("20060102T150405Z"), rows); err != nil {
+			return 1, err
+		}
+	}
+	var pageTypes []dimensions.PageType
+	for _, r := range enrich.DefaultPageTypes().Rules() {
+		pageTypes = append(pageTypes, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
+	}
+	start := time.Now()
+	res, err := erasure.Erase(ctx, erasure.Options{
+		Warehouse: out, Keys: keys, Dimensions: dimensions.Options{PageTypes: pageTypes},
+		Progress: func(phase string) { fmt.Println("phase:", phase) },
+	})
+	if err != nil {
+		return 1, err
+	}
+	fmt.Printf("erased %d requests in %v (run %s)\n", len(res.Requests), time.Since(start).Round(time.Millisecond), res.RunID)
+	for _, table := range slices.Sorted(maps.Keys(res.Removed)) {
+		fmt.Printf("  %-24s %8d rows removed\n", table, res.Removed[table])
+	}
+	var lines int64
+	for _, f := range res.RawFiles {
+		for _, n := range f.Blanked {
+			lines += n
+		}
+	}
+	fmt.Printf("  %-24s %8d lines blanked in %d files\n", "raw archive", lines, len(res.RawFiles))
+	if verifyRaw == "" {
+		return 0, nil
+	}
+	all, err := warehouse.ReadRows[schemas.ErasureRequest](out, "erasure_requests", nil)
+	if err != nil {
+		return 1, err
+	}
+	globs := strings.Split(verifyRaw, ",")
+	for i := range globs {
+		globs[i] = filepath.Clean(strings.TrimSpace(globs[i]))
+	}
+	hits, err := erasure.Verify(out, globs, all)
+	if err != nil {
+		return 1, err
+	}
+	for _, h := range hits {
+		fmt.Printf("trace left: %s row/line %d holds %s\n", h.Where, h.Row, h.Needle)
+	}
+	if len(hits) > 0 {
+		return 3, nil
+	}
+	fmt.Printf("verified: no trace of %d requests in any table or raw file\n", len(all))
+	return 0, nil
+}
