@@ -51,7 +51,7 @@ resource "google_bigquery_dataset" "clickstream" {
   labels      = local.labels
 
   # Time travel keeps deleted rows readable; erasure wants it short
-  # (retention.tf).
+  # (variables.tf, "Retention and erasure").
   max_time_travel_hours = var.max_time_travel_hours
 
   # The worker's WRITER entry is here rather than in a

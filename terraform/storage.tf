@@ -144,7 +144,7 @@ resource "google_storage_bucket" "raw" {
 
   # An object tools/erase rewrote is new to Cloud Storage; its customTime
   # keeps the original's creation time, so it is still deleted on time
-  # (retention.tf).
+  # (variables.tf, "Retention and erasure").
   lifecycle_rule {
     condition {
       days_since_custom_time = var.archive_retention_days
@@ -155,7 +155,7 @@ resource "google_storage_bucket" "raw" {
   }
 
   # An erased object must not outlive the erasure as a soft-deleted or
-  # noncurrent copy (retention.tf).
+  # noncurrent copy (variables.tf, "Retention and erasure").
   soft_delete_policy {
     retention_duration_seconds = 0
   }
