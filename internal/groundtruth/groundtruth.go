@@ -40,6 +40,8 @@ type Record struct {
 	EventDate      string    `json:"event_date"`
 	DeadLetterDate string    `json:"dead_letter_date"`
 	Session        string    `json:"session"`
+	// EventType is an accepted event's type.
+	EventType string `json:"event_type"`
 	// Properties are the custom fields an accepted event was sent with (a
 	// JSON object, keys sorted), absent when none.
 	Properties json.RawMessage `json:"properties"`
@@ -103,6 +105,34 @@ func Read(dir string) ([]Record, error) {
 		return nil, fmt.Errorf("truth: %w", err)
 	}
 	return out, nil
+}
+
+// Window is a scripted window of truth_anomalies.json, [Start, End).
+type Window struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Anomalies is truth_anomalies.json: the scripted windows of a sample made
+// with --flat, --spike or --outage (nil when not scripted).
+type Anomalies struct {
+	Flat        *Window `json:"flat"`
+	Spike       *Window `json:"spike"`
+	SpikeFactor float64 `json:"spike_factor"`
+	Outage      *Window `json:"outage"`
+}
+
+// ReadAnomalies returns dir/truth_anomalies.json.
+func ReadAnomalies(dir string) (Anomalies, error) {
+	var a Anomalies
+	js, err := os.ReadFile(filepath.Join(dir, "truth_anomalies.json"))
+	if err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal(js, &a); err != nil {
+		return a, fmt.Errorf("truth_anomalies.json: %w", err)
+	}
+	return a, nil
 }
 
 // GeoDB writes IP geolocation databases that agree with the truth: every

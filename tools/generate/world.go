@@ -178,4 +178,7 @@ func (g *gen) simulate() {
 	for len(g.events) < target {
 		g.humanPerson()
 	}
+	if g.cfg.Spike.on() {
+		g.spike()
+	}
 }
