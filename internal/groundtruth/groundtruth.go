@@ -82,29 +82,42 @@ func GenerateShared(dir string) error {
 
 // Read returns every record of dir/truth.jsonl.gz.
 func Read(dir string) ([]Record, error) {
+	var out []Record
+	err := Each(dir, func(r Record) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// Each calls fn with every record of dir/truth.jsonl.gz in turn, without
+// holding them all (the anomaly stream has near a million), and stops at
+// fn's first error.
+func Each(dir string, fn func(Record) error) error {
 	f, err := os.Open(filepath.Join(dir, "truth.jsonl.gz"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
-		return nil, fmt.Errorf("truth: %w", err)
+		return fmt.Errorf("truth: %w", err)
 	}
-	var out []Record
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		var r Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("truth line %d: %w", len(out)+1, err)
+			return fmt.Errorf("truth line %d: %w", n, err)
 		}
-		out = append(out, r)
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("truth: %w", err)
+		return fmt.Errorf("truth: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // Window is a scripted window of truth_anomalies.json, [Start, End).
