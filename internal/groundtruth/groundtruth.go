@@ -132,7 +132,10 @@ type Anomalies struct {
 	Flat        *Window `json:"flat"`
 	Spike       *Window `json:"spike"`
 	SpikeFactor float64 `json:"spike_factor"`
-	Outage      *Window `json:"outage"`
+	// SpikeVisitsEnd is the last event of the visits the spike added:
+	// they go on after it.
+	SpikeVisitsEnd *time.Time `json:"spike_visits_end"`
+	Outage         *Window    `json:"outage"`
 }
 
 // ReadAnomalies returns dir/truth_anomalies.json.

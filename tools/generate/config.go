@@ -71,12 +71,13 @@ func (f windowFlag) Set(s string) error {
 }
 
 // anomalyStream is the preset of --anomaly_stream: flags it sets unless
-// they are given too. About 55 accepted events a second at a flat rate from
-// 10:00 to 13:30, a x4 spike at 12:10-12:25 and a checkout outage at
-// 12:45-13:05, after more than 2 hours of steady traffic.
+// they are given too. About 47 accepted events a second at a flat rate from
+// 09:30 to 14:40; an hour of steady traffic after the first 2 hours; then
+// a x4 spike at 13:00-13:15, whose visits go on until about 14:00, and a
+// checkout outage at 14:10-14:30.
 var anomalyStream = [][2]string{
-	{"events", "700000"}, {"days", "1"}, {"flat", "10:00+210"},
-	{"spike", "12:10+15"}, {"spike_factor", "4"}, {"outage", "12:45+20"},
+	{"events", "1000000"}, {"days", "1"}, {"flat", "09:30+310"},
+	{"spike", "13:00+15"}, {"spike_factor", "4"}, {"outage", "14:10+20"},
 	{"files_per_day", "1"}, {"gzip", "0"}, {"bad_rate", "0"}, {"dup_rate", "0"},
 }
 

@@ -46,7 +46,8 @@ func (g *gen) spike() {
 		first := len(g.events)
 		pi := g.newPerson("p", false)
 		d, di := g.newDevice(kindHuman, form(pickWeighted(g.rng, formWeights)))
-		g.humanVisit(d, di, g.uniform(from, to-1), visitPlan{person: pi, user: -1, account: -1})
+		end, _ := g.humanVisit(d, di, g.uniform(from, to-1), visitPlan{person: pi, user: -1, account: -1})
+		g.spikeVisitsEnd = max(g.spikeVisitsEnd, end)
 		g.finishDevice(d)
 		have += in(g.events[first:])
 	}
@@ -62,9 +63,12 @@ type scriptedWindow struct {
 type anomalyTruth struct {
 	// Flat is the window of flat traffic (--flat) of the first day, if any.
 	Flat *scriptedWindow `json:"flat,omitempty"`
-	// Spike is the traffic spike, Factor its multiple of the events.
-	Spike  *scriptedWindow `json:"spike,omitempty"`
-	Factor float64         `json:"spike_factor,omitempty"`
+	// Spike is the traffic spike, Factor its multiple of the events;
+	// its visits go on after it, until SpikeVisitsEnd (the last event of
+	// a visit started in it for the spike).
+	Spike          *scriptedWindow `json:"spike,omitempty"`
+	Factor         float64         `json:"spike_factor,omitempty"`
+	SpikeVisitsEnd *time.Time      `json:"spike_visits_end,omitempty"`
 	// Outage is the checkout outage: no purchase has its time in it.
 	Outage *scriptedWindow `json:"outage,omitempty"`
 }
@@ -84,7 +88,8 @@ func (g *gen) writeAnomalyTruth() error {
 	}
 	t := anomalyTruth{Flat: window(c.Flat), Spike: window(c.Spike), Outage: window(c.Outage)}
 	if c.Spike.on() {
-		t.Factor = c.SpikeFactor
+		end := time.UnixMilli(g.spikeVisitsEnd).UTC()
+		t.Factor, t.SpikeVisitsEnd = c.SpikeFactor, &end
 	}
 	js, err := json.MarshalIndent(t, "", "  ")
 	if err != nil {
