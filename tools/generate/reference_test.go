@@ -267,7 +267,7 @@ func checkEvent(k recKey, ev, env map[string]json.RawMessage) rawRecord {
 			r.reason = "wrong_type"
 		}
 	}
-	for _, f := range []string{"price", "revenue", "quantity"} {
+	for _, f := range []string{"price", "revenue", "quantity", "results_count"} {
 		v := field(f)
 		if v == nil {
 			continue
@@ -276,7 +276,7 @@ func checkEvent(k recKey, ev, env map[string]json.RawMessage) rawRecord {
 		// encoding/json would read "2" into a Number: check the raw type.
 		if v[0] == '"' || json.Unmarshal(v, &n) != nil {
 			r.reason = "wrong_type"
-		} else if _, err := n.Int64(); f == "quantity" && err != nil {
+		} else if _, err := n.Int64(); (f == "quantity" || f == "results_count") && err != nil {
 			r.reason = "wrong_type"
 		}
 	}

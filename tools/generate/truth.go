@@ -322,6 +322,9 @@ func (g *gen) writeTruth(files []rawFile) (*Summary, error) {
 	if err := g.writeCartTruth(recs); err != nil {
 		return nil, err
 	}
+	if err := g.writeSearchTruth(recs); err != nil {
+		return nil, err
+	}
 	if err := g.writeAnomalyTruth(); err != nil {
 		return nil, err
 	}
