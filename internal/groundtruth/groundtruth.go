@@ -151,6 +151,35 @@ func ReadAnomalies(dir string) (Anomalies, error) {
 	return a, nil
 }
 
+// Search is a line of truth_searches.jsonl: per normalized query (lower
+// case, spaces trimmed and collapsed), the accepted search events and how
+// many of them had results_count 0.
+type Search struct {
+	Query       string `json:"query"`
+	Searches    int    `json:"searches"`
+	ZeroResults int    `json:"zero_results"`
+}
+
+// ReadSearches returns dir/truth_searches.jsonl, sorted by query.
+func ReadSearches(dir string) ([]Search, error) {
+	f, err := os.Open(filepath.Join(dir, "truth_searches.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Search
+	dec := json.NewDecoder(f)
+	for {
+		var s Search
+		if err := dec.Decode(&s); err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("truth_searches.jsonl: %w", err)
+		}
+		out = append(out, s)
+	}
+}
+
 // GeoDB writes IP geolocation databases that agree with the truth: every
 // address range of dir's geo_ranges.tsv (the ranges the generator drew
 // visitors from) in its country, as MaxMind DB files laid out like
