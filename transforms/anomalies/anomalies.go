@@ -36,7 +36,7 @@ type Minute struct {
 	CheckoutStarts int64
 	Purchases      int64
 	// Flagged is set by Judge in its history: bit j when counted[j] was
-	// out of its band at this minute. Count leaves it 0.
+	// out of its band in a span holding this minute. Count leaves it 0.
 	Flagged uint8
 }
 
@@ -234,10 +234,15 @@ func (fn *judgeFn) ProcessElement(ctx context.Context, sp state.Provider, _ stri
 		})
 		return true
 	}
-	i, _ = slices.BinarySearchFunc(h.Minutes, m.Start, byStart) // older minutes were dropped
+	// A row flags the metric in every minute of its span: the first minutes
+	// of an anomaly are in no row of their own (their spans were mostly
+	// normal) and would otherwise enter the baseline and its dispersion.
+	from, _ := slices.BinarySearchFunc(h.Minutes, spanStart, byStart)
 	for j, c := range counted {
 		if judge(c.name, c.count(observed), expected[j], phi[j]) {
-			h.Minutes[i].Flagged |= 1 << j
+			for k := from; k < len(h.Minutes) && h.Minutes[k].Start <= m.Start; k++ {
+				h.Minutes[k].Flagged |= 1 << j
+			}
 		}
 	}
 	if expected[iCheckouts] > 0 {
