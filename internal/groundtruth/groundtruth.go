@@ -40,8 +40,10 @@ type Record struct {
 	EventDate      string    `json:"event_date"`
 	DeadLetterDate string    `json:"dead_letter_date"`
 	Session        string    `json:"session"`
-	// EventType is an accepted event's type.
-	EventType string `json:"event_type"`
+	// Type is an accepted event's event_type, set by Read and Each. It has
+	// neither that name nor that JSON key so that tests can embed Record
+	// beside a raw event's struct, whose they are.
+	Type string `json:"-"`
 	// Properties are the custom fields an accepted event was sent with (a
 	// JSON object, keys sorted), absent when none.
 	Properties json.RawMessage `json:"properties"`
@@ -106,11 +108,15 @@ func Each(dir string, fn func(Record) error) error {
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for n := 1; sc.Scan(); n++ {
-		var r Record
+		var r struct {
+			Record
+			EventType string `json:"event_type"`
+		}
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			return fmt.Errorf("truth line %d: %w", n, err)
 		}
-		if err := fn(r); err != nil {
+		r.Record.Type = r.EventType
+		if err := fn(r.Record); err != nil {
 			return err
 		}
 	}

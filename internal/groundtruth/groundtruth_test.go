@@ -78,7 +78,7 @@ func TestReadScripted(t *testing.T) {
 	}
 	var want int
 	err = groundtruth.Each(dir, func(r groundtruth.Record) error {
-		if r.Outcome == "event" && r.EventType == "search" {
+		if r.Outcome == "event" && r.Type == "search" {
 			want++
 		}
 		return nil

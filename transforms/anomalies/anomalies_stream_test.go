@@ -52,7 +52,7 @@ func streamMinutes(t *testing.T, dir string, from, to time.Time) []Minute {
 		}
 		m := &minutes[r.EventTime.Sub(from)/time.Minute]
 		m.Events++
-		switch r.EventType {
+		switch r.Type {
 		case "add_to_cart":
 			m.AddToCarts++
 		case "checkout_start":
