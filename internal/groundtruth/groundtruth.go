@@ -115,7 +115,7 @@ func Each(dir string, fn func(Record) error) error {
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			return fmt.Errorf("truth line %d: %w", n, err)
 		}
-		r.Record.Type = r.EventType
+		r.Type = r.EventType
 		if err := fn(r.Record); err != nil {
 			return err
 		}
