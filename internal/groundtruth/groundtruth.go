@@ -40,6 +40,10 @@ type Record struct {
 	EventDate      string    `json:"event_date"`
 	DeadLetterDate string    `json:"dead_letter_date"`
 	Session        string    `json:"session"`
+	// Type is an accepted event's event_type, set by Read and Each. It has
+	// neither that name nor that JSON key so that tests can embed Record
+	// beside a raw event's struct, whose they are.
+	Type string `json:"-"`
 	// Properties are the custom fields an accepted event was sent with (a
 	// JSON object, keys sorted), absent when none.
 	Properties json.RawMessage `json:"properties"`
@@ -80,29 +84,106 @@ func GenerateShared(dir string) error {
 
 // Read returns every record of dir/truth.jsonl.gz.
 func Read(dir string) ([]Record, error) {
+	var out []Record
+	err := Each(dir, func(r Record) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
+
+// Each calls fn with every record of dir/truth.jsonl.gz in turn, without
+// holding them all (the anomaly stream has near a million), and stops at
+// fn's first error.
+func Each(dir string, fn func(Record) error) error {
 	f, err := os.Open(filepath.Join(dir, "truth.jsonl.gz"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
-		return nil, fmt.Errorf("truth: %w", err)
+		return fmt.Errorf("truth: %w", err)
 	}
-	var out []Record
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var r Record
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("truth line %d: %w", len(out)+1, err)
+	for n := 1; sc.Scan(); n++ {
+		var r struct {
+			Record
+			EventType string `json:"event_type"`
 		}
-		out = append(out, r)
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return fmt.Errorf("truth line %d: %w", n, err)
+		}
+		r.Type = r.EventType
+		if err := fn(r.Record); err != nil {
+			return err
+		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("truth: %w", err)
+		return fmt.Errorf("truth: %w", err)
 	}
-	return out, nil
+	return nil
+}
+
+// Window is a scripted window of truth_anomalies.json, [Start, End).
+type Window struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// Anomalies is truth_anomalies.json: the scripted windows of a sample made
+// with --flat, --spike or --outage (nil when not scripted).
+type Anomalies struct {
+	Flat        *Window `json:"flat"`
+	Spike       *Window `json:"spike"`
+	SpikeFactor float64 `json:"spike_factor"`
+	// SpikeVisitsEnd is the last event of the visits the spike added:
+	// they go on after it.
+	SpikeVisitsEnd *time.Time `json:"spike_visits_end"`
+	Outage         *Window    `json:"outage"`
+}
+
+// ReadAnomalies returns dir/truth_anomalies.json.
+func ReadAnomalies(dir string) (Anomalies, error) {
+	var a Anomalies
+	js, err := os.ReadFile(filepath.Join(dir, "truth_anomalies.json"))
+	if err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal(js, &a); err != nil {
+		return a, fmt.Errorf("truth_anomalies.json: %w", err)
+	}
+	return a, nil
+}
+
+// Search is a line of truth_searches.jsonl: per normalized query (lower
+// case, spaces trimmed and collapsed), the accepted search events and how
+// many of them had results_count 0.
+type Search struct {
+	Query       string `json:"query"`
+	Searches    int    `json:"searches"`
+	ZeroResults int    `json:"zero_results"`
+}
+
+// ReadSearches returns dir/truth_searches.jsonl, sorted by query.
+func ReadSearches(dir string) ([]Search, error) {
+	f, err := os.Open(filepath.Join(dir, "truth_searches.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []Search
+	dec := json.NewDecoder(f)
+	for {
+		var s Search
+		if err := dec.Decode(&s); err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("truth_searches.jsonl: %w", err)
+		}
+		out = append(out, s)
+	}
 }
 
 // GeoDB writes IP geolocation databases that agree with the truth: every

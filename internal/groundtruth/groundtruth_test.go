@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/tools/generate"
@@ -47,6 +48,46 @@ func TestReadMatchesSummary(t *testing.T) {
 	}
 	if len(keys) != len(truth) {
 		t.Errorf("%d distinct keys for %d records", len(keys), len(truth))
+	}
+}
+
+// TestReadScripted reads the scripted windows and the search truth of a
+// small sample and checks them against the flags and the records.
+func TestReadScripted(t *testing.T) {
+	dir := t.TempDir()
+	if err := groundtruth.Generate(dir, "--seed", "2", "--events", "3000", "--flat", "10:00+120", "--spike", "11:00+10", "--spike_factor", "2", "--outage", "11:30+15"); err != nil {
+		t.Fatal(err)
+	}
+	a, err := groundtruth.ReadAnomalies(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	if a.Flat == nil || !a.Flat.Start.Equal(day.Add(10*time.Hour)) || !a.Flat.End.Equal(day.Add(12*time.Hour)) ||
+		a.Spike == nil || !a.Spike.Start.Equal(day.Add(11*time.Hour)) || a.SpikeFactor != 2 || a.SpikeVisitsEnd == nil ||
+		a.Outage == nil || !a.Outage.End.Equal(day.Add(11*time.Hour+45*time.Minute)) {
+		t.Errorf("truth_anomalies.json read as %+v", a)
+	}
+	searches, err := groundtruth.ReadSearches(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for _, s := range searches {
+		n += s.Searches
+	}
+	var want int
+	err = groundtruth.Each(dir, func(r groundtruth.Record) error {
+		if r.Outcome == "event" && r.Type == "search" {
+			want++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != want || n == 0 {
+		t.Errorf("truth_searches.jsonl counts %d searches, the truth has %d accepted", n, want)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,6 +28,57 @@ type Config struct {
 	Gzip         float64 // fraction of files gzip-compressed
 	BadRate      float64 // fraction of records made malformed
 	DupRate      float64 // fraction of sends retried
+	// Flat, when its length is positive, replaces the daily rhythm: every
+	// visit starts at a uniformly drawn time of this window of each day
+	// (offsets from midnight).
+	Flat Window
+	// Spike multiplies the events of this window of the first written day
+	// by SpikeFactor with extra one-visit visitors; Outage makes every
+	// purchase that would fall in its window fail (the checkout starts,
+	// the order is not placed). Both are off when their length is zero and
+	// are written to truth_anomalies.json.
+	Spike       Window
+	SpikeFactor float64
+	Outage      Window
+}
+
+// Window is a time window of a day: [From, From+Length) after midnight.
+type Window struct {
+	From, Length time.Duration
+}
+
+func (w Window) on() bool { return w.Length > 0 }
+
+// windowFlag reads a Window as "HH:MM+MINUTES" (e.g. "12:10+15").
+type windowFlag struct{ w *Window }
+
+func (f windowFlag) String() string {
+	if f.w == nil || !f.w.on() {
+		return ""
+	}
+	return fmt.Sprintf("%02d:%02d+%d", int(f.w.From.Hours()), int(f.w.From.Minutes())%60, int(f.w.Length.Minutes()))
+}
+
+func (f windowFlag) Set(s string) error {
+	at, minutes, ok := strings.Cut(s, "+")
+	t, err := time.Parse("15:04", at)
+	n, nerr := strconv.Atoi(minutes)
+	if !ok || err != nil || nerr != nil || n < 1 || n > 24*60 {
+		return fmt.Errorf("want HH:MM+MINUTES, got %q", s)
+	}
+	*f.w = Window{From: time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, Length: time.Duration(n) * time.Minute}
+	return nil
+}
+
+// anomalyStream is the preset of --anomaly_stream: flags it sets unless
+// they are given too. About 47 accepted events a second at a flat rate from
+// 09:30 to 14:40; an hour of steady traffic after the first 2 hours; then
+// a x4 spike at 13:00-13:15, whose visits go on until about 14:00, and a
+// checkout outage at 14:10-14:30.
+var anomalyStream = [][2]string{
+	{"events", "1000000"}, {"days", "1"}, {"flat", "09:30+310"},
+	{"spike", "13:00+15"}, {"spike_factor", "4"}, {"outage", "14:10+20"},
+	{"files_per_day", "1"}, {"gzip", "0"}, {"bad_rate", "0"}, {"dup_rate", "0"},
 }
 
 const usageText = `Usage: go run ./tools/generate/cmd/generate --out DIR [flags]
@@ -57,6 +110,11 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.Float64Var(&cfg.Gzip, "gzip", 0.5, "fraction of raw files written gzip-compressed; one of them is truncated (corrupt_gzip) when --bad_rate > 0")
 	fs.Float64Var(&cfg.BadRate, "bad_rate", 0.02, "fraction of records made malformed (each with exactly one dead-letter reason)")
 	fs.Float64Var(&cfg.DupRate, "dup_rate", 0.03, "fraction of sends (beacons and single events that carry sent_at) retried later; a tenth of that rate of lines are also written twice by the collector")
+	fs.Var(windowFlag{&cfg.Flat}, "flat", "HH:MM+MINUTES: visits start at a flat rate in this window of each day instead of the daily rhythm (bots keep theirs)")
+	fs.Var(windowFlag{&cfg.Spike}, "spike", "HH:MM+MINUTES: a traffic spike in this window of the first day (see --spike_factor); truth in truth_anomalies.json")
+	fs.Float64Var(&cfg.SpikeFactor, "spike_factor", 4, "events in the --spike window, as a multiple of what they would be")
+	fs.Var(windowFlag{&cfg.Outage}, "outage", "HH:MM+MINUTES: a checkout outage in this window of the first day: purchases fail (none is sent), checkouts still start; truth in truth_anomalies.json")
+	preset := fs.Bool("anomaly_stream", false, "preset for the anomaly test: sets "+presetText()+" unless given")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -67,12 +125,43 @@ func ParseFlags(args []string, stderr io.Writer) (Config, error) {
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
 	}
+	if *preset {
+		if err := applyPreset(fs); err != nil {
+			return cfg, err
+		}
+	}
 	t, err := time.Parse(time.DateOnly, start)
 	if err != nil {
 		return cfg, fmt.Errorf("--start: %w", err)
 	}
 	cfg.Start = t
 	return cfg, cfg.validate()
+}
+
+func presetText() string {
+	var b strings.Builder
+	for i, kv := range anomalyStream {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "--%s %s", kv[0], kv[1])
+	}
+	return b.String()
+}
+
+// applyPreset sets the flags of anomalyStream that were not given.
+func applyPreset(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, kv := range anomalyStream {
+		if given[kv[0]] {
+			continue
+		}
+		if err := fs.Set(kv[0], kv[1]); err != nil {
+			return fmt.Errorf("--anomaly_stream: %w", err)
+		}
+	}
+	return nil
 }
 
 func (c Config) validate() error {
@@ -95,6 +184,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("--bad_rate must be in [0, 0.5]")
 	case c.DupRate < 0 || c.DupRate > 1:
 		return fmt.Errorf("--dup_rate must be in [0, 1]")
+	case c.Spike.on() && c.SpikeFactor < 1:
+		return fmt.Errorf("--spike_factor must be at least 1")
+	case c.Flat.on() && c.Flat.From+c.Flat.Length > 24*time.Hour:
+		return fmt.Errorf("--flat must end by midnight")
 	case c.Start.Year() < 2001 || c.Start.Year() > 2098:
 		return fmt.Errorf("--start must lie in 2001-2098")
 	}

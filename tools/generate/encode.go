@@ -180,6 +180,9 @@ func (g *gen) appendEvent(b []byte, ln *line, e *event, single bool, m mutation,
 	if e.query >= 0 {
 		b = appendStr(append(b, `,"search_query":`...), g.cat.terms[e.query])
 	}
+	if e.typ == evSearch {
+		b = strconv.AppendInt(append(b, `,"results_count":`...), resultsCount(e), 10)
+	}
 	switch e.typ {
 	case evProductView, evAddToCart, evRemoveFromCart, evAddToWishlist:
 		if m == mutWrongType && v == wtPrice {

@@ -89,7 +89,7 @@ func steady(t *testing.T) *dataset {
 }
 
 func TestTruthMatchesReferenceReader(t *testing.T) {
-	for name, d := range map[string]func(*testing.T) *dataset{"default": defaults, "multiday": multiDay, "steady": steady} {
+	for name, d := range map[string]func(*testing.T) *dataset{"default": defaults, "multiday": multiDay, "steady": steady, "scripted": scripted} {
 		t.Run(name, func(t *testing.T) { verify(t, d(t)) })
 	}
 }
@@ -146,6 +146,9 @@ func verify(t *testing.T, d *dataset) {
 		}
 		if d.byKey[k] == nil {
 			t.Fatalf("truth record %v is not in the files", k)
+		}
+		if tr.Outcome == "event" && tr.EventType != d.byKey[k].eventType {
+			t.Errorf("%v: truth event_type %q, reader's %q", k, tr.EventType, d.byKey[k].eventType)
 		}
 	}
 	if len(d.truth) != len(d.records) {
@@ -555,7 +558,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	if _, err := ParseFlags([]string{"--help"}, &out); err == nil {
 		t.Fatal("--help did not stop")
 	}
-	for _, f := range []string{"seed", "events", "start", "days", "out", "files_per_day", "gzip", "bad_rate", "dup_rate"} {
+	for _, f := range []string{"seed", "events", "start", "days", "out", "files_per_day", "gzip", "bad_rate", "dup_rate", "flat", "spike", "spike_factor", "outage", "anomaly_stream"} {
 		if !strings.Contains(out.String(), "-"+f) {
 			t.Errorf("--help does not document --%s", f)
 		}
@@ -566,6 +569,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 	}
 	want := testConfig("x")
 	want.Events = 200000
+	want.SpikeFactor = 4
 	if fmt.Sprint(cfg) != fmt.Sprint(want) {
 		t.Errorf("defaults %+v, want %+v", cfg, want)
 	}

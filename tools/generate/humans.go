@@ -7,6 +7,10 @@ import (
 	"slices"
 )
 
+// formWeights are the relative shares of desktop, mobile web, tablet, iOS
+// app and Android app among people's devices.
+var formWeights = []float64{34, 36, 8, 10, 12}
+
 func (g *gen) humanPerson() {
 	rng := g.rng
 	account := rng.Float64() < 0.35
@@ -21,7 +25,7 @@ func (g *gen) humanPerson() {
 		nDev = 2
 	}
 	for range nDev {
-		f := form(pickWeighted(rng, []float64{34, 36, 8, 10, 12}))
+		f := form(pickWeighted(rng, formWeights))
 		if account && (f == formDesktop || f == formTablet) && rng.Float64() < 0.06 {
 			partner := g.newPerson("p", true)
 			g.sharedDevice(pi, partner, f)
@@ -143,9 +147,11 @@ func (g *gen) humanVisit(d *device, di int32, start int64, p visitPlan) (int64, 
 			g.emit(&c, viewed+g.uniform(3, 80), evCheckoutStart)
 		case pgConfirm:
 			if len(cart) > 0 {
-				g.purchase(&c, viewed+g.uniform(3, 80), cart)
-				cart = cart[:0]
-				purchased = true
+				if at := viewed + g.uniform(3, 80); !g.inOutage(at) {
+					g.purchase(&c, at, cart)
+					cart = cart[:0]
+					purchased = true
+				}
 			}
 		}
 		var next pageKind

@@ -49,8 +49,12 @@ type rawRecord struct {
 	hasRecv   bool
 	eventTime time.Time // derived as the contract says
 	ua, ip    string
-	raw       []byte // the event object (or the line)
-	lineBytes []byte
+	// searchQuery is search_query lower-cased with spaces trimmed and
+	// collapsed; resultsCount is results_count, nil when absent.
+	searchQuery  string
+	resultsCount *int64
+	raw          []byte // the event object (or the line)
+	lineBytes    []byte
 }
 
 type truthRecord struct {
@@ -68,6 +72,7 @@ type truthRecord struct {
 	EventDate      string  `json:"event_date"`
 	DeadLetterDate string  `json:"dead_letter_date"`
 	Session        string  `json:"session"`
+	EventType      string  `json:"event_type"`
 }
 
 func (r truthRecord) key() recKey { return recKey{r.File, r.Line, r.Index} }
@@ -267,7 +272,7 @@ func checkEvent(k recKey, ev, env map[string]json.RawMessage) rawRecord {
 			r.reason = "wrong_type"
 		}
 	}
-	for _, f := range []string{"price", "revenue", "quantity"} {
+	for _, f := range []string{"price", "revenue", "quantity", "results_count"} {
 		v := field(f)
 		if v == nil {
 			continue
@@ -276,7 +281,7 @@ func checkEvent(k recKey, ev, env map[string]json.RawMessage) rawRecord {
 		// encoding/json would read "2" into a Number: check the raw type.
 		if v[0] == '"' || json.Unmarshal(v, &n) != nil {
 			r.reason = "wrong_type"
-		} else if _, err := n.Int64(); f == "quantity" && err != nil {
+		} else if _, err := n.Int64(); (f == "quantity" || f == "results_count") && err != nil {
 			r.reason = "wrong_type"
 		}
 	}
@@ -285,6 +290,13 @@ func checkEvent(k recKey, ev, env map[string]json.RawMessage) rawRecord {
 	}
 	r.eventID, r.deviceID, r.eventType = str("event_id"), str("device_id"), str("event_type")
 	r.ua, r.ip = str("user_agent"), str("ip")
+	r.searchQuery = strings.Join(strings.Fields(strings.ToLower(str("search_query"))), " ")
+	if v := field("results_count"); v != nil {
+		var n int64
+		if json.Unmarshal(v, &n) == nil {
+			r.resultsCount = &n
+		}
+	}
 	if v := field("user_id"); v != nil {
 		s := str("user_id")
 		r.userID = &s

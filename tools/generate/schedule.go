@@ -39,6 +39,9 @@ func (g *gen) emit(c *vctx, t int64, typ evType) *event {
 func (g *gen) uniform(lo, hi int64) int64 { return lo + g.rng.Int64N(hi-lo+1) }
 
 func (g *gen) dayTime(day int) int64 {
+	if w := g.cfg.Flat; w.on() {
+		return g.start + int64(day)*msDay + w.From.Milliseconds() + g.rng.Int64N(w.Length.Milliseconds())
+	}
 	return g.start + int64(day)*msDay + int64(pickWeighted(g.rng, diurnal))*msHour + g.rng.Int64N(msHour)
 }
 

@@ -307,6 +307,7 @@ func (g *gen) appendTruth(b []byte, files []rawFile, r *record) []byte {
 	}
 	if r.outcome == outEvent {
 		b = appendStr(append(b, `,"session":`...), g.devices[e.dev].id+"#"+strconv.Itoa(int(r.session)))
+		b = appendStr(append(b, `,"event_type":`...), evTypeNames[e.typ])
 		b = appendEventTruth(b, e)
 		b = g.appendTruthCustom(b, e)
 	}
@@ -319,6 +320,12 @@ func (g *gen) writeTruth(files []rawFile) (*Summary, error) {
 	recs := g.records(files)
 	sessions := g.judge(recs)
 	if err := g.writeCartTruth(recs); err != nil {
+		return nil, err
+	}
+	if err := g.writeSearchTruth(recs); err != nil {
+		return nil, err
+	}
+	if err := g.writeAnomalyTruth(); err != nil {
 		return nil, err
 	}
 

@@ -155,6 +155,7 @@ type gen struct {
 	humanVisits    int
 	purchaseVisits int
 	kindEvents     [5]int
+	spikeVisitsEnd int64 // last event of the spike's visits (scripted.go)
 }
 
 var diurnal = []float64{2, 1.2, 0.8, 0.6, 0.6, 1, 2, 3.5, 4.5, 5, 5.2, 5.5, 6, 5.8, 5.5, 5.5, 5.8, 6.5, 7.5, 8.5, 9, 8, 6.5, 4.5}
@@ -177,5 +178,8 @@ func (g *gen) simulate() {
 	}
 	for len(g.events) < target {
 		g.humanPerson()
+	}
+	if g.cfg.Spike.on() {
+		g.spike()
 	}
 }

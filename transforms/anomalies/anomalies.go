@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -34,6 +35,9 @@ type Minute struct {
 	AddToCarts     int64
 	CheckoutStarts int64
 	Purchases      int64
+	// Flagged is set by Judge in its history: bit j when counted[j] was
+	// out of its band in a span holding this minute. Count leaves it 0.
+	Flagged uint8
 }
 
 // Metric names (schemas.Anomaly.Metric).
@@ -43,6 +47,12 @@ const (
 	MetricCheckoutStarts       = "checkout_starts"
 	MetricPurchases            = "purchases"
 	MetricPurchasesPerCheckout = "purchases_per_checkout"
+)
+
+// Indexes of counted.
+const (
+	iCheckouts = 2
+	iPurchases = 3
 )
 
 // counted are the metrics judged on their own counts.
@@ -172,45 +182,38 @@ func (fn *judgeFn) ProcessElement(ctx context.Context, sp state.Provider, _ stri
 	spanStart := m.Start - int64(fn.Span-1)*minute
 	keepFrom := spanStart - int64(fn.Days)*day - fn.Trailing.Milliseconds()
 	h.Minutes = slices.DeleteFunc(h.Minutes, func(x Minute) bool { return x.Start < keepFrom })
-	if err := fn.History.Write(sp, h); err != nil {
-		return fmt.Errorf("anomalies: write history: %w", err)
-	}
 	if spanStart-fn.Trailing.Milliseconds() < h.First {
-		return nil // no baseline yet
+		return fn.write(sp, h) // no baseline yet
 	}
 
 	observed := h.sum(m.Start, fn.Span)
-	var expected [4]float64
-	var basePurchases, baseCheckouts float64
-	kind, days := "previous_days", 0
+	trailing := make([]Minute, fn.Trailing/time.Minute)
+	for k := range trailing {
+		trailing[k] = h.get(spanStart - int64(k+1)*minute)
+	}
+	base, kind := trailing, "trailing"
+	var days []Minute
 	for d := 1; d <= fn.Days && spanStart-int64(d)*day >= h.First; d++ {
-		days++
-		base := h.sum(m.Start-int64(d)*day, fn.Span)
-		for j, c := range counted {
-			expected[j] += float64(c.count(base))
+		for k := range fn.Span {
+			days = append(days, h.get(spanStart-int64(d)*day+int64(k)*minute))
 		}
 	}
-	if days > 0 {
-		for j := range expected {
-			expected[j] /= float64(days)
-		}
-		basePurchases, baseCheckouts = expected[3], expected[2]
-	} else {
-		kind = "trailing"
-		n := int(fn.Trailing / time.Minute)
-		base := h.sum(spanStart-minute, n)
-		scale := float64(fn.Span) / float64(n)
-		for j, c := range counted {
-			expected[j] = float64(c.count(base)) * scale
-		}
-		basePurchases, baseCheckouts = float64(base.Purchases), float64(base.CheckoutStarts)
+	if len(days) > 0 {
+		base, kind = days, "previous_days"
+	}
+	expected, phi := make([]float64, len(counted)), make([]float64, len(counted))
+	for j := range counted {
+		expected[j] = rate(base, j) * float64(fn.Span)
+		phi[j] = dispersion(trailing, fn.Span, j)
 	}
 
-	judge := func(metric string, x int64, lambda float64) {
-		if lambda < fn.MinExpected {
-			return
+	// judge writes a row when x is out of the band around lambda, and
+	// reports whether it did.
+	judge := func(metric string, x int64, lambda, phi float64) bool {
+		if lambda/phi < fn.MinExpected {
+			return false
 		}
-		lo, hi := band(lambda, fn.Alpha)
+		lo, hi := quasiBand(lambda, phi, fn.Alpha)
 		dir := ""
 		switch {
 		case x < lo:
@@ -218,7 +221,7 @@ func (fn *judgeFn) ProcessElement(ctx context.Context, sp state.Provider, _ stri
 		case x > hi:
 			dir = "high"
 		default:
-			return
+			return false
 		}
 		at := time.UnixMilli(m.Start).UTC()
 		sum := sha256.Sum256(fmt.Appendf(nil, "%s|%d|%s", metric, m.Start, dir))
@@ -229,12 +232,90 @@ func (fn *judgeFn) ProcessElement(ctx context.Context, sp state.Provider, _ stri
 			Observed: x, Expected: lambda, Lower: lo, Upper: hi, SpanMinutes: int64(fn.Span),
 			Baseline: kind, DecidedAt: time.Now().UTC(),
 		})
+		return true
 	}
+	// A row flags the metric in every minute of its span: the first minutes
+	// of an anomaly are in no row of their own (their spans were mostly
+	// normal) and would otherwise enter the baseline and its dispersion.
+	from, _ := slices.BinarySearchFunc(h.Minutes, spanStart, byStart)
 	for j, c := range counted {
-		judge(c.name, c.count(observed), expected[j])
+		if judge(c.name, c.count(observed), expected[j], phi[j]) {
+			for k := from; k < len(h.Minutes) && h.Minutes[k].Start <= m.Start; k++ {
+				h.Minutes[k].Flagged |= 1 << j
+			}
+		}
 	}
-	if baseCheckouts > 0 {
-		judge(MetricPurchasesPerCheckout, observed.Purchases, float64(observed.CheckoutStarts)*basePurchases/baseCheckouts)
+	if expected[iCheckouts] > 0 {
+		judge(MetricPurchasesPerCheckout, observed.Purchases, float64(observed.CheckoutStarts)*expected[iPurchases]/expected[iCheckouts], phi[iPurchases])
+	}
+	return fn.write(sp, h)
+}
+
+func (fn *judgeFn) write(sp state.Provider, h history) error {
+	if err := fn.History.Write(sp, h); err != nil {
+		return fmt.Errorf("anomalies: write history: %w", err)
 	}
 	return nil
+}
+
+// rate is the mean count of counted[j] per minute of the baseline minutes,
+// leaving out those flagged for it unless they are more than half: an
+// anomaly does not shift the baseline it is judged against (a 15-minute
+// x4 spike would raise a 2-hour mean by 38 %), while a lasting change
+// becomes the new normal once it fills half the baseline.
+func rate(base []Minute, j int) float64 {
+	var all, clean, n float64
+	for _, m := range base {
+		c := float64(counted[j].count(m))
+		all += c
+		if m.Flagged&(1<<j) == 0 {
+			clean += c
+			n++
+		}
+	}
+	if 2*n < float64(len(base)) {
+		return all / float64(len(base))
+	}
+	return clean / n
+}
+
+// dispersion is how many times its mean the variance of counted[j] is,
+// summed over a span: estimated on consecutive spans of the trailing
+// minutes, leaving out spans with a minute flagged for it, and taken at the
+// estimate's one-sided 95 % upper confidence bound (variance times n-1 over
+// the chi-square 5 % quantile with n-1 degrees of freedom, Wilson-Hilferty),
+// so that a low estimate from a few dozen spans does not narrow the band;
+// at least 1, and 1 with fewer than 10 spans. Events come in visits, so
+// their count varies several times more than a Poisson count (about 5.6
+// times over 3 minutes in the generator's anomaly stream; add-to-carts,
+// checkouts and purchases stay near 1).
+func dispersion(trailing []Minute, span, j int) float64 {
+	var sums []float64
+	for b := 0; b+span <= len(trailing); b += span {
+		sum, clean := 0.0, true
+		for _, m := range trailing[b : b+span] {
+			sum += float64(counted[j].count(m))
+			clean = clean && m.Flagged&(1<<j) == 0
+		}
+		if clean {
+			sums = append(sums, sum)
+		}
+	}
+	if len(sums) < 10 {
+		return 1
+	}
+	var mean, ss float64
+	for _, x := range sums {
+		mean += x
+	}
+	mean /= float64(len(sums))
+	if mean == 0 {
+		return 1
+	}
+	for _, x := range sums {
+		ss += (x - mean) * (x - mean)
+	}
+	k := float64(len(sums) - 1)
+	q := k * math.Pow(1-2/(9*k)-1.645*math.Sqrt(2/(9*k)), 3)
+	return max(1, ss/q/mean)
 }

@@ -10,7 +10,7 @@ const (
 	DefaultSpan        = 3
 	DefaultTrailing    = 2 * time.Hour
 	DefaultDays        = 7
-	DefaultAlpha       = 0.001
+	DefaultAlpha       = 1e-5
 	DefaultMinExpected = 10
 )
 

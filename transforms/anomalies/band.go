@@ -19,3 +19,11 @@ func band(lambda, alpha float64) (lo, hi int64) {
 		}
 	}
 }
+
+// quasiBand is the band for a count with mean lambda and variance phi times
+// lambda (phi >= 1, overdispersed): x is out of it when x/phi is out of the
+// Poisson band around lambda/phi. With phi 1 it is band.
+func quasiBand(lambda, phi, alpha float64) (lo, hi int64) {
+	l, h := band(lambda/phi, alpha)
+	return int64(math.Ceil(float64(l) * phi)), int64(math.Floor(float64(h) * phi))
+}
