@@ -155,6 +155,9 @@ type Event struct {
 	SourceLine  int64  `parquet:"source_line" msgpack:"R"`
 	BeaconIndex int64  `parquet:"beacon_index" msgpack:"S"`
 
+	// ResultsCount is what a search returned, when the search event says.
+	ResultsCount *int64 `parquet:"results_count,optional" msgpack:"rc,omitempty"`
+
 	// BotRule and BotDetail are set when a bot rule matched (see BotRule*).
 	BotRule   string `parquet:"-" msgpack:"T"`
 	BotDetail string `parquet:"-" msgpack:"U"`

@@ -28,7 +28,7 @@ SELECT
   user_agent, device_type, browser, browser_version, os, os_version, ip,
   product_id, category_id, search_query, price, quantity, currency, order_id, revenue,
   items, properties,
-  source, source_line, beacon_index
+  source, source_line, beacon_index, results_count
 FROM (
   SELECT
     *,

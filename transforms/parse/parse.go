@@ -132,28 +132,29 @@ func NewParser(o Options) (*Parser, error) {
 
 // rawEvent is one event as the contract allows it on the wire.
 type rawEvent struct {
-	EventID     string    `json:"event_id"`
-	EventType   string    `json:"event_type"`
-	DeviceID    string    `json:"device_id"`
-	UserID      string    `json:"user_id"`
-	SessionID   string    `json:"session_id"`
-	Platform    string    `json:"platform"`
-	CreatedAt   rawTime   `json:"created_at"`
-	SentAt      rawTime   `json:"sent_at"`
-	ReceivedAt  rawTime   `json:"received_at"`
-	PageURL     string    `json:"page_url"`
-	Referrer    string    `json:"referrer"`
-	UserAgent   string    `json:"user_agent"`
-	IP          string    `json:"ip"`
-	ProductID   string    `json:"product_id"`
-	CategoryID  string    `json:"category_id"`
-	SearchQuery string    `json:"search_query"`
-	Price       *float64  `json:"price"`
-	Quantity    *int64    `json:"quantity"`
-	Currency    string    `json:"currency"`
-	OrderID     string    `json:"order_id"`
-	Revenue     *float64  `json:"revenue"`
-	Items       []rawItem `json:"items"`
+	EventID      string    `json:"event_id"`
+	EventType    string    `json:"event_type"`
+	DeviceID     string    `json:"device_id"`
+	UserID       string    `json:"user_id"`
+	SessionID    string    `json:"session_id"`
+	Platform     string    `json:"platform"`
+	CreatedAt    rawTime   `json:"created_at"`
+	SentAt       rawTime   `json:"sent_at"`
+	ReceivedAt   rawTime   `json:"received_at"`
+	PageURL      string    `json:"page_url"`
+	Referrer     string    `json:"referrer"`
+	UserAgent    string    `json:"user_agent"`
+	IP           string    `json:"ip"`
+	ProductID    string    `json:"product_id"`
+	CategoryID   string    `json:"category_id"`
+	SearchQuery  string    `json:"search_query"`
+	ResultsCount *int64    `json:"results_count"`
+	Price        *float64  `json:"price"`
+	Quantity     *int64    `json:"quantity"`
+	Currency     string    `json:"currency"`
+	OrderID      string    `json:"order_id"`
+	Revenue      *float64  `json:"revenue"`
+	Items        []rawItem `json:"items"`
 }
 
 // rawItem is one line item of an event.
@@ -297,6 +298,7 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 		SearchQuery:     ev.SearchQuery,
 		Price:           ev.Price,
 		Quantity:        ev.Quantity,
+		ResultsCount:    ev.ResultsCount,
 		Currency:        strings.ToUpper(strings.TrimSpace(ev.Currency)),
 		OrderID:         ev.OrderID,
 		Revenue:         ev.Revenue,
