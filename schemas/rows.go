@@ -246,30 +246,33 @@ type EventBatch struct {
 
 // Session is a row of fact_sessions (see tables/fact_sessions.json).
 type Session struct {
-	SessionID        string    `parquet:"session_id"`
-	SessionDate      time.Time `parquet:"session_date,date"`
-	DeviceID         string    `parquet:"device_id"`
-	UserKey          string    `parquet:"user_key,optional"`
-	ResolvedUserKey  string    `parquet:"resolved_user_key,optional"`
-	SessionStart     time.Time `parquet:"session_start,timestamp(microsecond)"`
-	SessionEnd       time.Time `parquet:"session_end,timestamp(microsecond)"`
-	DurationSeconds  float64   `parquet:"duration_seconds"`
-	EventCount       int64     `parquet:"event_count"`
-	PageViews        int64     `parquet:"page_views"`
-	ProductViews     int64     `parquet:"product_views"`
-	Searches         int64     `parquet:"searches"`
-	AddToCarts       int64     `parquet:"add_to_carts"`
-	CheckoutStarts   int64     `parquet:"checkout_starts"`
-	Purchases        int64     `parquet:"purchases"`
-	HadPurchase      bool      `parquet:"had_purchase"`
-	Revenue          float64   `parquet:"revenue"`
-	LandingPagePath  string    `parquet:"landing_page_path,optional"`
-	LandingPageKey   string    `parquet:"landing_page_key,optional"`
-	ExitPagePath     string    `parquet:"exit_page_path,optional"`
-	ExitPageKey      string    `parquet:"exit_page_key,optional"`
-	PagePathSequence []string  `parquet:"page_path_sequence,list"`
-	Referrer         string    `parquet:"referrer,optional"`
-	ReferrerHost     string    `parquet:"referrer_host,optional"`
+	SessionID       string    `parquet:"session_id"`
+	SessionDate     time.Time `parquet:"session_date,date"`
+	DeviceID        string    `parquet:"device_id"`
+	UserKey         string    `parquet:"user_key,optional"`
+	ResolvedUserKey string    `parquet:"resolved_user_key,optional"`
+	SessionStart    time.Time `parquet:"session_start,timestamp(microsecond)"`
+	SessionEnd      time.Time `parquet:"session_end,timestamp(microsecond)"`
+	DurationSeconds float64   `parquet:"duration_seconds"`
+	EventCount      int64     `parquet:"event_count"`
+	PageViews       int64     `parquet:"page_views"`
+	ProductViews    int64     `parquet:"product_views"`
+	Searches        int64     `parquet:"searches"`
+	AddToCarts      int64     `parquet:"add_to_carts"`
+	CheckoutStarts  int64     `parquet:"checkout_starts"`
+	Purchases       int64     `parquet:"purchases"`
+	HadPurchase     bool      `parquet:"had_purchase"`
+	// Revenue is the revenue of the session's purchases when they are all
+	// in one currency (Currency), 0 without purchases, nil (NULL) when they
+	// are in several: it is never summed across currencies.
+	Revenue          *float64 `parquet:"revenue,optional"`
+	LandingPagePath  string   `parquet:"landing_page_path,optional"`
+	LandingPageKey   string   `parquet:"landing_page_key,optional"`
+	ExitPagePath     string   `parquet:"exit_page_path,optional"`
+	ExitPageKey      string   `parquet:"exit_page_key,optional"`
+	PagePathSequence []string `parquet:"page_path_sequence,list"`
+	Referrer         string   `parquet:"referrer,optional"`
+	ReferrerHost     string   `parquet:"referrer_host,optional"`
 	// Traffic source and geo of the session's first event.
 	TrafficSource       string `parquet:"traffic_source"`
 	TrafficMedium       string `parquet:"traffic_medium"`
@@ -300,6 +303,10 @@ type Session struct {
 	// RevenueByCurrency is the session's purchase revenue per currency,
 	// never summed across currencies.
 	RevenueByCurrency []CurrencyRevenue `parquet:"revenue_by_currency,list"`
+	// Currency is the currency of Revenue: that of every purchase of the
+	// session; empty (NULL) without purchases, when they are in several
+	// currencies, or when they named none.
+	Currency string `parquet:"currency,optional"`
 }
 
 // Item is one line item of an event (fact_events.items).

@@ -82,7 +82,7 @@ func sessions(date time.Time, n int) []schemas.Session {
 			SessionID: fmt.Sprintf("s-%s-%d", date.Format("0102"), i), SessionDate: date, DeviceID: fmt.Sprintf("dev-%d", i),
 			SessionStart: start, SessionEnd: start.Add(time.Duration(i) * time.Minute), DurationSeconds: float64(i * 60),
 			EventCount: int64(i + 1), PagePathSequence: []string{"/", "/p/1", "/cart"}[:i%4%3], DefaultChannelGroup: "Organic Search",
-			DeviceType: "mobile", HadPurchase: i%2 == 1, Revenue: float64(i), Version: 1,
+			DeviceType: "mobile", HadPurchase: i%2 == 1, Revenue: new(float64(i)), Version: 1,
 		}
 		if i%2 == 1 {
 			out[i].RevenueByCurrency = []schemas.CurrencyRevenue{{Currency: "EUR", Revenue: float64(i), Purchases: 1}, {Revenue: 0.5, Purchases: 1}}

@@ -63,6 +63,45 @@ func (s *sample) checkRevenueByCurrency(t *testing.T, w *warehousesql.Warehouse)
 	}
 	compare(t, fromResult(t, res, []string{"session_id", "currency"}, []string{"revenue", "purchases"}), want)
 	t.Logf("%d session-currency rows, currencies %v", len(want), currencies)
+
+	// revenue is the session's when its purchases are in one currency
+	// (named in currency), 0 without purchases, NULL across currencies.
+	// NULL reads as -1: no revenue is negative.
+	single := table{}
+	for _, ss := range s.sessions {
+		sent := map[string]float64{}
+		for _, e := range ss.events {
+			if e.EventType != "purchase" {
+				continue
+			}
+			revenue := 0.0
+			if e.Revenue != nil {
+				revenue = *e.Revenue
+			}
+			sent[e.Currency] += revenue
+		}
+		switch len(sent) {
+		case 0:
+			single.add(s.pipelineSession[ss.id]+"|<nil>", figures{"revenue": 0})
+		case 1:
+			for c, r := range sent {
+				if c == "" {
+					c = "<nil>" // a currency named by no purchase is NULL
+				}
+				single.add(s.pipelineSession[ss.id]+"|"+c, figures{"revenue": r})
+			}
+		default:
+			single.add(s.pipelineSession[ss.id]+"|<nil>", figures{"revenue": -1})
+		}
+	}
+	res, err = w.Run(context.Background(), `
+		SELECT session_id, currency, COALESCE(revenue, -1) AS revenue
+		FROM fact_sessions
+		WHERE session_date BETWEEN @start_date AND @end_date`, s.dates())
+	if err != nil {
+		t.Fatal(err)
+	}
+	compare(t, fromResult(t, res, []string{"session_id", "currency"}, []string{"revenue"}), single)
 }
 
 // checkItemsAndProperties: every accepted event has the line items and

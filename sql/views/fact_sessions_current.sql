@@ -75,6 +75,6 @@ SELECT
   geo_country, geo_region, geo_city, geo_continent,
   utm_source, utm_medium, utm_campaign, utm_term, utm_content, gclid, msclkid, fbclid,
   device_type, browser, os, platform, is_bounce, is_engaged, is_runaway, version,
-  revenue_by_currency
+  revenue_by_currency, currency
 FROM ranked
 WHERE version_rank = 1

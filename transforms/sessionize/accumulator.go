@@ -298,7 +298,6 @@ func (a *Accumulator) row(idx []int32, maxPath int) schemas.Session {
 			s.CheckoutStarts++
 		case kindPurchase:
 			s.Purchases++
-			s.Revenue += h.Revenue
 			s.RevenueByCurrency = addRevenue(s.RevenueByCurrency, h.Currency, h.Revenue)
 		}
 		if h.UserKey != "" {
@@ -318,9 +317,25 @@ func (a *Accumulator) row(idx []int32, maxPath int) schemas.Session {
 	}
 	s.ResolvedUserKey = s.UserKey
 	s.HadPurchase = s.Purchases > 0
+	s.Revenue, s.Currency = singleCurrency(s.RevenueByCurrency)
 	s.IsBounce = s.EventCount == 1
 	s.IsEngaged = s.DurationSeconds > 10 || s.PageViews+s.ProductViews >= 2 || s.HadPurchase
 	return s
+}
+
+// singleCurrency is a session's revenue and its currency when its
+// purchases are all in one currency (that currency is "" when they named
+// none), 0 without purchases, and nil when they are in several currencies:
+// revenue is never summed across currencies.
+func singleCurrency(revenue []schemas.CurrencyRevenue) (*float64, string) {
+	switch len(revenue) {
+	case 0:
+		return new(float64), ""
+	case 1:
+		sum := revenue[0].Revenue
+		return &sum, revenue[0].Currency
+	}
+	return nil, ""
 }
 
 // addRevenue adds one purchase to revenue, kept ordered by currency.

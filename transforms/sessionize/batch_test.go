@@ -206,7 +206,7 @@ func TestSplitRow(t *testing.T) {
 		CheckoutStarts:  1,
 		Purchases:       3,
 		HadPurchase:     true,
-		Revenue:         14.75,
+		// Purchases in several currencies: no revenue, each currency apart.
 		// A currency only counts on a purchase; one without names none.
 		RevenueByCurrency: []schemas.CurrencyRevenue{
 			{Currency: "", Revenue: 0, Purchases: 1}, {Currency: "EUR", Revenue: 10.5, Purchases: 1}, {Currency: "USD", Revenue: 4.25, Purchases: 1},
@@ -440,6 +440,43 @@ func TestOptions(t *testing.T) {
 	if got := mustOptions(Options{}); got != want {
 		t.Errorf("defaults = %+v, want %+v", got, want)
 	}
+}
+
+// revenue and currency are a session's purchases' when they are all in one
+// currency, never a sum across currencies.
+func TestSessionRevenue(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		events   []schemas.Event
+		revenue  *float64
+		currency string
+	}{
+		{"no purchase", []schemas.Event{ev("a", 0), ev("b", time.Second, currency("EUR"))}, new(0.0), ""},
+		{"one currency", []schemas.Event{ev("a", 0, revenue(2.5), currency("GBP")), ev("b", time.Second, revenue(4), currency("GBP"))}, new(6.5), "GBP"},
+		{"no currency named", []schemas.Event{ev("a", 0, revenue(3))}, new(3.0), ""},
+		{"purchase without revenue", []schemas.Event{ev("a", 0, typ("purchase"), currency("CHF"))}, new(0.0), "CHF"},
+		{"two currencies", []schemas.Event{ev("a", 0, revenue(2), currency("EUR")), ev("b", time.Second, revenue(3), currency("USD"))}, nil, ""},
+		{"a currency and none", []schemas.Event{ev("a", 0, revenue(2), currency("EUR")), ev("b", time.Second, revenue(3))}, nil, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := Batch(slices.Clone(tt.events), Options{})
+			if len(rows) != 1 {
+				t.Fatalf("%d rows, want 1", len(rows))
+			}
+			r := rows[0]
+			if !reflect.DeepEqual(r.Revenue, tt.revenue) || r.Currency != tt.currency {
+				t.Errorf("revenue %v %q, want %v %q", deref(r.Revenue), r.Currency, deref(tt.revenue), tt.currency)
+			}
+		})
+	}
+}
+
+// deref prints a nullable figure.
+func deref(f *float64) any {
+	if f == nil {
+		return "NULL"
+	}
+	return *f
 }
 
 func TestAccumulator(t *testing.T) {

@@ -301,4 +301,19 @@ func TestEncodeRecords(t *testing.T) {
 	if j := enc.json(row); !strings.Contains(j, `"revenue_by_currency":[{"purchases":1,"revenue":0},{"currency":"EUR","purchases":2,"revenue":10.5}]`) {
 		t.Errorf("json: %s", j)
 	}
+
+	// Revenue in several currencies is NULL; in one, it has its currency.
+	fields := msg.Descriptor().Fields()
+	if msg.Has(fields.ByName("revenue")) || msg.Has(fields.ByName("currency")) {
+		t.Errorf("mixed currencies: revenue %v, currency %v set, want NULL", msg.Get(fields.ByName("revenue")), msg.Get(fields.ByName("currency")))
+	}
+	row.Revenue, row.Currency = new(10.5), "EUR"
+	if b, err = enc.encode(row); err != nil {
+		t.Fatal(err)
+	}
+	msg = decodeMessage(t, enc.descriptor, b)
+	fields = msg.Descriptor().Fields()
+	if r, c := msg.Get(fields.ByName("revenue")).Float(), msg.Get(fields.ByName("currency")).String(); r != 10.5 || c != "EUR" {
+		t.Errorf("one currency: revenue %v %q, want 10.5 EUR", r, c)
+	}
 }

@@ -76,7 +76,7 @@ func makeSessions(prefix string, n int) []schemas.Session {
 		s := schemas.Session{
 			SessionID: fmt.Sprintf("%s-%d", prefix, i), SessionDate: day, DeviceID: fmt.Sprintf("d%d", i),
 			SessionStart: at(i), SessionEnd: at(i).Add(10 * time.Minute), DurationSeconds: 600.5,
-			EventCount: int64(i + 1), PageViews: 2, Purchases: int64(i % 2), HadPurchase: i%2 == 1, Revenue: 12.5,
+			EventCount: int64(i + 1), PageViews: 2, Purchases: int64(i % 2), HadPurchase: i%2 == 1, Revenue: new(12.5),
 			DefaultChannelGroup: "Organic Search", DeviceType: "mobile", IsEngaged: true, Version: 1,
 		}
 		// Lists of 0 to 3 paths; an empty list comes back as nil.
