@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -61,6 +62,7 @@ var (
 	bqDataset = flag.String("bq_dataset", "", "BigQuery sink: the dataset holding the tables of schemas/tables (Terraform creates them).")
 	bqCreate  = flag.Bool("create_tables", false, "BigQuery sink: create missing tables from schemas/tables (development projects; in production Terraform owns them). Existing tables are always checked against their definitions.")
 	progress  = flag.Duration("progress_interval", 5*time.Second, "Batch on the local runner: print a progress line to stderr this often (elapsed time, stage, records read, files done of total); 0 disables. On Dataflow, progress is the Dataflow console's.")
+	cpuProf   = flag.String("cpuprofile", "", "Write a CPU profile (pprof) of the whole process to this file: the pipeline and, on the local runner, Prism, which runs in-process.")
 	lateness  = flag.Duration("allowed_lateness", sessionize.DefaultAllowedLateness, "How late an event may arrive and still update its session in streaming (session windows); batch re-reads the lateness horizon instead (see README, Run scope).")
 )
 
@@ -74,7 +76,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "clickstream: %v\nRun with --help for the flags.\n", err)
 		os.Exit(2)
 	}
+	stop, err := startCPUProfile(*cpuProf)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "clickstream: %v\n", err)
+		os.Exit(2)
+	}
 	sum, err := pipelines.Run(context.Background(), c)
+	stop()
 	if err != nil {
 		slog.Error("run failed", "err", err)
 		os.Exit(1)
@@ -134,6 +142,26 @@ func config() (pipelines.Config, error) {
 	}, nil
 }
 
+// startCPUProfile starts a CPU profile into path (nothing when path is empty);
+// the returned function stops it and closes the file.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
 // flagValue is the value of one of Beam's own flags.
 func flagValue(name string) string {
 	if f := flag.Lookup(name); f != nil {
@@ -162,7 +190,7 @@ func usage() {
 		"internal_domains", "geo_db", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
 		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file", "rebuild_dimensions",
 		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon",
-		"sink", "bq_project", "bq_dataset", "create_tables"} {
+		"sink", "bq_project", "bq_dataset", "create_tables", "cpuprofile"} {
 		own[name] = true
 		f := flag.Lookup(name)
 		fmt.Fprintf(out, "  --%s (default %q)\n      %s\n", f.Name, f.DefValue, f.Usage)
