@@ -82,6 +82,14 @@ type Config struct {
 	Shards int
 	// Sessions are the session rules (gap, maximum length, lateness).
 	Sessions sessionize.Options
+	// AbandonAfter is how long (event time) a device with an open cart
+	// must be quiet for the cart to be abandoned (abandonment.DefaultAfter
+	// if 0).
+	AbandonAfter time.Duration
+	// FunnelEarlyEvery makes live_funnel_10m windows fire early every
+	// FunnelEarlyEvery of processing time (Dataflow only; 0 fires early by
+	// event count, see livefunnel.Options).
+	FunnelEarlyEvery time.Duration
 	// StitchWindow is how long before a device's first login its anonymous
 	// sessions resolve to that user (dimensions.DefaultStitchWindow if 0).
 	StitchWindow time.Duration

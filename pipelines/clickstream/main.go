@@ -11,6 +11,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/example/clickstream/transforms/abandonment"
 	"log/slog"
 	"os"
 	"runtime/pprof"
@@ -29,41 +30,43 @@ import (
 )
 
 var (
-	mode      = flag.String("mode", schemas.ModeBatch, "batch: read files (--input). streaming: read Pub/Sub (--subscription or --topic) and write rows as they come.")
-	input     = flag.String("input", "", "Comma-separated file globs to read: local paths or gs:// URLs; files may be gzip-compressed (detected from content). Required.")
-	dates     = flag.String("dates", "", "Event dates the run owns and replaces, e.g. 2026-11-01 or 2026-11-01..2026-11-07. Default: every date in the input (see README, Run scope).")
-	output    = flag.String("output", "warehouse", "Local warehouse directory (Hive-partitioned Parquet).")
-	runID     = flag.String("run_id", "", "Run id (staging and summary names). Default: UTC time plus a random suffix.")
-	maxRec    = flag.Int("max_record_bytes", files.DefaultMaxRecordBytes, "Longest accepted line in bytes; longer lines are dead-lettered as too_large.")
-	maxFileB  = flag.Int64("max_file_bytes", files.DefaultMaxFileBytes, "Most bytes read from one file, decompressed (1 GiB: ten times the archive's 100 MB files, far below what a small gzip bomb expands to); the rest of a larger file is one file_too_large dead letter recording the bytes skipped.")
-	maxFileN  = flag.Int64("max_file_records", files.DefaultMaxFileRecords, "Most input records read from one file (a beacon counts its events); the rest is one file_too_large dead letter. 4M is what 1 GiB holds at 256 bytes a record; real events are larger, so only malformed floods of tiny records reach it.")
-	hashKey   = flag.String("hash_key", "env:CLICKSTREAM_HASH_KEY", "Where the pseudonymization key is: env:NAME or file:PATH. The key itself never goes into flags or the job graph.")
-	ipMode    = flag.String("ip_mode", "truncate", "How IPs are stored: truncate (IPv4 /24, IPv6 /48), hash (keyed HMAC) or raw.")
-	domains   = flag.String("internal_domains", "", "Comma-separated domains of the site itself (with subdomains); referrers from them are (direct) traffic, as GA4 treats self-referrals. The page's own host always is.")
-	geoDB     = flag.String("geo_db", "", "Comma-separated IP geolocation databases (MaxMind DB files laid out like @ip-location-db's, e.g. DB-IP city lite's IPv4 and IPv6 files; local paths or gs:// URLs) for geo_country, geo_region, geo_city and geo_continent. Empty: those columns are NULL. scripts/fetch-geo-db.sh fetches DB-IP's.")
-	botUA     = flag.String("bot_ua_file", "", "File of extra bot user-agent patterns (RE2, one per line, # comments), added to the built-in crawler list.")
-	botIP     = flag.String("bot_ip_file", "", "File of IPs/CIDRs whose traffic is bot traffic (one per line, # comments).")
-	rateN     = flag.Int("bot_rate_limit", 200, "A device sending more than this many events within --bot_rate_window is a bot for that UTC day.")
-	rateW     = flag.Duration("bot_rate_window", time.Minute, "Window of the rate rule: any half-open interval [t, t+window).")
-	shards    = flag.Int("shards", 512, "Device groups in the per-device stage; each group is held in memory by one worker, so keep events/shards under ~1M (e.g. 1024 for a 600M-event day).")
-	gap       = flag.Duration("session_gap", sessionize.DefaultGap, "Inactivity that ends a session: an event this long or longer after the previous one starts a new session.")
-	maxLen    = flag.Duration("max_session_length", sessionize.DefaultMaxLength, "Longest session; longer ones (devices that never pause) are split and flagged is_runaway.")
-	stitch    = flag.Duration("stitch_window", dimensions.DefaultStitchWindow, "Anonymous sessions of a device resolve to the user of its first login if that login comes at most this long after them (see README, Identity).")
-	pageTypes = flag.String("page_types_file", "", "File of page-type rules for dim_pages (\"<type> <RE2 on the path>\" per line, first match wins), replacing the built-in ones; read and checked before the run starts.")
-	rebuild   = flag.Bool("rebuild_dimensions", false, "Dimension step: recompute every date's state and every dimension row from the facts, and resolve every session again, instead of bringing them up to date from the run's dates (repairs, e.g. after the models' rules changed; see README, How the dimensions are built).")
-	sub       = flag.String("subscription", "", "Streaming: the Pub/Sub subscription to read, an id in --project or projects/P/subscriptions/S. Honours PUBSUB_EMULATOR_HOST.")
-	topic     = flag.String("topic", "", "Streaming without --subscription: create a subscription on this topic for the run (development; production reads Terraform's subscription).")
-	tsAttr    = flag.String("timestamp_attribute", "", "Streaming: message attribute holding the event time (RFC 3339 or Unix ms) for the reader's watermark. Default: the publish time.")
-	maxMsgs   = flag.Int64("max_messages", 0, "Streaming on the local runner: stop reading after this many messages, flush every window and exit (0: no limit).")
-	maxDur    = flag.Duration("max_duration", 0, "Streaming on the local runner: stop reading after this long, flush every window and exit (0: no limit).")
-	dedupH    = flag.Duration("dedup_horizon", bydevice.DefaultDedupHorizon, "Streaming: how long (event time after a device's newest event) its event ids are kept for deduplication; state is ~100 B per id.")
-	sink      = flag.String("sink", pipelines.SinkLocal, "Where rows go: local (the --output warehouse) or bigquery (--bq_project, --bq_dataset; batch also --dates and --temp_location).")
-	bqProject = flag.String("bq_project", "", "BigQuery sink: the project of the dataset.")
-	bqDataset = flag.String("bq_dataset", "", "BigQuery sink: the dataset holding the tables of schemas/tables (Terraform creates them).")
-	bqCreate  = flag.Bool("create_tables", false, "BigQuery sink: create missing tables from schemas/tables (development projects; in production Terraform owns them). Existing tables are always checked against their definitions.")
-	progress  = flag.Duration("progress_interval", 5*time.Second, "Batch on the local runner: print a progress line to stderr this often (elapsed time, stage, records read, files done of total); 0 disables. On Dataflow, progress is the Dataflow console's.")
-	cpuProf   = flag.String("cpuprofile", "", "Write a CPU profile (pprof) of the whole process to this file: the pipeline and, on the local runner, Prism, which runs in-process.")
-	lateness  = flag.Duration("allowed_lateness", sessionize.DefaultAllowedLateness, "How late an event may arrive and still update its session in streaming (session windows); batch re-reads the lateness horizon instead (see README, Run scope).")
+	mode         = flag.String("mode", schemas.ModeBatch, "batch: read files (--input). streaming: read Pub/Sub (--subscription or --topic) and write rows as they come.")
+	input        = flag.String("input", "", "Comma-separated file globs to read: local paths or gs:// URLs; files may be gzip-compressed (detected from content). Required.")
+	dates        = flag.String("dates", "", "Event dates the run owns and replaces, e.g. 2026-11-01 or 2026-11-01..2026-11-07. Default: every date in the input (see README, Run scope).")
+	output       = flag.String("output", "warehouse", "Local warehouse directory (Hive-partitioned Parquet).")
+	runID        = flag.String("run_id", "", "Run id (staging and summary names). Default: UTC time plus a random suffix.")
+	maxRec       = flag.Int("max_record_bytes", files.DefaultMaxRecordBytes, "Longest accepted line in bytes; longer lines are dead-lettered as too_large.")
+	maxFileB     = flag.Int64("max_file_bytes", files.DefaultMaxFileBytes, "Most bytes read from one file, decompressed (1 GiB: ten times the archive's 100 MB files, far below what a small gzip bomb expands to); the rest of a larger file is one file_too_large dead letter recording the bytes skipped.")
+	maxFileN     = flag.Int64("max_file_records", files.DefaultMaxFileRecords, "Most input records read from one file (a beacon counts its events); the rest is one file_too_large dead letter. 4M is what 1 GiB holds at 256 bytes a record; real events are larger, so only malformed floods of tiny records reach it.")
+	hashKey      = flag.String("hash_key", "env:CLICKSTREAM_HASH_KEY", "Where the pseudonymization key is: env:NAME or file:PATH. The key itself never goes into flags or the job graph.")
+	ipMode       = flag.String("ip_mode", "truncate", "How IPs are stored: truncate (IPv4 /24, IPv6 /48), hash (keyed HMAC) or raw.")
+	domains      = flag.String("internal_domains", "", "Comma-separated domains of the site itself (with subdomains); referrers from them are (direct) traffic, as GA4 treats self-referrals. The page's own host always is.")
+	geoDB        = flag.String("geo_db", "", "Comma-separated IP geolocation databases (MaxMind DB files laid out like @ip-location-db's, e.g. DB-IP city lite's IPv4 and IPv6 files; local paths or gs:// URLs) for geo_country, geo_region, geo_city and geo_continent. Empty: those columns are NULL. scripts/fetch-geo-db.sh fetches DB-IP's.")
+	botUA        = flag.String("bot_ua_file", "", "File of extra bot user-agent patterns (RE2, one per line, # comments), added to the built-in crawler list.")
+	botIP        = flag.String("bot_ip_file", "", "File of IPs/CIDRs whose traffic is bot traffic (one per line, # comments).")
+	rateN        = flag.Int("bot_rate_limit", 200, "A device sending more than this many events within --bot_rate_window is a bot for that UTC day.")
+	rateW        = flag.Duration("bot_rate_window", time.Minute, "Window of the rate rule: any half-open interval [t, t+window).")
+	shards       = flag.Int("shards", 512, "Device groups in the per-device stage; each group is held in memory by one worker, so keep events/shards under ~1M (e.g. 1024 for a 600M-event day).")
+	gap          = flag.Duration("session_gap", sessionize.DefaultGap, "Inactivity that ends a session: an event this long or longer after the previous one starts a new session.")
+	maxLen       = flag.Duration("max_session_length", sessionize.DefaultMaxLength, "Longest session; longer ones (devices that never pause) are split and flagged is_runaway.")
+	stitch       = flag.Duration("stitch_window", dimensions.DefaultStitchWindow, "Anonymous sessions of a device resolve to the user of its first login if that login comes at most this long after them (see README, Identity).")
+	pageTypes    = flag.String("page_types_file", "", "File of page-type rules for dim_pages (\"<type> <RE2 on the path>\" per line, first match wins), replacing the built-in ones; read and checked before the run starts.")
+	rebuild      = flag.Bool("rebuild_dimensions", false, "Dimension step: recompute every date's state and every dimension row from the facts, and resolve every session again, instead of bringing them up to date from the run's dates (repairs, e.g. after the models' rules changed; see README, How the dimensions are built).")
+	sub          = flag.String("subscription", "", "Streaming: the Pub/Sub subscription to read, an id in --project or projects/P/subscriptions/S. Honours PUBSUB_EMULATOR_HOST.")
+	topic        = flag.String("topic", "", "Streaming without --subscription: create a subscription on this topic for the run (development; production reads Terraform's subscription).")
+	tsAttr       = flag.String("timestamp_attribute", "", "Streaming: message attribute holding the event time (RFC 3339 or Unix ms) for the reader's watermark. Default: the publish time.")
+	maxMsgs      = flag.Int64("max_messages", 0, "Streaming on the local runner: stop reading after this many messages, flush every window and exit (0: no limit).")
+	maxDur       = flag.Duration("max_duration", 0, "Streaming on the local runner: stop reading after this long, flush every window and exit (0: no limit).")
+	abandonAfter = flag.Duration("abandon_after", abandonment.DefaultAfter, "Streaming: how long (event time) a device with an open cart must be quiet for a cart_abandonment trigger.")
+	funnelEvery  = flag.Duration("funnel_early_every", 0, "Streaming on Dataflow: fire live_funnel_10m windows early every this much processing time (0 = early by event count; leave 0 on Prism).")
+	dedupH       = flag.Duration("dedup_horizon", bydevice.DefaultDedupHorizon, "Streaming: how long (event time after a device's newest event) its event ids are kept for deduplication; state is ~100 B per id.")
+	sink         = flag.String("sink", pipelines.SinkLocal, "Where rows go: local (the --output warehouse) or bigquery (--bq_project, --bq_dataset; batch also --dates and --temp_location).")
+	bqProject    = flag.String("bq_project", "", "BigQuery sink: the project of the dataset.")
+	bqDataset    = flag.String("bq_dataset", "", "BigQuery sink: the dataset holding the tables of schemas/tables (Terraform creates them).")
+	bqCreate     = flag.Bool("create_tables", false, "BigQuery sink: create missing tables from schemas/tables (development projects; in production Terraform owns them). Existing tables are always checked against their definitions.")
+	progress     = flag.Duration("progress_interval", 5*time.Second, "Batch on the local runner: print a progress line to stderr this often (elapsed time, stage, records read, files done of total); 0 disables. On Dataflow, progress is the Dataflow console's.")
+	cpuProf      = flag.String("cpuprofile", "", "Write a CPU profile (pprof) of the whole process to this file: the pipeline and, on the local runner, Prism, which runs in-process.")
+	lateness     = flag.Duration("allowed_lateness", sessionize.DefaultAllowedLateness, "How late an event may arrive and still update its session in streaming (session windows); batch re-reads the lateness horizon instead (see README, Run scope).")
 )
 
 func main() {
@@ -119,6 +122,8 @@ func config() (pipelines.Config, error) {
 		},
 		Topic:             *topic,
 		DedupHorizon:      *dedupH,
+		AbandonAfter:      *abandonAfter,
+		FunnelEarlyEvery:  *funnelEvery,
 		Dates:             owned,
 		Output:            *output,
 		RunID:             *runID,
@@ -189,7 +194,7 @@ func usage() {
 	for _, name := range []string{"mode", "input", "dates", "output", "run_id", "max_record_bytes", "max_file_bytes", "max_file_records", "hash_key", "ip_mode",
 		"internal_domains", "geo_db", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
 		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file", "rebuild_dimensions",
-		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon",
+		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon", "abandon_after", "funnel_early_every",
 		"sink", "bq_project", "bq_dataset", "create_tables", "cpuprofile"} {
 		own[name] = true
 		f := flag.Lookup(name)

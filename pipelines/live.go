@@ -1,0 +1,40 @@
+package pipelines
+
+import (
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
+
+	"github.com/example/clickstream/transforms/abandonment"
+	"github.com/example/clickstream/transforms/anomalies"
+	"github.com/example/clickstream/transforms/livefunnel"
+)
+
+// liveTable is one live-analytics table of the streaming mode and its rows.
+type liveTable struct {
+	name string
+	rows beam.PCollection
+}
+
+// liveTables builds the live-analytics branches over the accepted events
+// (deduplicated, bots removed), each in a top-level scope named for its
+// table so that Dataflow can match it on update. Adding a live table is one
+// entry here.
+func liveTables(s beam.Scope, c Config, kept beam.PCollection) []liveTable {
+	return []liveTable{
+		{"live_funnel_10m", livefunnel.Funnel(s.Scope("live_funnel"), kept, livefunnel.Options{EarlyEvery: c.FunnelEarlyEvery})},
+		{"cart_abandonment", abandonment.Detect(s.Scope("cart_abandonment"), kept, abandonment.Options{After: c.AbandonAfter})},
+		{"live_anomalies", anomalies.Detect(s.Scope("live_anomalies"), kept, anomalies.Options{})},
+	}
+}
+
+// writeLive writes each live table through the sink and returns the rows
+// the sink refused, in the global window, for the derived fallbacks: like
+// sessions, live rows stand for no record and no message.
+func writeLive(s beam.Scope, k sink, live []liveTable) []beam.PCollection {
+	refused := make([]beam.PCollection, 0, len(live))
+	for _, t := range live {
+		_, r := k.write(s, t.name, t.rows)
+		refused = append(refused, beam.WindowInto(s.Scope("refused_"+t.name), window.NewGlobalWindows(), r))
+	}
+	return refused
+}
