@@ -10,9 +10,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/example/clickstream/io/internal/parquetrows"
 	"github.com/example/clickstream/schemas"
-	"github.com/parquet-go/parquet-go"
 )
 
 // ErrNotStaged is returned by Commit for a run that has no staging directory:

@@ -9,8 +9,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/example/clickstream/schemas"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/example/clickstream/schemas"
 )
 
 // Dates lists the committed partitions of table, sorted; an unpartitioned

@@ -10,9 +10,10 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/google/uuid"
+
 	"github.com/example/clickstream/io/internal/parquetrows"
 	"github.com/example/clickstream/schemas"
-	"github.com/google/uuid"
 )
 
 func init() {

@@ -11,7 +11,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/example/clickstream/transforms/abandonment"
 	"log/slog"
 	"os"
 	"runtime/pprof"
@@ -25,6 +24,7 @@ import (
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/pipelines"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/abandonment"
 	"github.com/example/clickstream/transforms/bydevice"
 	"github.com/example/clickstream/transforms/sessionize"
 )

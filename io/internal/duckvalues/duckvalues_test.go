@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestScanRowNormalizes(t *testing.T) {
