@@ -2,6 +2,7 @@ package erasure_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -293,7 +294,11 @@ func compareTable[T any](t *testing.T, got, want, table string) {
 		}
 		out := make([]string, len(rows))
 		for i, r := range rows {
-			out[i] = fmt.Sprintf("%+v", r)
+			b, err := json.Marshal(r) // follows pointers, which %+v prints as addresses
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = string(b)
 		}
 		sort.Strings(out)
 		return out
