@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -214,14 +215,29 @@ func walk(v any, fn func(key, val string)) {
 	}
 }
 
-// replaceFile writes data beside path, syncs it, reads it back and renames
-// it over path with path's mode and modification time.
+// tempOf is where replaceFile writes path's new content. The name is fixed
+// so that a rewrite cut short by a crash leaves one known file, which the
+// re-run overwrites or removes (removeTemp).
+func tempOf(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".erasing")
+}
+
+// removeTemp removes what a crashed replaceFile left of path's rewrite.
+func removeTemp(path string) error {
+	if err := os.Remove(tempOf(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("erasure: raw %w", err)
+	}
+	return nil
+}
+
+// replaceFile writes data beside path (tempOf), syncs it, reads it back
+// and renames it over path with path's mode and modification time.
 func replaceFile(path string, data []byte) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("erasure: raw %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".erase-*")
+	tmp, err := os.OpenFile(tempOf(path), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("erasure: raw %w", err)
 	}

@@ -52,7 +52,7 @@ func (r *rawFiles) rewrite(ctx context.Context, path string, edit func(plain []b
 		}
 		edited, changed := edit(plain)
 		if !changed {
-			return nil
+			return removeTemp(path)
 		}
 		data, err := encodeRaw(edited, gz)
 		if err != nil {
