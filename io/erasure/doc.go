@@ -19,6 +19,9 @@
 // from a plan written before the commit, and runs the dimension step on the
 // erased dates. Killed at any point, it is completed by the next run with
 // the same end state and log; with nothing pending it changes nothing.
+// Raw files are local or gs:// objects (rawfiles.go: a gs:// object is
+// replaced under a generation precondition, read back, keeps its original
+// age as customTime, and loses its old generation).
 //
 // BigQuery is not covered yet (README, Erasure and retention).
 package erasure

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"cloud.google.com/go/storage"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/example/clickstream/internal/pseudonym"
@@ -31,6 +32,9 @@ type Options struct {
 	Dimensions dimensions.Options
 	// Now gives the log's times; nil means time.Now.
 	Now func() time.Time
+	// Storage reaches gs:// raw files; nil means storage.NewClient's, made
+	// when the first one is met.
+	Storage *storage.Client
 	// Progress, when set, is told each phase as it starts: "staging",
 	// "committing", "rewriting raw files", "dimension step", "done".
 	Progress func(phase string)
@@ -115,6 +119,8 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		now = time.Now
 	}
 	var res Result
+	raw := &rawFiles{client: opts.Storage}
+	defer raw.close(opts.Storage)
 	err := warehouse.Exclusive(opts.Warehouse, func() error {
 		out := opts.Warehouse
 		if err := warehouse.Recover(out); err != nil {
@@ -124,7 +130,7 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		if err != nil {
 			return err
 		}
-		if err := finishLeftover(ctx, out, log, opts); err != nil || len(pending) == 0 {
+		if err := finishLeftover(ctx, raw, out, log, opts); err != nil || len(pending) == 0 {
 			return err
 		}
 		res.RunID = runIDOf(pending)
@@ -138,7 +144,7 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		if err != nil {
 			return err
 		}
-		plan, err := planRaw(targets, subjects, opts.Keys)
+		plan, err := planRaw(ctx, raw, targets, subjects, opts.Keys)
 		if err != nil {
 			return err
 		}
@@ -168,7 +174,7 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		for _, r := range pending {
 			res.Requests = append(res.Requests, r.RequestID)
 		}
-		return finish(ctx, out, res.RunID, plan, factDates, opts)
+		return finish(ctx, raw, out, res.RunID, plan, factDates, opts)
 	})
 	return res, err
 }
@@ -309,9 +315,9 @@ func logRows(runID string, subjects []*subject, removed map[string]map[partition
 
 // finish carries out a committed erasure's raw plan, runs the dimension
 // step, and removes the plan.
-func finish(ctx context.Context, out, runID string, plan rawPlan, dates []time.Time, opts Options) error {
+func finish(ctx context.Context, raw *rawFiles, out, runID string, plan rawPlan, dates []time.Time, opts Options) error {
 	opts.progress("rewriting raw files")
-	if err := plan.apply(); err != nil {
+	if err := plan.apply(ctx, raw); err != nil {
 		return err
 	}
 	opts.progress("dimension step")
@@ -328,7 +334,7 @@ func finish(ctx context.Context, out, runID string, plan rawPlan, dates []time.T
 // finishLeftover finishes the erasures whose plan a crash left: one whose
 // commit happened (its run is in the log) is finished, the plan of one that
 // never committed is removed.
-func finishLeftover(ctx context.Context, out string, log []schemas.ErasureLog, opts Options) error {
+func finishLeftover(ctx context.Context, raw *rawFiles, out string, log []schemas.ErasureLog, opts Options) error {
 	runs, err := leftoverPlans(out)
 	if err != nil {
 		return err
@@ -344,7 +350,7 @@ func finishLeftover(ctx context.Context, out string, log []schemas.ErasureLog, o
 		if err != nil {
 			return err
 		}
-		if err := finish(ctx, out, runID, plan, nil, opts); err != nil {
+		if err := finish(ctx, raw, out, runID, plan, nil, opts); err != nil {
 			return err
 		}
 	}

@@ -1,17 +1,17 @@
 package erasure
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/example/clickstream/internal/pseudonym"
 )
@@ -46,15 +46,11 @@ type rawPlan map[string]map[int64]string
 // planRaw finds, in each raw file that erased rows came from, the lines to
 // blank: those of the erased rows (targets), and every other line sending
 // one of the subjects' user ids (hashed with keys) or erased devices, such
-// as a duplicate that no table kept. Files not under a local path are an
-// error.
-func planRaw(targets rawTargets, subjects []*subject, keys []*pseudonym.Pseudonymizer) (rawPlan, error) {
+// as a duplicate that no table kept. Files are local or gs:// (raw).
+func planRaw(ctx context.Context, raw *rawFiles, targets rawTargets, subjects []*subject, keys []*pseudonym.Pseudonymizer) (rawPlan, error) {
 	plan := rawPlan{}
 	for path, lines := range targets {
-		if strings.Contains(path, "://") {
-			return nil, fmt.Errorf("erasure: raw file %s: only local raw files are rewritten so far", path)
-		}
-		plain, _, err := readRaw(path)
+		plain, err := raw.read(ctx, path)
 		if err != nil {
 			return nil, err
 		}
@@ -95,46 +91,47 @@ func (p rawPlan) files() []RawFile {
 // apply blanks the plan's lines. A line is emptied rather than removed, so
 // that the other lines keep their numbers (source_line) and the reader skips
 // it as blank: a re-run, or a backfill from the file, reads the same records
-// less the erased ones; and applying a plan again changes nothing.
-//
-// Each file is rewritten into a temporary file beside it, synced, read back
-// and checked, then renamed over the original with its modification time:
-// a crash leaves the old file or the new one, never neither.
-func (p rawPlan) apply() error {
+// less the erased ones; and applying a plan again changes nothing. Each
+// file is replaced only once its new content is written and read back
+// (rawFiles.rewrite), so a crash leaves the old file or the new one.
+func (p rawPlan) apply(ctx context.Context, raw *rawFiles) error {
 	for _, f := range p.files() {
-		plain, gz, err := readRaw(f.Path)
+		lines := p[f.Path]
+		err := raw.rewrite(ctx, f.Path, func(plain []byte) ([]byte, bool) {
+			split := bytes.SplitAfter(plain, []byte("\n"))
+			changed := false
+			for n := range lines {
+				i := int(n - 1)
+				if i >= len(split) || len(bytes.TrimSpace(split[i])) == 0 {
+					continue
+				}
+				changed = true
+				if bytes.HasSuffix(split[i], []byte("\n")) {
+					split[i] = []byte("\n")
+				} else {
+					split[i] = nil
+				}
+			}
+			return bytes.Join(split, nil), changed
+		})
 		if err != nil {
 			return err
-		}
-		split := bytes.SplitAfter(plain, []byte("\n"))
-		changed := false
-		for n := range p[f.Path] {
-			i := int(n - 1)
-			if i >= len(split) || len(bytes.TrimSpace(split[i])) == 0 {
-				continue
-			}
-			changed = true
-			if bytes.HasSuffix(split[i], []byte("\n")) {
-				split[i] = []byte("\n")
-			} else {
-				split[i] = nil
-			}
-		}
-		if changed {
-			if err := replaceFile(f.Path, bytes.Join(split, nil), gz); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
 }
 
-// readRaw reads a raw file, gunzipped when it is gzip (gz).
-func readRaw(path string) (plain []byte, gz bool, err error) {
+// readLocal reads a local raw file, gunzipped when it is gzip (gz).
+func readLocal(path string) (plain []byte, gz bool, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, false, fmt.Errorf("erasure: raw %w", err)
 	}
+	return decodeRaw(path, data)
+}
+
+// decodeRaw returns a raw file's text: data, gunzipped when it is gzip (gz).
+func decodeRaw(path string, data []byte) (plain []byte, gz bool, err error) {
 	if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
 		return data, false, nil
 	}
@@ -149,6 +146,22 @@ func readRaw(path string) (plain []byte, gz bool, err error) {
 		return nil, false, fmt.Errorf("erasure: raw %s: %w", path, err)
 	}
 	return plain, true, nil
+}
+
+// encodeRaw is decodeRaw's inverse: plain, gzip-compressed when gz.
+func encodeRaw(plain []byte, gz bool) ([]byte, error) {
+	if !gz {
+		return plain, nil
+	}
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(plain); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // lineSubject returns the request whose user id or device a raw line
@@ -202,32 +215,34 @@ func walk(v any, fn func(key, val string)) {
 	}
 }
 
-// replaceFile writes plain (gzip-compressed when gz) beside path, syncs it,
-// reads it back and renames it over path.
-func replaceFile(path string, plain []byte, gz bool) error {
+// tempOf is where replaceFile writes path's new content. The name is fixed
+// so that a rewrite cut short by a crash leaves one known file, which the
+// re-run overwrites or removes (removeTemp).
+func tempOf(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".erasing")
+}
+
+// removeTemp removes what a crashed replaceFile left of path's rewrite.
+func removeTemp(path string) error {
+	if err := os.Remove(tempOf(path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("erasure: raw %w", err)
+	}
+	return nil
+}
+
+// replaceFile writes data beside path (tempOf), syncs it, reads it back
+// and renames it over path with path's mode and modification time.
+func replaceFile(path string, data []byte) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("erasure: raw %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".erase-*")
+	tmp, err := os.OpenFile(tempOf(path), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("erasure: raw %w", err)
 	}
 	defer func() { _ = os.Remove(tmp.Name()) }()
-	w := bufio.NewWriter(tmp)
-	var werr error
-	if gz {
-		zw := gzip.NewWriter(w)
-		_, werr = zw.Write(plain)
-		if werr == nil {
-			werr = zw.Close()
-		}
-	} else {
-		_, werr = w.Write(plain)
-	}
-	if werr == nil {
-		werr = w.Flush()
-	}
+	_, werr := tmp.Write(data)
 	if werr == nil {
 		werr = tmp.Sync()
 	}
@@ -237,8 +252,12 @@ func replaceFile(path string, plain []byte, gz bool) error {
 	if werr != nil {
 		return fmt.Errorf("erasure: raw %s: %w", path, werr)
 	}
-	if err := verifyFile(tmp.Name(), plain, gz); err != nil {
-		return fmt.Errorf("erasure: raw %s: %w", path, err)
+	back, err := os.ReadFile(tmp.Name())
+	if err != nil {
+		return fmt.Errorf("erasure: raw %w", err)
+	}
+	if !bytes.Equal(back, data) {
+		return fmt.Errorf("erasure: raw %s: the rewritten file reads back differently", path)
 	}
 	if err := os.Chmod(tmp.Name(), info.Mode().Perm()); err != nil {
 		return fmt.Errorf("erasure: raw %w", err)
@@ -250,27 +269,6 @@ func replaceFile(path string, plain []byte, gz bool) error {
 		return fmt.Errorf("erasure: raw %w", err)
 	}
 	return syncDir(filepath.Dir(path))
-}
-
-// verifyFile checks that the file at path holds plain.
-func verifyFile(path string, plain []byte, gz bool) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if gz {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return err
-		}
-		if data, err = io.ReadAll(zr); err != nil {
-			return err
-		}
-	}
-	if !bytes.Equal(data, plain) {
-		return fmt.Errorf("rewritten file reads back differently")
-	}
-	return nil
 }
 
 func syncDir(dir string) error {

@@ -119,7 +119,7 @@ func searchParquet(path string, needles []string) ([]Hit, error) {
 }
 
 func searchRaw(path string, needles []string) ([]Hit, error) {
-	plain, _, err := readRaw(path)
+	plain, _, err := readLocal(path)
 	if err != nil {
 		return nil, err
 	}
