@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -19,6 +21,7 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/filter"
 
 	"github.com/example/clickstream/schemas"
 )
@@ -27,6 +30,7 @@ func init() {
 	register.DoFn4x1[context.Context, fileio.ReadableFile, func(schemas.Record), func(schemas.Tally), error](&readFn{})
 	register.Emitter1[schemas.Record]()
 	register.Emitter1[schemas.Tally]()
+	register.Function1x1(hidden)
 }
 
 // Read reads every file matching the globs.
@@ -34,7 +38,9 @@ func init() {
 // It returns PCollection<schemas.Record>, one per line, and
 // PCollection<schemas.Tally> holding the input_records count of each file. A
 // glob that matches no file panics at construction time on a local path and
-// fails the job otherwise: an empty input is almost always a typo.
+// fails the job otherwise: an empty input is almost always a typo. Hidden
+// files (a name starting with a dot: temporary files, such as the copy
+// tools/erase writes while it rewrites a raw file) are not read.
 func Read(s beam.Scope, globs []string, o ReadOptions) (records, counts beam.PCollection) {
 	s = s.Scope("files.Read")
 	lim := o.limits()
@@ -42,7 +48,8 @@ func Read(s beam.Scope, globs []string, o ReadOptions) (records, counts beam.PCo
 	for _, g := range globs {
 		matches = append(matches, fileio.MatchFiles(s, g, fileio.MatchEmptyDisallow()))
 	}
-	files := fileio.ReadMatches(s, beam.Flatten(s, matches...), fileio.ReadUncompressed())
+	visible := filter.Exclude(s, beam.Flatten(s, matches...), hidden)
+	files := fileio.ReadMatches(s, visible, fileio.ReadUncompressed())
 	// One file per element after the reshuffle, so workers read files in parallel.
 	files = beam.Reshuffle(s, files)
 	return beam.ParDo2(s, &readFn{
@@ -50,6 +57,11 @@ func Read(s beam.Scope, globs []string, o ReadOptions) (records, counts beam.PCo
 		MaxFileBytes:   lim.maxFileBytes,
 		MaxFileRecords: lim.maxFileRecords,
 	}, files)
+}
+
+// hidden reports whether a matched file's name starts with a dot.
+func hidden(f fileio.FileMetadata) bool {
+	return strings.HasPrefix(path.Base(f.Path), ".")
 }
 
 type readFn struct {

@@ -324,7 +324,8 @@ func TestReadLocal(t *testing.T) {
 	}
 	write("a.jsonl", []byte("{\"events\":[{},{}]}\n\n{}\n"))
 	write("b.jsonl.gz", gz(t, "{}\n{}\n"))
-	write("c.jsonl", gz(t, "{}\n")) // gzip without the extension
+	write("c.jsonl", gz(t, "{}\n"))           // gzip without the extension
+	write(".c.jsonl.erasing", []byte("{}\n")) // hidden: not read
 
 	p, s := beam.NewPipelineWithRoot()
 	records, counts := Read(s, []string{filepath.Join(dir, "*.jsonl*")}, ReadOptions{})
