@@ -176,6 +176,7 @@ func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam
 	var m mark
 	for marks(&m) {
 		if m.Followed {
+			// Counted once its search's own mark is in the pane too.
 			followed[m.EventID] = true
 			continue
 		}
@@ -190,8 +191,12 @@ func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam
 		Query:     query,
 		PaneIndex: pane.Index, PaneTiming: timing(pane.Timing),
 		Searches: int64(len(searches)), ReportedSearches: count(reported), ZeroResultSearches: count(noHits),
-		FollowedSearches: int64(len(followed)),
-		FiredAt:          time.Now().UTC(),
+		FiredAt: time.Now().UTC(),
+	}
+	for id := range followed {
+		if searches[id] {
+			r.FollowedSearches++
+		}
 	}
 	if r.ReportedSearches > 0 {
 		share := float64(r.ZeroResultSearches) / float64(r.ReportedSearches)
