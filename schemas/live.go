@@ -147,3 +147,79 @@ func (r Anomaly) PartitionDate() time.Time { return r.AnomalyDate }
 func init() {
 	beam.RegisterType(reflect.TypeFor[Anomaly]())
 }
+
+// LiveProduct is a row of live_products_1h: one firing of an hourly
+// event-time window for one product and category. Every firing holds the
+// whole window as known so far (panes accumulate); the row with the highest
+// PaneIndex of a window, product and category is the current one.
+type LiveProduct struct {
+	// WindowDate is the UTC date of WindowStart (partitioning column).
+	WindowDate  time.Time `parquet:"window_date,date"`
+	WindowStart time.Time `parquet:"window_start,timestamp(microsecond)"`
+	WindowEnd   time.Time `parquet:"window_end,timestamp(microsecond)"`
+	// ProductID is the event's product_id (product_view, add_to_cart) or
+	// the purchased item's item_id; CategoryID its category_id or
+	// item_category, "(none)" when missing.
+	ProductID  string `parquet:"product_id"`
+	CategoryID string `parquet:"category_id"`
+	// PaneIndex and PaneTiming are as in LiveFunnel.
+	PaneIndex  int64  `parquet:"pane_index"`
+	PaneTiming string `parquet:"pane_timing"`
+	// ProductViews and AddToCarts count the product_view and add_to_cart
+	// events; UnitsPurchased sums the purchased items' quantities (1 when
+	// absent).
+	ProductViews   int64 `parquet:"product_views"`
+	AddToCarts     int64 `parquet:"add_to_carts"`
+	UnitsPurchased int64 `parquet:"units_purchased"`
+	// Currencies and Revenues are the purchased items' price x quantity per
+	// currency (parallel lists, sorted by currency; the item's currency,
+	// else its purchase's, else "unknown"). Items without a price add none.
+	Currencies []string  `parquet:"currencies,list"`
+	Revenues   []float64 `parquet:"revenues,list"`
+	// FiredAt is when the pane was computed (processing time).
+	FiredAt time.Time `parquet:"fired_at,timestamp(microsecond)"`
+}
+
+func (LiveProduct) compact() {}
+
+// PartitionDate returns window_date.
+func (r LiveProduct) PartitionDate() time.Time { return r.WindowDate }
+
+// LiveSearch is a row of live_search_1h: one firing of an hourly event-time
+// window for one normalized search query. Panes accumulate as in
+// LiveFunnel; every count is of distinct search event ids.
+type LiveSearch struct {
+	// WindowDate is the UTC date of WindowStart (partitioning column).
+	WindowDate  time.Time `parquet:"window_date,date"`
+	WindowStart time.Time `parquet:"window_start,timestamp(microsecond)"`
+	WindowEnd   time.Time `parquet:"window_end,timestamp(microsecond)"`
+	// Query is the search_query lowercased, its runs of spaces made one
+	// space, trimmed of spaces.
+	Query string `parquet:"query"`
+	// PaneIndex and PaneTiming are as in LiveFunnel.
+	PaneIndex  int64  `parquet:"pane_index"`
+	PaneTiming string `parquet:"pane_timing"`
+	// Searches counts the window's search events of the query;
+	// ReportedSearches those with a results_count, ZeroResultSearches those
+	// with results_count 0; FollowedSearches those followed on the same
+	// device by a product_view or a purchase within 30 minutes after.
+	Searches           int64 `parquet:"searches"`
+	ReportedSearches   int64 `parquet:"reported_searches"`
+	ZeroResultSearches int64 `parquet:"zero_result_searches"`
+	FollowedSearches   int64 `parquet:"followed_searches"`
+	// ZeroResultShare is ZeroResultSearches / ReportedSearches, NULL when
+	// no search reported its results_count.
+	ZeroResultShare *float64 `parquet:"zero_result_share,optional"`
+	// FiredAt is when the pane was computed (processing time).
+	FiredAt time.Time `parquet:"fired_at,timestamp(microsecond)"`
+}
+
+func (LiveSearch) compact() {}
+
+// PartitionDate returns window_date.
+func (r LiveSearch) PartitionDate() time.Time { return r.WindowDate }
+
+func init() {
+	beam.RegisterType(reflect.TypeFor[LiveProduct]())
+	beam.RegisterType(reflect.TypeFor[LiveSearch]())
+}

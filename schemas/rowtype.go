@@ -22,6 +22,8 @@ var rowTypes = map[string]reflect.Type{
 	"cart_abandonment": reflect.TypeFor[CartAbandonment](),
 	"live_funnel_10m":  reflect.TypeFor[LiveFunnel](),
 	"live_anomalies":   reflect.TypeFor[Anomaly](),
+	"live_products_1h": reflect.TypeFor[LiveProduct](),
+	"live_search_1h":   reflect.TypeFor[LiveSearch](),
 
 	// Unpartitioned tables, replaced whole.
 	"dim_device_users": reflect.TypeFor[DeviceUser](),
