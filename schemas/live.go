@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/typex"
 )
 
 // Cart abandonment statuses (CartAbandonment.Status).
@@ -58,12 +59,24 @@ func init() {
 	beam.RegisterType(reflect.TypeFor[CartAbandonment]())
 }
 
-// Pane timings (LiveFunnel.PaneTiming).
+// Pane timings (LiveFunnel.PaneTiming and the other live tables').
 const (
 	PaneEarly  = "early"
 	PaneOnTime = "on_time"
 	PaneLate   = "late"
 )
+
+// PaneTimingOf names a pane's timing: PaneEarly, PaneOnTime or PaneLate.
+func PaneTimingOf(t typex.PaneTiming) string {
+	switch t {
+	case typex.PaneEarly:
+		return PaneEarly
+	case typex.PaneOnTime:
+		return PaneOnTime
+	default:
+		return PaneLate
+	}
+}
 
 // LiveFunnel is a row of live_funnel_10m: one firing of a 10-minute
 // event-time window for one default_channel_group and device_type. Every firing

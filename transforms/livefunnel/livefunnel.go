@@ -10,7 +10,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window/trigger"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/typex"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
@@ -97,7 +96,7 @@ func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam
 		WindowDate:  time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC),
 		WindowStart: start, WindowEnd: w.(window.IntervalWindow).End.ToTime().UTC(),
 		DefaultChannelGroup: class, DeviceType: deviceType,
-		PaneIndex: pane.Index, PaneTiming: timing(pane.Timing),
+		PaneIndex: pane.Index, PaneTiming: schemas.PaneTimingOf(pane.Timing),
 		ProductViewers: int64(len(devices[0])), CartAdders: int64(len(devices[1])),
 		CheckoutStarters: int64(len(devices[2])), Purchasers: int64(len(devices[3])),
 		FiredAt: time.Now().UTC(),
@@ -119,16 +118,4 @@ func rate(n, of int64) *float64 {
 	}
 	r := float64(n) / float64(of)
 	return &r
-}
-
-// timing names a pane's timing.
-func timing(t typex.PaneTiming) string {
-	switch t {
-	case typex.PaneEarly:
-		return schemas.PaneEarly
-	case typex.PaneOnTime:
-		return schemas.PaneOnTime
-	default:
-		return schemas.PaneLate
-	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window/trigger"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/typex"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
@@ -102,7 +101,7 @@ func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam
 		WindowDate:  time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC),
 		WindowStart: start, WindowEnd: w.(window.IntervalWindow).End.ToTime().UTC(),
 		ProductID: id, CategoryID: category,
-		PaneIndex: pane.Index, PaneTiming: timing(pane.Timing),
+		PaneIndex: pane.Index, PaneTiming: schemas.PaneTimingOf(pane.Timing),
 		FiredAt: time.Now().UTC(),
 	}
 	revenue := map[string]float64{}
@@ -125,16 +124,4 @@ func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam
 	}
 	fn.panes.Inc(ctx, 1)
 	emit(r)
-}
-
-// timing names a pane's timing.
-func timing(t typex.PaneTiming) string {
-	switch t {
-	case typex.PaneEarly:
-		return schemas.PaneEarly
-	case typex.PaneOnTime:
-		return schemas.PaneOnTime
-	default:
-		return schemas.PaneLate
-	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window/trigger"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/state"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/typex"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
@@ -189,7 +188,7 @@ func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam
 		WindowDate:  time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC),
 		WindowStart: start, WindowEnd: w.(window.IntervalWindow).End.ToTime().UTC(),
 		Query:     query,
-		PaneIndex: pane.Index, PaneTiming: timing(pane.Timing),
+		PaneIndex: pane.Index, PaneTiming: schemas.PaneTimingOf(pane.Timing),
 		Searches: int64(len(searches)), ReportedSearches: count(reported), ZeroResultSearches: count(noHits),
 		FiredAt: time.Now().UTC(),
 	}
@@ -215,16 +214,4 @@ func count(set map[string]bool) int64 {
 		}
 	}
 	return n
-}
-
-// timing names a pane's timing.
-func timing(t typex.PaneTiming) string {
-	switch t {
-	case typex.PaneEarly:
-		return schemas.PaneEarly
-	case typex.PaneOnTime:
-		return schemas.PaneOnTime
-	default:
-		return schemas.PaneLate
-	}
 }
