@@ -87,3 +87,13 @@ output "make_variables" {
     "IMAGE_REPO=${google_artifact_registry_repository.templates.location}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.templates.repository_id}",
   ])
 }
+
+output "live_topics" {
+  description = "The live-analytics topics by name (abandonment: --abandonment_topic, anomalies: --anomaly_topic)."
+  value       = { for k, t in google_pubsub_topic.live : k => t.id }
+}
+
+output "live_subscriptions" {
+  description = "The consumers' subscriptions on the live topics, by <topic>-<consumer>."
+  value       = { for k, s in google_pubsub_subscription.live : k => s.id }
+}
