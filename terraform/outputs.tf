@@ -80,6 +80,8 @@ output "make_variables" {
     "ARCHIVE_BUCKET=${google_storage_bucket.raw["archive"].name}",
     "LANDING_BUCKET=${google_storage_bucket.raw["landing"].name}",
     "SUBSCRIPTION=${google_pubsub_subscription.pipeline.id}",
+    "ABANDONMENT_TOPIC=${try(google_pubsub_topic.live["abandonment"].id, "")}",
+    "ANOMALY_TOPIC=${try(google_pubsub_topic.live["anomalies"].id, "")}",
     "DATASET=${google_bigquery_dataset.clickstream.dataset_id}",
     "SERVICE_ACCOUNT=${google_service_account.worker.email}",
     "BUILD_SERVICE_ACCOUNT=${google_service_account.builder.email}",
