@@ -63,7 +63,9 @@ run: build generate
 # $(STREAM_LATE) of the messages held back to the end so they arrive late) at
 # $(STREAM_RATE) messages/s while the streaming pipeline reads it on the local
 # runner; the pipeline stops after the last message, flushes its windows and
-# prints the summary with the per-minute reconciliation. The emulator is
+# prints the summary with the per-minute reconciliation, then the messages
+# (and distinct ids) it published to the abandonment and anomaly topics,
+# read from a subscription made before the run. The emulator is
 # stopped however the recipe ends; a failed publish stops the pipeline.
 run-streaming: build
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
@@ -77,14 +79,18 @@ run-streaming: build
 	run=stream-$$(date -u +%Y%m%dT%H%M%S); \
 	n=$$($(BIN)/publish --count --input '$(STREAM_SAMPLE)/raw/*/*'); \
 	$(BIN)/publish --project demo --topic $$run --subscription $$run --create_only; \
+	for t in abandonment anomalies; do $(BIN)/publish --project demo --topic $$run-$$t --subscription $$run-$$t-email --create_only; done; \
 	$(BIN)/publish --project demo --topic $$run --subscription $$run --rate $(STREAM_RATE) \
 		--late_fraction $(STREAM_LATE) --input '$(STREAM_SAMPLE)/raw/*/*' & pub=$$!; \
 	$(BIN)/clickstream --mode=streaming --project=demo --subscription=$$run --timestamp_attribute=event_time \
 		--max_messages=$$n --output=$(STREAM_WAREHOUSE) --hash_key=file:$(HASH_KEY_FILE) \
 		--bot_ip_file=$(STREAM_SAMPLE)/bot_ip_denylist.txt \
+		--abandonment_topic=$$run-abandonment --anomaly_topic=$$run-anomalies \
 		--geo_db=$$(scripts/fetch-geo-db.sh $(GEO_CACHE) | tail -n 1) 2> >(grep -v 'level=INFO' >&2) & pipeline=$$!; \
 	if ! wait $$pub; then echo "run-streaming: publishing failed, stopping the pipeline" >&2; exit 1; fi; \
-	wait $$pipeline
+	wait $$pipeline; \
+	$(BIN)/publish --project demo --topic $$run-abandonment --subscription $$run-abandonment-email --drain trigger_id; \
+	$(BIN)/publish --project demo --topic $$run-anomalies --subscription $$run-anomalies-email --drain anomaly_id
 
 # report: the HTML report of the warehouse's latest run (REPORT_RUN=<run_id>
 # for another), <warehouse>/_runs/<run_id>.html, self-contained (tools/report).

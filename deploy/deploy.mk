@@ -23,6 +23,8 @@
 #   LANDING_BUCKET     uploaded raw files ($(PROJECT)-$(PREFIX)-landing)
 #   BACKFILL_BUCKETS   buckets a batch reads raw/YYYY-MM-DD/ from (both of the above)
 #   SUBSCRIPTION       the streaming job's subscription (projects/$(PROJECT)/subscriptions/$(PREFIX)-pipeline)
+#   ABANDONMENT_TOPIC  the streaming job's cart_abandonment topic (projects/$(PROJECT)/topics/$(PREFIX)-abandonment; empty: no publish)
+#   ANOMALY_TOPIC      the streaming job's live_anomalies topic (projects/$(PROJECT)/topics/$(PREFIX)-anomalies; empty: no publish)
 #   DATASET            BigQuery dataset (clickstream)
 #   SERVICE_ACCOUNT    account of the workers and of the template launcher VM ($(PREFIX)-worker@$(PROJECT).iam.gserviceaccount.com)
 #   BUILD_SERVICE_ACCOUNT  template image build account ($(PREFIX)-builder@$(PROJECT).iam.gserviceaccount.com)
@@ -55,6 +57,8 @@ ARCHIVE_BUCKET   ?= $(PROJECT)-$(PREFIX)-archive
 LANDING_BUCKET   ?= $(PROJECT)-$(PREFIX)-landing
 BACKFILL_BUCKETS ?= $(ARCHIVE_BUCKET) $(LANDING_BUCKET)
 SUBSCRIPTION     ?= projects/$(PROJECT)/subscriptions/$(PREFIX)-pipeline
+ABANDONMENT_TOPIC ?= projects/$(PROJECT)/topics/$(PREFIX)-abandonment
+ANOMALY_TOPIC    ?= projects/$(PROJECT)/topics/$(PREFIX)-anomalies
 DATASET          ?= clickstream
 SERVICE_ACCOUNT  ?= $(PREFIX)-worker@$(PROJECT).iam.gserviceaccount.com
 BUILD_SERVICE_ACCOUNT ?= $(PREFIX)-builder@$(PROJECT).iam.gserviceaccount.com
@@ -107,7 +111,8 @@ run_flags = --project=$(PROJECT) --region=$(REGION) --template-file-gcs-location
 	$(if $(MACHINE_TYPE),--worker-machine-type=$(MACHINE_TYPE)) \
 	$(if $(SUBNETWORK),--subnetwork=$(SUBNETWORK))
 
-streaming_params = mode=streaming subscription=$(SUBSCRIPTION) $(job_params)
+streaming_params = mode=streaming subscription=$(SUBSCRIPTION) \
+	$(if $(ABANDONMENT_TOPIC),abandonment_topic=$(ABANDONMENT_TOPIC)) $(if $(ANOMALY_TOPIC),anomaly_topic=$(ANOMALY_TOPIC)) $(job_params)
 
 need = $(foreach v,$(1),$(if $($(v)),,$(error $(v) is not set: see the top of deploy/deploy.mk)))
 

@@ -43,6 +43,7 @@ var notParameters = map[string]string{
 	"max_messages":      "ends a streaming run on the local runner; a Dataflow job is drained instead",
 	"max_duration":      "ends a streaming run on the local runner; a Dataflow job is drained instead",
 	"progress_interval": "progress lines of a run on the local runner (polled from Prism); on Dataflow the console shows progress",
+	"cpuprofile":        "a profile file on the launcher's local disk, gone with its container; profile a local run instead",
 }
 
 func loadMetadata(t *testing.T) metadata {
@@ -214,6 +215,9 @@ func TestMetadataRegexes(t *testing.T) {
 		{"input", "/data/raw/*", false},
 		{"subscription", "projects/my-proj-1/subscriptions/clickstream-pipeline", true},
 		{"subscription", "projects/my-proj-1/topics/clickstream-events", false},
+		{"abandonment_topic", "projects/my-proj-1/topics/clickstream-abandonment", true},
+		{"anomaly_topic", "clickstream-anomalies", true},
+		{"anomaly_topic", "projects/my-proj-1/subscriptions/clickstream-anomalies", false},
 		{"hash_key", "secret:projects/my-proj-1/secrets/clickstream-hash-key/versions/3", true},
 		{"hash_key", "secret:projects/my-proj-1/secrets/clickstream-hash-key/versions/latest", false},
 		{"hash_key", "env:CLICKSTREAM_HASH_KEY", false},
@@ -305,7 +309,10 @@ func TestMakeTargets(t *testing.T) {
 		}
 		return out
 	}
-	streaming := with(map[string]string{"mode": "streaming", "subscription": "projects/my-proj-1/subscriptions/clickstream-pipeline"})
+	streaming := with(map[string]string{
+		"mode": "streaming", "subscription": "projects/my-proj-1/subscriptions/clickstream-pipeline",
+		"abandonment_topic": "projects/my-proj-1/topics/clickstream-abandonment", "anomaly_topic": "projects/my-proj-1/topics/clickstream-anomalies",
+	})
 
 	tests := []struct {
 		name   string

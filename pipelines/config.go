@@ -90,6 +90,10 @@ type Config struct {
 	// FunnelEarlyEvery of processing time (Dataflow only; 0 fires early by
 	// event count, see livefunnel.Options).
 	FunnelEarlyEvery time.Duration
+	// AbandonmentTopic and AnomalyTopic, when set, are the topics (in
+	// PubSub.Project) that cart_abandonment and live_anomalies rows are
+	// also published to, as JSON with a trigger_id or anomaly_id attribute.
+	AbandonmentTopic, AnomalyTopic string
 	// StitchWindow is how long before a device's first login its anonymous
 	// sessions resolve to that user (dimensions.DefaultStitchWindow if 0).
 	StitchWindow time.Duration

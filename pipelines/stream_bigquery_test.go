@@ -2,12 +2,14 @@ package pipelines
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 
+	"cloud.google.com/go/pubsub/v2/apiv1/pubsubpb"
 	"cloud.google.com/go/pubsub/v2/pstest"
 
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
@@ -60,6 +62,12 @@ func TestStreamingBigQuery(t *testing.T) {
 
 	truth, c := streamingSample(t, 8, 1500, "demo", "raw-events", "clickstream")
 	messages := c.PubSub.MaxMessages
+	for _, topic := range []string{"abandonment", "anomalies"} {
+		if _, err := srv.GServer.CreateTopic(context.Background(), &pubsubpb.Topic{Name: "projects/demo/topics/" + topic}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.AbandonmentTopic, c.AnomalyTopic = "abandonment", "anomalies"
 	c.Sink = SinkBigQuery
 	c.BigQuery = BigQuery{Project: "demo", Dataset: "clickstream", CreateTables: true, Endpoint: rest.URL(), WriteEndpoint: write.Addr()}
 	sum, err := Run(context.Background(), c)
@@ -136,6 +144,27 @@ func TestStreamingBigQuery(t *testing.T) {
 	}
 	if got := int64(len(write.Rows("fact_sessions"))); got != 0 || sum.Sessions != 0 {
 		t.Errorf("fact_sessions holds %d rows, the summary counts %d; want none", got, sum.Sessions)
+	}
+	// Every cart_abandonment and live_anomalies row was published, with its
+	// id as the message attribute, and nothing else.
+	for _, live := range []struct{ table, id string }{{"cart_abandonment", "trigger_id"}, {"live_anomalies", "anomaly_id"}} {
+		rows, published := map[string]bool{}, map[string]bool{}
+		for _, r := range write.Rows(live.table) {
+			rows[fmt.Sprint(r[live.id], "/", r["status"])] = true
+		}
+		for _, m := range srv.Messages() {
+			if id, ok := m.Attributes[live.id]; ok {
+				var body map[string]any
+				if err := json.Unmarshal(m.Data, &body); err != nil || body[live.id] != id {
+					t.Fatalf("%s message %q has attribute %s=%s", live.table, m.Data, live.id, id)
+				}
+				published[fmt.Sprint(id, "/", body["status"])] = true
+			}
+		}
+		if fmt.Sprint(published) != fmt.Sprint(rows) {
+			t.Errorf("%s: published %v, table holds %v", live.table, published, rows)
+		}
+		t.Logf("%s: %d distinct rows, all published", live.table, len(rows))
 	}
 	if _, ok := rest.Table("clickstream", "fact_events"); !ok {
 		t.Error("fact_events was not created through the REST API")

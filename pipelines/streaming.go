@@ -98,7 +98,7 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 	_, refusedTallies := k.write(s, "reconciliation", tally.Rows(s.Scope("reconciliation_rows"), c.RunID, tallies))
 	ds := s.Scope("derived_fallbacks")
 	refusedSessions = beam.WindowInto(ds, window.NewGlobalWindows(), refusedSessions)
-	derived := beam.Flatten(ds, append(writeLive(s, k, live), refusedSessions, refusedTallies)...)
+	derived := beam.Flatten(ds, append(writeLive(s, c, k, live), refusedSessions, refusedTallies)...)
 	_, derivedUnwritable := k.write(ds, "dead_letter", storagewrite.Fallbacks(ds, derived))
 	storagewrite.Unwritable(ds, derivedUnwritable)
 

@@ -34,6 +34,15 @@ resource "google_pubsub_subscription_iam_member" "worker" {
   member       = local.worker
 }
 
+# The streaming job publishes cart_abandonment and live_anomalies rows.
+resource "google_pubsub_topic_iam_member" "worker_live" {
+  for_each = google_pubsub_topic.live
+
+  topic  = each.value.name
+  role   = "roles/pubsub.publisher"
+  member = local.worker
+}
+
 # Temp: the workers' scratch (Dataflow temp files, load-job staging files),
 # which they write, overwrite and delete.
 resource "google_storage_bucket_iam_member" "worker_temp" {

@@ -143,3 +143,38 @@ resource "google_monitoring_alert_policy" "unwritable_rows" {
 
   depends_on = [google_project_service.service]
 }
+
+# Cloud Monitoring cannot alert on BigQuery rows: the live_anomalies rows
+# are also published to the anomalies topic, whose publish count is a
+# Pub/Sub metric. Each message is one anomaly (metric, minute, direction);
+# live_anomalies in BigQuery has the details.
+resource "google_monitoring_alert_policy" "live_anomalies" {
+  count = contains(keys(var.live_topic_consumers), "anomalies") ? 1 : 0
+
+  display_name          = "${var.name_prefix}: traffic anomalies"
+  combiner              = "OR"
+  notification_channels = var.notification_channels
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "The streaming job published anomalies to ${google_pubsub_topic.live["anomalies"].name}: a per-minute count (sessions, events, add to carts, purchases, purchase/checkout ratio) left its band. See live_anomalies in BigQuery (metric, direction, observed, expected, band); a purchase drop to zero is usually the checkout or the payment gateway."
+  }
+
+  conditions {
+    display_name = "more than ${var.anomaly_alert_threshold} anomaly messages in 5 min"
+    condition_threshold {
+      filter          = "resource.type = \"pubsub_topic\" AND resource.labels.topic_id = \"${google_pubsub_topic.live["anomalies"].name}\" AND metric.type = \"pubsub.googleapis.com/topic/send_message_operation_count\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.anomaly_alert_threshold
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  depends_on = [google_project_service.service]
+}

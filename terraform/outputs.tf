@@ -80,10 +80,22 @@ output "make_variables" {
     "ARCHIVE_BUCKET=${google_storage_bucket.raw["archive"].name}",
     "LANDING_BUCKET=${google_storage_bucket.raw["landing"].name}",
     "SUBSCRIPTION=${google_pubsub_subscription.pipeline.id}",
+    "ABANDONMENT_TOPIC=${try(google_pubsub_topic.live["abandonment"].id, "")}",
+    "ANOMALY_TOPIC=${try(google_pubsub_topic.live["anomalies"].id, "")}",
     "DATASET=${google_bigquery_dataset.clickstream.dataset_id}",
     "SERVICE_ACCOUNT=${google_service_account.worker.email}",
     "BUILD_SERVICE_ACCOUNT=${google_service_account.builder.email}",
     "JOB_NAME=${var.streaming_job_name}",
     "IMAGE_REPO=${google_artifact_registry_repository.templates.location}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.templates.repository_id}",
   ])
+}
+
+output "live_topics" {
+  description = "The live-analytics topics by name (abandonment: --abandonment_topic, anomalies: --anomaly_topic)."
+  value       = { for k, t in google_pubsub_topic.live : k => t.id }
+}
+
+output "live_subscriptions" {
+  description = "The consumers' subscriptions on the live topics, by <topic>-<consumer>."
+  value       = { for k, s in google_pubsub_subscription.live : k => s.id }
 }

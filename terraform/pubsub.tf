@@ -58,3 +58,34 @@ resource "google_pubsub_subscription" "raw_archive" {
     google_storage_bucket_iam_member.archive_bucket_reader,
   ]
 }
+
+# The live-analytics topics the streaming job publishes to: cart_abandonment
+# rows (--abandonment_topic, trigger_id attribute) and live_anomalies rows
+# (--anomaly_topic, anomaly_id attribute), as JSON. Publishing is
+# at-least-once: consumers deduplicate on the id attribute.
+resource "google_pubsub_topic" "live" {
+  for_each = var.live_topic_consumers
+
+  name         = "${var.name_prefix}-${each.key}"
+  labels       = local.labels
+  kms_key_name = var.kms_key_name
+
+  depends_on = [google_project_service.service, google_kms_crypto_key_iam_member.agent]
+}
+
+# One subscription per consumer of each live topic (e.g. the email platform
+# on abandonment), each with its own backlog.
+resource "google_pubsub_subscription" "live" {
+  for_each = { for pair in flatten([for topic, consumers in var.live_topic_consumers : [for c in consumers : { topic = topic, consumer = c }]]) : "${pair.topic}-${pair.consumer}" => pair }
+
+  name   = "${var.name_prefix}-${each.key}"
+  topic  = google_pubsub_topic.live[each.value.topic].id
+  labels = local.labels
+
+  ack_deadline_seconds       = var.ack_deadline_seconds
+  message_retention_duration = "${var.subscription_retention_days * 86400}s"
+
+  expiration_policy {
+    ttl = ""
+  }
+}

@@ -285,3 +285,28 @@ variable "max_time_travel_hours" {
     error_message = "max_time_travel_hours must be 48 to 168 and a multiple of 24."
   }
 }
+
+variable "live_topic_consumers" {
+  description = "The live-analytics topics (abandonment: --abandonment_topic, anomalies: --anomaly_topic) and, for each, the consumers that get a subscription <prefix>-<topic>-<consumer>."
+  type        = map(list(string))
+  default = {
+    abandonment = ["email"]
+    anomalies   = ["oncall"]
+  }
+
+  validation {
+    condition     = length(setsubtract(keys(var.live_topic_consumers), ["abandonment", "anomalies"])) == 0 && alltrue([for cs in values(var.live_topic_consumers) : alltrue([for c in cs : can(regex("^[a-z][a-z0-9-]{0,30}$", c))])])
+    error_message = "Topics are abandonment and anomalies; consumers are lowercase names (letters, digits, dashes)."
+  }
+}
+
+variable "anomaly_alert_threshold" {
+  description = "Alert when more than this many anomaly messages are published to the anomalies topic in 5 minutes (0: on any)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.anomaly_alert_threshold >= 0
+    error_message = "anomaly_alert_threshold must be >= 0."
+  }
+}

@@ -8,11 +8,9 @@ import (
 	"time"
 
 	"cloud.google.com/go/pubsub/v2"
-	"google.golang.org/api/option"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/example/clickstream/io/files"
+	"github.com/example/clickstream/io/internal/pubsubclient"
 )
 
 // ReadOptions configure Read and Acknowledge.
@@ -93,24 +91,10 @@ func subscriptionID(sub string) string {
 	return sub[strings.LastIndex(sub, "/")+1:]
 }
 
-// newClient opens a Pub/Sub client for project on endpoint: an emulator
-// (no TLS, no credentials) when endpoint or PUBSUB_EMULATOR_HOST is set,
-// else Google.
+// newClient opens a Pub/Sub client for project on endpoint (see
+// pubsubclient.New).
 func newClient(ctx context.Context, project, endpoint string) (*pubsub.Client, error) {
-	var opts []option.ClientOption
-	if endpoint != "" {
-		opts = append(opts,
-			option.WithEndpoint(endpoint),
-			option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
-			option.WithoutAuthentication(),
-			option.WithTelemetryDisabled(),
-		)
-	}
-	c, err := pubsub.NewClient(ctx, project, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("pubsub client for %q: %w", endpoint, err)
-	}
-	return c, nil
+	return pubsubclient.New(ctx, project, endpoint)
 }
 
 // effectiveEndpoint is the endpoint a client of o talks to ("" for Google).

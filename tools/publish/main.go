@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"cloud.google.com/go/pubsub/v2"
@@ -51,6 +52,7 @@ var (
 	lateFraction = flag.Float64("late_fraction", 0, "Fraction of messages held back and published after all others.")
 	seed         = flag.Uint64("seed", 1, "Seed for choosing the late messages.")
 	count        = flag.Bool("count", false, "Print the number of messages the input makes and exit.")
+	drain        = flag.String("drain", "", "Instead of publishing: receive --subscription until it is quiet for 5s, acknowledge, and print the messages and the distinct values of this attribute (e.g. trigger_id).")
 	createOnly   = flag.Bool("create_only", false, "Create the topic and subscription and exit (so that a reader can start before the messages come).")
 )
 
@@ -65,6 +67,9 @@ func main() {
 func run(ctx context.Context) error {
 	if *createOnly {
 		return setUp(ctx, func(*pubsub.Client, string) error { return nil })
+	}
+	if *drain != "" {
+		return setUp(ctx, func(client *pubsub.Client, _ string) error { return receiveAll(ctx, client) })
 	}
 	paths, err := expand(*input)
 	if err != nil {
@@ -133,6 +138,47 @@ func publish(ctx context.Context, client *pubsub.Client, topicName string, lines
 	secs := time.Since(started).Seconds()
 	slog.Info("published", "messages", len(order), "late", late,
 		"seconds", fmt.Sprintf("%.1f", secs), "per_second", int(float64(len(order))/secs))
+	return nil
+}
+
+// drainQuiet is how long --drain waits for a message before it stops.
+const drainQuiet = 5 * time.Second
+
+// receiveAll receives --subscription until no message comes for drainQuiet,
+// acknowledging each, and prints the count of messages and of distinct
+// values of the --drain attribute.
+func receiveAll(ctx context.Context, client *pubsub.Client) error {
+	if *subscription == "" {
+		return errors.New("--drain needs --subscription")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	ids := map[string]bool{}
+	n := 0
+	last := time.Now()
+	go func() {
+		for ctx.Err() == nil {
+			time.Sleep(time.Second)
+			mu.Lock()
+			if time.Since(last) >= drainQuiet {
+				cancel()
+			}
+			mu.Unlock()
+		}
+	}()
+	err := client.Subscriber(*subscription).Receive(ctx, func(_ context.Context, m *pubsub.Message) {
+		mu.Lock()
+		n++
+		ids[m.Attributes[*drain]] = true
+		last = time.Now()
+		mu.Unlock()
+		m.Ack()
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("receive %s: %w", *subscription, err)
+	}
+	fmt.Printf("%s: %d messages, %d distinct %s\n", *subscription, n, len(ids), *drain)
 	return nil
 }
 
