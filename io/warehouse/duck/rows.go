@@ -19,6 +19,7 @@ var rowSets = map[string]func() rowSet{
 	"state_device_days":      newRows[schemas.DeviceDay],
 	"state_device_user_runs": newRows[schemas.DeviceUserRun],
 	"state_page_days":        newRows[schemas.PageDay],
+	"state_user_days":        newRows[schemas.UserDay],
 	"state_dates":            newRows[schemas.StateDate],
 	"dim_device_users":       newRows[schemas.DeviceUser],
 	"dim_devices":            newRows[schemas.Device],

@@ -1,0 +1,11 @@
+-- All state_user_days rows, of the dates other than the step's, of the
+-- users that had a row on one of the step's dates before the step. Run only
+-- when there is one: it reads the whole state table.
+-- Parameters: none.
+-- Grain: that of state_user_days.
+-- Reads: state_user_days (every date but the step's), old_user_days,
+-- step_dates.
+SELECT *
+FROM state_user_days
+WHERE event_date NOT IN (SELECT event_date FROM step_dates)
+  AND user_key IN (SELECT user_key FROM old_user_days)
