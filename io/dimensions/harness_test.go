@@ -403,7 +403,7 @@ func (g *gen) draw() []facts {
 		}
 	}
 	for d := range days {
-		days[d].sessions = g.sessions(d, keyed)
+		days[d].sessions = g.sessions(d, keyed, days[d].events)
 	}
 	return days
 }
@@ -419,7 +419,7 @@ func (g *gen) redraw(d int, all []facts) facts {
 			}
 		}
 	}
-	f.sessions = g.sessions(d, keyed)
+	f.sessions = g.sessions(d, keyed, f.events)
 	return f
 }
 
@@ -427,9 +427,9 @@ func (g *gen) redraw(d int, all []facts) facts {
 // and starting at the edges of a login in keyed (the events of every date
 // that carry a user_key): at it, just before it, and exactly at or just
 // beyond the stitch window before it, often the device's first login; some
-// cross midnight. A session's user_key is one that events of day d carry,
-// as a session's user_key is that of its events; sessions tie in start.
-func (g *gen) sessions(d int, keyed []schemas.Event) []schemas.Session {
+// cross midnight. A session's user_key is one that day's events (today)
+// carry, as a session's user_key is that of its events.
+func (g *gen) sessions(d int, keyed, today []schemas.Event) []schemas.Session {
 	first := map[string]schemas.Event{}
 	for _, k := range keyed {
 		if f, ok := first[k.DeviceID]; !ok || k.EventTime.Before(f.EventTime) {
@@ -438,9 +438,9 @@ func (g *gen) sessions(d int, keyed []schemas.Event) []schemas.Session {
 	}
 	date := day0.AddDate(0, 0, d)
 	var users []string
-	for _, k := range keyed {
-		if k.EventDate.Equal(date) {
-			users = append(users, k.UserKey)
+	for _, e := range today {
+		if e.UserKey != "" {
+			users = append(users, e.UserKey)
 		}
 	}
 	var out []schemas.Session
