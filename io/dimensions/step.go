@@ -159,8 +159,10 @@ func (s *step) run(ctx context.Context) error {
 	if err := s.conditional(ctx, "surviving_pages", removedPages > 0); err != nil {
 		return err
 	}
-	if err := s.conditional(ctx, "recompute_user_days", replacedUserDays > 0); err != nil {
-		return err
+	for _, m := range []string{"recompute_user_days", "recompute_user_currencies"} {
+		if err := s.conditional(ctx, m, replacedUserDays > 0); err != nil {
+			return err
+		}
 	}
 	for _, m := range []struct {
 		name string

@@ -7,7 +7,8 @@
 -- then first_session_id); purchases add up, per currency.
 -- Parameters: @rebuild (BOOL).
 -- Grain: one row per user_key in new_user_days or old_user_days.
--- Reads: new_user_days, old_user_days, recompute_user_days, dim_users.
+-- Reads: new_user_days, old_user_days, recompute_user_days,
+-- recompute_user_currencies, dim_users.
 WITH old AS (
   SELECT user_key, first_session_id, first_session_at,
     first_traffic_source AS traffic_source, first_traffic_medium AS traffic_medium,
@@ -20,14 +21,23 @@ WITH old AS (
 ),
 parts AS (
   SELECT user_key, first_session_id, first_session_at, traffic_source, traffic_medium,
-    default_channel_group, purchases, first_purchase_at, last_purchase_at, revenue_by_currency
+    default_channel_group, purchases, first_purchase_at, last_purchase_at
   FROM new_user_days
   UNION ALL
-  SELECT user_key, first_session_id, first_session_at, traffic_source, traffic_medium,
-    default_channel_group, purchases, first_purchase_at, last_purchase_at, revenue_by_currency
-  FROM recompute_user_days
+  SELECT * FROM recompute_user_days
   UNION ALL
-  SELECT * FROM old
+  SELECT user_key, first_session_id, first_session_at, traffic_source, traffic_medium,
+    default_channel_group, purchases, first_purchase_at, last_purchase_at
+  FROM old
+),
+part_currencies AS (
+  SELECT n.user_key, c.currency, c.revenue, c.purchases
+  FROM new_user_days AS n, UNNEST(n.revenue_by_currency) AS c
+  UNION ALL
+  SELECT * FROM recompute_user_currencies
+  UNION ALL
+  SELECT o.user_key, c.currency, c.revenue, c.purchases
+  FROM old AS o, UNNEST(o.revenue_by_currency) AS c
 ),
 touched AS (
   SELECT user_key FROM new_user_days
@@ -47,9 +57,9 @@ bought AS (
   GROUP BY user_key
 ),
 currencies AS (
-  SELECT p.user_key, c.currency, SUM(c.revenue) AS revenue, CAST(SUM(c.purchases) AS INT64) AS purchases
-  FROM parts AS p, UNNEST(p.revenue_by_currency) AS c
-  GROUP BY p.user_key, c.currency
+  SELECT user_key, currency, SUM(revenue) AS revenue, CAST(SUM(purchases) AS INT64) AS purchases
+  FROM part_currencies
+  GROUP BY user_key, currency
 )
 SELECT t.user_key,
   f.first_session_id, f.first_session_at,
