@@ -46,7 +46,8 @@ touched AS (
 ),
 firsts AS (
   SELECT user_key, first_session_id, first_session_at, traffic_source, traffic_medium, default_channel_group,
-    ROW_NUMBER() OVER (PARTITION BY user_key ORDER BY first_session_at, first_session_id) AS n
+    ROW_NUMBER() OVER (
+      PARTITION BY user_key ORDER BY first_session_at NULLS LAST, first_session_id NULLS LAST) AS n
   FROM parts
   WHERE first_session_at IS NOT NULL
 ),
