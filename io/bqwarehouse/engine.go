@@ -231,25 +231,15 @@ func (e *Engine) Empty(ctx context.Context, name, query string, params models.Pa
 	if !ok {
 		return fmt.Errorf("%s: dry run gave no query statistics", name)
 	}
-	_, err = e.run(ctx, name, fmt.Sprintf("CREATE TEMP TABLE %s (%s)", name, columnDefs(stats.Schema)), nil)
-	return err
-}
-
-// columnDefs are the DDL column definitions of schema: a RECORD is a
-// STRUCT of its fields, a REPEATED column an ARRAY of its type.
-func columnDefs(schema bigquery.Schema) string {
-	defs := make([]string, len(schema))
-	for i, f := range schema {
-		t := typeName(f.Type)
-		if f.Type == bigquery.RecordFieldType {
-			t = "STRUCT<" + columnDefs(f.Schema) + ">"
+	defs := make([]string, len(stats.Schema))
+	for i, f := range stats.Schema {
+		if f.Repeated || f.Type == bigquery.RecordFieldType {
+			return fmt.Errorf("%s: column %s: only scalar columns are supported", name, f.Name)
 		}
-		if f.Repeated {
-			t = "ARRAY<" + t + ">"
-		}
-		defs[i] = f.Name + " " + t
+		defs[i] = f.Name + " " + typeName(f.Type)
 	}
-	return strings.Join(defs, ", ")
+	_, err = e.run(ctx, name, fmt.Sprintf("CREATE TEMP TABLE %s (%s)", name, strings.Join(defs, ", ")), nil)
+	return err
 }
 
 // Query implements dimensions.Engine.
