@@ -31,6 +31,20 @@ type User struct {
 	FirstSeenAt time.Time `parquet:"first_seen_at,timestamp(microsecond)"`
 	LastSeenAt  time.Time `parquet:"last_seen_at,timestamp(microsecond)"`
 	DeviceCount int64     `parquet:"device_count"`
+	// The first touch: the user's first session by its own user_key
+	// (session_start, then session_id) and its traffic, empty without one.
+	FirstSessionID           string    `parquet:"first_session_id,optional"`
+	FirstSessionAt           time.Time `parquet:"first_session_at,optional,timestamp(microsecond)"`
+	FirstTrafficSource       string    `parquet:"first_traffic_source,optional"`
+	FirstTrafficMedium       string    `parquet:"first_traffic_medium,optional"`
+	FirstDefaultChannelGroup string    `parquet:"first_default_channel_group,optional"`
+	// The user's purchase events by its own user_key: first and last
+	// event_time (zero without any), count, and revenue per currency
+	// (ordered by currency, NULL first), never summed across currencies.
+	FirstPurchaseAt   time.Time         `parquet:"first_purchase_at,optional,timestamp(microsecond)"`
+	LastPurchaseAt    time.Time         `parquet:"last_purchase_at,optional,timestamp(microsecond)"`
+	OrderCount        int64             `parquet:"order_count,optional"`
+	RevenueByCurrency []CurrencyRevenue `parquet:"revenue_by_currency,list"`
 }
 
 // Page is a row of dim_pages (see tables/dim_pages.json).

@@ -35,6 +35,7 @@ var rowTypes = map[string]reflect.Type{
 	"state_device_days":      reflect.TypeFor[DeviceDay](),
 	"state_device_user_runs": reflect.TypeFor[DeviceUserRun](),
 	"state_page_days":        reflect.TypeFor[PageDay](),
+	"state_user_days":        reflect.TypeFor[UserDay](),
 	"state_dates":            reflect.TypeFor[StateDate](),
 	"dimension_lease":        reflect.TypeFor[Lease](),
 

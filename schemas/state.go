@@ -36,6 +36,25 @@ type PageDay struct {
 	Path      string    `parquet:"path,optional"`
 }
 
+// UserDay is a row of state_user_days: one user's first session and its
+// purchases on one date, by the user's own user_key (fact_sessions.user_key
+// and fact_events.user_key of purchase events).
+type UserDay struct {
+	EventDate           time.Time `parquet:"event_date,date"`
+	UserKey             string    `parquet:"user_key"`
+	FirstSessionID      string    `parquet:"first_session_id,optional"`
+	FirstSessionAt      time.Time `parquet:"first_session_at,optional,timestamp(microsecond)"`
+	TrafficSource       string    `parquet:"traffic_source,optional"`
+	TrafficMedium       string    `parquet:"traffic_medium,optional"`
+	DefaultChannelGroup string    `parquet:"default_channel_group,optional"`
+	Purchases           int64     `parquet:"purchases"`
+	FirstPurchaseAt     time.Time `parquet:"first_purchase_at,optional,timestamp(microsecond)"`
+	LastPurchaseAt      time.Time `parquet:"last_purchase_at,optional,timestamp(microsecond)"`
+	// RevenueByCurrency is the date's purchase revenue per currency,
+	// ordered by currency (NULL first).
+	RevenueByCurrency []CurrencyRevenue `parquet:"revenue_by_currency,list"`
+}
+
 // StateDate is a row of state_dates: whether the dimension state of a date
 // reflects its facts.
 type StateDate struct {
@@ -59,6 +78,9 @@ func (r DeviceUserRun) PartitionDate() time.Time { return r.EventDate }
 
 // PartitionDate returns event_date.
 func (p PageDay) PartitionDate() time.Time { return p.EventDate }
+
+// PartitionDate returns event_date.
+func (u UserDay) PartitionDate() time.Time { return u.EventDate }
 
 // PartitionDate returns event_date.
 func (d StateDate) PartitionDate() time.Time { return d.EventDate }

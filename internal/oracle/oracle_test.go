@@ -138,3 +138,50 @@ func TestPages(t *testing.T) {
 		}
 	}
 }
+
+// UserTotals: first touch is the earliest session by the user's own
+// user_key (ties by session_id), whatever the order of the facts; purchases
+// count per currency, an absent revenue adding 0; anonymous purchases and
+// other users' sessions do not count.
+func TestUserTotals(t *testing.T) {
+	money := func(v float64) *float64 { return &v }
+	buy := func(user string, at time.Time, currency string, revenue *float64) schemas.Event {
+		e := ev("d1", user, at, "purchase")
+		e.Currency, e.Revenue = currency, revenue
+		return e
+	}
+	session := func(id, user string, start time.Time, source string) schemas.Session {
+		return schemas.Session{SessionID: id, UserKey: user, SessionStart: start, TrafficSource: source,
+			TrafficMedium: source + "-m", DefaultChannelGroup: source + "-g"}
+	}
+	users := []schemas.User{{UserKey: "A"}, {UserKey: "B"}}
+	events := []schemas.Event{
+		buy("A", at(2*time.Hour), "USD", money(2.5)),
+		buy("A", at(time.Hour), "EUR", money(10)),
+		buy("A", at(3*time.Hour), "USD", nil),
+		buy("A", at(4*time.Hour), "", money(1)),
+		buy("", at(5*time.Hour), "USD", money(100)),
+		ev("d1", "B", at(0), "page_view"),
+	}
+	sessions := []schemas.Session{
+		session("s3", "A", at(day), "late"),
+		session("s2", "A", at(0), "tie-second"),
+		session("s1", "A", at(0), "first"),
+		session("s0", "", at(-day), "anonymous"),
+		session("s9", "B", at(-time.Hour), "b"),
+	}
+	UserTotals(users, events, sessions)
+	want := []schemas.User{
+		{UserKey: "A", FirstSessionID: "s1", FirstSessionAt: at(0), FirstTrafficSource: "first",
+			FirstTrafficMedium: "first-m", FirstDefaultChannelGroup: "first-g",
+			FirstPurchaseAt: at(time.Hour), LastPurchaseAt: at(4 * time.Hour), OrderCount: 4,
+			RevenueByCurrency: []schemas.CurrencyRevenue{
+				{Currency: "", Revenue: 1, Purchases: 1}, {Currency: "EUR", Revenue: 10, Purchases: 1},
+				{Currency: "USD", Revenue: 2.5, Purchases: 2}}},
+		{UserKey: "B", FirstSessionID: "s9", FirstSessionAt: at(-time.Hour), FirstTrafficSource: "b",
+			FirstTrafficMedium: "b-m", FirstDefaultChannelGroup: "b-g"},
+	}
+	if !reflect.DeepEqual(users, want) {
+		t.Fatalf("got  %+v\nwant %+v", users, want)
+	}
+}

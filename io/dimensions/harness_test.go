@@ -176,6 +176,7 @@ func (w *wh) oracle() snapshot {
 	w.t.Helper()
 	events, sessions := w.facts()
 	dims := oracle.BuildDims(events)
+	oracle.UserTotals(dims.Users, events, sessions)
 	s := snapshot{DeviceUsers: dims.DeviceUsers, Devices: dims.Devices, Users: dims.Users, Pages: oracle.Pages(events, w.types)}
 	r := oracle.NewResolver(dims.DeviceUsers, w.window)
 	for _, x := range sessions {
@@ -200,7 +201,12 @@ func (s snapshot) sorted() snapshot {
 		s.Devices[i].FirstSeenAt, s.Devices[i].LastSeenAt = s.Devices[i].FirstSeenAt.UTC(), s.Devices[i].LastSeenAt.UTC()
 	}
 	for i := range s.Users {
-		s.Users[i].FirstSeenAt, s.Users[i].LastSeenAt = s.Users[i].FirstSeenAt.UTC(), s.Users[i].LastSeenAt.UTC()
+		u := &s.Users[i]
+		u.FirstSeenAt, u.LastSeenAt, u.FirstSessionAt = u.FirstSeenAt.UTC(), u.LastSeenAt.UTC(), u.FirstSessionAt.UTC()
+		u.FirstPurchaseAt, u.LastPurchaseAt = u.FirstPurchaseAt.UTC(), u.LastPurchaseAt.UTC()
+		if len(u.RevenueByCurrency) == 0 {
+			u.RevenueByCurrency = nil
+		}
 	}
 	return s
 }
@@ -359,8 +365,16 @@ func (g *gen) day(d int) []schemas.Event {
 			if !anonymous && g.rng.IntN(2) == 0 {
 				e.UserKey = g.pick(g.users)
 			}
-			if g.rng.IntN(5) == 0 {
+			switch g.rng.IntN(10) {
+			case 0, 1:
 				e.EventType = "login"
+			case 2:
+				// Revenue in quarters adds up exactly in any order.
+				e.EventType, e.Currency = "purchase", g.pick([]string{"EUR", "USD", ""})
+				if g.rng.IntN(4) > 0 {
+					r := float64(g.rng.IntN(400)) / 4
+					e.Revenue = &r
+				}
 			}
 			if g.rng.IntN(3) > 0 {
 				e.Platform = g.pick([]string{"web", "ios"})
@@ -389,7 +403,7 @@ func (g *gen) draw() []facts {
 		}
 	}
 	for d := range days {
-		days[d].sessions = g.sessions(d, keyed)
+		days[d].sessions = g.sessions(d, keyed, days[d].events)
 	}
 	return days
 }
@@ -405,7 +419,7 @@ func (g *gen) redraw(d int, all []facts) facts {
 			}
 		}
 	}
-	f.sessions = g.sessions(d, keyed)
+	f.sessions = g.sessions(d, keyed, f.events)
 	return f
 }
 
@@ -413,8 +427,9 @@ func (g *gen) redraw(d int, all []facts) facts {
 // and starting at the edges of a login in keyed (the events of every date
 // that carry a user_key): at it, just before it, and exactly at or just
 // beyond the stitch window before it, often the device's first login; some
-// cross midnight.
-func (g *gen) sessions(d int, keyed []schemas.Event) []schemas.Session {
+// cross midnight. A session's user_key is one that day's events (today)
+// carry, as a session's user_key is that of its events.
+func (g *gen) sessions(d int, keyed, today []schemas.Event) []schemas.Session {
 	first := map[string]schemas.Event{}
 	for _, k := range keyed {
 		if f, ok := first[k.DeviceID]; !ok || k.EventTime.Before(f.EventTime) {
@@ -422,6 +437,12 @@ func (g *gen) sessions(d int, keyed []schemas.Event) []schemas.Session {
 		}
 	}
 	date := day0.AddDate(0, 0, d)
+	var users []string
+	for _, e := range today {
+		if e.UserKey != "" {
+			users = append(users, e.UserKey)
+		}
+	}
 	var out []schemas.Session
 	for range g.rng.IntN(3 * len(g.devices)) {
 		dev, start := g.pick(g.devices), g.at(d)
@@ -437,9 +458,11 @@ func (g *gen) sessions(d int, keyed []schemas.Event) []schemas.Session {
 		}
 		g.n++
 		s := schemas.Session{SessionID: fmt.Sprintf("%ss%05d", g.prefix, g.n), SessionDate: date, DeviceID: dev,
-			SessionStart: start, SessionEnd: start.Add(time.Hour), DefaultChannelGroup: "Direct", DeviceType: "desktop", Version: 1}
-		if g.rng.IntN(4) == 0 {
-			s.UserKey = g.pick(g.users)
+			SessionStart: start, SessionEnd: start.Add(time.Hour), DeviceType: "desktop", Version: 1}
+		s.TrafficSource, s.TrafficMedium, s.DefaultChannelGroup = g.pick([]string{"google", "(direct)", "news"}),
+			g.pick([]string{"organic", "(none)", "email"}), g.pick([]string{"Organic Search", "Direct", "Email"})
+		if len(users) > 0 && g.rng.IntN(3) == 0 {
+			s.UserKey = g.pick(users)
 		}
 		s.ResolvedUserKey = s.UserKey
 		out = append(out, s)

@@ -125,8 +125,8 @@ func (s *step) run(ctx context.Context) error {
 		return err
 	}
 	for _, m := range []string{
-		"new_device_days", "new_device_user_runs", "new_page_days",
-		"old_device_days", "old_device_user_runs", "old_page_days",
+		"new_device_days", "new_device_user_runs", "new_page_days", "new_user_days",
+		"old_device_days", "old_device_user_runs", "old_page_days", "old_user_days",
 	} {
 		if _, err := s.materialize(ctx, m); err != nil {
 			return err
@@ -149,7 +149,7 @@ func (s *step) run(ctx context.Context) error {
 		return err
 	}
 	s.res.Touched, s.res.Recomputed = counts[0].(int64), counts[1].(int64)
-	recomputeUsers, removedPages := counts[2].(int64), counts[3].(int64)
+	recomputeUsers, removedPages, replacedUserDays := counts[2].(int64), counts[3].(int64), counts[4].(int64)
 	if err := s.conditional(ctx, "recompute_device_days", s.res.Recomputed > 0); err != nil {
 		return err
 	}
@@ -159,11 +159,17 @@ func (s *step) run(ctx context.Context) error {
 	if err := s.conditional(ctx, "surviving_pages", removedPages > 0); err != nil {
 		return err
 	}
+	for _, m := range []string{"recompute_user_days", "recompute_user_currencies"} {
+		if err := s.conditional(ctx, m, replacedUserDays > 0); err != nil {
+			return err
+		}
+	}
 	for _, m := range []struct {
 		name string
 		rows *int64
 	}{
 		{"new_bridge", nil},
+		{"user_totals", nil},
 		{"new_dim_device_users", &s.res.DeviceUsers},
 		{"new_dim_devices", &s.res.Devices},
 		{"new_dim_users", &s.res.Users},
@@ -381,6 +387,7 @@ func (s *step) outputs(dates []time.Time) []Output {
 		partitions("state_device_days", "new_device_days"),
 		partitions("state_device_user_runs", "new_device_user_runs"),
 		partitions("state_page_days", "new_page_days"),
+		partitions("state_user_days", "new_user_days"),
 		partitions("state_dates", "new_state_dates"),
 		whole("dim_device_users", "new_dim_device_users"),
 		whole("dim_devices", "new_dim_devices"),

@@ -66,6 +66,7 @@ var Rules = map[string]Rule{
 	"dim_users":              {Kind: Derived, Keys: []string{"user_key"}},
 	"state_device_days":      {Kind: Derived, Device: "device_id", At: "event_date"},
 	"state_device_user_runs": {Kind: Derived, Keys: []string{"user_key"}, Device: "device_id", At: "run_start_at"},
+	"state_user_days":        {Kind: Derived, Keys: []string{"user_key"}},
 
 	"dim_pages":        {Kind: Aggregate},
 	"state_page_days":  {Kind: Aggregate},

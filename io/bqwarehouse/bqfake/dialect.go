@@ -355,8 +355,31 @@ func callee(toks []token) string {
 func (tr *translator) emit(st *statement, toks []token) error {
 	var b strings.Builder
 	bound := map[string]bool{}
+	depth := 0        // open parentheses
+	var unnests []int // the depths at which a table UNNEST's argument closes
 	for i := 0; i < len(toks); {
 		t := toks[i]
+		switch {
+		case t.kind == tokWord && strings.EqualFold(t.text, "unnest") && i+1 < len(toks) && toks[i+1].text == "(" && tableItem(b.String()):
+			// A table UNNEST of a list of records: DuckDB's recursive UNNEST
+			// gives the records' fields as columns, as BigQuery's does.
+			b.WriteString("(SELECT UNNEST(")
+			depth++
+			unnests = append(unnests, depth)
+			i += 2
+			continue
+		case t.text == "(":
+			depth++
+		case t.text == ")":
+			if n := len(unnests); n > 0 && unnests[n-1] == depth {
+				b.WriteString(", recursive := true))")
+				unnests = unnests[:n-1]
+				depth--
+				i++
+				continue
+			}
+			depth--
+		}
 		switch t.kind {
 		case tokWord:
 			path, n := pathAt(toks[i:])
@@ -397,6 +420,15 @@ func (tr *translator) emit(st *statement, toks []token) error {
 	}
 	st.sql = b.String()
 	return nil
+}
+
+// tableItem reports whether SQL ending in before is followed by a FROM
+// item: after FROM, JOIN or a comma.
+func tableItem(before string) bool {
+	before = strings.TrimRight(before, " \t\n")
+	fields := strings.Fields(before)
+	return strings.HasSuffix(before, ",") ||
+		len(fields) > 0 && (strings.EqualFold(fields[len(fields)-1], "from") || strings.EqualFold(fields[len(fields)-1], "join"))
 }
 
 // pathAt reads a path of words joined by dots at the start of toks, and

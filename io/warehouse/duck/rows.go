@@ -19,6 +19,7 @@ var rowSets = map[string]func() rowSet{
 	"state_device_days":      newRows[schemas.DeviceDay],
 	"state_device_user_runs": newRows[schemas.DeviceUserRun],
 	"state_page_days":        newRows[schemas.PageDay],
+	"state_user_days":        newRows[schemas.UserDay],
 	"state_dates":            newRows[schemas.StateDate],
 	"dim_device_users":       newRows[schemas.DeviceUser],
 	"dim_devices":            newRows[schemas.Device],
@@ -103,10 +104,39 @@ func fieldIndex(typ reflect.Type, name string) int {
 
 // setField sets a row field from a normalized query value (see Result);
 // NULL is the field's zero value, as the warehouse stores an empty optional
-// field as NULL.
+// field as NULL. A list sets a slice element by element, and a struct value
+// (a REPEATED RECORD's element) sets the struct's fields by Parquet name.
 func setField(f reflect.Value, v any) error {
 	if v == nil {
 		f.SetZero()
+		return nil
+	}
+	switch v := v.(type) {
+	case []any:
+		if f.Kind() != reflect.Slice {
+			return fmt.Errorf("cannot store a list in %v", f.Type())
+		}
+		s := reflect.MakeSlice(f.Type(), len(v), len(v))
+		for i, x := range v {
+			if err := setField(s.Index(i), x); err != nil {
+				return err
+			}
+		}
+		f.Set(s)
+		return nil
+	case map[string]any:
+		if f.Kind() != reflect.Struct {
+			return fmt.Errorf("cannot store a struct in %v", f.Type())
+		}
+		for name, x := range v {
+			i := fieldIndex(f.Type(), name)
+			if i < 0 {
+				return fmt.Errorf("field %s is not a field of %v", name, f.Type())
+			}
+			if err := setField(f.Field(i), x); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	value := reflect.ValueOf(v)

@@ -1,0 +1,78 @@
+-- The first-touch and purchase columns of dim_users for the users whose
+-- state_user_days rows change. A user with a row on one of the step's dates
+-- before the step is recomputed from all its state rows (those of the other
+-- dates and the new ones). Any other user with a new row combines it with
+-- its old dim_users row (with @rebuild there is none: the step's dates are
+-- every date). First touch is the earliest first session (first_session_at,
+-- then first_session_id); purchases add up, per currency.
+-- Parameters: @rebuild (BOOL).
+-- Grain: one row per user_key in new_user_days or old_user_days.
+-- Reads: new_user_days, old_user_days, recompute_user_days,
+-- recompute_user_currencies, dim_users.
+WITH old AS (
+  SELECT user_key, first_session_id, first_session_at,
+    first_traffic_source AS traffic_source, first_traffic_medium AS traffic_medium,
+    first_default_channel_group AS default_channel_group,
+    COALESCE(order_count, 0) AS purchases, first_purchase_at, last_purchase_at, revenue_by_currency
+  FROM dim_users
+  WHERE NOT @rebuild
+    AND user_key IN (SELECT user_key FROM new_user_days)
+    AND user_key NOT IN (SELECT user_key FROM old_user_days)
+),
+parts AS (
+  SELECT user_key, first_session_id, first_session_at, traffic_source, traffic_medium,
+    default_channel_group, purchases, first_purchase_at, last_purchase_at
+  FROM new_user_days
+  UNION ALL
+  SELECT * FROM recompute_user_days
+  UNION ALL
+  SELECT user_key, first_session_id, first_session_at, traffic_source, traffic_medium,
+    default_channel_group, purchases, first_purchase_at, last_purchase_at
+  FROM old
+),
+part_currencies AS (
+  SELECT n.user_key, c.currency, c.revenue, c.purchases
+  FROM new_user_days AS n, UNNEST(n.revenue_by_currency) AS c
+  UNION ALL
+  SELECT * FROM recompute_user_currencies
+  UNION ALL
+  SELECT o.user_key, c.currency, c.revenue, c.purchases
+  FROM old AS o, UNNEST(o.revenue_by_currency) AS c
+),
+touched AS (
+  SELECT user_key FROM new_user_days
+  UNION DISTINCT
+  SELECT user_key FROM old_user_days
+),
+firsts AS (
+  SELECT user_key, first_session_id, first_session_at, traffic_source, traffic_medium, default_channel_group,
+    ROW_NUMBER() OVER (
+      PARTITION BY user_key ORDER BY first_session_at NULLS LAST, first_session_id NULLS LAST) AS n
+  FROM parts
+  WHERE first_session_at IS NOT NULL
+),
+bought AS (
+  SELECT user_key, CAST(SUM(purchases) AS INT64) AS purchases,
+    MIN(first_purchase_at) AS first_purchase_at, MAX(last_purchase_at) AS last_purchase_at
+  FROM parts
+  GROUP BY user_key
+),
+currencies AS (
+  SELECT user_key, currency, SUM(revenue) AS revenue, CAST(SUM(purchases) AS INT64) AS purchases
+  FROM part_currencies
+  GROUP BY user_key, currency
+)
+SELECT t.user_key,
+  f.first_session_id, f.first_session_at,
+  f.traffic_source AS first_traffic_source, f.traffic_medium AS first_traffic_medium,
+  f.default_channel_group AS first_default_channel_group,
+  b.first_purchase_at, b.last_purchase_at, COALESCE(b.purchases, 0) AS order_count,
+  (SELECT ARRAY_AGG(r ORDER BY r.currency NULLS FIRST)
+   FROM (
+     SELECT c.currency, c.revenue, c.purchases
+     FROM currencies AS c
+     WHERE c.user_key = t.user_key
+   ) AS r) AS revenue_by_currency
+FROM touched AS t
+LEFT JOIN firsts AS f ON f.user_key = t.user_key AND f.n = 1
+LEFT JOIN bought AS b ON b.user_key = t.user_key
