@@ -86,10 +86,10 @@ type Config struct {
 	// must be quiet for the cart to be abandoned (abandonment.DefaultAfter
 	// if 0).
 	AbandonAfter time.Duration
-	// FunnelEarlyEvery makes live_funnel_10m windows fire early every
-	// FunnelEarlyEvery of processing time (Dataflow only; 0 fires early by
-	// event count, see livefunnel.Options).
-	FunnelEarlyEvery time.Duration
+	// LiveEarlyEvery makes the windows of live_funnel_10m, live_products_1h
+	// and live_search_1h fire early every LiveEarlyEvery of processing time
+	// (Dataflow only; 0 fires early by event count, see livefunnel.Options).
+	LiveEarlyEvery time.Duration
 	// AbandonmentTopic and AnomalyTopic, when set, are the topics (in
 	// PubSub.Project) that cart_abandonment and live_anomalies rows are
 	// also published to, as JSON with a trigger_id or anomaly_id attribute.

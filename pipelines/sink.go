@@ -92,7 +92,8 @@ func (c Config) newSink() sink {
 }
 
 // streamedTables are the tables whose rows a streaming run counts.
-var streamedTables = []string{"fact_events", "fact_sessions", "bot_events", "dead_letter", "live_funnel_10m", "cart_abandonment", "live_anomalies"}
+var streamedTables = []string{"fact_events", "fact_sessions", "bot_events", "dead_letter",
+	"live_funnel_10m", "live_products_1h", "live_search_1h", "cart_abandonment", "live_anomalies"}
 
 // localSink writes into the local warehouse under c.Output: a batch run
 // stages its rows and commits them after the job (commit); a streaming run

@@ -60,7 +60,7 @@ var (
 	abandonAfter = flag.Duration("abandon_after", abandonment.DefaultAfter, "Streaming: how long (event time) a device with an open cart must be quiet for a cart_abandonment trigger.")
 	abandonTopic = flag.String("abandonment_topic", "", "Streaming: also publish cart_abandonment rows to this topic (id or projects/P/topics/T) as JSON with a trigger_id attribute (empty: no publish).")
 	anomalyTopic = flag.String("anomaly_topic", "", "Streaming: also publish live_anomalies rows to this topic as JSON with an anomaly_id attribute (empty: no publish).")
-	funnelEvery  = flag.Duration("funnel_early_every", 0, "Streaming on Dataflow: fire live_funnel_10m windows early every this much processing time (0 = early by event count; leave 0 on Prism).")
+	liveEvery    = flag.Duration("live_early_every", 0, "Streaming on Dataflow: fire the windows of live_funnel_10m, live_products_1h and live_search_1h early every this much processing time (0 = early by event count; leave 0 on Prism).")
 	dedupH       = flag.Duration("dedup_horizon", bydevice.DefaultDedupHorizon, "Streaming: how long (event time after a device's newest event) its event ids are kept for deduplication; state is ~100 B per id.")
 	sink         = flag.String("sink", pipelines.SinkLocal, "Where rows go: local (the --output warehouse) or bigquery (--bq_project, --bq_dataset; batch also --dates and --temp_location).")
 	bqProject    = flag.String("bq_project", "", "BigQuery sink: the project of the dataset.")
@@ -125,7 +125,7 @@ func config() (pipelines.Config, error) {
 		Topic:             *topic,
 		DedupHorizon:      *dedupH,
 		AbandonAfter:      *abandonAfter,
-		FunnelEarlyEvery:  *funnelEvery,
+		LiveEarlyEvery:    *liveEvery,
 		AbandonmentTopic:  *abandonTopic,
 		AnomalyTopic:      *anomalyTopic,
 		Dates:             owned,
@@ -198,7 +198,7 @@ func usage() {
 	for _, name := range []string{"mode", "input", "dates", "output", "run_id", "max_record_bytes", "max_file_bytes", "max_file_records", "hash_key", "ip_mode",
 		"internal_domains", "geo_db", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
 		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file", "rebuild_dimensions",
-		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon", "abandon_after", "funnel_early_every", "abandonment_topic", "anomaly_topic",
+		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon", "abandon_after", "live_early_every", "abandonment_topic", "anomaly_topic",
 		"sink", "bq_project", "bq_dataset", "create_tables", "cpuprofile"} {
 		own[name] = true
 		f := flag.Lookup(name)
