@@ -88,7 +88,7 @@ type Config struct {
 	AbandonAfter time.Duration
 	// LiveEarlyEvery makes the windows of live_funnel_10m, live_products_1h
 	// and live_search_1h fire early every LiveEarlyEvery of processing time
-	// (Dataflow only; 0 fires early by event count, see livefunnel.Options).
+	// (Dataflow only; 0 fires early by event count, see livewindow.Options).
 	LiveEarlyEvery time.Duration
 	// AbandonmentTopic and AnomalyTopic, when set, are the topics (in
 	// PubSub.Project) that cart_abandonment and live_anomalies rows are

@@ -10,6 +10,7 @@ import (
 	"github.com/example/clickstream/transforms/livefunnel"
 	"github.com/example/clickstream/transforms/liveproducts"
 	"github.com/example/clickstream/transforms/livesearch"
+	"github.com/example/clickstream/transforms/livewindow"
 )
 
 // liveTable is one live-analytics table of the streaming mode and its rows,
@@ -28,9 +29,9 @@ type liveTable struct {
 // entry here.
 func liveTables(s beam.Scope, c Config, kept beam.PCollection) []liveTable {
 	return []liveTable{
-		{"live_funnel_10m", livefunnel.Funnel(s.Scope("live_funnel"), kept, livefunnel.Options{EarlyEvery: c.LiveEarlyEvery}), "", ""},
-		{"live_products_1h", liveproducts.Products(s.Scope("live_products"), kept, liveproducts.Options{EarlyEvery: c.LiveEarlyEvery}), "", ""},
-		{"live_search_1h", livesearch.Searches(s.Scope("live_search"), kept, livesearch.Options{EarlyEvery: c.LiveEarlyEvery}), "", ""},
+		{"live_funnel_10m", livefunnel.Funnel(s.Scope("live_funnel"), kept, livewindow.Options{EarlyEvery: c.LiveEarlyEvery}), "", ""},
+		{"live_products_1h", liveproducts.Products(s.Scope("live_products"), kept, livewindow.Options{EarlyEvery: c.LiveEarlyEvery}), "", ""},
+		{"live_search_1h", livesearch.Searches(s.Scope("live_search"), kept, livewindow.Options{EarlyEvery: c.LiveEarlyEvery}), "", ""},
 		{"cart_abandonment", abandonment.Detect(s.Scope("cart_abandonment"), kept, abandonment.Options{After: c.AbandonAfter}), c.AbandonmentTopic, "trigger_id"},
 		{"live_anomalies", anomalies.Detect(s.Scope("live_anomalies"), kept, anomalies.Options{}), c.AnomalyTopic, "anomaly_id"},
 	}

@@ -3,7 +3,7 @@
 //
 // # Definition
 //
-// Tumbling event-time windows of Options.Window (10 min), per default_channel_group
+// Tumbling event-time windows of livewindow.Options.Window (10 min), per default_channel_group
 // and device_type of each event. In each window and group: the distinct
 // devices with a product_view, an add_to_cart, a checkout_start and a
 // purchase (each step counted on its own, so a device that bought without a
@@ -11,14 +11,14 @@
 // consecutive steps; and the purchases' revenue per currency. Streaming rows
 // carry no session id, so the unit is the device. A device whose events in a
 // window have two traffic classes counts in both groups, exactly as the
-// batch view sql/views/live_funnel_10m_batch.sql groups fact_events.
+// batch view sql/live/funnel_10m.sql groups fact_events.
 //
 // # Firings
 //
-// A window fires early while it is open (every Options.EarlyEvery of
-// processing time on Dataflow; every Options.EarlyAfter funnel events of a
-// group on Prism, see Options), on time when the watermark passes its end, and late once per late
-// event within Options.AllowedLateness; later events are dropped by the
+// A window fires early while it is open (every livewindow.Options.EarlyEvery of
+// processing time on Dataflow; every livewindow.Options.EarlyAfter funnel events of a
+// group on Prism, see livewindow.Options), on time when the watermark passes its end, and late once per late
+// event within livewindow.Options.AllowedLateness; later events are dropped by the
 // runner. Each firing writes a row with its pane index and timing.
 //
 // # Exact distinct counts across panes

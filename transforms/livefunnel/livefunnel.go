@@ -9,10 +9,10 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window/trigger"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/livewindow"
 )
 
 func init() {
@@ -30,18 +30,10 @@ var steps = map[string]int{"product_view": 0, "add_to_cart": 1, "checkout_start"
 // bots removed) and returns PCollection<schemas.LiveFunnel>, one row per
 // firing of a window and group, in the fixed windows (see the package
 // documentation). Events of other types than the four steps are ignored.
-func Funnel(s beam.Scope, events beam.PCollection, o Options) beam.PCollection {
+func Funnel(s beam.Scope, events beam.PCollection, o livewindow.Options) beam.PCollection {
 	s = s.Scope("livefunnel.Funnel")
-	o = mustOptions(o)
-	var early trigger.Trigger = trigger.AfterCount(o.EarlyAfter)
-	if o.EarlyEvery > 0 {
-		early = trigger.AfterProcessingTime().PlusDelay(o.EarlyEvery)
-	}
-	windowed := beam.WindowInto(s, window.NewFixedWindows(o.Window), beam.ParDo(s, markOf, events),
-		beam.Trigger(trigger.AfterEndOfWindow().EarlyFiring(trigger.Repeat(early)).LateFiring(trigger.Always())),
-		beam.AllowedLateness(o.AllowedLateness),
-		beam.PanesAccumulate(),
-	)
+	o = o.WithDefaults("livefunnel", DefaultWindow)
+	windowed := livewindow.Into(s, beam.ParDo(s, markOf, events), o)
 	return beam.ParDo(s, &paneFn{}, beam.GroupByKey(s, windowed))
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/example/clickstream/internal/eventstream"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/livewindow"
 )
 
 func init() {
@@ -85,7 +86,7 @@ func TestFunnel(t *testing.T) {
 		eventstream.Step{Watermark: t0.Add(10 * time.Minute)},
 		eventstream.Step{Add: []schemas.Event{bought("b", 5*time.Minute, 12.5, "USD"), bought("a", 9*time.Minute, 10, "EUR")}},
 		eventstream.Step{Watermark: t0.Add(20 * time.Minute)})
-	rows := Funnel(s, events, Options{EarlyAfter: 4, AllowedLateness: time.Hour})
+	rows := Funnel(s, events, livewindow.Options{EarlyAfter: 4, AllowedLateness: time.Hour})
 	all := beam.WindowInto(s, window.NewGlobalWindows(), beam.ParDo(s, keyAll, rows))
 	passert.Equals(s, beam.ParDo(s, panes, beam.GroupByKey(s, all)),
 		"first early: [0s,10m0s) 2026-03-02 search mobile pane=0 early funnel=2/1/0/0 rates=0.50,0.00,- revenue=",

@@ -3,7 +3,7 @@
 //
 // # Definition
 //
-// Tumbling event-time windows of Options.Window (1 h), per product and
+// Tumbling event-time windows of livewindow.Options.Window (1 h), per product and
 // category, as sql/product_performance.sql defines them: product_view and
 // add_to_cart events count under their product_id and category_id; the
 // items of purchase events under their item_id and item_category ("(none)"
@@ -17,10 +17,10 @@
 // # Firings
 //
 // As in transforms/livefunnel: early while the window is open (every
-// Options.EarlyEvery of processing time on Dataflow; every
-// Options.EarlyAfter marks of a product on Prism), on time when the
+// livewindow.Options.EarlyEvery of processing time on Dataflow; every
+// livewindow.Options.EarlyAfter marks of a product on Prism), on time when the
 // watermark passes the window's end, and late for late data within
-// Options.AllowedLateness. Each firing writes a row with its pane index and
+// livewindow.Options.AllowedLateness. Each firing writes a row with its pane index and
 // timing.
 //
 // # Exact figures across panes

@@ -10,10 +10,10 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window/trigger"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/livewindow"
 )
 
 func init() {
@@ -29,18 +29,10 @@ func init() {
 // firing of a window, product and category, in the fixed windows (see the
 // package documentation). Events other than product_view, add_to_cart and
 // purchase are ignored.
-func Products(s beam.Scope, events beam.PCollection, o Options) beam.PCollection {
+func Products(s beam.Scope, events beam.PCollection, o livewindow.Options) beam.PCollection {
 	s = s.Scope("liveproducts.Products")
-	o = mustOptions(o)
-	var early trigger.Trigger = trigger.AfterCount(o.EarlyAfter)
-	if o.EarlyEvery > 0 {
-		early = trigger.AfterProcessingTime().PlusDelay(o.EarlyEvery)
-	}
-	windowed := beam.WindowInto(s, window.NewFixedWindows(o.Window), beam.ParDo(s, marksOf, events),
-		beam.Trigger(trigger.AfterEndOfWindow().EarlyFiring(trigger.Repeat(early)).LateFiring(trigger.Always())),
-		beam.AllowedLateness(o.AllowedLateness),
-		beam.PanesAccumulate(),
-	)
+	o = o.WithDefaults("liveproducts", DefaultWindow)
+	windowed := livewindow.Into(s, beam.ParDo(s, marksOf, events), o)
 	return beam.ParDo(s, &paneFn{}, beam.GroupByKey(s, windowed))
 }
 

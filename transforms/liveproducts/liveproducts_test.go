@@ -16,6 +16,7 @@ import (
 
 	"github.com/example/clickstream/internal/eventstream"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/livewindow"
 )
 
 func init() {
@@ -81,7 +82,7 @@ func TestProducts(t *testing.T) {
 		eventstream.Step{Watermark: t0.Add(time.Hour + 10*time.Minute)},
 		eventstream.Step{Add: []schemas.Event{bought(30*time.Minute, "USD", item("shoe", "feet", 5, -1), schemas.Item{ItemID: "shoe", ItemCategory: "feet", Price: ptr(7.0), Currency: "GBP"})}},
 		eventstream.Step{Watermark: t0.Add(3 * time.Hour)})
-	rows := Products(s, events, Options{EarlyAfter: 3, AllowedLateness: time.Hour})
+	rows := Products(s, events, livewindow.Options{EarlyAfter: 3, AllowedLateness: time.Hour})
 	all := beam.WindowInto(s, window.NewGlobalWindows(), beam.ParDo(s, keyByProduct, rows))
 	passert.Equals(s, beam.ParDo(s, panes, beam.GroupByKey(s, all)),
 		"[0s,1h0m0s) 2026-03-02 shoe feet first early: pane=0 views=2 carts=1 units=0 revenue=",

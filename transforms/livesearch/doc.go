@@ -3,7 +3,7 @@
 //
 // # Definition
 //
-// Tumbling event-time windows of Options.Window (1 h), per normalized query
+// Tumbling event-time windows of livewindow.Options.Window (1 h), per normalized query
 // (Normalize: lowercased, runs of spaces made one space, trimmed of spaces;
 // search events whose query is then empty are ignored). In each window, of
 // the query's search events: the searches, those that reported a
@@ -17,7 +17,7 @@
 //
 // A stateful DoFn keyed by device, in the global window, keeps the device's
 // searches and product views/purchases of the last Within +
-// Options.AllowedLateness of event time (state only: per-key timers are
+// livewindow.Options.AllowedLateness of event time (state only: per-key timers are
 // broken on Prism, beam#35771). When a search and a later visit within
 // Within meet, in either arrival order, it emits one "followed" mark for the
 // search, timestamped at the search's event time and keyed by its query, and
@@ -29,9 +29,9 @@
 // # Firings and exact counts
 //
 // As in transforms/livefunnel: early while the window is open (every
-// Options.EarlyEvery of processing time on Dataflow; every
-// Options.EarlyAfter marks of a query on Prism), on time, and late within
-// Options.AllowedLateness. Panes accumulate: every firing counts the
+// livewindow.Options.EarlyEvery of processing time on Dataflow; every
+// livewindow.Options.EarlyAfter marks of a query on Prism), on time, and late within
+// livewindow.Options.AllowedLateness. Panes accumulate: every firing counts the
 // distinct search event ids among all the window's marks so far, so a
 // repeated pane or a redelivered event gives the same row.
 package livesearch

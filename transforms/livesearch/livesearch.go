@@ -9,11 +9,11 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window/trigger"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/state"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/livewindow"
 )
 
 func init() {
@@ -42,21 +42,13 @@ func Normalize(q string) string {
 // bots removed) and returns PCollection<schemas.LiveSearch>, one row per
 // firing of a window and query, in the fixed windows (see the package
 // documentation).
-func Searches(s beam.Scope, events beam.PCollection, o Options) beam.PCollection {
+func Searches(s beam.Scope, events beam.PCollection, o livewindow.Options) beam.PCollection {
 	s = s.Scope("livesearch.Searches")
-	o = mustOptions(o)
+	o = o.WithDefaults("livesearch", DefaultWindow)
 	global := beam.WindowInto(s, window.NewGlobalWindows(), events)
 	follow := &followFn{Horizon: (Within + o.AllowedLateness).Milliseconds(), Recent: state.MakeValueState[recent]("recent")}
 	followed := beam.ParDo(s, follow, beam.ParDo(s, visitOf, global))
-	var early trigger.Trigger = trigger.AfterCount(o.EarlyAfter)
-	if o.EarlyEvery > 0 {
-		early = trigger.AfterProcessingTime().PlusDelay(o.EarlyEvery)
-	}
-	windowed := beam.WindowInto(s, window.NewFixedWindows(o.Window), beam.Flatten(s, beam.ParDo(s, searchOf, global), followed),
-		beam.Trigger(trigger.AfterEndOfWindow().EarlyFiring(trigger.Repeat(early)).LateFiring(trigger.Always())),
-		beam.AllowedLateness(o.AllowedLateness),
-		beam.PanesAccumulate(),
-	)
+	windowed := livewindow.Into(s, beam.Flatten(s, beam.ParDo(s, searchOf, global), followed), o)
 	return beam.ParDo(s, &paneFn{}, beam.GroupByKey(s, windowed))
 }
 

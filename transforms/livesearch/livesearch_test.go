@@ -15,6 +15,7 @@ import (
 
 	"github.com/example/clickstream/internal/eventstream"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/livewindow"
 )
 
 func init() {
@@ -70,7 +71,7 @@ func TestSearches(t *testing.T) {
 		eventstream.Step{Watermark: t0.Add(time.Hour + 10*time.Minute)},
 		eventstream.Step{Add: []schemas.Event{ev("b", "purchase", 70*time.Minute)}},
 		eventstream.Step{Watermark: t0.Add(3 * time.Hour)})
-	rows := Searches(s, events, Options{EarlyAfter: 2, AllowedLateness: time.Hour})
+	rows := Searches(s, events, livewindow.Options{EarlyAfter: 2, AllowedLateness: time.Hour})
 	all := beam.WindowInto(s, window.NewGlobalWindows(), beam.ParDo(s, keyByQuery, rows))
 	passert.Equals(s, beam.ParDo(s, panes, beam.GroupByKey(s, all)),
 		"[0s,1h0m0s) 2026-03-02 red shoes first early: pane=0 searches=2 reported=2 zero=1 share=0.50 followed=0",
