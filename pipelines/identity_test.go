@@ -258,6 +258,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 		"run_outcomes/" + runDate, "run_partitions/" + runDate, "runs/" + runDate,
 		"state_dates/event_date=2026-11-03", "state_device_days/event_date=2026-11-03",
 		"state_device_user_runs/event_date=2026-11-03", "state_page_days/event_date=2026-11-03",
+		"state_user_days/event_date=2026-11-03",
 	}
 	if got := changedDirs(before, after); !slices.Equal(got, want) {
 		t.Errorf("run 2 changed %v, want %v", got, want)

@@ -66,6 +66,8 @@ var sinkRows = map[string]any{
 
 	"cart_abandonment": schemas.CartAbandonment{},
 	"live_funnel_10m":  schemas.LiveFunnel{},
+	"live_products_1h": schemas.LiveProduct{},
+	"live_search_1h":   schemas.LiveSearch{},
 	"live_anomalies":   schemas.Anomaly{},
 }
 
@@ -207,6 +209,7 @@ func TestEveryTableHasAPlan(t *testing.T) {
 		"state_device_days":      reflect.TypeFor[schemas.DeviceDay](),
 		"state_device_user_runs": reflect.TypeFor[schemas.DeviceUserRun](),
 		"state_page_days":        reflect.TypeFor[schemas.PageDay](),
+		"state_user_days":        reflect.TypeFor[schemas.UserDay](),
 		"state_dates":            reflect.TypeFor[schemas.StateDate](),
 
 		"runs":           reflect.TypeFor[schemas.Run](),
