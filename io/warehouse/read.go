@@ -142,7 +142,16 @@ func openParquet(path string) (*os.File, *parquet.File, error) {
 	return f, pf, nil
 }
 
+// countFile reads every row of the Parquet file at path and returns how
+// many it holds.
 func countFile(path string) (int64, error) {
+	return eachRow(path, func(parquet.Row) error { return nil })
+}
+
+// eachRow calls fn with every row of the Parquet file at path, in order (a
+// row is only valid during the call), and returns how many rows it read,
+// which must be what the file's footer says.
+func eachRow(path string, fn func(parquet.Row) error) (int64, error) {
 	f, pf, err := openParquet(path)
 	if err != nil {
 		return 0, err
@@ -154,6 +163,11 @@ func countFile(path string) (int64, error) {
 	var n int64
 	for {
 		k, err := r.ReadRows(buf)
+		for _, row := range buf[:k] {
+			if ferr := fn(row); ferr != nil {
+				return 0, ferr
+			}
+		}
 		n += int64(k)
 		if errors.Is(err, io.EOF) {
 			break

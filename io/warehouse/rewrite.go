@@ -1,9 +1,7 @@
 package warehouse
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -69,31 +67,13 @@ func StageKept(out, runID, table string, dates []time.Time, keep func(date time.
 // copyKept writes the rows of the file at path that keep accepts to p, and
 // returns how many it dropped.
 func copyKept(path string, p *partWriter, keep func(parquet.Row) bool) (int64, error) {
-	f, pf, err := openParquet(path)
-	if err != nil {
-		return 0, err
-	}
-	defer closeRead(f)
-	r := parquet.NewReader(pf)
-	defer closeRead(r)
-	buf := make([]parquet.Row, 256)
 	var dropped int64
-	for {
-		k, err := r.ReadRows(buf)
-		for _, row := range buf[:k] {
-			if !keep(row) {
-				dropped++
-				continue
-			}
-			if werr := p.enc.WriteRow(row); werr != nil {
-				return 0, werr
-			}
+	_, err := eachRow(path, func(row parquet.Row) error {
+		if !keep(row) {
+			dropped++
+			return nil
 		}
-		if errors.Is(err, io.EOF) {
-			return dropped, nil
-		}
-		if err != nil {
-			return 0, fmt.Errorf("read %s: %w", path, err)
-		}
-	}
+		return p.enc.WriteRow(row)
+	})
+	return dropped, err
 }
