@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
@@ -82,11 +81,10 @@ func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam
 			revenue[m.Currency] += m.Revenue
 		}
 	}
-	start := w.(window.IntervalWindow).Start.ToTime().UTC()
+	date, start, end := livewindow.Bounds(w)
 	class, deviceType, _ := strings.Cut(group, "\t")
 	r := schemas.LiveFunnel{
-		WindowDate:  time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC),
-		WindowStart: start, WindowEnd: w.(window.IntervalWindow).End.ToTime().UTC(),
+		WindowDate: date, WindowStart: start, WindowEnd: end,
 		DefaultChannelGroup: class, DeviceType: deviceType,
 		PaneIndex: pane.Index, PaneTiming: schemas.PaneTimingOf(pane.Timing),
 		ProductViewers: int64(len(devices[0])), CartAdders: int64(len(devices[1])),

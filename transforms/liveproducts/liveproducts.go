@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/schemas"
@@ -87,11 +86,10 @@ type paneFn struct {
 func (fn *paneFn) Setup() { fn.panes = beam.NewCounter("liveproducts", "panes") }
 
 func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam.Window, product string, marks func(*mark) bool, emit func(schemas.LiveProduct)) {
-	start := w.(window.IntervalWindow).Start.ToTime().UTC()
+	date, start, end := livewindow.Bounds(w)
 	id, category, _ := strings.Cut(product, "\t")
 	r := schemas.LiveProduct{
-		WindowDate:  time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC),
-		WindowStart: start, WindowEnd: w.(window.IntervalWindow).End.ToTime().UTC(),
+		WindowDate: date, WindowStart: start, WindowEnd: end,
 		ProductID: id, CategoryID: category,
 		PaneIndex: pane.Index, PaneTiming: schemas.PaneTimingOf(pane.Timing),
 		FiredAt: time.Now().UTC(),

@@ -175,10 +175,9 @@ func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam
 		reported[m.EventID] = reported[m.EventID] || m.Reported
 		noHits[m.EventID] = noHits[m.EventID] || m.NoHits
 	}
-	start := w.(window.IntervalWindow).Start.ToTime().UTC()
+	date, start, end := livewindow.Bounds(w)
 	r := schemas.LiveSearch{
-		WindowDate:  time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC),
-		WindowStart: start, WindowEnd: w.(window.IntervalWindow).End.ToTime().UTC(),
+		WindowDate: date, WindowStart: start, WindowEnd: end,
 		Query:     query,
 		PaneIndex: pane.Index, PaneTiming: schemas.PaneTimingOf(pane.Timing),
 		Searches: int64(len(searches)), ReportedSearches: count(reported), ZeroResultSearches: count(noHits),

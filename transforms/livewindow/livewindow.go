@@ -76,3 +76,11 @@ func Into(s beam.Scope, col beam.PCollection, o Options) beam.PCollection {
 		beam.PanesAccumulate(),
 	)
 }
+
+// Bounds returns the UTC date (the live tables' partition), start and end
+// of a window that Into made.
+func Bounds(w beam.Window) (date, start, end time.Time) {
+	iw := w.(window.IntervalWindow)
+	start, end = iw.Start.ToTime().UTC(), iw.End.ToTime().UTC()
+	return start.Truncate(24 * time.Hour), start, end
+}
