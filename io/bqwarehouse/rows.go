@@ -204,6 +204,27 @@ func PartitionRows(ctx context.Context, r *JobRunner, dataset, base string, tabl
 	return out, nil
 }
 
+// Query runs query, a SELECT in dataset with the parameters of params it
+// uses (queryParameters), as a query job run by r with base id base, and
+// returns its rows: NULL as nil, INT64 as int64, DATE and TIMESTAMP as
+// time.Time in UTC, an ARRAY as []bigquery.Value. A run of the same base
+// finds the job of an earlier attempt and reads its result again.
+func Query(ctx context.Context, r *JobRunner, dataset, base, query string, params models.Params) ([][]any, error) {
+	cfg, err := queryConfig(r, dataset, query, params)
+	if err != nil {
+		return nil, fmt.Errorf("bigquery: query: %w", err)
+	}
+	res, err := r.Run(ctx, safeJobID(base), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("bigquery: query: %w", err)
+	}
+	rows, err := readRows(ctx, res)
+	if err != nil {
+		return nil, fmt.Errorf("bigquery: query: %w", err)
+	}
+	return rows, nil
+}
+
 // queryConfig is a query job of query in dataset, with the parameters it
 // uses.
 func queryConfig(r *JobRunner, dataset, query string, params models.Params) (*bigquery.QueryConfig, error) {
