@@ -39,7 +39,7 @@ func ReplaceRows(ctx context.Context, r *JobRunner, dataset, base string, params
 	for k, v := range params {
 		all[k] = v
 	}
-	stmts := []string{"BEGIN TRANSACTION"}
+	var stmts []string
 	for n, rp := range replaces {
 		if err := checkNames(rp.Table); err != nil {
 			return fmt.Errorf("bigquery: replace rows: %w", err)
@@ -54,15 +54,26 @@ func ReplaceRows(ctx context.Context, r *JobRunner, dataset, base string, params
 		}
 		stmts = append(stmts, insert)
 	}
-	stmts = append(stmts, "COMMIT TRANSACTION")
-	cfg, err := queryConfig(r, dataset, strings.Join(stmts, ";\n")+";", all)
-	if err != nil {
-		return fmt.Errorf("bigquery: replace rows: %w", err)
-	}
-	if _, err := r.Run(ctx, safeJobID(base), cfg); err != nil {
+	if err := Transaction(ctx, r, dataset, base, all, stmts); err != nil {
 		return fmt.Errorf("bigquery: replace rows: %w", err)
 	}
 	return nil
+}
+
+// Transaction runs statements (DML, without their semicolons) as one
+// multi-statement transaction, a query job run by r with base id base in
+// dataset, with the parameters of params they use: BigQuery commits all of
+// them or none. A job holds at most BigQuery's 10,000 parameters and 1 MB
+// of SQL.
+func Transaction(ctx context.Context, r *JobRunner, dataset, base string, params models.Params, statements []string) error {
+	stmts := append([]string{"BEGIN TRANSACTION"}, statements...)
+	stmts = append(stmts, "COMMIT TRANSACTION")
+	cfg, err := queryConfig(r, dataset, strings.Join(stmts, ";\n")+";", params)
+	if err != nil {
+		return err
+	}
+	_, err = r.Run(ctx, safeJobID(base), cfg)
+	return err
 }
 
 // insertRows is the INSERT of rows into table, adding their values to

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -69,12 +70,14 @@ func FileBigQuery(ctx context.Context, bq BigQuery, runID string, requests []sch
 //     line: the rule becomes a CASE with one branch per request, in request
 //     order, so that a row is the first matching request's, as locally.
 //  3. The raw plan is made and written to bq.PlanDir.
-//  4. One transaction of DML (bqwarehouse.ReplaceRows) deletes, per
-//     partition that loses rows, DELETE FROM t WHERE <partition column> =
-//     DATE 'YYYY-MM-DD' AND (<the rule of the requests erased there>);
-//     marks the erased fact_events dates pending in state_dates (as
-//     MarkPending does), and inserts the log rows. BigQuery commits all of
-//     it or none; its job id is derived from the run, so a retry finds it.
+//  4. One transaction of DML (bqwarehouse.Transaction) deletes, per table
+//     that loses rows, DELETE FROM t WHERE <partition column> IN (DATE
+//     'YYYY-MM-DD', ...) AND (<the rule of every request, as one
+//     condition>), naming only the partitions that lose rows; marks the
+//     erased fact_events dates pending in state_dates
+//     (bqwarehouse.PendingStatements, what MarkPending runs), and inserts
+//     the log rows. BigQuery commits all of it or none; its job id is
+//     derived from the run, so a retry finds it.
 //  5. The raw files are rewritten, and the dimension step (bqwarehouse's
 //     Engine) rebuilds the dimensions of the pending dates.
 //
@@ -109,14 +112,14 @@ func EraseBigQuery(ctx context.Context, opts Options, bq BigQuery) (Result, erro
 	opts.progress("staging")
 	removed := map[string]map[partitionKey]int64{}
 	targets := rawTargets{}
-	var replaces []bqwarehouse.Replace
+	var statements []string
 	params := models.Params{}
 	for _, table := range rowTables() {
-		rp, err := bqErased(ctx, bq, token, table, subjects, params, removed, targets)
+		st, err := bqErased(ctx, bq, token, table, subjects, params, removed, targets)
 		if err != nil {
 			return res, err
 		}
-		replaces = append(replaces, rp...)
+		statements = append(statements, st...)
 	}
 	plan, err := planRaw(ctx, raw, targets, subjects, opts.Keys)
 	if err != nil {
@@ -133,18 +136,17 @@ func EraseBigQuery(ctx context.Context, opts Options, bq BigQuery) (Result, erro
 	}
 	slices.SortFunc(factDates, time.Time.Compare)
 	if len(factDates) > 0 {
-		replaces = append(replaces, bqwarehouse.Replace{Table: "state_dates", Where: "event_date IN (" + dateLiterals(factDates) + ")",
-			Rows: anys(dimensions.Pending(res.RunID, factDates))})
+		statements = append(statements, bqwarehouse.PendingStatements(factDates)...)
 	}
 	res.Log = logRows(res.RunID, subjects, removed, res.RawFiles, started, now().UTC())
 	params["run_id"] = res.RunID
-	replaces = append(replaces, bqwarehouse.Replace{Table: "erasure_log", Where: "run_id = @run_id", Rows: anys(res.Log)})
+	statements = append(statements, insertLog(res.Log, params))
 	if err := writePlan(bq.PlanDir, res.RunID, plan); err != nil {
 		return res, err
 	}
 	opts.progress("committing")
-	if err := bqwarehouse.ReplaceRows(ctx, bq.Runner, bq.Dataset, "clickstream_"+res.RunID+"_erase", params, replaces); err != nil {
-		return res, fmt.Errorf("erasure: %w", err)
+	if err := bqwarehouse.Transaction(ctx, bq.Runner, bq.Dataset, "clickstream_"+res.RunID+"_erase", params, statements); err != nil {
+		return res, fmt.Errorf("erasure: commit: %w", err)
 	}
 	res.summarize(pending)
 	return res, finish(ctx, raw, bq.PlanDir, res.RunID, plan, factDates, opts, dims)
@@ -235,18 +237,18 @@ func bqSubjects(ctx context.Context, bq BigQuery, token string, requests []schem
 }
 
 // bqErased finds table's rows of subjects (one SELECT), counts them in
-// removed and their raw lines in targets, and returns the DELETE of each
-// partition that holds some, adding the parameters they use to params.
+// removed and their raw lines in targets, and returns the DELETE of them:
+// in the partitions that hold some (partition column IN (DATE literals)),
+// the rows matching any subject's rule. It adds the parameters they use to
+// params.
 func bqErased(ctx context.Context, bq BigQuery, token, table string, subjects []*subject, params models.Params,
-	removed map[string]map[partitionKey]int64, targets rawTargets) ([]bqwarehouse.Replace, error) {
+	removed map[string]map[partitionKey]int64, targets rawTargets) ([]string, error) {
 	rule := Rules[table]
 	partCol := schemas.MustTable(table).TimePartitioning.Field
-	conds := make([]string, len(subjects))
 	var branches []string
 	for i, s := range subjects {
-		conds[i] = bqCondition(table, rule, s, fmt.Sprintf("s%d", i), params)
-		if conds[i] != "" {
-			branches = append(branches, fmt.Sprintf("WHEN %s THEN %d", conds[i], i))
+		if cond := bqCondition(table, rule, s, fmt.Sprintf("s%d", i), params); cond != "" {
+			branches = append(branches, fmt.Sprintf("WHEN %s THEN %d", cond, i))
 		}
 	}
 	if len(branches) == 0 {
@@ -262,7 +264,7 @@ func bqErased(ctx context.Context, bq BigQuery, token, table string, subjects []
 	if err != nil {
 		return nil, fmt.Errorf("erasure: %w", err)
 	}
-	inPartition := map[time.Time][]int{} // subjects erased per partition
+	var dates []time.Time
 	for _, r := range rows {
 		i, _ := r[0].(int64)
 		date, _ := r[1].(time.Time)
@@ -271,8 +273,8 @@ func bqErased(ctx context.Context, bq BigQuery, token, table string, subjects []
 			removed[id] = map[partitionKey]int64{}
 		}
 		removed[id][partitionKey{table, date}]++
-		if !slices.Contains(inPartition[date], int(i)) {
-			inPartition[date] = append(inPartition[date], int(i))
+		if !slices.ContainsFunc(dates, date.Equal) {
+			dates = append(dates, date)
 		}
 		if len(r) == 4 {
 			if line, ok := r[3].(int64); ok && line > 0 {
@@ -280,22 +282,68 @@ func bqErased(ctx context.Context, bq BigQuery, token, table string, subjects []
 			}
 		}
 	}
-	dates := make([]time.Time, 0, len(inPartition))
-	for d := range inPartition {
-		dates = append(dates, d)
+	if len(dates) == 0 {
+		return nil, nil
 	}
 	slices.SortFunc(dates, time.Time.Compare)
-	replaces := make([]bqwarehouse.Replace, len(dates))
-	for n, d := range dates {
-		slices.Sort(inPartition[d])
-		var or []string
-		for _, i := range inPartition[d] {
-			or = append(or, conds[i])
+	cond := bqCondition(table, rule, union(subjects), "all", params)
+	return []string{fmt.Sprintf("DELETE FROM %s WHERE %s IN (%s) AND %s", table, partCol, dateLiterals(dates), cond)}, nil
+}
+
+// union is the subject whose rows are those of any of subjects: a row
+// matches one rule part of a subject exactly when it matches that part of
+// the union, so the union's rule is the disjunction of theirs, whose SQL
+// does not grow with the number of subjects (but for their periods).
+func union(subjects []*subject) *subject {
+	u := &subject{keys: map[string]bool{}, devices: map[string]bool{}, periods: map[string][]schemas.DeviceUser{}, sessions: map[string]bool{}}
+	needles := map[string]bool{}
+	for _, s := range subjects {
+		maps.Copy(u.keys, s.keys)
+		maps.Copy(u.devices, s.devices)
+		maps.Copy(u.sessions, s.sessions)
+		for d, ps := range s.periods {
+			u.periods[d] = append(u.periods[d], ps...)
 		}
-		replaces[n] = bqwarehouse.Replace{Table: table,
-			Where: fmt.Sprintf("%s = %s AND (%s)", partCol, dateLiterals([]time.Time{d}), strings.Join(or, " OR "))}
+		for _, n := range s.needles {
+			needles[n] = true
+		}
 	}
-	return replaces, nil
+	u.needles = sortedKeys(needles)
+	return u
+}
+
+// insertLog is the INSERT of the log rows of one erasure (run id @run_id,
+// added to params with the request ids, raw files and times): values the
+// erasure makes itself (table names, dates, counts, statuses) are
+// literals, so that the job's parameters grow with the requests and raw
+// files, not with the rows.
+func insertLog(log []schemas.ErasureLog, params models.Params) string {
+	names := map[any]string{}
+	param := func(v any) string {
+		if _, ok := names[v]; !ok {
+			names[v] = fmt.Sprintf("log_%d", len(names))
+			params[names[v]] = v
+		}
+		return "@" + names[v]
+	}
+	partition := func(p string) string {
+		if p == "" {
+			return "NULL"
+		}
+		return "'" + p + "'"
+	}
+	tuples := make([]string, len(log))
+	for i, l := range log {
+		file := "NULL"
+		if l.RawFile != "" {
+			file = param(l.RawFile)
+		}
+		tuples[i] = fmt.Sprintf("(%s, @run_id, %s, %s, %s, %d, %s, %s, %s)", param(l.RequestID), "'"+l.Target+"'",
+			partition(l.Partition), file, l.RowsRemoved, "'"+l.Status+"'", param(l.StartedAt),
+			param(l.FinishedAt))
+	}
+	return "INSERT INTO erasure_log (request_id, run_id, target, partition, raw_file, rows_removed, status, started_at, finished_at) VALUES\n" +
+		strings.Join(tuples, ",\n")
 }
 
 // bqCondition is rule's match of s as a GoogleSQL condition on table's
@@ -412,14 +460,6 @@ func sortedKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
-	return out
-}
-
-func anys[T any](rows []T) []any {
-	out := make([]any, len(rows))
-	for i, r := range rows {
-		out[i] = r
-	}
 	return out
 }
 
