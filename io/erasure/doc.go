@@ -9,7 +9,7 @@
 //	rows, err := erasure.Hash(filed, keys)
 //	err = erasure.File(out, runID, rows)
 //	res, err := erasure.Erase(ctx, erasure.Options{Warehouse: out, Keys: keys})
-//	hits, err := erasure.Verify(out, rawGlobs, rows) // none: no trace left
+//	hits, err := erasure.Verify(ctx, nil, out, rawGlobs, rows) // none: no trace left
 //
 // Rules says, for every table of schemas/tables, how its rows are matched to
 // a request, or that the table is derived (rebuilt by the dimension step),
