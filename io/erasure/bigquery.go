@@ -172,6 +172,13 @@ func rowTables() []string {
 	return tables
 }
 
+// BigQueryRequests reads every request filed in bq's erasure_requests (for
+// Verify).
+func BigQueryRequests(ctx context.Context, bq BigQuery) ([]schemas.ErasureRequest, error) {
+	requests, _, err := bqRecord(ctx, bq, readToken())
+	return requests, err
+}
+
 // bqRecord reads erasure_requests and the request, run and status of
 // erasure_log.
 func bqRecord(ctx context.Context, bq BigQuery, token string) ([]schemas.ErasureRequest, []schemas.ErasureLog, error) {
