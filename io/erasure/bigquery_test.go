@@ -97,8 +97,9 @@ func TestEraseBigQueryEqualsLocal(t *testing.T) {
 	if len(remote.Requests) != len(filed) || remote.Removed["fact_events"] == 0 || len(remote.RawFiles) == 0 {
 		t.Fatalf("erasure did too little: %+v", remote.Removed)
 	}
-	statements := checkScoped(t, srv.Jobs()[jobsBefore:])
-	t.Logf("%d statements changed rows on BigQuery", statements)
+	jobs := srv.Jobs()[jobsBefore:]
+	statements := checkScoped(t, jobs)
+	t.Logf("%d jobs, of which %d DELETE or UPDATE statements", len(jobs), statements)
 	rawAfterBQ := readFiles(t, data)
 	writeFiles(t, data, rawFiles)
 
@@ -106,10 +107,12 @@ func TestEraseBigQueryEqualsLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts.Warehouse = out
+	start = time.Now()
 	local, err := erasure.Erase(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("local: erased %d requests in %v", len(local.Requests), time.Since(start).Round(time.Millisecond))
 	if local.RunID != remote.RunID || fmt.Sprint(local.Removed) != fmt.Sprint(remote.Removed) {
 		t.Errorf("local run %s removed %v; BigQuery run %s removed %v", local.RunID, local.Removed, remote.RunID, remote.Removed)
 	}
