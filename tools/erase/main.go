@@ -57,13 +57,6 @@ import (
 	"github.com/example/clickstream/transforms/enrich"
 )
 
-// target is where erase works: the local warehouse, or a BigQuery dataset.
-type target struct {
-	out     string
-	bq      *erasure.BigQuery // nil: the local warehouse out
-	planDir string
-}
-
 func main() {
 	out := flag.String("warehouse", "warehouse", "Local warehouse directory (--sink=local).")
 	sink := flag.String("sink", "local", "Where the tables are: local (the --warehouse) or bigquery (--bq_project, --bq_dataset, --plan_dir).")
