@@ -32,7 +32,8 @@ import (
 )
 
 // The same erasure on a BigQuery dataset (the in-process fake, loaded with
-// a generated local warehouse) and on the local warehouse: on BigQuery every
+// a generated local warehouse; its dimension step failing once, which the
+// next run completes) and on the local warehouse: on BigQuery every
 // statement that deletes or updates rows is scoped to one partition (or
 // is the dimension step's replacement of a table it owns whole, or the
 // erasure's own record); both leave the same rows in every table the
@@ -88,9 +89,15 @@ func TestEraseBigQueryEqualsLocal(t *testing.T) {
 	}
 	jobsBefore := len(srv.Jobs())
 	start := time.Now()
+	// The dimension step's first job fails, after the erasure's commit: the
+	// next run finishes the erasure from its plan.
+	srv.FailQueryJobs("_dims_", 1, "invalidQuery")
 	remote, err := erasure.EraseBigQuery(ctx, opts, bq)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		t.Fatal("the erasure succeeded although its dimension step failed")
+	}
+	if finished, err := erasure.EraseBigQuery(ctx, opts, bq); err != nil || finished.RunID != "" {
+		t.Fatalf("the run after the failed dimension step: %+v, %v; want it to finish the erasure and start none", finished, err)
 	}
 	t.Logf("BigQuery (fake): erased %d requests in %v: removed %v, %d raw files rewritten",
 		len(remote.Requests), time.Since(start).Round(time.Millisecond), remote.Removed, len(remote.RawFiles))
