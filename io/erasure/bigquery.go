@@ -323,7 +323,8 @@ func union(subjects []*subject) *subject {
 // added to params with the request ids, raw files and times): values the
 // erasure makes itself (table names, dates, counts, statuses) are
 // literals, so that the job's parameters grow with the requests and raw
-// files, not with the rows.
+// files, not with the rows. PARTITION is a reserved word of GoogleSQL: the
+// column is quoted.
 func insertLog(log []schemas.ErasureLog, params models.Params) string {
 	names := map[any]string{}
 	param := func(v any) string {
@@ -349,7 +350,7 @@ func insertLog(log []schemas.ErasureLog, params models.Params) string {
 			partition(l.Partition), file, l.RowsRemoved, "'"+l.Status+"'", param(l.StartedAt),
 			param(l.FinishedAt))
 	}
-	return "INSERT INTO erasure_log (request_id, run_id, target, partition, raw_file, rows_removed, status, started_at, finished_at) VALUES\n" +
+	return "INSERT INTO erasure_log (request_id, run_id, target, `partition`, raw_file, rows_removed, status, started_at, finished_at) VALUES\n" +
 		strings.Join(tuples, ",\n")
 }
 
