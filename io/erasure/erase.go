@@ -20,7 +20,8 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// Options configure Erase on a local warehouse.
+// Options configure Erase on a local warehouse, and EraseBigQuery (which
+// ignores Warehouse).
 type Options struct {
 	// Warehouse is the local warehouse directory.
 	Warehouse string
