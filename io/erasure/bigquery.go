@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -177,6 +178,46 @@ func rowTables() []string {
 func BigQueryRequests(ctx context.Context, bq BigQuery) ([]schemas.ErasureRequest, error) {
 	requests, _, err := bqRecord(ctx, bq, readToken())
 	return requests, err
+}
+
+// VerifyBigQuery searches every table of bq's dataset but the erasure's
+// own record for the requests' hashed keys and device ids (and extra)
+// anywhere in a row: one query per table, REGEXP_CONTAINS on the row as
+// JSON (TO_JSON_STRING), over every partition; a full scan of the dataset,
+// billed as such. It returns a Hit per row holding one, at most 1,000 per
+// table: Where is the table's name, Row 0 (rows have no position), Needle
+// the first needle the row holds.
+func VerifyBigQuery(ctx context.Context, bq BigQuery, requests []schemas.ErasureRequest, extra ...string) ([]Hit, error) {
+	needles := needlesOf(requests, extra)
+	if len(needles) == 0 {
+		return nil, nil
+	}
+	quoted := make([]string, len(needles))
+	for i, n := range needles {
+		quoted[i] = regexp.QuoteMeta(n)
+	}
+	params := models.Params{"needles": strings.Join(quoted, "|")}
+	token := readToken()
+	var hits []Hit
+	for _, t := range schemas.Tables() {
+		if Rules[t.Name].Kind == Record {
+			continue
+		}
+		where := "TRUE"
+		if t.TimePartitioning.Field != "" {
+			where = allPartitions(t.Name)
+		}
+		rows, err := bqwarehouse.Query(ctx, bq.Runner, bq.Dataset, token+"_verify_"+t.Name, fmt.Sprintf(
+			"SELECT REGEXP_EXTRACT(TO_JSON_STRING(t), @needles) FROM %s AS t WHERE %s AND REGEXP_CONTAINS(TO_JSON_STRING(t), @needles) LIMIT 1000",
+			t.Name, where), params)
+		if err != nil {
+			return nil, fmt.Errorf("erasure: verify %s: %w", t.Name, err)
+		}
+		for _, r := range rows {
+			hits = append(hits, Hit{Where: bq.Dataset + "." + t.Name, Needle: text(r[0])})
+		}
+	}
+	return hits, nil
 }
 
 // bqRecord reads erasure_requests and the request, run and status of

@@ -87,6 +87,9 @@ func TestEraseBigQueryEqualsLocal(t *testing.T) {
 	if err := erasure.FileBigQuery(ctx, bq, "file-1", requests); err != nil {
 		t.Fatal(err)
 	}
+	if hits, err := erasure.VerifyBigQuery(ctx, bq, requests, ids...); err != nil || len(hits) == 0 {
+		t.Fatalf("before the erasure, the verification of BigQuery found %d traces (%v)", len(hits), err)
+	}
 	jobsBefore := len(srv.Jobs())
 	start := time.Now()
 	// The dimension step's first job fails, after the erasure's commit: the
@@ -107,6 +110,13 @@ func TestEraseBigQueryEqualsLocal(t *testing.T) {
 	jobs := srv.Jobs()[jobsBefore:]
 	statements := checkScoped(t, jobs)
 	t.Logf("%d jobs, of which %d DELETE or UPDATE statements", len(jobs), statements)
+	hits, err := erasure.VerifyBigQuery(ctx, bq, requests, ids...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hits[:min(5, len(hits))] {
+		t.Errorf("trace left on BigQuery: %+v", h)
+	}
 	rawAfterBQ := readFiles(t, data)
 	writeFiles(t, data, rawFiles)
 

@@ -34,14 +34,7 @@ type Hit struct {
 // the gs:// ones (nil: storage.NewClient's, made when the first is met).
 // It returns every hit; none means the requests left no trace.
 func Verify(ctx context.Context, client *storage.Client, out string, rawGlobs []string, requests []schemas.ErasureRequest, extra ...string) ([]Hit, error) {
-	var needles []string
-	for _, r := range requests {
-		needles = append(needles, r.UserKeys...)
-		if r.DeviceID != "" {
-			needles = append(needles, r.DeviceID)
-		}
-	}
-	needles = append(needles, extra...)
+	needles := needlesOf(requests, extra)
 	var hits []Hit
 	for _, t := range schemas.Tables() {
 		if out == "" || Rules[t.Name].Kind == Record {
@@ -79,6 +72,19 @@ func Verify(ctx context.Context, client *storage.Client, out string, rawGlobs []
 		}
 	}
 	return hits, nil
+}
+
+// needlesOf are what Verify searches for: the requests' hashed keys and
+// device ids, and extra.
+func needlesOf(requests []schemas.ErasureRequest, extra []string) []string {
+	var needles []string
+	for _, r := range requests {
+		needles = append(needles, r.UserKeys...)
+		if r.DeviceID != "" {
+			needles = append(needles, r.DeviceID)
+		}
+	}
+	return append(needles, extra...)
 }
 
 func searchParquet(path string, needles []string) ([]Hit, error) {

@@ -23,9 +23,9 @@
 //	{"request_id":"r-2026-0042","user_id":"u-123","received_at":"2026-12-01T09:00:00Z"}
 //	{"request_id":"r-2026-0043","device_id":"d-9f2c","received_at":"2026-12-01T09:05:00Z"}
 //
-// With --verify_raw it then searches those raw files (and, on the local
-// warehouse, every table) for the requests' hashed keys and device ids, and
-// exits 3 if any is left.
+// With --verify_raw it then searches every table (on BigQuery, one query
+// per table: a full scan) and those raw files for the requests' hashed keys
+// and device ids, and exits 3 if any is left.
 //
 // It is a binary of its own rather than a --mode of the pipeline: erasure
 // runs no Beam pipeline, and the pipeline binary's flags are its job's
@@ -176,14 +176,18 @@ func file(ctx context.Context, out string, bq *erasure.BigQuery, requestsFile st
 	return 0, nil
 }
 
-// verify searches the raw files of verifyRaw (and the local warehouse's
-// tables) for every filed request, and prints the traces left.
+// verify searches every table and the raw files of verifyRaw for every
+// filed request, and prints the traces left.
 func verify(ctx context.Context, out string, bq *erasure.BigQuery, verifyRaw string) (int, error) {
 	var all []schemas.ErasureRequest
+	var hits []erasure.Hit
 	var err error
 	if bq != nil {
-		out = "" // the tables are on BigQuery: only the raw files are searched
+		out = "" // the tables are on BigQuery
 		all, err = erasure.BigQueryRequests(ctx, *bq)
+		if err == nil {
+			hits, err = erasure.VerifyBigQuery(ctx, *bq, all)
+		}
 	} else {
 		all, err = warehouse.ReadRows[schemas.ErasureRequest](out, "erasure_requests", nil)
 	}
@@ -197,16 +201,17 @@ func verify(ctx context.Context, out string, bq *erasure.BigQuery, verifyRaw str
 			globs[i] = filepath.Clean(globs[i])
 		}
 	}
-	hits, err := erasure.Verify(ctx, nil, out, globs, all)
+	raw, err := erasure.Verify(ctx, nil, out, globs, all)
 	if err != nil {
 		return 1, err
 	}
+	hits = append(hits, raw...)
 	for _, h := range hits {
 		fmt.Printf("trace left: %s row/line %d holds %s\n", h.Where, h.Row, h.Needle)
 	}
 	if len(hits) > 0 {
 		return 3, nil
 	}
-	fmt.Printf("verified: no trace of %d requests in any searched table or raw file\n", len(all))
+	fmt.Printf("verified: no trace of %d requests in any table or raw file\n", len(all))
 	return 0, nil
 }

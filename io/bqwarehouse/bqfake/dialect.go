@@ -17,8 +17,9 @@ import (
 // translation layer:
 //
 //   - GoogleSQL functions DuckDB lacks are DuckDB macros under their
-//     GoogleSQL names (REGEXP_CONTAINS, UNIX_MICROS, as io/warehouse/duck
-//     defines them), and FLOAT64 is a DuckDB type (INT64, STRING and BOOL
+//     GoogleSQL names (REGEXP_CONTAINS and UNIX_MICROS, as io/warehouse/duck
+//     defines them; TO_JSON_STRING, a row's JSON with its values but not
+//     BigQuery's exact text), and FLOAT64 is a DuckDB type (INT64, STRING and BOOL
 //     are already); ERROR is DuckDB's error;
 //   - the type TIMESTAMP is DuckDB's TIMESTAMPTZ (a DuckDB TIMESTAMP has no
 //     time zone), in casts, literals and column definitions;
@@ -46,6 +47,7 @@ func createDialect(ctx context.Context, db *sql.DB) error {
 	for _, s := range []string{
 		"CREATE MACRO regexp_contains(value, pattern) AS regexp_matches(value, pattern)",
 		"CREATE MACRO unix_micros(ts) AS epoch_us(ts)",
+		"CREATE MACRO to_json_string(v) AS CAST(to_json(v) AS VARCHAR)",
 		"CREATE TYPE FLOAT64 AS DOUBLE",
 	} {
 		if _, err := db.ExecContext(ctx, s); err != nil {
