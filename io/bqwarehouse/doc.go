@@ -85,7 +85,11 @@
 // DML (the run's rows of runs, run_outcomes and run_partitions), every
 // value a query parameter and NULL a literal; PartitionRows reads how many
 // rows partitions hold from INFORMATION_SCHEMA.PARTITIONS, what a run
-// reads back of the tables its dimension step wrote.
+// reads back of the tables its dimension step wrote. Transaction runs any
+// statements as one transaction and Query reads a query's rows (io/erasure
+// uses both, with PendingStatements to mark dates pending in its own
+// transaction); a []string parameter is an ARRAY<STRING>, for `col IN
+// UNNEST(@list)`.
 //
 // Intermediate results: temporary tables of a BigQuery session. NewEngine
 // opens a session (the job that takes the lease creates it), every job of

@@ -574,18 +574,27 @@ func MarkPending(ctx context.Context, r *JobRunner, dataset, runID string, dates
 	if len(dates) == 0 {
 		return nil
 	}
-	tuples := make([]string, len(dates))
-	for i, d := range dates {
-		tuples[i] = fmt.Sprintf("(%s, '%s', @run_id)", dateList([]time.Time{d}), schemas.StatusPending)
-	}
-	script := fmt.Sprintf(`BEGIN TRANSACTION;
-DELETE FROM state_dates WHERE event_date IN (%s);
-INSERT INTO state_dates (event_date, status, run_id) VALUES %s;
-COMMIT TRANSACTION;`, dateList(dates), strings.Join(tuples, ", "))
+	script := "BEGIN TRANSACTION;\n" + strings.Join(PendingStatements(dates), ";\n") + ";\nCOMMIT TRANSACTION;"
 	cfg := &bigquery.QueryConfig{Q: script, DefaultProjectID: r.Client.Project(), DefaultDatasetID: dataset,
 		Parameters: []bigquery.QueryParameter{{Name: "run_id", Value: runID}}}
 	if _, err := r.Run(ctx, safeJobID("clickstream_"+runID+"_state_dates_pending"), cfg); err != nil {
 		return fmt.Errorf("bigquery: mark %d dates pending: %w", len(dates), err)
 	}
 	return nil
+}
+
+// PendingStatements are the DML statements (without semicolons) that mark
+// dates pending in state_dates for the run given as the parameter @run_id,
+// in the partitions of those dates: what MarkPending runs, for a caller
+// that marks them in a transaction of its own (Transaction), as erasure
+// does with the rows it deletes. dates must not be empty.
+func PendingStatements(dates []time.Time) []string {
+	tuples := make([]string, len(dates))
+	for i, d := range dates {
+		tuples[i] = fmt.Sprintf("(%s, '%s', @run_id)", dateList([]time.Time{d}), schemas.StatusPending)
+	}
+	return []string{
+		fmt.Sprintf("DELETE FROM state_dates WHERE event_date IN (%s)", dateList(dates)),
+		fmt.Sprintf("INSERT INTO state_dates (event_date, status, run_id) VALUES %s", strings.Join(tuples, ", ")),
+	}
 }

@@ -2,6 +2,7 @@ package bqwarehouse
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 // queryParameters are the parameters of params that query uses (@name
 // outside string literals, quoted names and comments), typed as
 // models.Params says: a step hands every model the same set, and a job
-// carries only what its SQL names.
+// carries only what its SQL names. A []string is an ARRAY<STRING> (e.g. for
+// `col IN UNNEST(@list)`): one parameter however long the list.
 func queryParameters(query string, params models.Params) ([]bigquery.QueryParameter, error) {
 	var out []bigquery.QueryParameter
 	seen := map[string]bool{}
@@ -32,6 +34,8 @@ func queryParameters(query string, params models.Params) ([]bigquery.QueryParame
 			v = civil.DateOf(x.Time)
 		case int:
 			v = int64(x)
+		case []string:
+			v = slices.Clone(x)
 		case int64, float64, string, bool, time.Time, bigquery.NullDate, bigquery.NullInt64, bigquery.NullBool, bigquery.NullString:
 		default:
 			return nil, fmt.Errorf("@%s: unsupported parameter type %T", name, v)

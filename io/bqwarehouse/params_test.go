@@ -48,3 +48,15 @@ func TestQueryParameters(t *testing.T) {
 		t.Error("a []int parameter was accepted")
 	}
 }
+
+func TestQueryParametersArray(t *testing.T) {
+	list := []string{"a", "b"}
+	got, err := queryParameters("SELECT 1 WHERE x IN UNNEST(@ids)", models.Params{"ids": list})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list[0] = "changed"
+	if len(got) != 1 || got[0].Name != "ids" || !slices.Equal(got[0].Value.([]string), []string{"a", "b"}) {
+		t.Errorf("parameters %v, want ids = [a b] (a copy)", got)
+	}
+}

@@ -39,7 +39,7 @@ func ReplaceRows(ctx context.Context, r *JobRunner, dataset, base string, params
 	for k, v := range params {
 		all[k] = v
 	}
-	stmts := []string{"BEGIN TRANSACTION"}
+	var stmts []string
 	for n, rp := range replaces {
 		if err := checkNames(rp.Table); err != nil {
 			return fmt.Errorf("bigquery: replace rows: %w", err)
@@ -54,15 +54,26 @@ func ReplaceRows(ctx context.Context, r *JobRunner, dataset, base string, params
 		}
 		stmts = append(stmts, insert)
 	}
-	stmts = append(stmts, "COMMIT TRANSACTION")
-	cfg, err := queryConfig(r, dataset, strings.Join(stmts, ";\n")+";", all)
-	if err != nil {
-		return fmt.Errorf("bigquery: replace rows: %w", err)
-	}
-	if _, err := r.Run(ctx, safeJobID(base), cfg); err != nil {
+	if err := Transaction(ctx, r, dataset, base, all, stmts); err != nil {
 		return fmt.Errorf("bigquery: replace rows: %w", err)
 	}
 	return nil
+}
+
+// Transaction runs statements (DML, without their semicolons) as one
+// multi-statement transaction, a query job run by r with base id base in
+// dataset, with the parameters of params they use: BigQuery commits all of
+// them or none. A job holds at most BigQuery's 10,000 parameters and 1 MB
+// of SQL.
+func Transaction(ctx context.Context, r *JobRunner, dataset, base string, params models.Params, statements []string) error {
+	stmts := append([]string{"BEGIN TRANSACTION"}, statements...)
+	stmts = append(stmts, "COMMIT TRANSACTION")
+	cfg, err := queryConfig(r, dataset, strings.Join(stmts, ";\n")+";", params)
+	if err != nil {
+		return err
+	}
+	_, err = r.Run(ctx, safeJobID(base), cfg)
+	return err
 }
 
 // insertRows is the INSERT of rows into table, adding their values to
@@ -202,6 +213,27 @@ func PartitionRows(ctx context.Context, r *JobRunner, dataset, base string, tabl
 		out[table][date] += n
 	}
 	return out, nil
+}
+
+// Query runs query, a SELECT in dataset with the parameters of params it
+// uses (queryParameters), as a query job run by r with base id base, and
+// returns its rows: NULL as nil, INT64 as int64, DATE and TIMESTAMP as
+// time.Time in UTC, an ARRAY as []bigquery.Value. A run of the same base
+// finds the job of an earlier attempt and reads its result again.
+func Query(ctx context.Context, r *JobRunner, dataset, base, query string, params models.Params) ([][]any, error) {
+	cfg, err := queryConfig(r, dataset, query, params)
+	if err != nil {
+		return nil, fmt.Errorf("bigquery: query: %w", err)
+	}
+	res, err := r.Run(ctx, safeJobID(base), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("bigquery: query: %w", err)
+	}
+	rows, err := readRows(ctx, res)
+	if err != nil {
+		return nil, fmt.Errorf("bigquery: query: %w", err)
+	}
+	return rows, nil
 }
 
 // queryConfig is a query job of query in dataset, with the parameters it

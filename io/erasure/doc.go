@@ -1,5 +1,6 @@
 // Package erasure carries out the right to erasure (GDPR Art. 17, CCPA) on
-// the local warehouse and its raw archive: tools/erase is its command.
+// the local warehouse or BigQuery, and the raw archive: tools/erase is its
+// command.
 //
 // Requests are data: Hash turns a filed request (a person's user_id, or a
 // device_id) into a row of erasure_requests, the user_id hashed with every
@@ -9,7 +10,7 @@
 //	rows, err := erasure.Hash(filed, keys)
 //	err = erasure.File(out, runID, rows)
 //	res, err := erasure.Erase(ctx, erasure.Options{Warehouse: out, Keys: keys})
-//	hits, err := erasure.Verify(out, rawGlobs, rows) // none: no trace left
+//	hits, err := erasure.Verify(ctx, nil, out, rawGlobs, rows) // none: no trace left
 //
 // Rules says, for every table of schemas/tables, how its rows are matched to
 // a request, or that the table is derived (rebuilt by the dimension step),
@@ -23,5 +24,10 @@
 // replaced under a generation precondition, read back, keeps its original
 // age as customTime, and loses its old generation).
 //
-// BigQuery is not covered yet (README, Erasure and retention).
+// On BigQuery, FileBigQuery and EraseBigQuery do the same with the same
+// Rules and subjects (bigquery.go): each rule becomes SQL, one SELECT per
+// table finds the erased rows, and one transaction of DML, through
+// bqwarehouse's job runner, deletes them from the partitions that hold
+// them, marks the erased dates pending and appends the log; the dimension
+// step then runs on BigQuery. Verify searches local and gs:// raw files.
 package erasure

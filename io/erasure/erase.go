@@ -20,7 +20,8 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// Options configure Erase on a local warehouse.
+// Options configure Erase on a local warehouse, and EraseBigQuery (which
+// ignores Warehouse).
 type Options struct {
 	// Warehouse is the local warehouse directory.
 	Warehouse string
@@ -130,7 +131,8 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		if err != nil {
 			return err
 		}
-		if err := finishLeftover(ctx, raw, out, log, opts); err != nil || len(pending) == 0 {
+		dims := localDimensions(out, opts.Dimensions)
+		if err := finishLeftover(ctx, raw, out, log, opts, dims); err != nil || len(pending) == 0 {
 			return err
 		}
 		res.RunID = runIDOf(pending)
@@ -165,18 +167,24 @@ func Erase(ctx context.Context, opts Options) (Result, error) {
 		if _, err := warehouse.CommitScope(out, res.RunID, scope); err != nil {
 			return err
 		}
-		res.Removed = map[string]int64{}
-		for _, l := range res.Log {
-			if l.Status == schemas.ErasureRemoved && l.Target != "raw" {
-				res.Removed[l.Target] += l.RowsRemoved
-			}
-		}
-		for _, r := range pending {
-			res.Requests = append(res.Requests, r.RequestID)
-		}
-		return finish(ctx, raw, out, res.RunID, plan, factDates, opts)
+		res.summarize(pending)
+		return finish(ctx, raw, out, res.RunID, plan, factDates, opts, dims)
 	})
 	return res, err
+}
+
+// summarize fills Removed and Requests from the log of the erasure of
+// pending.
+func (res *Result) summarize(pending []schemas.ErasureRequest) {
+	res.Removed = map[string]int64{}
+	for _, l := range res.Log {
+		if l.Status == schemas.ErasureRemoved && l.Target != "raw" {
+			res.Removed[l.Target] += l.RowsRemoved
+		}
+	}
+	for _, r := range pending {
+		res.Requests = append(res.Requests, r.RequestID)
+	}
 }
 
 // pendingRequests returns the requests without a complete log row, and the
@@ -190,6 +198,12 @@ func pendingRequests(out string) ([]schemas.ErasureRequest, []schemas.ErasureLog
 	if err != nil {
 		return nil, nil, err
 	}
+	return notComplete(requests, log), log, nil
+}
+
+// notComplete returns the requests without a complete row in log, sorted
+// by id.
+func notComplete(requests []schemas.ErasureRequest, log []schemas.ErasureLog) []schemas.ErasureRequest {
 	done := map[string]bool{}
 	for _, l := range log {
 		if l.Status == schemas.ErasureComplete {
@@ -203,7 +217,7 @@ func pendingRequests(out string) ([]schemas.ErasureRequest, []schemas.ErasureLog
 		}
 	}
 	sort.Slice(pending, func(i, j int) bool { return pending[i].RequestID < pending[j].RequestID })
-	return pending, log, nil
+	return pending
 }
 
 // runIDOf names the erasure of requests: the same requests, the same id.
@@ -313,15 +327,19 @@ func logRows(runID string, subjects []*subject, removed map[string]map[partition
 	return rows
 }
 
+// dimensionStep runs the dimension step of an erasure's run on its dates
+// and every pending one.
+type dimensionStep func(ctx context.Context, runID string, dates []time.Time) error
+
 // finish carries out a committed erasure's raw plan, runs the dimension
-// step, and removes the plan.
-func finish(ctx context.Context, raw *rawFiles, out, runID string, plan rawPlan, dates []time.Time, opts Options) error {
+// step, and removes the plan (kept under out).
+func finish(ctx context.Context, raw *rawFiles, out, runID string, plan rawPlan, dates []time.Time, opts Options, dims dimensionStep) error {
 	opts.progress("rewriting raw files")
 	if err := plan.apply(ctx, raw); err != nil {
 		return err
 	}
 	opts.progress("dimension step")
-	if err := rebuildDimensions(ctx, out, runID, dates, opts.Dimensions); err != nil {
+	if err := dims(ctx, runID, dates); err != nil {
 		return err
 	}
 	if err := removePlan(out, runID); err != nil {
@@ -334,7 +352,7 @@ func finish(ctx context.Context, raw *rawFiles, out, runID string, plan rawPlan,
 // finishLeftover finishes the erasures whose plan a crash left: one whose
 // commit happened (its run is in the log) is finished, the plan of one that
 // never committed is removed.
-func finishLeftover(ctx context.Context, raw *rawFiles, out string, log []schemas.ErasureLog, opts Options) error {
+func finishLeftover(ctx context.Context, raw *rawFiles, out string, log []schemas.ErasureLog, opts Options, dims dimensionStep) error {
 	runs, err := leftoverPlans(out)
 	if err != nil {
 		return err
@@ -350,21 +368,24 @@ func finishLeftover(ctx context.Context, raw *rawFiles, out string, log []schema
 		if err != nil {
 			return err
 		}
-		if err := finish(ctx, raw, out, runID, plan, nil, opts); err != nil {
+		if err := finish(ctx, raw, out, runID, plan, nil, opts, dims); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// rebuildDimensions runs the dimension step for the erased dates and every
-// pending one, with DuckDB, as a pipeline run's driver does.
-func rebuildDimensions(ctx context.Context, out, runID string, dates []time.Time, opts dimensions.Options) error {
-	e, err := duck.NewEngine(ctx, out, runID+"-dims")
-	if err != nil {
-		return fmt.Errorf("erasure: dimension step: %w", err)
+// localDimensions runs the dimension step for the erased dates and every
+// pending one, with DuckDB on the warehouse out, as a pipeline run's driver
+// does.
+func localDimensions(out string, opts dimensions.Options) dimensionStep {
+	return func(ctx context.Context, runID string, dates []time.Time) error {
+		e, err := duck.NewEngine(ctx, out, runID+"-dims")
+		if err != nil {
+			return fmt.Errorf("erasure: dimension step: %w", err)
+		}
+		opts.RunID, opts.Dates = runID, dates
+		_, err = dimensions.Run(ctx, e, opts)
+		return errors.Join(err, e.Close())
 	}
-	opts.RunID, opts.Dates = runID, dates
-	_, err = dimensions.Run(ctx, e, opts)
-	return errors.Join(err, e.Close())
 }

@@ -96,7 +96,7 @@ func TestEraseFiftyPeople(t *testing.T) {
 		t.Fatalf("erasure did too little: %+v", res.Removed)
 	}
 
-	hits, err := erasure.Verify(out, raw, requests, ids...)
+	hits, err := erasure.Verify(context.Background(), nil, out, raw, requests, ids...)
 	if len(devices) != 3 {
 		t.Fatalf("found %d devices of people not erased, want 3", len(devices))
 	}
@@ -154,7 +154,7 @@ func TestEraseFiftyPeople(t *testing.T) {
 	if err != nil || !sum.Reconciled {
 		t.Fatalf("backfill: %v %v", err, sum.Problems)
 	}
-	if hits, err := erasure.Verify(out, raw, requests, ids...); err != nil || len(hits) > 0 {
+	if hits, err := erasure.Verify(context.Background(), nil, out, raw, requests, ids...); err != nil || len(hits) > 0 {
 		t.Fatalf("the backfill brought back %d traces (%v), e.g. %+v", len(hits), err, hits[:min(3, len(hits))])
 	}
 	sameEvents(t, "after the backfill", before, othersEvents(t, out, erasedKeys))

@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"path"
+	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
 	"cloud.google.com/go/storage"
+	"google.golang.org/api/iterator"
 )
 
 // rawFiles reads and rewrites raw archive files, local paths or gs:// URLs.
@@ -70,6 +74,42 @@ func (r *rawFiles) rewrite(ctx context.Context, path string, edit func(plain []b
 	return nil
 }
 
+// glob returns the raw files pattern matches, sorted: local ones by
+// filepath.Glob; gs://bucket/<pattern> lists the objects under the
+// pattern's literal prefix and keeps those whose name path.Match matches.
+func (r *rawFiles) glob(ctx context.Context, pattern string) ([]string, error) {
+	bucket, name, ok := gcsObject(pattern)
+	if !ok {
+		files, err := filepath.Glob(pattern)
+		sort.Strings(files)
+		return files, err
+	}
+	if _, err := path.Match(name, ""); err != nil {
+		return nil, fmt.Errorf("erasure: raw glob %s: %w", pattern, err)
+	}
+	b, err := r.bucket(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	prefix := name[:strings.IndexAny(name+"*", "*?[\\")]
+	it := b.Objects(ctx, &storage.Query{Prefix: prefix})
+	var files []string
+	for {
+		attrs, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("erasure: raw glob %s: %w", pattern, err)
+		}
+		if ok, _ := path.Match(name, attrs.Name); ok {
+			files = append(files, "gs://"+bucket+"/"+attrs.Name)
+		}
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
 // close closes the client rawFiles made, if it is not given.
 func (r *rawFiles) close(given *storage.Client) {
 	if r.client != nil && r.client != given {
@@ -78,6 +118,15 @@ func (r *rawFiles) close(given *storage.Client) {
 }
 
 func (r *rawFiles) object(ctx context.Context, bucket, name string) (*storage.ObjectHandle, error) {
+	b, err := r.bucket(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	return b.Object(name), nil
+}
+
+// bucket is a bucket's handle, the client made when it is the first.
+func (r *rawFiles) bucket(ctx context.Context, name string) (*storage.BucketHandle, error) {
 	if r.client == nil {
 		c, err := storage.NewClient(ctx)
 		if err != nil {
@@ -85,7 +134,7 @@ func (r *rawFiles) object(ctx context.Context, bucket, name string) (*storage.Ob
 		}
 		r.client = c
 	}
-	return r.client.Bucket(bucket).Object(name), nil
+	return r.client.Bucket(name), nil
 }
 
 // replaceObject rewrites one object of the raw archive:

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +176,43 @@ func generations(ctx context.Context, t *testing.T, c *storage.Client, name stri
 			t.Fatal(err)
 		}
 		gens = append(gens, a.Generation)
+	}
+}
+
+// TestVerifyGCS finds the traces a gs:// glob's objects hold (a gzip one
+// included), by object and line, and none in objects the glob does not
+// match: one a level deeper ('*' stops at '/') or outside its prefix.
+func TestVerifyGCS(t *testing.T) {
+	ctx := context.Background()
+	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "archive"})
+	for name, content := range map[string][]byte{
+		"raw/dt=2026-11-01/part-0.jsonl.gz":  gzipped(t, "{\"device_id\":\"d1\"}\n{\"user_key\":\"uk-1\"}\n"),
+		"raw/dt=2026-11-01/part-1.jsonl":     []byte("{\"user_id\":\"u-raw\"}\n\n{\"device_id\":\"dev-x\"}\n"),
+		"raw/dt=2026-11-02/part-0.jsonl":     []byte("{\"device_id\":\"d2\"}\n"),
+		"raw/dt=2026-11-02/sub/part-0.jsonl": []byte("{\"device_id\":\"dev-x\"}\n"),
+		"other/part-0.jsonl":                 []byte("{\"user_key\":\"uk-1\"}\n"),
+	} {
+		srv.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "archive", Name: name}, Content: content})
+	}
+	requests := []schemas.ErasureRequest{{RequestID: "r1", UserKeys: []string{"uk-1"}}, {RequestID: "r2", DeviceID: "dev-x"}}
+	hits, err := Verify(ctx, srv.Client(), "", []string{"gs://archive/raw/*/part-*"}, requests, "u-raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Hit{
+		{Where: "gs://archive/raw/dt=2026-11-01/part-0.jsonl.gz", Row: 2, Needle: "uk-1"},
+		{Where: "gs://archive/raw/dt=2026-11-01/part-1.jsonl", Row: 1, Needle: "u-raw"},
+		{Where: "gs://archive/raw/dt=2026-11-01/part-1.jsonl", Row: 3, Needle: "dev-x"},
+	}
+	if !slices.Equal(hits, want) {
+		t.Errorf("hits %+v, want %+v", hits, want)
+	}
+	if _, err := Verify(ctx, srv.Client(), "", []string{"gs://archive/raw/[/*"}, requests); err == nil {
+		t.Error("a malformed gs:// glob was accepted")
 	}
 }

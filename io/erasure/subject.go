@@ -39,6 +39,13 @@ func newSubjects(out string, requests []schemas.ErasureRequest) ([]*subject, err
 	if err != nil {
 		return nil, fmt.Errorf("erasure: %w", err)
 	}
+	return subjectsOf(requests, bridge, sessions), nil
+}
+
+// subjectsOf returns the subject of each request, given the bridge periods
+// and the sessions (those of other people may be left out: only the
+// request's keys and devices select from them).
+func subjectsOf(requests []schemas.ErasureRequest, bridge []schemas.DeviceUser, sessions []schemas.Session) []*subject {
 	subjects := make([]*subject, len(requests))
 	for i, r := range requests {
 		s := &subject{request: r, keys: map[string]bool{}, devices: map[string]bool{},
@@ -63,7 +70,7 @@ func newSubjects(out string, requests []schemas.ErasureRequest) ([]*subject, err
 		}
 		subjects[i] = s
 	}
-	return subjects, nil
+	return subjects
 }
 
 // matcher reads one table's rule columns out of its Parquet rows.

@@ -2,13 +2,14 @@ package erasure
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 
+	"cloud.google.com/go/storage"
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/example/clickstream/schemas"
@@ -23,23 +24,20 @@ type Hit struct {
 	Needle string
 }
 
-// Verify searches every table but the erasure's own record, and every raw
-// file of rawGlobs, for the requests' hashed keys and device ids anywhere in
-// a string value or line (extra are more byte strings to search for: the
-// tests add the raw user ids, which the project never stores). It returns
-// every hit; none means the requests left no trace.
-func Verify(out string, rawGlobs []string, requests []schemas.ErasureRequest, extra ...string) ([]Hit, error) {
-	var needles []string
-	for _, r := range requests {
-		needles = append(needles, r.UserKeys...)
-		if r.DeviceID != "" {
-			needles = append(needles, r.DeviceID)
-		}
-	}
-	needles = append(needles, extra...)
+// Verify searches every table of the local warehouse out ("": none, as for
+// a warehouse on BigQuery) but the erasure's own record, and every raw file
+// of rawGlobs, for the requests' hashed keys and device ids anywhere in a
+// string value or line (extra are more byte strings to search for: the
+// tests add the raw user ids, which the project never stores). A glob is
+// local (filepath.Glob) or gs://bucket/pattern, its pattern matched
+// against object names by path.Match ('*' stops at '/'); client reaches
+// the gs:// ones (nil: storage.NewClient's, made when the first is met).
+// It returns every hit; none means the requests left no trace.
+func Verify(ctx context.Context, client *storage.Client, out string, rawGlobs []string, requests []schemas.ErasureRequest, extra ...string) ([]Hit, error) {
+	needles := needlesOf(requests, extra)
 	var hits []Hit
 	for _, t := range schemas.Tables() {
-		if Rules[t.Name].Kind == Record {
+		if out == "" || Rules[t.Name].Kind == Record {
 			continue
 		}
 		files, err := filepath.Glob(filepath.Join(out, t.Name, "*.parquet"))
@@ -58,21 +56,35 @@ func Verify(out string, rawGlobs []string, requests []schemas.ErasureRequest, ex
 			hits = append(hits, h...)
 		}
 	}
+	raw := &rawFiles{client: client}
+	defer raw.close(client)
 	for _, g := range rawGlobs {
-		files, err := filepath.Glob(g)
+		files, err := raw.glob(ctx, g)
 		if err != nil {
 			return nil, err
 		}
-		sort.Strings(files)
 		for _, f := range files {
-			h, err := searchRaw(f, needles)
+			plain, err := raw.read(ctx, f)
 			if err != nil {
 				return nil, err
 			}
-			hits = append(hits, h...)
+			hits = append(hits, searchLines(f, plain, needles)...)
 		}
 	}
 	return hits, nil
+}
+
+// needlesOf are what Verify searches for: the requests' hashed keys and
+// device ids, and extra.
+func needlesOf(requests []schemas.ErasureRequest, extra []string) []string {
+	var needles []string
+	for _, r := range requests {
+		needles = append(needles, r.UserKeys...)
+		if r.DeviceID != "" {
+			needles = append(needles, r.DeviceID)
+		}
+	}
+	return append(needles, extra...)
 }
 
 func searchParquet(path string, needles []string) ([]Hit, error) {
@@ -118,11 +130,9 @@ func searchParquet(path string, needles []string) ([]Hit, error) {
 	}
 }
 
-func searchRaw(path string, needles []string) ([]Hit, error) {
-	plain, _, err := readLocal(path)
-	if err != nil {
-		return nil, err
-	}
+// searchLines returns the hits of needles in the lines of plain, the text
+// of the raw file path.
+func searchLines(path string, plain []byte, needles []string) []Hit {
 	var hits []Hit
 	for i, line := range bytes.Split(plain, []byte("\n")) {
 		for _, needle := range needles {
@@ -131,5 +141,5 @@ func searchRaw(path string, needles []string) ([]Hit, error) {
 			}
 		}
 	}
-	return hits, nil
+	return hits
 }

@@ -1,19 +1,31 @@
-// Command erase carries out the right to erasure on the local warehouse:
-// it files the requests of a requests file (a person's user_id is hashed on
-// arrival with every key version given and never stored), then erases every
-// pending request from every table and from the raw archive, rebuilds the
-// dimensions of the erased dates, and prints what it removed.
+// Command erase carries out the right to erasure on the local warehouse or
+// on BigQuery: it files the requests of a requests file (a person's user_id
+// is hashed on arrival with every key version given and never stored), then
+// erases every pending request from every table and from the raw archive
+// (local files or gs:// objects), rebuilds the dimensions of the erased
+// dates, and prints what it removed.
 //
 //	erase --warehouse=warehouse --requests=requests.jsonl \
 //	    --hash_key=env:CLICKSTREAM_HASH_KEY[,file:old.key] --verify_raw='data/raw/*/*'
+//
+// On BigQuery (the flags of the pipeline's BigQuery sink; erasure_requests
+// and erasure_log are tables of the dataset, and the raw plan of an erasure
+// in progress is kept in --plan_dir, which a re-run after a crash must be
+// given again):
+//
+//	erase --sink=bigquery --bq_project=my-project --bq_dataset=clickstream \
+//	    --plan_dir=/var/lib/clickstream-erase --requests=requests.jsonl \
+//	    --hash_key=secret:projects/my-project/secrets/hash-key/versions/3 \
+//	    --verify_raw='gs://my-archive/raw/*/*'
 //
 // A requests file has one JSON object per line:
 //
 //	{"request_id":"r-2026-0042","user_id":"u-123","received_at":"2026-12-01T09:00:00Z"}
 //	{"request_id":"r-2026-0043","device_id":"d-9f2c","received_at":"2026-12-01T09:05:00Z"}
 //
-// With --verify_raw it then searches every table and those raw files for
-// the requests' hashed keys and device ids, and exits 3 if any is left.
+// With --verify_raw it then searches every table (on BigQuery, one query
+// per table: a full scan) and those raw files for the requests' hashed keys
+// and device ids, and exits 3 if any is left.
 //
 // It is a binary of its own rather than a --mode of the pipeline: erasure
 // runs no Beam pipeline, and the pipeline binary's flags are its job's
@@ -37,6 +49,7 @@ import (
 	"time"
 
 	"github.com/example/clickstream/internal/pseudonym"
+	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/warehouse"
@@ -45,13 +58,17 @@ import (
 )
 
 func main() {
-	out := flag.String("warehouse", "warehouse", "Local warehouse directory.")
+	out := flag.String("warehouse", "warehouse", "Local warehouse directory (--sink=local).")
+	sink := flag.String("sink", "local", "Where the tables are: local (the --warehouse) or bigquery (--bq_project, --bq_dataset, --plan_dir).")
+	bqProject := flag.String("bq_project", "", "BigQuery: the project of the dataset.")
+	bqDataset := flag.String("bq_dataset", "", "BigQuery: the dataset holding the tables of schemas/tables.")
+	planDir := flag.String("plan_dir", "erasure", "BigQuery: directory keeping the raw plan of an erasure in progress (give the same to a re-run).")
 	requests := flag.String("requests", "", "Requests file to file first (JSON lines: request_id, user_id or device_id, received_at). Empty: only erase the pending requests.")
 	hashKeys := flag.String("hash_key", "env:CLICKSTREAM_HASH_KEY", "Comma-separated key references (env:NAME, file:PATH, secret:...) of every hash-key version still in retention.")
-	verifyRaw := flag.String("verify_raw", "", "Comma-separated globs of the raw archive files to search after erasing (local). Empty: no verification.")
+	verifyRaw := flag.String("verify_raw", "", "Comma-separated globs of the raw archive files to search after erasing (local, or gs://bucket/pattern). Empty: no verification.")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code, err := run(ctx, *out, *requests, *hashKeys, *verifyRaw)
+	code, err := run(ctx, *sink, *out, *bqProject, *bqDataset, *planDir, *requests, *hashKeys, *verifyRaw)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "erase:", err)
@@ -59,7 +76,7 @@ func main() {
 	os.Exit(code)
 }
 
-func run(ctx context.Context, out, requestsFile, hashKeys, verifyRaw string) (int, error) {
+func run(ctx context.Context, sink, out, bqProject, bqDataset, planDir, requestsFile, hashKeys, verifyRaw string) (int, error) {
 	var keys []*pseudonym.Pseudonymizer
 	for _, ref := range strings.Split(hashKeys, ",") {
 		k, err := pseudonym.LoadKey(strings.TrimSpace(ref))
@@ -72,36 +89,46 @@ func run(ctx context.Context, out, requestsFile, hashKeys, verifyRaw string) (in
 		}
 		keys = append(keys, p)
 	}
-	if err := warehouse.Recover(out); err != nil {
-		return 1, err
+	var bq *erasure.BigQuery
+	switch sink {
+	case "local":
+		if err := warehouse.Recover(out); err != nil {
+			return 1, err
+		}
+	case "bigquery":
+		if bqProject == "" || bqDataset == "" {
+			return 2, fmt.Errorf("--sink=bigquery needs --bq_project and --bq_dataset")
+		}
+		client, err := bqwarehouse.NewClient(ctx, bqProject, bqDataset, "")
+		if err != nil {
+			return 1, err
+		}
+		defer func() { _ = client.Close() }()
+		bq = &erasure.BigQuery{Runner: &bqwarehouse.JobRunner{Client: client}, Dataset: bqDataset, PlanDir: planDir}
+	default:
+		return 2, fmt.Errorf("--sink=%q: want local or bigquery", sink)
 	}
 	if requestsFile != "" {
-		f, err := os.Open(requestsFile)
-		if err != nil {
-			return 2, err
-		}
-		filed, err := erasure.ReadFiled(f)
-		_ = f.Close() // a read: errors surface in ReadFiled
-		if err != nil {
-			return 2, err
-		}
-		rows, err := erasure.Hash(filed, keys)
-		if err != nil {
-			return 2, err
-		}
-		if err := erasure.File(out, "file-"+time.Now().UTC().Format("20060102T150405Z"), rows); err != nil {
-			return 1, err
+		if code, err := file(ctx, out, bq, requestsFile, keys); err != nil {
+			return code, err
 		}
 	}
 	var pageTypes []dimensions.PageType
 	for _, r := range enrich.DefaultPageTypes().Rules() {
 		pageTypes = append(pageTypes, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
 	}
-	start := time.Now()
-	res, err := erasure.Erase(ctx, erasure.Options{
+	opts := erasure.Options{
 		Warehouse: out, Keys: keys, Dimensions: dimensions.Options{PageTypes: pageTypes},
 		Progress: func(phase string) { fmt.Println("phase:", phase) },
-	})
+	}
+	start := time.Now()
+	var res erasure.Result
+	var err error
+	if bq != nil {
+		res, err = erasure.EraseBigQuery(ctx, opts, *bq)
+	} else {
+		res, err = erasure.Erase(ctx, opts)
+	}
 	if err != nil {
 		return 1, err
 	}
@@ -119,18 +146,66 @@ func run(ctx context.Context, out, requestsFile, hashKeys, verifyRaw string) (in
 	if verifyRaw == "" {
 		return 0, nil
 	}
-	all, err := warehouse.ReadRows[schemas.ErasureRequest](out, "erasure_requests", nil)
+	return verify(ctx, out, bq, verifyRaw)
+}
+
+// file hashes and files the requests of a requests file.
+func file(ctx context.Context, out string, bq *erasure.BigQuery, requestsFile string, keys []*pseudonym.Pseudonymizer) (int, error) {
+	f, err := os.Open(requestsFile)
+	if err != nil {
+		return 2, err
+	}
+	filed, err := erasure.ReadFiled(f)
+	_ = f.Close() // a read: errors surface in ReadFiled
+	if err != nil {
+		return 2, err
+	}
+	rows, err := erasure.Hash(filed, keys)
+	if err != nil {
+		return 2, err
+	}
+	runID := "file-" + time.Now().UTC().Format("20060102T150405Z")
+	if bq != nil {
+		err = erasure.FileBigQuery(ctx, *bq, runID, rows)
+	} else {
+		err = erasure.File(out, runID, rows)
+	}
+	if err != nil {
+		return 1, err
+	}
+	return 0, nil
+}
+
+// verify searches every table and the raw files of verifyRaw for every
+// filed request, and prints the traces left.
+func verify(ctx context.Context, out string, bq *erasure.BigQuery, verifyRaw string) (int, error) {
+	var all []schemas.ErasureRequest
+	var hits []erasure.Hit
+	var err error
+	if bq != nil {
+		out = "" // the tables are on BigQuery
+		all, err = erasure.BigQueryRequests(ctx, *bq)
+		if err == nil {
+			hits, err = erasure.VerifyBigQuery(ctx, *bq, all)
+		}
+	} else {
+		all, err = warehouse.ReadRows[schemas.ErasureRequest](out, "erasure_requests", nil)
+	}
 	if err != nil {
 		return 1, err
 	}
 	globs := strings.Split(verifyRaw, ",")
 	for i := range globs {
-		globs[i] = filepath.Clean(strings.TrimSpace(globs[i]))
+		globs[i] = strings.TrimSpace(globs[i])
+		if !strings.HasPrefix(globs[i], "gs://") {
+			globs[i] = filepath.Clean(globs[i])
+		}
 	}
-	hits, err := erasure.Verify(out, globs, all)
+	raw, err := erasure.Verify(ctx, nil, out, globs, all)
 	if err != nil {
 		return 1, err
 	}
+	hits = append(hits, raw...)
 	for _, h := range hits {
 		fmt.Printf("trace left: %s row/line %d holds %s\n", h.Where, h.Row, h.Needle)
 	}

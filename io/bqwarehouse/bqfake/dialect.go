@@ -17,8 +17,9 @@ import (
 // translation layer:
 //
 //   - GoogleSQL functions DuckDB lacks are DuckDB macros under their
-//     GoogleSQL names (REGEXP_CONTAINS, UNIX_MICROS, as io/warehouse/duck
-//     defines them), and FLOAT64 is a DuckDB type (INT64, STRING and BOOL
+//     GoogleSQL names (REGEXP_CONTAINS and UNIX_MICROS, as io/warehouse/duck
+//     defines them; TO_JSON_STRING, a row's JSON with its values but not
+//     BigQuery's exact text), and FLOAT64 is a DuckDB type (INT64, STRING and BOOL
 //     are already); ERROR is DuckDB's error;
 //   - the type TIMESTAMP is DuckDB's TIMESTAMPTZ (a DuckDB TIMESTAMP has no
 //     time zone), in casts, literals and column definitions;
@@ -32,7 +33,9 @@ import (
 //     counted from the rows: only partitions that hold rows;
 //   - @name parameters become CAST($name AS <type>) of their declared type
 //     (an INT64 that fits 32 bits as an INTEGER: DuckDB's date arithmetic
-//     is DATE +/- INTEGER), bound as their text.
+//     is DATE +/- INTEGER), bound as their text; an ARRAY<STRING>
+//     parameter becomes a list literal, and x IN UNNEST(list) a subquery
+//     of it.
 //
 // Running on DuckDB proves what a job does (which statements run, in which
 // session and transaction, what they write), not that BigQuery accepts the
@@ -44,6 +47,7 @@ func createDialect(ctx context.Context, db *sql.DB) error {
 	for _, s := range []string{
 		"CREATE MACRO regexp_contains(value, pattern) AS regexp_matches(value, pattern)",
 		"CREATE MACRO unix_micros(ts) AS epoch_us(ts)",
+		"CREATE MACRO to_json_string(v) AS CAST(to_json(v) AS VARCHAR)",
 		"CREATE TYPE FLOAT64 AS DOUBLE",
 	} {
 		if _, err := db.ExecContext(ctx, s); err != nil {
@@ -357,9 +361,23 @@ func (tr *translator) emit(st *statement, toks []token) error {
 	bound := map[string]bool{}
 	depth := 0        // open parentheses
 	var unnests []int // the depths at which a table UNNEST's argument closes
+	var inLists []int // the depths at which an IN UNNEST's argument closes
 	for i := 0; i < len(toks); {
 		t := toks[i]
 		switch {
+		case t.kind == tokWord && strings.EqualFold(t.text, "unnest") && i+1 < len(toks) && toks[i+1].text == "(" && afterIn(b.String()):
+			// x IN UNNEST(list): DuckDB's IN takes a subquery of the list.
+			b.WriteString("(SELECT UNNEST(")
+			depth++
+			inLists = append(inLists, depth)
+			i += 2
+			continue
+		case t.text == ")" && len(inLists) > 0 && inLists[len(inLists)-1] == depth:
+			b.WriteString("))")
+			inLists = inLists[:len(inLists)-1]
+			depth--
+			i++
+			continue
 		case t.kind == tokWord && strings.EqualFold(t.text, "unnest") && i+1 < len(toks) && toks[i+1].text == "(" && tableItem(b.String()):
 			// A table UNNEST of a list of records: DuckDB's recursive UNNEST
 			// gives the records' fields as columns, as BigQuery's does.
@@ -400,6 +418,14 @@ func (tr *translator) emit(st *statement, toks []token) error {
 			if !ok {
 				return failf("invalidQuery", "Query parameter '%s' not found", t.text)
 			}
+			if p.ParameterType != nil && p.ParameterType.Type == "ARRAY" {
+				list, err := arrayLiteral(p)
+				if err != nil {
+					return err
+				}
+				b.WriteString(list)
+				break
+			}
 			typ, err := paramType(p)
 			if err != nil {
 				return err
@@ -420,6 +446,12 @@ func (tr *translator) emit(st *statement, toks []token) error {
 	}
 	st.sql = b.String()
 	return nil
+}
+
+// afterIn reports whether SQL ending in before ends with the word IN.
+func afterIn(before string) bool {
+	fields := strings.Fields(before)
+	return len(fields) > 0 && strings.EqualFold(fields[len(fields)-1], "in")
 }
 
 // tableItem reports whether SQL ending in before is followed by a FROM
@@ -524,6 +556,21 @@ func paramType(p *bqv2.QueryParameter) (string, error) {
 	default:
 		return "", fmt.Errorf("bqfake: parameters of type %s are not implemented", t)
 	}
+}
+
+// arrayLiteral is an ARRAY<STRING> parameter written as a DuckDB list of
+// string literals (a list is not bound as an argument).
+func arrayLiteral(p *bqv2.QueryParameter) (string, error) {
+	if p.ParameterType.ArrayType == nil || p.ParameterType.ArrayType.Type != "STRING" {
+		return "", fmt.Errorf("bqfake: array parameter %s: only ARRAY<STRING> is implemented", p.Name)
+	}
+	var items []string
+	if p.ParameterValue != nil {
+		for _, v := range p.ParameterValue.ArrayValues {
+			items = append(items, quoteString(v.Value))
+		}
+	}
+	return "CAST([" + strings.Join(items, ", ") + "] AS VARCHAR[])", nil
 }
 
 // partitionsView is the SQL of a dataset's INFORMATION_SCHEMA.PARTITIONS.

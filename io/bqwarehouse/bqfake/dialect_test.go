@@ -17,6 +17,8 @@ func TestTranslate(t *testing.T) {
 	tr := &translator{s: s, dataset: "ds", params: map[string]*bqv2.QueryParameter{
 		"day": param("day", "DATE", "2026-11-01"), "small": param("small", "INT64", "7"), "big": param("big", "INT64", "9999999999"),
 		"at": param("at", "TIMESTAMP", "2026-11-01 10:00:00+00:00"),
+		"ids": {Name: "ids", ParameterType: &bqv2.QueryParameterType{Type: "ARRAY", ArrayType: &bqv2.QueryParameterType{Type: "STRING"}},
+			ParameterValue: &bqv2.QueryParameterValue{ArrayValues: []*bqv2.QueryParameterValue{{Value: "a"}, {Value: "o'b"}}}},
 	}}
 	for _, tt := range []struct {
 		name, in string
@@ -29,6 +31,8 @@ func TestTranslate(t *testing.T) {
 			want: []string{"SELECT: SELECT CAST(CAST($at AS TIMESTAMPTZ) AS TIMESTAMPTZ), TIMESTAMPTZ '2026-11-01 00:00:00', UNIX_MICROS(x) [{{} at 2026-11-01 10:00:00+00:00}]"}},
 		{name: "strings and comments", in: "SELECT \"a'b\", 'c\\'d', r'\\d', '''x\"y''', '@day' -- @small\n# @big\n/* @at */",
 			want: []string{`SELECT: SELECT 'a''b', 'c''d', '\d', 'x"y', '@day' []`}},
+		{name: "array parameters", in: "SELECT x FROM t WHERE x IN UNNEST(@ids) AND (y IN (1))",
+			want: []string{"SELECT: SELECT x FROM t WHERE x IN (SELECT UNNEST(CAST(['a', 'o''b'] AS VARCHAR[]))) AND (y IN (1)) []"}},
 		{name: "quoted paths", in: "SELECT * FROM `p.ds.t` JOIN `ds`.u ON TRUE",
 			want: []string{`SELECT: SELECT * FROM "ds"."t" JOIN "ds"."u" ON TRUE []`}},
 		{name: "a script", in: "BEGIN TRANSACTION; DELETE t WHERE TRUE; INSERT t (a) VALUES (1); UPDATE ds.t SET a = 2 WHERE TRUE;\nCOMMIT TRANSACTION;",
