@@ -71,6 +71,17 @@ type Config struct {
 	// empty leaves the geo columns NULL.
 	GeoDB string
 
+	// ErasureRequests is where the erasure requests are (erased.Source's
+	// Requests: a local warehouse directory, a requests file, or
+	// erased.BigQueryRequests for the BigQuery dataset's erasure_requests);
+	// empty erases nothing. The events of the people and devices they name
+	// are counted erased and written nowhere.
+	ErasureRequests string
+	// ErasureRefresh is how often a streaming run reads the requests again
+	// (DefaultErasureRefresh if 0): the longest a request takes to reach
+	// the stream.
+	ErasureRefresh time.Duration
+
 	// BotUserAgentFile and BotIPFile extend the bot filter's user-agent list
 	// and give its IP/CIDR deny list.
 	BotUserAgentFile string
@@ -130,6 +141,9 @@ func (c Config) withDefaults() Config {
 	if c.BotRateWindow == 0 {
 		c.BotRateWindow = time.Minute
 	}
+	if c.ErasureRefresh == 0 {
+		c.ErasureRefresh = DefaultErasureRefresh
+	}
 	return c
 }
 
@@ -165,6 +179,10 @@ func (c Config) validate() error {
 	}
 	return nil
 }
+
+// DefaultErasureRefresh is how often a streaming run reads the erasure
+// requests again.
+const DefaultErasureRefresh = 5 * time.Minute
 
 // NewRunID returns a sortable, unique run id such as 20261124T063000Z-1a2b3c4d.
 func NewRunID(now time.Time) string {
