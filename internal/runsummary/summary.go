@@ -269,7 +269,7 @@ func (s *Summary) Print(w io.Writer) {
 	if s.Unwritable > 0 {
 		row("unwritable", s.Unwritable, "refused by BigQuery with their fallback dead letter")
 	}
-	row("erased", s.Erased, "events of erased people or devices, written nowhere")
+	row("erased", s.Erased, pct(s.Erased, s.InputRecords))
 	row("sessions", s.Sessions, "")
 	if len(s.Rejected) > 0 {
 		row("bigquery_rejected", sum(s.Rejected), "rows refused; their records counted where they ended")
