@@ -14,6 +14,7 @@ import (
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/enrich"
+	"github.com/example/clickstream/transforms/erased"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
@@ -176,6 +177,12 @@ func (c Config) validate() error {
 	}
 	if c.HashKeyRef == "" {
 		return fmt.Errorf("no hash key reference: give --hash_key")
+	}
+	switch {
+	case c.ErasureRequests == erased.BigQueryRequests && c.Sink != SinkBigQuery:
+		return fmt.Errorf("--erasure_requests=%s needs --sink=%s", erased.BigQueryRequests, SinkBigQuery)
+	case c.ErasureRequests != "" && c.ErasureRequests != erased.BigQueryRequests && c.Remote:
+		return fmt.Errorf("--erasure_requests=%s: Dataflow workers cannot read a local path; give %s", c.ErasureRequests, erased.BigQueryRequests)
 	}
 	return nil
 }
