@@ -1,0 +1,189 @@
+package pipelines
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/pubsub/v2/pstest"
+
+	"github.com/example/clickstream/internal/groundtruth"
+	"github.com/example/clickstream/io/erasure"
+	"github.com/example/clickstream/io/warehouse"
+	"github.com/example/clickstream/schemas"
+)
+
+// erasureRequests writes into dir a requests file naming the first people
+// (user ids) and devices (of anonymous events) of truth's accepted events,
+// on devices the rate rule leaves alone (erasing a device's events must
+// not change what the rule makes of the rest), and returns its path and
+// the truth of the records to be erased: every record that parses (is not
+// a dead letter) and carries one of them.
+func erasureRequests(t *testing.T, dir string, truth []groundtruth.Record, people, devices int) (string, map[string]groundtruth.Record) {
+	t.Helper()
+	rateDevices := map[string]bool{}
+	for _, r := range truth {
+		if r.Outcome == "bot" && r.BotRule == schemas.BotRuleRate {
+			rateDevices[r.DeviceID] = true
+		}
+	}
+	users, devs := map[string]bool{}, map[string]bool{}
+	var filed []erasure.Filed
+	received := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for _, r := range truth {
+		if r.Outcome != "event" || rateDevices[r.DeviceID] {
+			continue
+		}
+		switch {
+		case r.UserID != nil && len(users) < people && !users[*r.UserID]:
+			users[*r.UserID] = true
+			filed = append(filed, erasure.Filed{RequestID: fmt.Sprintf("person-%d", len(users)), UserID: *r.UserID, ReceivedAt: received})
+		case r.UserID == nil && len(devs) < devices && !devs[r.DeviceID]:
+			devs[r.DeviceID] = true
+			filed = append(filed, erasure.Filed{RequestID: fmt.Sprintf("device-%d", len(devs)), DeviceID: r.DeviceID, ReceivedAt: received})
+		}
+	}
+	if len(users) < people || len(devs) < devices {
+		t.Fatalf("the sample has %d people and %d devices to erase, the test needs %d and %d", len(users), len(devs), people, devices)
+	}
+	path := filepath.Join(dir, "requests.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := json.NewEncoder(f)
+	for _, r := range filed {
+		if err := enc.Encode(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	erased := map[string]groundtruth.Record{}
+	for _, r := range truth {
+		if r.Outcome != "dead_letter" && (devs[r.DeviceID] || r.UserID != nil && users[*r.UserID]) {
+			erased[r.Key()] = r
+		}
+	}
+	return path, erased
+}
+
+// countErased counts the erased records with outcome in truth.
+func countErased(erased map[string]groundtruth.Record, outcome string) int64 {
+	var n int64
+	for _, r := range erased {
+		if r.Outcome == outcome {
+			n++
+		}
+	}
+	return n
+}
+
+// TestBatchErased runs the batch pipeline with erasure requests naming
+// three people and two devices of the shared sample: their events,
+// duplicates and bots are counted erased and are in no table, every other
+// record ends as the truth says, and the run reconciles with erased in its
+// summary, runs row and run_outcomes.
+func TestBatchErased(t *testing.T) {
+	g := sample
+	c := g.config(t)
+	path, erased := erasureRequests(t, t.TempDir(), g.truth, 3, 2)
+	c.ErasureRequests = path
+	sum := runReconciled(t, c)
+	if sum.Erased != int64(len(erased)) || countErased(erased, "event") == 0 {
+		t.Errorf("erased = %d, truth %d records of the requests (%d accepted events)", sum.Erased, len(erased), countErased(erased, "event"))
+	}
+	got := outcomes(t, c.Output, g.dir)
+	for key, r := range erased {
+		if o, stored := got[key]; stored {
+			t.Errorf("%s (%s, device %s) erased, yet stored as %+v", key, r.Outcome, r.DeviceID, o)
+		}
+	}
+	if want := int64(countOutcome(g.truth, "event")) - countErased(erased, "event"); sum.Events != want {
+		t.Errorf("events = %d, truth %d once the erased are dropped", sum.Events, want)
+	}
+
+	runs, err := warehouse.ReadRows[schemas.Run](c.Output, "runs", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomeRows, err := warehouse.ReadRows[schemas.RunOutcome](c.Output, "run_outcomes", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runErased, outcomeErased int64 = -1, -1
+	for _, r := range runs {
+		if r.RunID == sum.RunID {
+			runErased = r.Erased
+		}
+	}
+	for _, o := range outcomeRows {
+		if o.RunID == sum.RunID && o.Outcome == schemas.TallyErased {
+			outcomeErased = o.Records
+		}
+	}
+	if runErased != sum.Erased || outcomeErased != sum.Erased {
+		t.Errorf("runs.erased %d, run_outcomes erased %d, summary %d", runErased, outcomeErased, sum.Erased)
+	}
+}
+
+// TestStreamingErased files erasure requests, then publishes a generated
+// day to pstest and streams it into the local warehouse: the events of the
+// people and devices named, published after the request, are counted
+// erased (per publish minute too, which must balance), their messages are
+// acknowledged, and no row of theirs is in fact_events, bot_events or
+// dead_letter.
+func TestStreamingErased(t *testing.T) {
+	srv := pstest.NewServer()
+	t.Cleanup(func() { _ = srv.Close() })
+	t.Setenv("PUBSUB_EMULATOR_HOST", srv.Addr)
+	dir := t.TempDir()
+	truth := generateSample(t, dir, "--seed", "12", "--events", "1500", "--days", "1", "--gzip", "0")
+	path, erased := erasureRequests(t, t.TempDir(), truth, 3, 2)
+	c := publishSample(t, dir, "demo", "raw-events", "clickstream")
+	c.ErasureRequests = path
+	sum := runReconciled(t, c)
+	if sum.Messages != c.PubSub.MaxMessages || sum.Acked != sum.Messages {
+		t.Errorf("messages read %d, acked %d, published %d", sum.Messages, sum.Acked, c.PubSub.MaxMessages)
+	}
+	if sum.Erased != int64(len(erased)) || countErased(erased, "event") == 0 {
+		t.Errorf("erased = %d, truth %d records of the requests (%d accepted events)", sum.Erased, len(erased), countErased(erased, "event"))
+	}
+	ids := map[string]bool{}
+	for _, r := range erased {
+		ids[r.DeviceID+"/"+r.EventID] = true
+	}
+	events, err := warehouse.ReadRows[schemas.Event](c.Output, "fact_events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bots, err := warehouse.ReadRows[schemas.BotEvent](c.Output, "bot_events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, err := warehouse.ReadRows[schemas.DeadLetter](c.Output, "dead_letter", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holds := func(table, device, event string) {
+		if ids[device+"/"+event] {
+			t.Errorf("%s holds erased event %s/%s", table, device, event)
+		}
+	}
+	for _, e := range events {
+		holds("fact_events", e.DeviceID, e.EventID)
+	}
+	for _, b := range bots {
+		holds("bot_events", b.DeviceID, b.EventID)
+	}
+	for _, d := range dead {
+		holds("dead_letter", d.DeviceID, d.EventID)
+	}
+	if int64(len(events)) != sum.Events {
+		t.Errorf("fact_events holds %d rows, summary says %d", len(events), sum.Events)
+	}
+}
