@@ -140,9 +140,6 @@ func startEmulator(t *testing.T) string {
 	return "127.0.0.1:" + port
 }
 
-// publishDay creates the topic and subscription and publishes every line of
-// the files, in name order, the last 2% held back to the end; it returns
-// the number of messages.
 // streamingSample generates a day of events (seed, count), publishes it
 // (publishSample) and returns the generator's truth and the config of a
 // streaming run that reads every message into the local warehouse.
@@ -171,6 +168,9 @@ func publishSample(t *testing.T, dir, project, topic, sub string) Config {
 	}
 }
 
+// publishDay creates the topic and subscription and publishes every line of
+// the files, in name order, the last 2% held back to the end; it returns
+// the number of messages.
 func publishDay(t *testing.T, project, topic, sub, glob string) int {
 	t.Helper()
 	ctx := context.Background()
