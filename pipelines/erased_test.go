@@ -107,6 +107,9 @@ func TestBatchErased(t *testing.T) {
 		t.Errorf("events = %d, truth %d once the erased are dropped", sum.Events, want)
 	}
 
+	t.Logf("%d records erased (%d events, %d duplicates, %d bots) of %d", sum.Erased,
+		countErased(erased, "event"), countErased(erased, "duplicate"), countErased(erased, "bot"), sum.InputRecords)
+
 	runs, err := warehouse.ReadRows[schemas.Run](c.Output, "runs", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +145,7 @@ func TestStreamingErased(t *testing.T) {
 	t.Cleanup(func() { _ = srv.Close() })
 	t.Setenv("PUBSUB_EMULATOR_HOST", srv.Addr)
 	dir := t.TempDir()
-	truth := generateSample(t, dir, "--seed", "12", "--events", "1500", "--days", "1", "--gzip", "0")
+	truth := generateSample(t, dir, "--seed", "12", "--events", "3000", "--days", "1", "--gzip", "0")
 	path, erased := erasureRequests(t, t.TempDir(), truth, 3, 2)
 	c := publishSample(t, dir, "demo", "raw-events", "clickstream")
 	c.ErasureRequests = path
@@ -153,6 +156,8 @@ func TestStreamingErased(t *testing.T) {
 	if sum.Erased != int64(len(erased)) || countErased(erased, "event") == 0 {
 		t.Errorf("erased = %d, truth %d records of the requests (%d accepted events)", sum.Erased, len(erased), countErased(erased, "event"))
 	}
+	t.Logf("%d records erased (%d events) of %d, %d messages, %d minutes reconciled", sum.Erased,
+		countErased(erased, "event"), sum.InputRecords, sum.Messages, len(sum.Intervals))
 	ids := map[string]bool{}
 	for _, r := range erased {
 		ids[r.DeviceID+"/"+r.EventID] = true
