@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/example/clickstream/internal/pseudonym"
+	"github.com/example/clickstream/io/bqwarehouse"
+	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/schemas"
 )
@@ -115,5 +117,37 @@ func TestRefresh(t *testing.T) {
 	now = t0.Add(5 * time.Minute)
 	if got := outcome(); got != "erased" {
 		t.Errorf("one refresh interval after the request: %s, want erased", got)
+	}
+}
+
+// Load reads the erasure_requests table on BigQuery (the in-process fake).
+func TestLoadBigQuery(t *testing.T) {
+	ctx := context.Background()
+	srv := bqfake.NewServer("demo")
+	t.Cleanup(srv.Close)
+	srv.AddDataset("clickstream", "US")
+	client, err := bqwarehouse.NewClient(ctx, "demo", "clickstream", srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Close() }()
+	if err := bqwarehouse.EnsureTables(ctx, client, "clickstream", []schemas.Table{schemas.MustTable("erasure_requests")}, true); err != nil {
+		t.Fatal(err)
+	}
+	job, err := client.Query(`INSERT INTO clickstream.erasure_requests (request_id, received_at, user_keys, device_id)
+		VALUES ('r1', TIMESTAMP '2026-12-01 09:00:00', ['k-new', 'k-old'], NULL), ('r2', TIMESTAMP '2026-12-01 09:05:00', [], 'd-7')`).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, err := job.Wait(ctx); err != nil || status.Err() != nil {
+		t.Fatal(err, status.Err())
+	}
+	got, err := Source{Requests: BigQueryRequests, Project: "demo", Dataset: "clickstream", Endpoint: srv.URL()}.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if want := []string{"d-7", "k-new", "k-old"}; !slices.Equal(got, want) {
+		t.Errorf("keys %v, want %v", got, want)
 	}
 }
