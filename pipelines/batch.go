@@ -3,6 +3,7 @@ package pipelines
 import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
@@ -21,7 +22,7 @@ func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, bea
 	records, inputCounts := files.Read(s, c.Input, files.ReadOptions{
 		MaxRecordBytes: c.MaxRecordBytes, MaxFileBytes: c.MaxFileBytes, MaxFileRecords: c.MaxFileRecords})
 	events, dead := parse.Parse(s, records, c.parseOptions())
-	events, erasedEvents := erased.Filter(s, events, erased.Keys(s, c.erasureSource()))
+	events, erasedEvents := erased.Filter(s, events, erasedKeys(s, c.erasureLookup()))
 	events = botfilter.Mark(s, events, c.botOptions())
 	events = enrich.Enrich(s, events, c.enrichOptions())
 
@@ -73,9 +74,9 @@ func (c Config) botOptions() botfilter.Options {
 	return botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile}
 }
 
-// erasureSource is where the run reads the erasure requests.
-func (c Config) erasureSource() erased.Source {
-	return erased.Source{Requests: c.ErasureRequests, HashKeyRef: c.HashKeyRef,
+// erasureLookup is where the run reads the erasure requests.
+func (c Config) erasureLookup() erasure.Lookup {
+	return erasure.Lookup{Requests: c.ErasureRequests, HashKeyRef: c.HashKeyRef,
 		Project: c.BigQuery.Project, Dataset: c.BigQuery.Dataset, Endpoint: c.BigQuery.Endpoint}
 }
 

@@ -11,10 +11,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/example/clickstream/io/dimensions"
+	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/enrich"
-	"github.com/example/clickstream/transforms/erased"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
@@ -72,9 +72,9 @@ type Config struct {
 	// empty leaves the geo columns NULL.
 	GeoDB string
 
-	// ErasureRequests is where the erasure requests are (erased.Source's
+	// ErasureRequests is where the erasure requests are (erasure.Lookup's
 	// Requests: a local warehouse directory, a requests file, or
-	// erased.BigQueryRequests for the BigQuery dataset's erasure_requests);
+	// erasure.BigQueryRequests for the BigQuery dataset's erasure_requests);
 	// empty erases nothing. The events of the people and devices they name
 	// are counted erased and written nowhere.
 	ErasureRequests string
@@ -179,10 +179,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("no hash key reference: give --hash_key")
 	}
 	switch {
-	case c.ErasureRequests == erased.BigQueryRequests && c.Sink != SinkBigQuery:
-		return fmt.Errorf("--erasure_requests=%s needs --sink=%s", erased.BigQueryRequests, SinkBigQuery)
-	case c.ErasureRequests != "" && c.ErasureRequests != erased.BigQueryRequests && c.Remote:
-		return fmt.Errorf("--erasure_requests=%s: Dataflow workers cannot read a local path; give %s", c.ErasureRequests, erased.BigQueryRequests)
+	case c.ErasureRequests == erasure.BigQueryRequests && c.Sink != SinkBigQuery:
+		return fmt.Errorf("--erasure_requests=%s needs --sink=%s", erasure.BigQueryRequests, SinkBigQuery)
+	case c.ErasureRequests != "" && c.ErasureRequests != erasure.BigQueryRequests && c.Remote:
+		return fmt.Errorf("--erasure_requests=%s: Dataflow workers cannot read a local path; give %s", c.ErasureRequests, erasure.BigQueryRequests)
 	}
 	return nil
 }

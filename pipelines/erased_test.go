@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"cloud.google.com/go/pubsub/v2/pstest"
 
 	"github.com/example/clickstream/internal/groundtruth"
+	"github.com/example/clickstream/internal/pseudonym"
 	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
@@ -190,5 +192,53 @@ func TestStreamingErased(t *testing.T) {
 	}
 	if int64(len(events)) != sum.Events {
 		t.Errorf("fact_events holds %d rows, summary says %d", len(events), sum.Events)
+	}
+}
+
+// TestErasedRefresh: in streaming, a request filed after the filter read
+// the requests takes effect once the keys in hand are ErasureRefresh old,
+// not before.
+func TestErasedRefresh(t *testing.T) {
+	t.Setenv("CLICKSTREAM_E2E_KEY", "e2e-test-key")
+	p, err := pseudonym.New([]byte("e2e-test-key"), pseudonym.IPMode("truncate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "requests.jsonl")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	now := t0
+	fn := &refreshedErasedFn{Lookup: erasure.Lookup{Requests: file, HashKeyRef: "env:CLICKSTREAM_E2E_KEY"},
+		Every: DefaultErasureRefresh, now: func() time.Time { return now }}
+	fn.Setup()
+	late := schemas.Event{EventID: "e9", DeviceID: "d-1", UserKey: p.UserKey("u-1")}
+	outcome := func() string {
+		var got string
+		err := fn.ProcessElement(context.Background(), late,
+			func(schemas.Event) { got = "kept" }, func(schemas.Event) { got = "erased" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := outcome(); got != "kept" {
+		t.Fatalf("no request yet: %s", got)
+	}
+	line, err := json.Marshal(erasure.Filed{RequestID: "r1", UserID: "u-1", ReceivedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, append(line, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(DefaultErasureRefresh - time.Second)
+	if got := outcome(); got != "kept" {
+		t.Errorf("before the refresh interval: %s, want kept (the keys in hand)", got)
+	}
+	now = t0.Add(DefaultErasureRefresh)
+	if got := outcome(); got != "erased" {
+		t.Errorf("one refresh interval after the request: %s, want erased", got)
 	}
 }

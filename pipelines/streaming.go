@@ -19,7 +19,6 @@ import (
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
 	"github.com/example/clickstream/transforms/enrich"
-	"github.com/example/clickstream/transforms/erased"
 	"github.com/example/clickstream/transforms/parse"
 	"github.com/example/clickstream/transforms/sessionize"
 	"github.com/example/clickstream/transforms/tally"
@@ -53,7 +52,7 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 	// checked against clickstream/testdata/streaming_steps.txt.
 	records := pubsubsource.Read(s.Scope("read"), c.PubSub)
 	events, dead := parse.Parse(s.Scope("parse"), records, c.parseOptions())
-	events, erasedEvents := erased.FilterRefreshed(s.Scope("erased"), events, c.erasureSource(), c.ErasureRefresh)
+	events, erasedEvents := filterErasedRefreshed(s.Scope("erased"), events, c.erasureLookup(), c.ErasureRefresh)
 	events = botfilter.Mark(s.Scope("bot_rules"), events, c.botOptions())
 	events = enrich.Enrich(s.Scope("enrich"), events, c.enrichOptions())
 

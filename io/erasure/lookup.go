@@ -1,4 +1,4 @@
-package erased
+package erasure
 
 import (
 	"context"
@@ -11,24 +11,25 @@ import (
 
 	"github.com/example/clickstream/internal/pseudonym"
 	"github.com/example/clickstream/io/bqwarehouse"
-	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
 
-// BigQueryRequests is the Source.Requests that reads the erasure_requests
-// table of Source.Dataset on BigQuery.
+// BigQueryRequests is the Lookup.Requests that reads the erasure_requests
+// table of Lookup.Dataset on BigQuery.
 const BigQueryRequests = "bigquery"
 
-// Source says where the erasure requests are. It is a DoFn field: every
-// field is serialized into the job graph (no key, only where it is).
-type Source struct {
+// Lookup says where the erasure requests are, for the pipelines, which drop
+// the events of erased people and devices (transforms/erased). It is a
+// DoFn field: every field is serialized into the job graph (no key, only
+// where it is).
+type Lookup struct {
 	// Requests is where the requests are: empty for none; BigQueryRequests
 	// for the erasure_requests table on BigQuery; a local warehouse
 	// directory for its erasure_requests table (filed by tools/erase, each
 	// user_id hashed with every key version in retention); or a requests
-	// file (JSON lines, erasure.ReadFiled), whose user_ids are hashed with
-	// HashKeyRef (erasure.Hash), the key the run hashes user_ids with.
+	// file (JSON lines, ReadFiled), whose user_ids are hashed with
+	// HashKeyRef (Hash), the key the run hashes user_ids with.
 	Requests string
 	// HashKeyRef is the run's pseudonymization key reference (requests
 	// files only).
@@ -38,12 +39,12 @@ type Source struct {
 	Project, Dataset, Endpoint string
 }
 
-// Load reads the requests and returns their erased keys: every user_key
+// Keys reads the requests and returns their erased keys: every user_key
 // and device id they name.
-func (src Source) Load(ctx context.Context) ([]string, error) {
-	rows, err := src.requests(ctx)
+func (l Lookup) Keys(ctx context.Context) ([]string, error) {
+	rows, err := l.requests(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("erased: requests %s: %w", src.Requests, err)
+		return nil, fmt.Errorf("erasure: requests %s: %w", l.Requests, err)
 	}
 	var keys []string
 	for _, r := range rows {
@@ -57,30 +58,30 @@ func (src Source) Load(ctx context.Context) ([]string, error) {
 
 // requests reads the rows of erasure_requests, or hashes a requests file
 // into them.
-func (src Source) requests(ctx context.Context) ([]schemas.ErasureRequest, error) {
-	if src.Requests == "" {
+func (l Lookup) requests(ctx context.Context) ([]schemas.ErasureRequest, error) {
+	if l.Requests == "" {
 		return nil, nil
 	}
-	if src.Requests == BigQueryRequests {
-		return src.readBigQuery(ctx)
+	if l.Requests == BigQueryRequests {
+		return l.readBigQuery(ctx)
 	}
-	info, err := os.Stat(src.Requests)
+	info, err := os.Stat(l.Requests)
 	if err != nil {
 		return nil, err
 	}
 	if info.IsDir() {
-		return warehouse.ReadRows[schemas.ErasureRequest](src.Requests, "erasure_requests", nil)
+		return warehouse.ReadRows[schemas.ErasureRequest](l.Requests, "erasure_requests", nil)
 	}
-	f, err := os.Open(src.Requests)
+	f, err := os.Open(l.Requests)
 	if err != nil {
 		return nil, err
 	}
-	filed, err := erasure.ReadFiled(f)
+	filed, err := ReadFiled(f)
 	_ = f.Close() // a read: errors surface in ReadFiled
 	if err != nil {
 		return nil, err
 	}
-	key, err := pseudonym.LoadKey(src.HashKeyRef)
+	key, err := pseudonym.LoadKey(l.HashKeyRef)
 	if err != nil {
 		return nil, err
 	}
@@ -88,23 +89,23 @@ func (src Source) requests(ctx context.Context) ([]schemas.ErasureRequest, error
 	if err != nil {
 		return nil, err
 	}
-	return erasure.Hash(filed, []*pseudonym.Pseudonymizer{p})
+	return Hash(filed, []*pseudonym.Pseudonymizer{p})
 }
 
-// bqRequest is what Load needs of a row of erasure_requests on BigQuery.
+// bqRequest is what Keys needs of a row of erasure_requests on BigQuery.
 type bqRequest struct {
 	UserKeys []string            `bigquery:"user_keys"`
 	DeviceID bigquery.NullString `bigquery:"device_id"`
 }
 
 // readBigQuery reads the erasure_requests table of the dataset.
-func (src Source) readBigQuery(ctx context.Context) ([]schemas.ErasureRequest, error) {
-	client, err := bqwarehouse.NewClient(ctx, src.Project, src.Dataset, src.Endpoint)
+func (l Lookup) readBigQuery(ctx context.Context) ([]schemas.ErasureRequest, error) {
+	client, err := bqwarehouse.NewClient(ctx, l.Project, l.Dataset, l.Endpoint)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = client.Close() }() // a read: nothing to flush
-	it := client.Dataset(src.Dataset).Table("erasure_requests").Read(ctx)
+	it := client.Dataset(l.Dataset).Table("erasure_requests").Read(ctx)
 	var out []schemas.ErasureRequest
 	for {
 		var r bqRequest
