@@ -1,11 +1,13 @@
 package pipelines
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,8 @@ import (
 
 	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/internal/pseudonym"
+	"github.com/example/clickstream/io/bqwarehouse"
+	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
@@ -240,5 +244,77 @@ func TestErasedRefresh(t *testing.T) {
 	now = t0.Add(DefaultErasureRefresh)
 	if got := outcome(); got != "erased" {
 		t.Errorf("one refresh interval after the request: %s, want erased", got)
+	}
+}
+
+// TestBatchBigQueryErased runs the batch pipeline into the BigQuery fake
+// with --erasure_requests=bigquery: two devices named in the dataset's
+// erasure_requests table have their events counted erased and in no table,
+// and the run reconciles with erased in its runs row.
+func TestBatchBigQueryErased(t *testing.T) {
+	var erased map[string]groundtruth.Record
+	b := runBigQueryBatchWith(t, func(srv *bqfake.Server, truth []groundtruth.Record) {
+		var path string
+		path, erased = erasureRequests(t, t.TempDir(), truth, 0, 2)
+		fileBigQueryRequests(t, srv, path)
+	}, func(c *Config) { c.ErasureRequests = erasure.BigQueryRequests })
+	if !b.sum.Reconciled {
+		t.Fatalf("not reconciled: %v", b.sum.Problems)
+	}
+	if b.sum.Erased != int64(len(erased)) || countErased(erased, "event") == 0 {
+		t.Errorf("erased = %d, truth %d records of the requests (%d accepted events)", b.sum.Erased, len(erased), countErased(erased, "event"))
+	}
+	devices := map[string]bool{}
+	for _, r := range erased {
+		devices[r.DeviceID] = true
+	}
+	for _, table := range []string{"fact_events", "bot_events", "dead_letter", "fact_sessions"} {
+		for _, row := range b.srv.Rows("clickstream", table) {
+			if d, _ := row["device_id"].(string); devices[d] {
+				t.Errorf("%s holds a row of erased device %s", table, d)
+			}
+		}
+	}
+	runs := b.srv.Rows("clickstream", "runs")
+	if len(runs) != 1 || fmt.Sprint(runs[0]["erased"]) != fmt.Sprint(b.sum.Erased) {
+		t.Errorf("runs rows %v, want one with erased %d", runs, b.sum.Erased)
+	}
+}
+
+// fileBigQueryRequests creates erasure_requests in the fake and inserts the
+// device requests of the requests file at path.
+func fileBigQueryRequests(t *testing.T, srv *bqfake.Server, path string) {
+	t.Helper()
+	ctx := context.Background()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filed, err := erasure.ReadFiled(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := bqwarehouse.NewClient(ctx, "demo", "clickstream", srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = client.Close() }()
+	if err := bqwarehouse.EnsureTables(ctx, client, "clickstream", []schemas.Table{schemas.MustTable("erasure_requests")}, true); err != nil {
+		t.Fatal(err)
+	}
+	var values []string
+	for _, f := range filed {
+		if f.DeviceID == "" {
+			t.Fatalf("request %s names no device", f.RequestID)
+		}
+		values = append(values, fmt.Sprintf("('%s', TIMESTAMP '2026-12-01 09:00:00', [], '%s')", f.RequestID, f.DeviceID))
+	}
+	job, err := client.Query("INSERT INTO clickstream.erasure_requests (request_id, received_at, user_keys, device_id) VALUES " +
+		strings.Join(values, ", ")).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, err := job.Wait(ctx); err != nil || status.Err() != nil {
+		t.Fatal(err, status.Err())
 	}
 }
