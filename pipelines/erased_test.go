@@ -264,6 +264,7 @@ func TestBatchBigQueryErased(t *testing.T) {
 	if b.sum.Erased != int64(len(erased)) || countErased(erased, "event") == 0 {
 		t.Errorf("erased = %d, truth %d records of the requests (%d accepted events)", b.sum.Erased, len(erased), countErased(erased, "event"))
 	}
+	t.Logf("%d records erased (%d events) of %d", b.sum.Erased, countErased(erased, "event"), b.sum.InputRecords)
 	devices := map[string]bool{}
 	for _, r := range erased {
 		devices[r.DeviceID] = true
