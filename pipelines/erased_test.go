@@ -18,6 +18,7 @@ import (
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/io/erasure"
+	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
@@ -317,5 +318,34 @@ func fileBigQueryRequests(t *testing.T, srv *bqfake.Server, path string) {
 	}
 	if status, err := job.Wait(ctx); err != nil || status.Err() != nil {
 		t.Fatal(err, status.Err())
+	}
+}
+
+// TestErasureRequestsChecked: requests that cannot be read stop the run
+// before any work, in either mode, and a bigquery lookup needs the
+// BigQuery sink.
+func TestErasureRequestsChecked(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "requests.jsonl")
+	if err := os.WriteFile(bad, []byte("{not json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	batch := sample.config(t)
+	streaming := Config{Mode: schemas.ModeStreaming, Output: t.TempDir(), HashKeyRef: batch.HashKeyRef,
+		PubSub: pubsubsource.ReadOptions{Project: "demo", Subscription: "clickstream"}}
+	for _, c := range []struct {
+		name     string
+		config   Config
+		requests string
+	}{
+		{"batch, missing file", batch, filepath.Join(t.TempDir(), "missing.jsonl")},
+		{"streaming, malformed file", streaming, bad},
+		{"bigquery without the BigQuery sink", batch, erasure.BigQueryRequests},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.config.ErasureRequests = c.requests
+			if sum, err := Run(context.Background(), c.config); err == nil || !strings.Contains(err.Error(), "erasure_requests") && !strings.Contains(err.Error(), c.requests) {
+				t.Errorf("run with --erasure_requests=%s: summary %v, error %v; want an error naming them", c.requests, sum, err)
+			}
+		})
 	}
 }
