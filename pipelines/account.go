@@ -40,6 +40,7 @@ func newAccount(c Config, s *runsummary.Summary, owned []time.Time) account {
 		InputRecords: s.InputRecords, Events: s.Events, Duplicates: s.Duplicates,
 		Bots: s.TotalBots(), DeadLetter: s.TotalDeadLetter(), OutOfRange: s.OutOfRange,
 		Unwritable: s.Unwritable, Sessions: s.Sessions, Reconciled: s.Reconciled, Problems: s.Problems,
+		Erased: s.Erased,
 	}}
 	if len(owned) > 0 {
 		a.run.FirstDate, a.run.LastDate = owned[0], owned[len(owned)-1]
@@ -65,6 +66,7 @@ func newAccount(c Config, s *runsummary.Summary, owned []time.Time) account {
 	}
 	outcome(schemas.TallyOutOfRange, "", s.OutOfRange)
 	outcome(schemas.TallyUnwritable, "", s.Unwritable)
+	outcome(schemas.TallyErased, "", s.Erased)
 	for _, p := range s.Partitions {
 		var written *int64 // a failed partition: what it holds is not the run's
 		if p.Status != schemas.PartitionFailed {

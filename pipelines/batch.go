@@ -3,11 +3,13 @@ package pipelines
 import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/files"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
 	"github.com/example/clickstream/transforms/enrich"
+	"github.com/example/clickstream/transforms/erased"
 	"github.com/example/clickstream/transforms/parse"
 	"github.com/example/clickstream/transforms/runscope"
 	"github.com/example/clickstream/transforms/tally"
@@ -20,6 +22,7 @@ func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, bea
 	records, inputCounts := files.Read(s, c.Input, files.ReadOptions{
 		MaxRecordBytes: c.MaxRecordBytes, MaxFileBytes: c.MaxFileBytes, MaxFileRecords: c.MaxFileRecords})
 	events, dead := parse.Parse(s, records, c.parseOptions())
+	events, erasedEvents := erased.Filter(s, events, erasedKeys(s, c.erasureLookup()))
 	events = botfilter.Mark(s, events, c.botOptions())
 	events = enrich.Enrich(s, events, c.enrichOptions())
 
@@ -44,6 +47,7 @@ func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, bea
 		tally.Count(s, schemas.TallyBots, bots),
 		tally.Count(s, schemas.TallyDeadLetter, dead),
 		tally.Count(s, schemas.TallySessions, sessions),
+		tally.Count(s, schemas.TallyErased, erasedEvents),
 		// What each partition must hold, which the driver reads back.
 		tally.CountByDate(s, partitionTally("fact_events"), kept),
 		tally.CountByDate(s, partitionTally("fact_sessions"), sessions),
@@ -68,6 +72,12 @@ func (c Config) parseOptions() parse.Options {
 
 func (c Config) botOptions() botfilter.Options {
 	return botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile}
+}
+
+// erasureLookup is where the run reads the erasure requests.
+func (c Config) erasureLookup() erasure.Lookup {
+	return erasure.Lookup{Requests: c.ErasureRequests, HashKeyRef: c.HashKeyRef,
+		Project: c.BigQuery.Project, Dataset: c.BigQuery.Dataset, Endpoint: c.BigQuery.Endpoint}
 }
 
 func (c Config) enrichOptions() enrich.Options {

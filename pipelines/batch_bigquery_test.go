@@ -28,15 +28,22 @@ type bigQueryBatch struct {
 // staged in a local directory).
 func runBigQueryBatch(t *testing.T, fault func(*bqfake.Server)) bigQueryBatch {
 	t.Helper()
+	return runBigQueryBatchWith(t, func(srv *bqfake.Server, _ []groundtruth.Record) { fault(srv) }, func(*Config) {})
+}
+
+// runBigQueryBatchWith is runBigQueryBatch with the truth given to prepare
+// and the run's config adjusted by configure.
+func runBigQueryBatchWith(t *testing.T, prepare func(*bqfake.Server, []groundtruth.Record), configure func(*Config)) bigQueryBatch {
+	t.Helper()
 	dir := t.TempDir()
 	truth := generateSample(t, dir, "--seed", "8", "--events", "1500", "--days", "1", "--gzip", "0")
 	srv := bqfake.NewServer("demo")
 	t.Cleanup(srv.Close)
 	srv.AddDataset("clickstream", "EU")
-	fault(srv)
+	prepare(srv, truth)
 
 	t.Setenv("CLICKSTREAM_E2E_KEY", "e2e-test-key")
-	sum, err := Run(context.Background(), Config{
+	c := Config{
 		Input:      []string{filepath.Join(dir, "raw", "*", "*")},
 		Output:     t.TempDir(),
 		Dates:      truthDates(t, truth),
@@ -45,7 +52,9 @@ func runBigQueryBatch(t *testing.T, fault func(*bqfake.Server)) bigQueryBatch {
 		HashKeyRef: "env:CLICKSTREAM_E2E_KEY",
 		BotIPFile:  filepath.Join(dir, "bot_ip_denylist.txt"),
 		Shards:     4,
-	})
+	}
+	configure(&c)
+	sum, err := Run(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/example/clickstream/io/dimensions"
+	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/enrich"
@@ -71,6 +72,17 @@ type Config struct {
 	// empty leaves the geo columns NULL.
 	GeoDB string
 
+	// ErasureRequests is where the erasure requests are (erasure.Lookup's
+	// Requests: a local warehouse directory, a requests file, or
+	// erasure.BigQueryRequests for the BigQuery dataset's erasure_requests);
+	// empty erases nothing. The events of the people and devices they name
+	// are counted erased and written nowhere.
+	ErasureRequests string
+	// ErasureRefresh is how often a streaming run reads the requests again
+	// (DefaultErasureRefresh if 0): the longest a request takes to reach
+	// the stream.
+	ErasureRefresh time.Duration
+
 	// BotUserAgentFile and BotIPFile extend the bot filter's user-agent list
 	// and give its IP/CIDR deny list.
 	BotUserAgentFile string
@@ -130,6 +142,9 @@ func (c Config) withDefaults() Config {
 	if c.BotRateWindow == 0 {
 		c.BotRateWindow = time.Minute
 	}
+	if c.ErasureRefresh == 0 {
+		c.ErasureRefresh = DefaultErasureRefresh
+	}
 	return c
 }
 
@@ -163,8 +178,18 @@ func (c Config) validate() error {
 	if c.HashKeyRef == "" {
 		return fmt.Errorf("no hash key reference: give --hash_key")
 	}
+	switch {
+	case c.ErasureRequests == erasure.BigQueryRequests && c.Sink != SinkBigQuery:
+		return fmt.Errorf("--erasure_requests=%s needs --sink=%s", erasure.BigQueryRequests, SinkBigQuery)
+	case c.ErasureRequests != "" && c.ErasureRequests != erasure.BigQueryRequests && c.Remote:
+		return fmt.Errorf("--erasure_requests=%s: Dataflow workers cannot read a local path; give %s", c.ErasureRequests, erasure.BigQueryRequests)
+	}
 	return nil
 }
+
+// DefaultErasureRefresh is how often a streaming run reads the erasure
+// requests again.
+const DefaultErasureRefresh = 5 * time.Minute
 
 // NewRunID returns a sortable, unique run id such as 20261124T063000Z-1a2b3c4d.
 func NewRunID(now time.Time) string {

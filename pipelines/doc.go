@@ -4,6 +4,8 @@
 //
 //	files.Read          raw lines (local or gs:// globs), counted as input_records
 //	parse.Parse         -> events | dead letters (reason, payload, source, line)
+//	erased.Filter       events of erased people and devices (--erasure_requests,
+//	                    read once) -> erased, written nowhere
 //	botfilter.Mark      user-agent and IP rules (needs the raw IP)
 //	enrich.Enrich       URL, UTM, GA4 source/medium/channel group, device/browser/OS,
 //	                    geo from the raw IP (--geo_db); IP anonymized
@@ -35,7 +37,8 @@
 // dimension step on BigQuery (bigquery.Engine), reads back, decides the
 // verdict and writes the run's account.
 //
-// Streaming reads Pub/Sub instead (streamingGraph): bydevice.Streaming and
+// Streaming reads Pub/Sub instead (streamingGraph): erased.FilterRefreshed
+// (the requests read again every --erasure_refresh), bydevice.Streaming and
 // sessionize.Streaming in place of their batch twins, every row appended
 // as it comes, each message acknowledged once its rows are written, the
 // outcomes counted per publish minute.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/example/clickstream/internal/pseudonym"
 	"github.com/example/clickstream/internal/runsummary"
+	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/tally"
@@ -159,6 +160,14 @@ func (c Config) check(ctx context.Context) (Config, error) {
 	if !c.Remote {
 		if _, err := pseudonym.LoadKey(c.HashKeyRef); err != nil {
 			return c, fmt.Errorf("hash key: %w", err)
+		}
+	}
+	// Local requests are read once here so that a missing or malformed
+	// file stops the run before any work (in streaming, every bundle would
+	// fail on it).
+	if c.ErasureRequests != "" && c.ErasureRequests != erasure.BigQueryRequests {
+		if _, err := c.erasureLookup().Keys(ctx); err != nil {
+			return c, err
 		}
 	}
 	return c, c.ensureTables(ctx)

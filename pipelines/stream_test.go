@@ -140,19 +140,24 @@ func startEmulator(t *testing.T) string {
 	return "127.0.0.1:" + port
 }
 
-// publishDay creates the topic and subscription and publishes every line of
-// the files, in name order, the last 2% held back to the end; it returns
-// the number of messages.
 // streamingSample generates a day of events (seed, count), publishes it
-// (publishDay) and returns the generator's truth and the config of a
+// (publishSample) and returns the generator's truth and the config of a
 // streaming run that reads every message into the local warehouse.
 func streamingSample(t *testing.T, seed, events int, project, topic, sub string) ([]groundtruth.Record, Config) {
 	t.Helper()
 	dir := t.TempDir()
 	truth := generateSample(t, dir, "--seed", fmt.Sprint(seed), "--events", fmt.Sprint(events), "--days", "1", "--gzip", "0")
+	return truth, publishSample(t, dir, project, topic, sub)
+}
+
+// publishSample publishes the sample generated into dir (publishDay) and
+// returns the config of a streaming run that reads every message into the
+// local warehouse.
+func publishSample(t *testing.T, dir, project, topic, sub string) Config {
+	t.Helper()
 	messages := publishDay(t, project, topic, sub, filepath.Join(dir, "raw", "*", "*"))
 	t.Setenv("CLICKSTREAM_E2E_KEY", "e2e-test-key")
-	return truth, Config{
+	return Config{
 		Mode:   schemas.ModeStreaming,
 		Output: t.TempDir(),
 		PubSub: pubsubsource.ReadOptions{
@@ -163,6 +168,9 @@ func streamingSample(t *testing.T, seed, events int, project, topic, sub string)
 	}
 }
 
+// publishDay creates the topic and subscription and publishes every line of
+// the files, in name order, the last 2% held back to the end; it returns
+// the number of messages.
 func publishDay(t *testing.T, project, topic, sub, glob string) int {
 	t.Helper()
 	ctx := context.Background()

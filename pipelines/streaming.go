@@ -52,6 +52,7 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 	// checked against clickstream/testdata/streaming_steps.txt.
 	records := pubsubsource.Read(s.Scope("read"), c.PubSub)
 	events, dead := parse.Parse(s.Scope("parse"), records, c.parseOptions())
+	events, erasedEvents := filterErasedRefreshed(s.Scope("erased"), events, c.erasureLookup(), c.ErasureRefresh)
 	events = botfilter.Mark(s.Scope("bot_rules"), events, c.botOptions())
 	events = enrich.Enrich(s.Scope("enrich"), events, c.enrichOptions())
 
@@ -87,6 +88,7 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 		count(schemas.TallyDuplicates, duplicates),
 		count(schemas.TallyBots, bots),
 		count(schemas.TallyDeadLetter, dead),
+		count(schemas.TallyErased, erasedEvents),
 		count(schemas.TallyLateForSessions, sessionize.Late(s.Scope("late"), kept, c.Sessions)),
 		beam.ParDo(s.Scope("move_refused"), &movedFn{To: schemas.TallyDeadLetter, ToKey: storagewrite.Reason}, refused),
 		beam.ParDo(s.Scope("move_unwritable"), &movedFn{To: schemas.TallyUnwritable}, unwritable))
@@ -105,7 +107,8 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 	as := s.Scope("acknowledge")
 	written := beam.Flatten(as, writtenEvents, writtenBots, writtenDead, writtenFallbacks,
 		storagewrite.Unwritable(as, unwritable),
-		beam.ParDo(as, deliveryOf, duplicates)) // a duplicate is settled once decided
+		beam.ParDo(as, deliveryOf, duplicates),                   // a duplicate is settled once decided
+		beam.ParDo(as.Scope("erased"), deliveryOf, erasedEvents)) // and so is an erased event
 	acked := beam.ParDo(as, ackedTally, pubsubsource.Acknowledge(as, c.PubSub, written))
 
 	ts := s.Scope("run_tallies")

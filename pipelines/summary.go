@@ -44,6 +44,7 @@ func newSummary(c Config, totals schemas.TallyTotals, w written, started, finish
 		DeadLetter:   t.ByKey(schemas.TallyDeadLetter),
 		OutOfRange:   t.Sum(schemas.TallyOutOfRange),
 		Unwritable:   t.Sum(schemas.TallyUnwritable),
+		Erased:       t.Sum(schemas.TallyErased),
 		Sessions:     t.Sum(schemas.TallySessions),
 		FailedLoads:  slices.Sorted(maps.Keys(t[LoadFailed])),
 		Partitions:   w.partitions,

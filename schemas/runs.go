@@ -32,6 +32,8 @@ type Run struct {
 	Sessions     int64     `parquet:"sessions"`
 	Reconciled   bool      `parquet:"reconciled"`
 	Problems     []string  `parquet:"problems,list"`
+	// Erased is last: a column added to a table with rows goes at the end.
+	Erased int64 `parquet:"erased,optional"`
 }
 
 // RunOutcome is a row of run_outcomes: a run's records with one outcome and

@@ -1,10 +1,10 @@
 package schemas
 
 // Tally names. Every input record ends in exactly one of the outcomes
-// events, duplicates, bots, dead_letter, out_of_range and unwritable, so
-// that a run reconciles as
+// events, duplicates, bots, dead_letter, out_of_range, unwritable and
+// erased, so that a run reconciles as
 //
-//	input_records = events + duplicates + bots + dead_letter + out_of_range + unwritable
+//	input_records = events + duplicates + bots + dead_letter + out_of_range + unwritable + erased
 //
 // Sessions are derived rows, counted to check their table.
 const (
@@ -19,6 +19,9 @@ const (
 	// their messages are acknowledged with nothing in any table.
 	TallyUnwritable = "unwritable"
 	TallySessions   = "sessions"
+	// TallyErased counts the events of an erased person or device, dropped
+	// after parse (transforms/erased): they are written nowhere.
+	TallyErased = "erased"
 	// TallyLateForSessions counts, in streaming, events that came later
 	// than the allowed lateness: they are also counted under TallyEvents
 	// (they are in fact_events) but their session windows had closed.

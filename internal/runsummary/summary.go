@@ -44,6 +44,9 @@ type Summary struct {
 	// Unwritable are the records whose row BigQuery refused, and then their
 	// fallback dead letter too: acknowledged, logged, in no table.
 	Unwritable int64 `json:"unwritable,omitempty"`
+	// Erased are the events of an erased person or device (an erasure
+	// request), dropped after parse and written nowhere.
+	Erased int64 `json:"erased,omitempty"`
 	// Rejected are the rows BigQuery refused in streaming, by table (and
 	// RefusedFallback: fallback dead letters refused too). Their records are
 	// counted where they ended: dead_letter/bigquery_rejected, or
@@ -144,7 +147,8 @@ type StageTiming struct {
 type Interval struct {
 	Start        time.Time `json:"start"`
 	InputRecords int64     `json:"input_records"`
-	// Outcomes is events + duplicates + bots + dead_letter + unwritable.
+	// Outcomes is events + duplicates + bots + dead_letter + unwritable +
+	// erased.
 	Outcomes        int64 `json:"outcomes"`
 	LateForSessions int64 `json:"late_for_sessions,omitempty"`
 }
@@ -173,10 +177,10 @@ func (s *Summary) checkedByPartition(table string) bool {
 // for it, and in streaming every minute must balance and every message
 // read must be acknowledged.
 func (s *Summary) Reconcile() {
-	outcomes := s.Events + s.Duplicates + sum(s.Bots) + sum(s.DeadLetter) + s.OutOfRange + s.Unwritable
+	outcomes := s.Events + s.Duplicates + sum(s.Bots) + sum(s.DeadLetter) + s.OutOfRange + s.Unwritable + s.Erased
 	if outcomes != s.InputRecords {
 		s.Problems = append(s.Problems, fmt.Sprintf(
-			"input_records %d != events + duplicates + bots + dead_letter + out_of_range + unwritable = %d (%+d)",
+			"input_records %d != events + duplicates + bots + dead_letter + out_of_range + unwritable + erased = %d (%+d)",
 			s.InputRecords, outcomes, outcomes-s.InputRecords))
 	}
 	for _, f := range s.FailedLoads {
@@ -265,6 +269,7 @@ func (s *Summary) Print(w io.Writer) {
 	if s.Unwritable > 0 {
 		row("unwritable", s.Unwritable, "refused by BigQuery with their fallback dead letter")
 	}
+	row("erased", s.Erased, pct(s.Erased, s.InputRecords))
 	row("sessions", s.Sessions, "")
 	if len(s.Rejected) > 0 {
 		row("bigquery_rejected", sum(s.Rejected), "rows refused; their records counted where they ended")
@@ -320,7 +325,7 @@ func (s *Summary) printIntervals(w io.Writer) {
 	if len(s.Intervals) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "per publish minute (input_records = events + duplicates + bots + dead_letter + unwritable):")
+	fmt.Fprintln(w, "per publish minute (input_records = events + duplicates + bots + dead_letter + unwritable + erased):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "minute\tinput_records\toutcomes\tlate_for_sessions\tbalanced\t\n")
 	const head, tail = 10, 5

@@ -42,6 +42,8 @@ var (
 	ipMode       = flag.String("ip_mode", "truncate", "How IPs are stored: truncate (IPv4 /24, IPv6 /48), hash (keyed HMAC) or raw.")
 	domains      = flag.String("internal_domains", "", "Comma-separated domains of the site itself (with subdomains); referrers from them are (direct) traffic, as GA4 treats self-referrals. The page's own host always is.")
 	geoDB        = flag.String("geo_db", "", "Comma-separated IP geolocation databases (MaxMind DB files laid out like @ip-location-db's, e.g. DB-IP city lite's IPv4 and IPv6 files; local paths or gs:// URLs) for geo_country, geo_region, geo_city and geo_continent. Empty: those columns are NULL. scripts/fetch-geo-db.sh fetches DB-IP's.")
+	erasureReqs  = flag.String("erasure_requests", "", "Erasure requests whose people's and devices' events are dropped after parse, counted as erased and written nowhere: a local warehouse directory (its erasure_requests table, filed by tools/erase), a requests file (JSON lines as tools/erase reads them; user_ids hashed with --hash_key), or bigquery (the erasure_requests table of --bq_dataset; the only form on Dataflow). Empty: nothing is erased.")
+	erasureEvery = flag.Duration("erasure_refresh", pipelines.DefaultErasureRefresh, "Streaming: how often the erasure requests are read again; a request reaches the stream at most this long after it is filed.")
 	botUA        = flag.String("bot_ua_file", "", "File of extra bot user-agent patterns (RE2, one per line, # comments), added to the built-in crawler list.")
 	botIP        = flag.String("bot_ip_file", "", "File of IPs/CIDRs whose traffic is bot traffic (one per line, # comments).")
 	rateN        = flag.Int("bot_rate_limit", 200, "A device sending more than this many events within --bot_rate_window is a bot for that UTC day.")
@@ -138,6 +140,8 @@ func config() (pipelines.Config, error) {
 		IPMode:            *ipMode,
 		InternalDomains:   splitList(*domains),
 		GeoDB:             *geoDB,
+		ErasureRequests:   *erasureReqs,
+		ErasureRefresh:    *erasureEvery,
 		BotUserAgentFile:  *botUA,
 		BotIPFile:         *botIP,
 		BotRateLimit:      *rateN,
@@ -196,7 +200,7 @@ func usage() {
 		"       clickstream --mode=streaming --project=P --subscription=S [flags]\n\nPipeline flags:\n")
 	own := map[string]bool{}
 	for _, name := range []string{"mode", "input", "dates", "output", "run_id", "max_record_bytes", "max_file_bytes", "max_file_records", "hash_key", "ip_mode",
-		"internal_domains", "geo_db", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
+		"internal_domains", "geo_db", "erasure_requests", "erasure_refresh", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
 		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file", "rebuild_dimensions",
 		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon", "abandon_after", "live_early_every", "abandonment_topic", "anomaly_topic",
 		"sink", "bq_project", "bq_dataset", "create_tables", "cpuprofile"} {

@@ -58,6 +58,7 @@ func summarize(a account) (*runsummary.Summary, []schemas.RunPartition) {
 		Duplicates:   r.Duplicates,
 		OutOfRange:   r.OutOfRange,
 		Unwritable:   r.Unwritable,
+		Erased:       r.Erased,
 		Sessions:     r.Sessions,
 		Tables:       map[string]runsummary.TableCheck{},
 		Dimensions:   map[string]int{},

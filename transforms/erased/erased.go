@@ -26,6 +26,16 @@ func Filter(s beam.Scope, events, keys beam.PCollection) (kept, erased beam.PCol
 	return beam.ParDo2(s, &filterFn{}, events, beam.SideInput{Input: lookup})
 }
 
+// NewCounter is the counter of erased events, for a DoFn that splits events
+// by Matches in another way than Filter.
+func NewCounter() beam.Counter { return beam.NewCounter("erased", "erased") }
+
+// Matches reports whether e carries an erased key: its user_key or its
+// device_id is one that has reports.
+func Matches(e schemas.Event, has func(string) bool) bool {
+	return (e.UserKey != "" && has(e.UserKey)) || has(e.DeviceID)
+}
+
 // keyed makes an erased key a multimap side input's key.
 func keyed(k string) (string, bool) { return k, true }
 
@@ -35,20 +45,17 @@ type filterFn struct {
 }
 
 func (fn *filterFn) Setup() {
-	fn.counter = beam.NewCounter("erased", "erased")
+	fn.counter = NewCounter()
 }
 
 func (fn *filterFn) ProcessElement(ctx context.Context, e schemas.Event, lookup func(string) func(*bool) bool, kept, erased func(schemas.Event)) {
-	if (e.UserKey != "" && has(lookup, e.UserKey)) || has(lookup, e.DeviceID) {
+	if Matches(e, func(key string) bool {
+		var v bool
+		return lookup(key)(&v)
+	}) {
 		fn.counter.Inc(ctx, 1)
 		erased(e)
 		return
 	}
 	kept(e)
-}
-
-// has reports whether key is in the side input.
-func has(lookup func(string) func(*bool) bool, key string) bool {
-	var v bool
-	return lookup(key)(&v)
 }

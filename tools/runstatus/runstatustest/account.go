@@ -26,7 +26,8 @@ type Account struct {
 // owns day and started at started, as Dataflow job jobID (none when ""):
 //
 //	input_records 1000 = events 900 + duplicates 30 + bots 40 (ip 10,
-//	rate 30) + dead_letter 25 (bad_json 20, too_large 5) + out_of_range 5
+//	rate 30) + dead_letter 25 (bad_json 20, too_large 5) + out_of_range 3
+//	+ erased 2
 //
 // with 120 sessions, day's partitions of fact_events, fact_sessions,
 // bot_events and dead_letter holding the rows counted, the four dimensions
@@ -38,7 +39,7 @@ func DailyRun(runID, jobID string, day, started time.Time) Account {
 		RunDate: runDate, RunID: runID, Mode: "batch", Sink: "bigquery", JobID: jobID,
 		FirstDate: day, LastDate: day, DatesOwned: day.Format(time.DateOnly),
 		Started: started.UTC(), Finished: started.Add(754 * time.Second).UTC(),
-		InputRecords: 1000, Events: 900, Duplicates: 30, Bots: 40, DeadLetter: 25, OutOfRange: 5,
+		InputRecords: 1000, Events: 900, Duplicates: 30, Bots: 40, DeadLetter: 25, OutOfRange: 3, Erased: 2,
 		Sessions: 120, Reconciled: true,
 	}
 	a := Account{Run: r}
@@ -49,7 +50,7 @@ func DailyRun(runID, jobID string, day, started time.Time) Account {
 		{"input_records", "", 1000}, {"events", "", 900}, {"duplicates", "", 30},
 		{"bots", "ip", 10}, {"bots", "rate", 30},
 		{"dead_letter", "bad_json", 20}, {"dead_letter", "too_large", 5},
-		{"out_of_range", "", 5}, {"unwritable", "", 0},
+		{"out_of_range", "", 3}, {"unwritable", "", 0}, {"erased", "", 2},
 	} {
 		a.Outcomes = append(a.Outcomes, schemas.RunOutcome{RunDate: runDate, RunID: runID, Outcome: o.outcome, Detail: o.detail, Records: o.records})
 	}
