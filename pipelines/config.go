@@ -74,7 +74,7 @@ type Config struct {
 
 	// ErasureRequests is where the erasure requests are (erasure.Lookup's
 	// Requests: a local warehouse directory, a requests file, or
-	// erasure.BigQueryRequests for the BigQuery dataset's erasure_requests);
+	// erasure.OnBigQuery for the BigQuery dataset's erasure_requests);
 	// empty erases nothing. The events of the people and devices they name
 	// are counted erased and written nowhere.
 	ErasureRequests string
@@ -179,10 +179,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("no hash key reference: give --hash_key")
 	}
 	switch {
-	case c.ErasureRequests == erasure.BigQueryRequests && c.Sink != SinkBigQuery:
-		return fmt.Errorf("--erasure_requests=%s needs --sink=%s", erasure.BigQueryRequests, SinkBigQuery)
-	case c.ErasureRequests != "" && c.ErasureRequests != erasure.BigQueryRequests && c.Remote:
-		return fmt.Errorf("--erasure_requests=%s: Dataflow workers cannot read a local path; give %s", c.ErasureRequests, erasure.BigQueryRequests)
+	case c.ErasureRequests == erasure.OnBigQuery && c.Sink != SinkBigQuery:
+		return fmt.Errorf("--erasure_requests=%s needs --sink=%s", erasure.OnBigQuery, SinkBigQuery)
+	case c.ErasureRequests != "" && c.ErasureRequests != erasure.OnBigQuery && c.Remote:
+		return fmt.Errorf("--erasure_requests=%s: Dataflow workers cannot read a local path; give %s", c.ErasureRequests, erasure.OnBigQuery)
 	}
 	return nil
 }

@@ -258,7 +258,7 @@ func TestBatchBigQueryErased(t *testing.T) {
 		var path string
 		path, erased = erasureRequests(t, t.TempDir(), truth, 0, 2)
 		fileBigQueryRequests(t, srv, path)
-	}, func(c *Config) { c.ErasureRequests = erasure.BigQueryRequests })
+	}, func(c *Config) { c.ErasureRequests = erasure.OnBigQuery })
 	if !b.sum.Reconciled {
 		t.Fatalf("not reconciled: %v", b.sum.Problems)
 	}
@@ -339,7 +339,7 @@ func TestErasureRequestsChecked(t *testing.T) {
 	}{
 		{"batch, missing file", batch, filepath.Join(t.TempDir(), "missing.jsonl")},
 		{"streaming, malformed file", streaming, bad},
-		{"bigquery without the BigQuery sink", batch, erasure.BigQueryRequests},
+		{"bigquery without the BigQuery sink", batch, erasure.OnBigQuery},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.config.ErasureRequests = c.requests

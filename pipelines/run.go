@@ -165,7 +165,7 @@ func (c Config) check(ctx context.Context) (Config, error) {
 	// Local requests are read once here so that a missing or malformed
 	// file stops the run before any work (in streaming, every bundle would
 	// fail on it).
-	if c.ErasureRequests != "" && c.ErasureRequests != erasure.BigQueryRequests {
+	if c.ErasureRequests != "" && c.ErasureRequests != erasure.OnBigQuery {
 		if _, err := c.erasureLookup().Keys(ctx); err != nil {
 			return c, err
 		}

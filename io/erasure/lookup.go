@@ -15,16 +15,16 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// BigQueryRequests is the Lookup.Requests that reads the erasure_requests
-// table of Lookup.Dataset on BigQuery.
-const BigQueryRequests = "bigquery"
+// OnBigQuery is the Lookup.Requests that reads the erasure_requests table
+// of Lookup.Dataset on BigQuery.
+const OnBigQuery = "bigquery"
 
 // Lookup says where the erasure requests are, for the pipelines, which drop
 // the events of erased people and devices (transforms/erased). It is a
 // DoFn field: every field is serialized into the job graph (no key, only
 // where it is).
 type Lookup struct {
-	// Requests is where the requests are: empty for none; BigQueryRequests
+	// Requests is where the requests are: empty for none; OnBigQuery
 	// for the erasure_requests table on BigQuery; a local warehouse
 	// directory for its erasure_requests table (filed by tools/erase, each
 	// user_id hashed with every key version in retention); or a requests
@@ -35,7 +35,7 @@ type Lookup struct {
 	// files only).
 	HashKeyRef string
 	// Project, Dataset and Endpoint (tests' fake server) name the BigQuery
-	// dataset, for BigQueryRequests.
+	// dataset, for OnBigQuery.
 	Project, Dataset, Endpoint string
 }
 
@@ -62,7 +62,7 @@ func (l Lookup) requests(ctx context.Context) ([]schemas.ErasureRequest, error) 
 	if l.Requests == "" {
 		return nil, nil
 	}
-	if l.Requests == BigQueryRequests {
+	if l.Requests == OnBigQuery {
 		return l.readBigQuery(ctx)
 	}
 	info, err := os.Stat(l.Requests)

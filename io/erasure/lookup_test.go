@@ -110,7 +110,7 @@ func TestLookupKeysBigQuery(t *testing.T) {
 	if status, err := job.Wait(ctx); err != nil || status.Err() != nil {
 		t.Fatal(err, status.Err())
 	}
-	got, err := erasure.Lookup{Requests: erasure.BigQueryRequests, Project: "demo", Dataset: "clickstream", Endpoint: srv.URL()}.Keys(ctx)
+	got, err := erasure.Lookup{Requests: erasure.OnBigQuery, Project: "demo", Dataset: "clickstream", Endpoint: srv.URL()}.Keys(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
