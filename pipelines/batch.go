@@ -1,6 +1,8 @@
 package pipelines
 
 import (
+	"runtime"
+
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/example/clickstream/io/erasure"
@@ -21,7 +23,12 @@ import (
 func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, beam.PCollection) beam.PCollection) {
 	records, inputCounts := files.Read(s, c.Input, files.ReadOptions{
 		MaxRecordBytes: c.MaxRecordBytes, MaxFileBytes: c.MaxFileBytes, MaxFileRecords: c.MaxFileRecords})
-	events, dead := parse.Parse(s, records, c.parseOptions())
+	parseOpts := c.parseOptions()
+	if !c.Remote {
+		// Prism runs the read stage as one bundle: parse on every core.
+		parseOpts.Workers = runtime.GOMAXPROCS(0)
+	}
+	events, dead := parse.Parse(s, records, parseOpts)
 	events, erasedEvents := erased.Filter(s, events, erasedKeys(s, c.erasureLookup()))
 	events = botfilter.Mark(s, events, c.botOptions())
 	events = enrich.Enrich(s, events, c.enrichOptions())

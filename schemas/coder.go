@@ -45,7 +45,10 @@ func encodeCompact(t reflect.Type, v compact) ([]byte, error) {
 	return b, nil
 }
 
-// Batches of events are also compressed: a device group's events repeat user
+// Batches of events, the bulk of a batch run's shuffle, are coded by code
+// that tinylib/msgp generates (rows_msgp.go, same keys as the struct tags)
+// rather than by reflection, which cost more than half of their coding
+// time. They are also compressed: a device group's events repeat user
 // agents, URLs and sources, and the local runner holds every shuffled byte in
 // memory, several times over. zstd's fastest level cuts a batch about
 // fivefold for ~1 µs per event.
@@ -54,8 +57,10 @@ var (
 	zstdDecoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0))
 )
 
+//go:generate go run github.com/tinylib/msgp@v1.6.5 -file rows.go -o rows_msgp.go -io=false -tests=false -d "tag msgpack" -d "timezone utc" -d "ignore Record BotEvent DeadLetter Session CurrencyRevenue Reconciliation Delivered"
+
 func encodeBatch(b EventBatch) ([]byte, error) {
-	raw, err := msgpack.Marshal(&b)
+	raw, err := b.MarshalMsg(nil)
 	if err != nil {
 		return nil, fmt.Errorf("encode event batch: %w", err)
 	}
@@ -68,7 +73,7 @@ func decodeBatch(data []byte) (EventBatch, error) {
 	if err != nil {
 		return b, fmt.Errorf("decode event batch: %w", err)
 	}
-	if err := msgpack.Unmarshal(raw, &b); err != nil {
+	if _, err := b.UnmarshalMsg(raw); err != nil {
 		return b, fmt.Errorf("decode event batch: %w", err)
 	}
 	return b, nil

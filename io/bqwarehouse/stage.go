@@ -188,6 +188,7 @@ func (p *stagePart) commit() error {
 // abort abandons the file. Errors are ignored: a file that survives is
 // never loaded.
 func (p *stagePart) abort(fs filesystem.Interface) {
+	p.enc.Discard()
 	p.cancel()
 	_ = p.w.Close()
 	if r, ok := fs.(filesystem.Remover); ok {

@@ -244,6 +244,7 @@ func (p *partWriter) close() error {
 // abort drops the file. Errors are ignored: the run's _tmp directory is
 // removed with its staging anyway.
 func (p *partWriter) abort() {
+	p.enc.Discard()
 	_ = p.dst.Close()
 	_ = os.Remove(p.tmp)
 }

@@ -1,7 +1,9 @@
 package parquetrows
 
 import (
+	"errors"
 	"io"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -11,13 +13,28 @@ import (
 const maxRowsPerRowGroup = 64 * 1024
 
 // Writer writes rows of one table as one Parquet file.
+//
+// Rows are encoded, compressed and written on a goroutine of the Writer's
+// own, in batches: the caller only hands them over. The local runner runs a
+// stage's elements on one goroutine, and encoding is most of what a sink
+// stage does, so this puts a second core to work. A write error therefore
+// shows at a later Write or at Close. Every Writer must end with Close or
+// Discard, which stop its goroutine.
 type Writer struct {
-	codec *codec
 	w     *parquet.GenericWriter[any]
-	row   parquet.Row
-	batch []parquet.Row
 	rows  int64
+	batch []any
+	queue chan []any
+	done  chan struct{}
+	// stopped is set once the queue is closed.
+	stopped bool
+
+	mu     sync.Mutex
+	failed error
 }
+
+// writeBatch is how many rows the Writer hands to its goroutine at a time.
+const writeBatch = 512
 
 // NewWriter starts a Parquet file of table on w; an unknown table is an
 // error. Close writes the footer; w itself is not closed.
@@ -31,35 +48,115 @@ func NewWriter(w io.Writer, table string) (*Writer, error) {
 		parquet.MaxRowsPerRowGroup(maxRowsPerRowGroup),
 		parquet.CreatedBy("clickstream", "", ""),
 	)
-	return &Writer{codec: c, w: pw, batch: make([]parquet.Row, 1)}, nil
+	f := &Writer{w: pw, queue: make(chan []any, 4), done: make(chan struct{})}
+	go f.encode(c)
+	return f, nil
 }
 
 // Write appends row, a value of the table's row type (schemas.RowType) or
 // of a struct type of the same fields (a runner may decode an unregistered
 // row type as such).
-func (f *Writer) Write(row any) error {
-	f.row = f.codec.encode(f.row, row)
-	f.batch[0] = f.row
-	if _, err := f.w.WriteRows(f.batch); err != nil {
-		return err
+func (f *Writer) Write(row any) error { return f.add(row) }
+
+// WriteRow appends a row already in the table's Parquet form, as read from
+// one of its files (e.g. by a step that keeps some rows of a file); row is
+// copied, so the caller may reuse it.
+func (f *Writer) WriteRow(row parquet.Row) error { return f.add(row.Clone()) }
+
+// add queues row (a value, or a parquet.Row of the Writer's own).
+func (f *Writer) add(row any) error {
+	if f.stopped {
+		return errStopped
 	}
+	f.batch = append(f.batch, row)
 	f.rows++
+	if len(f.batch) == writeBatch {
+		if err := f.failure(); err != nil {
+			return err
+		}
+		f.queue <- f.batch
+		f.batch = make([]any, 0, writeBatch)
+	}
 	return nil
 }
 
 // Rows is the number of rows written so far.
 func (f *Writer) Rows() int64 { return f.rows }
 
-// Close flushes the last row group and writes the file's footer.
-func (f *Writer) Close() error { return f.w.Close() }
-
-// WriteRow appends a row already in the table's Parquet form, as read from
-// one of its files (e.g. by a step that keeps some rows of a file).
-func (f *Writer) WriteRow(row parquet.Row) error {
-	f.batch[0] = row
-	if _, err := f.w.WriteRows(f.batch); err != nil {
+// Close writes the rows still queued, flushes the last row group and
+// writes the file's footer.
+func (f *Writer) Close() error {
+	if f.stopped {
+		return errStopped
+	}
+	if len(f.batch) > 0 {
+		f.queue <- f.batch
+		f.batch = nil
+	}
+	f.stop()
+	if err := f.failure(); err != nil {
 		return err
 	}
-	f.rows++
-	return nil
+	return f.w.Close()
+}
+
+// Discard stops the Writer without completing the file, for a caller that
+// abandons it; after Close it does nothing.
+func (f *Writer) Discard() {
+	if f.stopped {
+		return
+	}
+	f.batch = nil
+	f.fail(errStopped)
+	f.stop()
+}
+
+var errStopped = errors.New("parquetrows: writer closed or discarded")
+
+func (f *Writer) stop() {
+	f.stopped = true
+	close(f.queue)
+	<-f.done
+}
+
+// encode is the Writer's goroutine: it encodes each batch with c and
+// writes it, until the queue closes; after an error it only drains.
+func (f *Writer) encode(c *codec) {
+	defer close(f.done)
+	var encoded []parquet.Row
+	for batch := range f.queue {
+		if f.failure() != nil {
+			continue
+		}
+		rows := encoded[:0]
+		for i, v := range batch {
+			if r, ok := v.(parquet.Row); ok {
+				rows = append(rows, r)
+				continue
+			}
+			var buf parquet.Row
+			if i < len(encoded) {
+				buf = encoded[i][:0]
+			}
+			rows = append(rows, c.encode(buf, v))
+		}
+		encoded = rows
+		if _, err := f.w.WriteRows(rows); err != nil {
+			f.fail(err)
+		}
+	}
+}
+
+func (f *Writer) fail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failed == nil {
+		f.failed = err
+	}
+}
+
+func (f *Writer) failure() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed
 }
