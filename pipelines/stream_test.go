@@ -106,6 +106,8 @@ func TestStreamingEmulator(t *testing.T) {
 	if int64(len(events)) != sum.Events {
 		t.Errorf("fact_events holds %d rows, summary says %d", len(events), sum.Events)
 	}
+	lines, held := sampleLines(t, filepath.Join(dir, "raw", "*", "*"))
+	liveTablesMatchViews(t, c.Output, lines[:held])
 	repairedByBatch(t, c, sum.RunID, dir, truth)
 
 	t.Logf("%d messages, %d records: %d events (%d repeated keys), %d duplicates, %v bots, %d dead letters, %d late for sessions, %d session rows, in %.1fs",
@@ -169,7 +171,7 @@ func publishSample(t *testing.T, dir, project, topic, sub string) Config {
 }
 
 // publishDay creates the topic and subscription and publishes every line of
-// the files, in name order, the last 2% held back to the end; it returns
+// the files, in name order, the first 2% held back to the end; it returns
 // the number of messages.
 func publishDay(t *testing.T, project, topic, sub, glob string) int {
 	t.Helper()
@@ -188,26 +190,7 @@ func publishDay(t *testing.T, project, topic, sub, glob string) int {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	files, err := filepath.Glob(glob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
-	var lines [][]byte
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(b))
-		sc.Buffer(make([]byte, 64<<10), 16<<20)
-		for sc.Scan() {
-			if strings.TrimSpace(sc.Text()) != "" {
-				lines = append(lines, bytes.Clone(sc.Bytes()))
-			}
-		}
-	}
-	held := len(lines) / 50
+	lines, held := sampleLines(t, glob)
 	order := append(lines[held:len(lines):len(lines)], lines[:held]...)
 	pub := client.Publisher(topicName)
 	defer pub.Stop()
@@ -228,6 +211,32 @@ func publishDay(t *testing.T, project, topic, sub, glob string) int {
 		}
 	}
 	return len(order)
+}
+
+// sampleLines returns the non-blank lines of the files of glob, in name
+// order, and how many of the first ones publishDay holds back to the end
+// (2%).
+func sampleLines(t *testing.T, glob string) (lines [][]byte, held int) {
+	t.Helper()
+	files, err := filepath.Glob(glob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(b))
+		sc.Buffer(make([]byte, 64<<10), 16<<20)
+		for sc.Scan() {
+			if strings.TrimSpace(sc.Text()) != "" {
+				lines = append(lines, bytes.Clone(sc.Bytes()))
+			}
+		}
+	}
+	return lines, len(lines) / 50
 }
 
 // repairedByBatch runs the batch pipeline over the same day into the
