@@ -26,16 +26,20 @@ import (
 // TestStreamingEmulator runs the streaming pipeline against the real Pub/Sub
 // emulator (scripts/pubsub-emulator.sh; the test fails if it cannot start):
 // a generated day is published, one message per line with its received_at
-// as the event_time attribute, the last 2% of messages held back so that
+// as the event_time attribute, the first 2% of messages held back so that
 // their events arrive hours behind the watermark. Checked against the
 // generator's truth: no record lost, reconciled per minute, every message
 // acknowledged, duplicates removed, dead letters by reason, bots by the
-// per-event rules, late events counted.
+// per-event rules, late events counted, the abandonment topic's triggers
+// (triggersMatchTruth). The live tables are checked against their sql/live
+// views over the rows the run wrote (liveTablesMatchViews).
 func TestStreamingEmulator(t *testing.T) {
 	host := startEmulator(t)
 	t.Setenv("PUBSUB_EMULATOR_HOST", host)
 	truth, c := streamingSample(t, 5, 6000, "clickstream-test", "raw-events", "clickstream")
 	messages, dir := c.PubSub.MaxMessages, filepath.Dir(c.BotIPFile)
+	createTopic(t, "clickstream-test", "abandonment", "abandonment-email")
+	c.AbandonmentTopic = "abandonment"
 	sum := runReconciled(t, c)
 	want := map[string]int64{}
 	wantDead := map[string]int64{}
@@ -108,6 +112,7 @@ func TestStreamingEmulator(t *testing.T) {
 	}
 	lines, held := sampleLines(t, filepath.Join(dir, "raw", "*", "*"))
 	liveTablesMatchViews(t, c.Output, lines[:held])
+	triggersMatchTruth(t, dir, receiveAll(t, "clickstream-test", "abandonment-email"), events, truth, lines[:held])
 	repairedByBatch(t, c, sum.RunID, dir, truth)
 
 	t.Logf("%d messages, %d records: %d events (%d repeated keys), %d duplicates, %v bots, %d dead letters, %d late for sessions, %d session rows, in %.1fs",
