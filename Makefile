@@ -30,6 +30,7 @@ build:
 	$(GO) build -o $(BIN)/generate ./tools/generate/cmd/generate
 	$(GO) build -o $(BIN)/query ./tools/query
 	$(GO) build -o $(BIN)/publish ./tools/publish
+	$(GO) build -o $(BIN)/liveview ./tools/liveview
 	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
 	$(GO) build -o $(BIN)/report ./tools/report
 	$(GO) build -o $(BIN)/benchref ./tools/benchref
@@ -65,31 +66,36 @@ run: build generate
 # runner; the pipeline stops after the last message, flushes its windows and
 # prints the summary with the per-minute reconciliation, then the messages
 # (and distinct ids) it published to the abandonment and anomaly topics,
-# read from a subscription made before the run. The emulator is
-# stopped however the recipe ends; a failed publish stops the pipeline.
+# read from a subscription made before the run, and the trigger latency
+# (tools/publish --clock). Meanwhile tools/liveview prints the live tables
+# every 5 s. The emulator is stopped however the recipe ends; a failed
+# publish stops the pipeline.
 run-streaming: build
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	@if [ ! -f $(STREAM_SAMPLE)/.done-$(STREAM_EVENTS) ]; then rm -rf $(STREAM_SAMPLE) && \
 		$(BIN)/generate --seed 3 --events $(STREAM_EVENTS) --days 1 --gzip 0 --out $(STREAM_SAMPLE) && \
 		touch $(STREAM_SAMPLE)/.done-$(STREAM_EVENTS); fi
 	@set -euo pipefail; \
-	trap 'kill $${pub:-} $${pipeline:-} 2>/dev/null || true; scripts/pubsub-emulator.sh stop $(EMULATOR_PORT)' EXIT; \
+	trap 'kill $${pub:-} $${pipeline:-} $${view:-} 2>/dev/null || true; scripts/pubsub-emulator.sh stop $(EMULATOR_PORT)' EXIT; \
 	scripts/pubsub-emulator.sh start $(EMULATOR_PORT); \
 	export PUBSUB_EMULATOR_HOST=127.0.0.1:$(EMULATOR_PORT); \
 	run=stream-$$(date -u +%Y%m%dT%H%M%S); \
 	n=$$($(BIN)/publish --count --input '$(STREAM_SAMPLE)/raw/*/*'); \
 	$(BIN)/publish --project demo --topic $$run --subscription $$run --create_only; \
 	for t in abandonment anomalies; do $(BIN)/publish --project demo --topic $$run-$$t --subscription $$run-$$t-email --create_only; done; \
+	clock=$$(mktemp); \
 	$(BIN)/publish --project demo --topic $$run --subscription $$run --rate $(STREAM_RATE) \
-		--late_fraction $(STREAM_LATE) --input '$(STREAM_SAMPLE)/raw/*/*' & pub=$$!; \
+		--late_fraction $(STREAM_LATE) --input '$(STREAM_SAMPLE)/raw/*/*' --clock $$clock & pub=$$!; \
+	$(BIN)/liveview --warehouse=$(STREAM_WAREHOUSE) --every=5s & view=$$!; \
 	$(BIN)/clickstream --mode=streaming --project=demo --subscription=$$run --timestamp_attribute=event_time \
 		--max_messages=$$n --output=$(STREAM_WAREHOUSE) --hash_key=file:$(HASH_KEY_FILE) \
 		--bot_ip_file=$(STREAM_SAMPLE)/bot_ip_denylist.txt \
 		--abandonment_topic=$$run-abandonment --anomaly_topic=$$run-anomalies \
 		--geo_db=$$(scripts/fetch-geo-db.sh $(GEO_CACHE) | tail -n 1) 2> >(grep -v 'level=INFO' >&2) & pipeline=$$!; \
 	if ! wait $$pub; then echo "run-streaming: publishing failed, stopping the pipeline" >&2; exit 1; fi; \
-	wait $$pipeline; \
-	$(BIN)/publish --project demo --topic $$run-abandonment --subscription $$run-abandonment-email --drain trigger_id; \
+	wait $$pipeline; kill $$view 2>/dev/null || true; \
+	$(BIN)/publish --project demo --topic $$run-abandonment --subscription $$run-abandonment-email --drain trigger_id --clock $$clock; \
+	rm -f $$clock; \
 	$(BIN)/publish --project demo --topic $$run-anomalies --subscription $$run-anomalies-email --drain anomaly_id
 
 # report: the HTML report of the warehouse's latest run (REPORT_RUN=<run_id>

@@ -159,7 +159,7 @@ func triggersMatchTruth(t *testing.T, dir string, messages [][]byte, events []sc
 			t.Fatalf("abandonment message %s: %v", data, err)
 		}
 		c := cartOf(m.DeviceID, m.CartStart)
-		if m.Status == "recovered" {
+		if m.Status == schemas.CartRecovered {
 			c.recovered = true
 			continue
 		}

@@ -54,6 +54,8 @@ var (
 	count        = flag.Bool("count", false, "Print the number of messages the input makes and exit.")
 	drain        = flag.String("drain", "", "Instead of publishing: receive --subscription until it is quiet for 5s, acknowledge, and print the messages and the distinct values of this attribute (e.g. trigger_id).")
 	createOnly   = flag.Bool("create_only", false, "Create the topic and subscription and exit (so that a reader can start before the messages come).")
+	clock        = flag.String("clock", "", "Publishing: write the replay's clock to this file (the wall time at which each event time was reached). With --drain of the abandonment topic: read it and print the trigger latency.")
+	abandonAfter = flag.Duration("abandon_after", 15*time.Minute, "With --drain and --clock: the pipeline's --abandon_after.")
 )
 
 func main() {
@@ -116,16 +118,29 @@ func publish(ctx context.Context, client *pubsub.Client, topicName string, lines
 		limit = rate.Limit(*rateFlag)
 	}
 	limiter := rate.NewLimiter(limit, 100)
+	var ticks *clockWriter
+	if *clock != "" {
+		var err error
+		if ticks, err = newClockWriter(*clock); err != nil {
+			return err
+		}
+	}
 	started := time.Now()
 	results := make([]*pubsub.PublishResult, 0, len(order))
 	for i, idx := range order {
 		if err := limiter.Wait(ctx); err != nil {
 			return err
 		}
+		at := receivedAt(lines[idx])
 		results = append(results, pub.Publish(ctx, &pubsub.Message{
 			Data:       lines[idx],
-			Attributes: map[string]string{TimestampAttribute: receivedAt(lines[idx])},
+			Attributes: map[string]string{TimestampAttribute: at.Format(time.RFC3339Nano)},
 		}))
+		if ticks != nil {
+			if err := ticks.published(at); err != nil {
+				return err
+			}
+		}
 		if (i+1)%50000 == 0 {
 			slog.Info("publishing", "published", i+1, "of", len(order), "per_second", int(float64(i+1)/time.Since(started).Seconds()))
 		}
@@ -133,6 +148,11 @@ func publish(ctx context.Context, client *pubsub.Client, topicName string, lines
 	for _, r := range results {
 		if _, err := r.Get(ctx); err != nil {
 			return fmt.Errorf("publish: %w", err)
+		}
+	}
+	if ticks != nil {
+		if err := ticks.Close(); err != nil {
+			return err
 		}
 	}
 	secs := time.Since(started).Seconds()
@@ -153,8 +173,16 @@ func receiveAll(ctx context.Context, client *pubsub.Client) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var ticks []clockTick
+	if *clock != "" {
+		var err error
+		if ticks, err = readClock(*clock); err != nil {
+			return err
+		}
+	}
+	var latencies triggerLatencies
 	var mu sync.Mutex
-	ids := map[string]bool{}
+	ids, seen := map[string]bool{}, map[string]bool{}
 	n := 0
 	last := time.Now()
 	go func() {
@@ -171,6 +199,9 @@ func receiveAll(ctx context.Context, client *pubsub.Client) error {
 		mu.Lock()
 		n++
 		ids[m.Attributes[*drain]] = true
+		if ticks != nil {
+			latencies.add(ticks, *abandonAfter, m.Data, m.PublishTime, seen)
+		}
 		last = time.Now()
 		mu.Unlock()
 		m.Ack()
@@ -179,6 +210,9 @@ func receiveAll(ctx context.Context, client *pubsub.Client) error {
 		return fmt.Errorf("receive %s: %w", *subscription, err)
 	}
 	fmt.Printf("%s: %d messages, %d distinct %s\n", *subscription, n, len(ids), *drain)
+	if ticks != nil {
+		latencies.print(os.Stdout, *abandonAfter)
+	}
 	return nil
 }
 
@@ -222,16 +256,16 @@ func withLateLast(n int, fraction float64, seed uint64) ([]int, int) {
 }
 
 // receivedAt is the line's received_at, or now for a line without one.
-func receivedAt(line []byte) string {
+func receivedAt(line []byte) time.Time {
 	var v struct {
 		ReceivedAt string `json:"received_at"`
 	}
 	if json.Unmarshal(line, &v) == nil {
 		if t, err := time.Parse(time.RFC3339Nano, v.ReceivedAt); err == nil {
-			return t.UTC().Format(time.RFC3339Nano)
+			return t.UTC()
 		}
 	}
-	return time.Now().UTC().Format(time.RFC3339Nano)
+	return time.Now().UTC()
 }
 
 // expand resolves the globs, sorted (the generator's names sort by arrival).
