@@ -21,6 +21,7 @@ SELECT
   dead_letter,
   out_of_range,
   unwritable,
+  COALESCE(erased, 0) AS erased,
   sessions,
   reconciled,
   problems

@@ -1,5 +1,5 @@
 -- Where one batch run's input records went: the records of each outcome
--- (events, duplicates, bots, dead_letter, out_of_range, unwritable) by bot
+-- (events, duplicates, bots, dead_letter, out_of_range, unwritable, erased) by bot
 -- rule or dead-letter reason, and each row's share of the run's input
 -- records. The rows add up to input_records when the run reconciled.
 --
@@ -32,7 +32,8 @@ ORDER BY
     WHEN 'dead_letter' THEN 4
     WHEN 'out_of_range' THEN 5
     WHEN 'unwritable' THEN 6
-    ELSE 7
+    WHEN 'erased' THEN 7
+    ELSE 8
   END,
   run.outcome,
   run.records DESC,

@@ -46,7 +46,8 @@ type runInfo struct {
 	InputRecords, Events       int64
 	Duplicates, Bots           int64
 	DeadLetter, OutOfRange     int64
-	Unwritable, Sessions       int64
+	Unwritable, Erased         int64
+	Sessions                   int64
 	Reconciled                 bool
 	Problems                   []string
 }
@@ -107,7 +108,8 @@ func readRun(res *warehousesql.Result) (runInfo, error) {
 		InputRecords: get[int64](c, "input_records"), Events: get[int64](c, "events"),
 		Duplicates: get[int64](c, "duplicates"), Bots: get[int64](c, "bots"),
 		DeadLetter: get[int64](c, "dead_letter"), OutOfRange: get[int64](c, "out_of_range"),
-		Unwritable: get[int64](c, "unwritable"), Sessions: get[int64](c, "sessions"),
+		Unwritable: get[int64](c, "unwritable"), Erased: get[int64](c, "erased"),
+		Sessions:   get[int64](c, "sessions"),
 		Reconciled: get[bool](c, "reconciled"),
 	}
 	for _, p := range get[[]any](c, "problems") {

@@ -168,15 +168,16 @@ func sections(r *report) ([]section, error) {
 func recordsSection(r *report) (section, error) {
 	s := section{ID: "records", Title: "Where every input record went",
 		Caption: "Each input record ends in exactly one outcome: a fact_events row, a duplicate (a retried copy), " +
-			"a bot (by rule), a dead letter (by reason), out of range (a date the run does not own) or unwritable " +
+			"a bot (by rule), a dead letter (by reason), out of range (a date the run does not own), unwritable " +
+			"or erased (an erased person's or device's event, dropped at parse time) " +
 			"(sql/report/run.sql, sql/report/run_outcomes.sql: the run's own account)."}
 	run := r.Run
 	s.Charts = []chart{{
 		ID: "outcomes", Title: fmt.Sprintf("%s input records by outcome", thousands(run.InputRecords)),
 		Type: "bar", Horizontal: true, Height: 260,
-		Labels: []string{"events", "duplicates", "bots", "dead_letter", "out_of_range", "unwritable"},
+		Labels: []string{"events", "duplicates", "bots", "dead_letter", "out_of_range", "unwritable", "erased"},
 		Datasets: []dataset{{Label: "records", Data: numbers(run.Events, run.Duplicates, run.Bots,
-			run.DeadLetter, run.OutOfRange, run.Unwritable)}},
+			run.DeadLetter, run.OutOfRange, run.Unwritable, run.Erased)}},
 	}}
 	details := chart{ID: "outcome_details", Title: "Bots by rule, dead letters by reason", Type: "bar", Horizontal: true}
 	c := &cells{res: r.Outcomes}

@@ -264,7 +264,7 @@ func TestReportOfFailedRun(t *testing.T) {
 	if want := []string{"outcomes", "outcome_details"}; !slices.Equal(ids, want) {
 		t.Fatalf("charts %v, want %v", ids, want)
 	}
-	wantOutcomes := map[string]float64{"events": 900, "duplicates": 30, "bots": 40, "dead_letter": 25, "out_of_range": 5, "unwritable": 0}
+	wantOutcomes := map[string]float64{"events": 900, "duplicates": 30, "bots": 40, "dead_letter": 25, "out_of_range": 3, "unwritable": 0, "erased": 2}
 	wantDetails := map[string]float64{"bots: rate": 30, "bots: ip": 10, "dead_letter: bad_json": 20, "dead_letter: too_large": 5}
 	for i, want := range []map[string]float64{wantOutcomes, wantDetails} {
 		c := charts[i]
