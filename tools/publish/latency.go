@@ -130,6 +130,8 @@ func percentiles(d []time.Duration) string {
 		return "none"
 	}
 	slices.Sort(d)
-	at := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))].Round(100 * time.Millisecond) }
+	at := func(q float64) time.Duration {
+		return d[min(len(d)-1, int(q*float64(len(d))))].Round(100 * time.Millisecond)
+	}
 	return fmt.Sprintf("%d triggers, p50 %v, p99 %v", len(d), at(0.5), at(0.99))
 }
