@@ -70,7 +70,7 @@ func benchRecords(uas []string) []schemas.Record {
 			`"user_id":"u-%d","session_id":"s-%d","platform":"web","created_at":"2026-11-01T10:15:30.120Z",`+
 			`"sent_at":"2026-11-01T10:15:31.004Z","received_at":"2026-11-01T10:15:31.210Z",`+
 			`"page_url":"https://shop.example.com/p/sku-%d?utm_source=google&utm_medium=cpc&utm_campaign=winter&gclid=EAIa%d",`+
-			`"referrer":"https://www.google.com/","user_agent":%q,"ip":"198.51.%d.%d","product_id":"sku-%d","price":79.9,"currency":"EUR"}`,
+			`"referrer":"https://www.google.com/","user_agent":%q,"ip":"198.51.%d.%d","product_id":"sku-%d","price":79.9,"currency":"EUR","screen":"1920x1080"}`,
 			i, i, i%5000, i, i%900, i, ua, i%256, (i/256)%256, i%900)
 		records[i] = schemas.Record{Source: "bench", Line: int64(i + 1), Data: []byte(line), Size: int64(len(line))}
 	}

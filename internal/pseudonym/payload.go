@@ -64,6 +64,55 @@ func (p *Pseudonymizer) rewriteJSON(raw []byte) (out string, ok bool) {
 	if !json.Valid(raw) {
 		return "", false
 	}
+	if plain(raw) {
+		return string(raw), true
+	}
+	return p.rewriteTokens(raw)
+}
+
+// plain reports whether raw, valid JSON, is already what rewriteTokens
+// writes for it, so that it can be kept as it is: compact, printable ASCII
+// without escapes, and no string that rewriting would touch (none contains
+// "user_id" or equals "ip" in any case, and none holds a '.' or ':', which
+// every IP literal needs). Most properties objects are plain; a payload
+// with a timestamp or an address is not.
+func plain(raw []byte) bool {
+	inString, start := false, 0
+	for i, c := range raw {
+		switch {
+		case c < ' ' || c >= utf8.RuneSelf || c == '\\':
+			return false
+		case c == '"':
+			if inString && touched(raw[start:i]) {
+				return false
+			}
+			inString, start = !inString, i+1
+		case inString && (c == '.' || c == ':'):
+			return false
+		case !inString && c == ' ':
+			return false
+		}
+	}
+	return true
+}
+
+// touched reports whether rewriting might change s, an ASCII string that
+// holds no IP literal: it names a user id or is the ip key.
+func touched(s []byte) bool {
+	if bytes.EqualFold(s, []byte("ip")) {
+		return true
+	}
+	const userID = "user_id"
+	for i := 0; i+len(userID) <= len(s); i++ {
+		if bytes.EqualFold(s[i:i+len(userID)], []byte(userID)) {
+			return true
+		}
+	}
+	return false
+}
+
+// rewriteTokens is rewriteJSON's general case, for valid JSON.
+func (p *Pseudonymizer) rewriteTokens(raw []byte) (out string, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	w := &jsonWriter{}
@@ -312,17 +361,20 @@ func isWordChar(c byte) bool {
 }
 
 // scrubIPs replaces every IPv4 and IPv6 literal in s as IP does.
+// The patterns run only on text with the colons or dots a match needs.
 func (p *Pseudonymizer) scrubIPs(s string) string {
-	if !strings.ContainsAny(s, ".:") {
-		return s
+	if strings.Count(s, ":") >= 2 {
+		s = ipv6Candidate.ReplaceAllStringFunc(s, func(m string) string {
+			if _, ok := canonicalIP(m); ok {
+				return p.IP(m)
+			}
+			return m
+		})
 	}
-	s = ipv6Candidate.ReplaceAllStringFunc(s, func(m string) string {
-		if _, ok := canonicalIP(m); ok {
-			return p.IP(m)
-		}
-		return m
-	})
-	return ipv4Pattern.ReplaceAllStringFunc(s, p.IP)
+	if strings.Count(s, ".") >= 3 {
+		s = ipv4Pattern.ReplaceAllStringFunc(s, p.IP)
+	}
+	return s
 }
 
 // withheld stands for a payload that cannot be scrubbed reliably: its keyed

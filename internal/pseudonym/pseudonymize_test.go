@@ -1,6 +1,7 @@
 package pseudonym
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -208,6 +209,16 @@ func TestPayload(t *testing.T) {
 				`{"event_id":"a","user_id":null,"ip":"h:854fc9d95ffaaf94"},{"event_id":"b","user_id":"` + uk("u-2") + `","tags":["<b>",true]}]}`,
 		},
 		{
+			name: "plain: kept as sent",
+			in:   `{"screen":"1920x1080","n":1.50,"tags":["<b>",true,null],"o":{}}`,
+			want: `{"screen":"1920x1080","n":1.50,"tags":["<b>",true,null],"o":{}}`,
+		},
+		{
+			name: "an ip key that looks plain is still replaced",
+			in:   `{"Ip":"x","n":5}`,
+			want: `{"Ip":"","n":5}`,
+		},
+		{
 			name: "wrong types are hashed too",
 			in:   `{"user_id":12345,"IP":{"v":"198.51.100.23"}}`,
 			want: `{"user_id":"` + uk("12345") + `","IP":""}`,
@@ -394,4 +405,26 @@ func BenchmarkIP(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzPlainKeptAsIs: whatever plain accepts, the general rewrite leaves
+// unchanged, so keeping a plain payload as it is changes no result.
+func FuzzPlainKeptAsIs(f *testing.F) {
+	for _, seed := range []string{
+		`{"screen":"1920x1080","n":1.50,"a":[1,true,null,{"b":"c"}],"e":{}}`,
+		`{"Ip":5}`, `{"ip":null}`, `{"x":"IP"}`, `{"prev_User_Id":"u"}`, `{"x":"user_idx"}`,
+		`{"t":"10:15"}`, `{"v":"1.2.3.4"}`, `{"a": 1}`, `{"a":"b\u0063"}`, `{"a":"é"}`,
+		`"x"`, `12e3`, `[]`, `{"a":"<b>&"}`, "{\"a\":\"\x7f\"}",
+	} {
+		f.Add([]byte(seed))
+	}
+	p := mustNew(f, IPHash)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) || !plain(raw) {
+			return
+		}
+		if got, ok := p.rewriteTokens(raw); !ok || got != string(raw) {
+			t.Errorf("plain %q rewritten to %q (ok %v)", raw, got, ok)
+		}
+	})
 }

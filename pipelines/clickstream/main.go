@@ -70,6 +70,7 @@ var (
 	bqCreate     = flag.Bool("create_tables", false, "BigQuery sink: create missing tables from schemas/tables (development projects; in production Terraform owns them). Existing tables are always checked against their definitions.")
 	progress     = flag.Duration("progress_interval", 5*time.Second, "Batch on the local runner: print a progress line to stderr this often (elapsed time, stage, records read, files done of total); 0 disables. On Dataflow, progress is the Dataflow console's.")
 	cpuProf      = flag.String("cpuprofile", "", "Write a CPU profile (pprof) of the whole process to this file: the pipeline and, on the local runner, Prism, which runs in-process.")
+	memProf      = flag.String("memprofile", "", "Write the process's allocations (pprof, go tool pprof -sample_index=alloc_space) to this file when the run ends.")
 	lateness     = flag.Duration("allowed_lateness", sessionize.DefaultAllowedLateness, "How late an event may arrive and still update its session in streaming (session windows); batch re-reads the lateness horizon instead (see README, Run scope).")
 )
 
@@ -83,7 +84,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "clickstream: %v\nRun with --help for the flags.\n", err)
 		os.Exit(2)
 	}
-	stop, err := startCPUProfile(*cpuProf)
+	stop, err := startProfiles(*cpuProf, *memProf)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "clickstream: %v\n", err)
 		os.Exit(2)
@@ -155,23 +156,38 @@ func config() (pipelines.Config, error) {
 	}, nil
 }
 
-// startCPUProfile starts a CPU profile into path (nothing when path is empty);
-// the returned function stops it and closes the file.
-func startCPUProfile(path string) (func(), error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("cpuprofile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cpuprofile: %w", err)
+// startProfiles starts a CPU profile into cpuPath; the returned function
+// stops it and writes the allocation profile into memPath (an empty path:
+// no such profile).
+func startProfiles(cpuPath, memPath string) (func(), error) {
+	stopCPU := func() {}
+	if cpuPath != "" {
+		f, err := os.Create(cpuPath)
+		if err != nil {
+			return nil, fmt.Errorf("cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("cpuprofile: %w", err)
+		}
+		stopCPU = func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
 	}
 	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
+		stopCPU()
+		if memPath == "" {
+			return
+		}
+		f, err := os.Create(memPath)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		if err != nil {
+			slog.Error("memprofile not written", "err", err)
+		}
 	}, nil
 }
 
@@ -203,7 +219,7 @@ func usage() {
 		"internal_domains", "geo_db", "erasure_requests", "erasure_refresh", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
 		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file", "rebuild_dimensions",
 		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon", "abandon_after", "live_early_every", "abandonment_topic", "anomaly_topic",
-		"sink", "bq_project", "bq_dataset", "create_tables", "cpuprofile"} {
+		"sink", "bq_project", "bq_dataset", "create_tables", "cpuprofile", "memprofile"} {
 		own[name] = true
 		f := flag.Lookup(name)
 		fmt.Fprintf(out, "  --%s (default %q)\n      %s\n", f.Name, f.DefValue, f.Usage)

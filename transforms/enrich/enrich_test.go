@@ -103,3 +103,20 @@ func TestEnrichBadOptions(t *testing.T) {
 	_, s := beam.NewPipelineWithRoot()
 	Enrich(s, beam.Create(s, schemas.Event{}), Options{IPMode: "hash"})
 }
+
+// TestPaidAndShoppingPrefilter: isPaid and isShopping, which skip the
+// regexp when a needed word is missing, agree with GA4's patterns.
+func TestPaidAndShoppingPrefilter(t *testing.T) {
+	for _, s := range []string{
+		"", "cpc", "ppc", "ppc2", "retargeting", "paid", "paid_social", "xpaid", "cpm", "organic", "email",
+		"shop", "shopping", "eshop", "workshop", "bshop", "summer_shop", "black friday shopping", "sho p",
+		"cp\n", "ppc\nx", "shop\n", "SHOP", "paid\nsocial",
+	} {
+		if got, want := isPaid(s), paidMedium.MatchString(s); got != want {
+			t.Errorf("isPaid(%q) = %v, the pattern says %v", s, got, want)
+		}
+		if got, want := isShopping(s), shoppingCampaign.MatchString(s); got != want {
+			t.Errorf("isShopping(%q) = %v, the pattern says %v", s, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	json "github.com/goccy/go-json"
+	"github.com/tidwall/gjson"
 
 	"github.com/example/clickstream/schemas"
 )
@@ -39,32 +40,37 @@ var maxProperties = func() int {
 // contract does not name, as a JSON object (keys sorted) scrubbed like a
 // dead-letter payload: "" when there are none; the withheld marker when
 // the object is longer than the column's bound, which would cut it into
-// invalid JSON.
+// invalid JSON. A key sent twice keeps its last value, as a decoder would.
+// The object is walked with gjson rather than decoded into a map: most
+// events carry few unknown fields, and a map of raw values cost more than
+// the rest of parsing.
 func (p *Parser) properties(obj []byte) string {
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(obj, &fields) != nil {
-		return "" // obj decoded as an event: it is an object
-	}
-	var keys []string
-	for k := range fields {
-		if !knownFields[strings.ToLower(k)] {
-			keys = append(keys, k)
+	var fields []field
+	gjson.ParseBytes(obj).ForEach(func(k, v gjson.Result) bool {
+		if knownFields[strings.ToLower(k.Str)] {
+			return true
 		}
-	}
-	if len(keys) == 0 {
+		if i := slices.IndexFunc(fields, func(f field) bool { return f.key == k.Str }); i >= 0 {
+			fields[i].raw = v.Raw
+			return true
+		}
+		fields = append(fields, field{k.Str, v.Raw})
+		return true
+	})
+	if len(fields) == 0 {
 		return ""
 	}
-	slices.Sort(keys)
+	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, k := range keys {
+	for i, f := range fields {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		key, _ := json.Marshal(k) // a string always encodes
+		key, _ := json.Marshal(f.key) // a string always encodes
 		b.Write(key)
 		b.WriteByte(':')
-		b.Write(fields[k])
+		b.WriteString(f.raw)
 	}
 	b.WriteByte('}')
 	s := p.pseudo.Payload(b.Bytes(), 0)
@@ -73,3 +79,6 @@ func (p *Parser) properties(obj []byte) string {
 	}
 	return s
 }
+
+// field is one unknown top-level field: its key, decoded, and its raw value.
+type field struct{ key, raw string }
