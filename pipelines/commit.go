@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sort"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/example/clickstream/internal/runsummary"
 	"github.com/example/clickstream/io/dimensions"
@@ -85,18 +88,27 @@ func (c Config) readBack(owned, streamed []time.Time, totals schemas.TallyTotals
 	if err != nil {
 		return nil, err
 	}
+	// Every row is decoded, so partitions are read on every core.
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range parts {
 		p := &parts[i]
-		var dates []time.Time // an unpartitioned table is counted whole
-		if !p.Date.IsZero() {
-			dates = []time.Time{p.Date}
-		}
-		rows, err := warehouse.CountRows(c.Output, p.Table, dates)
-		if err != nil {
-			return nil, fmt.Errorf("read back %s: %w", p.Table, err)
-		}
-		p.ReadBack = rows[p.Date]
-		p.Settle()
+		g.Go(func() error {
+			var dates []time.Time // an unpartitioned table is counted whole
+			if !p.Date.IsZero() {
+				dates = []time.Time{p.Date}
+			}
+			rows, err := warehouse.CountRows(c.Output, p.Table, dates)
+			if err != nil {
+				return fmt.Errorf("read back %s: %w", p.Table, err)
+			}
+			p.ReadBack = rows[p.Date]
+			p.Settle()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return parts, nil
 }

@@ -3,6 +3,7 @@ package schemas
 import (
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/klauspost/compress/zstd"
@@ -59,20 +60,31 @@ var (
 
 //go:generate go run github.com/tinylib/msgp@v1.6.5 -file rows.go -o rows_msgp.go -io=false -tests=false -d "tag msgpack" -d "timezone utc" -d "ignore Record BotEvent DeadLetter Session CurrencyRevenue Reconciliation Delivered"
 
+// rawBatches holds a batch's uncompressed MessagePack between coding and
+// (de)compression, so that each batch does not allocate its own; neither
+// the compressed bytes nor a decoded batch refer to it.
+var rawBatches = sync.Pool{New: func() any { return new([]byte) }}
+
 func encodeBatch(b EventBatch) ([]byte, error) {
-	raw, err := b.MarshalMsg(nil)
+	buf := rawBatches.Get().(*[]byte)
+	defer rawBatches.Put(buf)
+	raw, err := b.MarshalMsg((*buf)[:0])
 	if err != nil {
 		return nil, fmt.Errorf("encode event batch: %w", err)
 	}
+	*buf = raw
 	return zstdEncoder.EncodeAll(raw, make([]byte, 0, len(raw)/4)), nil
 }
 
 func decodeBatch(data []byte) (EventBatch, error) {
 	var b EventBatch
-	raw, err := zstdDecoder.DecodeAll(data, nil)
+	buf := rawBatches.Get().(*[]byte)
+	defer rawBatches.Put(buf)
+	raw, err := zstdDecoder.DecodeAll(data, (*buf)[:0])
 	if err != nil {
 		return b, fmt.Errorf("decode event batch: %w", err)
 	}
+	*buf = raw
 	if _, err := b.UnmarshalMsg(raw); err != nil {
 		return b, fmt.Errorf("decode event batch: %w", err)
 	}
