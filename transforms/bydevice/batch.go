@@ -131,15 +131,22 @@ func (fn *applyFn) Setup() { fn.devices = beam.NewCounter("bydevice", "devices")
 
 func (fn *applyFn) ProcessElement(ctx context.Context, _ int, batches func(*schemas.EventBatch) bool,
 	emit, emitDuplicate func(schemas.Event), emitBot func(schemas.BotEvent), emitSession func(schemas.Session)) {
-	var events []schemas.Event
+	// Events are large: sort pointers to them, then copy each once.
+	var sorted []*schemas.Event
 	for {
 		var b schemas.EventBatch
 		if !batches(&b) {
 			break
 		}
-		events = append(events, b.Events...)
+		for i := range b.Events {
+			sorted = append(sorted, &b.Events[i])
+		}
 	}
-	slices.SortFunc(events, func(a, b schemas.Event) int { return cmp.Compare(a.DeviceID, b.DeviceID) })
+	slices.SortStableFunc(sorted, func(a, b *schemas.Event) int { return cmp.Compare(a.DeviceID, b.DeviceID) })
+	events := make([]schemas.Event, len(sorted))
+	for i, e := range sorted {
+		events[i] = *e
+	}
 
 	for start := 0; start < len(events); {
 		end := start + 1
