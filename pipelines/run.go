@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -116,6 +117,9 @@ func run(ctx context.Context, c Config, t seams) (*runsummary.Summary, error) {
 		return nil, err
 	}
 	slog.Info("pipeline finished", "run_id", c.RunID)
+	// The local runner's buffers are garbage now; hand their memory back
+	// before the commit and the dimension step (DuckDB) need their own.
+	debug.FreeOSMemory()
 	var unacked []pubsubsource.Unacked
 	if c.Mode == schemas.ModeStreaming {
 		if unacked, err = pubsubsource.GiveBackUnacked(ctx, c.PubSub); err != nil {

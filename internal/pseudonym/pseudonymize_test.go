@@ -428,3 +428,19 @@ func FuzzPlainKeptAsIs(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPayload measures a dead-letter payload: an event of the
+// generator's shape (times, URL, user agent, IP) rejected for a missing
+// field.
+func BenchmarkPayload(b *testing.B) {
+	raw := []byte(`{"event_id":"f6e30b9d-3c8d-4b49-bb2b-7a7cf50e3d8b","event_type":"page_view","user_id":"u-123",` +
+		`"session_id":"s-55ad87c5","platform":"web","created_at":"2026-11-01T00:00:02.431Z","sent_at":"2026-11-01T00:00:02.455Z",` +
+		`"received_at":"2026-11-01T00:00:03.548Z","page_url":"https://shop.example.com/p/sku-95853?utm_source=facebook&utm_medium=paid_social",` +
+		`"user_agent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36",` +
+		`"ip":"91.114.62.8","screen":"1920x1080"}`)
+	p := mustNew(b, IPTruncate)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Payload(raw, 0)
+	}
+}

@@ -77,11 +77,13 @@ func Batch(s beam.Scope, events beam.PCollection, o BatchOptions) (kept, duplica
 }
 
 // maxBatch bounds a batch. A shard's events wait in memory until their
-// batch is full, and the garbage collector scans every waiting event: on
-// the 309k-record bench data, 512-event batches kept nearly all events
-// waiting until the bundle ended, and 32-event ones cut the run from 10.1-10.6
-// s to 8.8-9.2 s (16 was no better: more elements to shuffle).
-const maxBatch = 32
+// batch is full, and the garbage collector scans every waiting event, so
+// small batches are cheaper to hold; but each batch is compressed alone, and
+// the local runner keeps every shuffled byte several times, so tiny ones
+// cost memory. On the 1M-record bench data (Prism, 2 cores): 512 events per
+// batch 29.6 s, 2.3 GB peak; 128: 27.4 s, 2.0 GB; 64: 26.4-26.7 s,
+// 1.6 GB; 32: 26.7 s, 2.2 GB.
+const maxBatch = 64
 
 type batchFn struct {
 	Shards int
