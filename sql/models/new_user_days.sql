@@ -25,7 +25,7 @@ purchases AS (
     AND user_key IS NOT NULL
 ),
 currencies AS (
-  SELECT event_date, user_key, currency, SUM(revenue) AS revenue, CAST(COUNT(*) AS INT64) AS purchases
+  SELECT event_date, user_key, currency, ROUND(SUM(revenue), 6) AS revenue, CAST(COUNT(*) AS INT64) AS purchases
   FROM purchases
   GROUP BY event_date, user_key, currency
 ),

@@ -4,7 +4,10 @@
 -- dates and the new ones). Any other user with a new row combines it with
 -- its old dim_users row (with @rebuild there is none: the step's dates are
 -- every date). First touch is the earliest first session (first_session_at,
--- then first_session_id); purchases add up, per currency.
+-- then first_session_id); purchases add up, per currency. Revenue sums are
+-- rounded to 6 decimals: a floating-point sum depends on the order the
+-- engine adds in, which a parallel aggregate does not fix, and the last
+-- digit moved from run to run (186.78 / 186.78000000000003).
 -- Parameters: @rebuild (BOOL).
 -- Grain: one row per user_key in new_user_days or old_user_days.
 -- Reads: new_user_days, old_user_days, recompute_user_days,
@@ -58,7 +61,7 @@ bought AS (
   GROUP BY user_key
 ),
 currencies AS (
-  SELECT user_key, currency, SUM(revenue) AS revenue, CAST(SUM(purchases) AS INT64) AS purchases
+  SELECT user_key, currency, ROUND(SUM(revenue), 6) AS revenue, CAST(SUM(purchases) AS INT64) AS purchases
   FROM part_currencies
   GROUP BY user_key, currency
 )
