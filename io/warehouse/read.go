@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/example/clickstream/schemas"
 )
@@ -86,19 +88,40 @@ func ReadRows[T any](out, table string, dates []time.Time) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rows []T
+	var paths []string
 	for _, d := range dates {
 		files, err := partFiles(finalDir(out, table, t.partition(d)))
 		if err != nil {
 			return nil, fmt.Errorf("warehouse: read %s: %w", table, err)
 		}
-		for _, path := range files {
-			if rows, err = readFile(path, rows); err != nil {
-				return nil, fmt.Errorf("warehouse: read %s: %w", table, err)
-			}
-		}
+		paths = append(paths, files...)
+	}
+	rows, err := readFiles[T](paths)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse: read %s: %w", table, err)
 	}
 	return rows, nil
+}
+
+// readFiles reads the rows of the Parquet files at paths, in order, into one
+// slice sized from the files' footers; the files are read on every core.
+func readFiles[T any](paths []string) ([]T, error) {
+	offsets := make([]int, len(paths)+1)
+	for i, path := range paths {
+		f, pf, err := openParquet(path)
+		if err != nil {
+			return nil, err
+		}
+		closeRead(f)
+		offsets[i+1] = offsets[i] + int(pf.NumRows())
+	}
+	rows := make([]T, offsets[len(paths)])
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, path := range paths {
+		g.Go(func() error { return readFile(path, rows[offsets[i]:offsets[i+1]]) })
+	}
+	return rows, g.Wait()
 }
 
 // readPlan returns the table and the dates to read, normalized and sorted.
@@ -182,10 +205,12 @@ func eachRow(path string, fn func(parquet.Row) error) (int64, error) {
 	return n, nil
 }
 
-func readFile[T any](path string, rows []T) (_ []T, err error) {
+// readFile reads the Parquet file at path into rows, which is as long as
+// the file's footer says it holds rows.
+func readFile[T any](path string, rows []T) (err error) {
 	f, pf, err := openParquet(path)
 	if err != nil {
-		return rows, err
+		return err
 	}
 	defer closeRead(f)
 	defer func() {
@@ -196,18 +221,19 @@ func readFile[T any](path string, rows []T) (_ []T, err error) {
 	}()
 	r := parquet.NewGenericReader[T](pf)
 	defer closeRead(r)
-	buf := make([]T, 256)
-	for {
-		// The reader may write through pointers left in buf by the last
-		// read, which rows now shares.
-		clear(buf)
-		k, err := r.Read(buf)
-		rows = append(rows, buf[:k]...)
+	n := 0
+	for n < len(rows) {
+		k, err := r.Read(rows[n:])
+		n += k
 		if errors.Is(err, io.EOF) {
-			return rows, nil
+			break
 		}
 		if err != nil {
-			return rows, fmt.Errorf("read %s: %w", path, err)
+			return fmt.Errorf("read %s: %w", path, err)
 		}
 	}
+	if n != len(rows) {
+		return fmt.Errorf("read %s: %d rows, the footer says %d", path, n, len(rows))
+	}
+	return nil
 }
