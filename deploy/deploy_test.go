@@ -44,6 +44,7 @@ var notParameters = map[string]string{
 	"max_duration":      "ends a streaming run on the local runner; a Dataflow job is drained instead",
 	"progress_interval": "progress lines of a run on the local runner (polled from Prism); on Dataflow the console shows progress",
 	"cpuprofile":        "a profile file on the launcher's local disk, gone with its container; profile a local run instead",
+	"memprofile":        "an allocation profile on the launcher's local disk, gone with its container; profile a local run instead",
 }
 
 func loadMetadata(t *testing.T) metadata {
