@@ -97,18 +97,10 @@ func plain(raw []byte) bool {
 }
 
 // touched reports whether rewriting might change s, an ASCII string that
-// holds no IP literal: it names a user id or is the ip key.
+// holds no IP literal: it is a user id or ip key.
 func touched(s []byte) bool {
-	if bytes.EqualFold(s, []byte("ip")) {
-		return true
-	}
-	const userID = "user_id"
-	for i := 0; i+len(userID) <= len(s); i++ {
-		if bytes.EqualFold(s[i:i+len(userID)], []byte(userID)) {
-			return true
-		}
-	}
-	return false
+	k := string(s)
+	return isUserIDKey(k) || isIPKey(k)
 }
 
 // rewriteTokens is rewriteJSON's general case, for valid JSON.
@@ -170,9 +162,28 @@ func (p *Pseudonymizer) rewriteTokens(raw []byte) (out string, ok bool) {
 // isUserIDKey reports whether a key names a user id: it contains "user_id"
 // in any case ("user_id", "USER_ID", "prev_user_id"). Folding through upper
 // case catches the spellings a case-insensitive JSON decoder also takes for
-// user_id (e.g. "uſer_id", with a long s).
+// user_id (e.g. "uſer_id", with a long s); an ASCII key, the usual one,
+// is compared without building folded copies.
 func isUserIDKey(k string) bool {
-	return strings.Contains(strings.ToLower(strings.ToUpper(k)), "user_id")
+	const userID = "user_id"
+	if !isASCII(k) {
+		return strings.Contains(strings.ToLower(strings.ToUpper(k)), userID)
+	}
+	for i := 0; i+len(userID) <= len(k); i++ {
+		if strings.EqualFold(k[i:i+len(userID)], userID) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func isIPKey(k string) bool { return strings.EqualFold(k, "ip") }

@@ -106,20 +106,22 @@ func ReadRows[T any](out, table string, dates []time.Time) ([]T, error) {
 // readFiles reads the rows of the Parquet files at paths, in order, into one
 // slice sized from the files' footers; the files are read on every core.
 func readFiles[T any](paths []string) ([]T, error) {
+	files := make([]*parquet.File, len(paths))
 	offsets := make([]int, len(paths)+1)
 	for i, path := range paths {
 		f, pf, err := openParquet(path)
 		if err != nil {
 			return nil, err
 		}
-		closeRead(f)
+		defer closeRead(f)
+		files[i] = pf
 		offsets[i+1] = offsets[i] + int(pf.NumRows())
 	}
 	rows := make([]T, offsets[len(paths)])
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, path := range paths {
-		g.Go(func() error { return readFile(path, rows[offsets[i]:offsets[i+1]]) })
+		g.Go(func() error { return readFile(path, files[i], rows[offsets[i]:offsets[i+1]]) })
 	}
 	return rows, g.Wait()
 }
@@ -205,14 +207,9 @@ func eachRow(path string, fn func(parquet.Row) error) (int64, error) {
 	return n, nil
 }
 
-// readFile reads the Parquet file at path into rows, which is as long as
-// the file's footer says it holds rows.
-func readFile[T any](path string, rows []T) (err error) {
-	f, pf, err := openParquet(path)
-	if err != nil {
-		return err
-	}
-	defer closeRead(f)
+// readFile reads pf, the open Parquet file at path, into rows, which is as
+// long as its footer says it holds rows.
+func readFile[T any](path string, pf *parquet.File, rows []T) (err error) {
 	defer func() {
 		// parquet-go panics when T cannot be read from the file's schema.
 		if r := recover(); r != nil {
