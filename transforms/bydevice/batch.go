@@ -80,9 +80,14 @@ func Batch(s beam.Scope, events beam.PCollection, o BatchOptions) (kept, duplica
 // batch is full, and the garbage collector scans every waiting event, so
 // small batches are cheaper to hold; but each batch is compressed alone, and
 // the local runner keeps every shuffled byte several times, so tiny ones
-// cost memory. On the 1M-record bench data (Prism, 2 cores): 512 events per
-// batch 29.6 s, 2.3 GB peak; 128: 27.4 s, 2.0 GB; 64: 26.4-26.7 s,
-// 1.6 GB; 32: 26.7 s, 2.2 GB.
+// cost memory. On the 1M-record bench data (Prism, 2 cores), single runs
+// with parquet-go's default buffers: 512 events per batch 29.6 s, 2.3 GB
+// peak; 128: 27.4 s, 2.0 GB; 64: 26.4-26.7 s, 1.6 GB; 32: 26.7 s, 2.2 GB.
+// With the sink's smaller buffers (parquetrows), on a slower machine, four
+// runs each: 64: 48-53 s, 1.8-2.3 GB; 256: 51-64 s, 1.4-2.0 GB; 512:
+// 52-61 s, 1.6-1.7 GB. Peak memory swings by a few hundred MB between
+// identical runs (it depends on when the collector runs relative to the
+// runner's bundle buffers), so 64 stays, for wall time.
 const maxBatch = 64
 
 type batchFn struct {
