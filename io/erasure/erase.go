@@ -95,7 +95,7 @@ func File(out, runID string, requests []schemas.ErasureRequest) error {
 //
 //  1. Recover completes or discards an erasure cut short.
 //  2. Each table with a Rows rule gets the partitions holding a subject's
-//     rows staged without them (warehouse.StageKept); other partitions are
+//     rows staged without them (warehouse.StageEdited); other partitions are
 //     not touched.
 //  3. The raw lines to blank are planned (planRaw: those of the erased
 //     rows, and any other line sending a subject's user id or device), and
@@ -254,7 +254,7 @@ func stageErased(out, runID string, subjects []*subject) (map[string]map[partiti
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		keep := func(date time.Time, row parquet.Row) bool {
+		erase := func(date time.Time, row parquet.Row) warehouse.Edit {
 			for _, s := range subjects {
 				if !m.matches(s, row) {
 					continue
@@ -267,16 +267,16 @@ func stageErased(out, runID string, subjects []*subject) (map[string]map[partiti
 				if l, ok := m.rawLineOf(row); ok {
 					targets.add(l, id)
 				}
-				return false
+				return warehouse.Drop
 			}
-			return true
+			return warehouse.Keep
 		}
-		dropped, err := warehouse.StageKept(out, runID, table, nil, keep)
+		edited, err := warehouse.StageEdited(out, runID, table, nil, erase)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		for d := range dropped {
-			if !d.IsZero() {
+		for d, e := range edited {
+			if e.Dropped > 0 && !d.IsZero() {
 				scope[table] = append(scope[table], d)
 			}
 		}

@@ -130,10 +130,8 @@ func newMatcher(table string, rule Rule) (*matcher, error) {
 // value is the value of the non-repeated column col in row (NULL when
 // absent).
 func value(row parquet.Row, col int) parquet.Value {
-	for _, v := range row {
-		if v.Column() == col {
-			return v
-		}
+	if i := parquetrows.Index(row, col); i >= 0 {
+		return row[i]
 	}
 	return parquet.Value{}
 }

@@ -10,17 +10,41 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// StageKept stages, for each of dates, the rows of table's committed
-// partition that keep accepts (given the partition's date), in their Parquet form (the leaf column
-// indexes are those of the table's schema, parquetrows.Schema). A partition
-// keep accepts every row of is not staged, so CommitScope with only the
-// returned dates leaves it untouched; one that loses its last row is staged
-// empty, so the commit empties it. It returns the rows dropped per date
-// that lost any. Like Stage, it changes nothing visible.
+// An Edit is what StageEdited does with one row.
+type Edit int
+
+const (
+	// Keep writes the row as read.
+	Keep Edit = iota
+	// Change writes the row with the values the edit changed in place.
+	Change
+	// Drop leaves the row out.
+	Drop
+)
+
+// Edited counts what StageEdited did to one partition's rows.
+type Edited struct {
+	Rows    int64 // read
+	Changed int64
+	Dropped int64
+}
+
+// StageEdited stages, for each of dates, table's committed partition with
+// edit applied to each of its rows (given the partition's date), in their
+// Parquet form: the leaf column indexes are those of the table's schema
+// (parquetrows.Schema), and an edit that changes a value keeps its column
+// index and repetition level. A partition whose rows edit neither changes
+// nor drops is not staged, so CommitScope with only the dates it changed
+// leaves it untouched; one that loses its last row is staged empty, so the
+// commit empties it. It returns the counts of every date read (a date
+// without a partition reads no rows). Like Stage, it changes nothing
+// visible.
 //
-// It is for steps that delete rows from what the warehouse holds (erasure):
-// the copy goes through the same journaled commit as a run's.
-func StageKept(out, runID, table string, dates []time.Time, keep func(date time.Time, row parquet.Row) bool) (map[time.Time]int64, error) {
+// It is for steps that change or delete rows of what the warehouse holds
+// (the dimension step's resolution of sessions, erasure) without decoding
+// them into Go rows: the copy goes through the same journaled commit as a
+// run's.
+func StageEdited(out, runID, table string, dates []time.Time, edit func(date time.Time, row parquet.Row) Edit) (map[time.Time]Edited, error) {
 	if err := checkRunID(runID); err != nil {
 		return nil, err
 	}
@@ -31,7 +55,7 @@ func StageKept(out, runID, table string, dates []time.Time, keep func(date time.
 	if err := os.MkdirAll(filepath.Join(runDir(out, runID), tmpDir), 0o755); err != nil {
 		return nil, fmt.Errorf("warehouse: stage %s: %w", table, err)
 	}
-	dropped := make(map[time.Time]int64)
+	counts := make(map[time.Time]Edited, len(dates))
 	for _, d := range dates {
 		files, err := partFiles(finalDir(out, table, t.partition(d)))
 		if err != nil {
@@ -43,37 +67,32 @@ func StageKept(out, runID, table string, dates []time.Time, keep func(date time.
 		if err != nil {
 			return nil, fmt.Errorf("warehouse: stage %s: %w", table, err)
 		}
-		var n int64
+		var c Edited
 		for _, path := range files {
-			k, err := copyKept(path, p, func(row parquet.Row) bool { return keep(d, row) })
+			n, err := eachRow(path, func(row parquet.Row) error {
+				switch edit(d, row) {
+				case Drop:
+					c.Dropped++
+					return nil
+				case Change:
+					c.Changed++
+				}
+				return p.enc.WriteRow(row)
+			})
 			if err != nil {
 				p.abort()
 				return nil, fmt.Errorf("warehouse: stage %s: %w", table, err)
 			}
-			n += k
+			c.Rows += n
 		}
-		if n == 0 {
+		counts[d] = c
+		if c.Changed+c.Dropped == 0 {
 			p.abort()
 			continue
 		}
 		if err := p.commit(); err != nil {
 			return nil, fmt.Errorf("warehouse: stage %s: %w", p.final, err)
 		}
-		dropped[d] = n
 	}
-	return dropped, nil
-}
-
-// copyKept writes the rows of the file at path that keep accepts to p, and
-// returns how many it dropped.
-func copyKept(path string, p *partWriter, keep func(parquet.Row) bool) (int64, error) {
-	var dropped int64
-	_, err := eachRow(path, func(row parquet.Row) error {
-		if !keep(row) {
-			dropped++
-			return nil
-		}
-		return p.enc.WriteRow(row)
-	})
-	return dropped, err
+	return counts, nil
 }

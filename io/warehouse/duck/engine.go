@@ -11,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/example/clickstream/io/dimensions"
+	"github.com/example/clickstream/io/internal/parquetrows"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/sql/models"
@@ -225,19 +228,21 @@ func (e *Engine) replace(ctx context.Context, o dimensions.Output) error {
 	return set.stage(e.db.dir, e.runID, o.Table)
 }
 
-// update applies an UpdateColumn output: it reads the partitions the
-// source changes, sets the column in the rows whose key matches, and
-// stages the partitions whole.
+// update applies an UpdateColumn output: it stages the partitions the
+// source changes with the column set in the rows whose key matches a
+// source row's, copying every other value as stored (warehouse.StageEdited).
 func (e *Engine) update(ctx context.Context, o dimensions.Output) ([]dimensions.Updated, error) {
 	changes, err := run(ctx, e.conn, fmt.Sprintf("SELECT %s, %s FROM %s", joinIdents(o.Key), quoteIdent(o.Set), quoteIdent(o.Source)), nil)
 	if err != nil {
 		return nil, err
 	}
-	newSet, ok := rowSets[o.Table]
-	if !ok {
-		return nil, fmt.Errorf("the engine does not write %s", o.Table)
+	if len(changes.Rows) == 0 {
+		return nil, nil
 	}
-	set := newSet()
+	cols, err := newUpdateColumns(o)
+	if err != nil {
+		return nil, err
+	}
 	values := map[string]any{}
 	var dates []time.Time
 	for _, c := range changes.Rows {
@@ -246,58 +251,106 @@ func (e *Engine) update(ctx context.Context, o dimensions.Output) ([]dimensions.
 			dates = append(dates, d)
 		}
 	}
-	if len(dates) == 0 {
-		return nil, nil
+	var setErr error
+	key := make([]any, len(o.Key))
+	edited, err := warehouse.StageEdited(e.db.dir, e.runID, o.Table, dates, func(date time.Time, row parquet.Row) warehouse.Edit {
+		key[0] = date
+		for i, c := range cols.key {
+			key[i+1] = goValue(row, c)
+		}
+		v, ok := values[fmt.Sprint(key...)]
+		if !ok || setErr != nil {
+			return warehouse.Keep
+		}
+		if setErr = cols.set(row, v); setErr != nil {
+			return warehouse.Keep
+		}
+		return warehouse.Change
+	})
+	if err == nil {
+		err = setErr
 	}
-	if err := set.read(e.db.dir, o.Table, dates); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	rows := set.rows()
-	if rows.Len() == 0 {
+	updated := make([]dimensions.Updated, 0, len(edited))
+	var rows int64
+	for d, c := range edited {
+		updated = append(updated, dimensions.Updated{Table: o.Table, Date: d, Rows: c.Rows, Changed: c.Changed})
+		rows += c.Rows
+	}
+	if rows == 0 {
 		return nil, fmt.Errorf("no rows in the partitions to update")
 	}
-	typ := rows.Type().Elem()
-	keys := make([]int, len(o.Key))
-	for i, k := range o.Key {
-		if keys[i] = fieldIndex(typ, k); keys[i] < 0 {
-			return nil, fmt.Errorf("key %s is not a field of %v", k, typ)
-		}
-	}
-	target := fieldIndex(typ, o.Set)
-	if target < 0 {
-		return nil, fmt.Errorf("%s is not a field of %v", o.Set, typ)
-	}
-	perDate := map[time.Time]*dimensions.Updated{}
-	key := make([]any, len(keys))
-	for i := range rows.Len() {
-		row := rows.Index(i)
-		for j, k := range keys {
-			key[j] = row.Field(k).Interface()
-			if t, ok := key[j].(time.Time); ok {
-				key[j] = t.UTC()
-			}
-		}
-		u := perDate[key[0].(time.Time)]
-		if u == nil {
-			u = &dimensions.Updated{Table: o.Table, Date: key[0].(time.Time)}
-			perDate[u.Date] = u
-		}
-		u.Rows++
-		if v, ok := values[fmt.Sprint(key...)]; ok {
-			if err := setField(row.Field(target), v); err != nil {
-				return nil, err
-			}
-			u.Changed++
-		}
-	}
-	if err := set.stage(e.db.dir, e.runID, o.Table); err != nil {
-		return nil, err
-	}
-	updated := make([]dimensions.Updated, 0, len(perDate))
-	for _, u := range perDate {
-		updated = append(updated, *u)
-	}
 	return updated, nil
+}
+
+// updateColumns are an UpdateColumn output's columns in its table's
+// Parquet rows: key holds the leaf indexes of the keys after the first (the
+// partition column, known from the partition read), and set stores the
+// source's value in the set column.
+type updateColumns struct {
+	key []int
+	set func(row parquet.Row, v any) error
+}
+
+func newUpdateColumns(o dimensions.Output) (updateColumns, error) {
+	schema, err := parquetrows.Schema(o.Table)
+	if err != nil {
+		return updateColumns{}, err
+	}
+	var u updateColumns
+	for _, k := range o.Key[1:] {
+		leaf, ok := schema.Lookup(k)
+		if !ok || leaf.MaxRepetitionLevel > 0 || !slices.Contains(keyKinds, leaf.Node.Type().Kind()) {
+			return updateColumns{}, fmt.Errorf("key %s is not a string, integer or boolean column of %s", k, o.Table)
+		}
+		u.key = append(u.key, leaf.ColumnIndex)
+	}
+	leaf, ok := schema.Lookup(o.Set)
+	if !ok || leaf.MaxRepetitionLevel > 0 || leaf.Node.Type().Kind() != parquet.ByteArray {
+		return updateColumns{}, fmt.Errorf("%s is not a string column of %s", o.Set, o.Table)
+	}
+	col, def := leaf.ColumnIndex, leaf.MaxDefinitionLevel
+	u.set = func(row parquet.Row, v any) error {
+		// The warehouse stores an empty optional string as NULL, as the
+		// row types' writer does.
+		s, ok := v.(string)
+		if v != nil && !ok {
+			return fmt.Errorf("cannot store %T in %s", v, o.Set)
+		}
+		value := parquet.ByteArrayValue([]byte(s)).Level(0, def, col)
+		if s == "" && def > 0 {
+			value = parquet.NullValue().Level(0, def-1, col)
+		}
+		i := parquetrows.Index(row, col)
+		if i < 0 {
+			return fmt.Errorf("row has no %s", o.Set)
+		}
+		row[i] = value
+		return nil
+	}
+	return u, nil
+}
+
+// keyKinds are the physical types of the key columns goValue reads.
+var keyKinds = []parquet.Kind{parquet.ByteArray, parquet.Int64, parquet.Boolean}
+
+// goValue is the value of row's key column col, of one of keyKinds, as the
+// source's rows hold it.
+func goValue(row parquet.Row, col int) any {
+	i := parquetrows.Index(row, col)
+	if i < 0 || row[i].IsNull() {
+		return nil
+	}
+	switch v := row[i]; v.Kind() {
+	case parquet.ByteArray:
+		return string(v.ByteArray())
+	case parquet.Int64:
+		return v.Int64()
+	default:
+		return v.Boolean()
+	}
 }
 
 // read returns what the statement just profiled read.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/io/warehouse/duck"
@@ -136,5 +138,75 @@ func TestApplyEmptiesPartition(t *testing.T) {
 	}
 	if len(dim) != 1 || dim[0].PageKey != "new" {
 		t.Errorf("dim_pages %+v, want replaced by the new row", dim)
+	}
+}
+
+// An UpdateColumn output sets the column in exactly the rows whose key
+// matches, also when list columns with several elements (whose values
+// shift the positions of the later columns in a Parquet row) come before
+// the key, to a value or to NULL; every other value stays as stored, and a
+// partition without a change is not rewritten.
+func TestApplyUpdatesColumn(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "warehouse")
+	day1 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	day2 := day1.AddDate(0, 0, 1)
+	revenue := 12.5
+	session := func(id string, day time.Time, resolved string) schemas.Session {
+		return schemas.Session{SessionID: id, SessionDate: day, DeviceID: "d-" + id, ResolvedUserKey: resolved,
+			SessionStart: day.Add(time.Hour), SessionEnd: day.Add(2 * time.Hour), Revenue: &revenue,
+			PagePathSequence: []string{"/", "/p/1", "/cart"}, TrafficSource: "(direct)", TrafficMedium: "(none)",
+			TrafficCampaign: "(none)", DefaultChannelGroup: "Direct", DeviceType: "desktop", Version: 2,
+			RevenueByCurrency: []schemas.CurrencyRevenue{{Currency: "EUR", Revenue: 10}, {Currency: "USD", Revenue: 2.5}}}
+	}
+	before := []schemas.Session{
+		session("s1", day1, ""), session("s2", day1, "old"), session("s3", day1, "keep"), session("s4", day2, "other-day"),
+	}
+	if err := warehouse.Stage(dir, "facts", "fact_sessions", before); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := warehouse.Commit(dir, "facts", nil); err != nil {
+		t.Fatal(err)
+	}
+	e, err := duck.NewEngine(ctx, dir, "dims")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	// s1 gets a user, s2 loses its own; s3's version does not match, nor
+	// does day 2's change.
+	day2Files, err := filepath.Glob(filepath.Join(dir, "fact_sessions", "*2026-11-02", "*"))
+	if err != nil || len(day2Files) != 1 {
+		t.Fatalf("day 2 files %v (%v), want one", day2Files, err)
+	}
+	columns := []dimensions.Column{{Name: "session_date", Type: "DATE"}, {Name: "session_id", Type: "STRING"},
+		{Name: "version", Type: "INT64"}, {Name: "resolved_user_key", Type: "STRING"}}
+	if err := e.Load(ctx, "changes", columns, [][]any{{day1, "s1", int64(2), "u1"}, {day1, "s2", int64(2), nil}, {day1, "s3", int64(1), "stale"}, {day2, "s9", int64(2), "none"}}); err != nil {
+		t.Fatal(err)
+	}
+	updated, err := e.Apply(ctx, []dimensions.Output{{Table: "fact_sessions", Source: "changes", Write: dimensions.UpdateColumn,
+		Key: []string{"session_date", "session_id", "version"}, Set: "resolved_user_key"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(updated, func(a, b dimensions.Updated) int { return a.Date.Compare(b.Date) })
+	if want := []dimensions.Updated{{Table: "fact_sessions", Date: day1, Rows: 3, Changed: 2}, {Table: "fact_sessions", Date: day2, Rows: 1}}; !slices.Equal(updated, want) {
+		t.Errorf("updated %+v, want %+v", updated, want)
+	}
+	if now, err := filepath.Glob(filepath.Join(dir, "fact_sessions", "*2026-11-02", "*")); err != nil || !slices.Equal(now, day2Files) {
+		t.Errorf("day 2 files %v (%v), want %v untouched", now, err, day2Files)
+	}
+	got, err := warehouse.ReadRows[schemas.Session](dir, "fact_sessions", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(before)
+	want[0].ResolvedUserKey, want[1].ResolvedUserKey = "u1", ""
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sessions (-want +got):\n%s", diff)
 	}
 }

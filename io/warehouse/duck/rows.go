@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"time"
 
 	"github.com/example/clickstream/io/internal/duckvalues"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
 
-// rowSets gives, for each table the dimension step writes, a new empty
-// set of its Go rows: warehouse.Stage and warehouse.ReadRows take the row
-// type as a type parameter.
+// rowSets gives, for each table the dimension step replaces, a new empty
+// set of its Go rows: warehouse.Stage takes the row type as a type
+// parameter. (fact_sessions, which it updates, is edited in its Parquet
+// form: see Engine.update.)
 var rowSets = map[string]func() rowSet{
 	"state_device_days":      newRows[schemas.DeviceDay],
 	"state_device_user_runs": newRows[schemas.DeviceUserRun],
@@ -25,7 +25,6 @@ var rowSets = map[string]func() rowSet{
 	"dim_devices":            newRows[schemas.Device],
 	"dim_users":              newRows[schemas.User],
 	"dim_pages":              newRows[schemas.Page],
-	"fact_sessions":          newRows[schemas.Session],
 }
 
 // rowSet is a slice of one table's Go rows.
@@ -33,25 +32,13 @@ type rowSet interface {
 	// scan appends the rows of a query result, matching its columns to the
 	// row type's fields by their Parquet names.
 	scan(rows *sql.Rows) error
-	// read appends the committed rows of the partitions of dates.
-	read(out, table string, dates []time.Time) error
 	// stage stages the rows as table's (see warehouse.Stage).
 	stage(out, runID, table string) error
-	// rows is the slice, for updates in place.
-	rows() reflect.Value
 }
 
 type typedRows[T any] struct{ list []T }
 
 func newRows[T any]() rowSet { return &typedRows[T]{} }
-
-func (r *typedRows[T]) rows() reflect.Value { return reflect.ValueOf(r.list) }
-
-func (r *typedRows[T]) read(out, table string, dates []time.Time) error {
-	rows, err := warehouse.ReadRows[T](out, table, dates)
-	r.list = append(r.list, rows...)
-	return err
-}
 
 func (r *typedRows[T]) stage(out, runID, table string) error {
 	return warehouse.Stage(out, runID, table, r.list)
