@@ -36,18 +36,7 @@ func TestEngineReads(t *testing.T) {
 	if err := warehouse.Stage(dir, "facts", "fact_events", events); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := warehouse.Commit(dir, "facts", nil); err != nil {
-		t.Fatal(err)
-	}
-	e, err := duck.NewEngine(ctx, dir, "dims")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := e.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	e := commitAndOpen(t, dir, "facts")
 	query := "SELECT event_id FROM fact_events WHERE event_date BETWEEN @day AND @day"
 	n, err := e.Materialize(ctx, "second_day", query, models.Params{"day": models.DateOf(day.AddDate(0, 0, 1))})
 	if err != nil {
@@ -92,18 +81,7 @@ func TestApplyEmptiesPartition(t *testing.T) {
 	if err := warehouse.Stage(dir, "state", "dim_pages", []schemas.Page{{PageKey: "old", PageType: "other"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := warehouse.Commit(dir, "state", nil); err != nil {
-		t.Fatal(err)
-	}
-	e, err := duck.NewEngine(ctx, dir, "dims")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := e.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	e := commitAndOpen(t, dir, "state")
 	// Day 1 loses its page, day 2 gets another; day 3 is not the step's.
 	if _, err := e.Materialize(ctx, "new_pages", "SELECT event_date, 'k-new' AS page_key, host, path FROM state_page_days WHERE event_date = @day",
 		models.Params{"day": models.DateOf(day2)}); err != nil {
@@ -165,18 +143,7 @@ func TestApplyUpdatesColumn(t *testing.T) {
 	if err := warehouse.Stage(dir, "facts", "fact_sessions", before); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := warehouse.Commit(dir, "facts", nil); err != nil {
-		t.Fatal(err)
-	}
-	e, err := duck.NewEngine(ctx, dir, "dims")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := e.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	e := commitAndOpen(t, dir, "facts")
 	// s1 gets a user, s2 loses its own; s3's version does not match, nor
 	// does day 2's change.
 	day2Files, err := filepath.Glob(filepath.Join(dir, "fact_sessions", "*2026-11-02", "*"))
@@ -209,4 +176,23 @@ func TestApplyUpdatesColumn(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sessions (-want +got):\n%s", diff)
 	}
+}
+
+// commitAndOpen commits what runID staged in the warehouse at dir and
+// opens a dimension step's engine on it, closed when the test ends.
+func commitAndOpen(t *testing.T, dir, runID string) *duck.Engine {
+	t.Helper()
+	if _, err := warehouse.Commit(dir, runID, nil); err != nil {
+		t.Fatal(err)
+	}
+	e, err := duck.NewEngine(context.Background(), dir, "dims")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return e
 }
