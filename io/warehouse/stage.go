@@ -21,9 +21,9 @@ import (
 // again for the same partition adds a file to it.
 //
 // It is for steps that rewrite what the warehouse already holds, such as the
-// dimension step that brings the dimensions up to date and rewrites the
-// fact_sessions partitions whose resolution changed, and for a run's own
-// account. T must be the table's row type.
+// dimension step that brings the dimensions up to date (it edits
+// fact_sessions' resolution with StageEdited), and for a run's own account.
+// T must be the table's row type.
 func Stage[T any](out, runID, table string, rows []T) error {
 	if err := checkRunID(runID); err != nil {
 		return err
