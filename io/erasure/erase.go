@@ -254,7 +254,7 @@ func stageErased(out, runID string, subjects []*subject) (map[string]map[partiti
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		erase := func(date time.Time, row parquet.Row) warehouse.Edit {
+		erase := func(date time.Time, row parquet.Row) (warehouse.Edit, error) {
 			for _, s := range subjects {
 				if !m.matches(s, row) {
 					continue
@@ -267,9 +267,9 @@ func stageErased(out, runID string, subjects []*subject) (map[string]map[partiti
 				if l, ok := m.rawLineOf(row); ok {
 					targets.add(l, id)
 				}
-				return warehouse.Drop
+				return warehouse.Drop, nil
 			}
-			return warehouse.Keep
+			return warehouse.Keep, nil
 		}
 		edited, err := warehouse.StageEdited(out, runID, table, nil, erase)
 		if err != nil {

@@ -36,15 +36,15 @@ type Edited struct {
 // index and repetition level. A partition whose rows edit neither changes
 // nor drops is not staged, so CommitScope with only the dates it changed
 // leaves it untouched; one that loses its last row is staged empty, so the
-// commit empties it. It returns the counts of every date read (a date
-// without a partition reads no rows). Like Stage, it changes nothing
-// visible.
+// commit empties it. An edit's error stops it and is returned. It returns
+// the counts of every date read (a date without a partition reads no
+// rows). Like Stage, it changes nothing visible.
 //
 // It is for steps that change or delete rows of what the warehouse holds
 // (the dimension step's resolution of sessions, erasure) without decoding
 // them into Go rows: the copy goes through the same journaled commit as a
 // run's.
-func StageEdited(out, runID, table string, dates []time.Time, edit func(date time.Time, row parquet.Row) Edit) (map[time.Time]Edited, error) {
+func StageEdited(out, runID, table string, dates []time.Time, edit func(date time.Time, row parquet.Row) (Edit, error)) (map[time.Time]Edited, error) {
 	if err := checkRunID(runID); err != nil {
 		return nil, err
 	}
@@ -70,11 +70,14 @@ func StageEdited(out, runID, table string, dates []time.Time, edit func(date tim
 		var c Edited
 		for _, path := range files {
 			n, err := eachRow(path, func(row parquet.Row) error {
-				switch edit(d, row) {
-				case Drop:
+				e, err := edit(d, row)
+				switch {
+				case err != nil:
+					return err
+				case e == Drop:
 					c.Dropped++
 					return nil
-				case Change:
+				case e == Change:
 					c.Changed++
 				}
 				return p.enc.WriteRow(row)

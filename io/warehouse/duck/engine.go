@@ -243,33 +243,35 @@ func (e *Engine) update(ctx context.Context, o dimensions.Output) ([]dimensions.
 	if err != nil {
 		return nil, err
 	}
-	values := map[string]any{}
+	values := map[string]parquet.Value{}
 	var dates []time.Time
 	for _, c := range changes.Rows {
-		values[fmt.Sprint(c[:len(o.Key)]...)] = c[len(o.Key)]
+		v, err := cols.value(c[len(o.Key)])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o.Set, err)
+		}
+		values[fmt.Sprint(c[:len(o.Key)]...)] = v
 		if d := c[0].(time.Time); !slices.ContainsFunc(dates, d.Equal) {
 			dates = append(dates, d)
 		}
 	}
-	var setErr error
 	key := make([]any, len(o.Key))
-	edited, err := warehouse.StageEdited(e.db.dir, e.runID, o.Table, dates, func(date time.Time, row parquet.Row) warehouse.Edit {
+	edited, err := warehouse.StageEdited(e.db.dir, e.runID, o.Table, dates, func(date time.Time, row parquet.Row) (warehouse.Edit, error) {
 		key[0] = date
 		for i, c := range cols.key {
 			key[i+1] = goValue(row, c)
 		}
 		v, ok := values[fmt.Sprint(key...)]
-		if !ok || setErr != nil {
-			return warehouse.Keep
+		if !ok {
+			return warehouse.Keep, nil
 		}
-		if setErr = cols.set(row, v); setErr != nil {
-			return warehouse.Keep
+		i := parquetrows.Index(row, cols.set)
+		if i < 0 {
+			return warehouse.Keep, fmt.Errorf("a row has no %s", o.Set)
 		}
-		return warehouse.Change
+		row[i] = v
+		return warehouse.Change, nil
 	})
-	if err == nil {
-		err = setErr
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -286,12 +288,12 @@ func (e *Engine) update(ctx context.Context, o dimensions.Output) ([]dimensions.
 }
 
 // updateColumns are an UpdateColumn output's columns in its table's
-// Parquet rows: key holds the leaf indexes of the keys after the first (the
-// partition column, known from the partition read), and set stores the
-// source's value in the set column.
+// Parquet rows, as leaf indexes: key holds those of the keys after the
+// first (the partition column, known from the partition read), set that of
+// the string column set, whose maximum definition level is def.
 type updateColumns struct {
-	key []int
-	set func(row parquet.Row, v any) error
+	key      []int
+	set, def int
 }
 
 func newUpdateColumns(o dimensions.Output) (updateColumns, error) {
@@ -311,26 +313,22 @@ func newUpdateColumns(o dimensions.Output) (updateColumns, error) {
 	if !ok || leaf.MaxRepetitionLevel > 0 || leaf.Node.Type().Kind() != parquet.ByteArray {
 		return updateColumns{}, fmt.Errorf("%s is not a string column of %s", o.Set, o.Table)
 	}
-	col, def := leaf.ColumnIndex, leaf.MaxDefinitionLevel
-	u.set = func(row parquet.Row, v any) error {
-		// The warehouse stores an empty optional string as NULL, as the
-		// row types' writer does.
-		s, ok := v.(string)
-		if v != nil && !ok {
-			return fmt.Errorf("cannot store %T in %s", v, o.Set)
-		}
-		value := parquet.ByteArrayValue([]byte(s)).Level(0, def, col)
-		if s == "" && def > 0 {
-			value = parquet.NullValue().Level(0, def-1, col)
-		}
-		i := parquetrows.Index(row, col)
-		if i < 0 {
-			return fmt.Errorf("row has no %s", o.Set)
-		}
-		row[i] = value
-		return nil
-	}
+	u.set, u.def = leaf.ColumnIndex, leaf.MaxDefinitionLevel
 	return u, nil
+}
+
+// value is v, a source's value of the set column, in its Parquet form. The
+// warehouse stores an empty optional string as NULL, as the row types'
+// writer does.
+func (u updateColumns) value(v any) (parquet.Value, error) {
+	s, ok := v.(string)
+	if v != nil && !ok {
+		return parquet.Value{}, fmt.Errorf("cannot store %T", v)
+	}
+	if s == "" && u.def > 0 {
+		return parquet.NullValue().Level(0, u.def-1, u.set), nil
+	}
+	return parquet.ByteArrayValue([]byte(s)).Level(0, u.def, u.set), nil
 }
 
 // keyKinds are the physical types of the key columns goValue reads.
