@@ -2,6 +2,7 @@ package parquetrows
 
 import (
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"sync"
@@ -13,23 +14,27 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// codec turns rows of one Go type into Parquet rows.
+// codec turns rows of one Go type into Parquet.
 //
 // parquet-go v0.32.0 writes a time.Time field tagged `date` as its Unix
 // nanoseconds cut to 32 bits (both GenericWriter and Schema.Deconstruct; its
-// readers are right), so the encoder lets Deconstruct do every column and then
-// rewrites the DATE columns of time.Time fields as days since the epoch.
+// readers are right), so encode lets Deconstruct do every column and then
+// rewrites the DATE columns of time.Time fields as days since the epoch, and
+// typedDates prepares values for GenericWriter.
 type codec struct {
 	schema *parquet.Schema
 	dates  []dateField
+	// newWriter starts a file of the codec's rows (typedWriters).
+	newWriter func(io.Writer, *codec, ...parquet.WriterOption) rowWriter
 }
 
 // dateField is a time.Time (or *time.Time) struct field stored in a DATE
 // column.
 type dateField struct {
-	field  int // index in the struct
-	column int // leaf column index in the schema
-	ptr    bool
+	field    int // index in the struct
+	column   int // leaf column index in the schema
+	ptr      bool
+	optional bool
 }
 
 var (
@@ -76,8 +81,12 @@ func newCodec(rowType reflect.Type) (c *codec, err error) {
 			err = fmt.Errorf("parquet schema of %v: %v", rowType, r)
 		}
 	}()
+	newWriter, ok := typedWriters[rowType]
+	if !ok {
+		return nil, fmt.Errorf("row type %v has no entry in typedWriters", rowType)
+	}
 	schema := parquet.SchemaOf(reflect.New(rowType).Elem().Interface())
-	c = &codec{schema: schema}
+	c = &codec{schema: schema, newWriter: newWriter}
 	for i := range rowType.NumField() {
 		f := rowType.Field(i)
 		if f.Type != timeType && f.Type != timePtrType {
@@ -97,13 +106,13 @@ func newCodec(rowType reflect.Type) (c *codec, err error) {
 		if !isDate(leaf.Node.Type()) {
 			continue
 		}
-		c.dates = append(c.dates, dateField{field: i, column: leaf.ColumnIndex, ptr: f.Type == timePtrType})
+		c.dates = append(c.dates, dateField{field: i, column: leaf.ColumnIndex, ptr: f.Type == timePtrType, optional: leaf.Node.Optional()})
 	}
 	return c, nil
 }
 
-// encode appends the Parquet values of row (a value of the codec's type) to
-// dst[:0].
+// encode appends the Parquet values of row (a value of the codec's type, or
+// of a struct type of the same fields) to dst[:0].
 func (c *codec) encode(dst parquet.Row, row any) parquet.Row {
 	out := c.schema.Deconstruct(dst[:0], row)
 	if len(c.dates) == 0 {

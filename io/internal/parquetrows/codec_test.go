@@ -1,6 +1,9 @@
 package parquetrows
 
 import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -124,7 +127,9 @@ func bigQueryType(t parquet.Type) string {
 }
 
 // Dates are stored as days since the epoch, also outside the range of Unix
-// nanoseconds, and whatever the zone of the time.Time.
+// nanoseconds and whatever the zone of the time.Time, in whichever form a
+// row reaches the Writer: a value of the row type (parquet-go's typed
+// writer), a value of a look-alike struct type, or a Parquet row.
 func TestDateEncoding(t *testing.T) {
 	c, err := codecOf("dead_letter")
 	if err != nil {
@@ -140,10 +145,109 @@ func TestDateEncoding(t *testing.T) {
 		{time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), 120530},
 		{time.Date(2026, 11, 1, 23, 30, 0, 0, time.FixedZone("UTC-7", -7*60*60)), 20759},
 	}
-	for _, tt := range tests {
-		row := c.encode(nil, schemas.DeadLetter{DeadLetterDate: tt.date})
-		if v := row[0]; v.Kind() != parquet.Int32 || v.Int32() != tt.days || v.Column() != 0 {
-			t.Errorf("%v: dead_letter_date = %v (%v, column %d), want INT32 %d", tt.date, v, v.Kind(), v.Column(), tt.days)
+	type lookAlike schemas.DeadLetter
+	forms := map[string]func(w *Writer, row schemas.DeadLetter) error{
+		"value":       func(w *Writer, row schemas.DeadLetter) error { return w.Write(row) },
+		"look-alike":  func(w *Writer, row schemas.DeadLetter) error { return w.Write(lookAlike(row)) },
+		"parquet row": func(w *Writer, row schemas.DeadLetter) error { return w.WriteRow(c.encode(nil, row)) },
+	}
+	for name, write := range forms {
+		t.Run(name, func(t *testing.T) {
+			var rows []schemas.DeadLetter
+			for _, tt := range tests {
+				rows = append(rows, schemas.DeadLetter{DeadLetterDate: tt.date})
+			}
+			stored := writeAndRead(t, "dead_letter", rows, write)
+			for i, tt := range tests {
+				if v := stored[i][0]; v.Kind() != parquet.Int32 || v.Int32() != tt.days || v.Column() != 0 {
+					t.Errorf("%v: dead_letter_date = %v (%v, column %d), want INT32 %d", tt.date, v, v.Kind(), v.Column(), tt.days)
+				}
+			}
+		})
+	}
+}
+
+// An optional DATE column holds NULL for a zero time and the day otherwise.
+func TestOptionalDateEncoding(t *testing.T) {
+	c, err := codecOf("runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, last := c.dates[1].column, c.dates[2].column
+	day := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	rows := []schemas.Run{{RunDate: day, FirstDate: day}, {RunDate: day, LastDate: day}}
+	stored := writeAndRead(t, "runs", rows, func(w *Writer, row schemas.Run) error { return w.Write(row) })
+	want := [][2]string{{"20758", "NULL"}, {"NULL", "20758"}}
+	for i, row := range stored {
+		got := [2]string{show(row[Index(row, first)]), show(row[Index(row, last)])}
+		if got != want[i] {
+			t.Errorf("row %d: first_date, last_date = %v, want %v", i, got, want[i])
 		}
 	}
+}
+
+// An optional column holds NULL exactly for the empty values, whatever the
+// runs of empty and set values around them. Given a batch, parquet-go's
+// GenericWriter stores as values the empty ones of a 64-row word that holds
+// y empty, y set and then only empty values (parquet-go#154); the rows
+// below hold every such word, then random ones.
+func TestOptionalNulls(t *testing.T) {
+	c, err := codecOf("fact_events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, ok := c.schema.Lookup("user_key")
+	if !ok {
+		t.Fatal("fact_events has no user_key")
+	}
+	random := rand.New(rand.NewPCG(1, 2))
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	rows := make([]schemas.Event, 64*64)
+	for i := range rows {
+		rows[i].EventDate = day
+		word, bit := i/64, i%64
+		if word < 32 && bit >= word && bit < 2*word || word >= 32 && random.IntN(2) == 0 {
+			rows[i].UserKey = fmt.Sprintf("u%d", i)
+		}
+	}
+	stored := writeAndRead(t, "fact_events", rows, func(w *Writer, row schemas.Event) error { return w.Write(row) })
+	for i, row := range stored {
+		v := row[Index(row, leaf.ColumnIndex)]
+		if want := rows[i].UserKey; v.IsNull() != (want == "") || (want != "" && v.String() != want) {
+			t.Errorf("row %d: user_key = %s, want %q (NULL if empty)", i, show(v), want)
+		}
+	}
+}
+
+func show(v parquet.Value) string {
+	if v.IsNull() {
+		return "NULL"
+	}
+	return v.String()
+}
+
+// writeAndRead writes rows to a file of table with write and returns the
+// file's rows in their Parquet form.
+func writeAndRead[T any](t *testing.T, table string, rows []T, write func(*Writer, T) error) []parquet.Row {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		if err := write(w, row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := parquet.NewReader(bytes.NewReader(buf.Bytes()))
+	defer r.Close()
+	stored := make([]parquet.Row, len(rows))
+	if n, err := r.ReadRows(stored); n != len(rows) {
+		t.Fatalf("read %d rows of %d: %v", n, len(rows), err)
+	}
+	return stored
 }

@@ -36,7 +36,7 @@ const (
 // shows at a later Write or at Close. Every Writer must end with Close or
 // Discard, which stop its goroutine.
 type Writer struct {
-	w     *parquet.GenericWriter[any]
+	w     rowWriter
 	rows  int64
 	batch []any
 	queue chan []any
@@ -58,14 +58,14 @@ func NewWriter(w io.Writer, table string) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	pw := parquet.NewGenericWriter[any](w, c.schema,
+	pw := c.newWriter(w, c,
 		parquet.Compression(&parquet.Snappy),
 		parquet.MaxRowsPerRowGroup(maxRowsPerRowGroup),
 		parquet.PageBufferSize(pageBufferSize),
 		parquet.CreatedBy("clickstream", "", ""),
 	)
 	f := &Writer{w: pw, queue: make(chan []any, 4), done: make(chan struct{})}
-	go f.encode(c)
+	go f.encode()
 	return f, nil
 }
 
@@ -135,29 +135,15 @@ func (f *Writer) stop() {
 	<-f.done
 }
 
-// encode is the Writer's goroutine: it encodes each batch with c and
-// writes it, until the queue closes; after an error it only drains.
-func (f *Writer) encode(c *codec) {
+// encode is the Writer's goroutine: it writes each batch until the queue
+// closes; after an error it only drains.
+func (f *Writer) encode() {
 	defer close(f.done)
-	var encoded []parquet.Row
 	for batch := range f.queue {
 		if f.failure() != nil {
 			continue
 		}
-		rows := encoded[:0]
-		for i, v := range batch {
-			if r, ok := v.(parquet.Row); ok {
-				rows = append(rows, r)
-				continue
-			}
-			var buf parquet.Row
-			if i < len(encoded) {
-				buf = encoded[i][:0]
-			}
-			rows = append(rows, c.encode(buf, v))
-		}
-		encoded = rows
-		if _, err := f.w.WriteRows(rows); err != nil {
+		if err := f.w.write(batch); err != nil {
 			f.fail(err)
 		}
 	}

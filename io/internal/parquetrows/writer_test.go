@@ -12,8 +12,8 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// Rows handed over in several batches, as values and as Parquet rows, are
-// all in the file, in order.
+// Rows handed over in several batches, as values, as values of a look-alike
+// type and as Parquet rows, are all in the file, in order.
 func TestWriterKeepsOrderAcrossBatches(t *testing.T) {
 	const n = 3*writeBatch + 7
 	c, err := codecOf("dead_letter")
@@ -26,12 +26,16 @@ func TestWriterKeepsOrderAcrossBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	type lookAlike schemas.DeadLetter
 	var reused parquet.Row
 	for i := range n {
 		row := schemas.DeadLetter{DeadLetterDate: day, Reason: fmt.Sprintf("reason-%d", i)}
-		if i%2 == 0 {
+		switch i % 5 {
+		case 0, 1:
 			err = w.Write(row)
-		} else {
+		case 2:
+			err = w.Write(lookAlike(row))
+		default:
 			reused = c.encode(reused[:0], row) // the writer must copy it
 			err = w.WriteRow(reused)
 		}
@@ -53,8 +57,8 @@ func TestWriterKeepsOrderAcrossBatches(t *testing.T) {
 		t.Fatalf("the file holds %d rows, want %d", len(got), n)
 	}
 	for i, row := range got {
-		if want := fmt.Sprintf("reason-%d", i); row.Reason != want {
-			t.Fatalf("row %d has reason %q, want %q", i, row.Reason, want)
+		if want := fmt.Sprintf("reason-%d", i); row.Reason != want || !row.DeadLetterDate.Equal(day) {
+			t.Fatalf("row %d has reason %q and date %v, want %q and %v", i, row.Reason, row.DeadLetterDate, want, day)
 		}
 	}
 }
