@@ -8,7 +8,9 @@
 // epoch), TIMESTAMP columns TIMESTAMP(MICROS, UTC), optional columns are
 // NULL when the field is empty ("" or a zero time.Time) or a nil pointer,
 // and repeated columns are Parquet LISTs (which BigQuery loads with list
-// inference). Files are Snappy-compressed, in row groups of up to 16Ki rows. Values of a table's row type go through
-// parquet-go's typed writer, everything else (rows already in their Parquet
-// form, values of a look-alike struct type) row by row.
+// inference). Files are Snappy-compressed, in row groups of up to 16Ki
+// rows. Values of a table's row type go through parquet-go's typed writer
+// (see typedWriter for the two parquet-go bugs it works around); rows
+// already in their Parquet form, and values of a look-alike struct type,
+// through Schema.Deconstruct.
 package parquetrows
