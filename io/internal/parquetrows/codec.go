@@ -137,6 +137,15 @@ func (c *codec) encode(dst parquet.Row, row any) parquet.Row {
 	return out
 }
 
+// asRow is v, a parquet.Row or a value of the codec's type (or of a
+// struct type of the same fields), in its Parquet form.
+func (c *codec) asRow(v any) parquet.Row {
+	if r, ok := v.(parquet.Row); ok {
+		return r
+	}
+	return c.encode(nil, v)
+}
+
 // daysSinceEpoch is the Parquet DATE value of t's UTC calendar date.
 func daysSinceEpoch(t time.Time) int32 {
 	return int32(schemas.DateOf(t).Unix() / (24 * 60 * 60))

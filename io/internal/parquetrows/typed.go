@@ -82,52 +82,38 @@ func (t *typedWriter[T]) write(batch []any) error {
 	for _, v := range batch {
 		value, ok := v.(T)
 		if !ok {
-			rows = t.appendRow(rows, v)
+			rows = append(rows, t.c.asRow(v))
 			continue
 		}
 		if err := t.writeRows(rows); err != nil {
 			return err
 		}
-		rows = t.rows[:0]
+		rows = rows[:0]
 		if err := t.writeValue(value); err != nil {
 			return err
 		}
 	}
-	return t.writeRows(rows)
+	err := t.writeRows(rows)
+	clear(rows) // written: keep the slice, not the rows
+	t.rows = rows[:0]
+	return err
 }
 
 // writeValue writes one value of T.
 func (t *typedWriter[T]) writeValue(value T) error {
 	t.one[0] = value
 	if len(t.c.dates) > 0 {
-		t.c.typedDates(reflect.ValueOf(t.one).Index(0))
+		t.c.typedDates(reflect.ValueOf(&t.one[0]).Elem())
 	}
 	_, err := t.w.Write(t.one)
 	clear(t.one) // its strings are in the column buffers now
 	return err
 }
 
-// appendRow appends v, a parquet.Row or a value of a look-alike struct
-// type, to rows in its Parquet form, reusing the buffers of earlier rows.
-func (t *typedWriter[T]) appendRow(rows []parquet.Row, v any) []parquet.Row {
-	if r, ok := v.(parquet.Row); ok {
-		return append(rows, r)
-	}
-	var buf parquet.Row
-	if i := len(rows); i < len(t.rows) {
-		buf = t.rows[i][:0]
-	}
-	return append(rows, t.c.encode(buf, v))
-}
-
-// writeRows writes rows, the rows appendRow gathered, and keeps their
-// buffers for reuse.
+// writeRows writes rows in their Parquet form.
 func (t *typedWriter[T]) writeRows(rows []parquet.Row) error {
 	if len(rows) == 0 {
 		return nil
-	}
-	if len(rows) > len(t.rows) {
-		t.rows = rows
 	}
 	_, err := t.w.WriteRows(rows)
 	return err
@@ -143,19 +129,21 @@ func (t *typedWriter[T]) Close() error { return t.w.Close() }
 // an optional column stays zero: it is stored as NULL.
 func (c *codec) typedDates(row reflect.Value) {
 	for _, d := range c.dates {
-		f := row.Field(d.field)
+		f := row.Field(d.field).Addr().Interface()
 		if d.ptr {
-			if f.IsNil() {
-				continue
+			p := f.(**time.Time)
+			if *p != nil {
+				t := typedDate(**p)
+				*p = &t // a new time: the caller's stays as it was
 			}
-			t := time.Unix(0, int64(daysSinceEpoch(*f.Interface().(*time.Time))))
-			f.Set(reflect.ValueOf(&t))
 			continue
 		}
-		t := f.Interface().(time.Time)
-		if t.IsZero() && d.optional {
-			continue
+		p := f.(*time.Time)
+		if !p.IsZero() || !d.optional {
+			*p = typedDate(*p)
 		}
-		f.Set(reflect.ValueOf(time.Unix(0, int64(daysSinceEpoch(t)))))
 	}
 }
+
+// typedDate is the time GenericWriter stores as t's date (see typedDates).
+func typedDate(t time.Time) time.Time { return time.Unix(0, int64(daysSinceEpoch(t))) }
