@@ -24,10 +24,13 @@ func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, bea
 	records, inputCounts := files.Read(s, c.Input, files.ReadOptions{
 		MaxRecordBytes: c.MaxRecordBytes, MaxFileBytes: c.MaxFileBytes, MaxFileRecords: c.MaxFileRecords})
 	parseOpts := c.parseOptions()
+	// Prism runs the read stage as one bundle: parse, and encode the
+	// shuffle's batches, on every core.
+	workers := 0
 	if !c.Remote {
-		// Prism runs the read stage as one bundle: parse on every core.
-		parseOpts.Workers = runtime.GOMAXPROCS(0)
+		workers = runtime.GOMAXPROCS(0)
 	}
+	parseOpts.Workers = workers
 	events, dead := parse.Parse(s, records, parseOpts)
 	erasedEvents := beam.CreateList(s.Scope("no_erasure_requests"), []schemas.Event{})
 	if c.ErasureRequests != "" {
@@ -40,6 +43,7 @@ func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, bea
 
 	kept, duplicates, bots, sessions := bydevice.Batch(s, events, bydevice.BatchOptions{
 		Shards: c.Shards, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow, Sessions: c.Sessions,
+		Workers: workers,
 	})
 
 	// The run scope applies after sessionization: a session that started on

@@ -30,7 +30,7 @@ func init() {
 var sample *generated
 
 // TestMain generates the shared sample, runs the tests (on Prism) and
-// removes the sample.
+// removes the sample and the clickstream binary the tests built.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "clickstream-e2e-")
 	if err == nil {
@@ -43,6 +43,9 @@ func TestMain(m *testing.M) {
 		code = ptest.MainRet(m)
 	}
 	_ = os.RemoveAll(dir)
+	if clickstreamBinary.path != "" {
+		_ = os.RemoveAll(filepath.Dir(clickstreamBinary.path))
+	}
 	os.Exit(code)
 }
 

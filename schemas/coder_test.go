@@ -15,11 +15,11 @@ func TestEventBatchCoderKeepsEveryField(t *testing.T) {
 	fill(reflect.ValueOf(&e).Elem(), 1)
 	want := EventBatch{Events: []Event{e, {EventID: "only-an-id"}}}
 
-	data, err := encodeBatch(want)
+	data, err := EncodeBatch(want)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeBatch(data)
+	got, err := DecodeBatch(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -237,9 +237,9 @@ const (
 	ReasonAbsurdTimestamp = "absurd_timestamp"
 )
 
-// EventBatch is a group of events that crosses a shuffle as one element:
-// Beam's per-element cost dominates on the local runner, so the batch
-// pipeline shuffles batches, not single events.
+// EventBatch is a group of events that crosses a shuffle as one element,
+// encoded by EncodeBatch: Beam's per-element cost dominates on the local
+// runner, so the batch pipeline shuffles batches, not single events.
 type EventBatch struct {
 	Events []Event `msgpack:"e"`
 }

@@ -12,9 +12,9 @@
 // session windows need their own grouping.
 //
 // In Batch, devices are hashed into Shards groups, and events cross the
-// shuffle in batches (schemas.EventBatch): the local runner pays a fixed cost
-// per shuffled element, so a million single events would cost far more than
-// a few thousand batches. A group holds about 1/Shards of a run's events;
+// shuffle in batches (schemas.EventBatch, as schemas.EncodeBatch's bytes):
+// the local runner pays a fixed cost per shuffled element, so a million
+// single events would cost far more than a few thousand batches. A group holds about 1/Shards of a run's events;
 // with the default 512 shards a 600-million-event day is ~1.2 million events
 // (~600 MB) per group, so raise --shards for bigger runs.
 package bydevice
@@ -31,18 +31,19 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/example/clickstream/internal/dedup"
+	"github.com/example/clickstream/internal/inorder"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/sessionize"
 )
 
 func init() {
-	register.DoFn2x0[schemas.Event, func(int, schemas.EventBatch)](&batchFn{})
-	register.DoFn7x0[context.Context, int, func(*schemas.EventBatch) bool, func(schemas.Event), func(schemas.Event), func(schemas.BotEvent), func(schemas.Session)](&applyFn{})
-	register.Emitter2[int, schemas.EventBatch]()
+	register.DoFn2x1[schemas.Event, func(int, []byte), error](&batchFn{})
+	register.DoFn7x1[context.Context, int, func(*[]byte) bool, func(schemas.Event), func(schemas.Event), func(schemas.BotEvent), func(schemas.Session), error](&applyFn{})
+	register.Emitter2[int, []byte]()
 	register.Emitter1[schemas.BotEvent]()
 	register.Emitter1[schemas.Session]()
-	register.Iter1[schemas.EventBatch]()
+	register.Iter1[[]byte]()
 }
 
 // BatchOptions configures Batch.
@@ -55,6 +56,11 @@ type BatchOptions struct {
 	RateWindow time.Duration
 	// Sessions configures sessionize.Batch.
 	Sessions sessionize.Options
+	// Workers encodes a bundle's batches on this many goroutines
+	// (internal/inorder), emitting each when it is done; 0 or 1 encodes
+	// them on the bundle's own. Only for events that share one window and
+	// timestamp, as a batch read's do (see parse.Options.Workers).
+	Workers int
 }
 
 // Batch takes PCollection<schemas.Event> (parsed, enriched, possibly marked
@@ -70,7 +76,7 @@ func Batch(s beam.Scope, events beam.PCollection, o BatchOptions) (kept, duplica
 	if err := o.Sessions.Validate(); err != nil {
 		panic(fmt.Sprintf("bydevice: %v", err))
 	}
-	batches := beam.ParDo(s, &batchFn{Shards: o.Shards}, events)
+	batches := beam.ParDo(s, &batchFn{Shards: o.Shards, Workers: o.Workers}, events)
 	groups := beam.GroupByKey(s, batches)
 	outs := beam.ParDoN(s, &applyFn{RateLimit: o.RateLimit, RateWindow: o.RateWindow, Sessions: o.Sessions}, groups)
 	return outs[0], outs[1], outs[2], outs[3]
@@ -90,17 +96,44 @@ func Batch(s beam.Scope, events beam.PCollection, o BatchOptions) (kept, duplica
 // runner's bundle buffers), so 64 stays, for wall time.
 const maxBatch = 64
 
+// batchFn collects each shard's events into batches of maxBatch and emits
+// them encoded (schemas.EncodeBatch), keyed by shard.
 type batchFn struct {
-	Shards int
+	Shards  int
+	Workers int
 
 	pending map[int][]schemas.Event
+	// encoder encodes a bundle's batches when Workers > 1.
+	encoder *inorder.Pool[shardBatch, encodedBatch]
+	// err is the first encoding error of the bundle.
+	err error
 }
 
-func (fn *batchFn) StartBundle(_ func(int, schemas.EventBatch)) {
+type shardBatch struct {
+	shard  int
+	events []schemas.Event
+}
+
+type encodedBatch struct {
+	shard int
+	data  []byte
+	err   error
+}
+
+func encode(b shardBatch) encodedBatch {
+	data, err := schemas.EncodeBatch(schemas.EventBatch{Events: b.events})
+	return encodedBatch{shard: b.shard, data: data, err: err}
+}
+
+func (fn *batchFn) StartBundle(_ func(int, []byte)) {
 	fn.pending = map[int][]schemas.Event{}
+	if fn.Workers > 1 {
+		fn.encoder = inorder.New(fn.Workers, 1, encode)
+	}
+	fn.err = nil
 }
 
-func (fn *batchFn) ProcessElement(e schemas.Event, emit func(int, schemas.EventBatch)) {
+func (fn *batchFn) ProcessElement(e schemas.Event, emit func(int, []byte)) error {
 	shard := Shard(e.DeviceID, fn.Shards)
 	b := fn.pending[shard]
 	if b == nil {
@@ -111,19 +144,45 @@ func (fn *batchFn) ProcessElement(e schemas.Event, emit func(int, schemas.EventB
 	}
 	b = append(b, e)
 	if len(b) >= maxBatch {
-		emit(shard, schemas.EventBatch{Events: b})
+		fn.send(shardBatch{shard, b}, emit)
 		b = nil
 	}
 	fn.pending[shard] = b
+	return fn.err
 }
 
-func (fn *batchFn) FinishBundle(emit func(int, schemas.EventBatch)) {
+func (fn *batchFn) FinishBundle(emit func(int, []byte)) error {
 	for shard, b := range fn.pending {
 		if len(b) > 0 {
-			emit(shard, schemas.EventBatch{Events: b})
+			fn.send(shardBatch{shard, b}, emit)
 		}
 	}
-	fn.pending = nil
+	if fn.encoder != nil {
+		fn.encoder.Flush(fn.emitter(emit))
+		fn.encoder.Close()
+	}
+	fn.pending, fn.encoder = nil, nil
+	return fn.err
+}
+
+// send encodes b, on the pool when there is one, and emits it.
+func (fn *batchFn) send(b shardBatch, emit func(int, []byte)) {
+	if fn.encoder != nil {
+		fn.encoder.Add(b, fn.emitter(emit))
+		return
+	}
+	fn.emitter(emit)(encode(b))
+}
+
+// emitter emits encoded batches and keeps the first error.
+func (fn *batchFn) emitter(emit func(int, []byte)) func(encodedBatch) {
+	return func(b encodedBatch) {
+		if b.err != nil {
+			fn.err = cmp.Or(fn.err, b.err)
+			return
+		}
+		emit(b.shard, b.data)
+	}
 }
 
 // Shard is the device group of a device id.
@@ -143,14 +202,15 @@ type applyFn struct {
 
 func (fn *applyFn) Setup() { fn.devices = beam.NewCounter("bydevice", "devices") }
 
-func (fn *applyFn) ProcessElement(ctx context.Context, _ int, batches func(*schemas.EventBatch) bool,
-	emit, emitDuplicate func(schemas.Event), emitBot func(schemas.BotEvent), emitSession func(schemas.Session)) {
+func (fn *applyFn) ProcessElement(ctx context.Context, _ int, batches func(*[]byte) bool,
+	emit, emitDuplicate func(schemas.Event), emitBot func(schemas.BotEvent), emitSession func(schemas.Session)) error {
 	// Events are large: sort pointers to them, then copy each once.
 	var sorted []*schemas.Event
-	for {
-		var b schemas.EventBatch
-		if !batches(&b) {
-			break
+	var data []byte
+	for batches(&data) {
+		b, err := schemas.DecodeBatch(data)
+		if err != nil {
+			return err
 		}
 		for i := range b.Events {
 			sorted = append(sorted, &b.Events[i])
@@ -171,6 +231,7 @@ func (fn *applyFn) ProcessElement(ctx context.Context, _ int, batches func(*sche
 		fn.devices.Inc(ctx, 1)
 		start = end
 	}
+	return nil
 }
 
 // device applies the rules to the events of one device.

@@ -43,8 +43,15 @@ func event(device, id string, t time.Time, received time.Duration) schemas.Event
 
 // TestBatch: per device, duplicates are removed (the earliest received copy
 // survives), a device over the rate limit becomes a bot, and the remaining
-// events form sessions and carry their session_id.
+// events form sessions and carry their session_id; with the batches encoded
+// on the bundle's goroutine and on a pool.
 func TestBatch(t *testing.T) {
+	for _, workers := range []int{0, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) { testBatch(t, workers) })
+	}
+}
+
+func testBatch(t *testing.T, workers int) {
 	in := []schemas.Event{
 		event("human", "h1", at(0, 0), time.Second),
 		event("human", "h1", at(0, 0), time.Minute), // retry
@@ -56,7 +63,7 @@ func TestBatch(t *testing.T) {
 		in = append(in, event("scripted", fmt.Sprintf("s%d", i), at(1, i*10), 0))
 	}
 	p, s := beam.NewPipelineWithRoot()
-	kept, duplicates, bots, sessions := Batch(s, beam.CreateList(s, in), BatchOptions{Shards: 3, RateLimit: 4, RateWindow: time.Minute})
+	kept, duplicates, bots, sessions := Batch(s, beam.CreateList(s, in), BatchOptions{Shards: 3, RateLimit: 4, RateWindow: time.Minute, Workers: workers})
 	passert.Equals(s, beam.ParDo(s, eventSession, kept), "h1@"+session(in[0]), "h2@"+session(in[0]))
 	passert.Equals(s, beam.ParDo(s, duplicateKey, duplicates), "h1+1m0s")
 	passert.Equals(s, beam.ParDo(s, botKey, bots), "user_agent:ua-bot",
