@@ -14,9 +14,10 @@
 // In Batch, devices are hashed into Shards groups, and events cross the
 // shuffle in batches (schemas.EventBatch, as schemas.EncodeBatch's bytes):
 // the local runner pays a fixed cost per shuffled element, so a million
-// single events would cost far more than a few thousand batches. A group holds about 1/Shards of a run's events;
-// with the default 512 shards a 600-million-event day is ~1.2 million events
-// (~600 MB) per group, so raise --shards for bigger runs.
+// single events would cost far more than a few thousand batches. A group
+// holds about 1/Shards of a run's events; with the default 512 shards a
+// 600-million-event day is ~1.2 million events (~600 MB) per group, so
+// raise --shards for bigger runs.
 package bydevice
 
 import (
