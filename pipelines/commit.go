@@ -88,7 +88,7 @@ func (c Config) readBack(owned, streamed []time.Time, totals schemas.TallyTotals
 	if err != nil {
 		return nil, err
 	}
-	// Every row is decoded, so partitions are read on every core.
+	// Every page is decoded, so partitions are read on every core.
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range parts {

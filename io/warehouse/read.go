@@ -51,9 +51,10 @@ func StagedDates(out, runID, table string) ([]time.Time, error) {
 
 // CountRows reads the committed rows of table in the partitions of dates
 // (every partition when dates is nil) and returns how many each holds; a
-// date without a partition counts 0. An unpartitioned table is counted whole,
-// under the zero date, whatever dates says. Every row is decoded, so a damaged file
-// is an error rather than a count taken from its footer.
+// date without a partition counts 0. An unpartitioned table is counted
+// whole, under the zero date, whatever dates says. Every page of every
+// column is decoded (see countFile), so a damaged file is an error rather
+// than a count taken from its footer.
 func CountRows(out, table string, dates []time.Time) (map[time.Time]int64, error) {
 	t, dates, err := readPlan(out, table, dates)
 	if err != nil {
@@ -167,10 +168,50 @@ func openParquet(path string) (*os.File, *parquet.File, error) {
 	return f, pf, nil
 }
 
-// countFile reads every row of the Parquet file at path and returns how
-// many it holds.
+// countFile reads every page of every column of the Parquet file at path,
+// each decompressed and decoded, and returns how many rows the file holds.
+// A page that does not decode, or a column whose pages hold another number
+// of rows than its row group says, is an error. Assembling the rows from
+// the same pages (eachRow) would check nothing more and cost ~4x the time
+// (1.81 s against 0.48 s for the 915k fact_events rows of the bench data).
 func countFile(path string) (int64, error) {
-	return eachRow(path, func(parquet.Row) error { return nil })
+	f, pf, err := openParquet(path)
+	if err != nil {
+		return 0, err
+	}
+	defer closeRead(f)
+	var n int64
+	for i, rg := range pf.RowGroups() {
+		for _, chunk := range rg.ColumnChunks() {
+			rows, err := countPages(chunk)
+			if err != nil {
+				return 0, fmt.Errorf("read %s: row group %d, column %d: %w", path, i, chunk.Column(), err)
+			}
+			if rows != rg.NumRows() {
+				return 0, fmt.Errorf("read %s: row group %d, column %d holds %d rows, the row group %d", path, i, chunk.Column(), rows, rg.NumRows())
+			}
+		}
+		n += rg.NumRows()
+	}
+	return n, nil
+}
+
+// countPages reads every page of a column chunk and returns the rows they
+// hold.
+func countPages(chunk parquet.ColumnChunk) (rows int64, err error) {
+	pages := chunk.Pages()
+	defer func() { err = errors.Join(err, pages.Close()) }()
+	for {
+		p, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		rows += p.NumRows()
+		parquet.Release(p)
+	}
 }
 
 // eachRow calls fn with every row of the Parquet file at path, in order (a

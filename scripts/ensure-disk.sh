@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Makes sure the build and tests have room on disk, before they start rather
+# than at a link step halfway through: every test binary that links DuckDB
+# and Beam is about 0.5 GB in the temporary directory, and Go's build cache
+# grows by gigabytes on a cold build (and never shrinks by itself below five
+# days of use). Usage: ensure-disk.sh [GB needed, default 10].
+#
+# Prints the free space of the build cache's and the temporary directory's
+# file systems. When either has less than needed, it empties Go's build
+# cache (go clean -cache: it costs a rebuild, nothing else) and checks
+# again; it fails, saying what is free and what is needed, only if that was
+# not enough.
+set -euo pipefail
+
+need_gb=${1:-10}
+cache=$(go env GOCACHE)
+tmp=${TMPDIR:-/tmp}
+
+free_gb() { df -P -BG "$1" | awk 'NR == 2 { sub("G", "", $4); print $4 }'; }
+
+short=
+for dir in "$cache" "$tmp"; do
+  mkdir -p "$dir"
+  free=$(free_gb "$dir")
+  echo "disk: $free GB free for $dir (need $need_gb GB)"
+  if [ "$free" -lt "$need_gb" ]; then short=1; fi
+done
+[ -z "$short" ] && exit 0
+
+echo "disk: less than $need_gb GB free; emptying Go's build cache ($(du -sh "$cache" | cut -f1))"
+go clean -cache
+for dir in "$cache" "$tmp"; do
+  free=$(free_gb "$dir")
+  echo "disk: $free GB free for $dir"
+  if [ "$free" -lt "$need_gb" ]; then
+    echo "disk: $dir has $free GB free, the build and tests need about $need_gb GB: free some space" >&2
+    exit 1
+  fi
+done
