@@ -16,24 +16,23 @@ need_gb=${1:-10}
 cache=$(go env GOCACHE)
 tmp=${TMPDIR:-/tmp}
 
-free_gb() { df -P -BG "$1" | awk 'NR == 2 { sub("G", "", $4); print $4 }'; }
+# check prints the free space for the cache and the temporary directory and
+# fails when either has less than needed.
+check() {
+  local dir free status=0
+  for dir in "$cache" "$tmp"; do
+    mkdir -p "$dir"
+    free=$(df -P -BG "$dir" | awk 'NR == 2 { sub("G", "", $4); print $4 }')
+    echo "disk: $free GB free for $dir (need $need_gb GB)"
+    if [ "$free" -lt "$need_gb" ]; then status=1; fi
+  done
+  return $status
+}
 
-short=
-for dir in "$cache" "$tmp"; do
-  mkdir -p "$dir"
-  free=$(free_gb "$dir")
-  echo "disk: $free GB free for $dir (need $need_gb GB)"
-  if [ "$free" -lt "$need_gb" ]; then short=1; fi
-done
-[ -z "$short" ] && exit 0
-
-echo "disk: less than $need_gb GB free; emptying Go's build cache ($(du -sh "$cache" | cut -f1))"
+check && exit 0
+echo "disk: short of space; emptying Go's build cache ($(du -sh "$cache" | cut -f1))"
 go clean -cache
-for dir in "$cache" "$tmp"; do
-  free=$(free_gb "$dir")
-  echo "disk: $free GB free for $dir"
-  if [ "$free" -lt "$need_gb" ]; then
-    echo "disk: $dir has $free GB free, the build and tests need about $need_gb GB: free some space" >&2
-    exit 1
-  fi
-done
+if ! check; then
+  echo "disk: the build and tests need about $need_gb GB free: free some space" >&2
+  exit 1
+fi
