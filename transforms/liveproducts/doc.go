@@ -29,4 +29,10 @@
 // window's marks of the product so far (one per product event or purchased
 // item), so a repeated pane gives the same row and the latest row of a
 // window holds all its admitted events. Nothing is summed across panes.
+//
+// Each mark counts once however many copies of its event arrive: a copy
+// that came past the per-device dedup's horizon
+// (bydevice.StreamingOptions.DedupHorizon) is among the accepted events,
+// so the firing counts the marks by device_id, event_id and item, the key
+// that fact_events_current keeps one row of.
 package liveproducts

@@ -37,7 +37,11 @@ func Products(s beam.Scope, events beam.PCollection, o livewindow.Options) beam.
 
 // mark is one product event or purchased item.
 type mark struct {
-	View, Cart bool
+	// DeviceID, EventID and Item (the item's index in a purchase, 0 for a
+	// view or cart) identify the mark across copies of its event.
+	DeviceID, EventID string
+	Item              int
+	View, Cart        bool
 	// Units and, when priced, Revenue in Currency of a purchased item.
 	Units    int64
 	Priced   bool
@@ -56,14 +60,15 @@ func marksOf(e schemas.Event, emit func(beam.EventTime, string, mark)) {
 	switch e.EventType {
 	case "product_view", "add_to_cart":
 		if e.ProductID != "" {
-			emit(at, key(e.ProductID, e.CategoryID), mark{View: e.EventType == "product_view", Cart: e.EventType == "add_to_cart"})
+			emit(at, key(e.ProductID, e.CategoryID), mark{DeviceID: e.DeviceID, EventID: e.EventID,
+				View: e.EventType == "product_view", Cart: e.EventType == "add_to_cart"})
 		}
 	case "purchase":
-		for _, it := range e.Items {
+		for i, it := range e.Items {
 			if it.ItemID == "" {
 				continue
 			}
-			m := mark{Units: 1, Currency: cmp.Or(it.Currency, e.Currency, "unknown")}
+			m := mark{DeviceID: e.DeviceID, EventID: e.EventID, Item: i, Units: 1, Currency: cmp.Or(it.Currency, e.Currency, "unknown")}
 			if it.Quantity != nil {
 				m.Units = *it.Quantity
 			}
@@ -78,7 +83,14 @@ func marksOf(e schemas.Event, emit func(beam.EventTime, string, mark)) {
 // key is "<product>\t<category>", the category "(none)" when empty.
 func key(product, category string) string { return product + "\t" + cmp.Or(category, none) }
 
-// paneFn builds a firing's row from all the window's marks so far.
+// copyOf identifies a mark: the same in every copy of its event.
+type copyOf struct {
+	device, event string
+	item          int
+}
+
+// paneFn builds a firing's row from all the window's marks so far, each
+// counted once however many copies of its event came.
 type paneFn struct {
 	panes beam.Counter
 }
@@ -94,9 +106,14 @@ func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam
 		PaneIndex: pane.Index, PaneTiming: schemas.PaneTimingOf(pane.Timing),
 		FiredAt: time.Now().UTC(),
 	}
-	revenue := map[string]float64{}
+	revenue, counted := map[string]float64{}, map[copyOf]bool{}
 	var m mark
 	for marks(&m) {
+		id := copyOf{m.DeviceID, m.EventID, m.Item}
+		if counted[id] {
+			continue
+		}
+		counted[id] = true
 		switch {
 		case m.View:
 			r.ProductViews++

@@ -35,6 +35,12 @@ func ev(typ, product, cat string, at time.Duration) schemas.Event {
 		EventTime: t0.Add(at), ProductID: product, CategoryID: cat}
 }
 
+// onDevice is e on device instead.
+func onDevice(device string, e schemas.Event) schemas.Event {
+	e.DeviceID = device
+	return e
+}
+
 // bought is a purchase in currency of items.
 func bought(at time.Duration, currency string, items ...schemas.Item) schemas.Event {
 	e := ev("purchase", "", "", at)
@@ -65,22 +71,26 @@ func describe(r schemas.LiveProduct) string {
 		r.ProductViews, r.AddToCarts, r.UnitsPurchased, strings.Join(revenue, ","))
 }
 
-// TestProducts runs Products on Prism in streaming mode (teststream): an
-// early pane of shoe after 3 marks, the on-time panes, and a late pane for
+// TestProducts runs Products on Prism in streaming mode (teststream): early
+// panes of shoe and hat after 3 marks, the on-time panes, and a late pane for
 // shoe within the allowed lateness, every pane recomputed from all the
 // window's marks; a purchase item without a product is ignored, one
-// without a price adds units but no revenue. Events of the next hour go to
-// their own window.
+// without a price adds units but no revenue. Two devices' views with the
+// same event id both count; late copies of hat's view and
+// of the first purchase (past the dedup's horizon) change no figure. Events
+// of the next hour go to their own window.
 func TestProducts(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	events := eventstream.Create(t, s,
 		eventstream.Step{Add: []schemas.Event{ev("product_view", "shoe", "feet", time.Minute), ev("product_view", "shoe", "feet", 2*time.Minute),
-			ev("add_to_cart", "shoe", "feet", 3*time.Minute), ev("product_view", "hat", "", 4*time.Minute), ev("page_view", "shoe", "feet", 5*time.Minute)}},
+			ev("add_to_cart", "shoe", "feet", 3*time.Minute), ev("product_view", "hat", "", 4*time.Minute), ev("page_view", "shoe", "feet", 5*time.Minute),
+			onDevice("e", ev("product_view", "hat", "", 4*time.Minute))}},
 		eventstream.Step{Watermark: t0.Add(10 * time.Minute)},
 		eventstream.Step{Add: []schemas.Event{bought(20*time.Minute, "EUR", item("shoe", "feet", 40, 2), item("hat", "", 10, -1), item("", "x", 5, 1)),
 			bought(70*time.Minute, "", item("shoe", "feet", -1, 3))}},
 		eventstream.Step{Watermark: t0.Add(time.Hour + 10*time.Minute)},
-		eventstream.Step{Add: []schemas.Event{bought(30*time.Minute, "USD", item("shoe", "feet", 5, -1), schemas.Item{ItemID: "shoe", ItemCategory: "feet", Price: ptr(7.0), Currency: "GBP"})}},
+		eventstream.Step{Add: []schemas.Event{bought(30*time.Minute, "USD", item("shoe", "feet", 5, -1), schemas.Item{ItemID: "shoe", ItemCategory: "feet", Price: ptr(7.0), Currency: "GBP"}),
+			ev("product_view", "hat", "", 4*time.Minute), bought(20*time.Minute, "EUR", item("shoe", "feet", 40, 2), item("hat", "", 10, -1), item("", "x", 5, 1))}},
 		eventstream.Step{Watermark: t0.Add(3 * time.Hour)})
 	rows := Products(s, events, livewindow.Options{EarlyAfter: 3, AllowedLateness: time.Hour})
 	all := beam.WindowInto(s, window.NewGlobalWindows(), beam.ParDo(s, keyByProduct, rows))
@@ -88,8 +98,9 @@ func TestProducts(t *testing.T) {
 		"[0s,1h0m0s) 2026-03-02 shoe feet first early: pane=0 views=2 carts=1 units=0 revenue=",
 		"[0s,1h0m0s) 2026-03-02 shoe feet first on_time: pane=1 views=2 carts=1 units=2 revenue=80 EUR",
 		"[0s,1h0m0s) 2026-03-02 shoe feet current: views=2 carts=1 units=4 revenue=80 EUR,7 GBP,5 USD (updated late: true)",
-		"[0s,1h0m0s) 2026-03-02 hat (none) first on_time: pane=0 views=1 carts=0 units=1 revenue=10 EUR",
-		"[0s,1h0m0s) 2026-03-02 hat (none) current: views=1 carts=0 units=1 revenue=10 EUR (updated late: false)",
+		"[0s,1h0m0s) 2026-03-02 hat (none) first early: pane=0 views=2 carts=0 units=1 revenue=10 EUR",
+		"[0s,1h0m0s) 2026-03-02 hat (none) first on_time: pane=1 views=2 carts=0 units=1 revenue=10 EUR",
+		"[0s,1h0m0s) 2026-03-02 hat (none) current: views=2 carts=0 units=1 revenue=10 EUR (updated late: false)",
 		"[1h0m0s,2h0m0s) 2026-03-02 shoe feet first on_time: pane=0 views=0 carts=0 units=3 revenue=",
 		"[1h0m0s,2h0m0s) 2026-03-02 shoe feet current: views=0 carts=0 units=3 revenue= (updated late: false)",
 	)

@@ -32,6 +32,7 @@
 // livewindow.Options.EarlyEvery of processing time on Dataflow; every
 // livewindow.Options.EarlyAfter marks of a query on Prism), on time, and late within
 // livewindow.Options.AllowedLateness. Panes accumulate: every firing counts the
-// distinct search event ids among all the window's marks so far, so a
-// repeated pane or a redelivered event gives the same row.
+// distinct searches, by device_id and event_id (fact_events_current's key),
+// among all the window's marks so far, so a repeated pane, a redelivered
+// event or a copy past the per-device dedup's horizon gives the same row.
 package livesearch

@@ -52,11 +52,12 @@ func Searches(s beam.Scope, events beam.PCollection, o livewindow.Options) beam.
 	return beam.ParDo(s, &paneFn{}, beam.GroupByKey(s, windowed))
 }
 
-// mark is a search (Followed false) or the mark that it was followed.
+// mark is a search (Followed false) or the mark that it was followed,
+// identified by its device and event ids.
 type mark struct {
-	EventID          string
-	Followed         bool
-	Reported, NoHits bool
+	DeviceID, EventID string
+	Followed          bool
+	Reported, NoHits  bool
 }
 
 // searchOf keys a search event's mark by its normalized query, timestamped
@@ -66,7 +67,7 @@ func searchOf(e schemas.Event, emit func(beam.EventTime, string, mark)) {
 	if e.EventType != "search" || q == "" {
 		return
 	}
-	m := mark{EventID: e.EventID, Reported: e.ResultsCount != nil}
+	m := mark{DeviceID: e.DeviceID, EventID: e.EventID, Reported: e.ResultsCount != nil}
 	m.NoHits = m.Reported && *e.ResultsCount == 0
 	emit(beam.EventTime(e.EventTime.UnixMilli()), q, m)
 }
@@ -123,7 +124,7 @@ func (fn *followFn) ProcessElement(ctx context.Context, sp state.Provider, devic
 	follow := func(search *visit) {
 		search.Followed = true
 		fn.followed.Inc(ctx, 1)
-		emit(beam.EventTime(search.At), search.Query, mark{EventID: search.EventID, Followed: true})
+		emit(beam.EventTime(search.At), search.Query, mark{DeviceID: device, EventID: search.EventID, Followed: true})
 	}
 	if v.Query != "" {
 		if slices.ContainsFunc(r.Searches, func(s visit) bool { return s.EventID == v.EventID }) {
@@ -155,6 +156,10 @@ func (fn *followFn) ProcessElement(ctx context.Context, sp state.Provider, devic
 // it, by at most Within.
 func follows(at, search int64) bool { return at > search && at-search <= Within.Milliseconds() }
 
+// searchID identifies a search across copies of its event, as
+// fact_events_current does.
+type searchID struct{ device, event string }
+
 // paneFn builds a firing's row from all the window's marks so far.
 type paneFn struct {
 	panes beam.Counter
@@ -163,17 +168,18 @@ type paneFn struct {
 func (fn *paneFn) Setup() { fn.panes = beam.NewCounter("livesearch", "panes") }
 
 func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam.Window, query string, marks func(*mark) bool, emit func(schemas.LiveSearch)) {
-	searches, reported, noHits, followed := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	searches, reported, noHits, followed := map[searchID]bool{}, map[searchID]bool{}, map[searchID]bool{}, map[searchID]bool{}
 	var m mark
 	for marks(&m) {
+		id := searchID{m.DeviceID, m.EventID}
 		if m.Followed {
 			// Counted once its search's own mark is in the pane too.
-			followed[m.EventID] = true
+			followed[id] = true
 			continue
 		}
-		searches[m.EventID] = true
-		reported[m.EventID] = reported[m.EventID] || m.Reported
-		noHits[m.EventID] = noHits[m.EventID] || m.NoHits
+		searches[id] = true
+		reported[id] = reported[id] || m.Reported
+		noHits[id] = noHits[id] || m.NoHits
 	}
 	date, start, end := livewindow.Bounds(w)
 	r := schemas.LiveSearch{
@@ -197,7 +203,7 @@ func (fn *paneFn) ProcessElement(ctx context.Context, pane beam.PaneInfo, w beam
 }
 
 // count is the number of true values in set.
-func count(set map[string]bool) int64 {
+func count(set map[searchID]bool) int64 {
 	var n int64
 	for _, in := range set {
 		if in {

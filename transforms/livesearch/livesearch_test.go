@@ -33,6 +33,12 @@ func ev(device, typ string, at time.Duration) schemas.Event {
 	return schemas.Event{EventID: fmt.Sprintf("%s-%s-%v", device, typ, at), EventType: typ, DeviceID: device, EventTime: t0.Add(at)}
 }
 
+// onDevice is e on device instead.
+func onDevice(device string, e schemas.Event) schemas.Event {
+	e.DeviceID = device
+	return e
+}
+
 // search is a search of query by device at t0+at; results is left out when
 // negative.
 func search(device, query string, at time.Duration, results int64) schemas.Event {
@@ -57,7 +63,8 @@ func TestNormalize(t *testing.T) {
 // results), 2m (b, none; redelivered) and 50m (b, none); a views a product
 // at 5m, following its search, and b purchases at 70m, after the window
 // closed, following its 50m search but not its 2m one (68 min). "hats" (c,
-// at 10m, no results_count) is followed by c's view at 45m, too late.
+// at 10m, no results_count) is followed by c's view at 45m, too late; d's
+// search of "hats" carries the same event id as c's and counts apart.
 // Expected: an early pane of the first two searches, the on-time pane with
 // one followed search, and a late pane when b's purchase follows the 50m
 // search; the redelivered search counts once.
@@ -67,7 +74,8 @@ func TestSearches(t *testing.T) {
 		eventstream.Step{Add: []schemas.Event{search("a", "Red  Shoes ", time.Minute, 3), search("b", "red shoes", 2*time.Minute, 0)}},
 		eventstream.Step{Watermark: t0.Add(3 * time.Minute)},
 		eventstream.Step{Add: []schemas.Event{ev("a", "product_view", 5*time.Minute), search("c", "hats", 10*time.Minute, -1),
-			ev("c", "product_view", 45*time.Minute), search("b", " RED shoes", 50*time.Minute, 0), search("b", "red shoes", 2*time.Minute, 0)}},
+			ev("c", "product_view", 45*time.Minute), search("b", " RED shoes", 50*time.Minute, 0), search("b", "red shoes", 2*time.Minute, 0),
+			onDevice("d", search("c", "hats", 10*time.Minute, -1))}},
 		eventstream.Step{Watermark: t0.Add(time.Hour + 10*time.Minute)},
 		eventstream.Step{Add: []schemas.Event{ev("b", "purchase", 70*time.Minute)}},
 		eventstream.Step{Watermark: t0.Add(3 * time.Hour)})
@@ -77,8 +85,9 @@ func TestSearches(t *testing.T) {
 		"[0s,1h0m0s) 2026-03-02 red shoes first early: pane=0 searches=2 reported=2 zero=1 share=0.50 followed=0",
 		"[0s,1h0m0s) 2026-03-02 red shoes first on_time: searches=3 reported=3 zero=2 share=0.67 followed=1",
 		"[0s,1h0m0s) 2026-03-02 red shoes current: searches=3 reported=3 zero=2 share=0.67 followed=2 (updated late: true)",
-		"[0s,1h0m0s) 2026-03-02 hats first on_time: searches=1 reported=0 zero=0 share=- followed=0",
-		"[0s,1h0m0s) 2026-03-02 hats current: searches=1 reported=0 zero=0 share=- followed=0 (updated late: false)",
+		"[0s,1h0m0s) 2026-03-02 hats first early: pane=0 searches=2 reported=0 zero=0 share=- followed=0",
+		"[0s,1h0m0s) 2026-03-02 hats first on_time: searches=2 reported=0 zero=0 share=- followed=0",
+		"[0s,1h0m0s) 2026-03-02 hats current: searches=2 reported=0 zero=0 share=- followed=0 (updated late: false)",
 	)
 	ptest.RunAndValidate(t, p)
 }
