@@ -76,9 +76,9 @@ func describe(r schemas.LiveProduct) string {
 // shoe within the allowed lateness, every pane recomputed from all the
 // window's marks; a purchase item without a product is ignored, one
 // without a price adds units but no revenue. Two devices' views with the
-// same event id both count; late copies of hat's view and
-// of the first purchase (past the dedup's horizon) change no figure. Events
-// of the next hour go to their own window.
+// same event id both count; late copies of hat's view and of the first
+// purchase (as when they come past the dedup's horizon) change no figure.
+// Events of the next hour go to their own window.
 func TestProducts(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	events := eventstream.Create(t, s,
