@@ -83,21 +83,23 @@ func TestStreamingEmulator(t *testing.T) {
 	// them), so bots are counted once per key.
 	seen := map[string]bool{}
 	var repeated int64
+	first := func(device, event string) bool {
+		key := device + "/" + event
+		if seen[key] {
+			repeated++
+			return false
+		}
+		seen[key] = true
+		return true
+	}
 	bots := map[string]int64{}
 	for _, b := range botRows {
-		if key := b.DeviceID + "/" + b.EventID; seen[key] {
-			repeated++
-		} else {
-			seen[key] = true
+		if first(b.DeviceID, b.EventID) {
 			bots[b.BotRule]++
 		}
 	}
 	for _, e := range events {
-		if key := e.DeviceID + "/" + e.EventID; seen[key] {
-			repeated++
-		} else {
-			seen[key] = true
-		}
+		first(e.DeviceID, e.EventID)
 	}
 	if repeated > missed {
 		t.Errorf("fact_events and bot_events repeat %d keys, but dedup missed only %d copies", repeated, missed)
