@@ -5,6 +5,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 
 	"github.com/example/clickstream/io/pubsubsink"
+	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/abandonment"
 	"github.com/example/clickstream/transforms/anomalies"
 	"github.com/example/clickstream/transforms/livefunnel"
@@ -37,18 +38,42 @@ func liveTables(s beam.Scope, c Config, kept beam.PCollection) []liveTable {
 	}
 }
 
-// writeLive writes each live table through the sink, publishes the rows of
-// those with a topic, and returns the rows the sink refused, in the global
-// window, for the derived fallbacks: like sessions, live rows stand for no
-// record and no message.
-func writeLive(s beam.Scope, c Config, k sink, live []liveTable) []beam.PCollection {
-	refused := make([]beam.PCollection, 0, len(live))
+// liveWrites are what writing the live tables gives back, each in the
+// global window.
+type liveWrites struct {
+	// refused are the rows the sink refused, for the derived fallbacks:
+	// like sessions, live rows stand for no record and no message.
+	refused []beam.PCollection
+	// written are the sink's written deliveries. Live rows carry none, so
+	// these are empty; they join the acknowledgement all the same, because
+	// on Prism a stage none of whose outputs is consumed busy-waits a core
+	// for as long as each of its bundles runs (README, Performance).
+	written []beam.PCollection
+	// published count, as schemas.Tally keyed by table, the messages
+	// published to each table's topic.
+	published []beam.PCollection
+}
+
+// writeLive writes each live table through the sink and publishes the rows
+// of those with a topic.
+func writeLive(s beam.Scope, c Config, k sink, live []liveTable) liveWrites {
+	var w liveWrites
 	for _, t := range live {
 		if t.topic != "" {
-			pubsubsink.Publish(s.Scope("publish_"+t.name), t.rows, pubsubsink.Options{Project: c.PubSub.Project, Topic: t.topic, IDField: t.idKey})
+			n := pubsubsink.Publish(s.Scope("publish_"+t.name), t.rows, pubsubsink.Options{Project: c.PubSub.Project, Topic: t.topic, IDField: t.idKey})
+			w.published = append(w.published, beam.ParDo(s.Scope("published_"+t.name), &publishedFn{Table: t.name}, n))
 		}
-		_, r := k.write(s, t.name, t.rows)
-		refused = append(refused, beam.WindowInto(s.Scope("refused_"+t.name), window.NewGlobalWindows(), r))
+		written, refused := k.write(s, t.name, t.rows)
+		w.written = append(w.written, beam.WindowInto(s.Scope("written_"+t.name), window.NewGlobalWindows(), written))
+		w.refused = append(w.refused, beam.WindowInto(s.Scope("refused_"+t.name), window.NewGlobalWindows(), refused))
 	}
-	return refused
+	return w
+}
+
+// publishedFn turns a count of published messages into the Published tally
+// of its table.
+type publishedFn struct{ Table string }
+
+func (f *publishedFn) ProcessElement(n int64) schemas.Tally {
+	return schemas.Tally{Name: Published, Key: f.Table, N: n}
 }

@@ -153,12 +153,14 @@ func TestStreamingBigQuery(t *testing.T) {
 		t.Errorf("fact_sessions holds %d rows, the summary counts %d; want none", got, sum.Sessions)
 	}
 	// Every cart_abandonment and live_anomalies row was published, with its
-	// id as the message attribute, and nothing else.
+	// id as the message attribute, and nothing else; the summary counts
+	// every message on the topic.
 	for _, live := range []struct{ table, id string }{{"cart_abandonment", "trigger_id"}, {"live_anomalies", "anomaly_id"}} {
 		rows, published := map[string]bool{}, map[string]bool{}
 		for _, r := range write.Rows(live.table) {
 			rows[fmt.Sprint(r[live.id], "/", r["status"])] = true
 		}
+		var messages int64
 		for _, m := range srv.Messages() {
 			if id, ok := m.Attributes[live.id]; ok {
 				var body map[string]any
@@ -166,10 +168,14 @@ func TestStreamingBigQuery(t *testing.T) {
 					t.Fatalf("%s message %q has attribute %s=%s", live.table, m.Data, live.id, id)
 				}
 				published[fmt.Sprint(id, "/", body["status"])] = true
+				messages++
 			}
 		}
 		if fmt.Sprint(published) != fmt.Sprint(rows) {
 			t.Errorf("%s: published %v, table holds %v", live.table, published, rows)
+		}
+		if sum.Published[live.table] != messages {
+			t.Errorf("%s: the summary counts %d messages published, the topic holds %d", live.table, sum.Published[live.table], messages)
 		}
 		t.Logf("%s: %d distinct rows, all published", live.table, len(rows))
 	}

@@ -32,6 +32,7 @@ func init() {
 	register.Function1x1(refusedFallbackTally)
 	register.Function1x1(refusedSessionTally)
 	register.DoFn2x0[storagewrite.Rejected, func(schemas.Tally)](&movedFn{})
+	register.DoFn1x1[int64, schemas.Tally](&publishedFn{})
 	register.Emitter1[schemas.Delivery]()
 }
 
@@ -97,10 +98,11 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 	// their fallbacks are written apart, outside the records' accounting
 	// (and the reconciliation's, which they would otherwise feed back into).
 	_, refusedSessions := k.write(s, "fact_sessions", sessions)
-	_, refusedTallies := k.write(s, "reconciliation", tally.Rows(s.Scope("reconciliation_rows"), c.RunID, tallies))
+	writtenTallies, refusedTallies := k.write(s, "reconciliation", tally.Rows(s.Scope("reconciliation_rows"), c.RunID, tallies))
+	lw := writeLive(s, c, k, live)
 	ds := s.Scope("derived_fallbacks")
 	refusedSessions = beam.WindowInto(ds, window.NewGlobalWindows(), refusedSessions)
-	derived := beam.Flatten(ds, append(writeLive(s, c, k, live), refusedSessions, refusedTallies)...)
+	derived := beam.Flatten(ds, append(lw.refused, refusedSessions, refusedTallies)...)
 	_, derivedUnwritable := k.write(ds, "dead_letter", storagewrite.Fallbacks(ds, derived))
 	storagewrite.Unwritable(ds, derivedUnwritable)
 
@@ -108,18 +110,21 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 	written := beam.Flatten(as, writtenEvents, writtenBots, writtenDead, writtenFallbacks,
 		storagewrite.Unwritable(as, unwritable),
 		beam.ParDo(as, deliveryOf, duplicates),                   // a duplicate is settled once decided
-		beam.ParDo(as.Scope("erased"), deliveryOf, erasedEvents)) // and so is an erased event
+		beam.ParDo(as.Scope("erased"), deliveryOf, erasedEvents), // and so is an erased event
+		// Derived rows carry no delivery: see liveWrites.written.
+		beam.Flatten(as.Scope("derived"), append(lw.written,
+			beam.WindowInto(as.Scope("reconciliation"), window.NewGlobalWindows(), writtenTallies))...))
 	acked := beam.ParDo(as, ackedTally, pubsubsource.Acknowledge(as, c.PubSub, written))
 
 	ts := s.Scope("run_tallies")
 	rs, rf, ss := ts.Scope("refused"), ts.Scope("refused_fallbacks"), ts.Scope("sessions")
-	k.tallies(ts, []beam.PCollection{tallies, acked,
+	k.tallies(ts, append(lw.published, tallies, acked,
 		beam.ParDo(rs, refusedTally, beam.Flatten(rs, refused, derived)),
 		beam.ParDo(rf, refusedFallbackTally, beam.Flatten(rf, unwritable, derivedUnwritable)),
 		beam.ParDo(ts.Scope("refused_sessions"), refusedSessionTally, refusedSessions),
 		tally.Latency(ts.Scope("visible_latency"), VisibleLatency, writtenEvents),
 		tally.Count(ts.Scope("messages"), Messages, records),
-		tally.Count(ss, schemas.TallySessions, beam.WindowInto(ss, window.NewGlobalWindows(), sessions))})
+		tally.Count(ss, schemas.TallySessions, beam.WindowInto(ss, window.NewGlobalWindows(), sessions))))
 }
 
 // recordsIn emits one delivery per input record a message stands for (a
@@ -133,12 +138,13 @@ func recordsIn(r schemas.Record, emit func(schemas.Delivery)) {
 func deliveryOf(e schemas.Event) schemas.Delivery { return e.Delivery }
 
 // Tally names of the streaming run's messages read and acknowledged, of
-// its publish -> fact_events visible latency histogram, and of the rows
-// BigQuery refused (by table; RefusedFallback for fallback dead letters
-// refused too).
+// the messages it published (by live table), of its publish ->
+// fact_events visible latency histogram, and of the rows BigQuery refused
+// (by table; RefusedFallback for fallback dead letters refused too).
 const (
 	Messages        = "messages"
 	Acked           = "acked"
+	Published       = "published"
 	VisibleLatency  = "visible_latency_ms"
 	Rejected        = "bigquery_rejected"
 	RefusedFallback = "dead_letter fallback"
@@ -206,7 +212,7 @@ func perMinute(t schemas.TallyTotals) (schemas.TallyTotals, []runsummary.Interva
 	byStart := map[time.Time]*runsummary.Interval{}
 	for name, keys := range t {
 		for key, n := range keys {
-			if name == Messages || name == Acked || name == VisibleLatency || name == Rejected || name == schemas.TallySessions {
+			if name == Messages || name == Acked || name == Published || name == VisibleLatency || name == Rejected || name == schemas.TallySessions {
 				plain.Add(schemas.Tally{Name: name, Key: key, N: n})
 				continue
 			}

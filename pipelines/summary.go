@@ -62,6 +62,9 @@ func newSummary(c Config, totals schemas.TallyTotals, w written, started, finish
 		s.Input = []string{"pubsub"}
 		s.Messages = t.Sum(Messages)
 		s.Acked = t.Sum(Acked)
+		if published := t.ByKey(Published); len(published) > 0 {
+			s.Published = published
+		}
 		s.LateForSessions = t.Sum(schemas.TallyLateForSessions)
 		s.Intervals = intervals
 		s.VisibleP50 = tally.Percentile(t[VisibleLatency], 0.5)

@@ -80,14 +80,16 @@ type Summary struct {
 	// read back, and on BigQuery the job that wrote it: the rows of
 	// run_partitions.
 	Partitions []PartitionCheck `json:"partitions,omitempty"`
-	// Streaming runs only: the messages read and acknowledged, the events
-	// too late for their session windows (also counted under events), and
-	// the reconciliation per publish minute.
-	Mode            string     `json:"mode"`
-	Messages        int64      `json:"messages,omitempty"`
-	Acked           int64      `json:"acked,omitempty"`
-	LateForSessions int64      `json:"late_for_sessions,omitempty"`
-	Intervals       []Interval `json:"intervals,omitempty"`
+	// Streaming runs only: the messages read and acknowledged, the messages
+	// published to the live tables' topics (by table), the events too late
+	// for their session windows (also counted under events), and the
+	// reconciliation per publish minute.
+	Mode            string           `json:"mode"`
+	Messages        int64            `json:"messages,omitempty"`
+	Acked           int64            `json:"acked,omitempty"`
+	Published       map[string]int64 `json:"published,omitempty"`
+	LateForSessions int64            `json:"late_for_sessions,omitempty"`
+	Intervals       []Interval       `json:"intervals,omitempty"`
 	// VisibleP50 and VisibleP99 are the publish -> fact_events visible
 	// latency (within 10%).
 	VisibleP50 time.Duration `json:"visible_p50_ns,omitempty"`
@@ -281,6 +283,12 @@ func (s *Summary) Print(w io.Writer) {
 		row("late_for_sessions", s.LateForSessions, "also in events")
 		row("messages", s.Messages, "")
 		row("acked", s.Acked, "")
+		if len(s.Published) > 0 {
+			row("published", sum(s.Published), "messages to the live tables' topics")
+			for _, k := range slices.Sorted(maps.Keys(s.Published)) {
+				row("  "+k, s.Published[k], "")
+			}
+		}
 	}
 	if s.VisibleP99 > 0 {
 		fmt.Fprintf(tw, "publish -> fact_events visible\tp50 %v\tp99 %v\t\n", s.VisibleP50, s.VisibleP99)

@@ -15,7 +15,8 @@ import (
 )
 
 func init() {
-	register.DoFn2x0[context.Context, beam.X](&publishFn{})
+	register.DoFn3x0[context.Context, beam.X, func(int64)](&publishFn{})
+	register.Emitter1[int64]()
 }
 
 // Options configure Publish.
@@ -46,10 +47,11 @@ const (
 
 // Publish publishes each element of rows (a struct with JSON tags) to
 // o.Topic as its JSON encoding, with the attribute o.IDField set to the
-// row's field of that name. It counts pubsubsink/published and
-// pubsubsink/failed; it panics while the graph is built when o.Topic or
-// o.IDField is empty.
-func Publish(s beam.Scope, rows beam.PCollection, o Options) {
+// row's field of that name. It returns PCollection<int64>: the messages
+// each bundle published, once the server has confirmed them (in the global
+// window). It counts pubsubsink/published and pubsubsink/failed; it panics
+// while the graph is built when o.Topic or o.IDField is empty.
+func Publish(s beam.Scope, rows beam.PCollection, o Options) beam.PCollection {
 	if o.Topic == "" || o.IDField == "" {
 		panic("pubsubsink: Topic and IDField are required")
 	}
@@ -60,7 +62,7 @@ func Publish(s beam.Scope, rows beam.PCollection, o Options) {
 		o.Backoff = defaultBackoff
 	}
 	s = s.Scope("pubsubsink.Publish")
-	beam.ParDo0(s, &publishFn{Options: o}, rows)
+	return beam.ParDo(s, &publishFn{Options: o}, rows)
 }
 
 // pending is a message published in the current bundle and its result.
@@ -70,7 +72,8 @@ type pending struct {
 }
 
 // publishFn publishes asynchronously and waits for the bundle's results in
-// FinishBundle, republishing the failed messages until Attempts.
+// FinishBundle, republishing the failed messages until Attempts, then
+// emits how many were published.
 type publishFn struct {
 	Options Options
 
@@ -91,7 +94,7 @@ func (fn *publishFn) Setup(ctx context.Context) error {
 	return nil
 }
 
-func (fn *publishFn) ProcessElement(ctx context.Context, row beam.X) {
+func (fn *publishFn) ProcessElement(ctx context.Context, row beam.X, _ func(int64)) {
 	msg, err := message(row, fn.Options.IDField)
 	if err != nil {
 		log.Errorf(ctx, "pubsubsink: %s: %v", fn.Options.Topic, err)
@@ -101,7 +104,8 @@ func (fn *publishFn) ProcessElement(ctx context.Context, row beam.X) {
 	fn.pending = append(fn.pending, pending{msg, fn.publisher.Publish(ctx, msg)})
 }
 
-func (fn *publishFn) FinishBundle(ctx context.Context) {
+func (fn *publishFn) FinishBundle(ctx context.Context, emit func(int64)) {
+	var published int64
 	wait := fn.Options.Backoff
 	for attempt := 1; len(fn.pending) > 0; attempt++ {
 		var retry []pending
@@ -111,7 +115,7 @@ func (fn *publishFn) FinishBundle(ctx context.Context) {
 				retry, last = append(retry, p), err
 				continue
 			}
-			fn.published.Inc(ctx, 1)
+			published++
 		}
 		if len(retry) > 0 && attempt >= fn.Options.Attempts {
 			log.Errorf(ctx, "pubsubsink: %d messages not published to %s after %d attempts: %v", len(retry), fn.Options.Topic, attempt, last)
@@ -126,6 +130,10 @@ func (fn *publishFn) FinishBundle(ctx context.Context) {
 			}
 		}
 		fn.pending = retry
+	}
+	if published > 0 {
+		fn.published.Inc(ctx, published)
+		emit(published)
 	}
 }
 

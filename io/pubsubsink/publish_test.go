@@ -11,7 +11,9 @@ import (
 	"cloud.google.com/go/pubsub/v2/pstest"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 
 	"github.com/example/clickstream/schemas"
 )
@@ -33,13 +35,19 @@ func newServer(t *testing.T, topics ...string) *pstest.Server {
 	return srv
 }
 
-// run publishes rows to topic on srv and returns the pubsubsink counters.
-func run(t *testing.T, srv *pstest.Server, topic string, rows []schemas.Anomaly) map[string]int64 {
+// run publishes rows to topic on srv and returns the pubsubsink counters;
+// the counts Publish returns must add up to the published counter.
+func run(t *testing.T, srv *pstest.Server, topic string, rows []schemas.Anomaly, published int) map[string]int64 {
 	t.Helper()
 	p, s := beam.NewPipelineWithRoot()
-	Publish(s, beam.CreateList(s, rows), Options{
+	counts := Publish(s, beam.CreateList(s, rows), Options{
 		Project: project, Topic: topic, Endpoint: srv.Addr, IDField: "anomaly_id", Attempts: 2, Backoff: time.Millisecond,
 	})
+	if published == 0 {
+		passert.Empty(s, counts)
+	} else {
+		passert.Equals(s, stats.Sum(s, counts), int64(published))
+	}
 	res, err := ptest.RunWithMetrics(p)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +68,7 @@ var rows = []schemas.Anomaly{
 
 func TestPublish(t *testing.T) {
 	srv := newServer(t, "anomalies")
-	got := run(t, srv, "anomalies", rows)
+	got := run(t, srv, "anomalies", rows, 2)
 	if got["published"] != 2 || got["failed"] != 0 {
 		t.Errorf("counters = %v, want published 2, failed 0", got)
 	}
@@ -87,7 +95,7 @@ func TestPublish(t *testing.T) {
 // exist: the job succeeds and counts every row as failed.
 func TestPublishFailureDoesNotFailJob(t *testing.T) {
 	srv := newServer(t)
-	got := run(t, srv, "missing", rows)
+	got := run(t, srv, "missing", rows, 0)
 	if got["published"] != 0 || got["failed"] != 2 {
 		t.Errorf("counters = %v, want published 0, failed 2", got)
 	}
