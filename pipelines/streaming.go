@@ -42,7 +42,9 @@ func init() {
 // sessions in session windows with allowed lateness (sessionize.Streaming).
 // Every row is appended as soon as its bundle is done, and a message is
 // acknowledged once all of its rows are written. Records and outcomes are
-// counted per publish minute into the reconciliation table. beforeSinks,
+// counted per publish minute into the reconciliation table; a local run
+// also tallies them, with what it acknowledged and published, for its
+// summary (on Dataflow nothing would read those tallies). beforeSinks,
 // when set (tests), is applied to the accepted events just before they are
 // written.
 func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, beam.PCollection) beam.PCollection) {
@@ -114,11 +116,16 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 		// Derived rows carry no delivery: see liveWrites.written.
 		beam.Flatten(as.Scope("derived"), append(lw.written,
 			beam.WindowInto(as.Scope("reconciliation"), window.NewGlobalWindows(), writtenTallies))...))
-	acked := beam.ParDo(as, ackedTally, pubsubsource.Acknowledge(as, c.PubSub, written))
+	acked := pubsubsource.Acknowledge(as, c.PubSub, written)
+	if c.Remote {
+		// On Dataflow the job runs until drained and no driver reads the
+		// run's tallies back: the reconciliation table is its account.
+		return
+	}
 
 	ts := s.Scope("run_tallies")
 	rs, rf, ss := ts.Scope("refused"), ts.Scope("refused_fallbacks"), ts.Scope("sessions")
-	k.tallies(ts, append(lw.published, tallies, acked,
+	k.tallies(ts, append(lw.published, tallies, beam.ParDo(as, ackedTally, acked),
 		beam.ParDo(rs, refusedTally, beam.Flatten(rs, refused, derived)),
 		beam.ParDo(rf, refusedFallbackTally, beam.Flatten(rf, unwritable, derivedUnwritable)),
 		beam.ParDo(ts.Scope("refused_sessions"), refusedSessionTally, refusedSessions),

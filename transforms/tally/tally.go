@@ -29,8 +29,10 @@ type Keyed interface {
 
 func init() {
 	register.DoFn2x1[beam.T, func(schemas.Tally), error](&countFn{})
-	register.DoFn2x0[context.Context, schemas.Tally](&writeFn{})
+	register.DoFn3x0[context.Context, schemas.Tally, func(string)](&writeFn{})
+	register.Function1x0(dropFile)
 	register.Emitter1[schemas.Tally]()
+	register.Emitter1[string]()
 }
 
 // Count returns PCollection<schemas.Tally> counting the elements of col
@@ -91,9 +93,17 @@ func (c bundleCounts) emit(name string, emit func(schemas.Tally)) {
 
 // Write stores the tallies as JSON lines in files under dir (a local path
 // or a gs:// URL), one file per bundle.
+//
+// The names of the files written pass through a Reshuffle to a step that
+// drops them. That step does nothing but give the writing stage an output
+// consumed outside it: on the local runner (Prism, Beam v2.77) a stage
+// without one busy-waits a core for as long as each of its bundles runs
+// (README, Performance), and the Reshuffle keeps the drop from being fused
+// back into it.
 func Write(s beam.Scope, dir string, tallies ...beam.PCollection) {
 	s = s.Scope("tally.Write")
-	beam.ParDo0(s, &writeFn{Dir: dir}, beam.Flatten(s, tallies...))
+	files := beam.ParDo(s, &writeFn{Dir: dir}, beam.Flatten(s, tallies...))
+	beam.ParDo0(s, dropFile, beam.Reshuffle(s, files))
 }
 
 type writeFn struct {
@@ -101,13 +111,15 @@ type writeFn struct {
 	pending []schemas.Tally
 }
 
-func (fn *writeFn) StartBundle() { fn.pending = nil }
+func (fn *writeFn) StartBundle(_ context.Context, _ func(string)) { fn.pending = nil }
 
-func (fn *writeFn) ProcessElement(_ context.Context, t schemas.Tally) {
+func (fn *writeFn) ProcessElement(_ context.Context, t schemas.Tally, _ func(string)) {
 	fn.pending = append(fn.pending, t)
 }
 
-func (fn *writeFn) FinishBundle(ctx context.Context) error {
+// FinishBundle writes the bundle's tallies to a file of their own and
+// emits its name.
+func (fn *writeFn) FinishBundle(ctx context.Context, emit func(string)) error {
 	if len(fn.pending) == 0 {
 		return nil
 	}
@@ -134,8 +146,12 @@ func (fn *writeFn) FinishBundle(ctx context.Context) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("tally: close %s: %w", name, err)
 	}
+	emit(name)
 	return nil
 }
+
+// dropFile drops a written file's name (see Write).
+func dropFile(string) {}
 
 // Read sums every tally file under dir.
 func Read(ctx context.Context, dir string) (schemas.TallyTotals, error) {
