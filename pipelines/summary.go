@@ -3,7 +3,9 @@ package pipelines
 import (
 	"fmt"
 	"maps"
+	"math"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,25 +31,26 @@ func newSummary(c Config, totals schemas.TallyTotals, w written, started, finish
 		}
 	}
 	s := &runsummary.Summary{
-		RunID:        c.RunID,
-		Started:      started.UTC(),
-		Finished:     finished.UTC(),
-		Seconds:      finished.Sub(started).Seconds(),
-		PeakRSSMB:    peakRSSMB(),
-		Mode:         c.Mode,
-		Input:        c.Input,
-		GeoDB:        c.GeoDB,
-		InputRecords: t.Sum(schemas.TallyInputRecords),
-		Events:       t.Sum(schemas.TallyEvents),
-		Duplicates:   t.Sum(schemas.TallyDuplicates),
-		Bots:         t.ByKey(schemas.TallyBots),
-		DeadLetter:   t.ByKey(schemas.TallyDeadLetter),
-		OutOfRange:   t.Sum(schemas.TallyOutOfRange),
-		Unwritable:   t.Sum(schemas.TallyUnwritable),
-		Erased:       t.Sum(schemas.TallyErased),
-		Sessions:     t.Sum(schemas.TallySessions),
-		FailedLoads:  slices.Sorted(maps.Keys(t[LoadFailed])),
-		Partitions:   w.partitions,
+		RunID:         c.RunID,
+		Started:       started.UTC(),
+		Finished:      finished.UTC(),
+		Seconds:       finished.Sub(started).Seconds(),
+		PeakRSSMB:     peakRSSMB(),
+		MemoryLimitMB: memoryLimitMB(),
+		Mode:          c.Mode,
+		Input:         c.Input,
+		GeoDB:         c.GeoDB,
+		InputRecords:  t.Sum(schemas.TallyInputRecords),
+		Events:        t.Sum(schemas.TallyEvents),
+		Duplicates:    t.Sum(schemas.TallyDuplicates),
+		Bots:          t.ByKey(schemas.TallyBots),
+		DeadLetter:    t.ByKey(schemas.TallyDeadLetter),
+		OutOfRange:    t.Sum(schemas.TallyOutOfRange),
+		Unwritable:    t.Sum(schemas.TallyUnwritable),
+		Erased:        t.Sum(schemas.TallyErased),
+		Sessions:      t.Sum(schemas.TallySessions),
+		FailedLoads:   slices.Sorted(maps.Keys(t[LoadFailed])),
+		Partitions:    w.partitions,
 	}
 	if rejected := t.ByKey(Rejected); len(rejected) > 0 {
 		s.Rejected = rejected
@@ -112,6 +115,15 @@ func setDimensions(s *runsummary.Summary, res dimensions.Result) {
 		s.SessionsRewritten = append(s.SessionsRewritten,
 			fmt.Sprintf("%s (%d of %d sessions resolved anew)", r.Date.Format(time.DateOnly), r.Changed, r.Rows))
 	}
+}
+
+// memoryLimitMB is the Go runtime's soft memory limit in MB, or 0 when
+// there is none (GOMEMLIMIT unset or "off").
+func memoryLimitMB() int64 {
+	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
+		return limit >> 20
+	}
+	return 0
 }
 
 // peakRSSMB reads the peak resident set size (VmHWM) from /proc, or 0 where

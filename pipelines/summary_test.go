@@ -2,6 +2,8 @@ package pipelines
 
 import (
 	"bytes"
+	"math"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +81,33 @@ func TestSummaryFailedLoads(t *testing.T) {
 	s.Print(&out)
 	if strings.Contains(out.String(), "unwritable") || strings.Contains(out.String(), "bigquery_rejected") {
 		t.Errorf("a run without refused rows prints them:\n%s", out.String())
+	}
+}
+
+// TestSummaryMemoryLimit: a run under a soft memory limit (GOMEMLIMIT) says
+// so next to its peak memory, and a run without one prints nothing of it.
+func TestSummaryMemoryLimit(t *testing.T) {
+	at := time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC)
+	totals := schemas.TallyTotals{}
+	totals.Add(schemas.Tally{Name: schemas.TallyInputRecords, N: 1})
+	totals.Add(schemas.Tally{Name: schemas.TallyEvents, N: 1})
+	summarize := func(limit int64) (*runsummary.Summary, string) {
+		// A limit far above any test's heap: it changes no collection.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
+		s, err := newSummary(Config{RunID: "r"}, totals, written{}, at, at.Add(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		s.Print(&out)
+		return s, out.String()
+	}
+	s, out := summarize(1 << 40)
+	if s.MemoryLimitMB != 1<<20 || !strings.Contains(out, "(GOMEMLIMIT 1048576 MB)") {
+		t.Errorf("memory limit %d MB, printed:\n%s", s.MemoryLimitMB, out)
+	}
+	s, out = summarize(math.MaxInt64)
+	if s.MemoryLimitMB != 0 || strings.Contains(out, "GOMEMLIMIT") {
+		t.Errorf("without a limit: memory limit %d MB, printed:\n%s", s.MemoryLimitMB, out)
 	}
 }

@@ -28,9 +28,13 @@ type Summary struct {
 	Seconds  float64   `json:"seconds"`
 	// PeakRSSMB is the process's peak resident memory (Linux only; the local
 	// runner runs in the same process, so it covers the whole run).
-	PeakRSSMB  int64    `json:"peak_rss_mb,omitempty"`
-	Input      []string `json:"input"`
-	OwnedDates []string `json:"owned_dates"`
+	PeakRSSMB int64 `json:"peak_rss_mb,omitempty"`
+	// MemoryLimitMB is the Go runtime's soft memory limit (GOMEMLIMIT), when
+	// the run had one: a lower peak for more garbage collection (README,
+	// Performance).
+	MemoryLimitMB int64    `json:"memory_limit_mb,omitempty"`
+	Input         []string `json:"input"`
+	OwnedDates    []string `json:"owned_dates"`
 
 	// GeoDB is the run's --geo_db: without it the geo columns are NULL.
 	GeoDB string `json:"geo_db,omitempty"`
@@ -254,6 +258,9 @@ func (s *Summary) Print(w io.Writer) {
 	}
 	if s.PeakRSSMB > 0 {
 		fmt.Fprintf(w, ", peak memory %d MB", s.PeakRSSMB)
+	}
+	if s.MemoryLimitMB > 0 {
+		fmt.Fprintf(w, " (GOMEMLIMIT %d MB)", s.MemoryLimitMB)
 	}
 	fmt.Fprintln(w)
 	row("input_records", s.InputRecords, "")
