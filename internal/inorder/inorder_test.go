@@ -44,8 +44,8 @@ func TestPoolBoundsWhatItHolds(t *testing.T) {
 	emitted := 0
 	for i := range 100 {
 		p.Add(i, func(int) { emitted++ })
-		if held := i + 1 - emitted; held > 2+1 {
-			t.Fatalf("after %d adds the pool holds %d elements, want at most 3", i+1, held)
+		if held := i + 1 - emitted; held > chunksPerWorker {
+			t.Fatalf("after %d adds the pool holds %d elements, want at most %d", i+1, held, chunksPerWorker)
 		}
 	}
 	p.Flush(func(int) { emitted++ })
