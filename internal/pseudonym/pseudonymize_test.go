@@ -407,6 +407,41 @@ func BenchmarkIP(b *testing.B) {
 	}
 }
 
+// Text that is not JSON and longer than twice the limit is scrubbed only as
+// far as the cut needs (textPrefix): the bytes kept are those of the whole
+// text scrubbed; an IP literal across the prefix's end is never kept in
+// part, even when replacements shrink the prefix below the limit; and a
+// user_id mention past the prefix, which is never stored, does not
+// withhold the payload.
+func TestPayloadLongText(t *testing.T) {
+	p := mustNew(t, IPHash)
+	const limit = 1024
+	segment := `{"user_id":"u-1","ip":"198.51.100.23","ua":"Chrome/141.0.0.0","t":"2026-11-01T00:00:02.431Z","v6":"2001:db8::1"},`
+	long := "[" + strings.Repeat(segment, 100) // unterminated: not JSON
+	whole, ok := p.scrubText(long)
+	if !ok {
+		t.Fatal("the whole text was withheld")
+	}
+	if got, want := p.Payload([]byte(long), limit), Truncate(whole, limit); got != want {
+		t.Errorf("long text:\n got %q\nwant %q", got, want)
+	}
+
+	shrinking := strings.Repeat("2001:0db8:0000:0000:0000:0000:0000:0001 ", 50) // 39 -> 18 bytes each
+	shrinking += strings.Repeat(" ", 2*limit-6-len(shrinking)) + `203.0.113.77 and more text`
+	got := p.Payload([]byte(shrinking), limit)
+	if strings.Contains(got, "2001:") || len(got) >= limit {
+		t.Fatalf("got %q (%d bytes), want the IPv6 literals replaced and the shrunk prefix whole", got, len(got))
+	}
+	if strings.Contains(got, "203.0") {
+		t.Errorf("part of the IP literal across the prefix's end kept: %q", got)
+	}
+
+	mentioned := `[{"user_id":"u-1"},` + strings.Repeat("filler ", limit) + `{'user_id': 'alice'}`
+	if got := p.Payload([]byte(mentioned), limit); !strings.HasPrefix(got, `[{"user_id":"`+UserKeyPrefix) {
+		t.Errorf("a mention past the prefix withheld or changed the payload: %q", got)
+	}
+}
+
 // FuzzPlainKeptAsIs: whatever plain accepts, the general rewrite leaves
 // unchanged, so keeping a plain payload as it is changes no result.
 func FuzzPlainKeptAsIs(f *testing.F) {
