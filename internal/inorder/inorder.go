@@ -46,9 +46,8 @@ type batch[In, Out any] struct {
 // with the stage at 179% of 2 cores; at 8, 189%. The same data, eight
 // alternating pairs: the whole run faster in 7 of 8 (medians 29.3 against
 // 30.9 s); the read phase, in the four pairs that timed it, 14.0-15.0 s
-// against 14.6-16.2 s. A chunk
-// in flight is at most a few hundred records, so the bound still keeps a
-// bundle's memory small.
+// against 14.6-16.2 s. A chunk in flight is at most a few hundred records,
+// so the bound still keeps a bundle's memory small.
 const chunksPerWorker = 8
 
 // New starts a Pool of workers goroutines (at least 1) calling work on

@@ -79,6 +79,7 @@
 // cut to a byte limit on a character boundary. Text that is not JSON and
 // longer than twice the limit is scrubbed only up to a boundary between
 // once and twice the limit (see textPrefix in payload.go): what lies beyond
-// is never stored, so a user_id mention there does not withhold it. [Pseudonymizer.Attributes]
-// treats Pub/Sub message attributes the same way, as a JSON object.
+// is never stored, so a user_id mention there does not withhold it.
+// [Pseudonymizer.Attributes] treats Pub/Sub message attributes the same
+// way, as a JSON object.
 package pseudonym
