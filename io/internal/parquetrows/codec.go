@@ -24,6 +24,8 @@ import (
 type codec struct {
 	schema *parquet.Schema
 	dates  []dateField
+	// optional are the fields whose NULLs typedWriter checks (storedRight).
+	optional []optionalField
 	// newWriter starts a file of the codec's rows (typedWriters).
 	newWriter func(io.Writer, *codec, ...parquet.WriterOption) rowWriter
 }
@@ -86,7 +88,11 @@ func newCodec(rowType reflect.Type) (c *codec, err error) {
 		return nil, fmt.Errorf("row type %v has no entry in typedWriters", rowType)
 	}
 	schema := parquet.SchemaOf(reflect.New(rowType).Elem().Interface())
-	c = &codec{schema: schema, newWriter: newWriter}
+	optional, err := optionalFields(rowType, schema)
+	if err != nil {
+		return nil, err
+	}
+	c = &codec{schema: schema, optional: optional, newWriter: newWriter}
 	for i := range rowType.NumField() {
 		f := rowType.Field(i)
 		if f.Type != timeType && f.Type != timePtrType {

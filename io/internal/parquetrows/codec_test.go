@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,33 +191,73 @@ func TestOptionalDateEncoding(t *testing.T) {
 // An optional column holds NULL exactly for the empty values, whatever the
 // runs of empty and set values around them. Given a batch, parquet-go's
 // GenericWriter stores as values the empty ones of a 64-row word that holds
-// y empty, y set and then only empty values (parquet-go#154); the rows
-// below hold every such word, then random ones.
+// y empty, y set and then only empty values (parquet-go#154); in every
+// table, each optional string and int64 column below holds every such word
+// (at a different row for each column), then random ones.
 func TestOptionalNulls(t *testing.T) {
-	c, err := codecOf("fact_events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, ok := c.schema.Lookup("user_key")
-	if !ok {
-		t.Fatal("fact_events has no user_key")
-	}
-	random := rand.New(rand.NewPCG(1, 2))
 	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	rows := make([]schemas.Event, 64*64)
-	for i := range rows {
-		rows[i].EventDate = day
-		word, bit := i/64, i%64
-		if word < 32 && bit >= word && bit < 2*word || word >= 32 && random.IntN(2) == 0 {
-			rows[i].UserKey = fmt.Sprintf("u%d", i)
-		}
-	}
-	stored := writeAndRead(t, "fact_events", rows, func(w *Writer, row schemas.Event) error { return w.Write(row) })
-	for i, row := range stored {
-		v := row[Index(row, leaf.ColumnIndex)]
-		if want := rows[i].UserKey; v.IsNull() != (want == "") || (want != "" && v.String() != want) {
-			t.Errorf("row %d: user_key = %s, want %q (NULL if empty)", i, show(v), want)
-		}
+	for _, table := range schemas.Tables() {
+		t.Run(table.Name, func(t *testing.T) {
+			rowType, err := schemas.RowType(table.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := codecOf(table.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type column struct {
+				field int
+				leaf  int
+			}
+			var columns []column
+			for i := range rowType.NumField() {
+				f := rowType.Field(i)
+				name, options, _ := strings.Cut(f.Tag.Get("parquet"), ",")
+				kind := f.Type.Kind()
+				if !strings.Contains(options, "optional") || kind != reflect.String && kind != reflect.Int64 {
+					continue
+				}
+				leaf, ok := c.schema.Lookup(name)
+				if !ok {
+					t.Fatalf("no column %s", name)
+				}
+				columns = append(columns, column{field: i, leaf: leaf.ColumnIndex})
+			}
+			random := rand.New(rand.NewPCG(1, 2))
+			set := make([][]bool, 64*64) // row, column
+			rows := make([]any, len(set))
+			for i := range rows {
+				row := reflect.New(rowType).Elem()
+				for j := range rowType.NumField() {
+					if f := row.Field(j); f.Type() == reflect.TypeFor[time.Time]() {
+						f.Set(reflect.ValueOf(day)) // a required DATE must be a date
+					}
+				}
+				set[i] = make([]bool, len(columns))
+				for k, col := range columns {
+					word, bit := i/64, i%64
+					y := (word + k) % 32
+					if word < 32 && bit >= y && bit < 2*y || word >= 32 && random.IntN(2) == 0 {
+						set[i][k] = true
+						if f := row.Field(col.field); f.Kind() == reflect.String {
+							f.SetString(fmt.Sprintf("v%d", i))
+						} else {
+							f.SetInt(int64(i + 1))
+						}
+					}
+				}
+				rows[i] = row.Interface()
+			}
+			stored := writeAndRead(t, table.Name, rows, func(w *Writer, row any) error { return w.Write(row) })
+			for i, row := range stored {
+				for k, col := range columns {
+					if v := row[Index(row, col.leaf)]; v.IsNull() == set[i][k] {
+						t.Errorf("row %d: column %d = %s, set %v", i, col.leaf, show(v), set[i][k])
+					}
+				}
+			}
+		})
 	}
 }
 

@@ -2,9 +2,12 @@ package parquetrows
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -59,7 +62,8 @@ var typedWriters = map[reflect.Type]func(io.Writer, *codec, ...parquet.WriterOpt
 // profile the sinks' encoding fell from 11.7 to 7.1 s and the garbage
 // collector's work from 7.2 to 4.5 s.
 //
-// It writes typedBatch values per call; see there.
+// It queues up to typedBatch values and hands them over in the calls that
+// storedRight allows.
 type typedWriter[T any] struct {
 	w      *parquet.GenericWriter[T]
 	c      *codec
@@ -67,30 +71,18 @@ type typedWriter[T any] struct {
 	rows   []parquet.Row
 }
 
-// typedBatch is how many values typedWriter hands to GenericWriter.Write at
-// a time: 2, the most that parquet-go v0.32 (v0.32.1 too) stores right.
-// Given more, it stores some zero values of optional columns as values
-// instead of NULL (parquet-go/parquet-go#154): scanning a batch's NULL
-// bitmap, when a run of values starts at bit y != 0 of a 64-row word, it
-// tests the rest of the word against y ones ((1<<y)-1) instead of all ones,
-// so y values followed by only NULLs read as values to the end of the word.
-// Those NULLs are at bits 2y and after, and 2y >= 2, so a batch of 2 rows
-// never holds one; in batches of 512 the bug turned 1,848 NULL user_keys of
-// the bench data's fact_events into "" (TestOptionalNulls holds every
-// pattern that triggers it, and fails at 3). Pairs rather than single
-// values (December 6): BenchmarkWriter/typed 138-159k -> 172-193k rows/s,
-// and in CPU profiles of the 1M-record bench run, two each, the writers'
-// encoding took 9.2 and 8.3 s instead of 11.5 and 9.9 s; every table
-// identical. (Batches of 64, were they right, would write ~350k rows/s.)
-const typedBatch = 2
+// typedBatch is how many values typedWriter queues before it writes them:
+// one word of the NULL bitmap that GenericWriter.Write scans (storedRight
+// reasons within one word).
+const typedBatch = 64
 
 func newTypedWriter[T any](w io.Writer, c *codec, options ...parquet.WriterOption) rowWriter {
 	options = append([]parquet.WriterOption{c.schema}, options...)
 	return &typedWriter[T]{w: parquet.NewGenericWriter[T](w, options...), c: c, values: make([]T, 0, typedBatch)}
 }
 
-// write writes batch in order: consecutive values of T in pairs, other
-// rows in their Parquet form, each group flushed before the next begins.
+// write writes batch in order: consecutive values of T queued, other rows
+// in their Parquet form, each group flushed before the next begins.
 func (t *typedWriter[T]) write(batch []any) error {
 	rows := t.rows[:0]
 	for _, v := range batch {
@@ -128,15 +120,19 @@ func (t *typedWriter[T]) addValue(value T) error {
 	return t.writeValues()
 }
 
-// writeValues writes the queued values of T.
+// writeValues writes the queued values of T, in as many calls as
+// storedRight needs.
 func (t *typedWriter[T]) writeValues() error {
-	if len(t.values) == 0 {
-		return nil
+	for values := t.values; len(values) > 0; {
+		n := storedRight(values, t.c.optional)
+		if _, err := t.w.Write(values[:n]); err != nil {
+			return err
+		}
+		values = values[n:]
 	}
-	_, err := t.w.Write(t.values)
 	clear(t.values) // their strings are in the column buffers now
 	t.values = t.values[:0]
-	return err
+	return nil
 }
 
 // writeRows writes rows in their Parquet form.
@@ -149,6 +145,103 @@ func (t *typedWriter[T]) writeRows(rows []parquet.Row) error {
 }
 
 func (t *typedWriter[T]) Close() error { return t.w.Close() }
+
+// storedRight returns how many of values, at most 64, from the first,
+// GenericWriter.Write stores right in one call. parquet-go v0.32 (v0.32.1
+// too) stores some zero values of optional columns as values instead of
+// NULL (parquet-go/parquet-go#154). A call scans each optional column's
+// NULL bitmap, a word per 64 values; when a run of values starts at bit
+// y != 0, it tests the rest of the word against y ones ((1<<y)-1) instead
+// of all ones, so when the run is exactly y values long and only NULLs
+// follow it in the word, those NULLs (bits 2y and after) are written as
+// values. In batches of 512 this turned 1,848 NULL user_keys of the bench
+// data's fact_events into "", so the writer handed over two values at a
+// time, the most that never holds such a NULL.
+//
+// A prefix that ends with the last value of each such column holds none of
+// them either: storedRight cuts there, again until no column of what is
+// left would be misread. TestOptionalNulls holds every pattern that
+// misleads the scan, in every optional column, and fails without the cut.
+// Batches of up to 64 instead of pairs (December 6): BenchmarkWriter/typed
+// 167-182k -> 277-299k rows/s; in CPU profiles of the 1M-record bench run
+// the writers took 5.0-5.2 s instead of 7.5-7.6 s, every table identical.
+func storedRight[T any](values []T, optional []optionalField) int {
+	size := unsafe.Sizeof(values[0])
+	base := unsafe.Pointer(unsafe.SliceData(values))
+	n := min(len(values), 64)
+	for {
+		cut := n
+		for _, f := range optional {
+			last := n - 1
+			for last >= 0 && !f.present(unsafe.Add(base, uintptr(last)*size)) {
+				last--
+			}
+			if last < 0 || last == n-1 {
+				continue // all NULL, or no NULL after the last value
+			}
+			start := last
+			for start > 0 && f.present(unsafe.Add(base, uintptr(start-1)*size)) {
+				start--
+			}
+			if start > 0 && last-start+1 == start {
+				cut = min(cut, last+1)
+			}
+		}
+		if cut == n {
+			return n
+		}
+		n = cut
+	}
+}
+
+// optionalField is a field of a row type whose column is optional and
+// whose zero value GenericWriter finds through the NULL bitmap that
+// storedRight reasons about: a string (NULL when empty) or an int64 (NULL
+// when 0). Pointers, lists and times take other paths in parquet-go. The
+// offset is into the codec's row type, the T of its typedWriter
+// (typedWriters pairs them), which is what makes present's reads safe.
+type optionalField struct {
+	offset uintptr
+	kind   reflect.Kind
+}
+
+// present reports whether the field of the row at row holds a value.
+func (f optionalField) present(row unsafe.Pointer) bool {
+	p := unsafe.Add(row, f.offset)
+	if f.kind == reflect.String {
+		return len(*(*string)(p)) != 0
+	}
+	return *(*int64)(p) != 0
+}
+
+// optionalFields returns the fields of rowType, a struct, whose columns in
+// schema are optional and go through GenericWriter's NULL bitmap. A kind
+// storedRight cannot test is an error: add it to optionalField.
+func optionalFields(rowType reflect.Type, schema *parquet.Schema) ([]optionalField, error) {
+	var fields []optionalField
+	for i := range rowType.NumField() {
+		f := rowType.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		leaf, ok := schema.Lookup(name)
+		if !ok || !leaf.Node.Optional() {
+			continue // a group (a list) or a required column
+		}
+		switch k := f.Type.Kind(); {
+		case f.Type == timeType, k == reflect.Pointer, k == reflect.Slice && f.Type.Elem().Kind() != reflect.Uint8:
+		case k == reflect.String || k == reflect.Int64:
+			fields = append(fields, optionalField{offset: f.Offset, kind: k})
+		default:
+			return nil, fmt.Errorf("field %s: optional %v: typedWriter cannot tell its NULLs (see optionalField)", f.Name, f.Type)
+		}
+	}
+	return fields, nil
+}
 
 // typedDates sets the DATE fields of row, an addressable value of the
 // codec's type about to go through GenericWriter, to what that writer
