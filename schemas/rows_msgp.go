@@ -9,71 +9,46 @@ import (
 // MarshalMsg implements msgp.Marshaler
 func (z *Delivery) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
-	// map header, size 4
-	// string "a"
-	o = append(o, 0x84, 0xa1, 0x61)
+	// array header, size 4
+	o = append(o, 0x94)
 	o = msgp.AppendString(o, z.AckID)
-	// string "b"
-	o = append(o, 0xa1, 0x62)
 	o = msgp.AppendInt(o, z.Rows)
-	// string "c"
-	o = append(o, 0xa1, 0x63)
 	o = msgp.AppendTime(o, z.Published)
-	// string "d"
-	o = append(o, 0xa1, 0x64)
 	o = msgp.AppendTime(o, z.Watermark)
 	return
 }
 
 // UnmarshalMsg implements msgp.Unmarshaler
 func (z *Delivery) UnmarshalMsg(bts []byte) (o []byte, err error) {
-	var field []byte
-	_ = field
 	var zb0001 uint32
-	zb0001, bts, err = msgp.ReadMapHeaderBytes(bts)
+	zb0001, bts, err = msgp.ReadArrayHeaderBytes(bts)
 	if err != nil {
 		err = msgp.WrapError(err)
 		return
 	}
-	for zb0001 > 0 {
-		zb0001--
-		field, bts, err = msgp.ReadMapKeyZC(bts)
-		if err != nil {
-			err = msgp.WrapError(err)
-			return
-		}
-		switch msgp.UnsafeString(field) {
-		case "a":
-			z.AckID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "AckID")
-				return
-			}
-		case "b":
-			z.Rows, bts, err = msgp.ReadIntBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Rows")
-				return
-			}
-		case "c":
-			z.Published, bts, err = msgp.ReadTimeUTCBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Published")
-				return
-			}
-		case "d":
-			z.Watermark, bts, err = msgp.ReadTimeUTCBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Watermark")
-				return
-			}
-		default:
-			bts, err = msgp.Skip(bts)
-			if err != nil {
-				err = msgp.WrapError(err)
-				return
-			}
-		}
+	if zb0001 != 4 {
+		err = msgp.ArrayError{Wanted: 4, Got: zb0001}
+		return
+	}
+	z.AckID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "AckID")
+		return
+	}
+	z.Rows, bts, err = msgp.ReadIntBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Rows")
+		return
+	}
+	z.Published, bts, err = msgp.ReadTimeUTCBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Published")
+		return
+	}
+	z.Watermark, bts, err = msgp.ReadTimeUTCBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Watermark")
+		return
 	}
 	o = bts
 	return
@@ -81,693 +56,473 @@ func (z *Delivery) UnmarshalMsg(bts []byte) (o []byte, err error) {
 
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
 func (z *Delivery) Msgsize() (s int) {
-	s = 1 + 2 + msgp.StringPrefixSize + len(z.AckID) + 2 + msgp.IntSize + 2 + msgp.TimeSize + 2 + msgp.TimeSize
+	s = 1 + msgp.StringPrefixSize + len(z.AckID) + msgp.IntSize + msgp.TimeSize + msgp.TimeSize
 	return
 }
 
 // MarshalMsg implements msgp.Marshaler
 func (z *Event) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
-	// check for omitted fields
-	zb0001Len := uint32(60)
-	var zb0001Mask uint64 /* 60 bits */
-	_ = zb0001Mask
-	if z.Items == nil {
-		zb0001Len--
-		zb0001Mask |= 0x8000000000000
+	// array header, size 60
+	o = append(o, 0xdc, 0x0, 0x3c)
+	o = msgp.AppendString(o, z.EventID)
+	o = msgp.AppendString(o, z.EventType)
+	o = msgp.AppendTime(o, z.EventDate)
+	o = msgp.AppendTime(o, z.EventTime)
+	o = msgp.AppendString(o, z.TimeSource)
+	o = msgp.AppendTime(o, z.CreatedAt)
+	o = msgp.AppendTime(o, z.SentAt)
+	o = msgp.AppendTime(o, z.ReceivedAt)
+	o = msgp.AppendString(o, z.DeviceID)
+	o = msgp.AppendString(o, z.UserKey)
+	o = msgp.AppendString(o, z.ClientSessionID)
+	o = msgp.AppendString(o, z.SessionID)
+	o = msgp.AppendString(o, z.Platform)
+	o = msgp.AppendString(o, z.PageURL)
+	o = msgp.AppendString(o, z.PageHost)
+	o = msgp.AppendString(o, z.PagePath)
+	o = msgp.AppendString(o, z.PageQuery)
+	o = msgp.AppendString(o, z.PageKey)
+	o = msgp.AppendString(o, z.UTMSource)
+	o = msgp.AppendString(o, z.UTMMedium)
+	o = msgp.AppendString(o, z.UTMCampaign)
+	o = msgp.AppendString(o, z.UTMTerm)
+	o = msgp.AppendString(o, z.UTMContent)
+	o = msgp.AppendString(o, z.GCLID)
+	o = msgp.AppendString(o, z.MSCLKID)
+	o = msgp.AppendString(o, z.FBCLID)
+	o = msgp.AppendString(o, z.Referrer)
+	o = msgp.AppendString(o, z.ReferrerHost)
+	o = msgp.AppendString(o, z.TrafficSource)
+	o = msgp.AppendString(o, z.TrafficMedium)
+	o = msgp.AppendString(o, z.TrafficCampaign)
+	o = msgp.AppendString(o, z.DefaultChannelGroup)
+	o = msgp.AppendString(o, z.GeoCountry)
+	o = msgp.AppendString(o, z.GeoRegion)
+	o = msgp.AppendString(o, z.GeoCity)
+	o = msgp.AppendString(o, z.GeoContinent)
+	o = msgp.AppendString(o, z.UserAgent)
+	o = msgp.AppendString(o, z.DeviceType)
+	o = msgp.AppendString(o, z.Browser)
+	o = msgp.AppendString(o, z.BrowserVersion)
+	o = msgp.AppendString(o, z.OS)
+	o = msgp.AppendString(o, z.OSVersion)
+	o = msgp.AppendString(o, z.IP)
+	o = msgp.AppendString(o, z.ProductID)
+	o = msgp.AppendString(o, z.CategoryID)
+	o = msgp.AppendString(o, z.SearchQuery)
+	if z.Price == nil {
+		o = msgp.AppendNil(o)
+	} else {
+		o = msgp.AppendFloat64(o, *z.Price)
 	}
-	if z.Properties == "" {
-		zb0001Len--
-		zb0001Mask |= 0x10000000000000
+	if z.Quantity == nil {
+		o = msgp.AppendNil(o)
+	} else {
+		o = msgp.AppendInt64(o, *z.Quantity)
 	}
-	if z.ResultsCount == nil {
-		zb0001Len--
-		zb0001Mask |= 0x100000000000000
+	o = msgp.AppendString(o, z.Currency)
+	o = msgp.AppendString(o, z.OrderID)
+	if z.Revenue == nil {
+		o = msgp.AppendNil(o)
+	} else {
+		o = msgp.AppendFloat64(o, *z.Revenue)
 	}
-	// variable map header, size zb0001Len
-	o = msgp.AppendMapHeader(o, zb0001Len)
-
-	// skip if no fields are to be emitted
-	if zb0001Len != 0 {
-		// string "a"
-		o = append(o, 0xa1, 0x61)
-		o = msgp.AppendString(o, z.EventID)
-		// string "b"
-		o = append(o, 0xa1, 0x62)
-		o = msgp.AppendString(o, z.EventType)
-		// string "c"
-		o = append(o, 0xa1, 0x63)
-		o = msgp.AppendTime(o, z.EventDate)
-		// string "d"
-		o = append(o, 0xa1, 0x64)
-		o = msgp.AppendTime(o, z.EventTime)
-		// string "e"
-		o = append(o, 0xa1, 0x65)
-		o = msgp.AppendString(o, z.TimeSource)
-		// string "f"
-		o = append(o, 0xa1, 0x66)
-		o = msgp.AppendTime(o, z.CreatedAt)
-		// string "g"
-		o = append(o, 0xa1, 0x67)
-		o = msgp.AppendTime(o, z.SentAt)
-		// string "h"
-		o = append(o, 0xa1, 0x68)
-		o = msgp.AppendTime(o, z.ReceivedAt)
-		// string "i"
-		o = append(o, 0xa1, 0x69)
-		o = msgp.AppendString(o, z.DeviceID)
-		// string "j"
-		o = append(o, 0xa1, 0x6a)
-		o = msgp.AppendString(o, z.UserKey)
-		// string "k"
-		o = append(o, 0xa1, 0x6b)
-		o = msgp.AppendString(o, z.ClientSessionID)
-		// string "W"
-		o = append(o, 0xa1, 0x57)
-		o = msgp.AppendString(o, z.SessionID)
-		// string "l"
-		o = append(o, 0xa1, 0x6c)
-		o = msgp.AppendString(o, z.Platform)
-		// string "m"
-		o = append(o, 0xa1, 0x6d)
-		o = msgp.AppendString(o, z.PageURL)
-		// string "n"
-		o = append(o, 0xa1, 0x6e)
-		o = msgp.AppendString(o, z.PageHost)
-		// string "o"
-		o = append(o, 0xa1, 0x6f)
-		o = msgp.AppendString(o, z.PagePath)
-		// string "p"
-		o = append(o, 0xa1, 0x70)
-		o = msgp.AppendString(o, z.PageQuery)
-		// string "V"
-		o = append(o, 0xa1, 0x56)
-		o = msgp.AppendString(o, z.PageKey)
-		// string "q"
-		o = append(o, 0xa1, 0x71)
-		o = msgp.AppendString(o, z.UTMSource)
-		// string "r"
-		o = append(o, 0xa1, 0x72)
-		o = msgp.AppendString(o, z.UTMMedium)
-		// string "s"
-		o = append(o, 0xa1, 0x73)
-		o = msgp.AppendString(o, z.UTMCampaign)
-		// string "t"
-		o = append(o, 0xa1, 0x74)
-		o = msgp.AppendString(o, z.UTMTerm)
-		// string "u"
-		o = append(o, 0xa1, 0x75)
-		o = msgp.AppendString(o, z.UTMContent)
-		// string "v"
-		o = append(o, 0xa1, 0x76)
-		o = msgp.AppendString(o, z.GCLID)
-		// string "w"
-		o = append(o, 0xa1, 0x77)
-		o = msgp.AppendString(o, z.MSCLKID)
-		// string "x"
-		o = append(o, 0xa1, 0x78)
-		o = msgp.AppendString(o, z.FBCLID)
-		// string "y"
-		o = append(o, 0xa1, 0x79)
-		o = msgp.AppendString(o, z.Referrer)
-		// string "z"
-		o = append(o, 0xa1, 0x7a)
-		o = msgp.AppendString(o, z.ReferrerHost)
-		// string "trS"
-		o = append(o, 0xa3, 0x74, 0x72, 0x53)
-		o = msgp.AppendString(o, z.TrafficSource)
-		// string "trM"
-		o = append(o, 0xa3, 0x74, 0x72, 0x4d)
-		o = msgp.AppendString(o, z.TrafficMedium)
-		// string "trC"
-		o = append(o, 0xa3, 0x74, 0x72, 0x43)
-		o = msgp.AppendString(o, z.TrafficCampaign)
-		// string "trG"
-		o = append(o, 0xa3, 0x74, 0x72, 0x47)
-		o = msgp.AppendString(o, z.DefaultChannelGroup)
-		// string "geoC"
-		o = append(o, 0xa4, 0x67, 0x65, 0x6f, 0x43)
-		o = msgp.AppendString(o, z.GeoCountry)
-		// string "geoR"
-		o = append(o, 0xa4, 0x67, 0x65, 0x6f, 0x52)
-		o = msgp.AppendString(o, z.GeoRegion)
-		// string "geoY"
-		o = append(o, 0xa4, 0x67, 0x65, 0x6f, 0x59)
-		o = msgp.AppendString(o, z.GeoCity)
-		// string "geoK"
-		o = append(o, 0xa4, 0x67, 0x65, 0x6f, 0x4b)
-		o = msgp.AppendString(o, z.GeoContinent)
-		// string "B"
-		o = append(o, 0xa1, 0x42)
-		o = msgp.AppendString(o, z.UserAgent)
-		// string "C"
-		o = append(o, 0xa1, 0x43)
-		o = msgp.AppendString(o, z.DeviceType)
-		// string "D"
-		o = append(o, 0xa1, 0x44)
-		o = msgp.AppendString(o, z.Browser)
-		// string "E"
-		o = append(o, 0xa1, 0x45)
-		o = msgp.AppendString(o, z.BrowserVersion)
-		// string "F"
-		o = append(o, 0xa1, 0x46)
-		o = msgp.AppendString(o, z.OS)
-		// string "G"
-		o = append(o, 0xa1, 0x47)
-		o = msgp.AppendString(o, z.OSVersion)
-		// string "H"
-		o = append(o, 0xa1, 0x48)
-		o = msgp.AppendString(o, z.IP)
-		// string "I"
-		o = append(o, 0xa1, 0x49)
-		o = msgp.AppendString(o, z.ProductID)
-		// string "J"
-		o = append(o, 0xa1, 0x4a)
-		o = msgp.AppendString(o, z.CategoryID)
-		// string "K"
-		o = append(o, 0xa1, 0x4b)
-		o = msgp.AppendString(o, z.SearchQuery)
-		// string "L"
-		o = append(o, 0xa1, 0x4c)
-		if z.Price == nil {
-			o = msgp.AppendNil(o)
-		} else {
-			o = msgp.AppendFloat64(o, *z.Price)
-		}
-		// string "M"
-		o = append(o, 0xa1, 0x4d)
-		if z.Quantity == nil {
-			o = msgp.AppendNil(o)
-		} else {
-			o = msgp.AppendInt64(o, *z.Quantity)
-		}
-		// string "N"
-		o = append(o, 0xa1, 0x4e)
-		o = msgp.AppendString(o, z.Currency)
-		// string "O"
-		o = append(o, 0xa1, 0x4f)
-		o = msgp.AppendString(o, z.OrderID)
-		// string "P"
-		o = append(o, 0xa1, 0x50)
-		if z.Revenue == nil {
-			o = msgp.AppendNil(o)
-		} else {
-			o = msgp.AppendFloat64(o, *z.Revenue)
-		}
-		if (zb0001Mask & 0x8000000000000) == 0 { // if not omitted
-			// string "i1"
-			o = append(o, 0xa2, 0x69, 0x31)
-			o = msgp.AppendArrayHeader(o, uint32(len(z.Items)))
-			for za0001 := range z.Items {
-				o, err = z.Items[za0001].MarshalMsg(o)
-				if err != nil {
-					err = msgp.WrapError(err, "Items", za0001)
-					return
-				}
-			}
-		}
-		if (zb0001Mask & 0x10000000000000) == 0 { // if not omitted
-			// string "p1"
-			o = append(o, 0xa2, 0x70, 0x31)
-			o = msgp.AppendString(o, z.Properties)
-		}
-		// string "Q"
-		o = append(o, 0xa1, 0x51)
-		o = msgp.AppendString(o, z.Source)
-		// string "R"
-		o = append(o, 0xa1, 0x52)
-		o = msgp.AppendInt64(o, z.SourceLine)
-		// string "S"
-		o = append(o, 0xa1, 0x53)
-		o = msgp.AppendInt64(o, z.BeaconIndex)
-		if (zb0001Mask & 0x100000000000000) == 0 { // if not omitted
-			// string "rc"
-			o = append(o, 0xa2, 0x72, 0x63)
-			if z.ResultsCount == nil {
-				o = msgp.AppendNil(o)
-			} else {
-				o = msgp.AppendInt64(o, *z.ResultsCount)
-			}
-		}
-		// string "T"
-		o = append(o, 0xa1, 0x54)
-		o = msgp.AppendString(o, z.BotRule)
-		// string "U"
-		o = append(o, 0xa1, 0x55)
-		o = msgp.AppendString(o, z.BotDetail)
-		// string "X"
-		o = append(o, 0xa1, 0x58)
-		o, err = z.Delivery.MarshalMsg(o)
+	o = msgp.AppendArrayHeader(o, uint32(len(z.Items)))
+	for za0001 := range z.Items {
+		o, err = z.Items[za0001].MarshalMsg(o)
 		if err != nil {
-			err = msgp.WrapError(err, "Delivery")
+			err = msgp.WrapError(err, "Items", za0001)
 			return
 		}
+	}
+	o = msgp.AppendString(o, z.Properties)
+	o = msgp.AppendString(o, z.Source)
+	o = msgp.AppendInt64(o, z.SourceLine)
+	o = msgp.AppendInt64(o, z.BeaconIndex)
+	if z.ResultsCount == nil {
+		o = msgp.AppendNil(o)
+	} else {
+		o = msgp.AppendInt64(o, *z.ResultsCount)
+	}
+	o = msgp.AppendString(o, z.BotRule)
+	o = msgp.AppendString(o, z.BotDetail)
+	o, err = z.Delivery.MarshalMsg(o)
+	if err != nil {
+		err = msgp.WrapError(err, "Delivery")
+		return
 	}
 	return
 }
 
 // UnmarshalMsg implements msgp.Unmarshaler
 func (z *Event) UnmarshalMsg(bts []byte) (o []byte, err error) {
-	var field []byte
-	_ = field
 	var zb0001 uint32
-	zb0001, bts, err = msgp.ReadMapHeaderBytes(bts)
+	zb0001, bts, err = msgp.ReadArrayHeaderBytes(bts)
 	if err != nil {
 		err = msgp.WrapError(err)
 		return
 	}
-	for zb0001 > 0 {
-		zb0001--
-		field, bts, err = msgp.ReadMapKeyZC(bts)
+	if zb0001 != 60 {
+		err = msgp.ArrayError{Wanted: 60, Got: zb0001}
+		return
+	}
+	z.EventID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "EventID")
+		return
+	}
+	z.EventType, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "EventType")
+		return
+	}
+	z.EventDate, bts, err = msgp.ReadTimeUTCBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "EventDate")
+		return
+	}
+	z.EventTime, bts, err = msgp.ReadTimeUTCBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "EventTime")
+		return
+	}
+	z.TimeSource, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "TimeSource")
+		return
+	}
+	z.CreatedAt, bts, err = msgp.ReadTimeUTCBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "CreatedAt")
+		return
+	}
+	z.SentAt, bts, err = msgp.ReadTimeUTCBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "SentAt")
+		return
+	}
+	z.ReceivedAt, bts, err = msgp.ReadTimeUTCBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "ReceivedAt")
+		return
+	}
+	z.DeviceID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "DeviceID")
+		return
+	}
+	z.UserKey, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "UserKey")
+		return
+	}
+	z.ClientSessionID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "ClientSessionID")
+		return
+	}
+	z.SessionID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "SessionID")
+		return
+	}
+	z.Platform, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Platform")
+		return
+	}
+	z.PageURL, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "PageURL")
+		return
+	}
+	z.PageHost, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "PageHost")
+		return
+	}
+	z.PagePath, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "PagePath")
+		return
+	}
+	z.PageQuery, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "PageQuery")
+		return
+	}
+	z.PageKey, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "PageKey")
+		return
+	}
+	z.UTMSource, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "UTMSource")
+		return
+	}
+	z.UTMMedium, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "UTMMedium")
+		return
+	}
+	z.UTMCampaign, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "UTMCampaign")
+		return
+	}
+	z.UTMTerm, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "UTMTerm")
+		return
+	}
+	z.UTMContent, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "UTMContent")
+		return
+	}
+	z.GCLID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "GCLID")
+		return
+	}
+	z.MSCLKID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "MSCLKID")
+		return
+	}
+	z.FBCLID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "FBCLID")
+		return
+	}
+	z.Referrer, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Referrer")
+		return
+	}
+	z.ReferrerHost, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "ReferrerHost")
+		return
+	}
+	z.TrafficSource, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "TrafficSource")
+		return
+	}
+	z.TrafficMedium, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "TrafficMedium")
+		return
+	}
+	z.TrafficCampaign, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "TrafficCampaign")
+		return
+	}
+	z.DefaultChannelGroup, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "DefaultChannelGroup")
+		return
+	}
+	z.GeoCountry, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "GeoCountry")
+		return
+	}
+	z.GeoRegion, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "GeoRegion")
+		return
+	}
+	z.GeoCity, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "GeoCity")
+		return
+	}
+	z.GeoContinent, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "GeoContinent")
+		return
+	}
+	z.UserAgent, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "UserAgent")
+		return
+	}
+	z.DeviceType, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "DeviceType")
+		return
+	}
+	z.Browser, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Browser")
+		return
+	}
+	z.BrowserVersion, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "BrowserVersion")
+		return
+	}
+	z.OS, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "OS")
+		return
+	}
+	z.OSVersion, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "OSVersion")
+		return
+	}
+	z.IP, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "IP")
+		return
+	}
+	z.ProductID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "ProductID")
+		return
+	}
+	z.CategoryID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "CategoryID")
+		return
+	}
+	z.SearchQuery, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "SearchQuery")
+		return
+	}
+	if msgp.IsNil(bts) {
+		bts, err = msgp.ReadNilBytes(bts)
 		if err != nil {
-			err = msgp.WrapError(err)
 			return
 		}
-		switch msgp.UnsafeString(field) {
-		case "a":
-			z.EventID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "EventID")
-				return
-			}
-		case "b":
-			z.EventType, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "EventType")
-				return
-			}
-		case "c":
-			z.EventDate, bts, err = msgp.ReadTimeUTCBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "EventDate")
-				return
-			}
-		case "d":
-			z.EventTime, bts, err = msgp.ReadTimeUTCBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "EventTime")
-				return
-			}
-		case "e":
-			z.TimeSource, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "TimeSource")
-				return
-			}
-		case "f":
-			z.CreatedAt, bts, err = msgp.ReadTimeUTCBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "CreatedAt")
-				return
-			}
-		case "g":
-			z.SentAt, bts, err = msgp.ReadTimeUTCBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "SentAt")
-				return
-			}
-		case "h":
-			z.ReceivedAt, bts, err = msgp.ReadTimeUTCBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "ReceivedAt")
-				return
-			}
-		case "i":
-			z.DeviceID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "DeviceID")
-				return
-			}
-		case "j":
-			z.UserKey, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "UserKey")
-				return
-			}
-		case "k":
-			z.ClientSessionID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "ClientSessionID")
-				return
-			}
-		case "W":
-			z.SessionID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "SessionID")
-				return
-			}
-		case "l":
-			z.Platform, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Platform")
-				return
-			}
-		case "m":
-			z.PageURL, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "PageURL")
-				return
-			}
-		case "n":
-			z.PageHost, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "PageHost")
-				return
-			}
-		case "o":
-			z.PagePath, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "PagePath")
-				return
-			}
-		case "p":
-			z.PageQuery, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "PageQuery")
-				return
-			}
-		case "V":
-			z.PageKey, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "PageKey")
-				return
-			}
-		case "q":
-			z.UTMSource, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "UTMSource")
-				return
-			}
-		case "r":
-			z.UTMMedium, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "UTMMedium")
-				return
-			}
-		case "s":
-			z.UTMCampaign, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "UTMCampaign")
-				return
-			}
-		case "t":
-			z.UTMTerm, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "UTMTerm")
-				return
-			}
-		case "u":
-			z.UTMContent, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "UTMContent")
-				return
-			}
-		case "v":
-			z.GCLID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "GCLID")
-				return
-			}
-		case "w":
-			z.MSCLKID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "MSCLKID")
-				return
-			}
-		case "x":
-			z.FBCLID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "FBCLID")
-				return
-			}
-		case "y":
-			z.Referrer, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Referrer")
-				return
-			}
-		case "z":
-			z.ReferrerHost, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "ReferrerHost")
-				return
-			}
-		case "trS":
-			z.TrafficSource, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "TrafficSource")
-				return
-			}
-		case "trM":
-			z.TrafficMedium, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "TrafficMedium")
-				return
-			}
-		case "trC":
-			z.TrafficCampaign, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "TrafficCampaign")
-				return
-			}
-		case "trG":
-			z.DefaultChannelGroup, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "DefaultChannelGroup")
-				return
-			}
-		case "geoC":
-			z.GeoCountry, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "GeoCountry")
-				return
-			}
-		case "geoR":
-			z.GeoRegion, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "GeoRegion")
-				return
-			}
-		case "geoY":
-			z.GeoCity, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "GeoCity")
-				return
-			}
-		case "geoK":
-			z.GeoContinent, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "GeoContinent")
-				return
-			}
-		case "B":
-			z.UserAgent, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "UserAgent")
-				return
-			}
-		case "C":
-			z.DeviceType, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "DeviceType")
-				return
-			}
-		case "D":
-			z.Browser, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Browser")
-				return
-			}
-		case "E":
-			z.BrowserVersion, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "BrowserVersion")
-				return
-			}
-		case "F":
-			z.OS, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "OS")
-				return
-			}
-		case "G":
-			z.OSVersion, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "OSVersion")
-				return
-			}
-		case "H":
-			z.IP, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "IP")
-				return
-			}
-		case "I":
-			z.ProductID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "ProductID")
-				return
-			}
-		case "J":
-			z.CategoryID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "CategoryID")
-				return
-			}
-		case "K":
-			z.SearchQuery, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "SearchQuery")
-				return
-			}
-		case "L":
-			if msgp.IsNil(bts) {
-				bts, err = msgp.ReadNilBytes(bts)
-				if err != nil {
-					return
-				}
-				z.Price = nil
-			} else {
-				if z.Price == nil {
-					z.Price = new(float64)
-				}
-				*z.Price, bts, err = msgp.ReadFloat64Bytes(bts)
-				if err != nil {
-					err = msgp.WrapError(err, "Price")
-					return
-				}
-			}
-		case "M":
-			if msgp.IsNil(bts) {
-				bts, err = msgp.ReadNilBytes(bts)
-				if err != nil {
-					return
-				}
-				z.Quantity = nil
-			} else {
-				if z.Quantity == nil {
-					z.Quantity = new(int64)
-				}
-				*z.Quantity, bts, err = msgp.ReadInt64Bytes(bts)
-				if err != nil {
-					err = msgp.WrapError(err, "Quantity")
-					return
-				}
-			}
-		case "N":
-			z.Currency, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Currency")
-				return
-			}
-		case "O":
-			z.OrderID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "OrderID")
-				return
-			}
-		case "P":
-			if msgp.IsNil(bts) {
-				bts, err = msgp.ReadNilBytes(bts)
-				if err != nil {
-					return
-				}
-				z.Revenue = nil
-			} else {
-				if z.Revenue == nil {
-					z.Revenue = new(float64)
-				}
-				*z.Revenue, bts, err = msgp.ReadFloat64Bytes(bts)
-				if err != nil {
-					err = msgp.WrapError(err, "Revenue")
-					return
-				}
-			}
-		case "i1":
-			var zb0002 uint32
-			zb0002, bts, err = msgp.ReadArrayHeaderBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Items")
-				return
-			}
-			if cap(z.Items) >= int(zb0002) {
-				z.Items = (z.Items)[:zb0002]
-			} else {
-				z.Items = make([]Item, zb0002)
-			}
-			for za0001 := range z.Items {
-				bts, err = z.Items[za0001].UnmarshalMsg(bts)
-				if err != nil {
-					err = msgp.WrapError(err, "Items", za0001)
-					return
-				}
-			}
-		case "p1":
-			z.Properties, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Properties")
-				return
-			}
-		case "Q":
-			z.Source, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Source")
-				return
-			}
-		case "R":
-			z.SourceLine, bts, err = msgp.ReadInt64Bytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "SourceLine")
-				return
-			}
-		case "S":
-			z.BeaconIndex, bts, err = msgp.ReadInt64Bytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "BeaconIndex")
-				return
-			}
-		case "rc":
-			if msgp.IsNil(bts) {
-				bts, err = msgp.ReadNilBytes(bts)
-				if err != nil {
-					return
-				}
-				z.ResultsCount = nil
-			} else {
-				if z.ResultsCount == nil {
-					z.ResultsCount = new(int64)
-				}
-				*z.ResultsCount, bts, err = msgp.ReadInt64Bytes(bts)
-				if err != nil {
-					err = msgp.WrapError(err, "ResultsCount")
-					return
-				}
-			}
-		case "T":
-			z.BotRule, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "BotRule")
-				return
-			}
-		case "U":
-			z.BotDetail, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "BotDetail")
-				return
-			}
-		case "X":
-			bts, err = z.Delivery.UnmarshalMsg(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Delivery")
-				return
-			}
-		default:
-			bts, err = msgp.Skip(bts)
-			if err != nil {
-				err = msgp.WrapError(err)
-				return
-			}
+		z.Price = nil
+	} else {
+		if z.Price == nil {
+			z.Price = new(float64)
 		}
+		*z.Price, bts, err = msgp.ReadFloat64Bytes(bts)
+		if err != nil {
+			err = msgp.WrapError(err, "Price")
+			return
+		}
+	}
+	if msgp.IsNil(bts) {
+		bts, err = msgp.ReadNilBytes(bts)
+		if err != nil {
+			return
+		}
+		z.Quantity = nil
+	} else {
+		if z.Quantity == nil {
+			z.Quantity = new(int64)
+		}
+		*z.Quantity, bts, err = msgp.ReadInt64Bytes(bts)
+		if err != nil {
+			err = msgp.WrapError(err, "Quantity")
+			return
+		}
+	}
+	z.Currency, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Currency")
+		return
+	}
+	z.OrderID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "OrderID")
+		return
+	}
+	if msgp.IsNil(bts) {
+		bts, err = msgp.ReadNilBytes(bts)
+		if err != nil {
+			return
+		}
+		z.Revenue = nil
+	} else {
+		if z.Revenue == nil {
+			z.Revenue = new(float64)
+		}
+		*z.Revenue, bts, err = msgp.ReadFloat64Bytes(bts)
+		if err != nil {
+			err = msgp.WrapError(err, "Revenue")
+			return
+		}
+	}
+	var zb0002 uint32
+	zb0002, bts, err = msgp.ReadArrayHeaderBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Items")
+		return
+	}
+	if cap(z.Items) >= int(zb0002) {
+		z.Items = (z.Items)[:zb0002]
+	} else {
+		z.Items = make([]Item, zb0002)
+	}
+	for za0001 := range z.Items {
+		bts, err = z.Items[za0001].UnmarshalMsg(bts)
+		if err != nil {
+			err = msgp.WrapError(err, "Items", za0001)
+			return
+		}
+	}
+	z.Properties, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Properties")
+		return
+	}
+	z.Source, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Source")
+		return
+	}
+	z.SourceLine, bts, err = msgp.ReadInt64Bytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "SourceLine")
+		return
+	}
+	z.BeaconIndex, bts, err = msgp.ReadInt64Bytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "BeaconIndex")
+		return
+	}
+	if msgp.IsNil(bts) {
+		bts, err = msgp.ReadNilBytes(bts)
+		if err != nil {
+			return
+		}
+		z.ResultsCount = nil
+	} else {
+		if z.ResultsCount == nil {
+			z.ResultsCount = new(int64)
+		}
+		*z.ResultsCount, bts, err = msgp.ReadInt64Bytes(bts)
+		if err != nil {
+			err = msgp.WrapError(err, "ResultsCount")
+			return
+		}
+	}
+	z.BotRule, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "BotRule")
+		return
+	}
+	z.BotDetail, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "BotDetail")
+		return
+	}
+	bts, err = z.Delivery.UnmarshalMsg(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Delivery")
+		return
 	}
 	o = bts
 	return
@@ -775,44 +530,42 @@ func (z *Event) UnmarshalMsg(bts []byte) (o []byte, err error) {
 
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
 func (z *Event) Msgsize() (s int) {
-	s = 3 + 2 + msgp.StringPrefixSize + len(z.EventID) + 2 + msgp.StringPrefixSize + len(z.EventType) + 2 + msgp.TimeSize + 2 + msgp.TimeSize + 2 + msgp.StringPrefixSize + len(z.TimeSource) + 2 + msgp.TimeSize + 2 + msgp.TimeSize + 2 + msgp.TimeSize + 2 + msgp.StringPrefixSize + len(z.DeviceID) + 2 + msgp.StringPrefixSize + len(z.UserKey) + 2 + msgp.StringPrefixSize + len(z.ClientSessionID) + 2 + msgp.StringPrefixSize + len(z.SessionID) + 2 + msgp.StringPrefixSize + len(z.Platform) + 2 + msgp.StringPrefixSize + len(z.PageURL) + 2 + msgp.StringPrefixSize + len(z.PageHost) + 2 + msgp.StringPrefixSize + len(z.PagePath) + 2 + msgp.StringPrefixSize + len(z.PageQuery) + 2 + msgp.StringPrefixSize + len(z.PageKey) + 2 + msgp.StringPrefixSize + len(z.UTMSource) + 2 + msgp.StringPrefixSize + len(z.UTMMedium) + 2 + msgp.StringPrefixSize + len(z.UTMCampaign) + 2 + msgp.StringPrefixSize + len(z.UTMTerm) + 2 + msgp.StringPrefixSize + len(z.UTMContent) + 2 + msgp.StringPrefixSize + len(z.GCLID) + 2 + msgp.StringPrefixSize + len(z.MSCLKID) + 2 + msgp.StringPrefixSize + len(z.FBCLID) + 2 + msgp.StringPrefixSize + len(z.Referrer) + 2 + msgp.StringPrefixSize + len(z.ReferrerHost) + 4 + msgp.StringPrefixSize + len(z.TrafficSource) + 4 + msgp.StringPrefixSize + len(z.TrafficMedium) + 4 + msgp.StringPrefixSize + len(z.TrafficCampaign) + 4 + msgp.StringPrefixSize + len(z.DefaultChannelGroup) + 5 + msgp.StringPrefixSize + len(z.GeoCountry) + 5 + msgp.StringPrefixSize + len(z.GeoRegion) + 5 + msgp.StringPrefixSize + len(z.GeoCity) + 5 + msgp.StringPrefixSize + len(z.GeoContinent) + 2 + msgp.StringPrefixSize + len(z.UserAgent) + 2 + msgp.StringPrefixSize + len(z.DeviceType) + 2 + msgp.StringPrefixSize + len(z.Browser) + 2 + msgp.StringPrefixSize + len(z.BrowserVersion) + 2 + msgp.StringPrefixSize + len(z.OS) + 2 + msgp.StringPrefixSize + len(z.OSVersion) + 2 + msgp.StringPrefixSize + len(z.IP) + 2 + msgp.StringPrefixSize + len(z.ProductID) + 2 + msgp.StringPrefixSize + len(z.CategoryID) + 2 + msgp.StringPrefixSize + len(z.SearchQuery) + 2
+	s = 3 + msgp.StringPrefixSize + len(z.EventID) + msgp.StringPrefixSize + len(z.EventType) + msgp.TimeSize + msgp.TimeSize + msgp.StringPrefixSize + len(z.TimeSource) + msgp.TimeSize + msgp.TimeSize + msgp.TimeSize + msgp.StringPrefixSize + len(z.DeviceID) + msgp.StringPrefixSize + len(z.UserKey) + msgp.StringPrefixSize + len(z.ClientSessionID) + msgp.StringPrefixSize + len(z.SessionID) + msgp.StringPrefixSize + len(z.Platform) + msgp.StringPrefixSize + len(z.PageURL) + msgp.StringPrefixSize + len(z.PageHost) + msgp.StringPrefixSize + len(z.PagePath) + msgp.StringPrefixSize + len(z.PageQuery) + msgp.StringPrefixSize + len(z.PageKey) + msgp.StringPrefixSize + len(z.UTMSource) + msgp.StringPrefixSize + len(z.UTMMedium) + msgp.StringPrefixSize + len(z.UTMCampaign) + msgp.StringPrefixSize + len(z.UTMTerm) + msgp.StringPrefixSize + len(z.UTMContent) + msgp.StringPrefixSize + len(z.GCLID) + msgp.StringPrefixSize + len(z.MSCLKID) + msgp.StringPrefixSize + len(z.FBCLID) + msgp.StringPrefixSize + len(z.Referrer) + msgp.StringPrefixSize + len(z.ReferrerHost) + msgp.StringPrefixSize + len(z.TrafficSource) + msgp.StringPrefixSize + len(z.TrafficMedium) + msgp.StringPrefixSize + len(z.TrafficCampaign) + msgp.StringPrefixSize + len(z.DefaultChannelGroup) + msgp.StringPrefixSize + len(z.GeoCountry) + msgp.StringPrefixSize + len(z.GeoRegion) + msgp.StringPrefixSize + len(z.GeoCity) + msgp.StringPrefixSize + len(z.GeoContinent) + msgp.StringPrefixSize + len(z.UserAgent) + msgp.StringPrefixSize + len(z.DeviceType) + msgp.StringPrefixSize + len(z.Browser) + msgp.StringPrefixSize + len(z.BrowserVersion) + msgp.StringPrefixSize + len(z.OS) + msgp.StringPrefixSize + len(z.OSVersion) + msgp.StringPrefixSize + len(z.IP) + msgp.StringPrefixSize + len(z.ProductID) + msgp.StringPrefixSize + len(z.CategoryID) + msgp.StringPrefixSize + len(z.SearchQuery)
 	if z.Price == nil {
 		s += msgp.NilSize
 	} else {
 		s += msgp.Float64Size
 	}
-	s += 2
 	if z.Quantity == nil {
 		s += msgp.NilSize
 	} else {
 		s += msgp.Int64Size
 	}
-	s += 2 + msgp.StringPrefixSize + len(z.Currency) + 2 + msgp.StringPrefixSize + len(z.OrderID) + 2
+	s += msgp.StringPrefixSize + len(z.Currency) + msgp.StringPrefixSize + len(z.OrderID)
 	if z.Revenue == nil {
 		s += msgp.NilSize
 	} else {
 		s += msgp.Float64Size
 	}
-	s += 3 + msgp.ArrayHeaderSize
+	s += msgp.ArrayHeaderSize
 	for za0001 := range z.Items {
 		s += z.Items[za0001].Msgsize()
 	}
-	s += 3 + msgp.StringPrefixSize + len(z.Properties) + 2 + msgp.StringPrefixSize + len(z.Source) + 2 + msgp.Int64Size + 2 + msgp.Int64Size + 3
+	s += msgp.StringPrefixSize + len(z.Properties) + msgp.StringPrefixSize + len(z.Source) + msgp.Int64Size + msgp.Int64Size
 	if z.ResultsCount == nil {
 		s += msgp.NilSize
 	} else {
 		s += msgp.Int64Size
 	}
-	s += 2 + msgp.StringPrefixSize + len(z.BotRule) + 2 + msgp.StringPrefixSize + len(z.BotDetail) + 2 + z.Delivery.Msgsize()
+	s += msgp.StringPrefixSize + len(z.BotRule) + msgp.StringPrefixSize + len(z.BotDetail) + z.Delivery.Msgsize()
 	return
 }
 
 // MarshalMsg implements msgp.Marshaler
 func (z *EventBatch) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
-	// map header, size 1
-	// string "e"
-	o = append(o, 0x81, 0xa1, 0x65)
+	// array header, size 1
+	o = append(o, 0x91)
 	o = msgp.AppendArrayHeader(o, uint32(len(z.Events)))
 	for za0001 := range z.Events {
 		o, err = z.Events[za0001].MarshalMsg(o)
@@ -826,47 +579,32 @@ func (z *EventBatch) MarshalMsg(b []byte) (o []byte, err error) {
 
 // UnmarshalMsg implements msgp.Unmarshaler
 func (z *EventBatch) UnmarshalMsg(bts []byte) (o []byte, err error) {
-	var field []byte
-	_ = field
 	var zb0001 uint32
-	zb0001, bts, err = msgp.ReadMapHeaderBytes(bts)
+	zb0001, bts, err = msgp.ReadArrayHeaderBytes(bts)
 	if err != nil {
 		err = msgp.WrapError(err)
 		return
 	}
-	for zb0001 > 0 {
-		zb0001--
-		field, bts, err = msgp.ReadMapKeyZC(bts)
+	if zb0001 != 1 {
+		err = msgp.ArrayError{Wanted: 1, Got: zb0001}
+		return
+	}
+	var zb0002 uint32
+	zb0002, bts, err = msgp.ReadArrayHeaderBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Events")
+		return
+	}
+	if cap(z.Events) >= int(zb0002) {
+		z.Events = (z.Events)[:zb0002]
+	} else {
+		z.Events = make([]Event, zb0002)
+	}
+	for za0001 := range z.Events {
+		bts, err = z.Events[za0001].UnmarshalMsg(bts)
 		if err != nil {
-			err = msgp.WrapError(err)
+			err = msgp.WrapError(err, "Events", za0001)
 			return
-		}
-		switch msgp.UnsafeString(field) {
-		case "e":
-			var zb0002 uint32
-			zb0002, bts, err = msgp.ReadArrayHeaderBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Events")
-				return
-			}
-			if cap(z.Events) >= int(zb0002) {
-				z.Events = (z.Events)[:zb0002]
-			} else {
-				z.Events = make([]Event, zb0002)
-			}
-			for za0001 := range z.Events {
-				bts, err = z.Events[za0001].UnmarshalMsg(bts)
-				if err != nil {
-					err = msgp.WrapError(err, "Events", za0001)
-					return
-				}
-			}
-		default:
-			bts, err = msgp.Skip(bts)
-			if err != nil {
-				err = msgp.WrapError(err)
-				return
-			}
 		}
 	}
 	o = bts
@@ -875,7 +613,7 @@ func (z *EventBatch) UnmarshalMsg(bts []byte) (o []byte, err error) {
 
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
 func (z *EventBatch) Msgsize() (s int) {
-	s = 1 + 2 + msgp.ArrayHeaderSize
+	s = 1 + msgp.ArrayHeaderSize
 	for za0001 := range z.Events {
 		s += z.Events[za0001].Msgsize()
 	}
@@ -885,119 +623,88 @@ func (z *EventBatch) Msgsize() (s int) {
 // MarshalMsg implements msgp.Marshaler
 func (z *Item) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
-	// map header, size 6
-	// string "a"
-	o = append(o, 0x86, 0xa1, 0x61)
+	// array header, size 6
+	o = append(o, 0x96)
 	o = msgp.AppendString(o, z.ItemID)
-	// string "b"
-	o = append(o, 0xa1, 0x62)
 	o = msgp.AppendString(o, z.ItemName)
-	// string "c"
-	o = append(o, 0xa1, 0x63)
 	o = msgp.AppendString(o, z.ItemCategory)
-	// string "d"
-	o = append(o, 0xa1, 0x64)
 	if z.Price == nil {
 		o = msgp.AppendNil(o)
 	} else {
 		o = msgp.AppendFloat64(o, *z.Price)
 	}
-	// string "e"
-	o = append(o, 0xa1, 0x65)
 	if z.Quantity == nil {
 		o = msgp.AppendNil(o)
 	} else {
 		o = msgp.AppendInt64(o, *z.Quantity)
 	}
-	// string "f"
-	o = append(o, 0xa1, 0x66)
 	o = msgp.AppendString(o, z.Currency)
 	return
 }
 
 // UnmarshalMsg implements msgp.Unmarshaler
 func (z *Item) UnmarshalMsg(bts []byte) (o []byte, err error) {
-	var field []byte
-	_ = field
 	var zb0001 uint32
-	zb0001, bts, err = msgp.ReadMapHeaderBytes(bts)
+	zb0001, bts, err = msgp.ReadArrayHeaderBytes(bts)
 	if err != nil {
 		err = msgp.WrapError(err)
 		return
 	}
-	for zb0001 > 0 {
-		zb0001--
-		field, bts, err = msgp.ReadMapKeyZC(bts)
+	if zb0001 != 6 {
+		err = msgp.ArrayError{Wanted: 6, Got: zb0001}
+		return
+	}
+	z.ItemID, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "ItemID")
+		return
+	}
+	z.ItemName, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "ItemName")
+		return
+	}
+	z.ItemCategory, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "ItemCategory")
+		return
+	}
+	if msgp.IsNil(bts) {
+		bts, err = msgp.ReadNilBytes(bts)
 		if err != nil {
-			err = msgp.WrapError(err)
 			return
 		}
-		switch msgp.UnsafeString(field) {
-		case "a":
-			z.ItemID, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "ItemID")
-				return
-			}
-		case "b":
-			z.ItemName, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "ItemName")
-				return
-			}
-		case "c":
-			z.ItemCategory, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "ItemCategory")
-				return
-			}
-		case "d":
-			if msgp.IsNil(bts) {
-				bts, err = msgp.ReadNilBytes(bts)
-				if err != nil {
-					return
-				}
-				z.Price = nil
-			} else {
-				if z.Price == nil {
-					z.Price = new(float64)
-				}
-				*z.Price, bts, err = msgp.ReadFloat64Bytes(bts)
-				if err != nil {
-					err = msgp.WrapError(err, "Price")
-					return
-				}
-			}
-		case "e":
-			if msgp.IsNil(bts) {
-				bts, err = msgp.ReadNilBytes(bts)
-				if err != nil {
-					return
-				}
-				z.Quantity = nil
-			} else {
-				if z.Quantity == nil {
-					z.Quantity = new(int64)
-				}
-				*z.Quantity, bts, err = msgp.ReadInt64Bytes(bts)
-				if err != nil {
-					err = msgp.WrapError(err, "Quantity")
-					return
-				}
-			}
-		case "f":
-			z.Currency, bts, err = msgp.ReadStringBytes(bts)
-			if err != nil {
-				err = msgp.WrapError(err, "Currency")
-				return
-			}
-		default:
-			bts, err = msgp.Skip(bts)
-			if err != nil {
-				err = msgp.WrapError(err)
-				return
-			}
+		z.Price = nil
+	} else {
+		if z.Price == nil {
+			z.Price = new(float64)
 		}
+		*z.Price, bts, err = msgp.ReadFloat64Bytes(bts)
+		if err != nil {
+			err = msgp.WrapError(err, "Price")
+			return
+		}
+	}
+	if msgp.IsNil(bts) {
+		bts, err = msgp.ReadNilBytes(bts)
+		if err != nil {
+			return
+		}
+		z.Quantity = nil
+	} else {
+		if z.Quantity == nil {
+			z.Quantity = new(int64)
+		}
+		*z.Quantity, bts, err = msgp.ReadInt64Bytes(bts)
+		if err != nil {
+			err = msgp.WrapError(err, "Quantity")
+			return
+		}
+	}
+	z.Currency, bts, err = msgp.ReadStringBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err, "Currency")
+		return
 	}
 	o = bts
 	return
@@ -1005,18 +712,17 @@ func (z *Item) UnmarshalMsg(bts []byte) (o []byte, err error) {
 
 // Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
 func (z *Item) Msgsize() (s int) {
-	s = 1 + 2 + msgp.StringPrefixSize + len(z.ItemID) + 2 + msgp.StringPrefixSize + len(z.ItemName) + 2 + msgp.StringPrefixSize + len(z.ItemCategory) + 2
+	s = 1 + msgp.StringPrefixSize + len(z.ItemID) + msgp.StringPrefixSize + len(z.ItemName) + msgp.StringPrefixSize + len(z.ItemCategory)
 	if z.Price == nil {
 		s += msgp.NilSize
 	} else {
 		s += msgp.Float64Size
 	}
-	s += 2
 	if z.Quantity == nil {
 		s += msgp.NilSize
 	} else {
 		s += msgp.Int64Size
 	}
-	s += 2 + msgp.StringPrefixSize + len(z.Currency)
+	s += msgp.StringPrefixSize + len(z.Currency)
 	return
 }
