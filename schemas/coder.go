@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"unsafe"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/klauspost/compress/zstd"
+	"github.com/tinylib/msgp/msgp"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -65,10 +67,11 @@ var (
 )
 
 //go:generate go run github.com/tinylib/msgp@v1.6.5 -file rows.go -o rows_msgp.go -io=false -tests=false -d "tag msgpack" -d "timezone utc" -d "ignore Record BotEvent DeadLetter Session CurrencyRevenue Reconciliation Delivered" -d "tuple Event Item Delivery EventBatch"
+//go:generate sh -c "sed 's/msgp\\.ReadStringBytes(bts)/readAliased(bts)/' rows_msgp.go > rows_msgp.go.tmp && mv rows_msgp.go.tmp rows_msgp.go"
 
 // rawBatches holds a batch's uncompressed MessagePack between coding and
-// (de)compression, so that each batch does not allocate its own; neither
-// the compressed bytes nor a decoded batch refer to it.
+// compression, so that each batch does not allocate its own; the
+// compressed bytes do not refer to it.
 var rawBatches = sync.Pool{New: func() any { return new([]byte) }}
 
 // EncodeBatch encodes b for a shuffle: MessagePack, zstd-compressed.
@@ -83,20 +86,31 @@ func EncodeBatch(b EventBatch) ([]byte, error) {
 	return zstdEncoder.EncodeAll(raw, make([]byte, 0, len(raw)/4)), nil
 }
 
-// DecodeBatch decodes what EncodeBatch encoded.
+// DecodeBatch decodes what EncodeBatch encoded. The strings of its events
+// are views of one buffer, the batch's decompressed bytes, which nothing
+// writes to once they are decoded (see readAliased).
 func DecodeBatch(data []byte) (EventBatch, error) {
 	var b EventBatch
-	buf := rawBatches.Get().(*[]byte)
-	defer rawBatches.Put(buf)
-	raw, err := zstdDecoder.DecodeAll(data, (*buf)[:0])
+	raw, err := zstdDecoder.DecodeAll(data, nil) // a buffer of the batch's own
 	if err != nil {
 		return b, fmt.Errorf("decode event batch: %w", err)
 	}
-	*buf = raw
 	if _, err := b.UnmarshalMsg(raw); err != nil {
 		return b, fmt.Errorf("decode event batch: %w", err)
 	}
 	return b, nil
+}
+
+// readAliased is msgp.ReadStringBytes without the copy: the string it
+// returns shares b's bytes. The generated decoders of rows_msgp.go call it
+// (go generate rewrites their calls), so each string of a decoded batch is
+// a view of the batch's buffer rather than an allocation of its own: on
+// 64,000 events of the bench data, 28 allocations per event fewer and
+// decoding 432-465k -> 563-611k events/s (December 6). Only DecodeBatch
+// calls those decoders, and only on a buffer that nothing writes to.
+func readAliased(b []byte) (string, []byte, error) {
+	v, rest, err := msgp.ReadStringZC(b)
+	return unsafe.String(unsafe.SliceData(v), len(v)), rest, err
 }
 
 func decodeCompact(t reflect.Type, b []byte) (compact, error) {

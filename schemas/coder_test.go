@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -25,6 +26,35 @@ func TestEventBatchCoderKeepsEveryField(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("round trip changed the batch:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// The strings of a decoded batch share its buffer (readAliased): decoding
+// and encoding other batches afterwards, which reuses the coder's buffers,
+// leaves them as they were.
+func TestDecodedBatchKeepsItsStrings(t *testing.T) {
+	var e Event
+	fill(reflect.ValueOf(&e).Elem(), 1)
+	want := EventBatch{Events: []Event{e}}
+	data, err := EncodeBatch(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeBatch(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 { // smaller batches, which fit any buffer reused
+		data, err := EncodeBatch(EventBatch{Events: []Event{{EventID: fmt.Sprint("other-", i)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := DecodeBatch(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the batch changed after later batches were coded:\n got %+v\nwant %+v", got, want)
 	}
 }
 

@@ -30,7 +30,7 @@ func (z *Delivery) UnmarshalMsg(bts []byte) (o []byte, err error) {
 		err = msgp.ArrayError{Wanted: 4, Got: zb0001}
 		return
 	}
-	z.AckID, bts, err = msgp.ReadStringBytes(bts)
+	z.AckID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "AckID")
 		return
@@ -167,12 +167,12 @@ func (z *Event) UnmarshalMsg(bts []byte) (o []byte, err error) {
 		err = msgp.ArrayError{Wanted: 60, Got: zb0001}
 		return
 	}
-	z.EventID, bts, err = msgp.ReadStringBytes(bts)
+	z.EventID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "EventID")
 		return
 	}
-	z.EventType, bts, err = msgp.ReadStringBytes(bts)
+	z.EventType, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "EventType")
 		return
@@ -187,7 +187,7 @@ func (z *Event) UnmarshalMsg(bts []byte) (o []byte, err error) {
 		err = msgp.WrapError(err, "EventTime")
 		return
 	}
-	z.TimeSource, bts, err = msgp.ReadStringBytes(bts)
+	z.TimeSource, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "TimeSource")
 		return
@@ -207,192 +207,192 @@ func (z *Event) UnmarshalMsg(bts []byte) (o []byte, err error) {
 		err = msgp.WrapError(err, "ReceivedAt")
 		return
 	}
-	z.DeviceID, bts, err = msgp.ReadStringBytes(bts)
+	z.DeviceID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "DeviceID")
 		return
 	}
-	z.UserKey, bts, err = msgp.ReadStringBytes(bts)
+	z.UserKey, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "UserKey")
 		return
 	}
-	z.ClientSessionID, bts, err = msgp.ReadStringBytes(bts)
+	z.ClientSessionID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "ClientSessionID")
 		return
 	}
-	z.SessionID, bts, err = msgp.ReadStringBytes(bts)
+	z.SessionID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "SessionID")
 		return
 	}
-	z.Platform, bts, err = msgp.ReadStringBytes(bts)
+	z.Platform, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "Platform")
 		return
 	}
-	z.PageURL, bts, err = msgp.ReadStringBytes(bts)
+	z.PageURL, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "PageURL")
 		return
 	}
-	z.PageHost, bts, err = msgp.ReadStringBytes(bts)
+	z.PageHost, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "PageHost")
 		return
 	}
-	z.PagePath, bts, err = msgp.ReadStringBytes(bts)
+	z.PagePath, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "PagePath")
 		return
 	}
-	z.PageQuery, bts, err = msgp.ReadStringBytes(bts)
+	z.PageQuery, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "PageQuery")
 		return
 	}
-	z.PageKey, bts, err = msgp.ReadStringBytes(bts)
+	z.PageKey, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "PageKey")
 		return
 	}
-	z.UTMSource, bts, err = msgp.ReadStringBytes(bts)
+	z.UTMSource, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "UTMSource")
 		return
 	}
-	z.UTMMedium, bts, err = msgp.ReadStringBytes(bts)
+	z.UTMMedium, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "UTMMedium")
 		return
 	}
-	z.UTMCampaign, bts, err = msgp.ReadStringBytes(bts)
+	z.UTMCampaign, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "UTMCampaign")
 		return
 	}
-	z.UTMTerm, bts, err = msgp.ReadStringBytes(bts)
+	z.UTMTerm, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "UTMTerm")
 		return
 	}
-	z.UTMContent, bts, err = msgp.ReadStringBytes(bts)
+	z.UTMContent, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "UTMContent")
 		return
 	}
-	z.GCLID, bts, err = msgp.ReadStringBytes(bts)
+	z.GCLID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "GCLID")
 		return
 	}
-	z.MSCLKID, bts, err = msgp.ReadStringBytes(bts)
+	z.MSCLKID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "MSCLKID")
 		return
 	}
-	z.FBCLID, bts, err = msgp.ReadStringBytes(bts)
+	z.FBCLID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "FBCLID")
 		return
 	}
-	z.Referrer, bts, err = msgp.ReadStringBytes(bts)
+	z.Referrer, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "Referrer")
 		return
 	}
-	z.ReferrerHost, bts, err = msgp.ReadStringBytes(bts)
+	z.ReferrerHost, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "ReferrerHost")
 		return
 	}
-	z.TrafficSource, bts, err = msgp.ReadStringBytes(bts)
+	z.TrafficSource, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "TrafficSource")
 		return
 	}
-	z.TrafficMedium, bts, err = msgp.ReadStringBytes(bts)
+	z.TrafficMedium, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "TrafficMedium")
 		return
 	}
-	z.TrafficCampaign, bts, err = msgp.ReadStringBytes(bts)
+	z.TrafficCampaign, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "TrafficCampaign")
 		return
 	}
-	z.DefaultChannelGroup, bts, err = msgp.ReadStringBytes(bts)
+	z.DefaultChannelGroup, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "DefaultChannelGroup")
 		return
 	}
-	z.GeoCountry, bts, err = msgp.ReadStringBytes(bts)
+	z.GeoCountry, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "GeoCountry")
 		return
 	}
-	z.GeoRegion, bts, err = msgp.ReadStringBytes(bts)
+	z.GeoRegion, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "GeoRegion")
 		return
 	}
-	z.GeoCity, bts, err = msgp.ReadStringBytes(bts)
+	z.GeoCity, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "GeoCity")
 		return
 	}
-	z.GeoContinent, bts, err = msgp.ReadStringBytes(bts)
+	z.GeoContinent, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "GeoContinent")
 		return
 	}
-	z.UserAgent, bts, err = msgp.ReadStringBytes(bts)
+	z.UserAgent, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "UserAgent")
 		return
 	}
-	z.DeviceType, bts, err = msgp.ReadStringBytes(bts)
+	z.DeviceType, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "DeviceType")
 		return
 	}
-	z.Browser, bts, err = msgp.ReadStringBytes(bts)
+	z.Browser, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "Browser")
 		return
 	}
-	z.BrowserVersion, bts, err = msgp.ReadStringBytes(bts)
+	z.BrowserVersion, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "BrowserVersion")
 		return
 	}
-	z.OS, bts, err = msgp.ReadStringBytes(bts)
+	z.OS, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "OS")
 		return
 	}
-	z.OSVersion, bts, err = msgp.ReadStringBytes(bts)
+	z.OSVersion, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "OSVersion")
 		return
 	}
-	z.IP, bts, err = msgp.ReadStringBytes(bts)
+	z.IP, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "IP")
 		return
 	}
-	z.ProductID, bts, err = msgp.ReadStringBytes(bts)
+	z.ProductID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "ProductID")
 		return
 	}
-	z.CategoryID, bts, err = msgp.ReadStringBytes(bts)
+	z.CategoryID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "CategoryID")
 		return
 	}
-	z.SearchQuery, bts, err = msgp.ReadStringBytes(bts)
+	z.SearchQuery, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "SearchQuery")
 		return
@@ -429,12 +429,12 @@ func (z *Event) UnmarshalMsg(bts []byte) (o []byte, err error) {
 			return
 		}
 	}
-	z.Currency, bts, err = msgp.ReadStringBytes(bts)
+	z.Currency, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "Currency")
 		return
 	}
-	z.OrderID, bts, err = msgp.ReadStringBytes(bts)
+	z.OrderID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "OrderID")
 		return
@@ -473,12 +473,12 @@ func (z *Event) UnmarshalMsg(bts []byte) (o []byte, err error) {
 			return
 		}
 	}
-	z.Properties, bts, err = msgp.ReadStringBytes(bts)
+	z.Properties, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "Properties")
 		return
 	}
-	z.Source, bts, err = msgp.ReadStringBytes(bts)
+	z.Source, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "Source")
 		return
@@ -509,12 +509,12 @@ func (z *Event) UnmarshalMsg(bts []byte) (o []byte, err error) {
 			return
 		}
 	}
-	z.BotRule, bts, err = msgp.ReadStringBytes(bts)
+	z.BotRule, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "BotRule")
 		return
 	}
-	z.BotDetail, bts, err = msgp.ReadStringBytes(bts)
+	z.BotDetail, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "BotDetail")
 		return
@@ -654,17 +654,17 @@ func (z *Item) UnmarshalMsg(bts []byte) (o []byte, err error) {
 		err = msgp.ArrayError{Wanted: 6, Got: zb0001}
 		return
 	}
-	z.ItemID, bts, err = msgp.ReadStringBytes(bts)
+	z.ItemID, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "ItemID")
 		return
 	}
-	z.ItemName, bts, err = msgp.ReadStringBytes(bts)
+	z.ItemName, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "ItemName")
 		return
 	}
-	z.ItemCategory, bts, err = msgp.ReadStringBytes(bts)
+	z.ItemCategory, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "ItemCategory")
 		return
@@ -701,7 +701,7 @@ func (z *Item) UnmarshalMsg(bts []byte) (o []byte, err error) {
 			return
 		}
 	}
-	z.Currency, bts, err = msgp.ReadStringBytes(bts)
+	z.Currency, bts, err = readAliased(bts)
 	if err != nil {
 		err = msgp.WrapError(err, "Currency")
 		return
