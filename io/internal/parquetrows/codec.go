@@ -98,12 +98,9 @@ func newCodec(rowType reflect.Type) (c *codec, err error) {
 		if f.Type != timeType && f.Type != timePtrType {
 			continue
 		}
-		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
-		if name == "-" || !f.IsExported() {
+		name, ok := columnName(f)
+		if !ok {
 			continue
-		}
-		if name == "" {
-			name = f.Name
 		}
 		leaf, ok := schema.Lookup(name)
 		if !ok {
@@ -115,6 +112,19 @@ func newCodec(rowType reflect.Type) (c *codec, err error) {
 		c.dates = append(c.dates, dateField{field: i, column: leaf.ColumnIndex, ptr: f.Type == timePtrType, optional: leaf.Node.Optional()})
 	}
 	return c, nil
+}
+
+// columnName is the name of the column of struct field f, from its parquet
+// tag; ok is false for a field that has none (unexported or tagged "-").
+func columnName(f reflect.StructField) (name string, ok bool) {
+	name, _, _ = strings.Cut(f.Tag.Get("parquet"), ",")
+	if name == "-" || !f.IsExported() {
+		return "", false
+	}
+	if name == "" {
+		name = f.Name
+	}
+	return name, true
 }
 
 // encode appends the Parquet values of row (a value of the codec's type, or

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -221,12 +220,9 @@ func optionalFields(rowType reflect.Type, schema *parquet.Schema) ([]optionalFie
 	var fields []optionalField
 	for i := range rowType.NumField() {
 		f := rowType.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("parquet"), ",")
-		if name == "-" || !f.IsExported() {
+		name, ok := columnName(f)
+		if !ok {
 			continue
-		}
-		if name == "" {
-			name = f.Name
 		}
 		leaf, ok := schema.Lookup(name)
 		if !ok || !leaf.Node.Optional() {
