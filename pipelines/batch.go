@@ -13,6 +13,7 @@ import (
 	"github.com/example/clickstream/transforms/enrich"
 	"github.com/example/clickstream/transforms/erased"
 	"github.com/example/clickstream/transforms/parse"
+	"github.com/example/clickstream/transforms/prepare"
 	"github.com/example/clickstream/transforms/runscope"
 	"github.com/example/clickstream/transforms/tally"
 )
@@ -23,23 +24,21 @@ import (
 func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, beam.PCollection) beam.PCollection) {
 	records, inputCounts := files.Read(s, c.Input, files.ReadOptions{
 		MaxRecordBytes: c.MaxRecordBytes, MaxFileBytes: c.MaxFileBytes, MaxFileRecords: c.MaxFileRecords})
-	parseOpts := c.parseOptions()
-	// Prism runs the read stage as one bundle: parse, and encode the
-	// shuffle's batches, on every core.
+	// Prism runs the read stage as one bundle: prepare records, and encode
+	// the shuffle's batches, on every core.
 	workers := 0
 	if !c.Remote {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	parseOpts.Workers = workers
-	events, dead := parse.Parse(s, records, parseOpts)
+	prepareOpts := c.prepareOptions()
+	prepareOpts.Workers = workers
+	events, dead := prepare.Prepare(s, records, prepareOpts)
 	erasedEvents := beam.CreateList(s.Scope("no_erasure_requests"), []schemas.Event{})
 	if c.ErasureRequests != "" {
 		// Only with requests: on Prism a side input makes the read stage
 		// cost about three times the CPU, even an empty one.
 		events, erasedEvents = erased.Filter(s, events, erasedKeys(s, c.erasureLookup()))
 	}
-	events = botfilter.Mark(s, events, c.botOptions())
-	events = enrich.Enrich(s, events, c.enrichOptions())
 
 	kept, duplicates, bots, sessions := bydevice.Batch(s, events, bydevice.BatchOptions{
 		Shards: c.Shards, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow, Sessions: c.Sessions,
@@ -80,22 +79,18 @@ func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, bea
 	k.tallies(s, tallies)
 }
 
-// parseOptions, botOptions and enrichOptions configure the steps both
-// modes share, from one place.
-func (c Config) parseOptions() parse.Options {
-	return parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode}
-}
-
-func (c Config) botOptions() botfilter.Options {
-	return botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile}
+// prepareOptions configures the step both modes share, from one place.
+func (c Config) prepareOptions() prepare.Options {
+	return prepare.Options{
+		Parse: parse.Options{HashKeyRef: c.HashKeyRef, IPMode: c.IPMode},
+		Bots:  botfilter.Options{UserAgentFile: c.BotUserAgentFile, IPFile: c.BotIPFile},
+		Enrich: enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef,
+			GeoDB: c.GeoDB},
+	}
 }
 
 // erasureLookup is where the run reads the erasure requests.
 func (c Config) erasureLookup() erasure.Lookup {
 	return erasure.Lookup{Requests: c.ErasureRequests, HashKeyRef: c.HashKeyRef,
 		Project: c.BigQuery.Project, Dataset: c.BigQuery.Dataset, Endpoint: c.BigQuery.Endpoint}
-}
-
-func (c Config) enrichOptions() enrich.Options {
-	return enrich.Options{InternalDomains: c.InternalDomains, IPMode: c.IPMode, HashKeyRef: c.HashKeyRef, GeoDB: c.GeoDB}
 }

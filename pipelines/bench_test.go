@@ -35,7 +35,7 @@ func BenchmarkParseEnrich(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			en, err := enrich.NewEnricher(enrich.Options{InternalDomains: []string{"example.com"}, UACacheSize: tc.cache})
+			en, err := enrich.NewEnricher(context.Background(), enrich.Options{InternalDomains: []string{"example.com"}, UACacheSize: tc.cache})
 			if err != nil {
 				b.Fatal(err)
 			}

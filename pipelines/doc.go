@@ -3,12 +3,13 @@
 // Batch data flow (one way, top to bottom):
 //
 //	files.Read          raw lines (local or gs:// globs), counted as input_records
-//	parse.Parse         -> events | dead letters (reason, payload, source, line)
+//	prepare.Prepare     one step for three packages, on each record:
+//	  parse             -> events | dead letters (reason, payload, source, line)
+//	  botfilter         user-agent and IP rules (needs the raw IP)
+//	  enrich            URL, UTM, GA4 source/medium/channel group, device/browser/OS,
+//	                    geo from the raw IP (--geo_db); IP anonymized
 //	erased.Filter       events of erased people and devices (--erasure_requests,
 //	                    read once) -> erased, written nowhere
-//	botfilter.Mark      user-agent and IP rules (needs the raw IP)
-//	enrich.Enrich       URL, UTM, GA4 source/medium/channel group, device/browser/OS,
-//	                    geo from the raw IP (--geo_db); IP anonymized
 //	bydevice.Batch      per device: dedup -> duplicates, rate rule -> bots,
 //	                    sessionize.Batch -> sessions, session_id on events
 //	runscope.Filter     rows of dates the run does not own -> out_of_range

@@ -16,10 +16,8 @@ import (
 	"github.com/example/clickstream/io/bqwarehouse/storagewrite"
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
-	"github.com/example/clickstream/transforms/botfilter"
 	"github.com/example/clickstream/transforms/bydevice"
-	"github.com/example/clickstream/transforms/enrich"
-	"github.com/example/clickstream/transforms/parse"
+	"github.com/example/clickstream/transforms/prepare"
 	"github.com/example/clickstream/transforms/sessionize"
 	"github.com/example/clickstream/transforms/tally"
 )
@@ -54,10 +52,8 @@ func streamingGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope,
 	// or on the Go names of the functions that build them. The names are
 	// checked against clickstream/testdata/streaming_steps.txt.
 	records := pubsubsource.Read(s.Scope("read"), c.PubSub)
-	events, dead := parse.Parse(s.Scope("parse"), records, c.parseOptions())
+	events, dead := prepare.Prepare(s.Scope("prepare"), records, c.prepareOptions())
 	events, erasedEvents := filterErasedRefreshed(s.Scope("erased"), events, c.erasureLookup(), c.ErasureRefresh)
-	events = botfilter.Mark(s.Scope("bot_rules"), events, c.botOptions())
-	events = enrich.Enrich(s.Scope("enrich"), events, c.enrichOptions())
 
 	kept, duplicates, bots := bydevice.Streaming(s.Scope("per_device"), events, bydevice.StreamingOptions{
 		DedupHorizon: c.DedupHorizon, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow,

@@ -2,7 +2,7 @@ locals {
   streaming_job = "resource.type = \"dataflow_job\" AND resource.labels.job_name = \"${var.streaming_job_name}\""
 
   # Beam counters reach Cloud Monitoring as dataflow.googleapis.com/job/user_counter,
-  # the counter's name in the metric_name label; parse.Parse counts "events"
+  # the counter's name in the metric_name label; prepare.Prepare counts "events"
   # and "dead_letter".
   user_counter = "dataflow_googleapis_com:job_user_counter{monitored_resource=\"dataflow_job\",job_name=\"${var.streaming_job_name}\""
 
@@ -84,7 +84,7 @@ resource "google_monitoring_alert_policy" "fact_events_freshness" {
 }
 
 # user_counter is a gauge of each counter's running total, so the rate is
-# taken in PromQL: dead letters over everything parse.Parse classified.
+# taken in PromQL: dead letters over everything prepare.Prepare parsed.
 resource "google_monitoring_alert_policy" "dead_letter_rate" {
   display_name          = "${var.name_prefix}: dead-letter rate"
   combiner              = "OR"

@@ -20,6 +20,7 @@ import (
 
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/parse"
+	"github.com/example/clickstream/transforms/prepare"
 )
 
 func init() {
@@ -366,7 +367,7 @@ func TestReadGCS(t *testing.T) {
 
 	p, s := beam.NewPipelineWithRoot()
 	records, counts := Read(s, []string{"gs://landing/raw/*/*.jsonl*"}, ReadOptions{})
-	_, dead := parse.Parse(s, records, parse.Options{HashKeyRef: "env:CLICKSTREAM_TEST_HASH_KEY"})
+	_, dead := prepare.Prepare(s, records, prepare.Options{Parse: parse.Options{HashKeyRef: "env:CLICKSTREAM_TEST_HASH_KEY"}})
 	// Every readable line of the truncated file is a dead letter too (its
 	// lines are not events), then comes its broken tail.
 	want := []any{

@@ -4,7 +4,7 @@
 // routes. Rules are tried in the order of the schemas.BotRule* constants and
 // the first that matches wins; an event that already has a BotRule keeps it.
 //
-// # User-agent rule (Mark)
+// # User-agent rule (Marker)
 //
 // Every pattern matches case-insensitively ("mediapartners-google" is
 // Mediapartners-Google). An event is a bot's when its user agent, tried in
@@ -63,10 +63,10 @@
 // native app must send its own name before its HTTP library's, as the
 // formats above do.
 //
-// # IP rule (Mark)
+// # IP rule (Marker)
 //
-// An event is a bot's when its raw IP address (Mark runs before enrich
-// replaces it) lies in the deny list of Options.IPFile: one IPv4 or IPv6
+// An event is a bot's when its raw IP address (transforms/prepare applies a
+// Marker before enrich replaces it) lies in the deny list of Options.IPFile: one IPv4 or IPv6
 // address or CIDR prefix per line, # starts a comment. IPv4-mapped IPv6
 // addresses count as IPv4. BotDetail names the most specific entry that
 // contains the address without ever showing a full address, since the ip
@@ -88,16 +88,11 @@
 //
 // # Configuration
 //
-// Options carries file paths, not contents: each worker reads the files in
-// its DoFn's Setup through Beam's filesystems (local paths; gs:// when the
-// pipeline imports the gcs filesystem). Mark panics on options that are
-// invalid on their face (a negative cache size, an unregistered path scheme);
-// a file that is missing or has a bad line fails Setup with an error naming
-// the file and line. NewMarker builds the same rules outside Beam, to check a
-// configuration before submitting a job or to mark events in tests.
-//
-// # Counters
-//
-// Namespace "botfilter": marked_user_agent, marked_ip, already_marked and
-// not_marked, one per way an event leaves Mark.
+// Options carries file paths, not contents: NewMarker reads the files
+// through Beam's filesystems (local paths; gs:// when the pipeline imports
+// the gcs filesystem), on each worker when its DoFn is set up.
+// Options.Validate reports options that are invalid on their face (a
+// negative cache size, an unregistered path scheme); NewMarker reports them
+// too, and a file that is missing or has a bad line, naming the file and
+// line.
 package botfilter

@@ -19,7 +19,7 @@ const DefaultUACacheSize = 10_000
 // maxRuleFileBytes bounds a rule file: a deny list of a million entries fits.
 const maxRuleFileBytes = 64 << 20
 
-// Options configures Mark. Only paths travel with the job; each worker reads
+// Options configures a Marker. Only paths travel with the job; each worker reads
 // the files when its DoFn is set up. Any path a Beam filesystem opens works
 // (local, gs:// when the pipeline imports the gcs filesystem).
 type Options struct {
@@ -37,8 +37,8 @@ type Options struct {
 	UACacheSize int
 }
 
-// validate checks what can be checked without reading the files.
-func (o Options) validate() error {
+// Validate checks what can be checked without reading the files.
+func (o Options) Validate() error {
 	if o.UACacheSize < 0 {
 		return fmt.Errorf("botfilter: UACacheSize is %d, want >= 0 (0: default %d)", o.UACacheSize, DefaultUACacheSize)
 	}

@@ -60,7 +60,7 @@ type BatchOptions struct {
 	// Workers encodes a bundle's batches on this many goroutines
 	// (internal/inorder), emitting each when it is done; 0 or 1 encodes
 	// them on the bundle's own. Only for events that share one window and
-	// timestamp, as a batch read's do (see parse.Options.Workers).
+	// timestamp, as a batch read's do (see prepare.Options.Workers).
 	Workers int
 }
 

@@ -52,7 +52,7 @@ func BenchmarkEnrich(b *testing.B) {
 	b.Run("cold", func(b *testing.B) {
 		opts := opts
 		opts.UACacheSize = 1 // with 12,000 distinct agents in turn, every lookup misses
-		en, err := NewEnricher(opts)
+		en, err := NewEnricher(b.Context(), opts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func BenchmarkEnrich(b *testing.B) {
 	b.Run("warm", func(b *testing.B) {
 		opts := opts
 		opts.UACacheSize = distinct
-		en, err := NewEnricher(opts)
+		en, err := NewEnricher(b.Context(), opts)
 		if err != nil {
 			b.Fatal(err)
 		}

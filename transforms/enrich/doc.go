@@ -1,11 +1,9 @@
 // Package enrich derives the analysis fields of an event from its page URL,
-// referrer, user agent and IP address, and replaces the raw IP address. It runs after
-// botfilter.Mark (which needs the raw address) and before the per-device
-// steps.
-//
-// Enrich (PCollection<schemas.Event> -> PCollection<schemas.Event>) applies
-// an Enricher to every event; Enricher.Apply is the same work without Beam,
-// and ParsePage, Classifier and UAParser are its parts.
+// referrer, user agent and IP address, and replaces the raw IP address.
+// transforms/prepare applies an Enricher to every event after the bot rules
+// (which need the raw address) and before the per-device steps;
+// Enricher.Apply is the work, and ParsePage, Classifier and UAParser are its
+// parts.
 //
 // # Page URL
 //
@@ -104,10 +102,9 @@
 // is loaded from Options.HashKeyRef when the worker sets up) or raw. A value
 // that is not an address becomes "" and is counted.
 //
-// # Errors and counters
+// # Errors
 //
-// Enrich panics on invalid options (unknown IP mode, hash mode without a key
-// reference, a malformed internal domain); a key that cannot be loaded fails
-// the DoFn's Setup. Counters, namespace "enrich": enriched (every event),
-// ip_not_an_address.
+// Options.Validate reports invalid options (unknown IP mode, hash mode
+// without a key reference, a malformed internal domain); NewEnricher reports
+// them too, and a key or geo database that cannot be loaded.
 package enrich

@@ -32,8 +32,8 @@ type Options struct {
 	GeoDB string
 }
 
-// validate checks the options without loading the key.
-func (o Options) validate() error {
+// Validate checks the options without loading the key.
+func (o Options) Validate() error {
 	mode, err := pseudonym.ParseIPMode(o.IPMode)
 	if err != nil {
 		return fmt.Errorf("enrich: %w", err)

@@ -1,34 +1,22 @@
 package enrich
 
 import (
+	"slices"
 	"strings"
 	"testing"
-
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
 	"github.com/example/clickstream/schemas"
 )
 
-func TestMain(m *testing.M) {
-	ptest.Main(m)
-}
-
-func init() {
-	register.Function1x1(formatEnriched)
-}
-
-// formatEnriched reduces an event to the fields Enrich sets.
+// formatEnriched reduces an event to the fields an Enricher sets.
 func formatEnriched(e schemas.Event) string {
 	return strings.Join([]string{e.EventID, e.PageHost, e.PagePath, e.UTMSource, e.UTMMedium, e.GCLID, e.FBCLID,
 		e.ReferrerHost, e.TrafficSource + "/" + e.TrafficMedium, e.DefaultChannelGroup, e.DeviceType, e.Browser, e.BrowserVersion, e.OS, e.OSVersion, e.IP,
 		e.GeoCountry + "/" + e.GeoRegion + "/" + e.GeoCity + "/" + e.GeoContinent}, "|")
 }
 
-func TestEnrich(t *testing.T) {
-	t.Setenv("ENRICH_PIPELINE_KEY", "test-key-0123456789abcdef0123456")
+func TestEnricherModes(t *testing.T) {
+	t.Setenv("ENRICH_MODES_KEY", "test-key-0123456789abcdef0123456")
 	events := []schemas.Event{
 		{
 			EventID: "ad-click", IP: "198.51.100.23",
@@ -67,7 +55,7 @@ func TestEnrich(t *testing.T) {
 		},
 		{
 			name: "hash mode, no internal domains, no geo database",
-			opts: Options{IPMode: "hash", HashKeyRef: "env:ENRICH_PIPELINE_KEY"},
+			opts: Options{IPMode: "hash", HashKeyRef: "env:ENRICH_MODES_KEY"},
 			want: []string{
 				"ad-click|shop.example.com|/p/sku-123|google|cpc|abc||www.google.com|google/cpc|Paid Search|desktop|Chrome|131.0|Windows|10|h:854fc9d95ffaaf94|///",
 				"instagram|shop.example.com|/||||IwAR2x|l.instagram.com|instagram/referral|Organic Social|mobile|Instagram|312.1|iOS|17.2|h:78285cb83c44a86f|///",
@@ -78,30 +66,20 @@ func TestEnrich(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, s := beam.NewPipelineWithRoot()
-			out := Enrich(s, beam.CreateList(s, events), tt.opts)
-			passert.Equals(s, beam.ParDo(s, formatEnriched, out), toAny(tt.want)...)
-			ptest.RunAndValidate(t, p)
+			en, err := NewEnricher(t.Context(), tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range events { // e is a copy
+				en.Apply(&e)
+				got = append(got, formatEnriched(e))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("enriched:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
 		})
 	}
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
-}
-
-func TestEnrichBadOptions(t *testing.T) {
-	defer func() {
-		if r := recover(); r == nil || !strings.Contains(r.(error).Error(), "needs HashKeyRef") {
-			t.Errorf("Enrich in hash mode without a key reference: recovered %v, want a panic", r)
-		}
-	}()
-	_, s := beam.NewPipelineWithRoot()
-	Enrich(s, beam.Create(s, schemas.Event{}), Options{IPMode: "hash"})
 }
 
 // TestPaidAndShoppingPrefilter: isPaid and isShopping, which skip the

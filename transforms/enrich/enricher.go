@@ -8,8 +8,7 @@ import (
 	"github.com/example/clickstream/schemas"
 )
 
-// Enricher enriches single events, without Beam: it is what Enrich's DoFn
-// runs per element. It is safe for concurrent use.
+// Enricher enriches single events. It is safe for concurrent use.
 type Enricher struct {
 	classifier *Classifier
 	ua         *UAParser
@@ -22,12 +21,8 @@ type Enricher struct {
 // NewEnricher builds an Enricher; in hash mode it loads the key that
 // opts.HashKeyRef references, and it opens the geolocation databases that
 // opts.GeoDB names (see OpenGeoDB).
-func NewEnricher(opts Options) (*Enricher, error) {
-	return newEnricher(context.Background(), opts)
-}
-
-func newEnricher(ctx context.Context, opts Options) (*Enricher, error) {
-	if err := opts.validate(); err != nil {
+func NewEnricher(ctx context.Context, opts Options) (*Enricher, error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	c, err := NewClassifier(opts.InternalDomains)

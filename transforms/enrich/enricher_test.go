@@ -189,7 +189,7 @@ func TestEnricherApply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			en, err := NewEnricher(tt.opts)
+			en, err := NewEnricher(t.Context(), tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -223,7 +223,7 @@ func TestNewEnricherErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewEnricher(tt.opts)
+			_, err := NewEnricher(t.Context(), tt.opts)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("NewEnricher error = %v, want it to contain %q", err, tt.want)
 			}
@@ -233,7 +233,7 @@ func TestNewEnricherErrors(t *testing.T) {
 
 // TestEnricherConcurrent backs "safe for concurrent use" (run with -race).
 func TestEnricherConcurrent(t *testing.T) {
-	en, err := NewEnricher(Options{UACacheSize: 8})
+	en, err := NewEnricher(t.Context(), Options{UACacheSize: 8})
 	if err != nil {
 		t.Fatal(err)
 	}

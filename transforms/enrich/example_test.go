@@ -1,6 +1,7 @@
 package enrich_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 
@@ -9,7 +10,7 @@ import (
 )
 
 func ExampleEnricher() {
-	en, err := enrich.NewEnricher(enrich.Options{InternalDomains: []string{"example.com"}})
+	en, err := enrich.NewEnricher(context.Background(), enrich.Options{InternalDomains: []string{"example.com"}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,8 +1,9 @@
 // Package erased keeps an erased person's or device's events out of the
 // tables once the erasure has run (README, Erasure and retention): a late
 // beacon, a replay from the raw archive or Pub/Sub. Both pipelines split
-// events by Matches right after parse and count the erased ones as the
-// outcome erased, which is written nowhere.
+// events by Matches right after transforms/prepare (parse, bot rules,
+// enrich) and count the erased ones as the outcome erased, which is written
+// nowhere.
 //
 // The erased keys are the user_key values and device ids of the erasure
 // requests (io/erasure's Lookup reads them: the erasure_requests table of

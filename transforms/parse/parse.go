@@ -2,37 +2,18 @@ package parse
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	json "github.com/goccy/go-json"
 
-	"github.com/example/clickstream/internal/inorder"
 	"github.com/example/clickstream/internal/pseudonym"
 	"github.com/example/clickstream/schemas"
 )
 
-func init() {
-	register.DoFn4x1[context.Context, schemas.Record, func(schemas.Event), func(schemas.DeadLetter), error](&parseFn{})
-	register.Emitter1[schemas.Event]()
-	register.Emitter1[schemas.DeadLetter]()
-}
-
-// Parse turns PCollection<schemas.Record> into PCollection<schemas.Event>
-// (accepted events) and PCollection<schemas.DeadLetter> (everything else).
-// A configuration error (e.g. no hash key) fails the job at start-up; a bad
-// record never does.
-func Parse(s beam.Scope, records beam.PCollection, opts Options) (events, deadLetters beam.PCollection) {
-	s = s.Scope("parse.Parse")
-	return beam.ParDo2(s, &parseFn{Options: opts}, records)
-}
-
-// Options configures Parse.
+// Options configures a Parser.
 type Options struct {
 	// HashKeyRef names where the pseudonymization key is (see
 	// pseudonym.LoadKey); the key itself never enters the job graph.
@@ -41,115 +22,13 @@ type Options struct {
 	IPMode string
 	// MaxPayloadBytes cuts dead-letter payloads (default 16 KiB).
 	MaxPayloadBytes int
-	// Workers parses a bundle's records on this many goroutines
-	// (internal/inorder), emitting in input order; 0 or 1 parses on the
-	// bundle's own. Only for records that share one window and timestamp:
-	// batch files, not Pub/Sub messages.
-	Workers int
 }
 
 // DefaultMaxPayloadBytes is the default cut of a dead-letter payload.
 const DefaultMaxPayloadBytes = 16 << 10
 
-type parseFn struct {
-	Options Options
-
-	parser     *Parser
-	events     beam.Counter
-	deadLetter beam.Counter
-	// pool parses a bundle's records when Options.Workers > 1.
-	pool *inorder.Pool[schemas.Record, parsed]
-}
-
-// parsed is what one record parses to.
-type parsed struct {
-	events  []schemas.Event
-	letters []schemas.DeadLetter
-}
-
-func (fn *parseFn) Setup() error {
-	p, err := NewParser(fn.Options)
-	if err != nil {
-		return err
-	}
-	fn.parser = p
-	fn.events = beam.NewCounter("parse", "events")
-	fn.deadLetter = beam.NewCounter("parse", "dead_letter")
-	return nil
-}
-
-func (fn *parseFn) StartBundle(_ func(schemas.Event), _ func(schemas.DeadLetter)) {
-	if fn.Options.Workers > 1 {
-		fn.pool = inorder.New(fn.Options.Workers, parseChunk, fn.parse)
-	}
-}
-
-// parseChunk is how many records a worker parses at a time: enough to make
-// handing them over cheap, few enough to keep both cores busy.
-const parseChunk = 256
-
-func (fn *parseFn) ProcessElement(ctx context.Context, r schemas.Record, emit func(schemas.Event), dead func(schemas.DeadLetter)) error {
-	switch {
-	case r.Line == 0:
-		fn.message(ctx, r, emit, dead)
-	case fn.pool != nil:
-		fn.pool.Add(r, fn.emitter(ctx, emit, dead))
-	default:
-		fn.emitter(ctx, emit, dead)(fn.parse(r))
-	}
-	return nil
-}
-
-func (fn *parseFn) FinishBundle(ctx context.Context, emit func(schemas.Event), dead func(schemas.DeadLetter)) {
-	if fn.pool == nil {
-		return
-	}
-	fn.pool.Flush(fn.emitter(ctx, emit, dead))
-	fn.pool.Close()
-	fn.pool = nil
-}
-
-// parse parses one record (on the pool's goroutines when there is one).
-func (fn *parseFn) parse(r schemas.Record) parsed {
-	var out parsed
-	fn.parser.Parse(r,
-		func(e schemas.Event) { out.events = append(out.events, e) },
-		func(d schemas.DeadLetter) { out.letters = append(out.letters, d) })
-	return out
-}
-
-// emitter emits and counts what a record parsed to.
-func (fn *parseFn) emitter(ctx context.Context, emit func(schemas.Event), dead func(schemas.DeadLetter)) func(parsed) {
-	return func(out parsed) {
-		for _, e := range out.events {
-			fn.events.Inc(ctx, 1)
-			emit(e)
-		}
-		for _, d := range out.letters {
-			fn.deadLetter.Inc(ctx, 1)
-			dead(d)
-		}
-	}
-}
-
-// message parses a Pub/Sub message: every row it produces carries the
-// message's Delivery, with the number of rows, so that the message is
-// acknowledged once they are all written.
-func (fn *parseFn) message(ctx context.Context, r schemas.Record, emit func(schemas.Event), dead func(schemas.DeadLetter)) {
-	out := fn.parse(r)
-	delivery := schemas.Delivery{
-		AckID: r.AckID, Rows: len(out.events) + len(out.letters), Published: r.Arrived, Watermark: r.Watermark,
-	}
-	for i := range out.events {
-		out.events[i].Delivery = delivery
-	}
-	for i := range out.letters {
-		out.letters[i].Delivery = delivery
-	}
-	fn.emitter(ctx, emit, dead)(out)
-}
-
-// Parser is the per-record logic of Parse, usable without Beam.
+// Parser parses raw records (see the package documentation). It is safe
+// for concurrent use.
 type Parser struct {
 	maxPayload int
 	pseudo     *pseudonym.Pseudonymizer

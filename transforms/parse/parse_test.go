@@ -5,30 +5,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
-
 	"github.com/example/clickstream/schemas"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-func init() {
-	register.Function1x1(eventKey)
-	register.Function1x1(deadKey)
-	register.Function1x1(eventDelivery)
-	register.Function1x1(deadDelivery)
-}
-
-func TestMain(m *testing.M) { ptest.Main(m) }
 
 const testKeyEnv = "CLICKSTREAM_TEST_HASH_KEY"
 
@@ -144,84 +129,6 @@ func TestEventTime(t *testing.T) {
 		})
 	}
 }
-
-// TestParsePipeline runs Parse on the local runner and checks both outputs.
-func TestParsePipeline(t *testing.T) {
-	testParser(t) // sets the key's environment variable; Prism runs in-process.
-	records := testRecords(t)
-	var wantEvents []schemas.Event
-	var wantDead []schemas.DeadLetter
-	p := testParser(t)
-	for _, r := range records {
-		p.Parse(r, func(e schemas.Event) { wantEvents = append(wantEvents, e) },
-			func(d schemas.DeadLetter) { wantDead = append(wantDead, d) })
-	}
-	if len(wantEvents) == 0 || len(wantDead) == 0 {
-		t.Fatal("test data must produce both events and dead letters")
-	}
-
-	pipe, s := beam.NewPipelineWithRoot()
-	events, dead := Parse(s, beam.CreateList(s, records), Options{HashKeyRef: "env:" + testKeyEnv, IPMode: "truncate"})
-	passert.Equals(s, beam.ParDo(s, eventKey, events), keys(wantEvents, eventKey)...)
-	passert.Equals(s, beam.ParDo(s, deadKey, dead), keys(wantDead, deadKey)...)
-	ptest.RunAndValidate(t, pipe)
-}
-
-func eventKey(e schemas.Event) string {
-	return e.EventID + "@" + e.EventTime.Format(time.RFC3339Nano) + "/" + e.UserKey
-}
-
-func deadKey(d schemas.DeadLetter) string {
-	return fmt.Sprintf("%s@%s:%d[%d]/%s", d.Reason, d.Source, d.SourceLine, d.BeaconIndex, d.DeadLetterDate.Format(time.DateOnly))
-}
-
-func keys[T any](in []T, key func(T) string) []any {
-	out := make([]any, len(in))
-	for i, v := range in {
-		out[i] = key(v)
-	}
-	return out
-}
-
-// TestParseMessageDelivery checks that every row of a Pub/Sub message (a
-// record with Line 0) carries the message's Delivery, counting all its rows,
-// and that file records carry none.
-func TestParseMessageDelivery(t *testing.T) {
-	testParser(t)
-	published := time.Date(2026, 11, 5, 10, 0, 3, 0, time.UTC)
-	watermark := published.Add(-time.Second)
-	beacon := []byte(`{"sent_at":"2026-11-05T10:00:00Z","events":[` +
-		`{"event_id":"e1","device_id":"d1","event_type":"page_view","created_at":"2026-11-05T09:59:00Z"},` +
-		`{"event_id":"e2","device_id":"d1","event_type":"page_view","created_at":"2026-11-05T09:59:30Z"},` +
-		`{"device_id":"d1","event_type":"page_view","created_at":"2026-11-05T09:59:40Z"}]}`)
-	records := []schemas.Record{
-		{Source: "pubsub:s", Data: beacon, Size: int64(len(beacon)), Arrived: published, AckID: "ack-1", Watermark: watermark},
-		{Source: "pubsub:s", Data: []byte("{not json"), Size: 9, Arrived: published, AckID: "ack-2", Watermark: watermark},
-		{Source: "f.jsonl", Line: 1, Data: beacon, Size: int64(len(beacon)), Arrived: published},
-	}
-	pipe, s := beam.NewPipelineWithRoot()
-	events, dead := Parse(s, beam.CreateList(s, records), Options{HashKeyRef: "env:" + testKeyEnv, IPMode: "truncate"})
-	m := "rows=3 published=2026-11-05T10:00:03Z watermark=2026-11-05T10:00:02Z"
-	passert.Equals(s, beam.ParDo(s, eventDelivery, events),
-		"ack-1 "+m, "ack-1 "+m, "none rows=0 published=false", "none rows=0 published=false")
-	passert.Equals(s, beam.ParDo(s, deadDelivery, dead),
-		"ack-1 "+m, "ack-2 rows=1 published=2026-11-05T10:00:03Z watermark=2026-11-05T10:00:02Z",
-		"none rows=0 published=false")
-	ptest.RunAndValidate(t, pipe)
-}
-
-func deliveryKey(d schemas.Delivered) string {
-	v := d.DeliveryOf()
-	if v.AckID == "" {
-		return fmt.Sprintf("none rows=%d published=%v", v.Rows, !v.Published.IsZero())
-	}
-	return fmt.Sprintf("%s rows=%d published=%s watermark=%s", v.AckID, v.Rows,
-		v.Published.UTC().Format(time.RFC3339), v.Watermark.UTC().Format(time.RFC3339))
-}
-
-func eventDelivery(e schemas.Event) string { return deliveryKey(e) }
-
-func deadDelivery(d schemas.DeadLetter) string { return deliveryKey(d) }
 
 // TestPayloadCutIsTheColumnBound: parse cuts payloads where the dead_letter
 // table bounds them, so the sanitizer before the sinks never cuts one again.

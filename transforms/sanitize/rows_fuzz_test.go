@@ -59,7 +59,7 @@ func newRowPath(f *testing.F) *rowPath {
 	if err != nil {
 		f.Fatal(err)
 	}
-	en, err := enrich.NewEnricher(enrich.Options{IPMode: "truncate"})
+	en, err := enrich.NewEnricher(context.Background(), enrich.Options{IPMode: "truncate"})
 	if err != nil {
 		f.Fatal(err)
 	}
