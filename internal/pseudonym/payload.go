@@ -107,9 +107,10 @@ func (p *Pseudonymizer) rewriteJSON(raw []byte) (out string, ok bool) {
 // plain reports whether raw, valid JSON, is already what rewriteTokens
 // writes for it, so that it can be kept as it is: compact, printable ASCII
 // without escapes, and no string that rewriting would touch (none contains
-// "user_id" or equals "ip" in any case, and none holds a '.' or ':', which
-// every IP literal needs). Most properties objects are plain; a payload
-// with a timestamp or an address is not.
+// "user_id" or equals "ip" in any case, and none has the colons or dots of
+// an IP literal, see mayHoldIP). Most properties objects are plain (a
+// screen size, an app version); a payload with a timestamp or an address
+// is not.
 func plain(raw []byte) bool {
 	inString, start := false, 0
 	for i, c := range raw {
@@ -117,12 +118,10 @@ func plain(raw []byte) bool {
 		case c < ' ' || c >= utf8.RuneSelf || c == '\\':
 			return false
 		case c == '"':
-			if inString && touched(raw[start:i]) {
+			if inString && touched(string(raw[start:i])) {
 				return false
 			}
 			inString, start = !inString, i+1
-		case inString && (c == '.' || c == ':'):
-			return false
 		case !inString && c == ' ':
 			return false
 		}
@@ -130,11 +129,10 @@ func plain(raw []byte) bool {
 	return true
 }
 
-// touched reports whether rewriting might change s, an ASCII string that
-// holds no IP literal: it is a user id or ip key.
-func touched(s []byte) bool {
-	k := string(s)
-	return isUserIDKey(k) || isIPKey(k)
+// touched reports whether rewriting might change s, an ASCII string: it is
+// a user id or ip key, or it may hold an IP literal.
+func touched(s string) bool {
+	return isUserIDKey(s) || isIPKey(s) || mayHoldIP(s)
 }
 
 // rewriteTokens is rewriteJSON's general case, for valid JSON.
@@ -405,10 +403,20 @@ func isWordChar(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.' || c == ':'
 }
 
+// An IPv6 literal has at least ipv6Colons colons, an IPv4 literal
+// ipv4Dots dots.
+const ipv6Colons, ipv4Dots = 2, 3
+
+// mayHoldIP reports whether s has the colons or dots an IP literal needs;
+// scrubIPs changes no other text.
+func mayHoldIP(s string) bool {
+	return strings.Count(s, ":") >= ipv6Colons || strings.Count(s, ".") >= ipv4Dots
+}
+
 // scrubIPs replaces every IPv4 and IPv6 literal in s as IP does.
 // The patterns run only on text with the colons or dots a match needs.
 func (p *Pseudonymizer) scrubIPs(s string) string {
-	if strings.Count(s, ":") >= 2 {
+	if strings.Count(s, ":") >= ipv6Colons {
 		s = ipv6Candidate.ReplaceAllStringFunc(s, func(m string) string {
 			if _, ok := canonicalIP(m); ok {
 				return p.IP(m)
@@ -416,7 +424,7 @@ func (p *Pseudonymizer) scrubIPs(s string) string {
 			return m
 		})
 	}
-	if strings.Count(s, ".") >= 3 {
+	if strings.Count(s, ".") >= ipv4Dots {
 		s = ipv4Pattern.ReplaceAllStringFunc(s, p.IP)
 	}
 	return s

@@ -67,8 +67,7 @@ func (p *Parser) properties(obj []byte) string {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		key, _ := json.Marshal(f.key) // a string always encodes
-		b.Write(key)
+		writeKey(&b, f.key)
 		b.WriteByte(':')
 		b.WriteString(f.raw)
 	}
@@ -78,6 +77,21 @@ func (p *Parser) properties(obj []byte) string {
 		return `{"` + WithheldPropertiesKey + `":"too_large","bytes":` + strconv.Itoa(len(s)) + `}`
 	}
 	return s
+}
+
+// writeKey writes k as json.Marshal encodes it, without calling it for the
+// usual key, printable ASCII that needs no escape.
+func writeKey(b *bytes.Buffer, k string) {
+	if !strings.ContainsFunc(k, func(r rune) bool {
+		return r < ' ' || r > '~' || strings.ContainsRune(`"\<>&`, r)
+	}) {
+		b.WriteByte('"')
+		b.WriteString(k)
+		b.WriteByte('"')
+		return
+	}
+	key, _ := json.Marshal(k) // a string always encodes
+	b.Write(key)
 }
 
 // field is one unknown top-level field: its key, decoded, and its raw value.

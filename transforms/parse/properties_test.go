@@ -1,10 +1,13 @@
 package parse
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/example/clickstream/schemas"
 )
@@ -134,5 +137,21 @@ func TestPropertiesBounded(t *testing.T) {
 	}
 	if maxProperties <= 0 {
 		t.Errorf("fact_events.properties has no bound")
+	}
+}
+
+// TestWriteKey: the shortcut for plain keys writes what the encoder it
+// stands in for does.
+func TestWriteKey(t *testing.T) {
+	for _, k := range []string{"screen", "app_version", "a b", "~", `q"`, `b\`, "<", ">", "&", "é", "\x00", "\xff", "tab\t", "\x7f", ""} {
+		var b bytes.Buffer
+		writeKey(&b, k)
+		want, err := gojson.Marshal(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != string(want) {
+			t.Errorf("writeKey(%q) = %s, Marshal = %s", k, b.String(), want)
+		}
 	}
 }
