@@ -66,14 +66,15 @@
 // # IP rule (Marker)
 //
 // An event is a bot's when its raw IP address (transforms/prepare applies a
-// Marker before enrich replaces it) lies in the deny list of Options.IPFile: one IPv4 or IPv6
-// address or CIDR prefix per line, # starts a comment. IPv4-mapped IPv6
-// addresses count as IPv4. BotDetail names the most specific entry that
-// contains the address without ever showing a full address, since the ip
-// column beside it is anonymized: a network (up to IPv4 /24, IPv6 /48, what
-// the ip column keeps when it truncates) by its masked prefix,
-// "203.0.113.0/24"; a narrower entry or a single address by its line in the
-// file and its length, "deny list line 4: /32".
+// Marker before enrich replaces it) lies in the deny list of
+// Options.IPFile: one IPv4 or IPv6 address or CIDR prefix per line, #
+// starts a comment. IPv4-mapped IPv6 addresses count as IPv4. BotDetail
+// names the most specific entry that contains the address without ever
+// showing a full address, since the ip column beside it is anonymized: a
+// network (up to IPv4 /24, IPv6 /48, what the ip column keeps when it
+// truncates) by its masked prefix, "203.0.113.0/24"; a narrower entry or a
+// single address by its line in the file and its length, "deny list line
+// 4: /32".
 //
 // # Rate rule (MarkRate)
 //

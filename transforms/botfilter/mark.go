@@ -46,20 +46,18 @@ func NewMarker(ctx context.Context, opts Options) (*Marker, error) {
 	return m, nil
 }
 
-// Apply marks e when a rule matches and returns the rule that did
-// (schemas.BotRuleUserAgent or schemas.BotRuleIP), or "" when none did. An
-// event that already has a BotRule is left alone and gives "".
-func (m *Marker) Apply(e *schemas.Event) string {
+// Apply sets e's BotRule (schemas.BotRuleUserAgent or schemas.BotRuleIP)
+// and BotDetail when a rule matches. An event that already has a BotRule is
+// left alone.
+func (m *Marker) Apply(e *schemas.Event) {
 	if e.BotRule != "" {
-		return ""
+		return
 	}
 	if d := m.ua.check(e.UserAgent); d != "" {
 		e.BotRule, e.BotDetail = schemas.BotRuleUserAgent, d
-		return e.BotRule
+		return
 	}
 	if d := m.ip.check(e.IP); d != "" {
 		e.BotRule, e.BotDetail = schemas.BotRuleIP, d
-		return e.BotRule
 	}
-	return ""
 }

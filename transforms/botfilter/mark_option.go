@@ -19,9 +19,9 @@ const DefaultUACacheSize = 10_000
 // maxRuleFileBytes bounds a rule file: a deny list of a million entries fits.
 const maxRuleFileBytes = 64 << 20
 
-// Options configures a Marker. Only paths travel with the job; each worker reads
-// the files when its DoFn is set up. Any path a Beam filesystem opens works
-// (local, gs:// when the pipeline imports the gcs filesystem).
+// Options configures a Marker. Only paths travel with the job; each worker
+// reads the files when its DoFn is set up. Any path a Beam filesystem opens
+// works (local, gs:// when the pipeline imports the gcs filesystem).
 type Options struct {
 	// UserAgentFile, if set, names a file of extra user-agent patterns: one
 	// RE2 pattern per line, matched case-insensitively against the user agent
