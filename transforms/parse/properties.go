@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	json "github.com/goccy/go-json"
 	"github.com/tidwall/gjson"
@@ -43,10 +44,13 @@ var maxProperties = func() int {
 // invalid JSON. A key sent twice keeps its last value, as a decoder would.
 // The object is walked with gjson rather than decoded into a map: most
 // events carry few unknown fields, and a map of raw values cost more than
-// the rest of parsing.
+// the rest of parsing. gjson walks a string; obj is viewed as one rather
+// than copied (as gjson.ParseBytes would), which is safe because nothing
+// writes to obj during the walk and nothing returned refers to it: the
+// fields' keys and values are copied into the object built below.
 func (p *Parser) properties(obj []byte) string {
 	var fields []field
-	gjson.ParseBytes(obj).ForEach(func(k, v gjson.Result) bool {
+	gjson.Parse(unsafe.String(unsafe.SliceData(obj), len(obj))).ForEach(func(k, v gjson.Result) bool {
 		if knownFields[strings.ToLower(k.Str)] {
 			return true
 		}
