@@ -384,6 +384,13 @@ func (s *step) outputs(dates []time.Time) []Output {
 		return Output{Table: table, Source: source, Write: ReplaceTable}
 	}
 	return []Output{
+		// First: the local engine stages each output while it reads the
+		// next, and this one is the longest to stage (a rewrite of the
+		// partitions it changes).
+		{
+			Table: "fact_sessions", Source: "resolved_sessions", Write: UpdateColumn,
+			Key: []string{"session_date", "session_id", "version"}, Set: "resolved_user_key",
+		},
 		partitions("state_device_days", "new_device_days"),
 		partitions("state_device_user_runs", "new_device_user_runs"),
 		partitions("state_page_days", "new_page_days"),
@@ -393,9 +400,5 @@ func (s *step) outputs(dates []time.Time) []Output {
 		whole("dim_devices", "new_dim_devices"),
 		whole("dim_users", "new_dim_users"),
 		whole("dim_pages", "new_dim_pages"),
-		{
-			Table: "fact_sessions", Source: "resolved_sessions", Write: UpdateColumn,
-			Key: []string{"session_date", "session_id", "version"}, Set: "resolved_user_key",
-		},
 	}
 }

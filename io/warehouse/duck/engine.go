@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/internal/parquetrows"
@@ -178,32 +179,52 @@ func (e *Engine) Dates(_ context.Context, table string) ([]time.Time, error) {
 // date afterwards, and one without rows is removed. A ReplaceTable output
 // replaces its table, and an UpdateColumn output rewrites the partitions in
 // which it changes some row; nothing else is touched.
+//
+// The outputs are read from the engine's connection one at a time, and
+// each is staged on a goroutine of its own while the next is read: staging
+// is Go (Parquet, and for an UpdateColumn output the rewrite of its
+// partitions), reading mostly DuckDB's, and the step otherwise leaves a
+// core idle. On the 1M-record bench data the fact_sessions rewrite (about
+// 1 s, the first output: see dimensions) now overlaps the other nine
+// outputs (about 1 s), and Apply takes 1.6-1.7 s instead of 1.9 s.
 func (e *Engine) Apply(ctx context.Context, outputs []dimensions.Output) ([]dimensions.Updated, error) {
-	var updated []dimensions.Updated
 	scope := warehouse.Scope{}
-	for _, o := range outputs {
+	updated := make([][]dimensions.Updated, len(outputs))
+	var staging errgroup.Group
+	for i, o := range outputs {
+		var stage func() ([]dimensions.Updated, error)
 		var err error
 		switch o.Write {
 		case dimensions.ReplaceTable:
-			err = e.replace(ctx, o)
+			stage, err = e.replace(ctx, o)
 		case dimensions.ReplacePartitions:
 			scope[o.Table] = append(scope[o.Table], o.Dates...)
-			err = e.replace(ctx, o)
+			stage, err = e.replace(ctx, o)
 		case dimensions.UpdateColumn:
-			var u []dimensions.Updated
-			u, err = e.update(ctx, o)
-			updated = append(updated, u...)
+			stage, err = e.update(ctx, o)
 		default:
 			err = fmt.Errorf("unknown write %d", o.Write)
 		}
 		if err != nil {
+			_ = staging.Wait() // the read's error is the one to report
 			return nil, fmt.Errorf("write %s: %w", o.Table, err)
 		}
+		staging.Go(func() error {
+			u, err := stage()
+			if err != nil {
+				return fmt.Errorf("write %s: %w", o.Table, err)
+			}
+			updated[i] = u
+			return nil
+		})
+	}
+	if err := staging.Wait(); err != nil {
+		return nil, err
 	}
 	if _, err := warehouse.CommitScope(e.db.dir, e.runID, scope); err != nil {
 		return nil, err
 	}
-	return updated, nil
+	return slices.Concat(updated...), nil
 }
 
 // rowsOf returns the source's rows as table's Go rows.
@@ -221,24 +242,27 @@ func (e *Engine) rowsOf(ctx context.Context, table, source string) (rowSet, erro
 	return set, set.scan(rows)
 }
 
-func (e *Engine) replace(ctx context.Context, o dimensions.Output) error {
+// replace reads a ReplaceTable or ReplacePartitions output's rows and
+// returns the function that stages them.
+func (e *Engine) replace(ctx context.Context, o dimensions.Output) (func() ([]dimensions.Updated, error), error) {
 	set, err := e.rowsOf(ctx, o.Table, o.Source)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return set.stage(e.db.dir, e.runID, o.Table)
+	return func() ([]dimensions.Updated, error) { return nil, set.stage(e.db.dir, e.runID, o.Table) }, nil
 }
 
-// update applies an UpdateColumn output: it stages the partitions the
-// source changes with the column set in the rows whose key matches a
-// source row's, copying every other value as stored (warehouse.StageEdited).
-func (e *Engine) update(ctx context.Context, o dimensions.Output) ([]dimensions.Updated, error) {
+// update reads an UpdateColumn output's changes and returns the function
+// that applies them: it stages the partitions the source changes with the
+// column set in the rows whose key matches a source row's, copying every
+// other value as stored (warehouse.StageEdited).
+func (e *Engine) update(ctx context.Context, o dimensions.Output) (func() ([]dimensions.Updated, error), error) {
 	changes, err := run(ctx, e.conn, fmt.Sprintf("SELECT %s, %s FROM %s", joinIdents(o.Key), quoteIdent(o.Set), quoteIdent(o.Source)), nil)
 	if err != nil {
 		return nil, err
 	}
 	if len(changes.Rows) == 0 {
-		return nil, nil
+		return func() ([]dimensions.Updated, error) { return nil, nil }, nil
 	}
 	cols, err := newUpdateColumns(o)
 	if err != nil {
@@ -256,9 +280,15 @@ func (e *Engine) update(ctx context.Context, o dimensions.Output) ([]dimensions.
 			dates = append(dates, d)
 		}
 	}
+	return func() ([]dimensions.Updated, error) { return stageUpdate(e.db.dir, e.runID, o, cols, values, dates) }, nil
+}
+
+// stageUpdate stages the partitions of dates of o's table with the column
+// cols.set set to values[key] in the rows whose key is in values.
+func stageUpdate(dir, runID string, o dimensions.Output, cols updateColumns, values map[string]parquet.Value, dates []time.Time) ([]dimensions.Updated, error) {
 	key := make([]any, len(o.Key))
 	var buf []byte
-	edited, err := warehouse.StageEdited(e.db.dir, e.runID, o.Table, dates, func(date time.Time, row parquet.Row) (warehouse.Edit, error) {
+	edited, err := warehouse.StageEdited(dir, runID, o.Table, dates, func(date time.Time, row parquet.Row) (warehouse.Edit, error) {
 		key[0] = date
 		for i, c := range cols.key {
 			key[i+1] = goValue(row, c)

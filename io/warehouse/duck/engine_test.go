@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,6 +176,40 @@ func TestApplyUpdatesColumn(t *testing.T) {
 	want[0].ResolvedUserKey, want[1].ResolvedUserKey = "u1", ""
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sessions (-want +got):\n%s", diff)
+	}
+}
+
+// Apply stages an output while it reads the next: when a later read
+// fails, it reports that output and commits nothing, also not what an
+// earlier output staged meanwhile.
+func TestApplyFailedReadCommitsNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "warehouse")
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	before := []schemas.Session{{SessionID: "s1", SessionDate: day, DeviceID: "d1", SessionStart: day, SessionEnd: day, Version: 1}}
+	if err := warehouse.Stage(dir, "facts", "fact_sessions", before); err != nil {
+		t.Fatal(err)
+	}
+	e := commitAndOpen(t, dir, "facts")
+	columns := []dimensions.Column{{Name: "session_date", Type: "DATE"}, {Name: "session_id", Type: "STRING"},
+		{Name: "version", Type: "INT64"}, {Name: "resolved_user_key", Type: "STRING"}}
+	if err := e.Load(ctx, "changes", columns, [][]any{{day, "s1", int64(1), "u1"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.Apply(ctx, []dimensions.Output{
+		{Table: "fact_sessions", Source: "changes", Write: dimensions.UpdateColumn,
+			Key: []string{"session_date", "session_id", "version"}, Set: "resolved_user_key"},
+		{Table: "dim_pages", Source: "no_such_model", Write: dimensions.ReplaceTable},
+	})
+	if err == nil || !strings.Contains(err.Error(), "write dim_pages") {
+		t.Fatalf("Apply: %v, want the failed read of dim_pages", err)
+	}
+	got, err := warehouse.ReadRows[schemas.Session](dir, "fact_sessions", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ResolvedUserKey != "" {
+		t.Errorf("fact_sessions after a failed Apply: %+v, want s1 still unresolved", got)
 	}
 }
 
