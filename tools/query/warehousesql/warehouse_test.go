@@ -144,7 +144,7 @@ var notPortable = map[string]*regexp.Regexp{
 	"$ parameters (DuckDB only)":                                                 regexp.MustCompile(`\$[a-z0-9]`),
 	"ILIKE (DuckDB only)":                                                        regexp.MustCompile(`(?i)\bILIKE\b`),
 	"r'' raw strings (BigQuery only)":                                            regexp.MustCompile(`\br'`),
-	"IGNORE NULLS (not on BigQuery's LAG/LEAD)":                                  regexp.MustCompile(`(?i)\bIGNORE\s+NULLS\b`),
+	"IGNORE NULLS on LAG/LEAD (BigQuery has none)":                               regexp.MustCompile(`(?i)\b(LAG|LEAD)\s*\((?:[^()]|\([^()]*\))*\bIGNORE\s+NULLS\b`),
 	"GREATEST/LEAST (NULL arguments differ)":                                     regexp.MustCompile(`(?i)\b(GREATEST|LEAST)\s*\(`),
 	"LOGICAL_OR/AND, BOOL_OR/AND (one engine each)":                              regexp.MustCompile(`(?i)\b(LOGICAL|BOOL)_(OR|AND)\s*\(`),
 	"DuckDB spellings (regexp_matches, epoch_us, ...)":                           regexp.MustCompile(`(?i)\b(regexp_matches|epoch_us|epoch_ms|make_timestamp|list_contains|arg_min|arg_max)\s*\(`),
