@@ -130,7 +130,7 @@ fuzz:
 
 # bench: micro-benchmarks (parse+enrich per event, cold and warm user-agent
 # caches; a distinct user agent through uapfilter and uap-go, and through the
-# bot rule; sessionization; the Parquet writer), then the batch pipeline end
+# bot rule; sessionization; dedup; the Parquet writer), then the batch pipeline end
 # to end on $(BENCH_EVENTS) generated events (events/s and peak memory in the
 # summary), then DuckDB's core-work reference on the same files
 # (tools/benchref), and both wall times, CPU times and peak memories side by
@@ -138,7 +138,7 @@ fuzz:
 bench: build bench-streaming
 	$(GO) test -run='^$$' -bench=. -benchmem ./pipelines/ ./transforms/enrich/ ./transforms/enrich/internal/uapfilter/ \
 		./transforms/botfilter/ ./transforms/sessionize/ ./io/pubsubsource/ ./io/bqwarehouse/storagewrite/ \
-		./io/internal/parquetrows/
+		./io/internal/parquetrows/ ./internal/dedup/
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	@if [ ! -f $(BENCH_DATA)/.done-$(BENCH_EVENTS) ]; then rm -rf $(BENCH_DATA) && \
 		$(BIN)/generate --seed 7 --events $(BENCH_EVENTS) --days 3 --files_per_day 8 --out $(BENCH_DATA) && \

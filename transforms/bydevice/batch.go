@@ -217,7 +217,14 @@ func (fn *applyFn) ProcessElement(ctx context.Context, _ int, batches func(*[]by
 			sorted = append(sorted, &b.Events[i])
 		}
 	}
-	slices.SortStableFunc(sorted, func(a, b *schemas.Event) int { return cmp.Compare(a.DeviceID, b.DeviceID) })
+	// Each device's events in dedup.Earliest's order, so that its sort
+	// finds them sorted and moves no event.
+	slices.SortFunc(sorted, func(a, b *schemas.Event) int {
+		if c := cmp.Compare(a.DeviceID, b.DeviceID); c != 0 {
+			return c
+		}
+		return dedup.Compare(a, b)
+	})
 	events := make([]schemas.Event, len(sorted))
 	for i, e := range sorted {
 		events[i] = *e
