@@ -54,8 +54,8 @@ const chunksPerWorker = 8
 // chunks of chunk elements (at least 1). Close stops them.
 func New[In, Out any](workers, chunk int, work func(In) Out) *Pool[In, Out] {
 	workers, chunk = max(workers, 1), max(chunk, 1)
-	p := &Pool[In, Out]{work: work, chunk: chunk, limit: chunksPerWorker * workers,
-		jobs: make(chan *batch[In, Out], chunksPerWorker*workers)}
+	limit := chunksPerWorker * workers
+	p := &Pool[In, Out]{work: work, chunk: chunk, limit: limit, jobs: make(chan *batch[In, Out], limit)}
 	p.workers.Add(workers)
 	for range workers {
 		go func() {

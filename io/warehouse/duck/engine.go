@@ -190,23 +190,26 @@ func (e *Engine) Dates(_ context.Context, table string) ([]time.Time, error) {
 func (e *Engine) Apply(ctx context.Context, outputs []dimensions.Output) ([]dimensions.Updated, error) {
 	scope := warehouse.Scope{}
 	updated := make([][]dimensions.Updated, len(outputs))
-	var staging errgroup.Group
+	// A failed staging cancels the reads still to come.
+	staging, readCtx := errgroup.WithContext(ctx)
 	for i, o := range outputs {
 		var stage func() ([]dimensions.Updated, error)
 		var err error
 		switch o.Write {
 		case dimensions.ReplaceTable:
-			stage, err = e.replace(ctx, o)
+			stage, err = e.replace(readCtx, o)
 		case dimensions.ReplacePartitions:
 			scope[o.Table] = append(scope[o.Table], o.Dates...)
-			stage, err = e.replace(ctx, o)
+			stage, err = e.replace(readCtx, o)
 		case dimensions.UpdateColumn:
-			stage, err = e.update(ctx, o)
+			stage, err = e.update(readCtx, o)
 		default:
 			err = fmt.Errorf("unknown write %d", o.Write)
 		}
 		if err != nil {
-			_ = staging.Wait() // the read's error is the one to report
+			if stageErr := staging.Wait(); stageErr != nil {
+				return nil, stageErr // it came first, and may have canceled this read
+			}
 			return nil, fmt.Errorf("write %s: %w", o.Table, err)
 		}
 		staging.Go(func() error {
