@@ -59,7 +59,7 @@ func NewWriter(w io.Writer, table string) (*Writer, error) {
 		return nil, err
 	}
 	pw := c.newWriter(w, c,
-		parquet.Compression(&parquet.Snappy),
+		parquet.Compression(&fastSnappy{}),
 		parquet.MaxRowsPerRowGroup(maxRowsPerRowGroup),
 		parquet.PageBufferSize(pageBufferSize),
 		// Each page's min and max stay in the file's column index, and each

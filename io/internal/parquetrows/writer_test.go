@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -104,7 +103,7 @@ func TestWriterReportsErrorsAndStops(t *testing.T) {
 // as values of the row type, which go through parquet-go's typed writer,
 // and as values of a look-alike type, which go the way every row of
 // another form goes (Deconstruct into a parquet.Row, then WriteRows).
-// Snappy and the file's footer included.
+// Snappy and the file's footer included; file-B/row is the file's size.
 func BenchmarkWriter(b *testing.B) {
 	rows := benchEvents(10_000)
 	type lookAlike schemas.Event
@@ -118,8 +117,10 @@ func BenchmarkWriter(b *testing.B) {
 	for _, form := range forms {
 		b.Run(form.name, func(b *testing.B) {
 			b.ReportAllocs()
+			var file countingWriter
 			for b.Loop() {
-				w, err := NewWriter(io.Discard, "fact_events")
+				file = 0
+				w, err := NewWriter(&file, "fact_events")
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -133,8 +134,17 @@ func BenchmarkWriter(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*len(rows))/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(file)/float64(len(rows)), "file-B/row")
 		})
 	}
+}
+
+// countingWriter counts the bytes written to it and keeps none.
+type countingWriter int64
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
 }
 
 // benchEvents returns n fact_events rows with the fields the pipeline
