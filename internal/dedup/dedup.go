@@ -37,10 +37,14 @@ func Earliest(events []schemas.Event) (kept, duplicates []schemas.Event) {
 
 // Compare is the order Earliest sorts a device's events in: by event_id,
 // then the copies of an event by when they were received, then by where
-// they were read.
+// they were read. Most pairs differ in event_id, so the rest is compared
+// only for copies (cmp.Or would compare every field, the source's path
+// too, for every pair).
 func Compare(a, b *schemas.Event) int {
+	if c := cmp.Compare(a.EventID, b.EventID); c != 0 {
+		return c
+	}
 	return cmp.Or(
-		cmp.Compare(a.EventID, b.EventID),
 		a.ReceivedAt.Compare(b.ReceivedAt),
 		cmp.Compare(a.Source, b.Source),
 		cmp.Compare(a.SourceLine, b.SourceLine),
