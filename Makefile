@@ -138,7 +138,7 @@ fuzz:
 bench: build bench-streaming
 	$(GO) test -run='^$$' -bench=. -benchmem ./pipelines/ ./transforms/enrich/ ./transforms/enrich/internal/uapfilter/ \
 		./transforms/botfilter/ ./transforms/sessionize/ ./io/pubsubsource/ ./io/bqwarehouse/storagewrite/ \
-		./io/internal/parquetrows/ ./internal/dedup/
+		./io/internal/parquetrows/ ./internal/dedup/ ./schemas/
 	@scripts/dev-hash-key.sh $(HASH_KEY_FILE)
 	@if [ ! -f $(BENCH_DATA)/.done-$(BENCH_EVENTS) ]; then rm -rf $(BENCH_DATA) && \
 		$(BIN)/generate --seed 7 --events $(BENCH_EVENTS) --days 3 --files_per_day 8 --out $(BENCH_DATA) && \

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/example/clickstream/internal/sampleevents"
 	"github.com/example/clickstream/schemas"
 )
 
@@ -105,7 +105,7 @@ func TestWriterReportsErrorsAndStops(t *testing.T) {
 // another form goes (Deconstruct into a parquet.Row, then WriteRows).
 // Snappy and the file's footer included; file-B/row is the file's size.
 func BenchmarkWriter(b *testing.B) {
-	rows := benchEvents(10_000)
+	rows := sampleevents.Events(10_000)
 	type lookAlike schemas.Event
 	forms := []struct {
 		name  string
@@ -145,44 +145,4 @@ type countingWriter int64
 func (c *countingWriter) Write(p []byte) (int, error) {
 	*c += countingWriter(len(p))
 	return len(p), nil
-}
-
-// benchEvents returns n fact_events rows with the fields the pipeline
-// sets, drawn from a fixed seed.
-func benchEvents(n int) []schemas.Event {
-	random := rand.New(rand.NewPCG(7, 7))
-	pick := func(values ...string) string { return values[random.IntN(len(values))] }
-	maybe := func(p float64, s string) string {
-		if random.Float64() < p {
-			return s
-		}
-		return ""
-	}
-	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	rows := make([]schemas.Event, n)
-	for i := range rows {
-		at := day.Add(time.Duration(random.Int64N(int64(24 * time.Hour))))
-		device := fmt.Sprintf("d-%08x", random.Uint32())
-		path := pick("/", "/search", "/cart", "/checkout", fmt.Sprintf("/p/%d", random.IntN(5000)))
-		e := schemas.Event{
-			EventID: fmt.Sprintf("e-%016x", random.Uint64()), EventType: pick("page_view", "product_view", "add_to_cart", "search", "purchase"),
-			EventDate: day, EventTime: at, TimeSource: "created_at", CreatedAt: at, SentAt: at, ReceivedAt: at.Add(time.Second),
-			DeviceID: device, UserKey: maybe(0.3, fmt.Sprintf("%032x", random.Uint64())), SessionID: device + "-1",
-			Platform: pick("web", "ios", "android"), PageURL: "https://shop.example.com" + path, PageHost: "shop.example.com",
-			PagePath: path, PageKey: path, UTMSource: maybe(0.2, pick("google", "newsletter")), UTMMedium: maybe(0.2, "cpc"),
-			Referrer: maybe(0.4, "https://www.google.com/"), ReferrerHost: maybe(0.4, "www.google.com"),
-			TrafficSource: pick("google", "(direct)"), TrafficMedium: pick("organic", "(none)"), TrafficCampaign: "(not set)",
-			DefaultChannelGroup: pick("Organic Search", "Direct"),
-			UserAgent:           "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-			DeviceType:          pick("mobile", "desktop"), Browser: "Mobile Safari", BrowserVersion: "17", OS: "iOS", OSVersion: "17",
-			IP: "203.0.113.0", ProductID: maybe(0.5, fmt.Sprintf("sku-%d", random.IntN(5000))), Properties: maybe(0.5, `{"screen":"390x844"}`),
-			Source: "gs://bucket/raw/2026-11-01/part-0001.jsonl.gz", SourceLine: int64(i + 1),
-		}
-		if random.IntN(10) == 0 {
-			price, quantity := 19.99, int64(1)
-			e.Items = []schemas.Item{{ItemID: e.ProductID, ItemName: "item", Price: &price, Quantity: &quantity, Currency: "EUR"}}
-		}
-		rows[i] = e
-	}
-	return rows
 }
