@@ -97,10 +97,7 @@ func TestApplyEmptiesPartition(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := warehouse.ReadRows[schemas.PageDay](dir, "state_page_days", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := readRows[schemas.PageDay](t, dir, "state_page_days")
 	var keys []string
 	for _, p := range got {
 		keys = append(keys, p.EventDate.Format("0102")+" "+p.PageKey)
@@ -111,10 +108,7 @@ func TestApplyEmptiesPartition(t *testing.T) {
 	if dates, _ := warehouse.Dates(dir, "state_page_days"); !slices.Equal(dates, []time.Time{day2, day3}) {
 		t.Errorf("state_page_days partitions %v, want day 1 removed", dates)
 	}
-	dim, err := warehouse.ReadRows[schemas.Page](dir, "dim_pages", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dim := readRows[schemas.Page](t, dir, "dim_pages")
 	if len(dim) != 1 || dim[0].PageKey != "new" {
 		t.Errorf("dim_pages %+v, want replaced by the new row", dim)
 	}
@@ -168,10 +162,7 @@ func TestApplyUpdatesColumn(t *testing.T) {
 	if now, err := filepath.Glob(filepath.Join(dir, "fact_sessions", "*2026-11-02", "*")); err != nil || !slices.Equal(now, day2Files) {
 		t.Errorf("day 2 files %v (%v), want %v untouched", now, err, day2Files)
 	}
-	got, err := warehouse.ReadRows[schemas.Session](dir, "fact_sessions", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := readRows[schemas.Session](t, dir, "fact_sessions")
 	want := slices.Clone(before)
 	want[0].ResolvedUserKey, want[1].ResolvedUserKey = "u1", ""
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -204,13 +195,20 @@ func TestApplyFailedReadCommitsNothing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "write dim_pages") {
 		t.Fatalf("Apply: %v, want the failed read of dim_pages", err)
 	}
-	got, err := warehouse.ReadRows[schemas.Session](dir, "fact_sessions", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := readRows[schemas.Session](t, dir, "fact_sessions")
 	if len(got) != 1 || got[0].ResolvedUserKey != "" {
 		t.Errorf("fact_sessions after a failed Apply: %+v, want s1 still unresolved", got)
 	}
+}
+
+// readRows returns the committed rows of table in the warehouse at dir.
+func readRows[T any](t *testing.T, dir, table string) []T {
+	t.Helper()
+	rows, err := warehouse.ReadRows[T](dir, table, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
 
 // commitAndOpen commits what runID staged in the warehouse at dir and
