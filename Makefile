@@ -22,6 +22,9 @@ STREAM_RATE   ?= 2000
 STREAM_LATE   ?= 0.01
 EMULATOR_PORT ?= 8085
 STREAM_WAREHOUSE ?= warehouse-streaming
+# STREAM_FLAGS: more flags for the streaming pipeline of run-streaming and
+# bench-streaming, e.g. STREAM_FLAGS=--allowed_lateness=30m.
+STREAM_FLAGS  ?=
 
 .PHONY: run run-streaming test fuzz sqlcheck bench bench-streaming fmt lint tools build generate funnel report clean
 
@@ -91,7 +94,7 @@ run-streaming: build
 		--max_messages=$$n --output=$(STREAM_WAREHOUSE) --hash_key=file:$(HASH_KEY_FILE) \
 		--bot_ip_file=$(STREAM_SAMPLE)/bot_ip_denylist.txt \
 		--abandonment_topic=$$run-abandonment --anomaly_topic=$$run-anomalies \
-		--geo_db=$$(scripts/fetch-geo-db.sh $(GEO_CACHE) | tail -n 1) 2> >(grep -v 'level=INFO' >&2) & pipeline=$$!; \
+		--geo_db=$$(scripts/fetch-geo-db.sh $(GEO_CACHE) | tail -n 1) $(STREAM_FLAGS) 2> >(grep -v 'level=INFO' >&2) & pipeline=$$!; \
 	if ! wait $$pub; then echo "run-streaming: publishing failed, stopping the pipeline" >&2; exit 1; fi; \
 	wait $$pipeline; kill $$view 2>/dev/null || true; \
 	$(BIN)/publish --project demo --topic $$run-abandonment --subscription $$run-abandonment-email --drain trigger_id --clock $$clock; \
