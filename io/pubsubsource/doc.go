@@ -9,9 +9,10 @@
 // Read is Impulse followed by a splittable DoFn modeled on Beam's natsio.
 // Its restriction counts messages: [0, MaxMessages) when MaxMessages is
 // set, else a growable range. Each call of the DoFn pulls batches
-// (SubscriptionAdminClient.Pull, BatchSize messages at most) for about a
-// second, then checkpoints so that its output and watermark move on; after
-// an empty pull it resumes a second later. Every message becomes one record;
+// (SubscriptionAdminClient.Pull, BatchSize messages at most) until a pull
+// comes back short or, through a backlog, for about five seconds, then
+// checkpoints so that its output and watermark move on; after an empty
+// pull it resumes a second later. Every message becomes one record;
 // a body longer than MaxRecordBytes is cut and marked too_large. The
 // element timestamp is the TimestampAttribute's value (RFC 3339 or Unix
 // milliseconds) when set; a message whose attribute is missing or
