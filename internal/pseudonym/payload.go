@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // UserKeyPrefix marks a user id replaced in a dead-letter payload.
@@ -135,11 +137,17 @@ func touched(s string) bool {
 	return isUserIDKey(s) || isIPKey(s) || mayHoldIP(s)
 }
 
-// rewriteTokens is rewriteJSON's general case, for valid JSON.
+// rewriteTokens is rewriteJSON's general case, for valid JSON. It reads
+// tokens with goccy/go-json's Decoder, which gives the same tokens as
+// encoding/json's (a fuzz campaign of 172k valid inputs compared the two
+// rewrites) in half the time: encoding/json builds an error value after
+// every scalar. With str's shortcut and run-by-run IP scrubbing,
+// BenchmarkPayload/event went 67-79 -> 30-31 µs (December 7).
 func (p *Pseudonymizer) rewriteTokens(raw []byte) (out string, ok bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec := gojson.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	w := &jsonWriter{}
+	w.b.Grow(len(raw))
 	// Per open container: is it an object, and was its last token a key?
 	type frame struct{ object, afterKey bool }
 	var stack []frame
@@ -294,7 +302,16 @@ func (w *jsonWriter) value(v any) {
 	}
 }
 
+// str writes s as a JSON string the way encoding/json's Encoder does
+// without HTML escapes: printable ASCII with neither '"' nor '\\', most
+// strings, needs no escape and is written as it is.
 func (w *jsonWriter) str(s string) {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r > '~' || r == '"' || r == '\\' }) {
+		w.b.WriteByte('"')
+		w.b.WriteString(s)
+		w.b.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(&w.b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)           // a string always encodes
@@ -320,6 +337,9 @@ var (
 // but as the key of a "user_id": <value> pair.
 func (p *Pseudonymizer) scrubText(s string) (out string, ok bool) {
 	s = unescapeWordChars(s)
+	if !isUserIDKey(s) { // no mention, which the patterns below need
+		return p.scrubIPs(s), true
+	}
 	pairs := userIDPair.FindAllStringSubmatchIndex(s, -1)
 	for _, m := range userIDMention.FindAllStringIndex(s, -1) {
 		if !inPair(m, pairs) {
@@ -414,20 +434,71 @@ func mayHoldIP(s string) bool {
 }
 
 // scrubIPs replaces every IPv4 and IPv6 literal in s as IP does.
-// The patterns run only on text with the colons or dots a match needs.
+//
+// A literal is made of hex digits, dots and colons only, so each pattern
+// runs on the runs of those characters that have the colons or dots a
+// match needs, one at a time, rather than on the whole text: Go's regexp
+// tries a pattern without a literal prefix at every byte. Each run is
+// matched with one byte of context on either side, which no match can
+// take but which ipv4Pattern's \b reads, so the matches are those of the
+// whole text. With scrubText's check for a mention of user_id first,
+// BenchmarkPayload/access_log went 51-57 -> 11-12 µs (December 7).
 func (p *Pseudonymizer) scrubIPs(s string) string {
-	if strings.Count(s, ":") >= ipv6Colons {
-		s = ipv6Candidate.ReplaceAllStringFunc(s, func(m string) string {
+	s = replaceInRuns(s, ':', ipv6Colons, func(window string) string {
+		return ipv6Candidate.ReplaceAllStringFunc(window, func(m string) string {
 			if _, ok := canonicalIP(m); ok {
 				return p.IP(m)
 			}
 			return m
 		})
+	})
+	return replaceInRuns(s, '.', ipv4Dots, func(window string) string {
+		return ipv4Pattern.ReplaceAllStringFunc(window, p.IP)
+	})
+}
+
+// replaceInRuns returns s with replace applied to each run of address
+// characters (isAddressChar) that has at least n of sep. replace sees the
+// run's window, the run and the byte before and after it where s has them,
+// and must leave those two bytes as they are.
+func replaceInRuns(s string, sep byte, n int, replace func(window string) string) string {
+	if strings.Count(s, string(sep)) < n {
+		return s
 	}
-	if strings.Count(s, ".") >= ipv4Dots {
-		s = ipv4Pattern.ReplaceAllStringFunc(s, p.IP)
+	var b strings.Builder
+	last := 0 // s[:last] is in b
+	for i := 0; i < len(s); {
+		if !isAddressChar(s[i]) {
+			i++
+			continue
+		}
+		start, seps := i, 0
+		for ; i < len(s) && isAddressChar(s[i]); i++ {
+			if s[i] == sep {
+				seps++
+			}
+		}
+		if seps < n {
+			continue
+		}
+		lo, hi := max(start-1, 0), min(i+1, len(s))
+		r := replace(s[lo:hi])
+		b.WriteString(s[last:start])
+		b.WriteString(r[start-lo : len(r)-(hi-i)]) // the run, without its context
+		last = i
 	}
-	return s
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// isAddressChar reports whether c may be part of an IP literal: a hex
+// digit, '.' or ':' (ipv6Candidate's (?i) folds no other character into
+// them).
+func isAddressChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':'
 }
 
 // withheld stands for a payload that cannot be scrubbed reliably: its keyed

@@ -464,18 +464,72 @@ func FuzzPlainKeptAsIs(f *testing.F) {
 	})
 }
 
-// BenchmarkPayload measures a dead-letter payload: an event of the
+// BenchmarkPayload measures two dead-letter payloads: an event of the
 // generator's shape (times, URL, user agent, IP) rejected for a missing
-// field.
+// field, and an access-log line (not JSON) sent to the pipeline by mistake.
 func BenchmarkPayload(b *testing.B) {
-	raw := []byte(`{"event_id":"f6e30b9d-3c8d-4b49-bb2b-7a7cf50e3d8b","event_type":"page_view","user_id":"u-123",` +
-		`"session_id":"s-55ad87c5","platform":"web","created_at":"2026-11-01T00:00:02.431Z","sent_at":"2026-11-01T00:00:02.455Z",` +
-		`"received_at":"2026-11-01T00:00:03.548Z","page_url":"https://shop.example.com/p/sku-95853?utm_source=facebook&utm_medium=paid_social",` +
-		`"user_agent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36",` +
-		`"ip":"91.114.62.8","screen":"1920x1080"}`)
-	p := mustNew(b, IPTruncate)
-	b.ReportAllocs()
-	for b.Loop() {
-		p.Payload(raw, 0)
+	for _, c := range []struct{ name, raw string }{
+		{"event", `{"event_id":"f6e30b9d-3c8d-4b49-bb2b-7a7cf50e3d8b","event_type":"page_view","user_id":"u-123",` +
+			`"session_id":"s-55ad87c5","platform":"web","created_at":"2026-11-01T00:00:02.431Z","sent_at":"2026-11-01T00:00:02.455Z",` +
+			`"received_at":"2026-11-01T00:00:03.548Z","page_url":"https://shop.example.com/p/sku-95853?utm_source=facebook&utm_medium=paid_social",` +
+			`"user_agent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36",` +
+			`"ip":"91.114.62.8","screen":"1920x1080"}`},
+		{"access_log", `203.0.113.9 - - [04/Dec/2026:10:15:30 +0000] "GET /p/sku-95853?utm_source=facebook&utm_medium=paid_social HTTP/1.1" ` +
+			`200 5123 "https://www.google.com/" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/141.0.0.0 Safari/537.36"`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p := mustNew(b, IPTruncate)
+			raw := []byte(c.raw)
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Payload(raw, 16384)
+			}
+		})
 	}
+}
+
+// FuzzScrubIPsByRuns: scrubbing run by run changes what the patterns,
+// run on the whole text, replace there, and nothing else.
+func FuzzScrubIPsByRuns(f *testing.F) {
+	for _, seed := range []string{
+		`203.0.113.9 - alice [04/Dec/2026:10:15:30 +0000] "GET / HTTP/1.1"`, `1.2.3.4x5.6.7.8`, `a1.2.3.4`,
+		`_1.2.3.4`, `1.2.3.4_`, `1.2.3.4.5`, `1.2.3.4 5.6.7.8`, `::ffff:1.2.3.4`, `x ::1 fe80::1%eth0`,
+		`10:15:30`, `2001:db8::1:1.2.3.4`, "é1.2.3.4é", "\xff1.2.3.4\xff", `"ip":"2001:db8::7"`,
+	} {
+		f.Add(seed)
+	}
+	p := mustNew(f, IPTruncate)
+	f.Fuzz(func(t *testing.T, s string) {
+		want := ipv6Candidate.ReplaceAllStringFunc(s, func(m string) string {
+			if _, ok := canonicalIP(m); ok {
+				return p.IP(m)
+			}
+			return m
+		})
+		want = ipv4Pattern.ReplaceAllStringFunc(want, p.IP)
+		if got := p.scrubIPs(s); got != want {
+			t.Errorf("scrubIPs(%q) = %q, the whole text's matches give %q", s, got, want)
+		}
+	})
+}
+
+// FuzzJSONString: jsonWriter.str writes what encoding/json's Encoder
+// writes without HTML escapes, with or without its shortcut.
+func FuzzJSONString(f *testing.F) {
+	for _, seed := range []string{"", "plain", `a"b`, `a\b`, "<>&", "\x00\x1f\x7f", "é", "\u2028", "\xff"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want strings.Builder
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		w := &jsonWriter{}
+		w.str(s)
+		if got := w.b.String(); got != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("str(%q) = %s, want %s", s, got, want.String())
+		}
+	})
 }
