@@ -43,8 +43,9 @@ const (
 	// bundle at once), and there longer bundles pay Prism's fixed cost per
 	// bundle less often: make bench-streaming (a day's backlog, December
 	// 6) 297-361 records/s with 5 s against 209-223 with 1 s, and 299 with
-	// 15 s; on a slower machine (December 7) 106-115 against 129-134, so
-	// the gain depends on the machine (see the README's Performance).
+	// 15 s; on slower machines (December 7, four alternating pairs)
+	// 106-122 against 129-162, so the gain depends on the machine (see the
+	// README's Performance).
 	bundleDuration = 5 * time.Second
 )
 
