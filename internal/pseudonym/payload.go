@@ -134,7 +134,7 @@ func plain(raw []byte) bool {
 // touched reports whether rewriting might change s, an ASCII string: it is
 // a user id or ip key, or it may hold an IP literal.
 func touched(s string) bool {
-	return isUserIDKey(s) || isIPKey(s) || mayHoldIP(s)
+	return mentionsUserID(s) || isIPKey(s) || mayHoldIP(s)
 }
 
 // rewriteTokens is rewriteJSON's general case, for valid JSON. It reads
@@ -155,7 +155,7 @@ func (p *Pseudonymizer) rewriteTokens(raw []byte) (out string, ok bool) {
 	for {
 		top := len(stack) - 1
 		inObject := top >= 0 && stack[top].object
-		if inObject && stack[top].afterKey && (isUserIDKey(key) || isIPKey(key)) {
+		if inObject && stack[top].afterKey && (mentionsUserID(key) || isIPKey(key)) {
 			var v json.RawMessage
 			if err := dec.Decode(&v); err != nil {
 				return "", false
@@ -199,12 +199,13 @@ func (p *Pseudonymizer) rewriteTokens(raw []byte) (out string, ok bool) {
 	return w.b.String(), true
 }
 
-// isUserIDKey reports whether a key names a user id: it contains "user_id"
-// in any case ("user_id", "USER_ID", "prev_user_id"). Folding through upper
-// case catches the spellings a case-insensitive JSON decoder also takes for
-// user_id (e.g. "uſer_id", with a long s); an ASCII key, the usual one,
-// is compared without building folded copies.
-func isUserIDKey(k string) bool {
+// mentionsUserID reports whether s contains "user_id" in any case, as a
+// key that names a user id does ("user_id", "USER_ID", "prev_user_id").
+// Folding through upper case catches the spellings a case-insensitive JSON
+// decoder also takes for user_id (e.g. "uſer_id", with a long s), and every
+// match of the (?i)user_id patterns; ASCII text, the usual one, is compared
+// without building folded copies.
+func mentionsUserID(k string) bool {
 	const userID = "user_id"
 	if !isASCII(k) {
 		return strings.Contains(strings.ToLower(strings.ToUpper(k)), userID)
@@ -240,7 +241,7 @@ func (p *Pseudonymizer) identifier(key string, v json.RawMessage) any {
 	if err := json.Unmarshal(v, &s); err != nil {
 		s = string(v)
 	}
-	if isUserIDKey(key) {
+	if mentionsUserID(key) {
 		return UserKeyPrefix + p.UserKey(s)
 	}
 	return p.IP(s)
@@ -337,7 +338,7 @@ var (
 // but as the key of a "user_id": <value> pair.
 func (p *Pseudonymizer) scrubText(s string) (out string, ok bool) {
 	s = unescapeWordChars(s)
-	if !isUserIDKey(s) { // no mention, which the patterns below need
+	if !mentionsUserID(s) { // nothing for the patterns below to find
 		return p.scrubIPs(s), true
 	}
 	pairs := userIDPair.FindAllStringSubmatchIndex(s, -1)
