@@ -20,7 +20,10 @@ func init() {
 // Latency counts, under name, how long after its message's publish time each
 // delivery of PCollection<schemas.Delivery> was seen (processing time), as
 // a histogram: the Tally key is the bucket's upper bound in milliseconds,
-// buckets growing by 10% (so a percentile read from them is within 10%).
+// buckets growing by 1%, so a percentile read from them is within 1% (and
+// 1 ms) of the true one. Latencies up to an hour fall in at most ~1,500
+// buckets. Buckets 10% apart, as they were, gave runs compared side by side
+// the same p50 and p99 to the millisecond.
 // Given the deliveries a sink emits once its rows are written, this is the
 // publish -> visible latency.
 func Latency(s beam.Scope, name string, deliveries beam.PCollection) beam.PCollection {
@@ -46,14 +49,17 @@ func (fn *latencyFn) FinishBundle(_ context.Context, emit func(schemas.Tally)) {
 	fn.counts.emit(fn.Name, emit)
 }
 
+// growth is the ratio of a bucket's upper bound to the one before.
+const growth = 1.01
+
 // bucket is the upper bound in milliseconds of the bucket d falls in:
-// 1 ms, then 10% more each bucket.
+// 1 ms, then 1% more each bucket.
 func bucket(d time.Duration) int64 {
 	ms := float64(d) / float64(time.Millisecond)
 	if ms <= 1 {
 		return 1
 	}
-	return int64(math.Ceil(math.Pow(1.1, math.Ceil(math.Log(ms)/math.Log(1.1)))))
+	return int64(math.Ceil(math.Pow(growth, math.Ceil(math.Log(ms)/math.Log(growth)))))
 }
 
 // Percentile returns the q-th quantile (0 < q <= 1) of a Latency histogram

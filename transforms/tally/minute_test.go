@@ -51,6 +51,17 @@ func TestByMinute(t *testing.T) {
 	ptest.RunAndValidate(t, p)
 }
 
+// TestBucket: every latency falls in a bucket whose upper bound is at
+// most 1% (and 1 ms) above it.
+func TestBucket(t *testing.T) {
+	for d := time.Microsecond; d < 48*time.Hour; d = d*103/100 + time.Microsecond {
+		upper := time.Duration(bucket(d)) * time.Millisecond
+		if upper < d || upper > d+d/100+time.Millisecond {
+			t.Errorf("bucket(%v) = %v, want within [%v, %v]", d, upper, d, d+d/100+time.Millisecond)
+		}
+	}
+}
+
 // TestPercentile reads quantiles from a latency histogram.
 func TestPercentile(t *testing.T) {
 	hist := map[string]int64{}
@@ -60,7 +71,7 @@ func TestPercentile(t *testing.T) {
 	for _, c := range []struct {
 		q        float64
 		from, to time.Duration
-	}{{0.5, 500 * time.Millisecond, 550 * time.Millisecond}, {0.99, 990 * time.Millisecond, 1090 * time.Millisecond}} {
+	}{{0.5, 500 * time.Millisecond, 505 * time.Millisecond}, {0.99, 990 * time.Millisecond, 1000 * time.Millisecond}} {
 		if got := Percentile(hist, c.q); got < c.from || got > c.to {
 			t.Errorf("p%.0f = %v, want within [%v, %v]", 100*c.q, got, c.from, c.to)
 		}
