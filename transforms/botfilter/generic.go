@@ -13,10 +13,13 @@ import (
 // browserShape matches what every browser, webview and in-app browser sends:
 // Mozilla/5.0 with a platform and a rendering engine, old Internet Explorer
 // (which names Windows but no engine), Konqueror, or Presto Opera. Scripts
-// that borrow "Mozilla/5.0" rarely add both a platform and an engine.
+// that borrow "Mozilla/5.0" rarely add both a platform and an engine. The
+// platform is the first token in the parentheses: HarmonyOS NEXT's ArkWeb
+// puts its device type there ("Mozilla/5.0 (Phone; OpenHarmony 5.0) ...",
+// or Tablet, or PC for a 2-in-1), Chromium on Fuchsia (Nest Hub) "Fuchsia".
 var browserShape = regexp.MustCompile(`(?i)^(?:` +
-	`mozilla/5\.0 \((?:windows|macintosh|x11|linux|android|iphone|ipad|ipod|cros|mobile|tablet|bb10|blackberry|` +
-	`playstation|nintendo|smart-tv|web0s|tizen|kaios|meego|ubuntu|fedora|freebsd|openbsd|netbsd|symbian|series\d+)` +
+	`mozilla/5\.0 \((?:windows|macintosh|x11|linux|android|iphone|ipad|ipod|cros|mobile|tablet|phone|pc;|bb10|blackberry|` +
+	`playstation|nintendo|smart-tv|web0s|tizen|kaios|meego|ubuntu|fedora|freebsd|openbsd|netbsd|symbian|series\d+|fuchsia)` +
 	`.*(?:applewebkit/|gecko/|trident/|khtml/)` +
 	`|mozilla/5\.0 \(compatible; konqueror/` +
 	`|mozilla/[45]\.0 \(compatible; msie \d+\.\d+; windows` +
