@@ -151,6 +151,14 @@ func scanLines(r io.Reader, lim limits, emit func(schemas.Record, int), blank fu
 	}
 	capped := &capReader{r: src, left: lim.maxFileBytes}
 	lines := bufio.NewReaderSize(capped, 64<<10)
+	// A UTF-8 byte order mark, which Windows tools write at the start of a
+	// text file, is not part of the first line (RFC 8259 lets a JSON parser
+	// ignore it); left there, it made that line bad_json.
+	if start, _ := lines.Peek(len(utf8BOM)); bytes.Equal(start, utf8BOM) {
+		if _, err := lines.Discard(len(utf8BOM)); err != nil {
+			return err
+		}
+	}
 	rest := func(midLine bool) (skipped, error) { return skip(gz, br, lines, capped, midLine) }
 	var records int64
 	for line := int64(1); ; line++ {
@@ -301,6 +309,9 @@ func tooLarge(line int64, data []byte, s skipped, cap string) schemas.Record {
 	}
 	return schemas.Record{Line: line, Data: data, Size: s.bytes, ReadError: schemas.ReasonFileTooLarge, ReadDetail: detail}
 }
+
+// utf8BOM is the UTF-8 encoding of U+FEFF, the byte order mark.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // readLine returns the next line without its line ending, at most maxBytes of
 // it, and the line's full size. err is io.EOF after the last line.

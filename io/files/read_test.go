@@ -123,6 +123,34 @@ func TestScanLines(t *testing.T) {
 	}
 }
 
+// TestByteOrderMark: a UTF-8 byte order mark at the start of a file, plain
+// or gzip, is not part of its first line (here a beacon of two events);
+// one anywhere else is left to the parser.
+func TestByteOrderMark(t *testing.T) {
+	const bom = "\xEF\xBB\xBF"
+	const beacon = `{"events":[{"event_id":"e1"},{"event_id":"e2"}]}`
+	for name, data := range map[string][]byte{
+		"plain": []byte(bom + beacon + "\n" + bom + "b\n"),
+		"gzip":  gz(t, bom+beacon+"\n"+bom+"b\n"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			g, err := scan(t, data, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(g.records) != 2 {
+				t.Fatalf("got %d records, want 2: %+v", len(g.records), g.records)
+			}
+			if first := g.records[0]; string(first.Data) != beacon || first.Size != int64(len(beacon)) || first.InputRecords() != 2 {
+				t.Errorf("line 1: %q (%d bytes, %d input records), want %q (%d bytes, 2)", first.Data, first.Size, first.InputRecords(), beacon, len(beacon))
+			}
+			if second := string(g.records[1].Data); second != bom+"b" {
+				t.Errorf("line 2: %q, want %q", second, bom+"b")
+			}
+		})
+	}
+}
+
 // TestTruncatedGzip cuts a gzip file at many points: every time, the reader
 // returns exactly the complete lines the standard library can decompress
 // before the break, then one corrupt_gzip record for the tail.
