@@ -231,11 +231,21 @@ func TestRawTimeParse(t *testing.T) {
 		{in: `-62135596800000`, wantErr: errOutOfRange}, // 0001-01-01T00:00:00Z, the zero time
 		{in: `"0001-01-01T00:00:00Z"`, wantErr: errOutOfRange},
 		{in: `"0000-01-01T00:00:00Z"`, wantErr: errOutOfRange},
+		// RFC 3339 section 5.6: "t" and "z" may be lower case, and a
+		// space may separate date and time.
+		{in: `"2026-11-01t10:00:00.5z"`, want: time.Date(2026, 11, 1, 10, 0, 0, 5e8, time.UTC)},
+		{in: `"2026-11-01 11:00:00+01:00"`, want: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)},
+		{in: `"2026-11-01 11:00:00"`, wantErr: errNotRFC3339}, // no offset: no instant
+		{in: `"2026-11-01x10:00:00Z"`, wantErr: errNotRFC3339},
+		{in: `"2026-11-01"`, wantErr: errNotRFC3339},
 		{in: `"yesterday"`, wantErr: errNotRFC3339},
 		{in: `{"a":1}`, wantErr: errNotTimestamp},
 		{in: `[1]`, wantErr: errNotTimestamp},
 		{in: `true`, wantErr: errNotTimestamp},
 		{in: `""`, wantErr: errNoTime},
+		{in: `"   "`, wantErr: errNoTime},
+		{in: `"\t\u0020"`, wantErr: errNoTime},
+		{in: `null`, wantErr: errNotTimestamp}, // the decoder makes null nil
 		{in: ``, wantErr: errNoTime},
 	}
 	for _, tt := range tests {

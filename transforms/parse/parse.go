@@ -151,10 +151,10 @@ func (p *Parser) Parse(r schemas.Record, emit func(schemas.Event), dead func(sch
 		}
 		var ev rawEvent
 		err := json.Unmarshal(raw, &ev)
-		if ev.SentAt == nil {
+		if ev.SentAt.absent() {
 			ev.SentAt = l.SentAt
 		}
-		if ev.ReceivedAt == nil {
+		if ev.ReceivedAt.absent() {
 			ev.ReceivedAt = l.ReceivedAt
 		}
 		if err != nil {
@@ -185,7 +185,7 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 		return schemas.Event{}, &failure{schemas.ReasonMissingEventID, "event_id is missing"}
 	case blank(ev.DeviceID):
 		return schemas.Event{}, &failure{schemas.ReasonMissingDeviceID, "device_id is missing"}
-	case len(ev.CreatedAt) == 0:
+	case ev.CreatedAt.absent():
 		return schemas.Event{}, &failure{schemas.ReasonMissingCreated, "created_at is missing"}
 	case blank(ev.EventType):
 		return schemas.Event{}, &failure{schemas.ReasonMissingType, "event_type is missing"}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -64,11 +65,26 @@ var (
 	errNotTimestamp = errors.New("not a timestamp")
 )
 
+// absent reports whether the field holds no time: not sent, null, or a
+// blank string (the contract reads a blank field as an absent one).
+func (t rawTime) absent() bool {
+	switch {
+	case len(t) == 0:
+		return true
+	case t[0] != '"' || len(t) < 2:
+		return false
+	case bytes.IndexByte(t, '\\') < 0:
+		return len(bytes.TrimSpace(t[1:len(t)-1])) == 0
+	}
+	s, err := unquote(t)
+	return err == nil && strings.TrimSpace(s) == ""
+}
+
 // parse returns the timestamp; errNoTime when absent; errOutOfRange when it
 // is a timestamp outside BigQuery's range, checked before any conversion
 // that could overflow (1e300 ms is no int64); or another error.
 func (t rawTime) parse() (time.Time, error) {
-	if len(t) == 0 {
+	if t.absent() {
 		return time.Time{}, errNoTime
 	}
 	var ts time.Time
@@ -78,10 +94,7 @@ func (t rawTime) parse() (time.Time, error) {
 		if err != nil {
 			return time.Time{}, errNotRFC3339
 		}
-		if s == "" {
-			return time.Time{}, errNoTime
-		}
-		if ts, err = time.Parse(time.RFC3339Nano, s); err != nil {
+		if ts, err = parseRFC3339(s); err != nil {
 			return time.Time{}, errNotRFC3339
 		}
 		ts = ts.UTC()
@@ -101,6 +114,25 @@ func (t rawTime) parse() (time.Time, error) {
 		return time.Time{}, errOutOfRange
 	}
 	return ts, nil
+}
+
+// parseRFC3339 parses an RFC 3339 timestamp, including the forms its
+// section 5.6 allows beside the usual one, which Go's parser refuses: a
+// lower-case "t" and "z", and a space between date and time (Python's
+// str(datetime) writes "2026-11-23 10:15:30+00:00").
+func parseRFC3339(s string) (time.Time, error) {
+	ts, err := time.Parse(time.RFC3339Nano, s)
+	if err == nil || len(s) <= len("2006-01-02") {
+		return ts, err
+	}
+	b := []byte(s)
+	if sep := &b[len("2006-01-02")]; *sep == 't' || *sep == ' ' {
+		*sep = 'T'
+	}
+	if last := &b[len(b)-1]; *last == 'z' {
+		*last = 'Z'
+	}
+	return time.Parse(time.RFC3339Nano, string(b))
 }
 
 // describe names a timestamp field for a dead-letter detail: its JSON type
