@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ type rawEvent struct {
 	EventType    string    `json:"event_type"`
 	DeviceID     string    `json:"device_id"`
 	UserID       string    `json:"user_id"`
-	SessionID    string    `json:"session_id"`
+	SessionID    clientID  `json:"session_id"`
 	Platform     string    `json:"platform"`
 	CreatedAt    rawTime   `json:"created_at"`
 	SentAt       rawTime   `json:"sent_at"`
@@ -80,6 +81,31 @@ type rawEvent struct {
 	OrderID      string    `json:"order_id"`
 	Revenue      *float64  `json:"revenue"`
 	Items        []rawItem `json:"items"`
+}
+
+// clientID is the client's own session id: a JSON string, or a JSON number
+// kept as sent, since analytics SDKs send numbers there (GA4's
+// ga_session_id, Amplitude's session_id in epoch milliseconds) and the
+// field is optional and only kept, so its type should not cost the event.
+// Any other JSON type is a wrong_type error, as for every field.
+type clientID string
+
+func (c *clientID) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*c = clientID(s)
+	case 'n':
+		*c = ""
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		*c = clientID(b)
+	default:
+		return &json.UnmarshalTypeError{Value: jsonType(b), Type: reflect.TypeFor[string](), Field: "session_id"}
+	}
+	return nil
 }
 
 // rawItem is one line item of an event.
@@ -212,7 +238,7 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 		SentAt:          sent,
 		ReceivedAt:      received,
 		DeviceID:        strings.TrimSpace(ev.DeviceID),
-		ClientSessionID: ev.SessionID,
+		ClientSessionID: string(ev.SessionID),
 		Platform:        strings.ToLower(strings.TrimSpace(ev.Platform)),
 		PageURL:         ev.PageURL,
 		Referrer:        ev.Referrer,
