@@ -57,18 +57,20 @@
 // well as "ip". User ids:
 //
 //   - Valid JSON is re-encoded compactly, keys in their original order, with
-//     escapes decoded: the value of every key that contains "user_id" in any
-//     case ("user_id", "USER_ID", "prev_user_id") becomes "user_key:" +
+//     escapes decoded: the value of every key that contains "user_id" or
+//     "userid" in any case ("user_id", "USER_ID", "prev_user_id", the
+//     camelCase "userId" of Segment-style payloads) becomes "user_key:" +
 //     UserKey (a value of another type than string: the key of its JSON
 //     text; null stays null), and the value of every "ip" key goes through IP
 //     whatever its type.
 //   - Other text is scrubbed with patterns, after undoing backslash escapes
 //     of letters, digits, '_', '.' and ':' ("user\u005fid", "\u0032..."),
 //     which would hide a key or an address from them: each "user_id": value
-//     pair whose value is a JSON string or a bare token followed by , } ] or
-//     the end is rewritten as above.
-//   - When the text mentions user_id anywhere else ({'user_id': 'alice'}, a
-//     key with an unterminated value, "user_id" inside a string), the user
+//     pair ("userid" too, in any case) whose value is a JSON string or a
+//     bare token followed by , } ] or the end is rewritten as above.
+//   - When the text mentions user_id or userid anywhere else ({'user_id':
+//     'alice'}, a key with an unterminated value, "user_id" inside a string,
+//     "?userid=alice" in an access log's URL), the user
 //     id cannot be rewritten reliably and the payload is withheld: it becomes
 //     {"payload_withheld":"a user_id could not be rewritten","hmac":H,"bytes":N},
 //     with H = hex(HMAC-SHA256(key, "payload:" + record))[:32] and N its

@@ -199,19 +199,24 @@ func (p *Pseudonymizer) rewriteTokens(raw []byte) (out string, ok bool) {
 	return w.b.String(), true
 }
 
-// mentionsUserID reports whether s contains "user_id" in any case, as a
-// key that names a user id does ("user_id", "USER_ID", "prev_user_id").
+// mentionsUserID reports whether s contains "user_id" or "userid" in any
+// case, as a key that names a user id does ("user_id", "USER_ID",
+// "prev_user_id", and the camelCase "userId" of Segment-style payloads).
 // Folding through upper case catches the spellings a case-insensitive JSON
 // decoder also takes for user_id (e.g. "uſer_id", with a long s), and every
-// match of the (?i)user_id patterns; ASCII text, the usual one, is compared
+// match of the (?i)user_?id patterns; ASCII text, the usual one, is compared
 // without building folded copies.
 func mentionsUserID(k string) bool {
-	const userID = "user_id"
 	if !isASCII(k) {
-		return strings.Contains(strings.ToLower(strings.ToUpper(k)), userID)
+		folded := strings.ToLower(strings.ToUpper(k))
+		return strings.Contains(folded, "user_id") || strings.Contains(folded, "userid")
 	}
-	for i := 0; i+len(userID) <= len(k); i++ {
-		if strings.EqualFold(k[i:i+len(userID)], userID) {
+	for i := 0; i+len("userid") <= len(k); i++ {
+		if !strings.EqualFold(k[i:i+len("user")], "user") {
+			continue
+		}
+		rest := k[i+len("user"):]
+		if rest = strings.TrimPrefix(rest, "_"); len(rest) >= len("id") && strings.EqualFold(rest[:len("id")], "id") {
 			return true
 		}
 	}
@@ -320,13 +325,13 @@ func (w *jsonWriter) str(s string) {
 }
 
 var (
-	// userIDPair is a "user_id" key and a value that ends where a JSON
-	// value would: a string, or a bare token (number, null, or an unquoted
-	// word), followed by , } ] or the end of the text.
-	userIDPair = regexp.MustCompile(`(?i)"user_id"\s*:\s*("(?:[^"\\]|\\.)*"|[^\s,}\]"]+)\s*(?:[,}\]]|$)`)
+	// userIDPair is a "user_id" (or "userid") key and a value that ends
+	// where a JSON value would: a string, or a bare token (number, null, or
+	// an unquoted word), followed by , } ] or the end of the text.
+	userIDPair = regexp.MustCompile(`(?i)"user_?id"\s*:\s*("(?:[^"\\]|\\.)*"|[^\s,}\]"]+)\s*(?:[,}\]]|$)`)
 	// userIDMention is any mention of the key, e.g. in single quotes or
 	// without a value.
-	userIDMention = regexp.MustCompile(`(?i)user_id`)
+	userIDMention = regexp.MustCompile(`(?i)user_?id`)
 	ipv4Pattern   = regexp.MustCompile(`\b(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}\b`)
 	// ipv6Candidate finds runs of hex digits, colons and dots with at least
 	// two colons; netip decides which are addresses (not e.g. "10:15:30").

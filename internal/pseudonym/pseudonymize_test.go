@@ -246,6 +246,11 @@ func TestPayload(t *testing.T) {
 			want: `{"prev_USER_ID":"` + uk("u-1") + `","User_Id":"` + uk(`{"id":"u-2"}`) + `","user_ids":"` + uk(`["u-3"]`) + `"}`,
 		},
 		{
+			name: "camelCase userId, any case, as Segment-style payloads send it",
+			in:   `{"userId":"alice@example.com","anonymousId":"a-1","previousUserID":7,"useridentity":"x","user":"bob","uid":"u"}`,
+			want: `{"userId":"` + uk("alice@example.com") + `","anonymousId":"a-1","previousUserID":"` + uk("7") + `","useridentity":"` + uk("x") + `","user":"bob","uid":"u"}`,
+		},
+		{
 			name: "user id trimmed as in fact_events",
 			in:   `{"user_id":"  u-1 "}`,
 			want: `{"user_id":"` + uk("u-1") + `"}`,
@@ -279,6 +284,16 @@ func TestPayload(t *testing.T) {
 			name: "plain text",
 			in:   `client 203.0.113.77 sent "user_id" : 12345, and junk`,
 			want: `client 203.0.113.0 sent "user_id" : "` + uk("12345") + `", and junk`,
+		},
+		{
+			name: "broken JSON: camelCase userId",
+			in:   `{"userId":"alice",`,
+			want: `{"userId":"` + uk("alice") + `",`,
+		},
+		{
+			name: "userid in a query string: withheld",
+			in:   `GET /p?userid=alice HTTP/1.1`,
+			want: `{"payload_withheld":"a user_id could not be rewritten","hmac":"e5fdf61582a9abed7200542275aa5301","bytes":28}`,
 		},
 		{
 			name: "user id in single quotes: withheld",
