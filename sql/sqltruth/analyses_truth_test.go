@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -187,15 +188,19 @@ func (s *sample) checkNewVsReturning(t *testing.T, w *warehousesql.Warehouse) {
 			kind = "new"
 		}
 		visitors[kind][ss.device] = true
-		want.add(kind, figures{"sessions": 1, "converting_sessions": b2f(ss.count("purchase") > 0), "revenue": ss.revenue()})
+		want.add(kind, with(figures{"sessions": 1, "converting_sessions": b2f(ss.count("purchase") > 0)}, ss.revenue()))
 	}
 	for kind, f := range want {
 		f["visitors"] = float64(len(visitors[kind]))
 		f["conversion_rate"] = ratio(f["converting_sessions"], f["sessions"])
-		f["revenue_per_session"] = round(f["revenue"]/f["sessions"], 2)
-		f["revenue"] = round(f["revenue"], 2)
+		for k, v := range f {
+			if currency, ok := strings.CutPrefix(k, "revenue "); ok {
+				f["revenue_per_session "+currency] = round(v/f["sessions"], 2)
+			}
+		}
+		roundRevenue(f)
 		t.Logf("%s: %v sessions of %v visitors, %v converting", kind, f["sessions"], f["visitors"], f["converting_sessions"])
 	}
 	res := s.run(t, w, "new_vs_returning", s.dates())
-	compare(t, fromResult(t, res, []string{"visitor_type"}, []string{"sessions", "visitors", "converting_sessions", "conversion_rate", "revenue", "revenue_per_session"}), want)
+	compare(t, fromResult(t, res, []string{"visitor_type"}, []string{"sessions", "visitors", "converting_sessions", "conversion_rate", "revenues", "revenues_per_session"}), want)
 }

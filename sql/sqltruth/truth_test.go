@@ -3,6 +3,7 @@ package sqltruth_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -112,14 +113,41 @@ func (s *session) anonymous() bool {
 	return true
 }
 
-func (s *session) revenue() float64 {
-	sum := 0.0
+// revenue is the session's purchase revenue per currency, as the figures
+// "revenue <currency>" ('unknown' for purchases that named none) that
+// fromResult reads from an analysis' currencies and revenues arrays. A
+// purchase without revenue adds 0 in its currency.
+func (s *session) revenue() figures {
+	f := figures{}
 	for _, e := range s.events {
-		if e.EventType == "purchase" && e.Revenue != nil {
-			sum += *e.Revenue
+		if e.EventType != "purchase" {
+			continue
+		}
+		v := 0.0
+		if e.Revenue != nil {
+			v = *e.Revenue
+		}
+		f["revenue "+cmp.Or(e.Currency, "unknown")] += v
+	}
+	return f
+}
+
+// with returns f with the figures of more added.
+func with(f, more figures) figures {
+	for k, v := range more {
+		f[k] += v
+	}
+	return f
+}
+
+// roundRevenue rounds f's per-currency revenues to the cent, as the
+// analyses do.
+func roundRevenue(f figures) {
+	for k, v := range f {
+		if strings.HasPrefix(k, "revenue ") {
+			f[k] = round(v, 2)
 		}
 	}
-	return sum
 }
 
 // firstPage is the first event with a page URL, or nil.
@@ -377,11 +405,42 @@ func fromResult(t *testing.T, res *warehousesql.Result, keyCols, cols []string) 
 			if i < 0 {
 				t.Fatalf("no column %s in %v", c, res.Columns)
 			}
+			if name, ok := perCurrency[c]; ok {
+				currencies, values := list(t, row[res.Column("currencies")]), list(t, row[i])
+				if len(currencies) != len(values) {
+					t.Fatalf("currencies %v and %s %v are not parallel", currencies, c, values)
+				}
+				for j, cur := range currencies {
+					f[name+" "+cell(cur)] = number(t, c, values[j])
+				}
+				continue
+			}
 			f[c] = number(t, c, row[i])
 		}
 		tb.add(strings.Join(key, "|"), f)
 	}
 	return tb
+}
+
+// perCurrency are the analyses' arrays parallel to their currencies array,
+// and the figure each element becomes: revenues' element for EUR is
+// "revenue EUR".
+var perCurrency = map[string]string{
+	"revenues":             "revenue",
+	"revenues_per_session": "revenue_per_session",
+	"shares_of_revenue":    "share_of_revenue",
+}
+
+// list is an array cell: nil for NULL.
+func list(t *testing.T, v any) []any {
+	if v == nil {
+		return nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		t.Fatalf("%T is not an array", v)
+	}
+	return l
 }
 
 func cell(v any) string {
@@ -432,9 +491,15 @@ func compare(t *testing.T, got, want table) {
 			}
 		}
 	}
-	for k := range got {
+	for k, g := range got {
 		if _, ok := want[k]; !ok {
 			report("row %q: in the query's result %v, not in the truth", k, got[k])
+			continue
+		}
+		for col, v := range g {
+			if _, ok := want[k][col]; !ok && strings.Contains(col, " ") && v != 0 {
+				report("row %q: %s = %v, none in the truth", k, col, v)
+			}
 		}
 	}
 	if bad > 0 {
@@ -575,15 +640,14 @@ func (s *sample) checkDailyFunnel(t *testing.T, w *warehousesql.Warehouse) {
 	}
 	want, anonymous := table{}, table{}
 	for _, ss := range s.sessions {
-		want.add(ss.date, figures{
+		want.add(ss.date, with(figures{
 			"sessions":               1,
 			"product_view_sessions":  b2f(ss.count("product_view") > 0),
 			"add_to_cart_sessions":   b2f(ss.count("add_to_cart") > 0),
 			"checkout_sessions":      b2f(ss.count("checkout_start") > 0),
 			"converting_sessions":    b2f(ss.count("purchase") > 0),
-			"revenue":                ss.revenue(),
 			"avg_events_per_session": float64(len(ss.events)),
-		})
+		}, ss.revenue()))
 		// The identity bridge may resolve an anonymous session of a device
 		// that logs in at some point, never one of a device that does not.
 		anonymous.add(ss.date, figures{"most": b2f(ss.anonymous()), "least": b2f(ss.anonymous() && !identified[ss.device])})
@@ -591,11 +655,11 @@ func (s *sample) checkDailyFunnel(t *testing.T, w *warehousesql.Warehouse) {
 	for day, f := range want {
 		f["conversion_rate"] = ratio(f["converting_sessions"], f["sessions"])
 		f["avg_events_per_session"] = round(f["avg_events_per_session"]/f["sessions"], 2)
-		f["revenue"] = round(f["revenue"], 2)
+		roundRevenue(f)
 		t.Logf("%s: %v sessions, %v converting, %v-%v anonymous", day, f["sessions"], f["converting_sessions"], anonymous[day]["least"], anonymous[day]["most"])
 	}
 	cols := []string{"sessions", "product_view_sessions", "add_to_cart_sessions", "checkout_sessions",
-		"converting_sessions", "conversion_rate", "avg_events_per_session", "revenue"}
+		"converting_sessions", "conversion_rate", "avg_events_per_session", "revenues"}
 	got := fromResult(t, s.run(t, w, "daily_funnel", s.dates()), []string{"day"}, append(cols, "anonymous_sessions"))
 	compare(t, got, want)
 	for day, a := range anonymous {
@@ -620,11 +684,11 @@ func (s *sample) checkConversionBySource(t *testing.T, w *warehousesql.Warehouse
 	for _, ss := range s.sessions {
 		f := ss.events[0]
 		want.add(f.DefaultChannelGroup+"|"+f.TrafficSource+"|"+f.TrafficMedium,
-			figures{"sessions": 1, "converting_sessions": b2f(ss.count("purchase") > 0), "revenue": ss.revenue()})
+			with(figures{"sessions": 1, "converting_sessions": b2f(ss.count("purchase") > 0)}, ss.revenue()))
 	}
 	res := s.run(t, w, "conversion_by_source_device", s.dates())
 	compare(t, fromResult(t, res, []string{"default_channel_group", "traffic_source", "traffic_medium"},
-		[]string{"sessions", "converting_sessions", "revenue"}), want)
+		[]string{"sessions", "converting_sessions", "revenues"}), want)
 }
 
 func (s *sample) checkCartAbandonment(t *testing.T, w *warehousesql.Warehouse) {
@@ -652,18 +716,17 @@ func (s *sample) checkLandingPages(t *testing.T, w *warehousesql.Warehouse) {
 		if e := ss.firstPage(); e != nil {
 			landing = pagePath(e.PageURL)
 		}
-		want.add(landing, figures{
+		want.add(landing, with(figures{
 			"sessions":            1,
 			"bounces":             b2f(len(ss.events) == 1),
 			"converting_sessions": b2f(ss.count("purchase") > 0),
-			"revenue":             ss.revenue(),
-		})
+		}, ss.revenue()))
 		d := ss.events[len(ss.events)-1].EventTime.Sub(ss.start()).Seconds()
 		sure := d > 11 || ss.count("page_view")+ss.count("product_view") >= 2 || ss.count("purchase") > 0
 		engaged.add(landing, figures{"sure": b2f(sure), "maybe": b2f(sure || d > 9)})
 	}
 	res := s.run(t, w, "landing_pages", s.dates())
-	got := fromResult(t, res, []string{"landing_page_path"}, []string{"sessions", "bounces", "converting_sessions", "revenue", "engaged_sessions"})
+	got := fromResult(t, res, []string{"landing_page_path"}, []string{"sessions", "bounces", "converting_sessions", "revenues", "engaged_sessions"})
 	compare(t, got, want)
 	for page, e := range engaged {
 		if n := got[page]["engaged_sessions"]; n < e["sure"] || n > e["maybe"] {
@@ -679,9 +742,9 @@ func (s *sample) checkTopPaths(t *testing.T, w *warehousesql.Warehouse) {
 			continue
 		}
 		paths := ss.paths(50)
-		all.add(strings.Join(paths[:min(5, len(paths))], " > "), figures{
-			"purchasing_sessions": 1, "revenue": ss.revenue(), "avg_path_length": float64(len(paths)),
-		})
+		all.add(strings.Join(paths[:min(5, len(paths))], " > "), with(figures{
+			"purchasing_sessions": 1, "avg_path_length": float64(len(paths)),
+		}, ss.revenue()))
 	}
 	var keys []string
 	total := 0.0
@@ -701,11 +764,11 @@ func (s *sample) checkTopPaths(t *testing.T, w *warehousesql.Warehouse) {
 		f := all[k]
 		f["avg_path_length"] = round(f["avg_path_length"]/f["purchasing_sessions"], 2)
 		f["share_of_purchasing_sessions"] = ratio(f["purchasing_sessions"], total)
-		f["revenue"] = round(f["revenue"], 2)
+		roundRevenue(f)
 		want[k] = f
 	}
 	res := s.run(t, w, "top_paths_to_purchase", s.dates())
-	compare(t, fromResult(t, res, []string{"path_prefix"}, []string{"purchasing_sessions", "share_of_purchasing_sessions", "avg_path_length", "revenue"}), want)
+	compare(t, fromResult(t, res, []string{"path_prefix"}, []string{"purchasing_sessions", "share_of_purchasing_sessions", "avg_path_length", "revenues"}), want)
 	t.Logf("%v purchasing sessions, %d distinct prefixes; top: %q (%v)", total, len(keys), keys[0], all[keys[0]]["purchasing_sessions"])
 }
 
@@ -734,9 +797,9 @@ func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 			crossDevice := 0
 			credit := func(model string, c, touch *session) {
 				f := touch.events[0]
-				want.add(fmt.Sprintf("%s|%s|%s", model, f.DefaultChannelGroup, f.TrafficSource), figures{
-					"conversions": 1, "revenue": c.revenue(), "cross_device_conversions": b2f(touch.device != c.device),
-				})
+				want.add(fmt.Sprintf("%s|%s|%s", model, f.DefaultChannelGroup, f.TrafficSource), with(figures{
+					"conversions": 1, "cross_device_conversions": b2f(touch.device != c.device),
+				}, c.revenue()))
 			}
 			for _, c := range s.sessions {
 				if c.count("purchase") == 0 {
@@ -770,7 +833,7 @@ func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 			p := s.dates()
 			p["lookback_days"] = int64(lookback)
 			res := s.run(t, w, "attribution_first_last_touch", p)
-			compare(t, fromResult(t, res, []string{"model", "default_channel_group", "traffic_source"}, []string{"conversions", "revenue", "cross_device_conversions"}), want)
+			compare(t, fromResult(t, res, []string{"model", "default_channel_group", "traffic_source"}, []string{"conversions", "revenues", "cross_device_conversions"}), want)
 			t.Logf("first touch on another device than the purchase: %d conversions", crossDevice)
 		})
 	}
