@@ -91,16 +91,18 @@ type rawEvent struct {
 type clientID string
 
 func (c *clientID) UnmarshalJSON(b []byte) error {
-	switch b[0] {
-	case '"':
+	switch {
+	case b[0] == '"' && bytes.IndexByte(b, '\\') < 0: // no escape: nearly every id
+		*c = clientID(b[1 : len(b)-1])
+	case b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
 		*c = clientID(s)
-	case 'n':
+	case b[0] == 'n':
 		*c = ""
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+	case b[0] == '-' || '0' <= b[0] && b[0] <= '9':
 		*c = clientID(b)
 	default:
 		return &json.UnmarshalTypeError{Value: jsonType(b), Type: reflect.TypeFor[string](), Field: "session_id"}
