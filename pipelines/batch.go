@@ -40,41 +40,49 @@ func batchGraph(s beam.Scope, c Config, k sink, beforeSinks func(beam.Scope, bea
 		events, erasedEvents = erased.Filter(s, events, erasedKeys(s, c.erasureLookup()))
 	}
 
-	kept, duplicates, bots, sessions := bydevice.Batch(s, events, bydevice.BatchOptions{
-		Shards: c.Shards, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow, Sessions: c.Sessions,
-		Workers: workers,
-	})
-
-	// The run scope applies after sessionization: a session that started on
-	// an owned date keeps its events after midnight, and the events of a
-	// session that started the day before get that session's id.
-	kept, keptOut := runscope.Filter(s, c.Dates, kept)
-	duplicates, duplicatesOut := runscope.Filter(s, c.Dates, duplicates)
-	bots, botsOut := runscope.Filter(s, c.Dates, bots)
-	dead, deadOut := runscope.Filter(s, c.Dates, dead)
-	sessions, _ = runscope.Filter(s, c.Dates, sessions) // sessions are not input records
-
-	// Outcomes are counted where they are decided; the run then checks that
-	// the tables hold what was counted.
-	tallies := []beam.PCollection{inputCounts, keptOut, duplicatesOut, botsOut, deadOut,
-		tally.Count(s, schemas.TallyEvents, kept),
-		tally.Count(s, schemas.TallyDuplicates, duplicates),
-		tally.Count(s, schemas.TallyBots, bots),
-		tally.Count(s, schemas.TallyDeadLetter, dead),
-		tally.Count(s, schemas.TallySessions, sessions),
-		tally.Count(s, schemas.TallyErased, erasedEvents),
-		// What each partition must hold, which the driver reads back.
-		tally.CountByDate(s, partitionTally("fact_events"), kept),
-		tally.CountByDate(s, partitionTally("fact_sessions"), sessions),
-		tally.CountByDate(s, partitionTally("bot_events"), bots),
-		tally.CountByDate(s, partitionTally("dead_letter"), dead)}
-
-	if beforeSinks != nil {
-		kept = beforeSinks(s, kept)
+	rounds := 1
+	if !c.Remote {
+		rounds = c.DeviceRounds
 	}
-	k.write(s, "fact_events", kept)
-	k.write(s, "fact_sessions", sessions)
-	k.write(s, "bot_events", bots)
+	var kept, bots, sessions, tallies []beam.PCollection
+	for _, r := range bydevice.Batch(s, events, bydevice.BatchOptions{
+		Shards: c.Shards, RateLimit: c.BotRateLimit, RateWindow: c.BotRateWindow, Sessions: c.Sessions,
+		Workers: workers, Rounds: rounds,
+	}) {
+		// The run scope applies after sessionization: a session that
+		// started on an owned date keeps its events after midnight, and the
+		// events of a session that started the day before get that
+		// session's id.
+		k, kOut := runscope.Filter(s, c.Dates, r.Kept)
+		d, dOut := runscope.Filter(s, c.Dates, r.Duplicates)
+		b, bOut := runscope.Filter(s, c.Dates, r.Bots)
+		ss, _ := runscope.Filter(s, c.Dates, r.Sessions) // sessions are not input records
+
+		// Outcomes are counted where they are decided; the run then checks
+		// that the tables hold what was counted.
+		tallies = append(tallies, kOut, dOut, bOut,
+			tally.Count(s, schemas.TallyEvents, k),
+			tally.Count(s, schemas.TallyDuplicates, d),
+			tally.Count(s, schemas.TallyBots, b),
+			tally.Count(s, schemas.TallySessions, ss),
+			// What each partition must hold, which the driver reads back.
+			tally.CountByDate(s, partitionTally("fact_events"), k),
+			tally.CountByDate(s, partitionTally("fact_sessions"), ss),
+			tally.CountByDate(s, partitionTally("bot_events"), b))
+		if beforeSinks != nil {
+			k = beforeSinks(s, k)
+		}
+		kept, bots, sessions = append(kept, k), append(bots, b), append(sessions, ss)
+	}
+	dead, deadOut := runscope.Filter(s, c.Dates, dead)
+	tallies = append(tallies, inputCounts, deadOut,
+		tally.Count(s, schemas.TallyDeadLetter, dead),
+		tally.Count(s, schemas.TallyErased, erasedEvents),
+		tally.CountByDate(s, partitionTally("dead_letter"), dead))
+
+	k.write(s, "fact_events", kept...)
+	k.write(s, "fact_sessions", sessions...)
+	k.write(s, "bot_events", bots...)
 	k.write(s, "dead_letter", dead)
 	k.tallies(s, tallies)
 }

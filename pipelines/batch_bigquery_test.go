@@ -52,6 +52,8 @@ func runBigQueryBatchWith(t *testing.T, prepare func(*bqfake.Server, []groundtru
 		HashKeyRef: "env:CLICKSTREAM_E2E_KEY",
 		BotIPFile:  filepath.Join(dir, "bot_ip_denylist.txt"),
 		Shards:     4,
+		// Each round's rows are staged in its own stage and loaded together.
+		DeviceRounds: 2,
 	}
 	configure(&c)
 	sum, err := Run(context.Background(), c)

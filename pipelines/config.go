@@ -92,6 +92,11 @@ type Config struct {
 	BotRateWindow time.Duration
 	// Shards is the number of device groups in the per-device stage.
 	Shards int
+	// DeviceRounds splits the per-device stage of a local batch run into
+	// this many stages, as many at a time as there are cores, so that the
+	// local runner holds a share of the shuffle at a time instead of all
+	// of it (bydevice.Round). 0 or 1: one stage; Dataflow always runs one.
+	DeviceRounds int
 	// Sessions are the session rules (gap, maximum length, lateness).
 	Sessions sessionize.Options
 	// AbandonAfter is how long (event time) a device with an open cart
@@ -166,6 +171,9 @@ func (c Config) validate() error {
 	}
 	if err := c.Sessions.Validate(); err != nil {
 		return err
+	}
+	if c.DeviceRounds < 0 {
+		return fmt.Errorf("--device_rounds %d: want 1 or more", c.DeviceRounds)
 	}
 	if err := c.validateSink(); err != nil {
 		return err

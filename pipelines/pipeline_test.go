@@ -90,6 +90,8 @@ func (g *generated) config(t *testing.T) Config {
 		HashKeyRef: "env:CLICKSTREAM_E2E_KEY",
 		BotIPFile:  filepath.Join(g.dir, "bot_ip_denylist.txt"),
 		Shards:     16,
+		// As a local run does: the per-device stage in rounds.
+		DeviceRounds: 4,
 	}
 }
 

@@ -46,11 +46,12 @@ type sink interface {
 	// holds once the run is over.
 	begin(ctx context.Context, started time.Time) (release func(), err error)
 	// write adds the writing of one table's rows to the graph: a batch run
-	// stages or loads them; a streaming run appends them as they come and
+	// stages or loads them, each PCollection in the stage that produces it
+	// (bydevice's rounds); a streaming run appends them as they come and
 	// gets back the deliveries of the rows written (schemas.Delivery) and
 	// the rows refused (storagewrite.Rejected), for its accounting; a
 	// batch run gets back zero PCollections.
-	write(s beam.Scope, table string, rows beam.PCollection) (written, refused beam.PCollection)
+	write(s beam.Scope, table string, rows ...beam.PCollection) (written, refused beam.PCollection)
 	// tallies adds where the run's tallies go once counted: files that the
 	// driver reads after the job or, for a batch run into BigQuery, the
 	// job's own last stage, which decides the verdict inside the job.
@@ -117,15 +118,25 @@ func (k *localSink) begin(_ context.Context, started time.Time) (func(), error) 
 	return func() { _ = run.Close() }, nil
 }
 
-func (k *localSink) write(s beam.Scope, table string, rows beam.PCollection) (written, refused beam.PCollection) {
+func (k *localSink) write(s beam.Scope, table string, rows ...beam.PCollection) (written, refused beam.PCollection) {
 	s = s.Scope("write_" + table)
-	rows = sanitize.Rows(s, table, rows)
+	rows = sanitizeAll(s, table, rows)
 	if k.c.Mode == schemas.ModeStreaming {
 		// The local warehouse refuses no row.
-		return warehouse.Append(s, k.c.Output, k.c.RunID, table, rows), beam.CreateList(s, []storagewrite.Rejected{})
+		return warehouse.Append(s, k.c.Output, k.c.RunID, table, beam.Flatten(s, rows...)),
+			beam.CreateList(s, []storagewrite.Rejected{})
 	}
-	warehouse.Write(s, k.c.Output, k.c.RunID, table, rows)
+	warehouse.Write(s, k.c.Output, k.c.RunID, table, rows...)
 	return beam.PCollection{}, beam.PCollection{}
+}
+
+// sanitizeAll applies sanitize.Rows to each PCollection of rows.
+func sanitizeAll(s beam.Scope, table string, rows []beam.PCollection) []beam.PCollection {
+	out := make([]beam.PCollection, len(rows))
+	for i, r := range rows {
+		out[i] = sanitize.Rows(s, table, r)
+	}
+	return out
 }
 
 func (k *localSink) tallies(s beam.Scope, tallies []beam.PCollection) {
@@ -175,13 +186,12 @@ type bigquerySink struct {
 
 func (k *bigquerySink) begin(context.Context, time.Time) (func(), error) { return func() {}, nil }
 
-func (k *bigquerySink) write(s beam.Scope, table string, rows beam.PCollection) (written, refused beam.PCollection) {
+func (k *bigquerySink) write(s beam.Scope, table string, rows ...beam.PCollection) (written, refused beam.PCollection) {
 	if k.c.Mode == schemas.ModeStreaming {
 		s = s.Scope("write_" + table)
-		rows = sanitize.Rows(s, table, rows)
 		return storagewrite.Append(s, storagewrite.Options{
 			Project: k.c.BigQuery.Project, Dataset: k.c.BigQuery.Dataset, Endpoint: k.c.BigQuery.WriteEndpoint,
-		}, table, rows)
+		}, table, beam.Flatten(s, sanitizeAll(s, table, rows)...))
 	}
 	if !k.pending.IsValid() {
 		// The owned dates are pending before any of their facts is
@@ -190,10 +200,9 @@ func (k *bigquerySink) write(s beam.Scope, table string, rows beam.PCollection) 
 		k.pending = bqwarehouse.Pending(s, k.c.loadOptions())
 	}
 	s = s.Scope("write_" + table)
-	rows = sanitize.Rows(s, table, rows)
 	o := k.c.loadOptions()
 	o.After = k.pending
-	k.loads = append(k.loads, bqwarehouse.Load(s, o, table, rows))
+	k.loads = append(k.loads, bqwarehouse.Load(s, o, table, sanitizeAll(s, table, rows)...))
 	return beam.PCollection{}, beam.PCollection{}
 }
 

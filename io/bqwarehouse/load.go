@@ -104,10 +104,14 @@ type LoadResult struct {
 // refused row) is reported in the partition's LoadResult, its Error set
 // and the partition left as it was, and the other partitions go on.
 //
+// Several PCollections of rows (the outputs of bydevice's rounds) are each
+// staged where they are produced, and loaded together.
+//
 // It returns PCollection<LoadResult>, one per owned partition. Load
 // panics while the graph is built when table is not a table of schemas/
-// tables, rows is not of its row type, or an option is missing or invalid.
-func Load(s beam.Scope, o LoadOptions, table string, rows beam.PCollection) beam.PCollection {
+// tables, a PCollection is not of its row type, or an option is missing or
+// invalid.
+func Load(s beam.Scope, o LoadOptions, table string, rows ...beam.PCollection) beam.PCollection {
 	s = s.Scope("bigquery.Load")
 	dir := mustStagingDir(o, table, rows)
 	partitioned := schemas.MustTable(table).TimePartitioning.Field != ""
@@ -115,18 +119,22 @@ func Load(s beam.Scope, o LoadOptions, table string, rows beam.PCollection) beam
 	if partitioned {
 		owned = dateKeys(o.Owned)
 	}
-	rows = beam.WindowInto(s, window.NewGlobalWindows(), rows)
-	files := beam.ParDo(s, &stageFn{Dir: dir, Table: table, Owned: owned}, rows)
-	if len(owned) > 0 {
-		files = beam.Flatten(s, files, beam.ParDo(s, &ownedFn{Dates: owned}, beam.Impulse(s)))
+	var files []beam.PCollection
+	for _, r := range rows {
+		r = beam.WindowInto(s, window.NewGlobalWindows(), r)
+		files = append(files, beam.ParDo(s, &stageFn{Dir: dir, Table: table, Owned: owned}, r))
 	}
+	if len(owned) > 0 {
+		files = append(files, beam.ParDo(s, &ownedFn{Dates: owned}, beam.Impulse(s)))
+	}
+	all := beam.Flatten(s, files...)
 	if o.After.IsValid() {
-		files = beam.ParDo(s, &afterFn{}, files, beam.SideInput{Input: o.After})
+		all = beam.ParDo(s, &afterFn{}, all, beam.SideInput{Input: o.After})
 	}
 	return beam.ParDo(s, &loadFn{
 		Project: o.Project, Dataset: o.Dataset, Endpoint: o.Endpoint,
 		Dir: dir, Table: table, RunID: o.RunID,
-	}, beam.GroupByKey(s, files))
+	}, beam.GroupByKey(s, all))
 }
 
 // Run ids name a directory and go into job ids.
@@ -134,15 +142,19 @@ var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // mustStagingDir checks o for table and rows and returns the table's
 // staging directory.
-func mustStagingDir(o LoadOptions, table string, rows beam.PCollection) string {
+func mustStagingDir(o LoadOptions, table string, rows []beam.PCollection) string {
 	rowType, err := schemas.RowType(table)
 	if err != nil {
 		panic(fmt.Sprintf("bigquery.Load: %v", err))
 	}
-	if got := rows.Type().Type(); got != rowType {
-		panic(fmt.Sprintf("bigquery.Load: table %s stores %v, got a PCollection of %v", table, rowType, got))
+	for _, r := range rows {
+		if got := r.Type().Type(); got != rowType {
+			panic(fmt.Sprintf("bigquery.Load: table %s stores %v, got a PCollection of %v", table, rowType, got))
+		}
 	}
 	switch {
+	case len(rows) == 0:
+		panic("bigquery.Load: no rows to load")
 	case o.Project == "" || o.Dataset == "":
 		panic("bigquery.Load: Project and Dataset are required")
 	case !runIDPattern.MatchString(o.RunID):

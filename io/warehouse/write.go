@@ -21,22 +21,30 @@ func init() {
 	register.DoFn2x1[context.Context, beam.X, error](&stageFn{})
 }
 
-// Write stages rows, a PCollection of the row type of table (schemas.Event
+// Write stages rows, PCollections of the row type of table (schemas.Event
 // for fact_events, schemas.BotEvent for bot_events, schemas.DeadLetter for
 // dead_letter), under <out>/_staging/<runID>/<table>/<column>=<date>/ as
-// Parquet files, one per bundle and partition date. Nothing is visible in the
-// warehouse until the driver calls Commit after the pipeline has finished.
+// Parquet files, one per bundle and partition date. Each PCollection is
+// staged in the stage that produces it (bydevice's rounds), so no row
+// crosses the runner again. Nothing is visible in the warehouse until the
+// driver calls Commit after the pipeline has finished.
 //
 // Write panics while the graph is built when table is not a warehouse table,
-// rows is not of its row type, or runID is not a plain path element.
-func Write(s beam.Scope, out, runID, table string, rows beam.PCollection) {
+// no PCollection is given or one is not of its row type, or runID is not a
+// plain path element.
+func Write(s beam.Scope, out, runID, table string, rows ...beam.PCollection) {
 	s = s.Scope("warehouse.Write")
 	t := mustTable(table)
 	if err := checkRunID(runID); err != nil {
 		panic(err)
 	}
-	if got := rows.Type().Type(); got != t.rowType {
-		panic(fmt.Sprintf("warehouse.Write: table %s stores %v, got a PCollection of %v", table, t.rowType, got))
+	if len(rows) == 0 {
+		panic(fmt.Sprintf("warehouse.Write: no rows for table %s", table))
+	}
+	for _, r := range rows {
+		if got := r.Type().Type(); got != t.rowType {
+			panic(fmt.Sprintf("warehouse.Write: table %s stores %v, got a PCollection of %v", table, t.rowType, got))
+		}
 	}
 	// Workers may not share the driver's working directory.
 	abs, err := filepath.Abs(out)
@@ -44,7 +52,9 @@ func Write(s beam.Scope, out, runID, table string, rows beam.PCollection) {
 		panic(fmt.Sprintf("warehouse.Write: output directory %q: %v", out, err))
 	}
 	beam.ParDo0(s, &beginFn{Out: abs, RunID: runID}, beam.Impulse(s))
-	beam.ParDo0(s, &stageFn{Out: abs, RunID: runID, Table: table}, rows)
+	for _, r := range rows {
+		beam.ParDo0(s, &stageFn{Out: abs, RunID: runID, Table: table}, r)
+	}
 }
 
 // beginFn creates the run's staging directory once per Write, so that

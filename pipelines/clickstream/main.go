@@ -49,6 +49,7 @@ var (
 	rateN        = flag.Int("bot_rate_limit", 200, "A device sending more than this many events within --bot_rate_window is a bot for that UTC day.")
 	rateW        = flag.Duration("bot_rate_window", time.Minute, "Window of the rate rule: any half-open interval [t, t+window).")
 	shards       = flag.Int("shards", 512, "Device groups in the per-device stage; each group is held in memory by one worker, so keep events/shards under ~1M (e.g. 1024 for a 600M-event day).")
+	rounds       = flag.Int("device_rounds", 16, "Local batch runs: the per-device stage runs as this many stages (at most --shards), each grouping 1/N of the device groups, as many at once as there are cores, so that the local runner holds that share of the shuffle at a time instead of all of it (see README, Performance: it halves the peak of a 1M-record run, and adds about a second to a small one). 1: one stage. Dataflow always runs one.")
 	gap          = flag.Duration("session_gap", sessionize.DefaultGap, "Inactivity that ends a session: an event this long or longer after the previous one starts a new session.")
 	maxLen       = flag.Duration("max_session_length", sessionize.DefaultMaxLength, "Longest session; longer ones (devices that never pause) are split and flagged is_runaway.")
 	stitch       = flag.Duration("stitch_window", dimensions.DefaultStitchWindow, "Anonymous sessions of a device resolve to the user of its first login if that login comes at most this long after them (see README, Identity).")
@@ -148,6 +149,7 @@ func config() (pipelines.Config, error) {
 		BotRateLimit:      *rateN,
 		BotRateWindow:     *rateW,
 		Shards:            *shards,
+		DeviceRounds:      *rounds,
 		Sessions:          sessionize.Options{Gap: *gap, MaxLength: *maxLen, AllowedLateness: *lateness},
 		StitchWindow:      *stitch,
 		PageTypesFile:     *pageTypes,
@@ -216,7 +218,7 @@ func usage() {
 		"       clickstream --mode=streaming --project=P --subscription=S [flags]\n\nPipeline flags:\n")
 	own := map[string]bool{}
 	for _, name := range []string{"mode", "input", "dates", "output", "run_id", "max_record_bytes", "max_file_bytes", "max_file_records", "hash_key", "ip_mode",
-		"internal_domains", "geo_db", "erasure_requests", "erasure_refresh", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards",
+		"internal_domains", "geo_db", "erasure_requests", "erasure_refresh", "bot_ua_file", "bot_ip_file", "bot_rate_limit", "bot_rate_window", "shards", "device_rounds",
 		"session_gap", "max_session_length", "allowed_lateness", "stitch_window", "page_types_file", "rebuild_dimensions",
 		"subscription", "topic", "timestamp_attribute", "max_messages", "max_duration", "dedup_horizon", "abandon_after", "live_early_every", "abandonment_topic", "anomaly_topic",
 		"sink", "bq_project", "bq_dataset", "create_tables", "cpuprofile", "memprofile"} {

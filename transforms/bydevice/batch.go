@@ -18,6 +18,11 @@
 // holds about 1/Shards of a run's events; with the default 512 shards a
 // 600-million-event day is ~1.2 million events (~600 MB) per group, so
 // raise --shards for bigger runs.
+//
+// Locally, Batch can split the per-device step into rounds
+// (BatchOptions.Rounds), each a stage of its own that groups a share of
+// the shards, so that the runner holds one round's share of the shuffle
+// at a time instead of all of it (see Round).
 package bydevice
 
 import (
@@ -45,6 +50,8 @@ func init() {
 	register.Emitter1[schemas.BotEvent]()
 	register.Emitter1[schemas.Session]()
 	register.Iter1[[]byte]()
+	register.DoFn3x0[int, []byte, func(int, []byte)](&roundFn{})
+	register.Function2x0(ended)
 }
 
 // BatchOptions configures Batch.
@@ -60,16 +67,38 @@ type BatchOptions struct {
 	// Workers encodes a bundle's batches on this many goroutines
 	// (internal/inorder), emitting each when it is done; 0 or 1 encodes
 	// them on the bundle's own. Only for events that share one window and
-	// timestamp, as a batch read's do (see prepare.Options.Workers).
+	// timestamp, as a batch read's do (see prepare.Options.Workers). It is
+	// also how many rounds run at once.
 	Workers int
+	// Rounds splits the per-device step into this many stages (see Round),
+	// at most one per shard; 0 or 1: one stage, as on Dataflow, where the
+	// shuffle is not held in a worker's memory and rounds would only wait
+	// on each other.
+	Rounds int
+}
+
+// Round is what one round of the per-device step returns, as
+// PCollections: the events that survive (deduplicated, not bots, with their
+// session_id), the duplicates removed (schemas.Event), the bot events
+// (schemas.BotEvent) and the sessions (schemas.Session).
+//
+// Round r groups the shards whose number is r modulo BatchOptions.Rounds,
+// and starts only once round r-Workers has ended (Workers at least 1): its
+// grouping also takes an output of that round which is always empty, and a
+// grouping in the global window fires once all of its inputs have ended.
+// Prism hands a stage its whole input as one block, which it joins, encodes
+// and sends while the SDK receives and decodes it, so the block is live
+// several times over at the stage's start; with rounds only a round's share
+// is. A round's outputs feed its own sinks: flattened, they would cross
+// the runner once more.
+type Round struct {
+	Kept, Duplicates, Bots, Sessions beam.PCollection
 }
 
 // Batch takes PCollection<schemas.Event> (parsed, enriched, possibly marked
-// by the bot filter's per-event rules) and returns, as PCollections: the
-// events that survive (deduplicated, not bots, with their session_id), the
-// duplicates removed (schemas.Event), the bot events (schemas.BotEvent) and
-// the sessions (schemas.Session).
-func Batch(s beam.Scope, events beam.PCollection, o BatchOptions) (kept, duplicates, bots, sessions beam.PCollection) {
+// by the bot filter's per-event rules) and returns the outputs of each
+// round of the per-device rules (one Round unless o.Rounds is above 1).
+func Batch(s beam.Scope, events beam.PCollection, o BatchOptions) []Round {
 	s = s.Scope("bydevice.Batch")
 	if o.Shards <= 0 {
 		o.Shards = 512
@@ -77,11 +106,44 @@ func Batch(s beam.Scope, events beam.PCollection, o BatchOptions) (kept, duplica
 	if err := o.Sessions.Validate(); err != nil {
 		panic(fmt.Sprintf("bydevice: %v", err))
 	}
+	rounds := min(max(o.Rounds, 1), o.Shards)
+	atOnce := max(o.Workers, 1)
 	batches := beam.ParDo(s, &batchFn{Shards: o.Shards, Workers: o.Workers}, events)
-	groups := beam.GroupByKey(s, batches)
-	outs := beam.ParDoN(s, &applyFn{RateLimit: o.RateLimit, RateWindow: o.RateWindow, Sessions: o.Sessions}, groups)
-	return outs[0], outs[1], outs[2], outs[3]
+	var out []Round
+	var ends []beam.PCollection
+	for r := range rounds {
+		rs := s
+		part := batches
+		if rounds > 1 {
+			rs = s.Scope(fmt.Sprintf("round%d", r))
+			part = beam.ParDo(rs, &roundFn{Round: r, Rounds: rounds}, batches)
+		}
+		if r >= atOnce {
+			part = beam.Flatten(rs, part, ends[r-atOnce])
+		}
+		outs := beam.ParDoN(rs, &applyFn{RateLimit: o.RateLimit, RateWindow: o.RateWindow, Sessions: o.Sessions},
+			beam.GroupByKey(rs, part))
+		out = append(out, Round{Kept: outs[0], Duplicates: outs[1], Bots: outs[2], Sessions: outs[3]})
+		if rounds > 1 {
+			ends = append(ends, beam.ParDo(rs, ended, outs[3]))
+		}
+	}
+	return out
 }
+
+// roundFn keeps the batches of the shards of one round.
+type roundFn struct{ Round, Rounds int }
+
+func (fn *roundFn) ProcessElement(shard int, data []byte, emit func(int, []byte)) {
+	if shard%fn.Rounds == fn.Round {
+		emit(shard, data)
+	}
+}
+
+// ended emits nothing: its output, of the type of a round's grouping,
+// ends when the round that feeds it has ended, which a later round's
+// grouping waits for.
+func ended(schemas.Session, func(int, []byte)) {}
 
 // maxBatch bounds a batch. A shard's events wait in memory until their
 // batch is full, and the garbage collector scans every waiting event, so
