@@ -45,6 +45,7 @@ var notParameters = map[string]string{
 	"progress_interval": "progress lines of a run on the local runner (polled from Prism); on Dataflow the console shows progress",
 	"cpuprofile":        "a profile file on the launcher's local disk, gone with its container; profile a local run instead",
 	"memprofile":        "an allocation profile on the launcher's local disk, gone with its container; profile a local run instead",
+	"device_rounds":     "splits the per-device stage of a local run, whose runner holds the shuffle in memory; Dataflow always runs one round",
 }
 
 func loadMetadata(t *testing.T) metadata {
