@@ -195,7 +195,7 @@ func TestLoadMatchesWarehouse(t *testing.T) {
 		loaded(runID, "fact_events", day1, 65), loaded(runID, "fact_events", day2, 30),
 		loaded(runID, "fact_sessions", day1, 7), loaded(runID, "fact_sessions", day2, 5),
 		loaded(runID, "dead_letter", day2, 4), loaded(runID, "dim_pages", time.Time{}, 12))
-	counters, err := run(t, p)
+	_, err := run(t, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,9 +243,6 @@ func TestLoadMatchesWarehouse(t *testing.T) {
 	slices.Sort(dsts)
 	if want := []string{"dead_letter$20261102", "dim_pages", "fact_events$20261101", "fact_events$20261102", "fact_sessions$20261101", "fact_sessions$20261102"}; !slices.Equal(dsts, want) {
 		t.Errorf("load jobs into %v, want %v", dsts, want)
-	}
-	if counters["load_jobs"] != 6 || counters["rows_loaded"] != 65+30+7+5+4+12 || counters["files_staged"] < 6 || counters["bytes_staged"] <= 0 {
-		t.Errorf("counters %v", counters)
 	}
 	if left := parquetFiles(t, tmp); len(left) > 0 {
 		t.Errorf("staged files left after loading: %v", left)
@@ -472,18 +469,25 @@ func (f *describeFn) ProcessElement(r bqwarehouse.LoadResult) string {
 // by the next attempt, which loads the partition once. Before attempts,
 // the job id was fixed per run, table and date: the retry met 409 and the
 // same failed job, and the run could never load that partition.
+//
+// It is also where the counters are checked exactly. With one partition,
+// one bundle reports them: Prism v2.77.0 holds a bundle's report of a
+// counter it has no metadata for yet under the counter's short id alone,
+// so the first reports of two concurrent bundles of one transform can
+// overwrite each other (two partitions once summed to load_jobs 1).
 func TestLoadRetriesFailedJob(t *testing.T) {
 	srv := newTables(t)
 	srv.FailJobs(1, "backendError")
 	p, s := beam.NewPipelineWithRoot()
-	results := bqwarehouse.Load(s, options(srv, t.TempDir(), "run-transient"), "fact_events",
-		beam.Flatten(s, beam.CreateList(s, events("a", day1, 5)), beam.CreateList(s, events("a", day2, 7))))
-	passert.Count(s, results, "results", 2)
+	results := bqwarehouse.Load(s, options(srv, t.TempDir(), "run-transient"), "fact_events", beam.CreateList(s, events("a", day1, 5)))
+	retried := loaded("run-transient", "fact_events", day1, 5)
+	retried.JobID, retried.Attempt = strings.TrimSuffix(retried.JobID, "_a0")+"_a1", 1
+	passert.Equals(s, results, retried)
 	counters, err := run(t, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Partitions("ds", "fact_events"); got["20261101"] != 5 || got["20261102"] != 7 || len(got) != 2 {
+	if got := srv.Partitions("ds", "fact_events"); got["20261101"] != 5 || len(got) != 1 {
 		t.Errorf("partitions %v", got)
 	}
 	var states []string
@@ -495,22 +499,21 @@ func TestLoadRetriesFailedJob(t *testing.T) {
 		states = append(states, j.JobReference.JobId+" "+state)
 	}
 	slices.Sort(states)
-	// Which partition's job ran first is up to the runner.
-	first, second := "20261101", "20261102"
-	if !slices.Contains(states, "clickstream_run-transient_fact_events_20261101_a1 DONE") {
-		first, second = second, first
-	}
 	want := []string{
-		"clickstream_run-transient_fact_events_" + first + "_a0 DONE backendError",
-		"clickstream_run-transient_fact_events_" + first + "_a1 DONE",
-		"clickstream_run-transient_fact_events_" + second + "_a0 DONE",
+		"clickstream_run-transient_fact_events_20261101_a0 DONE backendError",
+		"clickstream_run-transient_fact_events_20261101_a1 DONE",
 	}
-	slices.Sort(want)
 	if !slices.Equal(states, want) {
 		t.Errorf("jobs %v, want %v", states, want)
 	}
-	if counters["load_job_retries"] != 1 || counters["load_jobs"] != 2 || counters["rows_loaded"] != 12 {
-		t.Errorf("counters %v", counters)
+	wantCounters := map[string]int64{"files_staged": 1, "rows_staged": 5, "load_jobs": 1, "load_job_retries": 1, "rows_loaded": 5}
+	for name, n := range wantCounters {
+		if counters[name] != n {
+			t.Errorf("counter %s = %d, want %d (all: %v)", name, counters[name], n, counters)
+		}
+	}
+	if counters["bytes_staged"] <= 0 {
+		t.Errorf("counters %v: no bytes staged", counters)
 	}
 }
 
