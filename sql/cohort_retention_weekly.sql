@@ -4,9 +4,12 @@
 -- A visitor is a device (browser cookie or app instance), as GA counts
 -- users without a user id; its first visit is dim_devices.first_seen_at,
 -- its first event in the whole warehouse (bots excluded), so a device first
--- seen before @start_date belongs to no cohort. Weeks start on Monday, UTC;
--- a visitor is active in a week when one of its sessions started in it, so
--- week 0 (the cohort's own week) has a retention of 1. The first and last
+-- seen before @start_date belongs to no cohort. A device not in dim_devices
+-- yet (the dimension step has not run for its dates: a streaming day, a
+-- pending date) is taken as first seen at its first visit in the range.
+-- Weeks start on Monday, UTC; a visitor is active in a week when one of its
+-- sessions started in it, so week 0 (the cohort's own week) has a
+-- retention of 1. The first and last
 -- weeks of the range may be partial: @start_date and @end_date cut them.
 -- Weeks are counted from day numbers (days since 1970-01-01, a Thursday)
 -- because the engines truncate dates to weeks differently; the days back to
@@ -35,8 +38,8 @@ visit_weeks AS (
 cohort_members AS (
   SELECT v.device_id, MIN(v.week_start) AS first_week, MIN(v.monday_number) AS first_monday
   FROM visit_weeks AS v
-  JOIN dim_devices AS d ON d.device_id = v.device_id
-  WHERE CAST(d.first_seen_at AS DATE) >= @start_date
+  LEFT JOIN dim_devices AS d ON d.device_id = v.device_id
+  WHERE d.device_id IS NULL OR CAST(d.first_seen_at AS DATE) >= @start_date
   GROUP BY v.device_id
 ),
 cohort_sizes AS (

@@ -6,7 +6,9 @@
 -- in the whole warehouse: it starts at dim_devices.first_seen_at, the
 -- device's first event (bots excluded); every other session is returning,
 -- including the first session in the range of a device seen before
--- @start_date.
+-- @start_date. A device not in dim_devices yet (the dimension step has not
+-- run for its dates: a streaming day, a pending date) is taken as first
+-- seen at its first session in the range.
 --
 -- Revenue is per currency, never summed across currencies: currencies
 -- (sorted; 'unknown' for purchases that named none), revenues and
@@ -16,15 +18,24 @@
 --
 -- Parameters: @start_date, @end_date (DATE, inclusive): session_date range.
 -- Grain: one row per visitor_type (new, returning) over the range.
-WITH typed_sessions AS (
+WITH ranged_sessions AS (
   SELECT
-    CASE WHEN s.session_start = d.first_seen_at THEN 'new' ELSE 'returning' END AS visitor_kind,
+    device_id,
+    session_start,
+    MIN(session_start) OVER (PARTITION BY device_id) AS first_start_in_range,
+    had_purchase,
+    revenue_by_currency
+  FROM fact_sessions
+  WHERE session_date BETWEEN @start_date AND @end_date
+),
+typed_sessions AS (
+  SELECT
+    CASE WHEN s.session_start = COALESCE(d.first_seen_at, s.first_start_in_range) THEN 'new' ELSE 'returning' END AS visitor_kind,
     s.device_id,
     s.had_purchase,
     s.revenue_by_currency
-  FROM fact_sessions AS s
-  JOIN dim_devices AS d ON d.device_id = s.device_id
-  WHERE s.session_date BETWEEN @start_date AND @end_date
+  FROM ranged_sessions AS s
+  LEFT JOIN dim_devices AS d ON d.device_id = s.device_id
 ),
 kinds AS (
   SELECT

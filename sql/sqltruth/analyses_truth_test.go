@@ -204,3 +204,38 @@ func (s *sample) checkNewVsReturning(t *testing.T, w *warehousesql.Warehouse) {
 	res := s.run(t, w, "new_vs_returning", s.dates())
 	compare(t, fromResult(t, res, []string{"visitor_type"}, []string{"sessions", "visitors", "converting_sessions", "conversion_rate", "revenues", "revenues_per_session"}), want)
 }
+
+// TestVisitorAnalysesBeforeDimensionStep runs the analyses that read
+// dim_devices on the shared warehouse with the devices first seen after its
+// first date hidden from dim_devices, as on dates whose dimension step has
+// not run yet (a streaming day, a pending date): those devices' sessions
+// still count, with their first session in the range as their first
+// visit, so the figures are the truth's.
+func TestVisitorAnalysesBeforeDimensionStep(t *testing.T) {
+	s := shared
+	w, err := warehousesql.Open(context.Background(), s.warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx := context.Background()
+	after := s.first.Format(time.DateOnly)
+	for _, stmt := range []string{
+		"CREATE TABLE all_devices AS SELECT * FROM dim_devices",
+		fmt.Sprintf("CREATE OR REPLACE VIEW dim_devices AS SELECT * FROM all_devices WHERE CAST(first_seen_at AS DATE) <= DATE '%s'", after),
+	} {
+		if _, err := w.SQL().ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var hidden int64
+	if err := w.SQL().QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM all_devices) - (SELECT COUNT(*) FROM dim_devices)").Scan(&hidden); err != nil {
+		t.Fatal(err)
+	}
+	if hidden == 0 {
+		t.Fatalf("no device first seen after %s to hide", after)
+	}
+	t.Logf("%d devices hidden from dim_devices", hidden)
+	t.Run("new_vs_returning", func(t *testing.T) { s.checkNewVsReturning(t, w) })
+	t.Run("cohort_retention_weekly", func(t *testing.T) { s.checkCohortRetention(t, w) })
+}
