@@ -239,3 +239,47 @@ func TestVisitorAnalysesBeforeDimensionStep(t *testing.T) {
 	t.Run("new_vs_returning", func(t *testing.T) { s.checkNewVsReturning(t, w) })
 	t.Run("cohort_retention_weekly", func(t *testing.T) { s.checkCohortRetention(t, w) })
 }
+
+// TestProductPerformanceWhateverCurrencyEventsName runs product_performance
+// on the shared warehouse with the currency dropped from the product views
+// and changed on the adds to cart (a feed that prices only its purchases,
+// or in another currency): a product is still one row per category, with
+// the truth's figures.
+func TestProductPerformanceWhateverCurrencyEventsName(t *testing.T) {
+	s := shared
+	w, err := warehousesql.Open(context.Background(), s.warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx := context.Background()
+	var priced int64
+	if err := w.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM fact_events WHERE event_type IN ('product_view', 'add_to_cart') AND currency IS NOT NULL").Scan(&priced); err != nil {
+		t.Fatal(err)
+	}
+	if priced == 0 {
+		t.Fatal("no product view or add to cart names a currency: nothing to change")
+	}
+	for _, stmt := range []string{
+		"CREATE TABLE all_events AS SELECT * FROM fact_events",
+		`CREATE OR REPLACE VIEW fact_events AS SELECT * REPLACE (
+			CASE event_type WHEN 'product_view' THEN NULL WHEN 'add_to_cart' THEN 'XTS' ELSE currency END AS currency)
+		FROM all_events`,
+	} {
+		if _, err := w.SQL().ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d product views and adds to cart named a currency", priced)
+	s.checkProductPerformance(t, w)
+	res := s.run(t, w, "product_performance", s.dates())
+	rows := map[string]int{}
+	for _, r := range res.Rows {
+		rows[fmt.Sprint(r[res.Column("product_id")], "|", r[res.Column("category_id")])]++
+	}
+	for k, n := range rows {
+		if n > 1 {
+			t.Errorf("product|category %s is on %d rows", k, n)
+		}
+	}
+}

@@ -427,6 +427,7 @@ func fromResult(t *testing.T, res *warehousesql.Result, keyCols, cols []string) 
 // "revenue EUR".
 var perCurrency = map[string]string{
 	"revenues":             "revenue",
+	"item_revenues":        "item_revenue",
 	"revenues_per_session": "revenue_per_session",
 	"shares_of_revenue":    "share_of_revenue",
 }
@@ -841,17 +842,25 @@ func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 
 // checkProductPerformance counts each product's events and the line items
 // of the purchases sent, per currency (an item's own, else its event's).
+// checkProductPerformance counts a product's events under its product and
+// category whatever currency they name, and its items' revenue per
+// currency: the item's, else its purchase's, else "unknown".
 func (s *sample) checkProductPerformance(t *testing.T, w *warehousesql.Warehouse) {
+	want := s.productPerformance()
+	res := s.run(t, w, "product_performance", s.dates())
+	cols := []string{"product_views", "viewing_sessions", "add_to_carts", "units_added", "cart_sessions",
+		"units_purchased", "purchasing_sessions", "item_revenues", "view_to_purchase_rate"}
+	compare(t, fromResult(t, res, []string{"product_id", "category_id"}, cols), want)
+	bought := 0.0
+	for _, f := range want {
+		bought += f["units_purchased"]
+	}
+	t.Logf("%d products, %v units bought", len(want), bought)
+}
+
+func (s *sample) productPerformance() table {
 	want := table{}
-	orNone := func(v string) string {
-		if v == "" {
-			return "(none)"
-		}
-		return v
-	}
-	key := func(product, category, currency string) string {
-		return product + "|" + orNone(category) + "|" + orNone(currency)
-	}
+	key := func(product, category string) string { return product + "|" + cmp.Or(category, "(none)") }
 	for _, ss := range s.sessions {
 		viewed, carted, purchased := map[string]bool{}, map[string]bool{}, map[string]bool{}
 		for _, e := range ss.events {
@@ -859,16 +868,13 @@ func (s *sample) checkProductPerformance(t *testing.T, w *warehousesql.Warehouse
 			if e.Quantity != nil {
 				qty = float64(*e.Quantity)
 			}
-			k := key(e.ProductID, e.CategoryID, e.Currency)
+			k := key(e.ProductID, e.CategoryID)
 			switch {
 			case e.EventType == "purchase":
 				for _, it := range e.Items {
-					currency := it.Currency
-					if currency == "" {
-						currency = e.Currency
-					}
-					ik := key(it.ItemID, it.ItemCategory, strings.ToUpper(currency))
-					want.add(ik, figures{"units_purchased": float64(it.Quantity), "item_revenue": float64(it.Quantity) * it.Price})
+					currency := strings.ToUpper(cmp.Or(it.Currency, e.Currency, "unknown"))
+					ik := key(it.ItemID, it.ItemCategory)
+					want.add(ik, figures{"units_purchased": float64(it.Quantity), "item_revenue " + currency: float64(it.Quantity) * it.Price})
 					purchased[ik] = true
 				}
 			case e.ProductID == "":
@@ -893,22 +899,18 @@ func (s *sample) checkProductPerformance(t *testing.T, w *warehousesql.Warehouse
 		}
 	}
 	for k, f := range want {
-		for _, c := range []string{"product_views", "viewing_sessions", "add_to_carts", "units_added", "cart_sessions", "units_purchased", "purchasing_sessions", "item_revenue"} {
+		for _, c := range []string{"product_views", "viewing_sessions", "add_to_carts", "units_added", "cart_sessions", "units_purchased", "purchasing_sessions"} {
 			f[c] += 0
 		}
-		f["item_revenue"] = round(f["item_revenue"], 2)
+		for c, v := range f {
+			if strings.HasPrefix(c, "item_revenue ") {
+				f[c] = round(v, 2)
+			}
+		}
 		f["view_to_purchase_rate"] = ratio(f["purchasing_sessions"], f["viewing_sessions"])
 		want[k] = f
 	}
-	res := s.run(t, w, "product_performance", s.dates())
-	cols := []string{"product_views", "viewing_sessions", "add_to_carts", "units_added", "cart_sessions",
-		"units_purchased", "purchasing_sessions", "item_revenue", "view_to_purchase_rate"}
-	compare(t, fromResult(t, res, []string{"product_id", "category_id", "currency"}, cols), want)
-	bought := 0.0
-	for _, f := range want {
-		bought += f["units_purchased"]
-	}
-	t.Logf("%d products, %v units bought", len(want), bought)
+	return want
 }
 
 func (s *sample) checkSearchTerms(t *testing.T, w *warehousesql.Warehouse) {
