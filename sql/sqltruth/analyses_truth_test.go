@@ -213,23 +213,12 @@ func (s *sample) checkNewVsReturning(t *testing.T, w *warehousesql.Warehouse) {
 // visit, so the figures are the truth's.
 func TestVisitorAnalysesBeforeDimensionStep(t *testing.T) {
 	s := shared
-	w, err := warehousesql.Open(context.Background(), s.warehouse)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	ctx := context.Background()
 	after := s.first.Format(time.DateOnly)
-	for _, stmt := range []string{
+	w := openAltered(t,
 		"CREATE TABLE all_devices AS SELECT * FROM dim_devices",
-		fmt.Sprintf("CREATE OR REPLACE VIEW dim_devices AS SELECT * FROM all_devices WHERE CAST(first_seen_at AS DATE) <= DATE '%s'", after),
-	} {
-		if _, err := w.SQL().ExecContext(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
+		fmt.Sprintf("CREATE OR REPLACE VIEW dim_devices AS SELECT * FROM all_devices WHERE CAST(first_seen_at AS DATE) <= DATE '%s'", after))
 	var hidden int64
-	if err := w.SQL().QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM all_devices) - (SELECT COUNT(*) FROM dim_devices)").Scan(&hidden); err != nil {
+	if err := w.SQL().QueryRowContext(context.Background(), "SELECT (SELECT COUNT(*) FROM all_devices) - (SELECT COUNT(*) FROM dim_devices)").Scan(&hidden); err != nil {
 		t.Fatal(err)
 	}
 	if hidden == 0 {
@@ -247,28 +236,18 @@ func TestVisitorAnalysesBeforeDimensionStep(t *testing.T) {
 // the truth's figures.
 func TestProductPerformanceWhateverCurrencyEventsName(t *testing.T) {
 	s := shared
-	w, err := warehousesql.Open(context.Background(), s.warehouse)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	ctx := context.Background()
+	w := openAltered(t,
+		"CREATE TABLE all_events AS SELECT * FROM fact_events",
+		`CREATE OR REPLACE VIEW fact_events AS SELECT * REPLACE (
+			CASE event_type WHEN 'product_view' THEN NULL WHEN 'add_to_cart' THEN 'XTS' ELSE currency END AS currency)
+		FROM all_events`)
 	var priced int64
-	if err := w.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM fact_events WHERE event_type IN ('product_view', 'add_to_cart') AND currency IS NOT NULL").Scan(&priced); err != nil {
+	if err := w.SQL().QueryRowContext(context.Background(),
+		"SELECT COUNT(*) FROM all_events WHERE event_type IN ('product_view', 'add_to_cart') AND currency IS NOT NULL").Scan(&priced); err != nil {
 		t.Fatal(err)
 	}
 	if priced == 0 {
 		t.Fatal("no product view or add to cart names a currency: nothing to change")
-	}
-	for _, stmt := range []string{
-		"CREATE TABLE all_events AS SELECT * FROM fact_events",
-		`CREATE OR REPLACE VIEW fact_events AS SELECT * REPLACE (
-			CASE event_type WHEN 'product_view' THEN NULL WHEN 'add_to_cart' THEN 'XTS' ELSE currency END AS currency)
-		FROM all_events`,
-	} {
-		if _, err := w.SQL().ExecContext(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
 	}
 	t.Logf("%d product views and adds to cart named a currency", priced)
 	s.checkProductPerformance(t, w)
@@ -282,4 +261,22 @@ func TestProductPerformanceWhateverCurrencyEventsName(t *testing.T) {
 			t.Errorf("product|category %s is on %d rows", k, n)
 		}
 	}
+}
+
+// openAltered opens the shared warehouse on its own and runs stmts on it,
+// which replace a table's view to alter what the analyses read; it is
+// closed when the test ends.
+func openAltered(t *testing.T, stmts ...string) *warehousesql.Warehouse {
+	t.Helper()
+	w, err := warehousesql.Open(context.Background(), shared.warehouse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Close() })
+	for _, stmt := range stmts {
+		if _, err := w.SQL().ExecContext(context.Background(), stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
 }
