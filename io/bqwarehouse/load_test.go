@@ -195,8 +195,7 @@ func TestLoadMatchesWarehouse(t *testing.T) {
 		loaded(runID, "fact_events", day1, 65), loaded(runID, "fact_events", day2, 30),
 		loaded(runID, "fact_sessions", day1, 7), loaded(runID, "fact_sessions", day2, 5),
 		loaded(runID, "dead_letter", day2, 4), loaded(runID, "dim_pages", time.Time{}, 12))
-	_, err := run(t, p)
-	if err != nil {
+	if _, err := run(t, p); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := warehouse.Commit(out, runID, nil); err != nil {

@@ -140,11 +140,11 @@ func with(f, more figures) figures {
 	return f
 }
 
-// roundRevenue rounds f's per-currency revenues to the cent, as the
-// analyses do.
+// roundRevenue rounds f's per-currency revenues and item revenues to the
+// cent, as the analyses do.
 func roundRevenue(f figures) {
 	for k, v := range f {
-		if strings.HasPrefix(k, "revenue ") {
+		if strings.HasPrefix(k, "revenue ") || strings.HasPrefix(k, "item_revenue ") {
 			f[k] = round(v, 2)
 		}
 	}
@@ -840,8 +840,6 @@ func (s *sample) checkAttribution(t *testing.T, w *warehousesql.Warehouse) {
 	}
 }
 
-// checkProductPerformance counts each product's events and the line items
-// of the purchases sent, per currency (an item's own, else its event's).
 // checkProductPerformance counts a product's events under its product and
 // category whatever currency they name, and its items' revenue per
 // currency: the item's, else its purchase's, else "unknown".
@@ -858,6 +856,8 @@ func (s *sample) checkProductPerformance(t *testing.T, w *warehousesql.Warehouse
 	t.Logf("%d products, %v units bought", len(want), bought)
 }
 
+// productPerformance is product_performance's truth, keyed by product and
+// category.
 func (s *sample) productPerformance() table {
 	want := table{}
 	key := func(product, category string) string { return product + "|" + cmp.Or(category, "(none)") }
@@ -902,11 +902,7 @@ func (s *sample) productPerformance() table {
 		for _, c := range []string{"product_views", "viewing_sessions", "add_to_carts", "units_added", "cart_sessions", "units_purchased", "purchasing_sessions"} {
 			f[c] += 0
 		}
-		for c, v := range f {
-			if strings.HasPrefix(c, "item_revenue ") {
-				f[c] = round(v, 2)
-			}
-		}
+		roundRevenue(f)
 		f["view_to_purchase_rate"] = ratio(f["purchasing_sessions"], f["viewing_sessions"])
 		want[k] = f
 	}
