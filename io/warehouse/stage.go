@@ -22,7 +22,7 @@ import (
 //
 // It is for steps that rewrite what the warehouse already holds, such as the
 // dimension step that brings the dimensions up to date (it edits
-// fact_sessions' resolution with StageEdited), and for a run's own account.
+// fact_sessions' resolution with StageColumn), and for a run's own account.
 // T must be the table's row type.
 func Stage[T any](out, runID, table string, rows []T) error {
 	if err := checkRunID(runID); err != nil {

@@ -20,6 +20,10 @@ type rowWriter interface {
 	// the same fields.
 	write(batch []any) error
 	Close() error
+	// schema is the file's schema, and beginRowGroup starts a row group
+	// written column by column, committed into the file in order.
+	schema() *parquet.Schema
+	beginRowGroup() *parquet.ConcurrentRowGroupWriter
 }
 
 // typedWriters maps every table's row type (schemas.RowType) to the
@@ -78,6 +82,12 @@ const typedBatch = 64
 func newTypedWriter[T any](w io.Writer, c *codec, options ...parquet.WriterOption) rowWriter {
 	options = append([]parquet.WriterOption{c.schema}, options...)
 	return &typedWriter[T]{w: parquet.NewGenericWriter[T](w, options...), c: c, values: make([]T, 0, typedBatch)}
+}
+
+func (t *typedWriter[T]) schema() *parquet.Schema { return t.w.Schema() }
+
+func (t *typedWriter[T]) beginRowGroup() *parquet.ConcurrentRowGroupWriter {
+	return t.w.BeginRowGroup()
 }
 
 // write writes batch in order: consecutive values of T queued, other rows

@@ -2,7 +2,9 @@ package parquetrows
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/parquet-go/parquet-go"
@@ -46,6 +48,13 @@ type Writer struct {
 
 	mu     sync.Mutex
 	failed error
+
+	// copying is set by CopyRowGroup, whose rows group collects, groupRows
+	// of them so far; values holds a column's values while they are copied.
+	copying   bool
+	group     *parquet.ConcurrentRowGroupWriter
+	groupRows int64
+	values    []parquet.Value
 }
 
 // writeBatch is how many rows the Writer hands to its goroutine at a time.
@@ -93,6 +102,9 @@ func (f *Writer) add(row any) error {
 	if f.stopped {
 		return errStopped
 	}
+	if f.copying {
+		return errMixed
+	}
 	f.batch = append(f.batch, row)
 	f.rows++
 	if len(f.batch) == writeBatch {
@@ -122,6 +134,9 @@ func (f *Writer) Close() error {
 	if err := f.failure(); err != nil {
 		return err
 	}
+	if err := f.commitGroup(); err != nil {
+		return err
+	}
 	return f.w.Close()
 }
 
@@ -136,7 +151,148 @@ func (f *Writer) Discard() {
 	f.stop()
 }
 
-var errStopped = errors.New("parquetrows: writer closed or discarded")
+var (
+	errStopped = errors.New("parquetrows: writer closed or discarded")
+	errMixed   = errors.New("parquetrows: a writer either copies row groups or writes rows")
+)
+
+// CopyRowGroup appends the rows of src, a row group of a file of the
+// Writer's table, with the value of the non-repeated column col (its index
+// in Schema) replaced in the rows that set names: set maps a row's index in
+// src to its new value, with that column's index and levels. The rows are
+// copied column by column, each column chunk's pages decoded and their
+// values encoded again; no row is assembled. BenchmarkCopy: 490-525k
+// rows/s on one core, against 208-226k for reading the rows with
+// parquet-go's reader and writing them with WriteRow, which keeps two
+// cores busy. Consecutive copies share a row group while it stays within
+// the Writer's 16Ki rows.
+//
+// It runs on the caller's goroutine, and a Writer either copies row groups
+// or writes rows: CopyRowGroup after Write or WriteRow, or Write or
+// WriteRow after it, is an error.
+func (f *Writer) CopyRowGroup(src parquet.RowGroup, col int, set map[int]parquet.Value) error {
+	err := f.copyRowGroup(src, col, set)
+	if err != nil && f.copying {
+		f.fail(err) // a row group may be half written: Close must not commit it
+	}
+	return err
+}
+
+func (f *Writer) copyRowGroup(src parquet.RowGroup, col int, set map[int]parquet.Value) error {
+	switch {
+	case f.failure() != nil:
+		return f.failure()
+	case f.stopped:
+		return errStopped
+	case f.rows > 0 && !f.copying:
+		return errMixed
+	case !parquet.EqualNodes(src.Schema(), f.w.schema()):
+		return errors.New("parquetrows: the row group to copy has another schema than the table's")
+	}
+	f.copying = true
+	if f.groupRows > 0 && f.groupRows+src.NumRows() > maxRowsPerRowGroup {
+		if err := f.commitGroup(); err != nil {
+			return err
+		}
+	}
+	if f.group == nil {
+		f.group = f.w.beginRowGroup()
+	}
+	columns := f.group.ColumnWriters()
+	for i, chunk := range src.ColumnChunks() {
+		values, err := ColumnValues(chunk, f.values[:0])
+		if err != nil {
+			return err
+		}
+		f.values = values
+		if i == col {
+			if int64(len(values)) != src.NumRows() {
+				return fmt.Errorf("parquetrows: column %d holds %d values for %d rows", col, len(values), src.NumRows())
+			}
+			for r, v := range set {
+				values[r] = v
+			}
+		}
+		if err := writeRowValues(columns[i], values); err != nil {
+			return err
+		}
+	}
+	clear(f.values) // written: keep the slice, not the pages it points into
+	f.rows += src.NumRows()
+	f.groupRows += src.NumRows()
+	return nil
+}
+
+// commitGroup writes the row group that CopyRowGroup filled, if any.
+func (f *Writer) commitGroup() error {
+	if f.group == nil {
+		return nil
+	}
+	_, err := f.group.Commit()
+	f.group, f.groupRows = nil, 0
+	return err
+}
+
+// copyPageRows is how many rows CopyRowGroup hands a column writer at a
+// time: as many as the typed writer does (typedBatch), so pages are cut
+// where writing the rows cuts them. A column writer cuts a page once it
+// buffers pageBufferSize bytes, but only after a call: one call with a
+// whole column chunk would make one page of it.
+const copyPageRows = typedBatch
+
+// writeRowValues writes values, whole rows of one column, to w in calls
+// of about copyPageRows rows each.
+func writeRowValues(w *parquet.ColumnWriter, values []parquet.Value) error {
+	for len(values) > 0 {
+		n, rows := 0, 0
+		for n < len(values) && (rows < copyPageRows || values[n].RepetitionLevel() > 0) {
+			if values[n].RepetitionLevel() == 0 {
+				rows++
+			}
+			n++
+		}
+		if _, err := w.WriteRowValues(values[:n]); err != nil {
+			return err
+		}
+		values = values[n:]
+	}
+	return nil
+}
+
+// ColumnValues appends the values of every page of chunk to dst, each
+// page decompressed and decoded, and returns the extended slice. Values of
+// byte arrays point into the pages read.
+func ColumnValues(chunk parquet.ColumnChunk, dst []parquet.Value) (values []parquet.Value, err error) {
+	pages := chunk.Pages()
+	defer func() { err = errors.Join(err, pages.Close()) }()
+	dst = slices.Grow(dst, int(chunk.NumValues())) // one allocation, unless the footer is wrong
+	for {
+		p, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return dst, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		dst = slices.Grow(dst, int(p.NumValues()))
+		page := dst[len(dst) : len(dst)+int(p.NumValues())]
+		r, read := p.Values(), 0
+		for read < len(page) {
+			n, err := r.ReadValues(page[read:])
+			read += n
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		if read != len(page) {
+			return nil, fmt.Errorf("a page of column %d holds %d values, its header says %d", chunk.Column(), read, len(page))
+		}
+		dst = dst[:len(dst)+read]
+	}
+}
 
 func (f *Writer) stop() {
 	f.stopped = true
