@@ -133,11 +133,11 @@ fuzz:
 
 # bench: micro-benchmarks (parse+enrich per event, cold and warm user-agent
 # caches; a distinct user agent through uapfilter and uap-go, and through the
-# bot rule; sessionization; dedup; the Parquet writer), then the batch pipeline end
-# to end on $(BENCH_EVENTS) generated events (events/s and peak memory in the
-# summary), then DuckDB's core-work reference on the same files
-# (tools/benchref), and both wall times, CPU times and peak memories side by
-# side.
+# bot rule; sessionization; dedup; the Parquet writer and its column-by-column
+# copy), then the batch pipeline end to end on $(BENCH_EVENTS) generated
+# events (events/s and peak memory in the summary), then DuckDB's core-work
+# reference on the same files (tools/benchref), and both wall times, CPU
+# times and peak memories side by side.
 bench: build bench-streaming
 	$(GO) test -run='^$$' -bench=. -benchmem ./pipelines/ ./transforms/enrich/ ./transforms/enrich/internal/uapfilter/ \
 		./transforms/botfilter/ ./transforms/sessionize/ ./io/pubsubsource/ ./io/bqwarehouse/storagewrite/ \
