@@ -44,7 +44,7 @@ func copySessions(prefix string, n int) []schemas.Session {
 }
 
 // sessionsFile is rows written as one fact_sessions file.
-func sessionsFile(t *testing.T, rows []schemas.Session) *parquet.File {
+func sessionsFile(t testing.TB, rows []schemas.Session) *parquet.File {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, "fact_sessions")
@@ -210,24 +210,8 @@ func nilIfEmpty(s schemas.Session) schemas.Session {
 // sessions: column by column with CopyRowGroup, and as rows read with
 // parquet-go's reader and written with WriteRow, each changed in place.
 func BenchmarkCopy(b *testing.B) {
-	var buf bytes.Buffer
-	w, err := NewWriter(&buf, "fact_sessions")
-	if err != nil {
-		b.Fatal(err)
-	}
 	rows := slices.Concat(copySessions("a", maxRowsPerRowGroup), copySessions("b", maxRowsPerRowGroup), copySessions("c", 1000))
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		b.Fatal(err)
-	}
-	src, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		b.Fatal(err)
-	}
+	src := sessionsFile(b, rows)
 	leaf, _ := src.Schema().Lookup("resolved_user_key")
 	value := parquet.ByteArrayValue([]byte("u-resolved")).Level(0, leaf.MaxDefinitionLevel, leaf.ColumnIndex)
 	copies := []struct {
