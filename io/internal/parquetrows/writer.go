@@ -217,7 +217,7 @@ func (f *Writer) copyRowGroup(src parquet.RowGroup, col int, set map[int]parquet
 			return err
 		}
 	}
-	clear(f.values) // written: keep the slice, not the pages it points into
+	clear(f.values[:cap(f.values)]) // written: keep the slice, not the pages any column pointed into
 	f.rows += src.NumRows()
 	f.groupRows += src.NumRows()
 	return nil
