@@ -26,8 +26,9 @@
 --     where the Go rule may keep several. Versions of one session are nested
 --     (every firing covers the earlier ones, and Prism's fragments lie
 --     inside the session), so this needs rows that are not: the pieces of a
---     runaway session (over --max_session_length) cut again at other places
---     after a late event, where the Go rule has its own documented limit.
+--     session that a late event made a runaway (over --max_session_length)
+--     beside its older uncut row, where the Go rule has its own documented
+--     limit.
 --
 -- Query it with a filter on session_date, as fact_sessions itself: the
 -- filter reaches the table because every window here is partitioned by

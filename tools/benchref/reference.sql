@@ -11,10 +11,9 @@
 --   5. keep one event per (device_id, event_id), the earliest received
 --      (ties, such as a line the collector wrote twice, go to the first file);
 --   6. sessions per device ordered by (event_time, event_id): a gap of 30
---      minutes or more starts a new one, and a session is cut 24 h after
---      its start (exact for sessions under 48 h, which is all the
---      generator makes); the session id is a hash of the device and the
---      session's first event, and every event carries it;
+--      minutes or more starts a new one, and a session of 24 h or more is
+--      cut at every UTC midnight; the session id is a hash of the device
+--      and the session's first event, and every event carries it;
 --   7. write Hive-partitioned Parquet: fact_events by event_date,
 --      fact_sessions by session_date.
 -- It does none of the rest: no user agents, bot rules, enrichment,
@@ -122,10 +121,12 @@ visits AS (
   SELECT *, sum(starts) OVER (PARTITION BY device_id ORDER BY event_time, event_id ROWS UNBOUNDED PRECEDING) AS visit
   FROM gaps
 ),
+runaways AS (
+  SELECT *, max(event_time) OVER v - min(event_time) OVER v >= INTERVAL 24 HOUR AS is_runaway
+  FROM visits WINDOW v AS (PARTITION BY device_id, visit)
+),
 pieces AS (
-  SELECT *, (epoch_us(event_time) - epoch_us(min(event_time) OVER (PARTITION BY device_id, visit))) // 86400000000 AS piece,
-         max(event_time) OVER (PARTITION BY device_id, visit) - min(event_time) OVER (PARTITION BY device_id, visit) >= INTERVAL 24 HOUR AS is_runaway
-  FROM visits
+  SELECT *, CASE WHEN is_runaway THEN event_time::DATE END AS piece FROM runaways
 )
 SELECT * EXCLUDE (starts, visit, piece),
        md5(device_id || '|' || first_value(event_id) OVER s) AS session_id,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -282,24 +283,32 @@ func verify(t *testing.T, d *dataset) {
 				t.Errorf("%v: rate bot day %v, truth %s/%s", k.tr.key(), botDays[date(k.r)], k.tr.Outcome, k.tr.BotRule)
 			}
 		}
-		// Sessions over the events.
+		// Sessions over the events: chains split by 30-min gaps, and a
+		// chain of 24 h or more cut at every UTC midnight.
+		var events []kept
+		for _, k := range ks {
+			if k.tr.Outcome == "event" {
+				events = append(events, k)
+			}
+		}
 		names := map[string]int{}
 		n := 0
-		var start, prev time.Time
-		for _, k := range ks {
-			if k.tr.Outcome != "event" {
-				continue
+		for start := 0; start < len(events); {
+			end := start + 1
+			for end < len(events) && events[end].r.eventTime.Sub(events[end-1].r.eventTime) < 30*time.Minute {
+				end++
 			}
-			t0 := k.r.eventTime
-			if n == 0 || t0.Sub(prev) >= 30*time.Minute || t0.Sub(start) >= 24*time.Hour {
-				n++
-				start = t0
+			runaway := events[end-1].r.eventTime.Sub(events[start].r.eventTime) >= 24*time.Hour
+			for i, k := range events[start:end] {
+				if i == 0 || runaway && date(k.r) != date(events[start+i-1].r) {
+					n++
+				}
+				if want, ok := names[k.tr.Session]; ok && want != n || !strings.HasPrefix(k.tr.Session, dev+"#") {
+					t.Errorf("%v: session %s, reader's session %d of %s", k.tr.key(), k.tr.Session, n, dev)
+				}
+				names[k.tr.Session] = n
 			}
-			prev = t0
-			if want, ok := names[k.tr.Session]; ok && want != n || !strings.HasPrefix(k.tr.Session, dev+"#") {
-				t.Errorf("%v: session %s, reader's session %d of %s", k.tr.key(), k.tr.Session, n, dev)
-			}
-			names[k.tr.Session] = n
+			start = end
 		}
 		if len(names) != n {
 			t.Errorf("device %s: truth names %d sessions, reader finds %d", dev, len(names), n)
@@ -437,6 +446,7 @@ func TestWorld(t *testing.T) {
 	lines := map[string]int{}
 	sessDates := map[string]map[string]bool{}
 	sessFirst := map[string]time.Time{}
+	sessLast := map[string]int64{} // unix milliseconds
 	for _, tr := range d.truth {
 		r := d.byKey[tr.key()]
 		if tr.Outcome == "dead_letter" {
@@ -475,14 +485,23 @@ func TestWorld(t *testing.T) {
 				sessFirst[tr.Session] = truthTime
 			}
 			sessDates[tr.Session][tr.EventDate] = true
-			if truthTime.Sub(sessFirst[tr.Session]) > 23*time.Hour {
-				runaway++
-			}
+			sessLast[tr.Session] = max(sessLast[tr.Session], truthTime.UnixMilli())
 		}
 	}
 	for s, dates := range sessDates {
 		if len(dates) > 1 && sessFirst[s].Sub(sessFirst[s].Truncate(24*time.Hour)) > 20*time.Hour {
 			midnight++
+		}
+		// A runaway's rows follow each other with no gap: a row that ends
+		// at 23:59 and a next one of the device, d#n+1, from 00:00.
+		device, n, _ := strings.Cut(s, "#")
+		next, err := strconv.Atoi(n)
+		if err != nil {
+			t.Fatalf("truth session %q", s)
+		}
+		nextSession := fmt.Sprintf("%s#%d", device, next+1)
+		if first, ok := sessFirst[nextSession]; ok && first.UnixMilli()-sessLast[s] < (30*time.Minute).Milliseconds() {
+			runaway++
 		}
 	}
 	for name, n := range map[string]int{"exact duplicate lines": exactDup, "retried sends": retried, "late records": late,

@@ -201,22 +201,35 @@ func (g *gen) judge(recs []record) int {
 		}
 		flush()
 
-		// Sessions over the device's events, in time order.
+		// Sessions over the device's events, in time order: a new one
+		// after a gap, and in a chain of sessionMaxLen or longer (a
+		// runaway) at every multiple of sessionMaxLen since the epoch.
+		var chain []int32 // the current chain's events, in time order
 		var n int32
-		var sessStart, prev int64
+		closeChain := func() {
+			if len(chain) == 0 {
+				return
+			}
+			runaway := g.events[chain[len(chain)-1]].t-g.events[chain[0]].t >= sessionMaxLen
+			n++
+			for i, ev := range chain {
+				if runaway && i > 0 && g.events[ev].t/sessionMaxLen != g.events[chain[i-1]].t/sessionMaxLen {
+					n++
+				}
+				recs[kept[ev]].session = n
+			}
+			chain = chain[:0]
+		}
 		for ev := first; ev < end; ev++ {
-			k := kept[ev]
-			if k < 0 || recs[k].outcome != outEvent {
+			if k := kept[ev]; k < 0 || recs[k].outcome != outEvent {
 				continue
 			}
-			t := g.events[ev].t
-			if n == 0 || t-prev >= sessionGap || t-sessStart >= sessionMaxLen {
-				n++
-				sessStart = t
+			if len(chain) > 0 && g.events[ev].t-g.events[chain[len(chain)-1]].t >= sessionGap {
+				closeChain()
 			}
-			prev = t
-			recs[k].session = n
+			chain = append(chain, ev)
 		}
+		closeChain()
 		sessions += int(n)
 	}
 	return sessions

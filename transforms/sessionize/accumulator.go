@@ -225,29 +225,39 @@ func (a *Accumulator) build(o Options) (rows []schemas.Session, rowOf []int32) {
 		for end < n && millis(a.Hits[order[end]].Micros)-millis(a.Hits[order[end-1]].Micros) < gapMillis {
 			end++
 		}
-		// Its rows: each ends before the first hit MaxLength or more after
-		// the row's first hit.
-		first := len(rows)
+		// Its rows: one, unless the session lasts MaxLength or more (a
+		// runaway), which is cut at every multiple of MaxLength since the
+		// Unix epoch: the same instants whichever of its events a run reads.
+		runaway := a.Hits[order[end-1]].Micros-a.Hits[order[start]].Micros >= maxMicros
 		for rowStart := start; rowStart < end; {
-			rowEnd := rowStart + 1
-			limit := a.Hits[order[rowStart]].Micros + maxMicros
-			for rowEnd < end && a.Hits[order[rowEnd]].Micros < limit {
-				rowEnd++
+			rowEnd := end
+			if runaway {
+				limit := nextMultiple(a.Hits[order[rowStart]].Micros, maxMicros)
+				rowEnd = rowStart + 1
+				for rowEnd < end && a.Hits[order[rowEnd]].Micros < limit {
+					rowEnd++
+				}
 			}
 			for _, h := range order[rowStart:rowEnd] {
 				rowOf[h] = int32(len(rows))
 			}
-			rows = append(rows, a.row(order[rowStart:rowEnd], o.MaxPathLength))
+			row := a.row(order[rowStart:rowEnd], o.MaxPathLength)
+			row.IsRunaway = runaway
+			rows = append(rows, row)
 			rowStart = rowEnd
-		}
-		if len(rows)-first > 1 {
-			for i := first; i < len(rows); i++ {
-				rows[i].IsRunaway = true
-			}
 		}
 		start = end
 	}
 	return rows, rowOf
+}
+
+// nextMultiple is the first multiple of step after t.
+func nextMultiple(t, step int64) int64 {
+	next := t - t%step + step
+	if t%step < 0 {
+		next -= step
+	}
+	return next
 }
 
 // millis is Beam's timestamp of a time in microseconds (rounded down, as

@@ -116,12 +116,27 @@ func TestSplitBoundaries(t *testing.T) {
 			want:   []string{"0s..9m0s a,b", "19m0s..19m0s c"},
 		},
 		{
-			name:   "runaway device: every 5 min for 30 h is split at 24 h",
+			name:   "runaway device: every 5 min for 30 h from 10:00 is cut at midnight",
 			events: every(360, 5*time.Minute),
-			want:   []string{"0s..23h55m0s 288 events runaway", "24h0m0s..29h55m0s 72 events runaway"},
+			want:   []string{"0s..13h55m0s 168 events runaway", "14h0m0s..29h55m0s 192 events runaway"},
 		},
 		{
-			name: "a row ends before the first event MaxLength after its start",
+			name:   "a session of 23:59:59.999 is not a runaway, across midnight",
+			events: []schemas.Event{ev("a", 0), ev("b", 14*time.Hour), ev("c", 24*time.Hour-time.Millisecond)},
+			opts:   Options{Gap: 15 * time.Hour},
+			want:   []string{"0s..23h59m59.999s a,b,c"},
+		},
+		{
+			name: "a runaway is cut at multiples of MaxLength since the epoch, not MaxLength after its start",
+			opts: Options{MaxLength: time.Hour},
+			events: []schemas.Event{
+				ev("a", 30*time.Minute), ev("b", 55*time.Minute), ev("c", 80*time.Minute), ev("d", 105*time.Minute),
+				ev("e", 3*time.Hour+50*time.Minute), ev("f", 4*time.Hour+15*time.Minute), // shorter: not cut
+			},
+			want: []string{"30m0s..55m0s a,b runaway", "1h20m0s..1h45m0s c,d runaway", "3h50m0s..4h15m0s e,f"},
+		},
+		{
+			name: "an event at a multiple of MaxLength starts the next row",
 			opts: Options{MaxLength: time.Hour},
 			events: []schemas.Event{
 				ev("a", 0), ev("b", 25*time.Minute), ev("c", 50*time.Minute), ev("d", 60*time.Minute),
@@ -166,6 +181,41 @@ func TestSplitBoundaries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A daily run reads a long chain from the day before its date on, not from
+// the chain's start: the runaway rows it owns are those of a run that read
+// the whole chain, because the cuts are at fixed instants.
+func TestRunawayRowsDoNotDependOnWhereReadingStarts(t *testing.T) {
+	chain := every(720, 5*time.Minute) // 60 h from 2026-11-01 10:00
+	midnight := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	var read []schemas.Event // what a run for Nov 3 reads: from 06:00 on Nov 2
+	for _, e := range chain {
+		if !e.EventTime.Before(midnight.Add(-18 * time.Hour)) {
+			read = append(read, e)
+		}
+	}
+	owned := func(rows []schemas.Session) []schemas.Session {
+		return slices.DeleteFunc(rows, func(r schemas.Session) bool { return r.SessionStart.Before(midnight) })
+	}
+	whole := owned(Batch(slices.Clone(chain), Options{}))
+	got := owned(Batch(read, Options{}))
+	if len(whole) != 1 || !whole[0].IsRunaway {
+		t.Fatalf("weak test: the whole chain's rows from Nov 3 are %q", summary(whole))
+	}
+	if !reflect.DeepEqual(got, whole) {
+		t.Errorf("rows from Nov 3, reading from 06:00 on Nov 2:\n got %q\nwant %q", summary(got), summary(whole))
+	}
+}
+
+// Cuts are at multiples of MaxLength on both sides of the epoch (event
+// times before 1970 are valid timestamps).
+func TestNextMultiple(t *testing.T) {
+	for _, c := range []struct{ t, want int64 }{{-15, -10}, {-10, 0}, {-5, 0}, {0, 10}, {5, 10}, {10, 20}} {
+		if got := nextMultiple(c.t, 10); got != c.want {
+			t.Errorf("nextMultiple(%d, 10) = %d, want %d", c.t, got, c.want)
+		}
 	}
 }
 

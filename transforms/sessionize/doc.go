@@ -14,18 +14,24 @@
 //     millisecond, Beam's timestamp resolution), so that Batch and Beam's
 //     session windows cut at the same place: 10:00:00.000900 and
 //     10:30:00.000100 are 30 min apart.
-//   - Maximum length: within a session, an event MaxLength (default 24 h,
-//     --max_session_length) or more after the first event of the current row
-//     starts a new row, and every row of a session split this way has
-//     is_runaway = true. It is applied when rows are built, not as a window
-//     (Beam Go has no custom WindowFn), and measured in microseconds.
+//   - Maximum length: a session whose last event is MaxLength (default
+//     24 h, --max_session_length) or more after its first is a runaway. It
+//     is cut into rows at every multiple of MaxLength since the Unix epoch
+//     (every UTC midnight at 24 h; an event at the instant starts the next
+//     row), and each of its rows has is_runaway = true. The cuts are fixed
+//     instants rather than MaxLength after the session's first event, so
+//     daily runs, which read a long chain from different days on, cut it
+//     in the same places and write rows that do not overlap. It is applied
+//     when rows are built, not as a window (Beam Go has no custom
+//     WindowFn), and measured in microseconds.
 //   - Ids: session_id is the first 32 hex digits of
 //     sha256("<device_id>|<first event_time in µs since epoch>|<first event_id>")
 //     for the row's first event (SessionID): the same on every re-run of the
 //     same input. A row of a split session has its own first event, so its
 //     own id.
 //   - Midnight: a session is dated by its start (session_date = UTC date of
-//     session_start) and is not cut at midnight; its events keep their own
+//     session_start) and is not cut at midnight unless it is a runaway; its
+//     events keep their own
 //     event_date, so a session that crosses midnight has events in two
 //     fact_events partitions and one fact_sessions row.
 //   - Columns: user_key is the last non-empty user_key of the row's events,

@@ -24,9 +24,11 @@ import (
 // any row that overlaps one already kept, so the result never overlaps.
 //
 // Limitation: the rows of one runaway session are ranked one by one, so when
-// a late event moves the start of a runaway session, re-splitting it into
-// rows with other boundaries, an older row that kept more events can win
-// over the newer rows it overlaps.
+// a late event turns a session into a runaway (extending it to MaxLength,
+// or merging it with another), the older uncut row, which holds more events
+// than each new piece, wins over the pieces it overlaps. A late event that
+// only moves a runaway's start changes its first row alone: the cuts are at
+// fixed instants.
 func Latest(rows []schemas.Session) []schemas.Session {
 	ranked := slices.Clone(rows)
 	slices.SortFunc(ranked, func(a, b schemas.Session) int {

@@ -19,8 +19,9 @@ type Options struct {
 	// the previous one starts a new session. Beam timestamps have millisecond
 	// resolution, so Gap must be a whole number of milliseconds.
 	Gap time.Duration
-	// MaxLength splits runaway sessions: an event MaxLength or more after
-	// the first event of the current row starts a new row.
+	// MaxLength splits runaway sessions: a session whose last event is
+	// MaxLength or more after its first is cut at every multiple of
+	// MaxLength since the Unix epoch (every UTC midnight at 24 h).
 	MaxLength time.Duration
 	// AllowedLateness is how long after the watermark passes the end of a
 	// session an event may still update it (Streaming only).
