@@ -484,6 +484,9 @@ func TestWorld(t *testing.T) {
 				sessDates[tr.Session] = map[string]bool{}
 				sessFirst[tr.Session] = truthTime
 			}
+			if truthTime.Before(sessFirst[tr.Session]) {
+				sessFirst[tr.Session] = truthTime
+			}
 			sessDates[tr.Session][tr.EventDate] = true
 			sessLast[tr.Session] = max(sessLast[tr.Session], truthTime.UnixMilli())
 		}

@@ -470,6 +470,8 @@ func TestOptions(t *testing.T) {
 		{Gap: -time.Minute},
 		{Gap: 30*time.Minute + time.Microsecond},
 		{MaxLength: -1},
+		{MaxLength: 500 * time.Nanosecond}, // 0 µs: cuts at multiples of 0
+		{MaxLength: 24*time.Hour + time.Nanosecond},
 		{AllowedLateness: -time.Hour},
 		{MaxPathLength: -1},
 	}

@@ -25,10 +25,11 @@ import (
 //
 // Limitation: the rows of one runaway session are ranked one by one, so when
 // a late event turns a session into a runaway (extending it to MaxLength,
-// or merging it with another), the older uncut row, which holds more events
-// than each new piece, wins over the pieces it overlaps. A late event that
-// only moves a runaway's start changes its first row alone: the cuts are at
-// fixed instants.
+// or merging it with another), each new piece is weighed against the older
+// uncut row it overlaps: the older row wins over pieces with fewer events,
+// so the result can lack pieces, or keep the older row beside one. A late
+// event that only moves a runaway's start changes its first row alone: the
+// cuts are at fixed instants.
 func Latest(rows []schemas.Session) []schemas.Session {
 	ranked := slices.Clone(rows)
 	slices.SortFunc(ranked, func(a, b schemas.Session) int {

@@ -21,7 +21,8 @@ type Options struct {
 	Gap time.Duration
 	// MaxLength splits runaway sessions: a session whose last event is
 	// MaxLength or more after its first is cut at every multiple of
-	// MaxLength since the Unix epoch (every UTC midnight at 24 h).
+	// MaxLength since the Unix epoch (every UTC midnight at 24 h). It must
+	// be a whole number of microseconds, the resolution of the cuts.
 	MaxLength time.Duration
 	// AllowedLateness is how long after the watermark passes the end of a
 	// session an event may still update it (Streaming only).
@@ -40,6 +41,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("sessionize: Gap is %v, want a whole number of milliseconds", o.Gap)
 	case o.MaxLength < 0:
 		return fmt.Errorf("sessionize: MaxLength is %v, want > 0 (0: default %v)", o.MaxLength, DefaultMaxLength)
+	case o.MaxLength%time.Microsecond != 0:
+		return fmt.Errorf("sessionize: MaxLength is %v, want a whole number of microseconds", o.MaxLength)
 	case o.AllowedLateness < 0:
 		return fmt.Errorf("sessionize: AllowedLateness is %v, want > 0 (0: default %v)", o.AllowedLateness, DefaultAllowedLateness)
 	case o.MaxPathLength < 0:
