@@ -482,9 +482,8 @@ func TestWorld(t *testing.T) {
 			uas[r.ua] = true
 			if sessDates[tr.Session] == nil {
 				sessDates[tr.Session] = map[string]bool{}
-				sessFirst[tr.Session] = truthTime
 			}
-			if truthTime.Before(sessFirst[tr.Session]) {
+			if first, ok := sessFirst[tr.Session]; !ok || truthTime.Before(first) {
 				sessFirst[tr.Session] = truthTime
 			}
 			sessDates[tr.Session][tr.EventDate] = true

@@ -31,9 +31,8 @@
 //     own id.
 //   - Midnight: a session is dated by its start (session_date = UTC date of
 //     session_start) and is not cut at midnight unless it is a runaway; its
-//     events keep their own
-//     event_date, so a session that crosses midnight has events in two
-//     fact_events partitions and one fact_sessions row.
+//     events keep their own event_date, so a session that crosses midnight
+//     has events in two fact_events partitions and one fact_sessions row.
 //   - Columns: user_key is the last non-empty user_key of the row's events,
 //     resolved_user_key starts equal to it (the dimension step resolves
 //     anonymous sessions later); counts by event type; revenue is the sum of
