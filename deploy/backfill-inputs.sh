@@ -3,9 +3,17 @@
 # (YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD): the raw archive's hourly folders
 # and the landing bucket's daily folders from the day before the first date
 # (sessions crossing midnight) through the day after the last (events that
-# arrived late, within the lateness horizon). See README, Run scope.
+# arrived late, within the lateness horizon), and the archive's last hour of
+# the day before that and first hour of the day after. See README, Run scope.
 #
 #   deploy/backfill-inputs.sh DATES BUCKET...
+#
+# The two extra hours are for runaway sessions (24 h or longer, cut at every
+# midnight): whether the chain through D's or D+1's midnight lasts 24 h can
+# only be told from the events one gap (--session_gap) beyond D-1's and
+# D+2's midnights. BACKFILL_MARGIN_HOURS (default 1) is how many hours are
+# read on each side: at least the session gap, in whole hours. The landing
+# bucket's folders are daily, so none of them is read for this.
 #
 # Each bucket holds raw/YYYY-MM-DD/...; only folders that hold objects are
 # listed, because the pipeline fails on a glob that matches nothing.
@@ -29,18 +37,37 @@ if [[ $last < $first ]]; then
   echo "$0: DATES ends before it starts: '$dates'" >&2
   exit 2
 fi
-d=$(date -u -d "$first - 1 day" +%F)
-end=$(date -u -d "$last + 1 day" +%F)
+margin=${BACKFILL_MARGIN_HOURS:-1}
+if ! [[ $margin =~ ^[0-9]+$ ]] || ((margin > 24)); then
+  echo "$0: BACKFILL_MARGIN_HOURS must be a whole number of hours up to 24, got '$margin'" >&2
+  exit 2
+fi
 globs=()
-while [[ ! $d > $end ]]; do
-  for bucket in "$@"; do
-    # Recursive, so the archive's hourly folders and flat landing folders
-    # are both found; one glob per hour or file level is not needed.
-    if out=$($ls_cmd "gs://$bucket/raw/$d/**" 2>/dev/null) && [ -n "$out" ]; then
-      globs+=("gs://$bucket/raw/$d/**")
+# add FOLDER adds gs://BUCKET/raw/FOLDER/** of each bucket that holds objects
+# there. Recursive, so the archive's hourly folders and flat landing folders
+# are both found; one glob per hour or file level is not needed.
+add() {
+  local bucket out
+  for bucket in "${buckets[@]}"; do
+    if out=$($ls_cmd "gs://$bucket/raw/$1/**" 2>/dev/null) && [ -n "$out" ]; then
+      globs+=("gs://$bucket/raw/$1/**")
     fi
   done
+}
+buckets=("$@")
+d=$(date -u -d "$first - 1 day" +%F)
+end=$(date -u -d "$last + 1 day" +%F)
+before=$(date -u -d "$d - 1 day" +%F)
+after=$(date -u -d "$end + 1 day" +%F)
+for ((h = 24 - margin; h < 24; h++)); do
+  add "$before/$(printf %02d $h)"
+done
+while [[ ! $d > $end ]]; do
+  add "$d"
   d=$(date -u -d "$d + 1 day" +%F)
+done
+for ((h = 0; h < margin; h++)); do
+  add "$after/$(printf %02d $h)"
 done
 if [ ${#globs[@]} -eq 0 ]; then
   echo "$0: no raw data under gs://{$(IFS=,; echo "$*")}/raw/ for $dates (nor the days around it)" >&2

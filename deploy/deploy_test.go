@@ -561,10 +561,14 @@ func dockerfileBinary(t *testing.T) string {
 func TestBackfillInputs(t *testing.T) {
 	root := t.TempDir()
 	for _, f := range []string{
+		"archive/raw/2026-10-30/22/05_00Z-x.jsonl", // before the margin: not read
+		"archive/raw/2026-10-30/23/05_00Z-y.jsonl",
 		"archive/raw/2026-10-31/23/05_00Z-a.jsonl",
 		"archive/raw/2026-11-01/00/00_00Z-b.jsonl",
 		"archive/raw/2026-11-02/06/55_00Z-c.jsonl",
-		"archive/raw/2026-11-03/00/00_00Z-d.jsonl", // beyond the day after: not read
+		"archive/raw/2026-11-03/00/00_00Z-d.jsonl",
+		"archive/raw/2026-11-03/01/00_00Z-e.jsonl",
+		"landing/raw/2026-10-30/collector-1.jsonl.gz", // daily folders: no margin
 		"landing/raw/2026-11-01/collector-1.jsonl.gz",
 	} {
 		p := filepath.Join(root, f)
@@ -583,18 +587,27 @@ func TestBackfillInputs(t *testing.T) {
 	}
 
 	tests := []struct {
-		dates, want string
-		code        int
+		dates, margin, want string
+		code                int
 	}{
-		{dates: "2026-11-01", want: "gs://archive/raw/2026-10-31/**,gs://archive/raw/2026-11-01/**,gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**"},
-		{dates: "2026-11-02..2026-11-03", want: "gs://archive/raw/2026-11-01/**,gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**,gs://archive/raw/2026-11-03/**"},
+		{dates: "2026-11-01", want: "gs://archive/raw/2026-10-30/23/**,gs://archive/raw/2026-10-31/**,gs://archive/raw/2026-11-01/**," +
+			"gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**,gs://archive/raw/2026-11-03/00/**"},
+		{dates: "2026-11-01", margin: "2", want: "gs://archive/raw/2026-10-30/22/**,gs://archive/raw/2026-10-30/23/**," +
+			"gs://archive/raw/2026-10-31/**,gs://archive/raw/2026-11-01/**,gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**," +
+			"gs://archive/raw/2026-11-03/00/**,gs://archive/raw/2026-11-03/01/**"},
+		{dates: "2026-11-01", margin: "0", want: "gs://archive/raw/2026-10-31/**,gs://archive/raw/2026-11-01/**," +
+			"gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**"},
+		{dates: "2026-11-02..2026-11-03", want: "gs://archive/raw/2026-10-31/23/**,gs://archive/raw/2026-11-01/**," +
+			"gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**,gs://archive/raw/2026-11-03/**"},
 		{dates: "2026-12-01", code: 1},
 		{dates: "2026-11-1", code: 2},
 		{dates: "2026-11-03..2026-11-01", code: 2},
+		{dates: "2026-11-01", margin: "1h", code: 2},
+		{dates: "2026-11-01", margin: "25", code: 2},
 	}
 	for _, tt := range tests {
 		cmd := exec.Command("./backfill-inputs.sh", tt.dates, "archive", "landing")
-		cmd.Env = append(os.Environ(), "BACKFILL_LS="+ls)
+		cmd.Env = append(os.Environ(), "BACKFILL_LS="+ls, "BACKFILL_MARGIN_HOURS="+tt.margin)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -605,7 +618,8 @@ func TestBackfillInputs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if code != tt.code || strings.TrimSpace(string(out)) != tt.want {
-			t.Errorf("backfill-inputs.sh %s = %q (exit %d, %s), want %q (exit %d)", tt.dates, out, code, stderr.String(), tt.want, tt.code)
+			t.Errorf("BACKFILL_MARGIN_HOURS=%s backfill-inputs.sh %s = %q (exit %d, %s), want %q (exit %d)",
+				tt.margin, tt.dates, out, code, stderr.String(), tt.want, tt.code)
 		}
 	}
 }

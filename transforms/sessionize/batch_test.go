@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -206,6 +207,102 @@ func TestRunawayRowsDoNotDependOnWhereReadingStarts(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, whole) {
 		t.Errorf("rows from Nov 3, reading from 06:00 on Nov 2:\n got %q\nwant %q", summary(got), summary(whole))
+	}
+}
+
+// What a run that owns date D must read for its rows to be exactly those
+// of a run over everything: the events from one gap before D-1's midnight
+// to one gap after D+2's. Then every chain that crosses D's or D+1's
+// midnight is seen to be 24 h or longer exactly when it is (a chain that
+// goes on beyond the read is seen for at least 24 h on that side), so the
+// rows dated D and the session ids of the events dated D are the same.
+// Read from D-1's midnight only, a chain that ran through it and ends
+// within a gap of D's can look shorter than 24 h (the README's residual
+// case), and one that starts in D's last half hour and reaches 24 h just
+// after D+2's midnight can look shorter too. Two devices below are those
+// cases, beside random ones, and the test checks that the narrower read
+// does get them wrong.
+func TestOwnedDateReadOneGapBeyondTheDaysAround(t *testing.T) {
+	day0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var all []schemas.Event
+	add := func(device string, at time.Time) {
+		all = append(all, schemas.Event{
+			EventID: fmt.Sprintf("%s-%04d", device, len(all)), DeviceID: device, EventType: "page_view",
+			EventTime: at, EventDate: schemas.DateOf(at),
+		})
+	}
+	// Owned Nov 3: from Nov 1 23:50 every 20 min to Nov 2 23:50, then
+	// Nov 3 00:05. Read from Nov 2 00:00, it spans 00:10 to 00:05: 23h55m.
+	at := time.Date(2026, 11, 1, 23, 50, 0, 0, time.UTC)
+	for ; at.Before(time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)); at = at.Add(20 * time.Minute) {
+		add("ends-after-midnight", at)
+	}
+	add("ends-after-midnight", time.Date(2026, 11, 3, 0, 5, 0, 0, time.UTC))
+	// Owned Nov 2: from Nov 2 23:45 every 20 min to Nov 3 23:25, then
+	// 23:40 and Nov 4 00:05. Read to Nov 4 00:00, it spans 23h55m.
+	for at = time.Date(2026, 11, 2, 23, 45, 0, 0, time.UTC); at.Before(time.Date(2026, 11, 3, 23, 30, 0, 0, time.UTC)); at = at.Add(20 * time.Minute) {
+		add("starts-before-midnight", at)
+	}
+	add("starts-before-midnight", time.Date(2026, 11, 3, 23, 40, 0, 0, time.UTC))
+	add("starts-before-midnight", time.Date(2026, 11, 4, 0, 5, 0, 0, time.UTC))
+	rng := rand.New(rand.NewPCG(7, 14))
+	for d := range 400 {
+		at := day0.Add(time.Duration(rng.Int64N(int64(6 * 24 * time.Hour))))
+		for range 1 + rng.IntN(500) {
+			add(fmt.Sprintf("d%03d", d), at)
+			// Mostly under the gap, so that chains run for days; now and
+			// then a pause, some just short of it.
+			switch step := rng.IntN(100); {
+			case step < 2:
+				at = at.Add(DefaultGap + time.Duration(rng.Int64N(int64(time.Hour))))
+			case step < 4:
+				at = at.Add(DefaultGap - time.Millisecond)
+			default:
+				at = at.Add(time.Duration(rng.Int64N(int64(20 * time.Minute))))
+			}
+		}
+	}
+	// owned is what a run over events writes for date d: its rows dated d,
+	// and the session id of each of its events dated d.
+	owned := func(events []schemas.Event, d time.Time) ([]schemas.Session, map[string]string) {
+		events = slices.Clone(events)
+		rows := slices.DeleteFunc(Batch(events, Options{}), func(r schemas.Session) bool { return !r.SessionDate.Equal(d) })
+		slices.SortFunc(rows, func(a, b schemas.Session) int { return cmp.Compare(a.SessionID, b.SessionID) })
+		ids := map[string]string{}
+		for _, e := range events {
+			if e.EventDate.Equal(d) {
+				ids[e.EventID] = e.SessionID
+			}
+		}
+		return rows, ids
+	}
+	read := func(from, to time.Time) []schemas.Event {
+		return slices.DeleteFunc(slices.Clone(all), func(e schemas.Event) bool {
+			return e.EventTime.Before(from) || !e.EventTime.Before(to)
+		})
+	}
+	var runaways int
+	var narrowDiffers []string
+	for day := 1; day <= 3; day++ {
+		d := day0.AddDate(0, 0, day)
+		wholeRows, wholeIDs := owned(all, d)
+		for _, r := range wholeRows {
+			if r.IsRunaway {
+				runaways++
+			}
+		}
+		rows, ids := owned(read(d.AddDate(0, 0, -1).Add(-DefaultGap), d.AddDate(0, 0, 2).Add(DefaultGap)), d)
+		if !reflect.DeepEqual(rows, wholeRows) || !maps.Equal(ids, wholeIDs) {
+			t.Errorf("%s: reading one gap beyond D-1..D+1 gives %d rows, the whole input %d (or other ids on the day's events)",
+				d.Format(time.DateOnly), len(rows), len(wholeRows))
+		}
+		narrowRows, narrowIDs := owned(read(d.AddDate(0, 0, -1), d.AddDate(0, 0, 2)), d)
+		if !reflect.DeepEqual(narrowRows, wholeRows) || !maps.Equal(narrowIDs, wholeIDs) {
+			narrowDiffers = append(narrowDiffers, d.Format(time.DateOnly))
+		}
+	}
+	if runaways == 0 || !slices.Equal(narrowDiffers, []string{"2026-11-02", "2026-11-03"}) {
+		t.Fatalf("weak test: %d runaway rows on the owned days; reading only D-1..D+1 differs on %q, want Nov 2 and 3", runaways, narrowDiffers)
 	}
 }
 
