@@ -14,7 +14,8 @@
 //     request, taken as the person), and, with the allow-listed tokens
 //     blanked (the tokens in-app browsers of Facebook, Instagram, Messenger,
 //     WhatsApp, Viber, Line, Slack, WeChat, TikTok, Snapchat, Pinterest,
-//     LinkedIn and X append; device build ids after "Build/"; OkHttp's token
+//     LinkedIn, X, Tumblr, SmartNews and Toutiao append; device build ids
+//     after "Build/"; OkHttp's token
 //     after an app's own), matches
 //  2. a pattern of the crawler-user-agents list (monperrus/crawler-user-agents,
 //     MIT), embedded from data/crawler-user-agents.json; see data/README.md

@@ -28,7 +28,8 @@ var browserShape = regexp.MustCompile(`(?i)^(?:` +
 // humanTokens are parts of a real person's user agent that bot patterns
 // mistake for bots: the tokens in-app browsers append (Facebook, Instagram,
 // Messenger, WhatsApp, Viber, Line, Slack, WeChat, TikTok, Snapchat,
-// Pinterest, LinkedIn, X) and OkHttp's when an app names itself first. They
+// Pinterest, LinkedIn, X; Tumblr, SmartNews, Toutiao) and OkHttp's when an
+// app names itself first. They
 // are blanked, with device build ids (maskHumanTokens), before the patterns
 // run, so a bot that carries one is still caught by its other tokens.
 var humanTokens = regexp.MustCompile("(?i)" + strings.Join(humanTokenExprs, "|"))
@@ -48,9 +49,14 @@ var humanTokenExprs = []string{
 	// WeChat and its X5 webview.
 	`\b(?:micromessenger|wechat|mmwebid|mmwebsdk|xweb|mqqbrowser|tbs|process|nettype|language|abi)/[\w.()-]*`,
 	`\bweixin\b`,
-	// TikTok.
+	// TikTok, and Toutiao's news app (the crawler list's "news" takes it).
 	`\b(?:musical_ly|trill)_[\w.]*`,
 	`\b(?:bytedancewebview|bytelocale|bytefulllocale|appname|app_version|appversion|jssdk|channel|region|isdarkmode|spark)/\S*`,
+	`\bnewsarticle/[\d.]+`,
+	// Tumblr's in-app browser names its platform, its link fetcher
+	// ("Tumblr/14.0.835.186") does not; SmartNews.
+	`\btumblr/(?:iphone|ipad|android)/[\w./]*`,
+	`\bsmartnews/[\d.]+`,
 	// An app's own user agent followed by OkHttp's.
 	`\sokhttp/[\d.]+`,
 }
@@ -64,6 +70,7 @@ var humanTokenMarks = []string{
 	"micromessenger/", "wechat/", "mmwebid/", "mmwebsdk/", "xweb/", "mqqbrowser/", "tbs/", "process/", "nettype/",
 	"language/", "abi/", "weixin", "musical_ly_", "trill_", "bytedancewebview/", "bytelocale/", "bytefulllocale/",
 	"appname/", "app_version/", "appversion/", "jssdk/", "channel/", "region/", "isdarkmode/", "spark/", "okhttp/",
+	"newsarticle/", "tumblr/", "smartnews/",
 }
 
 // maskHumanTokens returns ua with its humanTokens and its device build ids
