@@ -39,7 +39,6 @@ type metadata struct {
 // notParameters are the pipeline's flags a Flex Template does not offer, and why.
 var notParameters = map[string]string{
 	"output":            "the local warehouse directory: the local sink only, meaningless on Dataflow workers",
-	"page_types_file":   "opened with os.Open while the graph is built, i.e. inside the launcher's container, where no such file is",
 	"max_messages":      "ends a streaming run on the local runner; a Dataflow job is drained instead",
 	"max_duration":      "ends a streaming run on the local runner; a Dataflow job is drained instead",
 	"progress_interval": "progress lines of a run on the local runner (polled from Prism); on Dataflow the console shows progress",

@@ -1,15 +1,17 @@
 package pipelines
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/example/clickstream/internal/readfile"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/pubsubsource"
@@ -114,8 +116,9 @@ type Config struct {
 	// StitchWindow is how long before a device's first login its anonymous
 	// sessions resolve to that user (dimensions.DefaultStitchWindow if 0).
 	StitchWindow time.Duration
-	// PageTypesFile replaces the built-in page-type rules of dim_pages; Run
-	// reads and checks it before any work.
+	// PageTypesFile (a local path or a gs:// URL) replaces the built-in
+	// page-type rules of dim_pages; Run reads and checks it before any
+	// work, in the launcher on Dataflow, and the rules travel with the job.
 	PageTypesFile string
 	// RebuildDimensions makes the dimension step recompute every date's
 	// state and every dimension row from the facts, and resolve every
@@ -204,17 +207,20 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + uuid.NewString()[:8]
 }
 
-// pageTypes loads the page-type rules: PageTypesFile, else the built-in
-// ones, as the dimension step takes them.
-func (c Config) pageTypes() ([]dimensions.PageType, error) {
+// maxPageTypesBytes bounds a page-type rules file: thousands of rules fit.
+const maxPageTypesBytes = 1 << 20
+
+// pageTypes loads the page-type rules: PageTypesFile (through Beam's
+// filesystems, so a gs:// URL too), else the built-in ones, as the
+// dimension step takes them.
+func (c Config) pageTypes(ctx context.Context) ([]dimensions.PageType, error) {
 	types := enrich.DefaultPageTypes()
 	if c.PageTypesFile != "" {
-		f, err := os.Open(c.PageTypesFile)
+		b, err := readfile.All(ctx, c.PageTypesFile, maxPageTypesBytes)
 		if err != nil {
 			return nil, fmt.Errorf("page types: %w", err)
 		}
-		defer func() { _ = f.Close() }() // a read: errors surface in ParsePageTypes
-		if types, err = enrich.ParsePageTypes(f); err != nil {
+		if types, err = enrich.ParsePageTypes(bytes.NewReader(b)); err != nil {
 			return nil, fmt.Errorf("page types %s: %w", c.PageTypesFile, err)
 		}
 	}

@@ -326,7 +326,7 @@ func TestIdentityAcrossRuns(t *testing.T) {
 
 	// On an unchanged warehouse the step touches no device and rewrites no
 	// session partition.
-	rules, err := c.pageTypes()
+	rules, err := c.pageTypes(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestIncrementalRunsEqualRebuild(t *testing.T) {
 		}
 		return globs
 	}
-	rules, err := Config{}.pageTypes()
+	rules, err := Config{}.pageTypes(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,7 +156,7 @@ func (c Config) check(ctx context.Context) (Config, error) {
 	if err := c.validate(); err != nil {
 		return c, err
 	}
-	rules, err := c.pageTypes()
+	rules, err := c.pageTypes(ctx)
 	if err != nil {
 		return c, err
 	}

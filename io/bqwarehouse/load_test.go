@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/example/clickstream/internal/gcstest"
 	"github.com/example/clickstream/io/bqwarehouse"
 	"github.com/example/clickstream/io/bqwarehouse/bqfake"
 	"github.com/example/clickstream/io/warehouse"
@@ -519,7 +519,7 @@ func TestLoadRetriesFailedJob(t *testing.T) {
 // TestLoadGCS stages through Cloud Storage (fake-gcs-server), as on
 // Dataflow.
 func TestLoadGCS(t *testing.T) {
-	gcs := newGCS(t, "staging")
+	gcs := gcstest.Serve(t, "staging")
 	srv := newTables(t)
 	p, s := beam.NewPipelineWithRoot()
 	results := bqwarehouse.Load(s, options(srv, "gs://staging/tmp", "run-gcs"), "fact_sessions",
@@ -549,29 +549,6 @@ func TestLoadGCS(t *testing.T) {
 	if err != nil || len(left.Objects) != 0 {
 		t.Errorf("objects left after loading: %d %v", len(left.Objects), err)
 	}
-}
-
-// newGCS starts fake-gcs-server with a bucket and points Beam's gs://
-// filesystem (and so the fake BigQuery) at it.
-func newGCS(t *testing.T, bucket string) *fakestorage.Server {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	host := fmt.Sprintf("127.0.0.1:%d", port)
-	gcs, err := fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1", Port: uint16(port), PublicHost: host})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(gcs.Stop)
-	gcs.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: bucket})
-	t.Setenv("STORAGE_EMULATOR_HOST", host)
-	return gcs
 }
 
 func TestLoadPanics(t *testing.T) {

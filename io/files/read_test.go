@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 
+	"github.com/example/clickstream/internal/gcstest"
 	"github.com/example/clickstream/schemas"
 	"github.com/example/clickstream/transforms/parse"
 	"github.com/example/clickstream/transforms/prepare"
@@ -367,22 +367,13 @@ func TestReadLocal(t *testing.T) {
 // globs, with a truncated gzip file and bad lines, and checks that dead
 // letters carry their gs:// source and line numbers.
 func TestReadGCS(t *testing.T) {
-	port := freePort(t)
-	server, err := fakestorage.NewServerWithOptions(fakestorage.Options{
-		Scheme: "http", Host: "127.0.0.1", Port: uint16(port), PublicHost: fmt.Sprintf("127.0.0.1:%d", port),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Stop()
-	t.Setenv("STORAGE_EMULATOR_HOST", fmt.Sprintf("127.0.0.1:%d", port))
+	server := gcstest.Serve(t, "landing")
 	t.Setenv("CLICKSTREAM_TEST_HASH_KEY", "k")
 
 	valid := `{"event_id":"e%d","event_type":"page_view","device_id":"d1","created_at":"2026-11-01T10:00:00Z"}` + "\n"
 	plain := fmt.Sprintf(valid, 1) + "not json\n" + fmt.Sprintf(valid, 2)
 	truncated := gz(t, lines(3000))
 	truncated = truncated[:len(truncated)/2]
-	server.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "landing"})
 	for name, data := range map[string][]byte{
 		"raw/dt=2026-11-01/part-000.jsonl":    []byte(plain),
 		"raw/dt=2026-11-01/part-001.jsonl.gz": gz(t, fmt.Sprintf(valid, 3)+"{\"events\":[]}\n"),
@@ -408,14 +399,4 @@ func TestReadGCS(t *testing.T) {
 	passert.Count(s, keys, "dead letters", 2+readable+1)
 	passert.Equals(s, stats.Sum(s, beam.ParDo(s, tallyCount, counts)), int64(3+2+readable+1))
 	ptest.RunAndValidate(t, p)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/maxmind/mmdbwriter"
 	"github.com/maxmind/mmdbwriter/mmdbtype"
+
+	"github.com/example/clickstream/internal/gcstest"
 )
 
 // writeGeoDB writes a MaxMind DB file laid out like @ip-location-db's
@@ -114,21 +116,7 @@ func TestContinentsCoverISO(t *testing.T) {
 // TestOpenGeoDBFromGCS reads the databases through gs:// URLs, as Dataflow
 // workers do from the staging bucket, from fake-gcs-server in process.
 func TestOpenGeoDBFromGCS(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	server, err := fakestorage.NewServerWithOptions(fakestorage.Options{
-		Scheme: "http", Host: "127.0.0.1", Port: uint16(port), PublicHost: fmt.Sprintf("127.0.0.1:%d", port),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Stop()
-	t.Setenv("STORAGE_EMULATOR_HOST", fmt.Sprintf("127.0.0.1:%d", port))
-	server.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: "staging"})
+	server := gcstest.Serve(t, "staging")
 	var urls []string
 	for i, path := range strings.Split(testGeoDB(t), ",") {
 		b, err := os.ReadFile(strings.TrimSpace(path))
