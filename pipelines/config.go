@@ -1,7 +1,6 @@
 package pipelines
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/example/clickstream/internal/readfile"
 	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/pubsubsource"
@@ -207,26 +205,16 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + uuid.NewString()[:8]
 }
 
-// maxPageTypesBytes bounds a page-type rules file: thousands of rules fit.
-const maxPageTypesBytes = 1 << 20
-
-// pageTypes loads the page-type rules: PageTypesFile (through Beam's
-// filesystems, so a gs:// URL too), else the built-in ones, as the
-// dimension step takes them.
+// pageTypes loads the page-type rules (enrich.LoadPageTypes: PageTypesFile,
+// else the built-in ones) as the dimension step takes them.
 func (c Config) pageTypes(ctx context.Context) ([]dimensions.PageType, error) {
-	types := enrich.DefaultPageTypes()
-	if c.PageTypesFile != "" {
-		b, err := readfile.All(ctx, c.PageTypesFile, maxPageTypesBytes)
-		if err != nil {
-			return nil, fmt.Errorf("page types: %w", err)
-		}
-		if types, err = enrich.ParsePageTypes(bytes.NewReader(b)); err != nil {
-			return nil, fmt.Errorf("page types %s: %w", c.PageTypesFile, err)
-		}
+	types, err := enrich.LoadPageTypes(ctx, c.PageTypesFile)
+	if err != nil {
+		return nil, err
 	}
 	var rules []dimensions.PageType
 	for _, r := range types.Rules() {
-		rules = append(rules, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
+		rules = append(rules, dimensions.PageType(r))
 	}
 	return rules, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -13,12 +12,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
-	"github.com/fsouza/fake-gcs-server/fakestorage"
 
-	"github.com/example/clickstream/internal/gcstest"
 	"github.com/example/clickstream/internal/groundtruth"
 	"github.com/example/clickstream/internal/runsummary"
-	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/schemas"
 )
@@ -414,28 +410,6 @@ func TestRunScope(t *testing.T) {
 			if d.Format(time.DateOnly) != day {
 				t.Errorf("%s has partition %s, the run owns only %s", table, d.Format(time.DateOnly), day)
 			}
-		}
-	}
-}
-
-// TestPageTypesFromGCS: the page-type rules file is read through Beam's
-// filesystems, so a Dataflow launch can name it by a gs:// URL.
-func TestPageTypesFromGCS(t *testing.T) {
-	server := gcstest.Serve(t, "config")
-	for name, rules := range map[string]string{"pages.txt": "# ours\nlookbook ^/looks/\nproduct ^/p/\n", "bad.txt": "product ^/p/(\n"} {
-		server.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "config", Name: name}, Content: []byte(rules)})
-	}
-	got, err := Config{PageTypesFile: "gs://config/pages.txt"}.pageTypes(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []dimensions.PageType{{Type: "lookbook", Pattern: "^/looks/"}, {Type: "product", Pattern: "^/p/"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("rules %+v, want %+v", got, want)
-	}
-	for _, url := range []string{"gs://config/missing.txt", "gs://config/bad.txt"} {
-		if _, err := (Config{PageTypesFile: url}).pageTypes(context.Background()); err == nil || !strings.Contains(err.Error(), url) {
-			t.Errorf("%s: error %v, want one naming it", url, err)
 		}
 	}
 }

@@ -66,9 +66,10 @@ func main() {
 	requests := flag.String("requests", "", "Requests file to file first (JSON lines: request_id, user_id or device_id, received_at). Empty: only erase the pending requests.")
 	hashKeys := flag.String("hash_key", "env:CLICKSTREAM_HASH_KEY", "Comma-separated key references (env:NAME, file:PATH, secret:...) of every hash-key version still in retention.")
 	verifyRaw := flag.String("verify_raw", "", "Comma-separated globs of the raw archive files to search after erasing (local, or gs://bucket/pattern). Empty: no verification.")
+	pageTypes := flag.String("page_types_file", "", "The page-type rules the pipeline runs with (its --page_types_file, local or gs://): the erasure's dimension step types every page anew by them. Empty: the built-in rules.")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code, err := run(ctx, *sink, *out, *bqProject, *bqDataset, *planDir, *requests, *hashKeys, *verifyRaw)
+	code, err := run(ctx, *sink, *out, *bqProject, *bqDataset, *planDir, *requests, *hashKeys, *verifyRaw, *pageTypes)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "erase:", err)
@@ -76,7 +77,15 @@ func main() {
 	os.Exit(code)
 }
 
-func run(ctx context.Context, sink, out, bqProject, bqDataset, planDir, requestsFile, hashKeys, verifyRaw string) (int, error) {
+func run(ctx context.Context, sink, out, bqProject, bqDataset, planDir, requestsFile, hashKeys, verifyRaw, pageTypesFile string) (int, error) {
+	types, err := enrich.LoadPageTypes(ctx, pageTypesFile)
+	if err != nil {
+		return 2, err
+	}
+	var pageTypes []dimensions.PageType
+	for _, r := range types.Rules() {
+		pageTypes = append(pageTypes, dimensions.PageType(r))
+	}
 	var keys []*pseudonym.Pseudonymizer
 	for _, ref := range strings.Split(hashKeys, ",") {
 		k, err := pseudonym.LoadKey(strings.TrimSpace(ref))
@@ -113,17 +122,12 @@ func run(ctx context.Context, sink, out, bqProject, bqDataset, planDir, requests
 			return code, err
 		}
 	}
-	var pageTypes []dimensions.PageType
-	for _, r := range enrich.DefaultPageTypes().Rules() {
-		pageTypes = append(pageTypes, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
-	}
 	opts := erasure.Options{
 		Warehouse: out, Keys: keys, Dimensions: dimensions.Options{PageTypes: pageTypes},
 		Progress: func(phase string) { fmt.Println("phase:", phase) },
 	}
 	start := time.Now()
 	var res erasure.Result
-	var err error
 	if bq != nil {
 		res, err = erasure.EraseBigQuery(ctx, opts, *bq)
 	} else {

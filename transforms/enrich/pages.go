@@ -2,6 +2,8 @@ package enrich
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
@@ -9,6 +11,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/example/clickstream/internal/readfile"
 )
 
 // Page types (dim_pages.page_type).
@@ -54,6 +58,29 @@ func DefaultPageTypes() *PageTypes {
 		panic(fmt.Sprintf("enrich: built-in page types: %v", err)) // embedded: a bug
 	}
 	return pt
+}
+
+// maxPageTypesBytes bounds a page-type rules file: thousands of rules fit.
+const maxPageTypesBytes = 1 << 20
+
+// LoadPageTypes returns the rules of the file at path, a local path or a
+// gs:// URL read through Beam's filesystems (so that a Dataflow launch can
+// name one in Cloud Storage), or the built-in rules when path is empty.
+// Every caller of a dimension step (the pipeline, tools/erase) loads them
+// here, so that pages are typed by the same rules whoever runs the step.
+func LoadPageTypes(ctx context.Context, path string) (*PageTypes, error) {
+	if path == "" {
+		return DefaultPageTypes(), nil
+	}
+	b, err := readfile.All(ctx, path, maxPageTypesBytes)
+	if err != nil {
+		return nil, fmt.Errorf("page types: %w", err)
+	}
+	pt, err := ParsePageTypes(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("page types %s: %w", path, err)
+	}
+	return pt, nil
 }
 
 // ParsePageTypes reads rules, one per line: a type, spaces, an RE2 pattern
