@@ -3,20 +3,26 @@
 # (YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD): the raw archive's hourly folders
 # and the landing bucket's daily folders from the day before the first date
 # (sessions crossing midnight) through the day after the last (events that
-# arrived late, within the lateness horizon), and the archive's last hour of
-# the day before that and first hour of the day after. See README, Run scope.
+# arrived late, within the lateness horizon), and some hours of the archive
+# on each side of those. See README, Run scope and Sessions.
 #
 #   deploy/backfill-inputs.sh DATES BUCKET...
 #
-# The two extra hours are for runaway sessions (24 h or longer, cut at every
-# midnight): whether the chain through D's or D+1's midnight lasts 24 h can
-# only be told from the events one gap (--session_gap) beyond D-1's and
-# D+2's midnights. BACKFILL_MARGIN_HOURS (default 1) is how many hours are
-# read on each side: at least the session gap, in whole hours. The landing
-# bucket's folders are daily, so none of them is read for this.
+# The extra hours are for sessions that cross the owned days' edges. Whether
+# the chain through D's or D+1's midnight lasts 24 h (a runaway, cut at every
+# midnight) can only be told from the events one session gap beyond D-1's
+# and D+2's midnights, and the archive's folders go by arrival: so the last
+# BACKFILL_GAP_HOURS (default 1: --session_gap, rounded up to the hour) of
+# the day before, and the first BACKFILL_GAP_HOURS + BACKFILL_LATENESS_HOURS
+# (default 6: --allowed_lateness) of the day after, which also bring the
+# late events of the last day after that hold the sessions of the last owned
+# date. Hours that do not exist yet (the daily run) are simply not there.
+# The landing bucket's folders are daily, so none of them is read for this.
 #
 # Each bucket holds raw/YYYY-MM-DD/...; only folders that hold objects are
-# listed, because the pipeline fails on a glob that matches nothing.
+# listed, because the pipeline fails on a glob that matches nothing, and it
+# is an error when none of the days themselves (the day before the first
+# through the day after the last) holds any.
 # BACKFILL_LS is the listing command (default: gcloud storage ls).
 set -euo pipefail
 if [ $# -lt 2 ]; then
@@ -37,9 +43,21 @@ if [[ $last < $first ]]; then
   echo "$0: DATES ends before it starts: '$dates'" >&2
   exit 2
 fi
-margin=${BACKFILL_MARGIN_HOURS:-1}
-if ! [[ $margin =~ ^[0-9]+$ ]] || ((margin > 24)); then
-  echo "$0: BACKFILL_MARGIN_HOURS must be a whole number of hours up to 24, got '$margin'" >&2
+# hours NAME DEFAULT prints $NAME (or DEFAULT) as a number of hours, base
+# 10, and fails unless it is a whole number.
+hours() {
+  local v=${!1:-$2}
+  if ! [[ $v =~ ^[0-9]{1,2}$ ]]; then
+    echo "$0: $1 must be a whole number of hours, got '$v'" >&2
+    exit 2
+  fi
+  echo $((10#$v))
+}
+gap=$(hours BACKFILL_GAP_HOURS 1)
+lateness=$(hours BACKFILL_LATENESS_HOURS 6)
+ahead=$((gap + lateness))
+if ((gap > 24 || ahead > 24)); then
+  echo "$0: BACKFILL_GAP_HOURS and BACKFILL_GAP_HOURS + BACKFILL_LATENESS_HOURS must be at most 24, got $gap and $ahead" >&2
   exit 2
 fi
 globs=()
@@ -59,18 +77,19 @@ d=$(date -u -d "$first - 1 day" +%F)
 end=$(date -u -d "$last + 1 day" +%F)
 before=$(date -u -d "$d - 1 day" +%F)
 after=$(date -u -d "$end + 1 day" +%F)
-for ((h = 24 - margin; h < 24; h++)); do
+for ((h = 24 - gap; h < 24; h++)); do
   add "$before/$(printf %02d $h)"
 done
+edge=${#globs[@]}
 while [[ ! $d > $end ]]; do
   add "$d"
   d=$(date -u -d "$d + 1 day" +%F)
 done
-for ((h = 0; h < margin; h++)); do
-  add "$after/$(printf %02d $h)"
-done
-if [ ${#globs[@]} -eq 0 ]; then
+if [ ${#globs[@]} -eq "$edge" ]; then
   echo "$0: no raw data under gs://{$(IFS=,; echo "$*")}/raw/ for $dates (nor the days around it)" >&2
   exit 1
 fi
+for ((h = 0; h < ahead; h++)); do
+  add "$after/$(printf %02d $h)"
+done
 (IFS=,; echo "${globs[*]}")

@@ -567,6 +567,8 @@ func TestBackfillInputs(t *testing.T) {
 		"archive/raw/2026-11-02/06/55_00Z-c.jsonl",
 		"archive/raw/2026-11-03/00/00_00Z-d.jsonl",
 		"archive/raw/2026-11-03/01/00_00Z-e.jsonl",
+		"archive/raw/2026-11-03/07/00_00Z-f.jsonl", // the 8th hour after: read with more than the default margins
+		"archive/raw/2026-11-10/23/00_00Z-g.jsonl",
 		"landing/raw/2026-10-30/collector-1.jsonl.gz", // daily folders: no margin
 		"landing/raw/2026-11-01/collector-1.jsonl.gz",
 	} {
@@ -586,27 +588,38 @@ func TestBackfillInputs(t *testing.T) {
 	}
 
 	tests := []struct {
-		dates, margin, want string
-		code                int
+		dates, want string
+		env         []string
+		code        int
 	}{
 		{dates: "2026-11-01", want: "gs://archive/raw/2026-10-30/23/**,gs://archive/raw/2026-10-31/**,gs://archive/raw/2026-11-01/**," +
-			"gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**,gs://archive/raw/2026-11-03/00/**"},
-		{dates: "2026-11-01", margin: "2", want: "gs://archive/raw/2026-10-30/22/**,gs://archive/raw/2026-10-30/23/**," +
+			"gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**,gs://archive/raw/2026-11-03/00/**,gs://archive/raw/2026-11-03/01/**"},
+		{dates: "2026-11-01", env: []string{"BACKFILL_GAP_HOURS=2"}, want: "gs://archive/raw/2026-10-30/22/**,gs://archive/raw/2026-10-30/23/**," +
 			"gs://archive/raw/2026-10-31/**,gs://archive/raw/2026-11-01/**,gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**," +
-			"gs://archive/raw/2026-11-03/00/**,gs://archive/raw/2026-11-03/01/**"},
-		{dates: "2026-11-01", margin: "0", want: "gs://archive/raw/2026-10-31/**,gs://archive/raw/2026-11-01/**," +
-			"gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**"},
+			"gs://archive/raw/2026-11-03/00/**,gs://archive/raw/2026-11-03/01/**,gs://archive/raw/2026-11-03/07/**"},
+		{dates: "2026-11-01", env: []string{"BACKFILL_GAP_HOURS=0", "BACKFILL_LATENESS_HOURS=1"}, want: "gs://archive/raw/2026-10-31/**," +
+			"gs://archive/raw/2026-11-01/**,gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**,gs://archive/raw/2026-11-03/00/**"},
+		{dates: "2026-11-01", env: []string{"BACKFILL_GAP_HOURS=0", "BACKFILL_LATENESS_HOURS=0"}, want: "gs://archive/raw/2026-10-31/**," +
+			"gs://archive/raw/2026-11-01/**,gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**"},
+		// A leading zero is base 10, not octal (08 is no error).
+		{dates: "2026-11-01", env: []string{"BACKFILL_GAP_HOURS=08", "BACKFILL_LATENESS_HOURS=00"}, want: "gs://archive/raw/2026-10-30/22/**," +
+			"gs://archive/raw/2026-10-30/23/**,gs://archive/raw/2026-10-31/**,gs://archive/raw/2026-11-01/**,gs://landing/raw/2026-11-01/**," +
+			"gs://archive/raw/2026-11-02/**,gs://archive/raw/2026-11-03/00/**,gs://archive/raw/2026-11-03/01/**,gs://archive/raw/2026-11-03/07/**"},
 		{dates: "2026-11-02..2026-11-03", want: "gs://archive/raw/2026-10-31/23/**,gs://archive/raw/2026-11-01/**," +
 			"gs://landing/raw/2026-11-01/**,gs://archive/raw/2026-11-02/**,gs://archive/raw/2026-11-03/**"},
 		{dates: "2026-12-01", code: 1},
+		// Only an extra hour holds data, none of the days: no input.
+		{dates: "2026-11-12", code: 1},
 		{dates: "2026-11-1", code: 2},
 		{dates: "2026-11-03..2026-11-01", code: 2},
-		{dates: "2026-11-01", margin: "1h", code: 2},
-		{dates: "2026-11-01", margin: "25", code: 2},
+		{dates: "2026-11-01", env: []string{"BACKFILL_GAP_HOURS=1h"}, code: 2},
+		{dates: "2026-11-01", env: []string{"BACKFILL_GAP_HOURS=25"}, code: 2},
+		{dates: "2026-11-01", env: []string{"BACKFILL_LATENESS_HOURS=24"}, code: 2},
+		{dates: "2026-11-01", env: []string{"BACKFILL_LATENESS_HOURS=6h"}, code: 2},
 	}
 	for _, tt := range tests {
 		cmd := exec.Command("./backfill-inputs.sh", tt.dates, "archive", "landing")
-		cmd.Env = append(os.Environ(), "BACKFILL_LS="+ls, "BACKFILL_MARGIN_HOURS="+tt.margin)
+		cmd.Env = append(append(os.Environ(), "BACKFILL_LS="+ls), tt.env...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -617,8 +630,8 @@ func TestBackfillInputs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if code != tt.code || strings.TrimSpace(string(out)) != tt.want {
-			t.Errorf("BACKFILL_MARGIN_HOURS=%s backfill-inputs.sh %s = %q (exit %d, %s), want %q (exit %d)",
-				tt.margin, tt.dates, out, code, stderr.String(), tt.want, tt.code)
+			t.Errorf("%v backfill-inputs.sh %s = %q (exit %d, %s), want %q (exit %d)",
+				tt.env, tt.dates, out, code, stderr.String(), tt.want, tt.code)
 		}
 	}
 }

@@ -49,10 +49,13 @@ var humanTokenExprs = []string{
 	// WeChat and its X5 webview.
 	`\b(?:micromessenger|wechat|mmwebid|mmwebsdk|xweb|mqqbrowser|tbs|process|nettype|language|abi)/[\w.()-]*`,
 	`\bweixin\b`,
-	// TikTok, and Toutiao's news app (the crawler list's "news" takes it).
+	// TikTok, and Toutiao's news apps (isbot's "news" takes them): its
+	// NewsArticle/ and Lite's NewsLite/ tokens, and the "(News 7.6.4 ...)"
+	// the iOS app appends.
 	`\b(?:musical_ly|trill)_[\w.]*`,
 	`\b(?:bytedancewebview|bytelocale|bytefulllocale|appname|app_version|appversion|jssdk|channel|region|isdarkmode|spark)/\S*`,
-	`\bnewsarticle/[\d.]+`,
+	`\bnews(?:article|lite)/[\d.]+`,
+	`\(news [\d. ]+\)`,
 	// Tumblr's in-app browser names its platform, its link fetcher
 	// ("Tumblr/14.0.835.186") does not; SmartNews.
 	`\btumblr/(?:iphone|ipad|android)/[\w./]*`,
@@ -70,7 +73,7 @@ var humanTokenMarks = []string{
 	"micromessenger/", "wechat/", "mmwebid/", "mmwebsdk/", "xweb/", "mqqbrowser/", "tbs/", "process/", "nettype/",
 	"language/", "abi/", "weixin", "musical_ly_", "trill_", "bytedancewebview/", "bytelocale/", "bytefulllocale/",
 	"appname/", "app_version/", "appversion/", "jssdk/", "channel/", "region/", "isdarkmode/", "spark/", "okhttp/",
-	"newsarticle/", "tumblr/", "smartnews/",
+	"newsarticle/", "newslite/", "(news ", "tumblr/", "smartnews/",
 }
 
 // maskHumanTokens returns ua with its humanTokens and its device build ids

@@ -22,10 +22,11 @@
 //     instants rather than MaxLength after the session's first event, so
 //     daily runs, which read a long chain from different days on, cut it
 //     in the same places and write rows that do not overlap. Whether a
-//     chain is a runaway is judged from the events a run reads: a run that
-//     owns date D writes the rows of a run over everything when it reads
-//     from one Gap before D-1's cut to one Gap after D+2's (MaxLength
-//     before and after D's; TestOwnedDateReadOneGapBeyondTheDaysAround).
+//     chain is a runaway is judged from the events a run reads: with a
+//     MaxLength of at most 24 h, a run that owns date D writes the rows of
+//     a run over everything when it reads every event from one Gap before
+//     D-1's midnight to one Gap after D+2's
+//     (TestOwnedDateReadOneGapBeyondTheDaysAround).
 //     It is applied when rows are built, not as a window (Beam Go has no
 //     custom WindowFn), and measured in microseconds.
 //   - Ids: session_id is the first 32 hex digits of
