@@ -168,7 +168,10 @@ drain:
 # in runs, run_outcomes and run_partitions: it exits 1 when the job fails and
 # 3 when the run did not reconcile, which fails the target. Interrupting the
 # wait leaves the job running; the runstatus command printed here, with the
-# job id it printed for $job, waits again.
+# job id it printed for $job, waits again. The input is what
+# deploy/backfill-inputs.sh lists: set BACKFILL_GAP_HOURS and
+# BACKFILL_LATENESS_HOURS when the jobs run with a session gap over an hour
+# or an allowed lateness other than 6 h.
 backfill:
 	$(call need,PROJECT DATES)
 	$(GO) build -o $(BIN)/runstatus ./tools/runstatus
