@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/example/clickstream/io/dimensions"
 	"github.com/example/clickstream/io/erasure"
 	"github.com/example/clickstream/io/pubsubsource"
 	"github.com/example/clickstream/schemas"
@@ -131,7 +130,7 @@ type Config struct {
 
 	// pageRules are the page-type rules the dimension step takes, loaded
 	// by the run's validation pass (check).
-	pageRules []dimensions.PageType
+	pageRules []schemas.PageTypeRule
 }
 
 // withDefaults fills in what was left empty.
@@ -207,16 +206,12 @@ func NewRunID(now time.Time) string {
 
 // pageTypes loads the page-type rules (enrich.LoadPageTypes: PageTypesFile,
 // else the built-in ones) as the dimension step takes them.
-func (c Config) pageTypes(ctx context.Context) ([]dimensions.PageType, error) {
+func (c Config) pageTypes(ctx context.Context) ([]schemas.PageTypeRule, error) {
 	types, err := enrich.LoadPageTypes(ctx, c.PageTypesFile)
 	if err != nil {
 		return nil, err
 	}
-	var rules []dimensions.PageType
-	for _, r := range types.Rules() {
-		rules = append(rules, dimensions.PageType(r))
-	}
-	return rules, nil
+	return types.Rules(), nil
 }
 
 // tallyDir is where the pipeline writes a run's tallies; the driver sums

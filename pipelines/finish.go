@@ -66,7 +66,7 @@ type finishFn struct {
 	// StitchWindow, Rebuild and PageTypes configure the dimension step.
 	StitchWindow time.Duration
 	Rebuild      bool
-	PageTypes    []dimensions.PageType
+	PageTypes    []schemas.PageTypeRule
 	// SummaryDir, when set (the local runner), is the output directory
 	// where the run's summary is saved (runsummary.Summary.Save) for the driver.
 	SummaryDir string

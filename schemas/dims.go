@@ -47,6 +47,14 @@ type User struct {
 	RevenueByCurrency []CurrencyRevenue `parquet:"revenue_by_currency,list"`
 }
 
+// PageTypeRule is one page-type rule of dim_pages: the type it gives, and
+// its RE2 pattern, matched anywhere in the path. The rules are parsed by
+// package enrich and loaded, as data, by the dimension step (table
+// page_type_rules), where dim_pages is typed in SQL.
+type PageTypeRule struct {
+	Type, Pattern string
+}
+
 // Page is a row of dim_pages (see tables/dim_pages.json).
 type Page struct {
 	PageKey  string `parquet:"page_key"`

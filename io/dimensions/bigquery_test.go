@@ -121,7 +121,7 @@ func (m *mirror) tryStep(dates []time.Time, rebuild bool, fault string, wrap fun
 		return local, remote, lerr, err
 	}
 	remote, rerr = dimensions.Run(ctx, e, dimensions.Options{
-		RunID: run, Dates: dates, Rebuild: rebuild, StitchWindow: m.w.window, PageTypes: ruleData(m.w.types),
+		RunID: run, Dates: dates, Rebuild: rebuild, StitchWindow: m.w.window, PageTypes: m.w.types.Rules(),
 	})
 	return local, remote, lerr, errors.Join(rerr, e.Close(ctx))
 }

@@ -103,7 +103,7 @@ func (w *wh) tryStep(dates []time.Time, rebuild bool, wrap func(dimensions.Engin
 		engine = wrap(e)
 	}
 	res, err := dimensions.Run(ctx, engine, dimensions.Options{
-		RunID: run, Dates: dates, Rebuild: rebuild, StitchWindow: w.window, PageTypes: ruleData(w.types),
+		RunID: run, Dates: dates, Rebuild: rebuild, StitchWindow: w.window, PageTypes: w.types.Rules(),
 	})
 	if err != nil {
 		if rerr := warehouse.Recover(w.dir); rerr != nil {
@@ -278,15 +278,6 @@ func diff(got, want snapshot) string {
 		}
 	}
 	return b.String()
-}
-
-// ruleData are the page-type rules as the step takes them.
-func ruleData(types *enrich.PageTypes) []dimensions.PageType {
-	var rules []dimensions.PageType
-	for _, r := range types.Rules() {
-		rules = append(rules, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
-	}
-	return rules
 }
 
 // gen draws fact rows with the cases the rules are sensitive to: ties in

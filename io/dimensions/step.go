@@ -29,12 +29,7 @@ type Options struct {
 	StitchWindow time.Duration
 	// PageTypes are the page-type rules, in order: the first whose pattern
 	// matches a page's path gives its type.
-	PageTypes []PageType
-}
-
-// PageType is a page-type rule: an RE2 pattern matched against the path.
-type PageType struct {
-	Type, Pattern string
+	PageTypes []schemas.PageTypeRule
 }
 
 // Result is what a step did.

@@ -29,6 +29,7 @@ import (
 	"github.com/example/clickstream/io/warehouse"
 	"github.com/example/clickstream/pipelines"
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/enrich"
 )
 
 // The same erasure on a BigQuery dataset (the in-process fake, loaded with
@@ -83,7 +84,7 @@ func TestEraseBigQueryEqualsLocal(t *testing.T) {
 	srv, runner := loadedFake(t, out)
 	rawFiles := readFiles(t, data)
 	bq := erasure.BigQuery{Runner: runner, Dataset: "ds", PlanDir: t.TempDir()}
-	opts := erasure.Options{Keys: []*pseudonym.Pseudonymizer{p}, Dimensions: dimensions.Options{PageTypes: pageTypes()}}
+	opts := erasure.Options{Keys: []*pseudonym.Pseudonymizer{p}, Dimensions: dimensions.Options{PageTypes: enrich.DefaultPageTypes().Rules()}}
 	if err := erasure.FileBigQuery(ctx, bq, "file-1", requests); err != nil {
 		t.Fatal(err)
 	}

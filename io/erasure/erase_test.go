@@ -86,7 +86,7 @@ func TestEraseFiftyPeople(t *testing.T) {
 	if err := erasure.File(out, "file-1", requests); err != nil {
 		t.Fatal(err)
 	}
-	opts := erasure.Options{Warehouse: out, Keys: []*pseudonym.Pseudonymizer{p}, Dimensions: dimensions.Options{PageTypes: pageTypes()}}
+	opts := erasure.Options{Warehouse: out, Keys: []*pseudonym.Pseudonymizer{p}, Dimensions: dimensions.Options{PageTypes: enrich.DefaultPageTypes().Rules()}}
 	res, err := erasure.Erase(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +274,7 @@ func checkDimsEqualRebuild(t *testing.T, out string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = dimensions.Run(ctx, e, dimensions.Options{RunID: "rebuild", Rebuild: true, PageTypes: pageTypes()})
+	_, err = dimensions.Run(ctx, e, dimensions.Options{RunID: "rebuild", Rebuild: true, PageTypes: enrich.DefaultPageTypes().Rules()})
 	if err := errors.Join(err, e.Close()); err != nil {
 		t.Fatal(err)
 	}
@@ -312,16 +312,6 @@ func compareTable[T any](t *testing.T, got, want, table string) {
 			}
 		}
 	}
-}
-
-// pageTypes are the built-in page-type rules, as the pipeline gives them to
-// the dimension step.
-func pageTypes() []dimensions.PageType {
-	var rules []dimensions.PageType
-	for _, r := range enrich.DefaultPageTypes().Rules() {
-		rules = append(rules, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
-	}
-	return rules
 }
 
 // othersEvents are the fact_events rows carrying a user key not erased, on

@@ -82,10 +82,6 @@ func run(ctx context.Context, sink, out, bqProject, bqDataset, planDir, requests
 	if err != nil {
 		return 2, err
 	}
-	var pageTypes []dimensions.PageType
-	for _, r := range types.Rules() {
-		pageTypes = append(pageTypes, dimensions.PageType(r))
-	}
 	var keys []*pseudonym.Pseudonymizer
 	for _, ref := range strings.Split(hashKeys, ",") {
 		k, err := pseudonym.LoadKey(strings.TrimSpace(ref))
@@ -123,7 +119,7 @@ func run(ctx context.Context, sink, out, bqProject, bqDataset, planDir, requests
 		}
 	}
 	opts := erasure.Options{
-		Warehouse: out, Keys: keys, Dimensions: dimensions.Options{PageTypes: pageTypes},
+		Warehouse: out, Keys: keys, Dimensions: dimensions.Options{PageTypes: types.Rules()},
 		Progress: func(phase string) { fmt.Println("phase:", phase) },
 	}
 	start := time.Now()

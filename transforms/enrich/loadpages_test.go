@@ -11,6 +11,7 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 
 	"github.com/example/clickstream/internal/gcstest"
+	"github.com/example/clickstream/schemas"
 )
 
 // TestLoadPageTypes: the rules file is read through Beam's filesystems, a
@@ -19,7 +20,7 @@ import (
 // a bad rule or an oversized file is an error naming it.
 func TestLoadPageTypes(t *testing.T) {
 	const rules = "# ours\nlookbook ^/looks/\nproduct ^/p/\n"
-	want := []PageTypeRule{{Type: "lookbook", Pattern: "^/looks/"}, {Type: "product", Pattern: "^/p/"}}
+	want := []schemas.PageTypeRule{{Type: "lookbook", Pattern: "^/looks/"}, {Type: "product", Pattern: "^/p/"}}
 	server := gcstest.Serve(t, "config")
 	for name, content := range map[string]string{"pages.txt": rules, "bad.txt": "product ^/p/(\n",
 		"huge.txt": strings.Repeat("# padding\n", 110_000)} {

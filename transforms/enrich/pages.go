@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/example/clickstream/internal/readfile"
+	"github.com/example/clickstream/schemas"
 )
 
 // Page types (dim_pages.page_type).
@@ -107,18 +108,12 @@ func ParsePageTypes(r io.Reader) (*PageTypes, error) {
 	return &pt, sc.Err()
 }
 
-// PageTypeRule is one page-type rule: the type it gives, and its RE2
-// pattern, matched anywhere in the path.
-type PageTypeRule struct {
-	Type, Pattern string
-}
-
 // Rules returns the rules in order, as data: the dimension step loads them
 // into the warehouse (page_type_rules), where dim_pages is typed in SQL.
-func (pt *PageTypes) Rules() []PageTypeRule {
-	rules := make([]PageTypeRule, len(pt.rules))
+func (pt *PageTypes) Rules() []schemas.PageTypeRule {
+	rules := make([]schemas.PageTypeRule, len(pt.rules))
 	for i, r := range pt.rules {
-		rules[i] = PageTypeRule{Type: r.kind, Pattern: r.re.String()}
+		rules[i] = schemas.PageTypeRule{Type: r.kind, Pattern: r.re.String()}
 	}
 	return rules
 }

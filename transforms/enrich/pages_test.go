@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/example/clickstream/schemas"
 )
 
 func TestPageTypes(t *testing.T) {
@@ -42,7 +44,7 @@ func TestParsePageTypes(t *testing.T) {
 	if got := pt.Type("/"); got != PageOther {
 		t.Errorf("custom rules replace the defaults: / is %q, want other", got)
 	}
-	want := []PageTypeRule{{"landing", "^/lp/"}, {"product", "^/shop/[^/]+$"}}
+	want := []schemas.PageTypeRule{{Type: "landing", Pattern: "^/lp/"}, {Type: "product", Pattern: "^/shop/[^/]+$"}}
 	if got := pt.Rules(); !slices.Equal(got, want) {
 		t.Errorf("Rules() = %v, want %v", got, want)
 	}

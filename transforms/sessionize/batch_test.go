@@ -217,8 +217,8 @@ func TestRunawayRowsDoNotDependOnWhereReadingStarts(t *testing.T) {
 // goes on beyond the read is seen for at least 24 h on that side), so the
 // rows dated D and the session ids of the events dated D are the same.
 // Read from D-1's midnight only, a chain that ran through it and ends
-// within a gap of D's can look shorter than 24 h (the README's residual
-// case), and one that starts in D's last half hour and reaches 24 h just
+// within a gap of D's can look shorter than 24 h (found by review on
+// December 7), and one that starts in D's last half hour and reaches 24 h just
 // after D+2's midnight can look shorter too. Two devices below are those
 // cases, beside random ones, and the test checks that the narrower read
 // does get them wrong.

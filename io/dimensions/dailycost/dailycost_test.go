@@ -62,7 +62,7 @@ func BenchmarkDailySteps(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	rules := pageTypes()
+	rules := enrich.DefaultPageTypes().Rules()
 	for b.Loop() {
 		out := filepath.Join(b.TempDir(), "warehouse")
 		var perDay []reads
@@ -147,7 +147,7 @@ func commitDay(b *testing.B, facts, out string, date time.Time) {
 	}
 }
 
-func step(b *testing.B, out string, date time.Time, rules []dimensions.PageType) reads {
+func step(b *testing.B, out string, date time.Time, rules []schemas.PageTypeRule) reads {
 	b.Helper()
 	ctx := context.Background()
 	run := "dims-" + date.Format("20060102")
@@ -172,13 +172,4 @@ func step(b *testing.B, out string, date time.Time, rules []dimensions.PageType)
 		r.temporary += m.Temporary
 	}
 	return r
-}
-
-// pageTypes are the built-in page-type rules, as the pipeline loads them.
-func pageTypes() []dimensions.PageType {
-	var rules []dimensions.PageType
-	for _, r := range enrich.DefaultPageTypes().Rules() {
-		rules = append(rules, dimensions.PageType{Type: r.Type, Pattern: r.Pattern})
-	}
-	return rules
 }
