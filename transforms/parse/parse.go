@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,29 +60,29 @@ func NewParser(o Options) (*Parser, error) {
 
 // rawEvent is one event as the contract allows it on the wire.
 type rawEvent struct {
-	EventID      string    `json:"event_id"`
-	EventType    string    `json:"event_type"`
-	DeviceID     string    `json:"device_id"`
-	UserID       string    `json:"user_id"`
-	SessionID    clientID  `json:"session_id"`
-	Platform     string    `json:"platform"`
-	CreatedAt    rawTime   `json:"created_at"`
-	SentAt       rawTime   `json:"sent_at"`
-	ReceivedAt   rawTime   `json:"received_at"`
-	PageURL      string    `json:"page_url"`
-	Referrer     string    `json:"referrer"`
-	UserAgent    string    `json:"user_agent"`
-	IP           string    `json:"ip"`
-	ProductID    string    `json:"product_id"`
-	CategoryID   string    `json:"category_id"`
-	SearchQuery  string    `json:"search_query"`
-	ResultsCount *int64    `json:"results_count"`
-	Price        *float64  `json:"price"`
-	Quantity     *int64    `json:"quantity"`
-	Currency     string    `json:"currency"`
-	OrderID      string    `json:"order_id"`
-	Revenue      *float64  `json:"revenue"`
-	Items        []rawItem `json:"items"`
+	EventID      string        `json:"event_id"`
+	EventType    string        `json:"event_type"`
+	DeviceID     string        `json:"device_id"`
+	UserID       string        `json:"user_id"`
+	SessionID    clientID      `json:"session_id"`
+	Platform     string        `json:"platform"`
+	CreatedAt    rawTime       `json:"created_at"`
+	SentAt       rawTime       `json:"sent_at"`
+	ReceivedAt   rawTime       `json:"received_at"`
+	PageURL      string        `json:"page_url"`
+	Referrer     string        `json:"referrer"`
+	UserAgent    string        `json:"user_agent"`
+	IP           string        `json:"ip"`
+	ProductID    string        `json:"product_id"`
+	CategoryID   string        `json:"category_id"`
+	SearchQuery  string        `json:"search_query"`
+	ResultsCount *resultsCount `json:"results_count"`
+	Price        *float64      `json:"price"`
+	Quantity     *quantity     `json:"quantity"`
+	Currency     string        `json:"currency"`
+	OrderID      string        `json:"order_id"`
+	Revenue      *float64      `json:"revenue"`
+	Items        []rawItem     `json:"items"`
 }
 
 // clientID is the client's own session id: a JSON string, or a JSON number
@@ -110,14 +112,52 @@ func (c *clientID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// quantity, resultsCount and itemQuantity are the contract's integer
+// fields. As in JSON Schema, an integer is any JSON number with no
+// fraction: 2.0 and 1e0 are accepted, as Python, pandas and JavaScript
+// often write them; 2.5 and a number beyond int64 are wrong_type. Each
+// type names its field in its errors, which goccy/go-json does not fill in
+// for a field's own UnmarshalJSON.
+type (
+	quantity     int64
+	resultsCount int64
+	itemQuantity int64
+)
+
+func (n *quantity) UnmarshalJSON(b []byte) error { return wholeNumber(b, (*int64)(n), "quantity") }
+func (n *resultsCount) UnmarshalJSON(b []byte) error {
+	return wholeNumber(b, (*int64)(n), "results_count")
+}
+func (n *itemQuantity) UnmarshalJSON(b []byte) error {
+	return wholeNumber(b, (*int64)(n), "items.quantity")
+}
+
+// wholeNumber decodes b, a JSON value other than null, into n if it is a
+// number with no fraction within int64's range.
+func wholeNumber(b []byte, n *int64, field string) error {
+	if v, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+		*n = v
+		return nil
+	}
+	got := jsonType(b)
+	if got == "number" {
+		f, err := strconv.ParseFloat(string(b), 64)
+		if err == nil && f == math.Trunc(f) && f >= math.MinInt64 && f < math.MaxInt64 {
+			*n = int64(f)
+			return nil
+		}
+	}
+	return &json.UnmarshalTypeError{Value: got, Type: reflect.TypeFor[int64](), Field: field}
+}
+
 // rawItem is one line item of an event.
 type rawItem struct {
-	ItemID       string   `json:"item_id"`
-	ItemName     string   `json:"item_name"`
-	ItemCategory string   `json:"item_category"`
-	Price        *float64 `json:"price"`
-	Quantity     *int64   `json:"quantity"`
-	Currency     string   `json:"currency"`
+	ItemID       string        `json:"item_id"`
+	ItemName     string        `json:"item_name"`
+	ItemCategory string        `json:"item_category"`
+	Price        *float64      `json:"price"`
+	Quantity     *itemQuantity `json:"quantity"`
+	Currency     string        `json:"currency"`
 }
 
 // line is a whole line: a single event, or a beacon envelope.
@@ -250,8 +290,8 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 		CategoryID:      ev.CategoryID,
 		SearchQuery:     ev.SearchQuery,
 		Price:           ev.Price,
-		Quantity:        ev.Quantity,
-		ResultsCount:    ev.ResultsCount,
+		Quantity:        (*int64)(ev.Quantity),
+		ResultsCount:    (*int64)(ev.ResultsCount),
 		Currency:        strings.ToUpper(strings.TrimSpace(ev.Currency)),
 		OrderID:         ev.OrderID,
 		Revenue:         ev.Revenue,
@@ -277,7 +317,7 @@ func items(raw []rawItem, currency string) []schemas.Item {
 		}
 		out[i] = schemas.Item{
 			ItemID: it.ItemID, ItemName: it.ItemName, ItemCategory: it.ItemCategory,
-			Price: it.Price, Quantity: it.Quantity, Currency: c,
+			Price: it.Price, Quantity: (*int64)(it.Quantity), Currency: c,
 		}
 	}
 	return out
@@ -365,7 +405,10 @@ func typeDetail(obj []byte, err *json.UnmarshalTypeError) string {
 		return "a field has the wrong type"
 	}
 	field := err.Field[strings.LastIndex(err.Field, ".")+1:]
-	got, _, _ := strings.Cut(err.Value, " ") // "number 1.5": the value follows the type
+	got, _, _ := strings.Cut(err.Value, " ")    // "number 1.5": the value follows the type
+	if strings.HasPrefix(err.Field, "items.") { // items.<index>.<name> from the decoder, items.quantity from itemQuantity
+		return fmt.Sprintf("items[].%s: got JSON %s, want %s", field, got, err.Type)
+	}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(obj, &fields) == nil {
 		if v, ok := lookupField(fields, field); ok {

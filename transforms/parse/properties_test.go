@@ -44,6 +44,43 @@ func TestItems(t *testing.T) {
 	}
 }
 
+// TestWholeNumbers: the integer fields take any JSON number with no
+// fraction, as JSON Schema's integer does (Python, pandas and JavaScript
+// write 2.0), and nothing else.
+func TestWholeNumbers(t *testing.T) {
+	for _, v := range []struct {
+		json string
+		want int64
+	}{{"2", 2}, {"2.0", 2}, {"1e0", 1}, {"-3.00", -3}, {"0.0", 0}, {"9223372036854775807", 9223372036854775807}} {
+		line := `{` + head + `,"event_type":"search","results_count":` + v.json + `,"quantity":` + v.json +
+			`,"items":[{"item_id":"sku-1","quantity":` + v.json + `}]}`
+		events, dead := parseOne(t, line, nil)
+		if len(events) != 1 || len(dead) != 0 {
+			t.Errorf("%s: got %d events, dead letters %+v; want the event", v.json, len(events), dead)
+			continue
+		}
+		e := events[0]
+		if *e.ResultsCount != v.want || *e.Quantity != v.want || *e.Items[0].Quantity != v.want {
+			t.Errorf("%s: results_count %d, quantity %d, items[0].quantity %d; want %d",
+				v.json, *e.ResultsCount, *e.Quantity, *e.Items[0].Quantity, v.want)
+		}
+	}
+	for _, tt := range []struct{ field, json, want string }{
+		{"quantity", "2.5", "quantity: got JSON number of 3 bytes, want int64"},
+		{"results_count", "1e19", "results_count: got JSON number of 4 bytes, want int64"},
+		{"quantity", "9223372036854775808", "quantity: got JSON number of 19 bytes, want int64"},
+		{"quantity", `"2"`, "quantity: got JSON string of 3 bytes, want int64"},
+		{"quantity", "true", "quantity: got JSON boolean of 4 bytes, want int64"},
+		{"items", `[{"quantity":1.5}]`, "items[].quantity: got JSON number, want int64"},
+		{"items", `[{"price":"9.99"}]`, "items[].price: got JSON string, want float64"},
+	} {
+		d := oneDeadLetter(t, validPrefix+`,"`+tt.field+`":`+tt.json+`}`, nil)
+		if d.Reason != schemas.ReasonWrongType || d.Detail != tt.want {
+			t.Errorf("%s %s: dead letter %s %q, want wrong_type %q", tt.field, tt.json, d.Reason, d.Detail, tt.want)
+		}
+	}
+}
+
 func TestItemsWrongType(t *testing.T) {
 	for _, line := range []string{
 		`{` + head + `,"event_type":"purchase","items":{"item_id":"x"}}`,
