@@ -96,10 +96,10 @@ func (p *Pseudonymizer) UserKey(userID string) string {
 	return string(p.sum(b[:0], "", strings.TrimSpace(userID), userKeyHexLen))
 }
 
-// IP returns ip pseudonymized according to the mode, or "" when ip is not an
-// IP address.
+// IP returns the address ip names (see CanonicalIP) pseudonymized according
+// to the mode, or "" when it names none.
 func (p *Pseudonymizer) IP(ip string) string {
-	a, ok := canonicalIP(ip)
+	a, ok := CanonicalIP(ip)
 	if !ok {
 		return ""
 	}
@@ -114,20 +114,42 @@ func (p *Pseudonymizer) IP(ip string) string {
 	}
 }
 
-// TruncateIP returns ip with its host part zeroed (IPv4 /24, IPv6 /48), or ""
-// when ip is not an IP address. It is the truncate mode without a key.
+// TruncateIP returns the address ip names (see CanonicalIP) with its host
+// part zeroed (IPv4 /24, IPv6 /48), or "" when it names none. It is the
+// truncate mode without a key.
 func TruncateIP(ip string) string {
-	a, ok := canonicalIP(ip)
+	a, ok := CanonicalIP(ip)
 	if !ok {
 		return ""
 	}
 	return truncate(a).String()
 }
 
-// CanonicalIP returns ip parsed, unmapped from IPv4-mapped IPv6 and without a
-// zone; ok is false when ip is not an IP address.
-func CanonicalIP(ip string) (addr netip.Addr, ok bool) { return canonicalIP(ip) }
+// CanonicalIP returns the client address an event's ip field names,
+// unmapped from IPv4-mapped IPv6 and without a zone; ok is false when it
+// names none. Besides a bare address it takes the forms that collectors
+// and load balancers log: with a port (203.0.113.7:53211,
+// [2001:db8::1]:443), in brackets ([2001:db8::1]), and an X-Forwarded-For
+// list (203.0.113.7, 10.0.0.1), whose first entry is the client.
+func CanonicalIP(ip string) (addr netip.Addr, ok bool) {
+	ip, _, _ = strings.Cut(ip, ",")
+	ip = strings.TrimSpace(ip)
+	if a, ok := canonicalIP(ip); ok {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(ip); err == nil {
+		return ap.Addr().Unmap().WithZone(""), true
+	}
+	if inner, ok := strings.CutPrefix(ip, "["); ok {
+		if inner, ok := strings.CutSuffix(inner, "]"); ok {
+			return canonicalIP(inner)
+		}
+	}
+	return netip.Addr{}, false
+}
 
+// canonicalIP parses a bare address (payload scrubbing matches nothing
+// else), unmapped and without a zone.
 func canonicalIP(ip string) (netip.Addr, bool) {
 	a, err := netip.ParseAddr(strings.TrimSpace(ip))
 	if err != nil {

@@ -172,7 +172,15 @@ func TestIP(t *testing.T) {
 		{name: "invalid", mode: IPTruncate, in: "not-an-ip", want: ""},
 		{name: "invalid hash", mode: IPHash, in: "300.1.1.1", want: ""},
 		{name: "empty", mode: IPRaw, in: "", want: ""},
-		{name: "with port is invalid", mode: IPTruncate, in: "198.51.100.23:443", want: ""},
+		// The forms collectors and load balancers log (see CanonicalIP).
+		{name: "v4 with port", mode: IPTruncate, in: "198.51.100.23:53211", want: "198.51.100.0"},
+		{name: "v6 with port", mode: IPRaw, in: "[2001:db8::1]:443", want: "2001:db8::1"},
+		{name: "v6 in brackets", mode: IPRaw, in: "[2001:db8::1]", want: "2001:db8::1"},
+		{name: "forwarded-for list: the client", mode: IPRaw, in: "198.51.100.23, 10.0.0.1, 172.16.0.9", want: "198.51.100.23"},
+		{name: "forwarded-for list with ports", mode: IPRaw, in: " [2001:db8::1]:443 ,10.0.0.1", want: "2001:db8::1"},
+		{name: "forwarded-for list, first not an address", mode: IPRaw, in: "unknown, 10.0.0.1", want: ""},
+		{name: "bad port", mode: IPRaw, in: "198.51.100.23:http", want: ""},
+		{name: "unclosed bracket", mode: IPRaw, in: "[2001:db8::1", want: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

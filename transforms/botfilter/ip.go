@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go4.org/netipx"
+
+	"github.com/example/clickstream/internal/pseudonym"
 )
 
 // ipRule is the IP deny list.
@@ -107,18 +109,15 @@ func parseIPEntry(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// check returns the deny-list entry that contains ip, or "" when none does
-// or ip is not an address.
+// check returns the deny-list entry that contains the address ip names (see
+// pseudonym.CanonicalIP: with a port, or first of a forwarded-for list), or
+// "" when none does or ip names no address.
 func (r *ipRule) check(ip string) string {
 	if r == nil || ip == "" {
 		return ""
 	}
-	a, err := netip.ParseAddr(strings.TrimSpace(ip))
-	if err != nil {
-		return ""
-	}
-	a = a.Unmap().WithZone("")
-	if !r.set.Contains(a) {
+	a, ok := pseudonym.CanonicalIP(ip)
+	if !ok || !r.set.Contains(a) {
 		return ""
 	}
 	bits := r.bits6

@@ -35,6 +35,10 @@ func TestIPRule(t *testing.T) {
 		{ip: "2001:db8:ffff::7", want: "deny list line 9: /128"},
 		{ip: "192.0.2.55", want: "192.0.2.0/24"},
 		{ip: "fe80::1%eth0", want: ""},
+		{ip: "198.51.100.7:53211", want: "deny list line 4: /32"},     // with a port, as load balancers log it
+		{ip: "198.51.100.7, 10.0.0.1", want: "deny list line 4: /32"}, // a forwarded-for list: its client
+		{ip: "10.0.0.1, 198.51.100.7", want: "10.0.0.0/8"},            // only the first entry is the client
+		{ip: "[2001:db8:ffff::7]:443", want: "deny list line 9: /128"},
 		{ip: "not an ip", want: ""},
 		{ip: "", want: ""},
 	}
