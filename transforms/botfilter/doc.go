@@ -14,7 +14,7 @@
 //     request, taken as the person), and, with the allow-listed tokens
 //     blanked (the tokens in-app browsers of Facebook, Instagram, Messenger,
 //     WhatsApp, Viber, Line, Slack, WeChat, TikTok, Snapchat, Pinterest,
-//     LinkedIn, X, Tumblr, SmartNews and Toutiao append; device build ids
+//     LinkedIn, X, Tumblr, SmartNews, Toutiao, Alipay and Taobao append; device build ids
 //     after "Build/"; OkHttp's token
 //     after an app's own), matches
 //  2. a pattern of the crawler-user-agents list (monperrus/crawler-user-agents,

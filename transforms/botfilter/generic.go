@@ -60,6 +60,10 @@ var humanTokenExprs = []string{
 	// ("Tumblr/14.0.835.186") does not; SmartNews.
 	`\btumblr/(?:iphone|ipad|android)/[\w./]*`,
 	`\bsmartnews/[\d.]+`,
+	// Alipay's "AlipayDefined(nt:WIFI,ws:390|844|3.0)" (isbot's "\|") and
+	// Taobao's "TTID/600000@taobao_android_10.48.30" (isbot's "@x.").
+	`\balipaydefined\([^)]*\)`,
+	`\b(?:ttid|tbandroid)/\d+@taobao_[\w.]*`,
 	// An app's own user agent followed by OkHttp's.
 	`\sokhttp/[\d.]+`,
 }
@@ -73,7 +77,7 @@ var humanTokenMarks = []string{
 	"micromessenger/", "wechat/", "mmwebid/", "mmwebsdk/", "xweb/", "mqqbrowser/", "tbs/", "process/", "nettype/",
 	"language/", "abi/", "weixin", "musical_ly_", "trill_", "bytedancewebview/", "bytelocale/", "bytefulllocale/",
 	"appname/", "app_version/", "appversion/", "jssdk/", "channel/", "region/", "isdarkmode/", "spark/", "okhttp/",
-	"newsarticle/", "newslite/", "(news ", "tumblr/", "smartnews/",
+	"newsarticle/", "newslite/", "(news ", "tumblr/", "smartnews/", "alipaydefined(", "@taobao_",
 }
 
 // maskHumanTokens returns ua with its humanTokens and its device build ids
