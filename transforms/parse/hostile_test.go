@@ -235,6 +235,13 @@ func TestRawTimeParse(t *testing.T) {
 		// space may separate date and time.
 		{in: `"2026-11-01t10:00:00.5z"`, want: time.Date(2026, 11, 1, 10, 0, 0, 5e8, time.UTC)},
 		{in: `"2026-11-01 11:00:00+01:00"`, want: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)},
+		// ISO 8601's offset without a colon (strftime's %z, Java's "Z").
+		{in: `"2026-11-01T11:00:00+0100"`, want: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)},
+		{in: `"2026-11-01 03:00:00.250-0700"`, want: time.Date(2026, 11, 1, 10, 0, 0, 25e7, time.UTC)},
+		{in: `"2026-11-01T10:00:00+0000"`, want: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)},
+		{in: `"2026-11-01T10:00:00+00"`, wantErr: errNotRFC3339},
+		{in: `"2026-11-01T10:00:00+01x0"`, wantErr: errNotRFC3339},
+		{in: `"2026-11-01T10:00:00.1234"`, wantErr: errNotRFC3339},
 		{in: `"2026-11-01 11:00:00"`, wantErr: errNotRFC3339}, // no offset: no instant
 		{in: `"2026-11-01x10:00:00Z"`, wantErr: errNotRFC3339},
 		{in: `"2026-11-01"`, wantErr: errNotRFC3339},

@@ -116,10 +116,12 @@ func (t rawTime) parse() (time.Time, error) {
 	return ts, nil
 }
 
-// parseRFC3339 parses an RFC 3339 timestamp, including the forms its
-// section 5.6 allows beside the usual one, which Go's parser refuses: a
-// lower-case "t" and "z", and a space between date and time (Python's
-// str(datetime) writes "2026-11-23 10:15:30+00:00").
+// parseRFC3339 parses an RFC 3339 timestamp, including forms beside the
+// usual one that Go's parser refuses: those its section 5.6 allows, a
+// lower-case "t" and "z" and a space between date and time (Python's
+// str(datetime) writes "2026-11-23 10:15:30+00:00"), and ISO 8601's offset
+// without a colon ("+0000", as strftime's %z and Java's "Z" pattern write
+// it). A time with no offset names no instant and stays an error.
 func parseRFC3339(s string) (time.Time, error) {
 	ts, err := time.Parse(time.RFC3339Nano, s)
 	if err == nil || len(s) <= len("2006-01-02") {
@@ -132,7 +134,19 @@ func parseRFC3339(s string) (time.Time, error) {
 	if last := &b[len(b)-1]; *last == 'z' {
 		*last = 'Z'
 	}
+	if n := len(b); n >= len("2006-01-02T15:04:05-0700") && (b[n-5] == '+' || b[n-5] == '-') && isDigits(b[n-4:]) {
+		b = append(b[:n-2:n-2], ':', b[n-2], b[n-1])
+	}
 	return time.Parse(time.RFC3339Nano, string(b))
+}
+
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // describe names a timestamp field for a dead-letter detail: its JSON type
