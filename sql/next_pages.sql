@@ -1,8 +1,10 @@
 -- Next-page paths from a page: where visitors went after @page_path, as
 -- the next page and the one after it.
 --
--- A session's pages are the page paths of its events in time order (ties
--- broken by event_id), consecutive repeats collapsed, as in
+-- A session's pages are the page paths of its events in the sessions'
+-- order (time; at one instant a self-referral, an internal referrer and no
+-- campaign, after the other events; then event_id), consecutive repeats
+-- collapsed, as in
 -- fact_sessions.page_path_sequence but without its cap of 50 pages (events
 -- without a page are skipped). Each time @page_path appears in that
 -- sequence is one transition: next_page_path is the page after it, or
@@ -27,7 +29,11 @@ page_events AS (
     e.event_time,
     e.event_id,
     e.page_path,
-    LAG(e.page_path) OVER (PARTITION BY e.session_id ORDER BY e.event_time, e.event_id) AS previous_path
+    COALESCE(e.referrer_host <> '' AND e.traffic_source = '(direct)', FALSE) AS self_referral,
+    LAG(e.page_path) OVER (
+      PARTITION BY e.session_id
+      ORDER BY e.event_time, COALESCE(e.referrer_host <> '' AND e.traffic_source = '(direct)', FALSE), e.event_id
+    ) AS previous_path
   FROM fact_events AS e
   JOIN in_range AS r ON r.session_id = e.session_id
   WHERE e.event_date BETWEEN @start_date AND @end_date + 1
@@ -37,8 +43,8 @@ page_sequence AS (
   SELECT
     session_id,
     page_path,
-    LEAD(page_path, 1) OVER (PARTITION BY session_id ORDER BY event_time, event_id) AS next_path,
-    LEAD(page_path, 2) OVER (PARTITION BY session_id ORDER BY event_time, event_id) AS then_path
+    LEAD(page_path, 1) OVER (PARTITION BY session_id ORDER BY event_time, self_referral, event_id) AS next_path,
+    LEAD(page_path, 2) OVER (PARTITION BY session_id ORDER BY event_time, self_referral, event_id) AS then_path
   FROM page_events
   WHERE previous_path IS NULL OR previous_path <> page_path
 ),

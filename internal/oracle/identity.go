@@ -24,7 +24,7 @@ type Dims struct {
 
 // BuildDims derives the bridge and the dimensions from accepted events (the
 // rows of fact_events: deduplicated, bots excluded). Each device's events are
-// taken in the sessions' order, (event_time, event_id).
+// taken in (event_time, event_id) order, as the bridge's model takes them.
 //
 // A bridge period starts at the first event carrying a user_key that differs
 // from the previous user_key seen on the device (or at the device's first

@@ -2,7 +2,7 @@
 -- date, its first and last event, the device type at the last event, the
 -- platform of the last event that has one, and its login events, from that
 -- date's fact_events partition only. Events are ordered by (event_time,
--- event_id), the sessions' order.
+-- event_id), as the bridge's runs are.
 -- Parameters: @first_date, @last_date (DATE): the first and last of the
 -- step's dates, which step_dates lists (they bound the partitions read).
 -- Grain: one row per device_id and event_date.

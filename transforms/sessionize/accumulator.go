@@ -15,6 +15,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/example/clickstream/schemas"
+	"github.com/example/clickstream/transforms/enrich"
 )
 
 func init() {
@@ -186,13 +187,16 @@ func (a *Accumulator) Rows(o Options) []schemas.Session {
 	return rows
 }
 
-// compareHits orders hits by time then event id; hits that tie on both are
-// ordered by their content, so that the order never depends on the order in
-// which events arrived.
+// compareHits is the sessions' order (Order in the package doc): time, a
+// self-referral after the other hits of its instant, event id; hits that tie
+// on all of these are ordered by their content, so that the order never
+// depends on the order in which events arrived.
 func (a *Accumulator) compareHits(i, j int32) int {
 	x, y := &a.Hits[i], &a.Hits[j]
 	if c := cmp.Or(
-		cmp.Compare(x.Micros, y.Micros), cmp.Compare(x.EventID, y.EventID),
+		cmp.Compare(x.Micros, y.Micros),
+		compareBool(a.selfReferral(x), a.selfReferral(y)),
+		cmp.Compare(x.EventID, y.EventID),
 		cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.PagePath, y.PagePath),
 		cmp.Compare(x.PageKey, y.PageKey), cmp.Compare(x.UserKey, y.UserKey),
 		cmp.Compare(x.Revenue, y.Revenue), cmp.Compare(x.Currency, y.Currency),
@@ -200,6 +204,25 @@ func (a *Accumulator) compareHits(i, j int32) int {
 		return c
 	}
 	return compareAttribution(&a.Attrs[x.Attr], &a.Attrs[y.Attr])
+}
+
+// selfReferral reports whether h came from a page of the site itself (an
+// internal referrer, so traffic source (direct), with no campaign tags or
+// click ids, which would have set another source; see package enrich).
+func (a *Accumulator) selfReferral(h *Hit) bool {
+	attr := &a.Attrs[h.Attr]
+	return attr.ReferrerHost != "" && attr.TrafficSource == enrich.SourceDirect
+}
+
+// compareBool orders false before true.
+func compareBool(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case x:
+		return 1
+	}
+	return -1
 }
 
 // build returns the rows and, for each hit (in the order of Hits), the index
@@ -362,8 +385,8 @@ func addRevenue(revenue []schemas.CurrencyRevenue, currency string, amount float
 }
 
 // SessionID is the id of the session (or row of a split session) whose first
-// event, in (event_time, event_id) order, has the given time in microseconds
-// and id: the first 32 hex digits of
+// event, in the sessions' order (Order in the package doc), has the given
+// time in microseconds and id: the first 32 hex digits of
 // sha256("<device_id>|<event_time µs>|<event_id>").
 func SessionID(deviceID string, firstMicros int64, firstEventID string) string {
 	b := make([]byte, 0, len(deviceID)+len(firstEventID)+22)

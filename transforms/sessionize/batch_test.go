@@ -472,6 +472,63 @@ func TestSplitPathSequence(t *testing.T) {
 	})
 }
 
+// TestTiedLandingComesFirst: of events at the same instant (a server
+// logging whole seconds), a self-referral comes after the hit it was
+// referred from, whatever their event ids: the session lands on the
+// campaign page and takes its source, as GA4 credits the visit. A tie
+// between two hits from outside, or two self-referrals, stays ordered by
+// event id.
+func TestTiedLandingComesFirst(t *testing.T) {
+	campaign := func(e *schemas.Event) {
+		e.PagePath, e.Referrer, e.ReferrerHost = "/landing", "https://mail.google.com/", "mail.google.com"
+		e.UTMSource, e.TrafficSource, e.TrafficMedium, e.DefaultChannelGroup = "newsletter", "newsletter", "email", "Email"
+	}
+	internal := func(p string) func(*schemas.Event) {
+		return func(e *schemas.Event) {
+			e.PagePath, e.Referrer, e.ReferrerHost = p, "https://shop.example.com/landing", "shop.example.com"
+			e.TrafficSource, e.TrafficMedium, e.DefaultChannelGroup = "(direct)", "(none)", "Direct"
+		}
+	}
+	direct := func(e *schemas.Event) {
+		e.PagePath, e.TrafficSource, e.DefaultChannelGroup = "/home", "(direct)", "Direct"
+	}
+	tests := []struct {
+		name    string
+		events  []schemas.Event
+		landing string
+		source  string
+		paths   []string
+	}{
+		{"the self-referral's id sorts first", []schemas.Event{ev("9-landing", 0, campaign), ev("1-product", 0, internal("/p/1"))},
+			"/landing", "newsletter", []string{"/landing", "/p/1"}},
+		{"the landing's id sorts first", []schemas.Event{ev("1-landing", 0, campaign), ev("9-product", 0, internal("/p/1"))},
+			"/landing", "newsletter", []string{"/landing", "/p/1"}},
+		{"a direct hit (no referrer) is not a self-referral", []schemas.Event{ev("9-home", 0, direct), ev("1-product", 0, internal("/p/1"))},
+			"/home", "(direct)", []string{"/home", "/p/1"}},
+		{"two hits from outside: by event id", []schemas.Event{ev("9-landing", 0, campaign), ev("1-home", 0, direct)},
+			"/home", "(direct)", []string{"/home", "/landing"}},
+		{"two self-referrals: by event id", []schemas.Event{ev("9-b", 0, internal("/b")), ev("1-a", 0, internal("/a"))},
+			"/a", "(direct)", []string{"/a", "/b"}},
+		{"time comes first", []schemas.Event{ev("1-product", 0, internal("/p/1")), ev("9-landing", time.Millisecond, campaign)},
+			"/p/1", "(direct)", []string{"/p/1", "/landing"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, events := range [][]schemas.Event{tt.events, {tt.events[1], tt.events[0]}} {
+				rows := Batch(slices.Clone(events), Options{})
+				if len(rows) != 1 {
+					t.Fatalf("%d rows, want 1", len(rows))
+				}
+				r := rows[0]
+				if r.LandingPagePath != tt.landing || r.TrafficSource != tt.source || !slices.Equal(r.PagePathSequence, tt.paths) {
+					t.Errorf("landing %q, source %q, paths %q; want %q, %q, %q",
+						r.LandingPagePath, r.TrafficSource, r.PagePathSequence, tt.landing, tt.source, tt.paths)
+				}
+			}
+		})
+	}
+}
+
 func TestSplitAcrossMidnight(t *testing.T) {
 	before := time.Date(2026, 11, 1, 23, 50, 0, 0, time.UTC)
 	events := []schemas.Event{

@@ -5,8 +5,14 @@
 //
 // Sessions are per device_id, over deduplicated events with bots removed.
 //
-//   - Order: events are ordered by (event_time, event_id). Events that tie on
-//     both (not expected after deduplication) are ordered by their other
+//   - Order: events are ordered by event_time; at one instant a
+//     self-referral (an internal referrer, so traffic source (direct), with
+//     no campaign tags or click ids) comes after the other events, since a
+//     visit cannot have begun with it if another event of that instant came
+//     from elsewhere; then by event_id. Whole-second server logs and events
+//     fired together on a page load tie often, and the first event sets the
+//     session's landing page, traffic source and id. Events that tie on all
+//     of these (not expected after deduplication) are ordered by their other
 //     fields, so the order, and every row, never depends on arrival order.
 //   - Gap: an event Gap (default 30 min, --session_gap) or more after the
 //     previous event starts a new session; 29:59.999 later it does not. Gaps
