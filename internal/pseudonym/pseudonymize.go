@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"iter"
 	"net/netip"
 	"strings"
 	"sync"
@@ -130,17 +131,37 @@ func TruncateIP(ip string) string {
 // names none. Besides a bare address it takes the forms that collectors
 // and load balancers log: with a port (203.0.113.7:53211,
 // [2001:db8::1]:443), in brackets ([2001:db8::1]), and an X-Forwarded-For
-// list (203.0.113.7, 10.0.0.1), whose first entry is the client.
+// list (203.0.113.7, 10.0.0.1), whose first entry is the client. An IPv6
+// address with a port needs its brackets: 2001:db8::1:443 is an address.
 func CanonicalIP(ip string) (addr netip.Addr, ok bool) {
-	ip, _, _ = strings.Cut(ip, ",")
-	ip = strings.TrimSpace(ip)
-	if a, ok := canonicalIP(ip); ok {
+	first, _, _ := strings.Cut(ip, ",")
+	return hopIP(first)
+}
+
+// HopIPs yields the address of each entry of ip that names one, in order:
+// the client's (as CanonicalIP reads it), then those of the proxies of a
+// forwarded-for list.
+func HopIPs(ip string) iter.Seq[netip.Addr] {
+	return func(yield func(netip.Addr) bool) {
+		for entry := range strings.SplitSeq(ip, ",") {
+			if a, ok := hopIP(entry); ok && !yield(a) {
+				return
+			}
+		}
+	}
+}
+
+// hopIP parses one entry of an ip field: an address, with a port, or in
+// brackets.
+func hopIP(entry string) (netip.Addr, bool) {
+	entry = strings.TrimSpace(entry)
+	if a, ok := canonicalIP(entry); ok {
 		return a, true
 	}
-	if ap, err := netip.ParseAddrPort(ip); err == nil {
+	if ap, err := netip.ParseAddrPort(entry); err == nil {
 		return ap.Addr().Unmap().WithZone(""), true
 	}
-	if inner, ok := strings.CutPrefix(ip, "["); ok {
+	if inner, ok := strings.CutPrefix(entry, "["); ok {
 		if inner, ok := strings.CutSuffix(inner, "]"); ok {
 			return canonicalIP(inner)
 		}

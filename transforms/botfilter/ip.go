@@ -109,15 +109,25 @@ func parseIPEntry(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// check returns the deny-list entry that contains the address ip names (see
-// pseudonym.CanonicalIP: with a port, or first of a forwarded-for list), or
-// "" when none does or ip names no address.
+// check returns the deny-list entry that contains an address ip names, or
+// "" when none does or ip names no address. Every entry of a
+// forwarded-for list is checked (pseudonym.HopIPs): its first is whatever
+// the client claims, so a listed client could otherwise send its own list.
 func (r *ipRule) check(ip string) string {
 	if r == nil || ip == "" {
 		return ""
 	}
-	a, ok := pseudonym.CanonicalIP(ip)
-	if !ok || !r.set.Contains(a) {
+	for a := range pseudonym.HopIPs(ip) {
+		if e := r.entryOf(a); e != "" {
+			return e
+		}
+	}
+	return ""
+}
+
+// entryOf returns the most specific deny-list entry that contains a, or "".
+func (r *ipRule) entryOf(a netip.Addr) string {
+	if !r.set.Contains(a) {
 		return ""
 	}
 	bits := r.bits6

@@ -37,7 +37,11 @@ func TestIPRule(t *testing.T) {
 		{ip: "fe80::1%eth0", want: ""},
 		{ip: "198.51.100.7:53211", want: "deny list line 4: /32"},     // with a port, as load balancers log it
 		{ip: "198.51.100.7, 10.0.0.1", want: "deny list line 4: /32"}, // a forwarded-for list: its client
-		{ip: "10.0.0.1, 198.51.100.7", want: "10.0.0.0/8"},            // only the first entry is the client
+		// Any entry: the client writes the list's first entries itself.
+		{ip: "198.51.100.8, 198.51.100.7", want: "deny list line 4: /32"},
+		{ip: "unknown, 198.51.100.7:443", want: "deny list line 4: /32"},
+		{ip: ", 198.51.100.7", want: "deny list line 4: /32"},
+		{ip: "192.0.2.300, 198.51.100.8", want: ""},
 		{ip: "[2001:db8:ffff::7]:443", want: "deny list line 9: /128"},
 		{ip: "not an ip", want: ""},
 		{ip: "", want: ""},
