@@ -26,7 +26,10 @@ CREATE TEMP MACRO present(v) AS v IS NOT NULL AND json_type(v) <> 'NULL';
 CREATE TEMP MACRO str(v) AS CASE WHEN json_type(v) = 'VARCHAR' THEN v ->> '$' END;
 CREATE TEMP MACRO str_ok(v) AS NOT present(v) OR json_type(v) = 'VARCHAR';
 CREATE TEMP MACRO num_ok(v) AS NOT present(v) OR json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE');
-CREATE TEMP MACRO int_ok(v) AS NOT present(v) OR json_type(v) IN ('BIGINT', 'UBIGINT');
+-- An integer: JSON Schema's, any number with no fraction (2.0 too; through a
+-- double here, where the pipeline reads the digits exactly).
+CREATE TEMP MACRO int_ok(v) AS NOT present(v) OR json_type(v) IN ('BIGINT', 'UBIGINT')
+  OR (json_type(v) = 'DOUBLE' AND v::DOUBLE = trunc(v::DOUBLE) AND abs(v::DOUBLE) < 9.2e18);
 CREATE TEMP MACRO required(v) AS json_type(v) = 'VARCHAR' AND trim(v ->> '$') <> '';
 -- A timestamp: an RFC 3339 string or epoch milliseconds; NULL if neither
 -- (ts_bad tells that from absent) or outside BigQuery's range.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -133,7 +132,9 @@ func (n *itemQuantity) UnmarshalJSON(b []byte) error {
 }
 
 // wholeNumber decodes b, a JSON value other than null, into n if it is a
-// number with no fraction within int64's range.
+// number with no fraction within int64's range, decided on its digits
+// rather than through a float64, which would take 2.0000000000000001 or
+// 1e-400 for whole and round beyond 2^53.
 func wholeNumber(b []byte, n *int64, field string) error {
 	if v, err := strconv.ParseInt(string(b), 10, 64); err == nil {
 		*n = v
@@ -141,13 +142,49 @@ func wholeNumber(b []byte, n *int64, field string) error {
 	}
 	got := jsonType(b)
 	if got == "number" {
-		f, err := strconv.ParseFloat(string(b), 64)
-		if err == nil && f == math.Trunc(f) && f >= math.MinInt64 && f < math.MaxInt64 {
-			*n = int64(f)
-			return nil
+		if digits, ok := integerDigits(string(b)); ok {
+			if v, err := strconv.ParseInt(digits, 10, 64); err == nil {
+				*n = v
+				return nil
+			}
 		}
 	}
 	return &json.UnmarshalTypeError{Value: got, Type: reflect.TypeFor[int64](), Field: field}
+}
+
+// integerDigits returns the JSON number s written as an integer literal
+// ("-2.50e1" is "-25"), or false when it has a fraction or an exponent
+// beyond what any int64 needs.
+func integerDigits(s string) (string, bool) {
+	sign := ""
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		sign, s = "-", rest
+	}
+	mantissa, exponent := s, ""
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mantissa, exponent = s[:i], s[i+1:]
+	}
+	whole, frac, _ := strings.Cut(mantissa, ".")
+	digits := whole + frac
+	if strings.Trim(digits, "0") == "" {
+		return "0", true
+	}
+	exp := 0
+	if exponent != "" {
+		e, err := strconv.Atoi(exponent)
+		if err != nil || e < -40 || e > 40 {
+			return "", false
+		}
+		exp = e
+	}
+	point := len(whole) + exp // the decimal point's place in digits
+	switch {
+	case point <= 0:
+		return "", false
+	case point >= len(digits):
+		return sign + digits + strings.Repeat("0", point-len(digits)), true
+	}
+	return sign + digits[:point], strings.Trim(digits[point:], "0") == ""
 }
 
 // rawItem is one line item of an event.
@@ -405,8 +442,11 @@ func typeDetail(obj []byte, err *json.UnmarshalTypeError) string {
 		return "a field has the wrong type"
 	}
 	field := err.Field[strings.LastIndex(err.Field, ".")+1:]
-	got, _, _ := strings.Cut(err.Value, " ")    // "number 1.5": the value follows the type
-	if strings.HasPrefix(err.Field, "items.") { // items.<index>.<name> from the decoder, items.quantity from itemQuantity
+	got, _, _ := strings.Cut(err.Value, " ") // "number 1.5": the value follows the type
+	if strings.Contains(err.Field, ".") {    // in an item: items.<index>.<name> from the decoder (the keys as sent), items.quantity from itemQuantity
+		if _, err := strconv.Atoi(field); err == nil { // the item itself
+			return fmt.Sprintf("items[]: got JSON %s, want object", got)
+		}
 		return fmt.Sprintf("items[].%s: got JSON %s, want %s", field, got, err.Type)
 	}
 	var fields map[string]json.RawMessage

@@ -51,7 +51,12 @@ func TestWholeNumbers(t *testing.T) {
 	for _, v := range []struct {
 		json string
 		want int64
-	}{{"2", 2}, {"2.0", 2}, {"1e0", 1}, {"-3.00", -3}, {"0.0", 0}, {"9223372036854775807", 9223372036854775807}} {
+	}{
+		{"2", 2}, {"2.0", 2}, {"1e0", 1}, {"-3.00", -3}, {"0.0", 0}, {"-0.0", 0}, {"0e-999", 0},
+		{"1E+2", 100}, {"100e-2", 1}, {"0.25e2", 25}, {"2.50e1", 25},
+		{"9223372036854775807", 9223372036854775807}, {"9223372036854775807.0", 9223372036854775807},
+		{"9007199254740993.0", 9007199254740993}, {"-9223372036854775808.00", -9223372036854775808},
+	} {
 		line := `{` + head + `,"event_type":"search","results_count":` + v.json + `,"quantity":` + v.json +
 			`,"items":[{"item_id":"sku-1","quantity":` + v.json + `}]}`
 		events, dead := parseOne(t, line, nil)
@@ -67,12 +72,19 @@ func TestWholeNumbers(t *testing.T) {
 	}
 	for _, tt := range []struct{ field, json, want string }{
 		{"quantity", "2.5", "quantity: got JSON number of 3 bytes, want int64"},
+		{"quantity", "2.0000000000000001", "quantity: got JSON number of 18 bytes, want int64"},
+		{"quantity", "1e-400", "quantity: got JSON number of 6 bytes, want int64"},
+		{"quantity", "0.25e1", "quantity: got JSON number of 6 bytes, want int64"},
+		{"quantity", "1e41", "quantity: got JSON number of 4 bytes, want int64"},
+		{"quantity", "9223372036854775808.0", "quantity: got JSON number of 21 bytes, want int64"},
 		{"results_count", "1e19", "results_count: got JSON number of 4 bytes, want int64"},
 		{"quantity", "9223372036854775808", "quantity: got JSON number of 19 bytes, want int64"},
 		{"quantity", `"2"`, "quantity: got JSON string of 3 bytes, want int64"},
 		{"quantity", "true", "quantity: got JSON boolean of 4 bytes, want int64"},
 		{"items", `[{"quantity":1.5}]`, "items[].quantity: got JSON number, want int64"},
 		{"items", `[{"price":"9.99"}]`, "items[].price: got JSON string, want float64"},
+		{"ITEMS", `[{"Price":"9.99"}],"price":12.5`, "items[].Price: got JSON string, want float64"},
+		{"items", `["sku-1"]`, "items[]: got JSON string, want object"},
 	} {
 		d := oneDeadLetter(t, validPrefix+`,"`+tt.field+`":`+tt.json+`}`, nil)
 		if d.Reason != schemas.ReasonWrongType || d.Detail != tt.want {
