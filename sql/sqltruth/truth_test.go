@@ -83,7 +83,16 @@ type event struct {
 	rawEvent
 }
 
-// session is a truth session: its events in time order.
+// selfReferral reports whether e came from a page of the site itself with
+// no campaign: a referrer with a host, and the truth's (direct) source. At
+// one instant such an event comes after the others, as in fact_sessions.
+func (e *event) selfReferral() bool {
+	u, err := url.Parse(e.Referrer)
+	return e.TrafficSource == "(direct)" && err == nil && u.Host != ""
+}
+
+// session is a truth session: its events in time order (at one instant, a
+// self-referral after the others, then by event id).
 type session struct {
 	id     string // the truth's <device_id>#<n>
 	date   string // UTC date of its first event
@@ -290,6 +299,9 @@ func (s *sample) readTruth() error {
 			a, b := ss.events[i], ss.events[j]
 			if !a.EventTime.Equal(b.EventTime) {
 				return a.EventTime.Before(b.EventTime)
+			}
+			if a.selfReferral() != b.selfReferral() {
+				return b.selfReferral()
 			}
 			return a.EventID < b.EventID
 		})

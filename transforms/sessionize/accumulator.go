@@ -193,8 +193,10 @@ func (a *Accumulator) Rows(o Options) []schemas.Session {
 // depends on the order in which events arrived.
 func (a *Accumulator) compareHits(i, j int32) int {
 	x, y := &a.Hits[i], &a.Hits[j]
+	if c := cmp.Compare(x.Micros, y.Micros); c != 0 {
+		return c // nearly always: the rest is for ties
+	}
 	if c := cmp.Or(
-		cmp.Compare(x.Micros, y.Micros),
 		compareBool(a.selfReferral(x), a.selfReferral(y)),
 		cmp.Compare(x.EventID, y.EventID),
 		cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.PagePath, y.PagePath),
