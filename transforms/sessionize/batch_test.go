@@ -590,13 +590,16 @@ func TestSplitStableIDs(t *testing.T) {
 	}
 }
 
-// splitEvents returns the events, sorted by (device, time, id), with their
-// SessionID set by Batch.
+// splitEvents returns the events, sorted by device and in the sessions'
+// order (time, a self-referral after the other events of its instant, id),
+// with their SessionID set by Batch.
 func splitEvents(events []schemas.Event) []schemas.Event {
 	events = slices.Clone(events)
 	Batch(events, Options{})
+	selfReferral := func(e schemas.Event) bool { return e.ReferrerHost != "" && e.TrafficSource == "(direct)" }
 	slices.SortStableFunc(events, func(a, b schemas.Event) int {
-		return cmp.Or(strings.Compare(a.DeviceID, b.DeviceID), a.EventTime.Compare(b.EventTime), strings.Compare(a.EventID, b.EventID))
+		return cmp.Or(strings.Compare(a.DeviceID, b.DeviceID), a.EventTime.Compare(b.EventTime),
+			compareBool(selfReferral(a), selfReferral(b)), strings.Compare(a.EventID, b.EventID))
 	})
 	return events
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"reflect"
 	"slices"
 	"sync"
@@ -135,7 +136,8 @@ var (
 	eventTypes = []string{"page_view", "page_view", "page_view", "product_view", "product_view", "search",
 		"add_to_cart", "remove_from_cart", "checkout_start", "purchase", "login", "logout"}
 	pagePaths = []string{"/", "/c/shoes", "/p/1", "/p/2", "/search", "/cart", "/checkout", "/thanks", ""}
-	referrers = []string{"", "https://www.google.com/", "https://news.example/a", "android-app://com.example"}
+	// The last is the site's own page: a self-referral (see compareHits).
+	referrers = []string{"", "https://www.google.com/", "https://news.example/a", "android-app://com.example", "https://shop.example/cart"}
 )
 
 // randomEvents returns the events of n devices named "<prefix>-<i>", with up
@@ -161,16 +163,24 @@ func randomEvents(r *rand.Rand, prefix string, n int) []schemas.Event {
 					}
 				}
 			}
-			if r.IntN(10) == 0 {
+			if r.IntN(3) == 0 {
 				ref = referrers[r.IntN(len(referrers))]
+			}
+			refHost, source := "", "(direct)"
+			if u, err := url.Parse(ref); err == nil && u.Host != "" {
+				refHost = u.Host
+				if refHost != "shop.example" {
+					source = refHost
+				}
 			}
 			p := pagePaths[r.IntN(len(pagePaths))]
 			e := schemas.Event{
 				EventID: fmt.Sprintf("%08x", r.Uint32()), EventType: eventTypes[r.IntN(len(eventTypes))],
 				EventTime: at, EventDate: schemas.DateOf(at), DeviceID: dev,
 				UserKey:  []string{"", "", "", "u1", "u2"}[r.IntN(5)],
-				PagePath: p, PageKey: "k" + p, Referrer: ref, DefaultChannelGroup: "class" + ref,
-				UTMSource: []string{"", "google"}[r.IntN(2)], DeviceType: "mobile", Browser: "Safari",
+				PagePath: p, PageKey: "k" + p, Referrer: ref, ReferrerHost: refHost, TrafficSource: source,
+				DefaultChannelGroup: "class" + ref,
+				UTMSource:           []string{"", "google"}[r.IntN(2)], DeviceType: "mobile", Browser: "Safari",
 				OS: "iOS", Platform: "web",
 			}
 			if e.EventType == "purchase" && r.IntN(5) > 0 {
