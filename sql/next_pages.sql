@@ -29,15 +29,17 @@ page_events AS (
     e.event_time,
     e.event_id,
     e.page_path,
-    COALESCE(e.referrer_host <> '' AND e.traffic_source = '(direct)', FALSE) AS self_referral,
-    LAG(e.page_path) OVER (
-      PARTITION BY e.session_id
-      ORDER BY e.event_time, COALESCE(e.referrer_host <> '' AND e.traffic_source = '(direct)', FALSE), e.event_id
-    ) AS previous_path
+    COALESCE(e.referrer_host <> '' AND e.traffic_source = '(direct)', FALSE) AS self_referral
   FROM fact_events AS e
   JOIN in_range AS r ON r.session_id = e.session_id
   WHERE e.event_date BETWEEN @start_date AND @end_date + 1
     AND e.page_path IS NOT NULL
+),
+page_changes AS (
+  SELECT
+    *,
+    LAG(page_path) OVER (PARTITION BY session_id ORDER BY event_time, self_referral, event_id) AS previous_path
+  FROM page_events
 ),
 page_sequence AS (
   SELECT
@@ -45,7 +47,7 @@ page_sequence AS (
     page_path,
     LEAD(page_path, 1) OVER (PARTITION BY session_id ORDER BY event_time, self_referral, event_id) AS next_path,
     LEAD(page_path, 2) OVER (PARTITION BY session_id ORDER BY event_time, self_referral, event_id) AS then_path
-  FROM page_events
+  FROM page_changes
   WHERE previous_path IS NULL OR previous_path <> page_path
 ),
 transitions AS (
