@@ -96,6 +96,15 @@ func TestClassify(t *testing.T) {
 			}
 		})
 	}
+	// An internationalized internal domain matches its hosts whether each is
+	// written in Unicode or in punycode.
+	idn, err := NewClassifier([]string{"MÜNCHEN.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host, got := idn.Classify(ParsePage("https://xn--mnchen-3ya.example/"), "https://shop.münchen.example/p"); host != "shop.xn--mnchen-3ya.example" || got.ChannelGroup != "Direct" {
+		t.Errorf("internationalized internal domain: referrer host %q, %+v; want shop.xn--mnchen-3ya.example, Direct", host, got)
+	}
 	if _, err := NewClassifier([]string{"https://example.com/"}); err == nil {
 		t.Error("NewClassifier accepted a URL as a domain")
 	}

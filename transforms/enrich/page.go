@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 
+	whatwg "github.com/nlnwa/whatwg-url/url"
+
 	"github.com/example/clickstream/internal/pseudonym"
 )
 
@@ -13,8 +15,8 @@ const MaxURLBytes = 2048
 
 // Page is what a page URL says.
 type Page struct {
-	Host  string `json:"host"`  // lower-cased, without port or trailing dot
-	Path  string `json:"path"`  // as sent (still escaped), without query and fragment; "/" when empty
+	Host  string `json:"host"`  // lower-cased, without port or trailing dot, an IDN in punycode
+	Path  string `json:"path"`  // escaped as a browser's location.pathname (browserPath), without query and fragment; "/" when empty
 	Query string `json:"query"` // the raw query string, without "?"
 
 	UTMSource   string `json:"utm_source"`
@@ -39,7 +41,7 @@ func ParsePage(raw string) Page {
 	var rest string
 	p.Host, rest = splitHost(raw)
 	path, query, _ := strings.Cut(rest, "?")
-	p.Path, p.Query = path, query
+	p.Path, p.Query = browserPath(path), query
 	if p.Host != "" && p.Path == "" {
 		p.Path = "/"
 	}
@@ -124,7 +126,63 @@ func splitHost(raw string) (host, rest string) {
 	return normalizeHost(authority), rest
 }
 
-// normalizeHost drops the port and a trailing dot and lower-cases.
+// browserPath returns an absolute path as a browser's location.pathname
+// gives it, by WHATWG URL parsing: non-ASCII and unsafe bytes
+// percent-encoded (upper-case hex), backslashes read as slashes, dot
+// segments resolved; escapes already there are kept as they are, as
+// browsers keep them. So a server-side event's decoded path (/p/größe) and
+// a beacon's (/p/gr%C3%B6%C3%9Fe) are one page. A path a browser leaves
+// alone, nearly every one, is returned without parsing; a relative path
+// (no leading slash) as it is.
+func browserPath(path string) string {
+	if !strings.HasPrefix(path, "/") || !needsBrowserPath(path) {
+		return path
+	}
+	u, err := whatwg.Parse("http://h" + path)
+	if err != nil {
+		return path
+	}
+	return u.Pathname()
+}
+
+// needsBrowserPath reports whether a browser would write the absolute path
+// differently: a byte of WHATWG's path percent-encode set, a backslash or a
+// dot segment.
+func needsBrowserPath(path string) bool {
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if whatwg.PathPercentEncodeSet.ByteShouldBeEncoded(c) || c == '\\' {
+			return true
+		}
+		if c == '/' {
+			seg := path[i+1:]
+			seg, _, _ = strings.Cut(seg, "/")
+			if seg == "." || seg == ".." {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// browserHost returns a host with non-ASCII letters as browsers write it,
+// in punycode (münchen.de -> xn--mnchen-3ya.de), or h itself when it is
+// ASCII or the parser refuses it.
+func browserHost(h string) string {
+	for i := 0; i < len(h); i++ {
+		if h[i] >= 0x80 {
+			u, err := whatwg.Parse("http://" + h + "/")
+			if err != nil {
+				return h
+			}
+			return u.Hostname()
+		}
+	}
+	return h
+}
+
+// normalizeHost drops the port and a trailing dot, lower-cases and writes an
+// internationalized name in punycode (browserHost).
 func normalizeHost(h string) string {
 	if strings.HasPrefix(h, "[") { // IPv6 literal
 		if i := strings.IndexByte(h, ']'); i > 0 {
@@ -135,7 +193,7 @@ func normalizeHost(h string) string {
 	}
 	h = strings.TrimSuffix(h, ".")
 	if needsLower(h) {
-		h = strings.ToLower(h)
+		h = browserHost(strings.ToLower(h))
 	}
 	return cut(h)
 }

@@ -192,7 +192,8 @@ func NewClassifier(internalDomains []string) (*Classifier, error) {
 }
 
 // normalizeDomain accepts "example.com", ".example.com", "*.example.com" and
-// "Example.COM".
+// "Example.COM"; an internationalized name is compared in punycode, as
+// hosts are (browserHost).
 func normalizeDomain(d string) (string, error) {
 	n := strings.ToLower(strings.TrimSpace(d))
 	n = strings.TrimPrefix(strings.TrimPrefix(n, "*"), ".")
@@ -200,7 +201,7 @@ func normalizeDomain(d string) (string, error) {
 	if n == "" || strings.ContainsAny(n, "/:*@ ") {
 		return "", fmt.Errorf("enrich: bad internal domain %q: want a host name like example.com", d)
 	}
-	return n, nil
+	return browserHost(n), nil
 }
 
 // Classify returns the referrer's host and the visit's traffic source,
