@@ -115,7 +115,7 @@ func splitHost(raw string) (host, rest string) {
 	default:
 		return "", s
 	}
-	end := strings.IndexAny(s, "/?")
+	end := strings.IndexAny(s, "/?\\") // a browser reads a backslash as a slash
 	if end < 0 {
 		end = len(s)
 	}
@@ -133,9 +133,9 @@ func splitHost(raw string) (host, rest string) {
 // browsers keep them. So a server-side event's decoded path (/p/größe) and
 // a beacon's (/p/gr%C3%B6%C3%9Fe) are one page. A path a browser leaves
 // alone, nearly every one, is returned without parsing; a relative path
-// (no leading slash) as it is.
+// (no leading slash or backslash) as it is.
 func browserPath(path string) string {
-	if !strings.HasPrefix(path, "/") || !needsBrowserPath(path) {
+	if path == "" || path[0] != '/' && path[0] != '\\' || !needsBrowserPath(path) {
 		return path
 	}
 	u, err := whatwg.Parse("http://h" + path)

@@ -57,68 +57,6 @@ type Traffic struct {
 //go:embed data/sources.json
 var sourcesJSON []byte
 
-// category is one source category of data/sources.json.
-type category struct {
-	hosts  map[string]string // "facebook.com" -> "facebook": the host and its subdomains
-	brands map[string]string // "google" (from "google.*") -> "google"
-	names  map[string]bool   // source names and their other names, lower-case
-}
-
-func newCategory(sources map[string][]string) (category, error) {
-	c := category{hosts: map[string]string{}, brands: map[string]string{}, names: map[string]bool{}}
-	for name, entries := range sources {
-		c.names[strings.ToLower(name)] = true
-		for _, e := range entries {
-			e = strings.ToLower(strings.TrimSpace(e))
-			switch {
-			case strings.HasSuffix(e, ".*") && !strings.Contains(e[:len(e)-2], "."):
-				c.brands[e[:len(e)-2]] = name
-			case e == "" || strings.ContainsAny(e, "*/: "):
-				return c, fmt.Errorf("bad entry %q of source %q", e, name)
-			case strings.Contains(e, "."):
-				c.hosts[e] = name
-			}
-			c.names[e] = true
-		}
-	}
-	return c, nil
-}
-
-// matchHost returns the name of the source whose pattern matches host.
-func (c category) matchHost(host string) (string, bool) {
-	for h := host; ; {
-		if name, ok := c.hosts[h]; ok {
-			return name, true
-		}
-		i := strings.IndexByte(h, '.')
-		if i < 0 {
-			break
-		}
-		h = h[i+1:]
-	}
-	h := host
-	if s, ok := strings.CutPrefix(h, "www."); ok {
-		h = s
-	} else if s, ok := strings.CutPrefix(h, "m."); ok {
-		h = s
-	}
-	brand, suffix, ok := strings.Cut(h, ".")
-	if name, known := c.brands[brand]; ok && known && plausibleSuffix(suffix) {
-		return name, true
-	}
-	return "", false
-}
-
-// matchSource reports whether a traffic_source (lower-case) belongs to the
-// category: one of its names, or a host that its patterns match.
-func (c category) matchSource(source string) bool {
-	if c.names[source] {
-		return true
-	}
-	_, ok := c.matchHost(source)
-	return ok
-}
-
 // plausibleSuffix reports whether s looks like a public suffix: one or two
 // labels of two or three letters (com, de, co.uk, com.br).
 func plausibleSuffix(s string) bool {
@@ -139,11 +77,32 @@ func plausibleSuffix(s string) bool {
 	return labels == 1 || labels == 2
 }
 
-type sourceLists struct {
-	search, social, video, shopping category
+// sourceCategory is a category of data/sources.json, or none.
+type sourceCategory int
+
+const (
+	noCategory sourceCategory = iota
+	searchCategory
+	socialCategory
+	videoCategory
+	shoppingCategory
+)
+
+// sourceEntry is what an entry of data/sources.json names: its source's
+// category and name.
+type sourceEntry struct {
+	category sourceCategory
+	name     string
 }
 
-var loadSourceLists = sync.OnceValues(func() (*sourceLists, error) {
+// sourceIndex holds the entries of data/sources.json, all categories in one.
+type sourceIndex struct {
+	hosts  map[string]sourceEntry // "facebook.com": the host and its subdomains
+	brands map[string]sourceEntry // "google" (from "google.*"): brand.<suffix>
+	names  map[string]sourceEntry // every entry and source name, lower-case
+}
+
+var loadSourceIndex = sync.OnceValues(func() (*sourceIndex, error) {
 	var raw struct {
 		Search   map[string][]string `json:"search"`
 		Social   map[string][]string `json:"social"`
@@ -153,34 +112,96 @@ var loadSourceLists = sync.OnceValues(func() (*sourceLists, error) {
 	if err := json.Unmarshal(sourcesJSON, &raw); err != nil {
 		return nil, fmt.Errorf("enrich: data/sources.json: %w", err)
 	}
-	l := &sourceLists{}
-	var err error
-	for _, x := range []struct {
-		dst     *category
-		sources map[string][]string
-	}{{&l.search, raw.Search}, {&l.social, raw.Social}, {&l.video, raw.Video}, {&l.shopping, raw.Shopping}} {
-		if *x.dst, err = newCategory(x.sources); err != nil {
+	x := &sourceIndex{hosts: map[string]sourceEntry{}, brands: map[string]sourceEntry{}, names: map[string]sourceEntry{}}
+	for i, sources := range []map[string][]string{raw.Search, raw.Social, raw.Video, raw.Shopping} {
+		if err := x.add(sourceCategory(i+1), sources); err != nil {
 			return nil, fmt.Errorf("enrich: data/sources.json: %w", err)
 		}
 	}
-	return l, nil
+	return x, nil
 })
+
+// add indexes the sources of a category. An entry already indexed by an
+// earlier category keeps it: ties go to search, social, video, shopping.
+func (x *sourceIndex) add(cat sourceCategory, sources map[string][]string) error {
+	put := func(m map[string]sourceEntry, key, name string) {
+		if _, ok := m[key]; !ok {
+			m[key] = sourceEntry{cat, name}
+		}
+	}
+	for name, entries := range sources {
+		put(x.names, strings.ToLower(name), name)
+		for _, e := range entries {
+			e = strings.ToLower(strings.TrimSpace(e))
+			switch {
+			case strings.HasSuffix(e, ".*") && !strings.Contains(e[:len(e)-2], "."):
+				put(x.brands, e[:len(e)-2], name)
+			case e == "" || strings.ContainsAny(e, "*/: "):
+				return fmt.Errorf("bad entry %q of source %q", e, name)
+			case strings.Contains(e, "."):
+				put(x.hosts, e, name)
+			}
+			put(x.names, e, name)
+		}
+	}
+	return nil
+}
+
+// categoryOf returns the category of s (a referrer host or a
+// traffic_source, lower-case) and the name of its source. A host entry
+// matches the host and its subdomains, a brand.* entry brand.<suffix> with
+// or without www. or m. (google.co.uk, not docs.google.com), and every
+// entry and source name matches itself. The most specific match wins, the
+// one covering most of s: blog.naver.com (social) beats naver.com
+// (search).
+func (x *sourceIndex) categoryOf(s string) (sourceCategory, string) {
+	var best sourceEntry
+	matched := 0
+	for h := s; ; {
+		if e, ok := x.hosts[h]; ok {
+			best, matched = e, len(h)
+			break
+		}
+		i := strings.IndexByte(h, '.')
+		if i < 0 {
+			break
+		}
+		h = h[i+1:]
+	}
+	h := s
+	if rest, ok := strings.CutPrefix(h, "www."); ok {
+		h = rest
+	} else if rest, ok := strings.CutPrefix(h, "m."); ok {
+		h = rest
+	}
+	if brand, suffix, ok := strings.Cut(h, "."); ok && len(h) > matched && plausibleSuffix(suffix) {
+		if e, ok := x.brands[brand]; ok {
+			best, matched = e, len(h)
+		}
+	}
+	if matched < len(s) {
+		if e, ok := x.names[s]; ok {
+			best = e
+		}
+	}
+	return best.category, best.name
+}
 
 // Classifier tells where a visit came from (see the package documentation
 // for the rules and their precedence). It is safe for concurrent use.
 type Classifier struct {
 	internal []string
-	lists    *sourceLists
+	sources  *sourceIndex
 }
 
 // NewClassifier returns a Classifier for which internalDomains (and their
 // subdomains) are the site's own, besides the page's host.
 func NewClassifier(internalDomains []string) (*Classifier, error) {
-	lists, err := loadSourceLists()
+	sources, err := loadSourceIndex()
 	if err != nil {
 		return nil, err
 	}
-	c := &Classifier{lists: lists}
+	c := &Classifier{sources: sources}
 	for _, d := range internalDomains {
 		n, err := normalizeDomain(d)
 		if err != nil {
@@ -225,15 +246,14 @@ func (c *Classifier) sourceMedium(page Page, referrerHost string) Traffic {
 	case referrerHost == "" || c.isInternal(referrerHost, page.Host):
 		return Traffic{Source: SourceDirect, Medium: MediumNone, Campaign: CampaignDirect}
 	}
-	if name, ok := c.lists.search.matchHost(referrerHost); ok {
+	switch cat, name := c.sources.categoryOf(referrerHost); cat {
+	case searchCategory:
 		return Traffic{Source: name, Medium: MediumOrganic, Campaign: CampaignOrganic}
+	case noCategory:
+		return Traffic{Source: strings.TrimPrefix(referrerHost, "www."), Medium: MediumReferral, Campaign: CampaignReferral}
+	default:
+		return Traffic{Source: name, Medium: MediumReferral, Campaign: CampaignReferral}
 	}
-	for _, cat := range []category{c.lists.social, c.lists.video, c.lists.shopping} {
-		if name, ok := cat.matchHost(referrerHost); ok {
-			return Traffic{Source: name, Medium: MediumReferral, Campaign: CampaignReferral}
-		}
-	}
-	return Traffic{Source: strings.TrimPrefix(referrerHost, "www."), Medium: MediumReferral, Campaign: CampaignReferral}
 }
 
 func orNotSet(s string) string {
@@ -277,9 +297,9 @@ func isShopping(campaign string) bool {
 // source, medium and campaign compare case-insensitively.
 func (c *Classifier) channelGroup(t Traffic) string {
 	source, medium, campaign := strings.ToLower(t.Source), strings.ToLower(t.Medium), strings.ToLower(t.Campaign)
-	l := c.lists
+	cat, _ := c.sources.categoryOf(source)
 	paid := isPaid(medium)
-	shopping := l.shopping.matchSource(source) || isShopping(campaign)
+	shopping := cat == shoppingCategory || isShopping(campaign)
 	switch {
 	case source == SourceDirect && (medium == MediumNone || medium == strings.ToLower(NotSet)):
 		return ChannelDirect
@@ -287,11 +307,11 @@ func (c *Classifier) channelGroup(t Traffic) string {
 		return ChannelCrossNetwork
 	case shopping && paid:
 		return ChannelPaidShopping
-	case paid && l.search.matchSource(source):
+	case paid && cat == searchCategory:
 		return ChannelPaidSearch
-	case paid && l.social.matchSource(source):
+	case paid && cat == socialCategory:
 		return ChannelPaidSocial
-	case paid && l.video.matchSource(source):
+	case paid && cat == videoCategory:
 		return ChannelPaidVideo
 	case oneOf(medium, "display", "banner", "expandable", "interstitial", "cpm"):
 		return ChannelDisplay
@@ -299,11 +319,11 @@ func (c *Classifier) channelGroup(t Traffic) string {
 		return ChannelPaidOther
 	case shopping:
 		return ChannelOrganicShopping
-	case l.social.matchSource(source) || oneOf(medium, "social", "social-network", "social-media", "sm", "social network", "social media"):
+	case cat == socialCategory || oneOf(medium, "social", "social-network", "social-media", "sm", "social network", "social media"):
 		return ChannelOrganicSocial
-	case l.video.matchSource(source) || strings.Contains(medium, "video"):
+	case cat == videoCategory || strings.Contains(medium, "video"):
 		return ChannelOrganicVideo
-	case l.search.matchSource(source) || medium == MediumOrganic:
+	case cat == searchCategory || medium == MediumOrganic:
 		return ChannelOrganicSearch
 	case oneOf(medium, MediumReferral, "app", "link"):
 		return ChannelReferral
