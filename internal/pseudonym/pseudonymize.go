@@ -10,6 +10,7 @@ import (
 	"iter"
 	"net/netip"
 	"strings"
+	"unicode"
 	"sync"
 )
 
@@ -90,11 +91,21 @@ func (p *Pseudonymizer) sum(dst []byte, prefix, s string, n int) []byte {
 }
 
 // UserKey returns the user key of userID: the first 32 hex digits of
-// HMAC-SHA256(key, userID with surrounding white space trimmed), so that
-// every caller (events, dead-letter payloads) gives one person one key.
+// HMAC-SHA256(key, TrimID(userID)), so that every caller (events,
+// dead-letter payloads, erasure requests) gives one person one key.
 func (p *Pseudonymizer) UserKey(userID string) string {
 	var b [userKeyHexLen]byte
-	return string(p.sum(b[:0], "", strings.TrimSpace(userID), userKeyHexLen))
+	return string(p.sum(b[:0], "", TrimID(userID), userKeyHexLen))
+}
+
+// TrimID returns an id without surrounding white space and invisible
+// format characters (zero-width space and joiners, word joiner, byte
+// order mark), which copy and paste and some SDKs add: "\u200balice" and
+// "alice" are one id.
+func TrimID(id string) string {
+	return strings.TrimFunc(id, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u2060' || r == '\ufeff'
+	})
 }
 
 // IP returns the address ip names (see CanonicalIP) pseudonymized according

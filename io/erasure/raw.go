@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/example/clickstream/internal/pseudonym"
 )
@@ -165,10 +166,13 @@ func encodeRaw(plain []byte, gz bool) ([]byte, error) {
 }
 
 // lineSubject returns the request whose user id or device a raw line
-// sends, if any.
+// sends, if any. Keys match in any case and a numeric user_id as written,
+// as the parser reads them.
 func lineSubject(line []byte, subjects []*subject, keys []*pseudonym.Pseudonymizer) (string, bool) {
 	var v any
-	if json.Unmarshal(line, &v) != nil {
+	d := json.NewDecoder(bytes.NewReader(line))
+	d.UseNumber()
+	if d.Decode(&v) != nil {
 		for _, s := range subjects {
 			for d := range s.devices {
 				if bytes.Contains(line, []byte(d)) {
@@ -183,9 +187,9 @@ func lineSubject(line []byte, subjects []*subject, keys []*pseudonym.Pseudonymiz
 		for _, s := range subjects {
 			switch {
 			case found != "":
-			case k == "device_id" && s.devices[val]:
+			case strings.EqualFold(k, "device_id") && s.devices[val]:
 				found = s.request.RequestID
-			case k == "user_id":
+			case strings.EqualFold(k, "user_id"):
 				for _, p := range keys {
 					if s.keys[p.UserKey(val)] {
 						found = s.request.RequestID
@@ -197,14 +201,18 @@ func lineSubject(line []byte, subjects []*subject, keys []*pseudonym.Pseudonymiz
 	return found, found != ""
 }
 
-// walk calls fn with every string field of a decoded JSON value.
+// walk calls fn with every string and number field (as written) of a JSON
+// value decoded with UseNumber.
 func walk(v any, fn func(key, val string)) {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, x := range t {
-			if s, ok := x.(string); ok {
+			switch s := x.(type) {
+			case string:
 				fn(k, s)
-			} else {
+			case json.Number:
+				fn(k, string(s))
+			default:
 				walk(x, fn)
 			}
 		}

@@ -26,11 +26,16 @@ CREATE TEMP MACRO present(v) AS v IS NOT NULL AND json_type(v) <> 'NULL';
 CREATE TEMP MACRO str(v) AS CASE WHEN json_type(v) = 'VARCHAR' THEN v ->> '$' END;
 CREATE TEMP MACRO str_ok(v) AS NOT present(v) OR json_type(v) = 'VARCHAR';
 CREATE TEMP MACRO num_ok(v) AS NOT present(v) OR json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE');
+-- user_id and session_id: a string, or a number (an id kept as text).
+CREATE TEMP MACRO id_ok(v) AS str_ok(v) OR json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE');
 -- An integer: JSON Schema's, any number with no fraction (2.0 too; through a
 -- double here, where the pipeline reads the digits exactly).
 CREATE TEMP MACRO int_ok(v) AS NOT present(v) OR json_type(v) IN ('BIGINT', 'UBIGINT')
   OR (json_type(v) = 'DOUBLE' AND v::DOUBLE = trunc(v::DOUBLE) AND abs(v::DOUBLE) < 9.2e18);
 CREATE TEMP MACRO required(v) AS json_type(v) = 'VARCHAR' AND trim(v ->> '$') <> '';
+-- An id that spells nothing (null, undefined, ...) is missing, as in the contract.
+CREATE TEMP MACRO required_id(v) AS required(v)
+  AND lower(trim(v ->> '$')) NOT IN ('null', 'undefined', 'none', 'nil', 'nan', '(null)', '[object object]');
 -- A timestamp: an RFC 3339 string or epoch milliseconds; NULL if neither
 -- (ts_bad tells that from absent) or outside BigQuery's range.
 CREATE TEMP MACRO ts(v) AS CASE json_type(v)
@@ -79,11 +84,11 @@ FROM items;
 CREATE TEMP TABLE events AS
 WITH valid AS (
   SELECT * FROM events_raw
-  WHERE str_ok(event_id) AND str_ok(event_type) AND str_ok(device_id) AND str_ok(user_id) AND str_ok(session_id)
+  WHERE str_ok(event_id) AND str_ok(event_type) AND str_ok(device_id) AND id_ok(user_id) AND id_ok(session_id)
     AND str_ok(platform) AND str_ok(page_url) AND str_ok(referrer) AND str_ok(user_agent) AND str_ok(ip)
     AND str_ok(product_id) AND str_ok(category_id) AND str_ok(search_query) AND str_ok(currency) AND str_ok(order_id)
     AND num_ok(price) AND num_ok(revenue) AND int_ok(quantity)
-    AND required(event_id) AND required(device_id) AND present(created_at) AND required(event_type)
+    AND required_id(event_id) AND required_id(device_id) AND present(created_at) AND required(event_type)
 ),
 parsed AS (
   SELECT *, ts(created_at) AS c0, ts(sent_at_j) AS s0, ts(received_at_j) AS r0 FROM valid

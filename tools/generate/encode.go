@@ -110,7 +110,7 @@ func (g *gen) appendEvent(b []byte, ln *line, e *event, single bool, m mutation,
 	}
 	switch {
 	case m == mutWrongType && v == wtUserID:
-		b = strconv.AppendInt(append(b, `,"user_id":`...), 1000000+int64(e.id[3])*1000+int64(e.id[4]), 10)
+		b = append(strconv.AppendInt(append(b, `,"user_id":{"id":`...), 1000000+int64(e.id[3])*1000+int64(e.id[4]), 10), '}')
 	case e.user >= 0:
 		b = appendStr(append(b, `,"user_id":`...), g.persons[e.user].user)
 	case d.nullUser:

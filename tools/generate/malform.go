@@ -35,7 +35,7 @@ const (
 	wtPrice                 // "price":"abc"
 	wtQuantity              // "quantity":"2"
 	wtRevenue               // "revenue":"59.90"
-	wtUserID                // "user_id":12345
+	wtUserID                // "user_id":{"id":12345} (a number is an id, kept as text)
 	wtIP                    // "ip":3232235777
 )
 

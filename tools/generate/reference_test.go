@@ -167,7 +167,8 @@ func readRaw(t *testing.T, dir string) []rawFileData {
 }
 
 var (
-	stringFields    = []string{"event_id", "event_type", "device_id", "user_id", "session_id", "platform", "page_url", "referrer", "user_agent", "ip", "product_id", "category_id", "search_query", "currency", "order_id"}
+	stringFields    = []string{"event_id", "event_type", "device_id", "platform", "page_url", "referrer", "user_agent", "ip", "product_id", "category_id", "search_query", "currency", "order_id"}
+	idFields        = []string{"user_id", "session_id"} // a string, or a number kept as text
 	timestampFields = []string{"created_at", "sent_at", "received_at"}
 	minTime         = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	maxTime         = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -264,6 +265,11 @@ func checkEvent(k recKey, ev, env map[string]json.RawMessage) rawRecord {
 	}
 	for _, f := range stringFields {
 		if v := field(f); v != nil && v[0] != '"' {
+			r.reason = "wrong_type"
+		}
+	}
+	for _, f := range idFields {
+		if v := field(f); v != nil && v[0] != '"' && (v[0] < '0' || v[0] > '9') && v[0] != '-' {
 			r.reason = "wrong_type"
 		}
 	}

@@ -62,7 +62,7 @@ type rawEvent struct {
 	EventID      string        `json:"event_id"`
 	EventType    string        `json:"event_type"`
 	DeviceID     string        `json:"device_id"`
-	UserID       string        `json:"user_id"`
+	UserID       userID        `json:"user_id"`
 	SessionID    clientID      `json:"session_id"`
 	Platform     string        `json:"platform"`
 	CreatedAt    rawTime       `json:"created_at"`
@@ -84,29 +84,34 @@ type rawEvent struct {
 	Items        []rawItem     `json:"items"`
 }
 
-// clientID is the client's own session id: a JSON string, or a JSON number
-// kept as sent, since analytics SDKs send numbers there (GA4's
-// ga_session_id, Amplitude's session_id in epoch milliseconds) and the
-// field is optional and only kept, so its type should not cost the event.
-// Any other JSON type is a wrong_type error, as for every field.
-type clientID string
+// clientID is the client's own session id and userID the user's id: a
+// JSON string, or a JSON number kept as sent, as text, since analytics SDKs
+// send numbers there (GA4's ga_session_id, Amplitude's session_id in epoch
+// milliseconds, a shop's numeric customer id), and an event should not be
+// lost for that. Any other JSON type is a wrong_type error, as for every
+// field.
+type (
+	clientID string
+	userID   string
+)
 
-func (c *clientID) UnmarshalJSON(b []byte) error {
+func (c *clientID) UnmarshalJSON(b []byte) error { return textOrNumber(b, (*string)(c), "session_id") }
+func (u *userID) UnmarshalJSON(b []byte) error   { return textOrNumber(b, (*string)(u), "user_id") }
+
+// textOrNumber decodes b, a JSON string, number or null, into s (a number
+// as written, null as "").
+func textOrNumber(b []byte, s *string, field string) error {
 	switch {
 	case b[0] == '"' && bytes.IndexByte(b, '\\') < 0: // no escape: nearly every id
-		*c = clientID(b[1 : len(b)-1])
+		*s = string(b[1 : len(b)-1])
 	case b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*c = clientID(s)
+		return json.Unmarshal(b, s)
 	case b[0] == 'n':
-		*c = ""
+		*s = ""
 	case b[0] == '-' || '0' <= b[0] && b[0] <= '9':
-		*c = clientID(b)
+		*s = string(b)
 	default:
-		return &json.UnmarshalTypeError{Value: jsonType(b), Type: reflect.TypeFor[string](), Field: "session_id"}
+		return &json.UnmarshalTypeError{Value: jsonType(b), Type: reflect.TypeFor[string](), Field: field}
 	}
 	return nil
 }
@@ -288,8 +293,12 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 	switch {
 	case blank(ev.EventID):
 		return schemas.Event{}, &failure{schemas.ReasonMissingEventID, "event_id is missing"}
+	case placeholder(ev.EventID):
+		return schemas.Event{}, &failure{schemas.ReasonMissingEventID, "event_id is a placeholder (null, undefined, ...), not an id"}
 	case blank(ev.DeviceID):
 		return schemas.Event{}, &failure{schemas.ReasonMissingDeviceID, "device_id is missing"}
+	case placeholder(ev.DeviceID):
+		return schemas.Event{}, &failure{schemas.ReasonMissingDeviceID, "device_id is a placeholder (null, undefined, ...), not an id"}
 	case ev.CreatedAt.absent():
 		return schemas.Event{}, &failure{schemas.ReasonMissingCreated, "created_at is missing"}
 	case blank(ev.EventType):
@@ -333,8 +342,8 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 		OrderID:         ev.OrderID,
 		Revenue:         ev.Revenue,
 	}
-	if !blank(ev.UserID) {
-		e.UserKey = p.pseudo.UserKey(ev.UserID)
+	if !anonymous(string(ev.UserID)) {
+		e.UserKey = p.pseudo.UserKey(string(ev.UserID))
 	}
 	e.Items = items(ev.Items, e.Currency)
 	return e, nil
@@ -397,6 +406,33 @@ func clocks(ev *rawEvent) (created, sent, received time.Time, fail *failure) {
 const absurd = "outside [2000-01-01, 2100-01-01)"
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// placeholder reports whether an id is what a client writes when it has
+// none: JavaScript's and other languages' spellings of nothing, in any
+// case. Taken for an id, it would make one device (or one event id) of
+// every client with the same bug.
+func placeholder(id string) bool {
+	switch strings.ToLower(pseudonym.TrimID(id)) {
+	case "null", "undefined", "none", "nil", "nan", "(null)", "[object object]":
+		return true
+	}
+	return false
+}
+
+// anonymous reports whether a user_id names nobody: blank, a placeholder,
+// or a default that SDKs and shops send for a visitor who is not logged in
+// ("0", "-1", "anonymous", "guest", "unknown"). Such an id would otherwise
+// become one user who owns every device it was sent from.
+func anonymous(id string) bool {
+	if pseudonym.TrimID(id) == "" || placeholder(id) {
+		return true
+	}
+	switch strings.ToLower(pseudonym.TrimID(id)) {
+	case "0", "-1", "anonymous", "guest", "unknown":
+		return true
+	}
+	return false
+}
 
 // deadLetter builds the dead-letter row for one failed record. ev holds what
 // could be decoded of it (nil when nothing could).

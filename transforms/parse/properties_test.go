@@ -204,3 +204,45 @@ func TestWriteKey(t *testing.T) {
 		}
 	}
 }
+
+// TestIDs checks how ids are read: a numeric user_id is an id kept as text;
+// a placeholder (what a client writes for nothing) is no user, device or
+// event id; invisible characters around a user_id are trimmed.
+func TestIDs(t *testing.T) {
+	p := testParser(t)
+	keyOf := func(userJSON string) string {
+		t.Helper()
+		events, dead := parseOne(t, `{`+head+`,"event_type":"login","user_id":`+userJSON+`}`, nil)
+		if len(events) != 1 || len(dead) != 0 {
+			t.Fatalf("user_id %s: got %d events, dead letters %+v; want the event", userJSON, len(events), dead)
+		}
+		return events[0].UserKey
+	}
+	if got, want := keyOf(`12345`), p.pseudo.UserKey("12345"); got != want {
+		t.Errorf("numeric user_id: user_key %q, want that of \"12345\", %q", got, want)
+	}
+	if got, want := keyOf(`"\u200balice\ufeff"`), p.pseudo.UserKey("alice"); got != want {
+		t.Errorf("user_id with zero-width space and BOM: user_key %q, want that of \"alice\", %q", got, want)
+	}
+	for _, v := range []string{`"null"`, `"undefined"`, `" Undefined "`, `"None"`, `"nil"`, `"NaN"`, `"(null)"`,
+		`"[object Object]"`, `"0"`, `0`, `"-1"`, `"anonymous"`, `"Guest"`, `"unknown"`, `""`, `null`} {
+		if got := keyOf(v); got != "" {
+			t.Errorf("user_id %s: user_key %q, want none (anonymous)", v, got)
+		}
+	}
+	for _, tt := range []struct{ field, reason string }{
+		{"event_id", schemas.ReasonMissingEventID}, {"device_id", schemas.ReasonMissingDeviceID},
+	} {
+		for _, v := range []string{"undefined", "null", "[object Object]"} {
+			line := `{"event_id":"e1","device_id":"d1","event_type":"page_view","created_at":"2026-11-01T10:00:00Z","` + tt.field + `":"` + v + `"}`
+			d := oneDeadLetter(t, line, nil)
+			if d.Reason != tt.reason || !strings.Contains(d.Detail, "placeholder") {
+				t.Errorf("%s %q: dead letter %s %q, want %s naming a placeholder", tt.field, v, d.Reason, d.Detail, tt.reason)
+			}
+		}
+	}
+	d := oneDeadLetter(t, validPrefix+`,"user_id":{"id":12345}}`, nil)
+	if d.Reason != schemas.ReasonWrongType || d.Detail != "user_id: got JSON object of 12 bytes, want string" {
+		t.Errorf("user_id object: dead letter %s %q, want wrong_type", d.Reason, d.Detail)
+	}
+}
