@@ -10,8 +10,8 @@ import (
 	"iter"
 	"net/netip"
 	"strings"
-	"unicode"
 	"sync"
+	"unicode"
 )
 
 // IPMode says how [Pseudonymizer.IP] treats an address.
