@@ -278,3 +278,39 @@ func TestModelsOrder(t *testing.T) {
 		}
 	}
 }
+
+// A session that starts before midnight takes its user_key from an event
+// after it (a login at 00:10), so the user's first session is dated the day
+// before its first event. Daily steps must still give the user that first
+// touch, as a rebuild does: before, the day's state row was written while
+// dim_users had no row for the user, and never read again.
+func TestFirstTouchAcrossMidnight(t *testing.T) {
+	at := func(d int, hm string) time.Time {
+		c, err := time.Parse("15:04", hm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return day0.AddDate(0, 0, d).Add(time.Duration(c.Hour())*time.Hour + time.Duration(c.Minute())*time.Minute)
+	}
+	event := func(id string, t time.Time, user string) schemas.Event {
+		return schemas.Event{EventID: id, EventDate: schemas.DateOf(t), EventTime: t, CreatedAt: t, DeviceID: "m",
+			UserKey: user, EventType: "page_view", TimeSource: "created_at", DefaultChannelGroup: "Direct", Source: "test", DeviceType: "mobile"}
+	}
+	session := func(id string, start time.Time, user string, channel string) schemas.Session {
+		return schemas.Session{SessionID: id, SessionDate: schemas.DateOf(start), DeviceID: "m", SessionStart: start,
+			SessionEnd: start.Add(20 * time.Minute), DeviceType: "mobile", Version: 1, UserKey: user, ResolvedUserKey: user,
+			TrafficSource: "google", TrafficMedium: "organic", DefaultChannelGroup: channel}
+	}
+	p := &pair{t: t, inc: newWarehouse(t, time.Hour), full: newWarehouse(t, time.Hour), gens: []*gen{{window: time.Hour}}, days: [][]facts{
+		{{events: []schemas.Event{event("a1", at(0, "23:50"), "")}, sessions: []schemas.Session{session("s1", at(0, "23:50"), "A", "Organic Search")}}},
+		{{events: []schemas.Event{event("a2", at(1, "00:10"), "A")}}},
+		{{events: []schemas.Event{event("a3", at(2, "12:00"), "A")}, sessions: []schemas.Session{session("s2", at(2, "12:00"), "A", "Direct")}}},
+	}}
+	for d := range p.days {
+		p.run(fmt.Sprintf("daily %d", d), d)
+	}
+	users := p.inc.snapshot().Users
+	if len(users) != 1 || users[0].FirstSessionID != "s1" {
+		t.Errorf("dim_users = %+v, want user A with first session s1", users)
+	}
+}

@@ -245,6 +245,9 @@ func (s *step) load(ctx context.Context, dates []time.Time) error {
 		first, last = dates[0], dates[len(dates)-1]
 	}
 	s.params["first_date"], s.params["last_date"] = models.DateOf(first), models.DateOf(last)
+	// The days before them, for user_totals (the SQL has no portable date
+	// arithmetic).
+	s.params["eve_first_date"], s.params["eve_last_date"] = models.DateOf(first.AddDate(0, 0, -1)), models.DateOf(last.AddDate(0, 0, -1))
 
 	rules := make([]map[string]any, len(s.opts.PageTypes))
 	for i, r := range s.opts.PageTypes {
