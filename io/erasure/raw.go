@@ -172,7 +172,7 @@ func lineSubject(line []byte, subjects []*subject, keys []*pseudonym.Pseudonymiz
 	var v any
 	d := json.NewDecoder(bytes.NewReader(line))
 	d.UseNumber()
-	if d.Decode(&v) != nil {
+	if d.Decode(&v) != nil || d.Decode(new(any)) != io.EOF { // not one JSON value: search the bytes
 		for _, s := range subjects {
 			for d := range s.devices {
 				if bytes.Contains(line, []byte(d)) {

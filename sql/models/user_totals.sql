@@ -15,7 +15,8 @@
 -- digit moved from run to run (186.78 / 186.78000000000003).
 -- Parameters: @rebuild (BOOL), @eve_first_date, @eve_last_date (DATE): the
 -- days before the first and last of the step's dates, which step_dates
--- lists.
+-- lists (they bound the partitions eve scans: a daily step's one, every
+-- partition in between for scattered dates).
 -- Grain: one row per user_key in new_user_days, old_user_days or eve.
 -- Reads: new_user_days, old_user_days, recompute_user_days,
 -- recompute_user_currencies, dim_users, touched_users, and state_user_days

@@ -28,6 +28,8 @@ CREATE TEMP MACRO str_ok(v) AS NOT present(v) OR json_type(v) = 'VARCHAR';
 CREATE TEMP MACRO num_ok(v) AS NOT present(v) OR json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE');
 -- user_id and session_id: a string, or a number (an id kept as text).
 CREATE TEMP MACRO id_ok(v) AS str_ok(v) OR json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE');
+CREATE TEMP MACRO id(v) AS CASE WHEN json_type(v) = 'VARCHAR' THEN v ->> '$'
+  WHEN json_type(v) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN json(v)::VARCHAR END;
 -- An integer: JSON Schema's, any number with no fraction (2.0 too; through a
 -- double here, where the pipeline reads the digits exactly).
 CREATE TEMP MACRO int_ok(v) AS NOT present(v) OR json_type(v) IN ('BIGINT', 'UBIGINT')
@@ -107,7 +109,7 @@ derived AS (
   WHERE CASE WHEN present(received_at_j) THEN sane(r) ELSE sane(c) END
 )
 SELECT str(event_id) AS event_id, str(event_type) AS event_type, str(device_id) AS device_id,
-       str(user_id) AS user_id, str(session_id) AS client_session_id, str(platform) AS platform,
+       id(user_id) AS user_id, id(session_id) AS client_session_id, str(platform) AS platform,
        c AS created_at, s AS sent_at, r AS received_at,
        CASE time_source WHEN 'derived' THEN r - (s - c) WHEN 'received_at' THEN r ELSE c END AS event_time,
        time_source,

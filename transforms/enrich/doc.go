@@ -8,8 +8,11 @@
 // # Page URL
 //
 // page_host is the URL's host, lower-cased, without port, user info or
-// trailing dot; page_path the path as sent (still percent-encoded), "/" when
-// empty; page_query the raw query without "?". The fragment is dropped.
+// trailing dot, an internationalized name in punycode; page_path the path as
+// a browser's location.pathname gives it (non-ASCII and unsafe bytes
+// percent-encoded, backslashes as slashes, dot segments resolved, escapes
+// kept as sent), "/" when empty; page_query the raw query without "?". The
+// fragment is dropped.
 // Parsing is lenient and never fails: a URL without "scheme://" or "//" has no
 // host. utm_source, utm_medium, utm_campaign, utm_term, utm_content, gclid,
 // msclkid and fbclid come from the query (keys case-insensitive, values
@@ -49,10 +52,12 @@
 // Display, Paid Other, Organic Shopping, Organic Social, Organic Video,
 // Organic Search, Referral, Email, Affiliates, Audio, SMS, Mobile Push
 // Notifications, else Unassigned. "Paid" is a medium matching
-// ^(.*cp.*|ppc|retargeting|paid.*)$; a source belongs to a category of
-// data/sources.json when it is one of the category's names or aliases (fb,
-// ig) or a host its patterns match. The categories (search, social, video,
-// shopping) are derived from GA4's published source categories, abridged.
+// ^(.*cp.*|ppc|retargeting|paid.*)$; a source's category of
+// data/sources.json is that of its most specific entry: one of the names or
+// aliases (fb, ig), else the host pattern that matches most of it
+// (blog.naver.com, social, before naver.com, search); a tie goes to the
+// first of search, social, video, shopping. The categories are derived from
+// GA4's published source categories, abridged.
 //
 // In data/sources.json an entry with a dot matches the host and its
 // subdomains (facebook.com matches l.facebook.com); "brand.*" matches

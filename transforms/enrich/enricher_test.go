@@ -35,6 +35,19 @@ func TestParsePage(t *testing.T) {
 	}
 }
 
+// TestParsePageLongPath checks what long paths give: at most MaxURLBytes of
+// valid UTF-8. The path is cut before it is parsed, since the parser's time
+// grows with the square of the segments: before, these three took about 23 s
+// (the test does not assert time; it took milliseconds after).
+func TestParsePageLongPath(t *testing.T) {
+	for _, path := range []string{strings.Repeat("\\", 256<<10), strings.Repeat("/", 256<<10) + "ü", strings.Repeat("/a", 128<<10) + "ü"} {
+		p := ParsePage("https://h" + path)
+		if len(p.Path) > MaxURLBytes || !utf8.ValidString(p.Path) || !strings.HasPrefix(p.Path, "/") {
+			t.Errorf("path of %d bytes: page_path of %d bytes (%.20q...), want at most %d, valid UTF-8, from /", len(path), len(p.Path), p.Path, MaxURLBytes)
+		}
+	}
+}
+
 func TestClassify(t *testing.T) {
 	c, err := NewClassifier([]string{"*.Example.com."})
 	if err != nil {

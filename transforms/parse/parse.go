@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	json "github.com/goccy/go-json"
 
@@ -102,7 +103,7 @@ func (u *userID) UnmarshalJSON(b []byte) error   { return textOrNumber(b, (*stri
 // as written, null as "").
 func textOrNumber(b []byte, s *string, field string) error {
 	switch {
-	case b[0] == '"' && bytes.IndexByte(b, '\\') < 0: // no escape: nearly every id
+	case b[0] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b): // no escape, valid UTF-8: nearly every id
 		*s = string(b[1 : len(b)-1])
 	case b[0] == '"':
 		return json.Unmarshal(b, s)
@@ -412,11 +413,7 @@ func blank(s string) bool { return strings.TrimSpace(s) == "" }
 // case. Taken for an id, it would make one device (or one event id) of
 // every client with the same bug.
 func placeholder(id string) bool {
-	switch strings.ToLower(pseudonym.TrimID(id)) {
-	case "null", "undefined", "none", "nil", "nan", "(null)", "[object object]":
-		return true
-	}
-	return false
+	return oneOfFold(pseudonym.TrimID(id), "null", "undefined", "none", "nil", "nan", "(null)", "[object object]")
 }
 
 // anonymous reports whether a user_id names nobody: blank, a placeholder,
@@ -424,12 +421,19 @@ func placeholder(id string) bool {
 // ("0", "-1", "anonymous", "guest", "unknown"). Such an id would otherwise
 // become one user who owns every device it was sent from.
 func anonymous(id string) bool {
-	if pseudonym.TrimID(id) == "" || placeholder(id) {
-		return true
+	id = pseudonym.TrimID(id)
+	return id == "" || placeholder(id) || oneOfFold(id, "0", "-1", "anonymous", "guest", "unknown")
+}
+
+// oneOfFold reports whether s is one of values, ignoring case.
+func oneOfFold(s string, values ...string) bool {
+	if len(s) > len("[object object]") {
+		return false // fast path: no id spells nothing at that length
 	}
-	switch strings.ToLower(pseudonym.TrimID(id)) {
-	case "0", "-1", "anonymous", "guest", "unknown":
-		return true
+	for _, v := range values {
+		if strings.EqualFold(s, v) {
+			return true
+		}
 	}
 	return false
 }

@@ -221,6 +221,9 @@ func TestIDs(t *testing.T) {
 	if got, want := keyOf(`12345`), p.pseudo.UserKey("12345"); got != want {
 		t.Errorf("numeric user_id: user_key %q, want that of \"12345\", %q", got, want)
 	}
+	if got, want := keyOf("\"m\xfcller\""), p.pseudo.UserKey("m\ufffdller"); got != want {
+		t.Errorf("user_id with invalid UTF-8: user_key %q, want that of the id with U+FFFD, as in payloads and erasure, %q", got, want)
+	}
 	if got, want := keyOf(`"\u200balice\ufeff"`), p.pseudo.UserKey("alice"); got != want {
 		t.Errorf("user_id with zero-width space and BOM: user_key %q, want that of \"alice\", %q", got, want)
 	}
