@@ -187,7 +187,7 @@ func lineSubject(line []byte, subjects []*subject, keys []*pseudonym.Pseudonymiz
 		for _, s := range subjects {
 			switch {
 			case found != "":
-			case strings.EqualFold(k, "device_id") && s.devices[val]:
+			case strings.EqualFold(k, "device_id") && s.devices[pseudonym.TrimID(val)]:
 				found = s.request.RequestID
 			case strings.EqualFold(k, "user_id"):
 				for _, p := range keys {

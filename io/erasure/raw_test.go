@@ -24,6 +24,7 @@ func TestLineSubject(t *testing.T) {
 		{`{"event_id":"e1","device_id":"d1","User_ID":"\u200b12345"}`, "r1"},
 		{`{"sent_at":"2026-11-01T10:00:00Z","events":[{"event_id":"e1","device_id":"d1","user_id":12345}]}`, "r1"},
 		{`{"event_id":"e1","Device_Id":"d-9"}`, "r2"},
+		{`{"event_id":"e1","device_id":" d-9\u200b"}`, "r2"},
 		{`{"event_id":"e1","device_id":"d1"}{"event_id":"e2","device_id":"d-9"}`, "r2"}, // not one JSON value: the bytes are searched
 		{`{"event_id":"e1","device_id":"d1"} garbage d-9`, "r2"},
 		{`{"event_id":"e1","device_id":"d1","user_id":123456}`, ""},

@@ -318,7 +318,7 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 		return schemas.Event{}, &failure{schemas.ReasonAbsurdTimestamp, field + ", " + absurd}
 	}
 	e := schemas.Event{
-		EventID:         strings.TrimSpace(ev.EventID),
+		EventID:         pseudonym.TrimID(ev.EventID),
 		EventType:       strings.ToLower(strings.TrimSpace(ev.EventType)),
 		EventDate:       schemas.DateOf(t),
 		EventTime:       t,
@@ -326,7 +326,7 @@ func (p *Parser) event(ev *rawEvent) (schemas.Event, *failure) {
 		CreatedAt:       created,
 		SentAt:          sent,
 		ReceivedAt:      received,
-		DeviceID:        strings.TrimSpace(ev.DeviceID),
+		DeviceID:        pseudonym.TrimID(ev.DeviceID),
 		ClientSessionID: string(ev.SessionID),
 		Platform:        strings.ToLower(strings.TrimSpace(ev.Platform)),
 		PageURL:         ev.PageURL,
@@ -406,7 +406,9 @@ func clocks(ev *rawEvent) (created, sent, received time.Time, fail *failure) {
 // absurd ends the detail of an absurd_timestamp.
 const absurd = "outside [2000-01-01, 2100-01-01)"
 
-func blank(s string) bool { return strings.TrimSpace(s) == "" }
+// blank reports whether s holds nothing but white space and invisible
+// characters (pseudonym.TrimID).
+func blank(s string) bool { return pseudonym.TrimID(s) == "" }
 
 // placeholder reports whether an id is what a client writes when it has
 // none: JavaScript's and other languages' spellings of nothing, in any
@@ -457,7 +459,7 @@ func (p *Parser) deadLetter(r schemas.Record, raw []byte, index int, ev *rawEven
 		BeaconIndex:    int64(index),
 	}
 	if ev != nil {
-		d.EventID, d.DeviceID = strings.TrimSpace(ev.EventID), strings.TrimSpace(ev.DeviceID)
+		d.EventID, d.DeviceID = pseudonym.TrimID(ev.EventID), pseudonym.TrimID(ev.DeviceID)
 		if received, err := ev.ReceivedAt.parse(); err == nil && inBounds(received) {
 			d.DeadLetterDate = schemas.DateOf(received)
 		}

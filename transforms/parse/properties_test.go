@@ -244,6 +244,13 @@ func TestIDs(t *testing.T) {
 			}
 		}
 	}
+	events, dead := parseOne(t, `{"event_id":"\ufeffe1","device_id":"\u200bd1 ","event_type":"page_view","created_at":"2026-11-01T10:00:00Z"}`, nil)
+	if len(events) != 1 || len(dead) != 0 || events[0].EventID != "e1" || events[0].DeviceID != "d1" {
+		t.Errorf("ids with invisible characters: events %+v, dead letters %+v; want event e1 of device d1", events, dead)
+	}
+	if d := oneDeadLetter(t, `{"event_id":"\u200b","device_id":"d1","event_type":"page_view","created_at":"2026-11-01T10:00:00Z"}`, nil); d.Reason != schemas.ReasonMissingEventID {
+		t.Errorf("event_id of a zero-width space: dead letter %s %q, want missing_event_id", d.Reason, d.Detail)
+	}
 	d := oneDeadLetter(t, validPrefix+`,"user_id":{"id":12345}}`, nil)
 	if d.Reason != schemas.ReasonWrongType || d.Detail != "user_id: got JSON object of 12 bytes, want string" {
 		t.Errorf("user_id object: dead letter %s %q, want wrong_type", d.Reason, d.Detail)
