@@ -124,9 +124,27 @@ func NewResolver(bridge []schemas.DeviceUser, window time.Duration) *Resolver {
 		r.periods[p.DeviceID] = append(r.periods[p.DeviceID], p)
 	}
 	for _, ps := range r.periods {
-		sort.Slice(ps, func(i, j int) bool { return ps[i].ValidFrom.Before(ps[j].ValidFrom) })
+		slices.SortFunc(ps, byStart)
 	}
 	return r
+}
+
+// byStart orders a device's periods by valid_from, then valid_to, the open
+// period last: of periods that start at one instant (a zero-length one,
+// where two users' events tie), the last is the one that contains it.
+func byStart(a, b schemas.DeviceUser) int {
+	if c := a.ValidFrom.Compare(b.ValidFrom); c != 0 {
+		return c
+	}
+	switch {
+	case a.ValidTo.Equal(b.ValidTo):
+		return 0
+	case a.ValidTo.IsZero():
+		return 1
+	case b.ValidTo.IsZero():
+		return -1
+	}
+	return a.ValidTo.Compare(b.ValidTo)
 }
 
 // Resolve returns the resolved_user_key of a session on deviceID that

@@ -92,6 +92,10 @@ func TestResolve(t *testing.T) {
 	bridge := []schemas.DeviceUser{
 		{DeviceID: "d1", UserKey: "U", ValidFrom: login, ValidTo: at(10 * day)},
 		{DeviceID: "d1", UserKey: "V", ValidFrom: at(10 * day)},
+		// Two users' events tie at 12 days: X's period has zero length and,
+		// listed last here, must not hide Y's.
+		{DeviceID: "d3", UserKey: "Y", ValidFrom: at(12 * day)},
+		{DeviceID: "d3", UserKey: "X", ValidFrom: at(12 * day), ValidTo: at(12 * day)},
 	}
 	r := NewResolver(bridge, 7*day)
 	for _, tt := range []struct {
@@ -108,6 +112,8 @@ func TestResolve(t *testing.T) {
 		{"logged in keeps its own key", "d1", "W", login.Add(-8 * day), "W"},
 		{"logged in inside another user's period", "d1", "W", login.Add(time.Hour), "W"},
 		{"device with no login", "d2", "", login, ""},
+		{"anonymous at a tie of two logins", "d3", "", at(12 * day), "Y"},
+		{"anonymous after a tie of two logins", "d3", "", at(13 * day), "Y"},
 	} {
 		if got := r.Resolve(tt.device, tt.user, tt.start); got != tt.want {
 			t.Errorf("%s: resolved %q, want %q", tt.name, got, tt.want)
