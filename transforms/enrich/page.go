@@ -169,9 +169,13 @@ func needsBrowserPath(path string) bool {
 // isDotSegment reports whether a path segment is one a browser resolves:
 // "." or "..", either dot perhaps written %2e.
 func isDotSegment(seg string) bool {
-	switch strings.ToLower(seg) {
-	case ".", "..", "%2e", ".%2e", "%2e.", "%2e%2e":
-		return true
+	if len(seg) > len("%2e%2e") {
+		return false // fast path: nearly every segment, without lower-casing it
+	}
+	for _, d := range []string{".", "..", "%2e", ".%2e", "%2e.", "%2e%2e"} {
+		if strings.EqualFold(seg, d) {
+			return true
+		}
 	}
 	return false
 }
